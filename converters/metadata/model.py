@@ -1,0 +1,229 @@
+"""Plain dataclasses for study, dataset, variable, value-level, codelist, method and comment metadata.
+
+Frames carry data; these objects carry everything said about the data.  The
+mapping spec and the bundled standards fill them, the data fills lengths and
+the codelist terms actually used.  The XPT and Dataset-JSON writers, the
+Define-XML writer and the validator all read this one model.
+
+Data types are the Define-XML 2.1 ``DataType`` values (``text``, ``integer``,
+``float``, ``date``, ``datetime``, ``time``, ``partialDate`` ... ``durationDatetime``).
+A variable stored as a SAS number with a date format (ADaM ``*DT``, ``*DTM``,
+``*TM``) has data type ``integer``/``float`` and a ``display_format`` such as
+``DATE9.``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Define-XML data types stored as SAS character in XPT.
+CHARACTER_TYPES = frozenset({
+    "text", "date", "datetime", "time", "partialDate", "partialTime", "partialDatetime",
+    "incompleteDatetime", "durationDatetime", "intervalDatetime", "URI",
+})
+#: Define-XML data types stored as SAS numbers in XPT.
+NUMERIC_TYPES = frozenset({"integer", "float"})
+
+#: SAS display formats that make a number a date, datetime or time.
+DATE_FORMATS = {"DATE9.": "date", "DATE7.": "date", "YYMMDD10.": "date", "E8601DA.": "date"}
+DATETIME_FORMATS = {"DATETIME20.": "datetime", "DATETIME19.": "datetime", "E8601DT.": "datetime"}
+TIME_FORMATS = {"TIME8.": "time", "TIME5.": "time", "E8601TM.": "time"}
+
+
+@dataclass
+class Origin:
+    """Where a variable's values come from (Define-XML 2.1 def:Origin)."""
+
+    type: str  # Collected, Derived, Assigned, Protocol, Predecessor, Not Available
+    source: str | None = None  # Investigator, Sponsor, Subject, Vendor
+    pages: tuple[str, ...] = ()  # aCRF page references
+    predecessor: str | None = None  # e.g. "DM.AGE"
+    document: str | None = None  # leaf ID of the document the pages are in
+
+
+@dataclass
+class Variable:
+    """One variable of a dataset (ItemDef plus its ItemRef in Define-XML terms)."""
+
+    name: str
+    label: str
+    data_type: str = "text"
+    length: int | None = None
+    significant_digits: int | None = None
+    display_format: str | None = None
+    core: str | None = None  # Req, Exp, Perm (SDTM); Req, Cond, Perm (ADaM)
+    role: str | None = None
+    codelist: str | None = None  # codelist short name (e.g. "NY") or OID
+    origin: Origin | None = None
+    method: str | None = None  # Method OID
+    comment: str | None = None  # Comment OID
+    key_sequence: int | None = None
+    order: int | None = None
+    mandatory: bool | None = None
+    value_list: str | None = None  # ValueListDef OID when value-level metadata applies
+
+    @property
+    def is_numeric(self) -> bool:
+        """True when the variable is stored as a SAS number (XPT type 1)."""
+        return self.data_type in NUMERIC_TYPES
+
+    @property
+    def temporal_kind(self) -> str | None:
+        """``date``, ``datetime`` or ``time`` for a numeric variable with a SAS date format."""
+        if not self.is_numeric or not self.display_format:
+            return None
+        fmt = self.display_format.upper()
+        for table in (DATE_FORMATS, DATETIME_FORMATS, TIME_FORMATS):
+            if fmt in table:
+                return table[fmt]
+        return None
+
+    @property
+    def oid(self) -> str:
+        return f"IT.{self.name}"
+
+
+@dataclass
+class WhereCondition:
+    """One condition of a where-clause: ``variable comparator values`` (def:WhereClauseDef RangeCheck)."""
+
+    dataset: str
+    variable: str
+    comparator: str = "EQ"  # EQ, NE, IN, NOTIN, LT, LE, GT, GE
+    values: tuple[str, ...] = ()
+
+
+@dataclass
+class ValueLevel:
+    """Metadata that holds for ``variable`` when every condition of ``where`` holds."""
+
+    variable: str  # the dataset variable described, e.g. QVAL, --ORRES, AVAL
+    where: tuple[WhereCondition, ...]
+    item: Variable  # label, type, length, codelist, origin of the values under the clause
+
+
+@dataclass
+class CodelistTerm:
+    """A term of a codelist as used in a study."""
+
+    submission_value: str
+    nci_code: str | None = None
+    decode: str | None = None
+    extended: bool = False  # sponsor extension of an extensible codelist
+
+
+@dataclass
+class Codelist:
+    """A codelist as used in a study: only the terms that occur (plus sponsor extensions)."""
+
+    name: str  # CDISC submission value of the codelist (e.g. "NY") or sponsor name
+    nci_code: str | None = None
+    label: str | None = None
+    extensible: bool | None = None
+    data_type: str = "text"
+    terms: list[CodelistTerm] = field(default_factory=list)
+    sponsor_defined: bool = False
+
+    @property
+    def oid(self) -> str:
+        return f"CL.{self.name}"
+
+
+@dataclass
+class Method:
+    """A derivation or imputation method (MethodDef)."""
+
+    oid: str
+    name: str
+    description: str
+    type: str = "Computation"  # Computation or Imputation
+    expression: str | None = None
+    document: str | None = None
+
+
+@dataclass
+class Comment:
+    """A comment attached to a dataset, variable or value-level entry (def:CommentDef)."""
+
+    oid: str
+    text: str
+    document: str | None = None
+
+
+@dataclass
+class Document:
+    """An external document referenced by the define (aCRF, reviewer's guide)."""
+
+    oid: str
+    title: str
+    href: str
+
+
+@dataclass
+class Standard:
+    """A standard or CT package the study's metadata conforms to (def:Standard)."""
+
+    name: str  # SDTMIG, ADaMIG, CDISC/NCI
+    version: str  # 3.4, 1.3, 2025-03-28
+    type: str = "IG"  # IG or CT
+    publishing_set: str | None = None  # SDTM, ADaM, DEFINE-XML for CT
+
+    @property
+    def oid(self) -> str:
+        tag = f"{self.publishing_set}." if self.publishing_set else ""
+        return f"STD.{self.name}.{tag}{self.version}".replace("/", "_").replace(" ", "_")
+
+
+@dataclass
+class Dataset:
+    """One dataset (ItemGroupDef): its identity and its variables in order."""
+
+    name: str
+    label: str
+    domain: str | None = None
+    dataset_class: str | None = None  # e.g. EVENTS, FINDINGS, SUBJECT LEVEL ANALYSIS DATASET
+    structure: str | None = None
+    keys: tuple[str, ...] = ()
+    purpose: str = "Tabulation"  # Tabulation or Analysis
+    standard: str | None = None  # Standard OID
+    variables: list[Variable] = field(default_factory=list)
+    value_level: list[ValueLevel] = field(default_factory=list)
+    comment: str | None = None
+    records: int | None = None
+
+    def variable(self, name: str) -> Variable:
+        """The variable called ``name``; KeyError if the dataset has none."""
+        for var in self.variables:
+            if var.name == name:
+                return var
+        raise KeyError(f"{self.name} has no variable {name}")
+
+    @property
+    def variable_names(self) -> list[str]:
+        return [v.name for v in self.variables]
+
+    @property
+    def oid(self) -> str:
+        return f"IG.{self.name}"
+
+
+@dataclass
+class Study:
+    """A study's identity, the standards it uses, and all its metadata."""
+
+    studyid: str
+    name: str = ""
+    description: str = ""
+    protocol: str = ""
+    ct_version: str = "2025-03-28"
+    standards: list[Standard] = field(default_factory=list)
+    datasets: list[Dataset] = field(default_factory=list)
+    codelists: list[Codelist] = field(default_factory=list)
+    methods: list[Method] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+
+    def dataset(self, name: str) -> Dataset:
+        for ds in self.datasets:
+            if ds.name == name:
+                return ds
+        raise KeyError(f"study {self.studyid} has no dataset {name}")
