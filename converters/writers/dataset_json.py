@@ -1,0 +1,210 @@
+"""CDISC Dataset-JSON 1.1 files (``.json``, and ``.ndjson``: metadata line, then one row per line).
+
+Column data types follow Dataset-JSON 1.1 and the CDISC examples:
+
+* text variables are ``string`` with their ``length``; character ISO 8601 variables keep their
+  Define-XML type (``date``, ``datetime``, ``time``) and have no length; ``URI`` stays ``URI``;
+  the other partial/duration types are ``string``;
+* ``integer`` variables are JSON integers;
+* ``float`` variables are JSON numbers (``float``), except when the metadata states significant
+  digits: then they are exchanged as exact decimal text (``dataType``/``targetDataType``
+  ``decimal``), the shortest text that reads back as the same number;
+* numeric dates (SAS numbers with a date, datetime or time format) are ISO 8601 text with
+  ``dataType`` ``date``/``datetime``/``time``, ``targetDataType`` ``integer`` and the
+  ``displayFormat``, so a receiver can turn them back into SAS numbers;
+* missing values are ``null``.
+
+Output is deterministic: a fixed key order, compact separators, and a creation timestamp from
+the ``created`` argument (default 1960-01-01T00:00:00), never from the clock.
+"""
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from converters import __version__
+from converters.metadata.model import Dataset, Variable
+from converters.writers.transport import (
+    DEFAULT_CREATED_ISO,
+    byte_lengths,
+    check_columns,
+    fail,
+    first_true,
+    item_oid,
+    numeric_values,
+    sas_to_iso,
+    text_values,
+    to_sas_numbers,
+    write_bytes_atomically,
+)
+
+DATASET_JSON_VERSION = "1.1.0"
+#: Define-XML character types that keep their own name as Dataset-JSON dataType.
+_KEPT_TYPES = {"date": "date", "datetime": "datetime", "time": "time", "URI": "URI"}
+
+
+def column_data_type(var: Variable) -> tuple[str, str | None]:
+    """Dataset-JSON ``(dataType, targetDataType)`` of a variable."""
+    if var.is_numeric:
+        kind = var.temporal_kind
+        if kind:
+            return kind, "integer"
+        if var.data_type == "integer":
+            return "integer", None
+        if var.significant_digits is not None:
+            return "decimal", "decimal"
+        return "float", None
+    return _KEPT_TYPES.get(var.data_type, "string"), None
+
+
+def dataset_json_columns(frame: pd.DataFrame, dataset: Dataset) -> list[dict[str, object]]:
+    """The ``columns`` array: itemOID, name, label, dataType, targetDataType, length, displayFormat, keySequence."""
+    keys = {name: pos for pos, name in enumerate(dataset.keys, start=1)}
+    columns = []
+    for var in dataset.variables:
+        data_type, target = column_data_type(var)
+        column: dict[str, object] = {
+            "itemOID": item_oid(dataset, var),
+            "name": var.name,
+            "label": var.label or "",
+            "dataType": data_type,
+        }
+        if target:
+            column["targetDataType"] = target
+        if data_type in ("string", "URI"):
+            column["length"] = _text_length(frame[var.name], var, dataset.name)
+        if var.display_format:
+            column["displayFormat"] = var.display_format
+        key = var.key_sequence if var.key_sequence is not None else keys.get(var.name)
+        if key is not None:
+            column["keySequence"] = int(key)
+        columns.append(column)
+    return columns
+
+
+def _text_length(series: pd.Series, var: Variable, ds: str) -> int:
+    nbytes = byte_lengths(text_values(series, ds, var.name))
+    longest = int(nbytes.max()) if len(nbytes) else 0
+    if var.length is None:
+        return max(longest, 1)
+    bad = first_true(nbytes > var.length)
+    if bad is not None:
+        raise fail(f"value is {nbytes[bad]} bytes, longer than the variable's length {var.length}: "
+                   f"{series.iloc[bad]!r}", ds, var.name, bad + 1,
+                   hint="raise the length in the metadata or correct the value")
+    return int(var.length)
+
+
+def column_values(series: pd.Series, var: Variable, ds: str) -> list[object]:
+    """One column's values in their Dataset-JSON form (None for missing)."""
+    series = series.reset_index(drop=True)
+    data_type, _ = column_data_type(var)
+    if not var.is_numeric:
+        return text_values(series, ds, var.name).tolist()
+    kind = var.temporal_kind
+    if kind:
+        return sas_to_iso(to_sas_numbers(series, kind, ds, var.name), kind, ds, var.name)
+    values = numeric_values(series, ds, var.name)
+    present = ~np.isnan(values)
+    if data_type == "integer":
+        bad = first_true(present & (values != np.floor(values)))
+        if bad is not None:
+            raise fail(f"integer variable holds a fractional value {values[bad]!r}", ds, var.name, bad + 1,
+                       hint="round the value in the derivation or declare the variable float")
+        out: list[object] = [None] * len(values)
+        for pos, value in zip(np.flatnonzero(present).tolist(), values[present].astype("int64").tolist()):
+            out[pos] = value
+        return out
+    if data_type == "decimal":
+        return [np.format_float_positional(v, unique=True, trim="-") if ok else None
+                for v, ok in zip(values.tolist(), present.tolist())]
+    return [v if ok else None for v, ok in zip(values.tolist(), present.tolist())]
+
+
+def dataset_json_metadata(frame: pd.DataFrame, dataset: Dataset, *, study_oid: str, metadata_version_oid: str,
+                          originator: str = "cdisc-convert",
+                          source_system: tuple[str, str] = ("cdisc-convert", __version__),
+                          created: datetime | None = None, define_ref: str = "define.xml",
+                          file_oid: str | None = None, db_last_modified: datetime | None = None
+                          ) -> dict[str, object]:
+    """The top-level Dataset-JSON object without ``rows``, keys in the order of the CDISC examples."""
+    meta: dict[str, object] = {
+        "datasetJSONCreationDateTime": _iso_moment(created) if created else DEFAULT_CREATED_ISO,
+        "datasetJSONVersion": DATASET_JSON_VERSION,
+        "fileOID": file_oid or f"{study_oid}/{metadata_version_oid}/{dataset.name}",
+    }
+    if db_last_modified is not None:
+        meta["dbLastModifiedDateTime"] = _iso_moment(db_last_modified)
+    meta.update({
+        "originator": originator,
+        "sourceSystem": {"name": source_system[0], "version": source_system[1]},
+        "studyOID": study_oid,
+        "metaDataVersionOID": metadata_version_oid,
+        "metaDataRef": define_ref,
+        "itemGroupOID": dataset.oid,
+        "records": int(len(frame)),
+        "name": dataset.name,
+        "label": dataset.label or "",
+        "columns": dataset_json_columns(frame, dataset),
+    })
+    return meta
+
+
+def _iso_moment(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def dataset_json_rows(frame: pd.DataFrame, dataset: Dataset) -> list[list[object]]:
+    """The ``rows`` array: one list per record, values in variable order."""
+    columns = [column_values(frame[var.name], var, dataset.name) for var in dataset.variables]
+    return [list(row) for row in zip(*columns)] if columns else [[] for _ in range(len(frame))]
+
+
+def write_dataset_json(frame: pd.DataFrame, dataset: Dataset, path: str | os.PathLike[str], *, study_oid: str,
+                       metadata_version_oid: str, originator: str = "cdisc-convert",
+                       source_system: tuple[str, str] = ("cdisc-convert", __version__),
+                       created: datetime | None = None, define_ref: str = "define.xml",
+                       ndjson: bool | None = None, file_oid: str | None = None,
+                       db_last_modified: datetime | None = None) -> Path:
+    """Write ``frame`` as a Dataset-JSON 1.1 file described by ``dataset``; the path written.
+
+    ``ndjson`` writes the NDJSON form (metadata object on the first line, then one row array per
+    line); None picks it from a ``.ndjson`` suffix.  ``created`` becomes
+    ``datasetJSONCreationDateTime`` (default 1960-01-01T00:00:00).  ``fileOID`` defaults to
+    ``<studyOID>/<metaDataVersionOID>/<dataset>``.  The file is written to a temporary file
+    beside ``path`` and renamed into place.
+    """
+    check_columns(frame, dataset)
+    meta = dataset_json_metadata(frame, dataset, study_oid=study_oid, metadata_version_oid=metadata_version_oid,
+                                 originator=originator, source_system=source_system, created=created,
+                                 define_ref=define_ref, file_oid=file_oid, db_last_modified=db_last_modified)
+    rows = dataset_json_rows(frame, dataset)
+    target = Path(path)
+    if ndjson is None:
+        ndjson = target.suffix.lower() == ".ndjson"
+    try:
+        text = _ndjson_text(meta, rows) if ndjson else _json_text(meta, rows)
+    except ValueError as exc:  # allow_nan=False: a non-finite number slipped through
+        raise fail(f"value cannot be written as JSON: {exc}", dataset.name) from exc
+    return write_bytes_atomically(target, text.encode("utf-8"), dataset.name)
+
+
+def _dumps(obj: object) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _json_text(meta: dict[str, object], rows: list[list[object]]) -> str:
+    """One JSON object; each row on a line of its own so files diff well."""
+    head = _dumps(meta)[:-1]
+    if not rows:
+        return head + ',"rows":[]}\n'
+    return head + ',"rows":[\n' + ",\n".join(_dumps(row) for row in rows) + "\n]}\n"
+
+
+def _ndjson_text(meta: dict[str, object], rows: list[list[object]]) -> str:
+    return "".join([_dumps(meta), "\n", *(_dumps(row) + "\n" for row in rows)])
