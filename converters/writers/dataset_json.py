@@ -15,7 +15,7 @@ Column data types follow Dataset-JSON 1.1 and the CDISC examples:
 * missing values are ``null``.
 
 Output is deterministic: a fixed key order, compact separators, and a creation timestamp from
-the ``created`` argument (default 1960-01-01T00:00:00), never from the clock.
+the ``created`` argument (default 1970-01-01T00:00:00), never from the clock.
 """
 from __future__ import annotations
 
@@ -175,7 +175,7 @@ def write_dataset_json(frame: pd.DataFrame, dataset: Dataset, path: str | os.Pat
 
     ``ndjson`` writes the NDJSON form (metadata object on the first line, then one row array per
     line); None picks it from a ``.ndjson`` suffix.  ``created`` becomes
-    ``datasetJSONCreationDateTime`` (default 1960-01-01T00:00:00).  ``fileOID`` defaults to
+    ``datasetJSONCreationDateTime`` (default 1970-01-01T00:00:00).  ``fileOID`` defaults to
     ``<studyOID>/<metaDataVersionOID>/<dataset>``.  The file is written to a temporary file
     beside ``path`` and renamed into place.
     """

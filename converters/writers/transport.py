@@ -28,8 +28,8 @@ from converters.errors import Location, TransportError
 from converters.metadata.model import Dataset, Variable
 
 SAS_EPOCH = pd.Timestamp("1960-01-01")
-#: Default creation timestamp of written files: the SAS epoch, so output never depends on the clock.
-DEFAULT_CREATED_ISO = "1960-01-01T00:00:00"
+#: Default creation timestamp of written files, so output never depends on the clock (see xpt.DEFAULT_CREATED).
+DEFAULT_CREATED_ISO = "1970-01-01T00:00:00"
 
 _DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 _DATETIME_RE = r"^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?$"
@@ -160,8 +160,11 @@ def to_sas_numbers(series: pd.Series, kind: str, dataset: str, variable: str) ->
     if inferred == "time" and kind == "time":
         text = series.map(lambda t: t.isoformat(), na_action="ignore")
         return _iso_to_sas(text, kind, series, dataset, variable)
-    if inferred == "string":
-        return _iso_to_sas(series, kind, series, dataset, variable)
+    if inferred in ("string", "date", "datetime", "time", "mixed"):
+        # Mixed python objects and text: judge every value by its ISO 8601 form.
+        text = series.map(lambda v: v if isinstance(v, str) else
+                          v.isoformat() if hasattr(v, "isoformat") else repr(v), na_action="ignore")
+        return _iso_to_sas(text, kind, series, dataset, variable)
     bad = first_true(series.notna().to_numpy())
     value = series.iloc[bad] if bad is not None else None
     raise fail(f"{kind} variable holds a value that is not a {kind}: {value!r}", dataset, variable,
@@ -199,6 +202,9 @@ def _iso_to_sas(text: pd.Series, kind: str, original: pd.Series, dataset: str, v
     pattern, wanted = _ISO_RULE[kind]
     valid = stripped.str.match(pattern).to_numpy(dtype=bool)
     bad = first_true(present & ~valid)
+    if bad is not None and kind == "date" and re.match(_DATETIME_RE, stripped.iloc[bad]):
+        raise fail(f"date variable holds a value with a time of day: {original.iloc[bad]!r}", dataset, variable,
+                   bad + 1, hint="give dates only, or make the variable a datetime (DATETIME20.)")
     if bad is not None:
         raise fail(f"{kind} variable holds {original.iloc[bad]!r}, which is not {wanted}", dataset, variable,
                    bad + 1, hint="partial or malformed dates cannot become SAS numbers; impute explicitly or "

@@ -38,8 +38,10 @@ MAX_NAME = 8
 MAX_LABEL = 40
 MAX_VALUE_BYTES = 200
 MAX_FORMAT_NAME = 8
-#: Header timestamp when no ``created`` is given: the SAS epoch, so the bytes never depend on the clock.
-DEFAULT_CREATED = datetime(1960, 1, 1)
+#: Header timestamp when no ``created`` is given, so the bytes never depend on the clock.  The header
+#: has two-digit years: SAS (YEARCUTOFF 1926) and python's ``%y`` (pandas, pyreadstat) agree only on
+#: 1969-2025, so the default is 1970-01-01 (the SAS epoch 1960 would read back as 2060 in python).
+DEFAULT_CREATED = datetime(1970, 1, 1)
 
 # SAS XPORT v5 layout: 80-byte records.  Record 2 (library real header) and record 6 (member
 # header data) end with the 16-byte creation stamp; records 3 and 7 start with the modified stamp.
@@ -182,8 +184,9 @@ def write_xpt(frame: pd.DataFrame, dataset: Dataset, path: str | os.PathLike[str
 
     Columns are written in variable order; character missing values become blank, numeric
     missing values SAS missing.  Numeric dates are written as SAS numbers with their format.
-    ``created`` sets the header's created/modified stamps (default 1960-01-01T00:00:00), so
-    identical input gives identical bytes.  Nothing is written unless every rule holds, and the
+    ``created`` sets the header's created/modified stamps (default 1970-01-01T00:00:00), so
+    identical input gives identical bytes; the header keeps two-digit years, which SAS and
+    python readers read alike only for 1969-2025.  Nothing is written unless every rule holds, and the
     target only ever appears complete (temporary file beside it, then an atomic rename).
     """
     import pyreadstat
