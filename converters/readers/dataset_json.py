@@ -106,15 +106,17 @@ def _column(column: dict, values: pd.Series, ds: str) -> tuple[Variable, pd.Seri
     if data_type in _TEXT_TYPES:
         var.data_type = _TEXT_TYPES[data_type]
         text = values.where(values.notna(), "")
-        bad = text.map(lambda v: not isinstance(v, str))
-        if bad.any():
+        if pd.api.types.infer_dtype(text, skipna=False) not in ("string", "empty"):
+            bad = text.map(lambda v: not isinstance(v, str))
             row = int(np.flatnonzero(bad.to_numpy(dtype=bool))[0])
             raise DataError(f"{data_type} column holds a non-text value {text.iloc[row]!r}",
                             where=Location(dataset=ds, variable=name, row=row + 1))
         return var, pd.Series(text.to_numpy(dtype=object), dtype=object, name=name)
     if data_type in ("integer", "float", "double", "decimal", "boolean"):
         var.data_type = "integer" if data_type in ("integer", "boolean") else "float"
-        numbers = pd.to_numeric(values.map(_number, na_action="ignore"), errors="coerce").astype("float64")
+        if data_type == "boolean":
+            values = values.map(_number, na_action="ignore")
+        numbers = pd.to_numeric(values, errors="coerce").astype("float64")
         bad = numbers.isna().to_numpy() & values.notna().to_numpy()
         if bad.any():
             row = int(np.flatnonzero(bad)[0])

@@ -194,8 +194,11 @@ def write_dataset_json(frame: pd.DataFrame, dataset: Dataset, path: str | os.Pat
     return write_bytes_atomically(target, text.encode("utf-8"), dataset.name)
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def _dumps(obj: object) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return _ENCODER.encode(obj)
 
 
 def _json_text(meta: dict[str, object], rows: list[list[object]]) -> str:

@@ -94,10 +94,18 @@ def text_values(series: pd.Series, dataset: str, variable: str) -> pd.Series:
 
 
 def byte_lengths(text: pd.Series) -> np.ndarray:
-    """UTF-8 byte length of each text value (0 for missing)."""
+    """UTF-8 byte length of each text value (0 for missing).
+
+    Whole-column fast path: when the column is all ASCII (checked on the joined text), bytes
+    equal characters; only other columns are encoded value by value.
+    """
+    if not len(text):
+        return np.zeros(0, dtype=np.int64)
     filled = text.where(text.notna(), "")
-    return filled.map(lambda s: len(s.encode("utf-8"))).to_numpy(dtype=np.int64) if len(filled) else \
-        np.zeros(0, dtype=np.int64)
+    values = filled.tolist()
+    if "".join(values).isascii():
+        return filled.str.len().to_numpy(dtype=np.int64)
+    return np.fromiter((len(v.encode("utf-8")) for v in values), dtype=np.int64, count=len(values))
 
 
 def numeric_values(series: pd.Series, dataset: str, variable: str) -> np.ndarray:
