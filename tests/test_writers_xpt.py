@@ -310,3 +310,12 @@ def test_pyreadstat_fact_stamps_header_with_the_clock(tmp_path):
     stamp = (tmp_path / "raw.xpt").read_bytes()[144:160]
     assert stamp != DEFAULT_STAMP
     assert dt.datetime.strptime(stamp.decode().title(), "%d%b%y:%H:%M:%S").year >= 2024
+
+
+def test_categorical_and_nullable_columns_write_like_plain_ones(tmp_path):
+    frame, dataset = adsl()
+    reference = write_xpt(frame, dataset, tmp_path / "ref.xpt").read_bytes()
+    frame["SEX"] = frame["SEX"].astype("category")
+    frame["WEIGHTBL"] = frame["WEIGHTBL"].astype("Float64")
+    frame["USUBJID"] = frame["USUBJID"].astype("string")
+    assert write_xpt(frame, dataset, tmp_path / "alt.xpt").read_bytes() == reference

@@ -81,6 +81,8 @@ def is_missing_text(series: pd.Series) -> np.ndarray:
 
 def text_values(series: pd.Series, dataset: str, variable: str) -> pd.Series:
     """A character column as object-dtype text, missing kept as None; non-text values are an error."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype(object)
     kind = pd.api.types.infer_dtype(series, skipna=True)
     if kind not in ("string", "empty"):
         not_text = series.map(lambda v: not isinstance(v, str), na_action="ignore")
@@ -110,6 +112,8 @@ def byte_lengths(text: pd.Series) -> np.ndarray:
 
 def numeric_values(series: pd.Series, dataset: str, variable: str) -> np.ndarray:
     """A numeric column as float64 (NaN for missing); text that is not a number is an error."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype(object)
     if pd.api.types.is_bool_dtype(series):
         return series.astype("float64").to_numpy()
     if pd.api.types.is_numeric_dtype(series):
@@ -143,6 +147,8 @@ def to_sas_numbers(series: pd.Series, kind: str, dataset: str, variable: str) ->
     Partial dates, time zones and dates with a time of day in a date column are errors: turning
     them into numbers would need an imputation the data does not state.
     """
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype(object)
     if pd.api.types.is_bool_dtype(series):
         raise fail("numeric date holds true/false values", dataset, variable)
     if pd.api.types.is_numeric_dtype(series):
