@@ -159,6 +159,11 @@ def test_empty_dataset_is_written(tmp_path):
     path = write_xpt(frame.iloc[:0], dataset, tmp_path / "adsl.xpt")
     data, meta = pyreadstat.read_xport(str(path))
     assert len(data) == 0 and meta.column_names == dataset.variable_names
+    # no values to size them by: the fixed length holds, free text gets 1
+    assert meta.variable_storage_width["SEX"] == 2 and meta.variable_storage_width["USUBJID"] == 1
+    with pd.read_sas(path, format="xport", iterator=True, encoding=None) as reader:
+        positions = [(f["field_length"], f["npos"]) for f in reader.fields]
+    assert positions == [(1, 0), (2, 1), (8, 3), (8, 11), (8, 19), (8, 27), (8, 35), (1, 43)]
 
 
 # --- transport rules: each violation is a clear error and leaves no file -------------------------

@@ -206,6 +206,8 @@ def write_xpt(frame: pd.DataFrame, dataset: Dataset, path: str | os.PathLike[str
         except Exception as exc:  # pyreadstat raises its own error types
             raise fail(f"the XPT writer refused the dataset: {exc}", dataset.name, file=str(target)) from exc
         stamp_xpt_header(tmp, created or DEFAULT_CREATED)
+        if plan.frame.empty:
+            set_empty_member_lengths(tmp, [plan.lengths[v.name] for v in dataset.variables])
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except BaseException:
@@ -225,3 +227,28 @@ def stamp_xpt_header(path: Path, moment: datetime) -> None:
         for offset in _TIMESTAMP_OFFSETS:
             fh.seek(offset)
             fh.write(stamp)
+
+
+_NAMESTR_START = 640  # after the 8 header records of a v5 file with one member
+_NAMESTR_SIZE = 140
+
+
+def set_empty_member_lengths(path: Path, lengths: list[int]) -> None:
+    """Give the variables of a member without records their lengths (NAMESTR nlng and npos).
+
+    The byte writer sizes character variables by their longest value, so a dataset with no
+    records would get length 1 everywhere.  With no observations only the NAMESTR records hold
+    lengths and positions, so they are set here.
+    """
+    with open(path, "r+b") as fh:
+        head = fh.read(_NAMESTR_START)
+        if head[560:580] != b"HEADER RECORD*******" or head[580:588] != b"NAMESTR ":
+            raise TransportError(f"{path.name} does not have the XPT v5 NAMESTR layout expected")
+        position = 0
+        for index, length in enumerate(lengths):
+            record = _NAMESTR_START + index * _NAMESTR_SIZE
+            fh.seek(record + 4)
+            fh.write(length.to_bytes(2, "big"))
+            fh.seek(record + 84)
+            fh.write(position.to_bytes(4, "big"))
+            position += length
