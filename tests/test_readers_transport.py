@@ -194,3 +194,16 @@ def test_python_times_and_dates_normalise_to_sas_numbers():
     normal = normalize_transport_frame(frame, dataset)
     assert normal["D"].tolist()[0] == 0.0 and np.isnan(normal["D"].iloc[1])
     assert normal["T"].tolist()[0] == 60.0
+
+
+def test_numeric_date_with_any_display_format_becomes_a_sas_number(tmp_path):
+    document = {"datasetJSONCreationDateTime": "2025-01-01T00:00:00", "datasetJSONVersion": "1.1.0",
+                "itemGroupOID": "IG.ADSL", "records": 1, "name": "ADSL", "label": "ADSL",
+                "columns": [{"itemOID": "IT.ADSL.TRTSDT", "name": "TRTSDT", "label": "Start", "dataType": "date",
+                             "targetDataType": "integer", "displayFormat": "E8601DA10."}],
+                "rows": [["1960-01-11"]]}
+    path = tmp_path / "adsl.json"
+    path.write_text(json.dumps(document))
+    frame, meta = read_dataset_json(path)
+    assert frame["TRTSDT"].tolist() == [10.0]
+    assert meta.variable("TRTSDT").display_format == "E8601DA10."

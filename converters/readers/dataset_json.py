@@ -98,11 +98,8 @@ def _column(column: dict, values: pd.Series, ds: str) -> tuple[Variable, pd.Seri
     if data_type in ("date", "datetime", "time") and target == "integer":
         var.data_type = "integer"
         var.display_format = fmt or DEFAULT_TEMPORAL_FORMATS[data_type]
-        kind = var.temporal_kind
-        if kind is None:
-            raise DataError(f"displayFormat {fmt!r} is not a SAS {data_type} format", where=Location(dataset=ds,
-                            variable=name))
-        return var, pd.Series(to_sas_numbers(values, kind, ds, name), dtype="float64", name=name)
+        # The column's dataType says what the ISO text is, whatever the display format.
+        return var, pd.Series(to_sas_numbers(values, data_type, ds, name), dtype="float64", name=name)
     if data_type in _TEXT_TYPES:
         var.data_type = _TEXT_TYPES[data_type]
         text = values.where(values.notna(), "")
