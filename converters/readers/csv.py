@@ -1,0 +1,150 @@
+"""Delimited text exports (``.csv``, ``.tsv``) read as text, exactly as written.
+
+* **Encoding**: a declared encoding is used strictly.  Otherwise a UTF-16 BOM means
+  UTF-16, a UTF-8 BOM means ``utf-8-sig``; else strict UTF-8 is tried, then cp1252
+  (Windows Western, what Excel writes).  The bytes cp1252 does not define (0x81, 0x8D,
+  0x8F, 0x90, 0x9D) are never guessed at: the file is rejected with the row, and the
+  user declares the encoding (e.g. ``latin-1``).  ``RawSource.encoding`` says which
+  encoding was used.
+* **Delimiter**: declared, or the one of ``,`` ``;`` tab ``|`` that occurs most often
+  (outside quotes) in the header line; a header with none of them is one column.
+* **Values**: every value is text (``007`` stays ``007``, ``NA`` stays ``NA``); values
+  are not trimmed; only an empty or whitespace-only value becomes missing.
+* **Rows**: the header is the first line; ``__row__`` 1 is the first record after it.
+  Blank lines count as rows and are then dropped.  A record whose field count differs
+  from the header's is rejected, naming the row.
+"""
+from __future__ import annotations
+
+import codecs
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from converters.errors import DataError, Location
+from converters.readers.raw import RawSource, finish_frame, form_name
+
+DELIMITERS = (",", ";", "\t", "|")
+QUOTE = '"'
+_QUOTED = re.compile(r'"[^"]*(?:""[^"]*)*"')
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None = None,
+             name: str | None = None) -> RawSource:
+    """Read a delimited text export into a :class:`RawSource` (see the module notes)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read the file: {exc.strerror or exc}", Location(file=str(path)),
+                        hint="check the path and the file's permissions") from exc
+    text, used = decode_text(data, path, encoding)
+    if not text.strip():
+        raise DataError("the file is empty", Location(file=str(path)),
+                        hint="export the form again with its header line")
+    delimiter = delimiter or sniff_delimiter(text, tab_first=path.suffix.lower() == ".tsv")
+    width = check_field_counts(text, delimiter, path)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), sep=delimiter, quotechar=QUOTE, header=None, names=list(range(width)),
+            dtype=str, na_filter=False, skip_blank_lines=False, index_col=False, engine="c",
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise _parser_error(exc, path) from exc
+    header = frame.iloc[0].tolist()
+    body = frame.iloc[1:].set_axis(header, axis=1)
+    return finish_frame(body, path, name or form_name(path), rows=np.arange(1, len(body) + 1), encoding=used,
+                        whitespace=may_hold_whitespace_values(text, delimiter))
+
+
+def may_hold_whitespace_values(text: str, delimiter: str) -> bool:
+    """False when no field can be whitespace-only (so the per-value check can be skipped)."""
+    d = re.escape(delimiter)
+    space = rf"[^\S\r\n{d}]+"
+    end = rf"(?:{d}|\r?$)"
+    patterns = (rf"\A{space}{end}", rf"{d}{space}{end}", rf"\n{space}{end}", rf'"{space}"')  # literal first: fast
+    return any(re.search(p, text, flags=re.M) for p in patterns)
+
+
+def decode_text(data: bytes, path: Path, declared: str | None = None) -> tuple[str, str]:
+    """The file's text and the encoding used (declared, or detected as in the module notes)."""
+    if declared:
+        try:
+            codecs.lookup(declared)
+        except LookupError as exc:
+            raise DataError(f"unknown encoding {declared!r}", Location(file=str(path)),
+                            hint="use a Python codec name such as utf-8, cp1252 or latin-1") from exc
+        return _decode(data, declared, path).removeprefix("\ufeff"), declared
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _decode(data, "utf-16", path), "utf-16"
+    if data.startswith(codecs.BOM_UTF8):
+        return _decode(data, "utf-8-sig", path), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return _decode(data, "cp1252", path), "cp1252"
+
+
+def _decode(data: bytes, encoding: str, path: Path) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        byte = data[exc.start:exc.start + 1].hex().upper()
+        raise DataError(
+            f"byte 0x{byte} on line {line} is not valid {encoding}",
+            Location(file=str(path), row=line - 1 if line > 1 else None),
+            hint="declare the file's encoding for this form (e.g. latin-1, utf-8, cp1252); "
+                 "it is not guessed",
+        ) from exc
+
+
+def sniff_delimiter(text: str, *, tab_first: bool = False) -> str:
+    """The delimiter that occurs most often outside quotes in the header line (ties: ``,`` ``;`` tab ``|``)."""
+    header = _LINE_BREAK.split(_QUOTED.sub("", text.lstrip("\r\n")[:65536]), maxsplit=1)[0]
+    order = ("\t",) + tuple(d for d in DELIMITERS if d != "\t") if tab_first else DELIMITERS
+    counts = {d: header.count(d) for d in order}
+    best = max(order, key=lambda d: counts[d])  # max keeps the first of equals
+    return best if counts[best] else order[0]
+
+
+def check_field_counts(text: str, delimiter: str, path: Path) -> int:
+    """The header's field count; a DataError naming the rows whose count differs.
+
+    Quoted fields (which may hold delimiters and line breaks) are removed first, so
+    each remaining line is one record; blank lines are not counted as malformed.
+    """
+    d = re.escape(delimiter)
+    quoted = re.compile(rf'"(?<![^{d}\r\n]")[^"]*(?:""[^"]*)*"')  # a quote opening a field, to its close
+    lines = pd.Series(_LINE_BREAK.split(quoted.sub("", text)), dtype=object)
+    if len(lines) > 1 and lines.iloc[-1] == "":
+        lines = lines.iloc[:-1]  # the final line break
+    counts = lines.str.count(d).to_numpy() + 1
+    blank = (lines.str.strip() == "").to_numpy()
+    width = int(counts[0])
+    bad = np.flatnonzero((counts != width) & ~blank)
+    bad = bad[bad > 0]
+    if len(bad):
+        first = int(bad[0])
+        more = f" (also rows {', '.join(str(int(r)) for r in bad[1:6])}{', ...' if len(bad) > 6 else ''})" \
+            if len(bad) > 1 else ""
+        raise DataError(
+            f"row has {counts[first]} fields but the header has {width}{more}",
+            Location(file=str(path), row=first),
+            hint=f"check quoting and stray {'tab' if delimiter == chr(9) else repr(delimiter)} "
+                 "delimiters in that record, or re-export the form",
+        )
+    return width
+
+
+def _parser_error(exc: Exception, path: Path) -> DataError:
+    message = str(exc).replace("Error tokenizing data. C error: ", "").strip()
+    line = re.search(r"line (\d+)", message)  # 1-based, the header is line 1
+    record = re.search(r"row (\d+)", message)  # 0-based, the header is row 0
+    row = int(line.group(1)) - 1 if line else int(record.group(1)) if record else None
+    return DataError(f"cannot parse the file: {message}", Location(file=str(path), row=row or None),
+                     hint="check quoting in that record (an opening quote needs a closing quote)")
