@@ -162,6 +162,33 @@ def test_csv_unnamed_column_with_values_is_an_error(tmp_path):
         read_raw(path)
 
 
+def test_csv_header_must_be_on_the_first_line(tmp_path):
+    path = tmp_path / "late.csv"
+    path.write_text("\nA,B\n1,2\n")
+    with pytest.raises(DataError, match="first line is empty"):
+        read_raw(path)
+
+
+def test_csv_reserved_row_column_name_is_an_error(tmp_path):
+    path = tmp_path / "reserved.csv"
+    path.write_text("A,__row__\n1,2\n")
+    with pytest.raises(DataError, match="reserved"):
+        read_raw(path)
+
+
+@pytest.mark.parametrize("body, expected", [
+    (" ,x,z\n", [None, "x", "z"]),  # first field
+    ("y, ,z\n", ["y", None, "z"]),  # middle field
+    ("y,x,\u00a0\r\n", ["y", "x", None]),  # last field, no-break space, CRLF
+    ('y," \t",z\n', ["y", None, "z"]),  # quoted
+    ("y,x ,z\n", ["y", "x ", "z"]),  # not whitespace-only: kept as is
+])
+def test_csv_whitespace_only_values_in_every_position_are_missing(tmp_path, body, expected):
+    path = tmp_path / "ws.csv"
+    path.write_bytes(("A,B,C\n" + body).encode("utf-8"))
+    assert records(read_raw(path)) == [dict(zip("ABC", expected), **{ROW: 1})]
+
+
 def test_csv_empty_file_is_an_error(tmp_path):
     path = tmp_path / "empty.csv"
     path.write_bytes(b"")
@@ -232,7 +259,7 @@ def workbook(tmp_path) -> Path:
     book = openpyxl.Workbook()
     ws = book.active
     ws.title = "AE"
-    ws.append(["SUBJID", " AETERM ", "AESTDAT", "DOSE", "AESTTIM", None])
+    ws.append(["SUBJID", " AETERM ", "AESTDAT", "DOSE", "AESTTIM", None])  # last: formatted, empty
     ws.append(["007", "Headache", dt.datetime(2025, 3, 3), 7, dt.time(10, 30), None])
     ws.append([None] * 6)
     ws.append([8, "NA", dt.datetime(2025, 3, 3, 14, 5, 9), 12.5, None, None])

@@ -125,6 +125,9 @@ def check_field_counts(text: str, delimiter: str, path: Path) -> int:
         lines = lines.iloc[:-1]  # the final line break
     counts = lines.str.count(d).to_numpy() + 1
     blank = (lines.str.strip() == "").to_numpy()
+    if blank[0]:
+        raise DataError("the first line is empty; it must hold the column names", Location(file=str(path)),
+                        hint="remove the lines above the header")
     width = int(counts[0])
     bad = np.flatnonzero((counts != width) & ~blank)
     bad = bad[bad > 0]

@@ -49,7 +49,7 @@ def read_excel(path: Path, *, sheet: str | int | None = None, name: str | None =
         raise DataError("the sheet is empty", Location(file=str(path)),
                         hint="export the form again with its header row")
     head = int(nonempty[0])
-    header = table.iloc[head].tolist()
+    header = objects_to_text(table.iloc[head].astype(object)).astype(object).fillna("").tolist()
     body = table.iloc[head + 1:].reset_index(drop=True)
     text = pd.DataFrame({pos: objects_to_text(body[pos]) for pos in body.columns}, index=body.index)
     text = text.set_axis(header, axis=1)
