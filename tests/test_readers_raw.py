@@ -375,6 +375,11 @@ def test_numbers_to_text_is_exact_and_never_exponential():
         "0.3333333333333333"]
 
 
+def test_integer_columns_become_text_exactly():
+    values = pd.Series([2 ** 62 + 1, None, 7], dtype="Int64")
+    assert numbers_to_text(values).tolist() == [str(2 ** 62 + 1), pd.NA, "7"]
+
+
 def test_sas_dates_before_1960_and_fractions():
     assert sas_numbers_to_text(pd.Series([-1.0, 0.9]), "date").tolist() == ["1959-12-31", "1960-01-01"]
     assert sas_numbers_to_text(pd.Series([59.9]), "time").tolist() == ["00:00:59"]

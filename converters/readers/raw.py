@@ -202,6 +202,8 @@ def sas_temporal_kind(sas_format: str | None) -> str | None:
 def numbers_to_text(values: pd.Series) -> pd.Series:
     """Numbers as text: whole values without ``.0``, others as the shortest round-trip
     decimal (never exponent notation); NaN becomes missing."""
+    if pd.api.types.is_integer_dtype(values.dtype):  # exact, even past 2**53
+        return values.astype(TEXT)
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     out = np.full(len(numbers), None, dtype=object)
     finite = np.isfinite(numbers)
