@@ -60,3 +60,13 @@ def test_normalise_folds_case_and_space():
 def test_adam_and_define_packages_are_bundled():
     assert ct.codelist("DATEFL", package="adam").name == "DATEFL"
     assert ct.codelist("C165635", package="define").name == "BDSSC"
+
+
+def test_numeric_dates_are_recognised_by_format_name_whatever_the_width():
+    from converters.metadata import Variable
+
+    kinds = {f: Variable("ADT", "x", "integer", display_format=f).temporal_kind
+             for f in ["DATE9.", "E8601DA10.", "DATETIME20.", "DATETIME.", "TIME8.", "BEST12.", "8.2"]}
+    assert kinds == {"DATE9.": "date", "E8601DA10.": "date", "DATETIME20.": "datetime", "DATETIME.": "datetime",
+                     "TIME8.": "time", "BEST12.": None, "8.2": None}
+    assert Variable("AESTDTC", "x", "text", display_format="DATE9.").temporal_kind is None

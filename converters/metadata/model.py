@@ -13,6 +13,7 @@ A variable stored as a SAS number with a date format (ADaM ``*DT``, ``*DTM``,
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 #: Define-XML data types stored as SAS character in XPT.
@@ -23,10 +24,13 @@ CHARACTER_TYPES = frozenset({
 #: Define-XML data types stored as SAS numbers in XPT.
 NUMERIC_TYPES = frozenset({"integer", "float"})
 
-#: SAS display formats that make a number a date, datetime or time.
-DATE_FORMATS = {"DATE9.": "date", "DATE7.": "date", "YYMMDD10.": "date", "E8601DA.": "date"}
-DATETIME_FORMATS = {"DATETIME20.": "datetime", "DATETIME19.": "datetime", "E8601DT.": "datetime"}
-TIME_FORMATS = {"TIME8.": "time", "TIME5.": "time", "E8601TM.": "time"}
+#: SAS display format names (without width) that make a number a date, datetime or time.
+TEMPORAL_FORMATS = {
+    "DATE": "date", "YYMMDD": "date", "E8601DA": "date", "MMDDYY": "date", "DDMMYY": "date", "IS8601DA": "date",
+    "DATETIME": "datetime", "E8601DT": "datetime", "IS8601DT": "datetime",
+    "TIME": "time", "TOD": "time", "E8601TM": "time", "IS8601TM": "time",
+}
+_FORMAT_NAME = re.compile(r"^([A-Z_](?:[A-Z0-9_]*[A-Z_])?)\d*\.\d*$")
 
 
 @dataclass
@@ -71,15 +75,8 @@ class Variable:
         """``date``, ``datetime`` or ``time`` for a numeric variable with a SAS date format."""
         if not self.is_numeric or not self.display_format:
             return None
-        fmt = self.display_format.upper()
-        for table in (DATE_FORMATS, DATETIME_FORMATS, TIME_FORMATS):
-            if fmt in table:
-                return table[fmt]
-        return None
-
-    @property
-    def oid(self) -> str:
-        return f"IT.{self.name}"
+        match = _FORMAT_NAME.match(self.display_format.strip().upper())
+        return TEMPORAL_FORMATS.get(match.group(1)) if match else None
 
 
 @dataclass
@@ -204,6 +201,13 @@ class Dataset:
     @property
     def oid(self) -> str:
         return f"IG.{self.name}"
+
+    def item_oid(self, variable: str) -> str:
+        """OID of one of this dataset's variables, ``IT.<DATASET>.<VARIABLE>``.
+
+        Dataset-JSON itemOIDs and Define-XML ItemDef OIDs both use this form, so they match.
+        """
+        return f"IT.{self.name}.{variable}"
 
 
 @dataclass

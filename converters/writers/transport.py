@@ -296,9 +296,8 @@ def normalize_column(series: pd.Series, var: Variable, dataset: str) -> pd.Serie
 
 def item_oid(dataset: Dataset | str, variable: Variable | str) -> str:
     """Dataset-qualified item OID ``IT.<DATASET>.<VARIABLE>`` (as in the CDISC Dataset-JSON examples)."""
-    ds = dataset if isinstance(dataset, str) else dataset.name
-    var = variable if isinstance(variable, str) else variable.name
-    return f"IT.{ds}.{var}"
+    ds = Dataset(name=dataset, label="") if isinstance(dataset, str) else dataset
+    return ds.item_oid(variable if isinstance(variable, str) else variable.name)
 
 
 _FORMAT_RE = re.compile(r"^(?P<name>\$?(?:[A-Z_](?:[A-Z0-9_]*[A-Z_])?)?)(?P<width>\d*)\.(?P<decimals>\d*)$")
