@@ -69,5 +69,6 @@ class StudyDesign:
     best_response_probs: tuple[float, ...]   # P(best = CR, PR, SD, PD, NE) at the lowest dose level
     age_median: int
     male_fraction: float
+    cycle_folders: bool = True         # folders named per cycle ("C1 LD", "C1 D0") or not ("LD", "D0")
     subjects_per_site: int = 400       # above this, extra sites are opened at large sizes
     extra_site_countries: list[tuple[str, str, str, bool]] = field(default_factory=list)

@@ -184,7 +184,8 @@ def ld_form(design: StudyDesign, b: pd.DataFrame, rng: np.random.Generator) -> p
     dose = np.where(adj, np.rint(dose * 0.8).astype(int), dose)
     rows = subj[r]
     cyc = cycle[r]
-    return text_frame({**_keys(design, b, rows), "FOLDER": np.where(cyc == 1, "C1 LD", "C2 LD"),
+    folder = np.where(cyc == 1, "C1 LD", "C2 LD") if design.cycle_folders else "LD"
+    return text_frame({**_keys(design, b, rows), "FOLDER": folder,
                        "CYCLE": fmt_int(cyc), "LDDAY": fmt_int(day_i - 5), "AGENT_CD": codes, "AGENT": names,
                        "EXDAT": crf_date(start[r] + day_i), "DOSE": fmt_int(dose), "DOSEU": unit,
                        "ROUTE_CD": "IV", "ROUTE": "Intravenous", "DOSEADJ": np.where(adj, "Y", "N"),
@@ -231,8 +232,10 @@ def infusion_form(design: StudyDesign, b: pd.DataFrame, inf: pd.DataFrame, rng: 
     start = inf["start"].to_numpy()
     irr = inf["irr"].to_numpy()
     end = start + inf["dur"].to_numpy() + np.where(irr, 45, 0)
-    return text_frame({**_keys(design, b, rows),
-                       "FOLDER": "C" + fmt_int(inf["cycle"].to_numpy()) + " D" + fmt_int(inf["cyday"].to_numpy()),
+    folder = "D" + fmt_int(inf["cyday"].to_numpy())
+    if design.cycle_folders:
+        folder = "C" + fmt_int(inf["cycle"].to_numpy()) + " " + folder
+    return text_frame({**_keys(design, b, rows), "FOLDER": folder,
                        "CYCLE": fmt_int(inf["cycle"].to_numpy()), "CYDAY": fmt_int(inf["cyday"].to_numpy()),
                        "EXYN": np.where(given, "Y", "N"), "EXREASND": np.where(given, "", reason_nd),
                        "EXSTDAT": np.where(given, crf_date(inf["day"].to_numpy()), ""),
