@@ -1,0 +1,282 @@
+"""A study folder's datasets, read once and shared by every rule.
+
+Each dataset is read from XPT or Dataset-JSON into the common transport shape
+(text as ``object`` with blank for missing, numbers as ``float64``) and the
+metadata that the file itself carries (labels, types, lengths, order).  The
+derived views the rules ask for (populated masks, parsed dates, subject
+lookups) are computed on first use and cached on the dataset, so two rules that
+look at the same column pay for it once.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from converters.errors import DataError, Location
+from converters.metadata.model import Dataset, Variable
+
+#: File suffixes the validator reads, in the order it prefers them when a dataset has two.
+SUFFIXES = (".xpt", ".json", ".ndjson")
+
+
+@dataclass
+class DatasetData:
+    """One dataset: its frame, the metadata read from its file, and cached column views."""
+
+    name: str
+    frame: pd.DataFrame
+    meta: Dataset
+    path: Path | None = None
+    file_format: str = "memory"  # xpt, json, ndjson or memory
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.frame.columns)
+
+    @property
+    def domain(self) -> str:
+        """The domain code: ``DOMAIN`` value, else the dataset name (SUPPxx -> SUPPxx)."""
+        if self.name.startswith(("SUPP", "SQ")) or self.name.startswith("AD"):
+            return self.name
+        if "DOMAIN" in self.frame.columns and len(self.frame):
+            first = str(self.frame["DOMAIN"].iloc[0]).strip()
+            if first:
+                return first.upper()
+        return self.name[:2] if len(self.name) > 2 and not self.is_standard_name else self.name
+
+    @property
+    def is_standard_name(self) -> bool:
+        from converters.standards import sdtmig
+
+        return self.name in sdtmig.dataset_names()
+
+    @property
+    def prefix(self) -> str:
+        """The two-letter prefix that replaces ``--`` in variable names."""
+        return self.domain[:2]
+
+    def var(self, generic: str) -> str:
+        """``--STDTC`` -> ``AESTDTC`` for this dataset; names without ``--`` unchanged."""
+        return self.prefix + generic[2:] if generic.startswith("--") else generic
+
+    def has(self, *names: str) -> bool:
+        return all(self.var(n) in self.frame.columns for n in names)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def text(self, name: str) -> pd.Series:
+        """Column ``name`` as stripped text ('' for missing), cached."""
+        name = self.var(name)
+        key = ("text", name)
+        if key not in self._cache:
+            col = self.frame[name]
+            if col.dtype.kind in "fiu":
+                out = _number_text(col)
+            else:
+                out = col.astype(object).where(col.notna(), "").astype(str).str.strip()
+            self._cache[key] = out
+        return self._cache[key]
+
+    def filled(self, name: str) -> pd.Series:
+        """Boolean mask: ``name`` has a value (non-blank text or non-missing number)."""
+        name = self.var(name)
+        key = ("filled", name)
+        if key not in self._cache:
+            col = self.frame[name]
+            self._cache[key] = col.notna() if col.dtype.kind in "fiu" else self.text(name).ne("")
+        return self._cache[key]
+
+    def number(self, name: str) -> pd.Series:
+        """Column ``name`` as float64 (text converted; unparseable -> NaN)."""
+        name = self.var(name)
+        key = ("number", name)
+        if key not in self._cache:
+            col = self.frame[name]
+            self._cache[key] = col.astype("float64") if col.dtype.kind in "fiu" else pd.to_numeric(
+                self.text(name).replace("", np.nan), errors="coerce")
+        return self._cache[key]
+
+    def date(self, name: str) -> pd.Series:
+        """The complete calendar date of an ISO 8601 text column (NaT when partial or invalid)."""
+        name = self.var(name)
+        key = ("date", name)
+        if key not in self._cache:
+            from converters.validate.iso8601 import complete_date
+
+            self._cache[key] = complete_date(self.text(name))
+        return self._cache[key]
+
+    def is_numeric(self, name: str) -> bool:
+        return self.frame[self.var(name)].dtype.kind in "fiu"
+
+    def variable_meta(self, name: str) -> Variable | None:
+        for var in self.meta.variables:
+            if var.name == name:
+                return var
+        return None
+
+
+def _number_text(col: pd.Series) -> pd.Series:
+    """Numbers as text: whole numbers without '.0', missing as ''."""
+    arr = col.to_numpy(dtype="float64")
+    out = pd.Series(col.astype(object).where(col.notna(), ""), index=col.index, dtype=object)
+    whole = ~np.isnan(arr) & (np.mod(np.nan_to_num(arr), 1) == 0) & (np.abs(np.nan_to_num(arr)) < 1e15)
+    if whole.any():
+        out[whole] = pd.Series(arr[whole].astype("int64"), index=col.index[whole]).astype(str)
+    rest = ~np.isnan(arr) & ~whole
+    if rest.any():
+        out[rest] = col[rest].map(repr)
+    return out.astype(str)
+
+
+@dataclass
+class StudyData:
+    """Every dataset of one folder (by upper-case name) plus the folder it came from."""
+
+    datasets: dict[str, DatasetData]
+    folder: Path | None = None
+    standard: str = "sdtmig-3.4"
+    define: object | None = None  # converters.validate.define_reader.DefineMeta when --define is given
+    load_seconds: dict[str, float] = field(default_factory=dict)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (file, message) of unreadable files
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def get(self, name: str) -> DatasetData | None:
+        return self.datasets.get(name.upper())
+
+    def __contains__(self, name: str) -> bool:
+        return name.upper() in self.datasets
+
+    @cached_property
+    def studyid(self) -> str:
+        for ds in self.datasets.values():
+            if "STUDYID" in ds.frame.columns and len(ds):
+                return str(ds.text("STUDYID").iloc[0])
+        return ""
+
+    def dm_lookup(self, name: str) -> pd.Series:
+        """DM ``name`` indexed by USUBJID (first record per subject), for mapping onto other datasets."""
+        key = ("dm", name)
+        if key not in self._cache:
+            dm = self.get("DM")
+            if dm is None or name not in dm.frame.columns or "USUBJID" not in dm.frame.columns:
+                self._cache[key] = None
+            else:
+                values = dm.date(name) if name.endswith("DTC") else dm.text(name)
+                series = pd.Series(values.to_numpy(), index=dm.text("USUBJID").to_numpy())
+                self._cache[key] = series[~series.index.duplicated()]
+        return self._cache[key]
+
+    def subjects(self) -> frozenset[str]:
+        """USUBJID values of DM."""
+        dm = self.get("DM")
+        if dm is None or "USUBJID" not in dm.frame.columns:
+            return frozenset()
+        return frozenset(dm.text("USUBJID").unique())
+
+
+# ---------------------------------------------------------------------------
+# Reading a folder
+# ---------------------------------------------------------------------------
+
+def read_dataset(path: Path) -> tuple[pd.DataFrame, Dataset]:
+    """Read one XPT or Dataset-JSON file with the project readers (frame + file metadata)."""
+    suffix = path.suffix.lower()
+    if suffix == ".xpt":
+        from converters.readers.xpt import read_xpt
+
+        return read_xpt(path)
+    from converters.readers.dataset_json import read_dataset_json
+
+    return read_dataset_json(path)
+
+
+def load_folder(folder: str | os.PathLike[str], standard: str | None = None) -> StudyData:
+    """Read every XPT/Dataset-JSON dataset of ``folder`` once.
+
+    When a dataset exists in two formats the XPT wins and the other is not read.
+    Unreadable files are listed in ``StudyData.problems`` (and reported by rule
+    MD0000) instead of stopping the run.
+    """
+    import time
+
+    root = Path(folder)
+    if not root.is_dir():
+        raise DataError("folder to validate not found", where=Location(file=str(root)),
+                        hint="give a folder that holds .xpt or Dataset-JSON (.json/.ndjson) files")
+    files: dict[str, Path] = {}
+    for suffix in SUFFIXES:
+        for path in sorted(root.iterdir()):
+            if path.is_file() and path.suffix.lower() == suffix and not path.name.startswith("."):
+                files.setdefault(path.stem.upper(), path)
+    if not files:
+        raise DataError("no datasets found", where=Location(file=str(root)),
+                        hint="the folder holds no .xpt, .json or .ndjson files")
+    study = StudyData(datasets={}, folder=root)
+    for stem, path in sorted(files.items()):
+        start = time.perf_counter()
+        try:
+            frame, meta = read_dataset(path)
+        except Exception as exc:  # noqa: BLE001 - reported as a finding, not a crash
+            study.problems.append((path.name, str(exc).splitlines()[0]))
+            continue
+        name = (meta.name or stem).upper()
+        if name in study.datasets:
+            study.problems.append((path.name, f"dataset {name} already read from another file"))
+            continue
+        study.datasets[name] = DatasetData(name=name, frame=frame, meta=meta, path=path,
+                                           file_format=path.suffix.lower().lstrip("."))
+        study.load_seconds[name] = time.perf_counter() - start
+    study.standard = standard or guess_standard(study.datasets)
+    return study
+
+
+def guess_standard(datasets: dict[str, DatasetData]) -> str:
+    """``adamig-1.3`` when every dataset name starts with AD, else ``sdtmig-3.4``."""
+    names = list(datasets)
+    return "adamig-1.3" if names and all(n.startswith("AD") for n in names) else "sdtmig-3.4"
+
+
+def frames_to_study(frames: dict[str, pd.DataFrame], metas: dict[str, Dataset] | None = None,
+                    standard: str = "sdtmig-3.4") -> StudyData:
+    """A StudyData from in-memory frames (tests, and callers that already hold the data).
+
+    Without metadata, each variable takes its SDTMIG label and the frame's type, with
+    character lengths from the data.
+    """
+    metas = metas or {}
+    datasets = {}
+    for name, frame in frames.items():
+        meta = metas.get(name) or infer_metadata(name, frame)
+        datasets[name.upper()] = DatasetData(name=name.upper(), frame=frame, meta=meta)
+    return StudyData(datasets=datasets, standard=standard)
+
+
+def infer_metadata(name: str, frame: pd.DataFrame) -> Dataset:
+    """Metadata for a frame from the standard (labels) and the data (types, lengths)."""
+    from converters.standards import adamig, sdtmig
+
+    guide = adamig if name.upper().startswith("AD") else sdtmig
+    labels: dict[str, str] = {}
+    ds_label = ""
+    if guide.has_dataset(name):
+        labels = {v.name: v.label for v in guide.variables(name)}
+        ds_label = guide.dataset(name).label
+    variables = []
+    for col in frame.columns:
+        series = frame[col]
+        if series.dtype.kind in "fiu":
+            variables.append(Variable(name=col, label=labels.get(col, col.title()), data_type="float", length=8))
+        else:
+            text = series.astype(object).where(series.notna(), "").astype(str)
+            length = int(text.str.encode("utf-8").str.len().max()) if len(text) else 1
+            variables.append(Variable(name=col, label=labels.get(col, col.title()), data_type="text",
+                                      length=max(length, 1)))
+    return Dataset(name=name.upper(), label=ds_label, variables=variables, records=len(frame))

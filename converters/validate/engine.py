@@ -1,0 +1,154 @@
+"""Run the rule catalog over a study's datasets and gather the findings in one frame."""
+from __future__ import annotations
+
+import fnmatch
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from converters.validate.data import DatasetData, StudyData
+from converters.validate.model import SEVERITY_RANK, Hits, Rule
+
+FINDING_COLUMNS = ["rule", "severity", "dataset", "variable", "record", "usubjid", "seq", "values", "message"]
+
+
+@dataclass
+class ValidationResult:
+    """Findings (one row each), the rules that ran, and how long each took."""
+
+    findings: pd.DataFrame
+    rules: list[Rule]
+    timings: dict[str, float] = field(default_factory=dict)
+    rule_errors: dict[str, str] = field(default_factory=dict)
+    study: StudyData | None = None
+    stale_dispositions: list = field(default_factory=list)
+    dispositions_file: object | None = None
+
+    def counts(self) -> pd.DataFrame:
+        """One row per rule and dataset: severity, count, explained count."""
+        f = self.findings
+        if f.empty:
+            return pd.DataFrame(columns=["rule", "severity", "dataset", "count", "explained"])
+        explained = f["explained"] if "explained" in f.columns else pd.Series(False, index=f.index)
+        grouped = (f.assign(explained=explained.astype(int))
+                   .groupby(["rule", "severity", "dataset"], sort=False)
+                   .agg(count=("rule", "size"), explained=("explained", "sum")).reset_index())
+        grouped["rank"] = grouped["severity"].map(SEVERITY_RANK)
+        return grouped.sort_values(["rank", "rule", "dataset"]).drop(columns="rank").reset_index(drop=True)
+
+
+def applicable(rule: Rule, ds: DatasetData, standard: str) -> bool:
+    """Whether a dataset-level rule runs on ``ds``."""
+    is_adam = ds.name.startswith("AD")
+    if rule.standard == "adamig" and not is_adam:
+        return False
+    if rule.standard == "sdtmig" and (is_adam or standard.startswith("adamig")):
+        return False
+    if not any(_matches(pattern, ds) for pattern in rule.applies_to):
+        return False
+    return all(ds.has(n) for n in rule.needs)
+
+
+def _matches(pattern: str, ds: DatasetData) -> bool:
+    if pattern.startswith("class:"):
+        return dataset_class(ds) == pattern[6:].upper()
+    return fnmatch.fnmatchcase(ds.name, pattern)
+
+
+def dataset_class(ds: DatasetData) -> str:
+    """SDTMIG class of the dataset (EVENTS, FINDINGS, INTERVENTIONS, ...); '' for unknown domains."""
+    from converters.standards import sdtmig
+
+    name = ds.name if sdtmig.has_dataset(ds.name) else ds.domain
+    if not sdtmig.has_dataset(name):
+        return ""
+    return sdtmig.dataset(name).dataset_class.upper()
+
+
+def run_rules(study: StudyData, rules: list[Rule], strict: bool = False) -> ValidationResult:
+    """Run every rule on the datasets it applies to; a rule that fails is reported, not fatal (unless ``strict``)."""
+    batches: list[pd.DataFrame] = []
+    timings: dict[str, float] = defaultdict(float)
+    errors: dict[str, str] = {}
+    for item in rules:
+        start = time.perf_counter()
+        try:
+            if item.study_level:
+                if not (item.standard == "sdtmig" and study.standard.startswith("adamig")):
+                    for hits in item.check(study, None) or ():
+                        batches.append(_to_frame(item, study, hits))
+            else:
+                for ds in study.datasets.values():
+                    if applicable(item, ds, study.standard):
+                        for hits in item.check(study, ds) or ():
+                            batches.append(_to_frame(item, study, hits))
+        except Exception as exc:  # noqa: BLE001 - one broken rule must not hide the others
+            if strict:
+                raise
+            errors[item.id] = f"{type(exc).__name__}: {exc}"
+        timings[item.id] += time.perf_counter() - start
+    batches = [b for b in batches if len(b)]
+    findings = pd.concat(batches, ignore_index=True) if batches else empty_findings()
+    if len(findings):
+        findings["_rank"] = findings["severity"].map(SEVERITY_RANK)
+        findings = findings.sort_values(["_rank", "rule", "dataset", "record"], kind="stable",
+                                        na_position="first").drop(columns="_rank").reset_index(drop=True)
+    return ValidationResult(findings=findings, rules=rules, timings=dict(timings), rule_errors=errors, study=study)
+
+
+def empty_findings() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_COLUMNS})
+    frame["record"] = frame["record"].astype("Int64")
+    return frame
+
+
+class _Defaults(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _to_frame(item: Rule, study: StudyData, hits: Hits) -> pd.DataFrame:
+    """Turn one batch of hits into finding rows (values of the named variables at the failing records)."""
+    ds = study.get(hits.dataset)
+    params = _Defaults(dataset=hits.dataset, variable=hits.variables[0] if hits.variables else "", **hits.params)
+    message = item.message.format_map(params)
+    if ds is not None and "--" in message:
+        message = message.replace("--", ds.prefix)
+    variable = ", ".join(hits.variables)
+    if hits.rows is None or ds is None:
+        return pd.DataFrame({"rule": [item.id], "severity": [item.severity], "dataset": [hits.dataset],
+                             "variable": [variable], "record": pd.array([pd.NA], dtype="Int64"),
+                             "usubjid": [""], "seq": [""], "values": [hits.value or ""], "message": [message]})
+    rows = np.asarray(hits.rows, dtype=np.int64)
+    n = len(rows)
+    if n == 0:
+        return empty_findings()
+    parts: list[np.ndarray] = []
+    for name in hits.variables:
+        if name in ds.frame.columns:
+            parts.append(np.char.add(f"{name}=", ds.text(name).to_numpy(dtype=str)[rows]))
+    for name, values in hits.extra.items():
+        arr = np.asarray(values)
+        text = pd.Series(arr).astype(object).where(pd.notna(arr), "").astype(str).to_numpy(dtype=str)
+        parts.append(np.char.add(f"{name}=", text))
+    values = parts[0] if parts else np.full(n, "", dtype=str)
+    for part in parts[1:]:
+        values = np.char.add(np.char.add(values, "; "), part)
+    usubjid = ds.text("USUBJID").to_numpy(dtype=object)[rows] if "USUBJID" in ds.frame.columns else np.full(n, "")
+    seq_name = _seq_column(ds)
+    seq = ds.text(seq_name).to_numpy(dtype=object)[rows] if seq_name else np.full(n, "")
+    return pd.DataFrame({
+        "rule": np.full(n, item.id, dtype=object), "severity": np.full(n, item.severity, dtype=object),
+        "dataset": np.full(n, hits.dataset, dtype=object), "variable": np.full(n, variable, dtype=object),
+        "record": pd.array(rows + 1, dtype="Int64"), "usubjid": usubjid, "seq": seq,
+        "values": values.astype(object), "message": np.full(n, message, dtype=object)})
+
+
+def _seq_column(ds: DatasetData) -> str | None:
+    for name in (ds.var("--SEQ"), "TSSEQ", "ASEQ"):
+        if name in ds.frame.columns:
+            return name
+    return None

@@ -1,0 +1,205 @@
+"""Controlled terminology: values in the codelists SDTMIG names, test codes and names, and their pairing."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+
+from converters.standards import normalise
+from converters.validate._std import allowed_values, codelist, standard_variables
+from converters.validate.data import DatasetData
+from converters.validate.model import Hits, rule, rows_of
+
+CT_TEXT = "SDTMIG 3.4 4.3.3; CDISC CT 2025-03-28"
+#: Variables whose SDTMIG codelist is not meant for a value-by-value check (dictionaries, free text).
+_SKIP = {"DOMAIN", "RDOMAIN"}
+_CODE = r"^[A-Z_][A-Z0-9_]*$"
+
+
+@lru_cache(maxsize=None)
+def _normalised_lookup(codes: tuple[str, ...]) -> tuple[dict[str, str], dict[str, str]]:
+    """(normalised submission value -> value, normalised synonym -> value) over the codelists."""
+    by_value: dict[str, str] = {}
+    by_synonym: dict[str, str] = {}
+    for code in codes:
+        info = codelist(code)
+        if info is None:
+            continue
+        for term in info.terms:
+            by_value.setdefault(normalise(term.submission_value), term.submission_value)
+            for alias in (*term.synonyms, term.preferred_term):
+                by_synonym.setdefault(normalise(alias), term.submission_value)
+    return by_value, by_synonym
+
+
+def classify_terms(ds: DatasetData):
+    """Per CT-controlled variable: (name, mask, kind, codelist names) where kind is
+    ``case`` (matches a term but for case/spaces), ``synonym``, ``closed`` or ``extension``. Cached on ``ds``."""
+    key = ("ct-classes",)
+    if key in ds._cache:
+        return ds._cache[key]
+    out = []
+    for var in standard_variables(ds):
+        if not var.codelist_codes or var.name in _SKIP or var.name not in ds.frame.columns:
+            continue
+        allowed, extensible, names = allowed_values(var.codelist_codes)
+        if not allowed:
+            continue
+        text = ds.text(var.name)
+        uniq = pd.unique(text[text.ne("")])
+        bad = [v for v in uniq if v not in allowed]
+        if not bad:
+            continue
+        by_value, by_synonym = _normalised_lookup(var.codelist_codes)
+        kinds: dict[str, list[str]] = {"case": [], "synonym": [], "closed": [], "extension": []}
+        for value in bad:
+            norm = normalise(value)
+            if norm in by_value:
+                kinds["case"].append(value)
+            elif norm in by_synonym:
+                kinds["synonym"].append(value)
+            else:
+                kinds["extension" if extensible else "closed"].append(value)
+        for kind, values in kinds.items():
+            if values:
+                out.append((var.name, text.isin(values), kind, names))
+    ds._cache[key] = out
+    return out
+
+
+def _by_kind(ds: DatasetData, kind: str):
+    for name, mask, found, names in classify_terms(ds):
+        if found == kind:
+            yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,), params={"codelist": names})
+
+
+@rule("CT0001", "Error", "Value not in a non-extensible codelist",
+      "{variable} value is not in the non-extensible codelist {codelist}", CT_TEXT)
+def check_closed_codelist(study, ds: DatasetData):
+    yield from _by_kind(ds, "closed")
+
+
+@rule("CT0002", "Warning", "Sponsor extension of an extensible codelist",
+      "{variable} value is not in the extensible codelist {codelist} (a sponsor extension: describe it in the define)",
+      CT_TEXT)
+def check_extensible_codelist(study, ds: DatasetData):
+    defined = _define_terms(study, ds)
+    for name, mask, found, names in classify_terms(ds):
+        if found != "extension":
+            continue
+        if name in defined:  # the define lists the extension: documented, not a finding
+            mask = mask & ~ds.text(name).isin(defined[name])
+        if mask.any():
+            yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,), params={"codelist": names})
+
+
+def _define_terms(study, ds: DatasetData) -> dict[str, set[str]]:
+    define = getattr(study, "define", None)
+    if define is None:
+        return {}
+    return define.codelist_values_for(ds.name)
+
+
+@rule("CT0003", "Error", "Codelist value in the wrong case",
+      "{variable} value matches a term of {codelist} except for case or spaces; use the submission value",
+      "SDTMIG 3.4 4.3.2")
+def check_case(study, ds: DatasetData):
+    yield from _by_kind(ds, "case")
+
+
+@rule("CT0004", "Error", "Synonym used instead of the submission value",
+      "{variable} value is a synonym of a term of {codelist}; use its CDISC submission value", "SDTMIG 3.4 4.3.3")
+def check_synonym(study, ds: DatasetData):
+    yield from _by_kind(ds, "synonym")
+
+
+def _code_columns(ds: DatasetData) -> list[str]:
+    names = [ds.var("--TESTCD"), "TSPARMCD", "IETESTCD", "QNAM", "ETCD", "ARMCD", "ACTARMCD", ds.var("--PARMCD")]
+    return [n for n in dict.fromkeys(names) if n in ds.frame.columns]
+
+
+@rule("CT0005", "Error", "Test code longer than 8 characters", "{variable} value is longer than 8 characters",
+      "SDTMIG 3.4 4.5.3.1; SDTMIG 3.4 4.2.1", applies_to=("*",))
+def check_testcd_length(study, ds: DatasetData):
+    for name in _code_columns(ds):
+        if name in ("ARMCD", "ACTARMCD", "ETCD"):
+            continue
+        mask = ds.text(name).str.len() > 8
+        if mask.any():
+            yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,))
+
+
+@rule("CT0006", "Error", "Test code with invalid characters",
+      "{variable} value must start with a letter or underscore and hold only letters, digits and underscores",
+      "SDTMIG 3.4 4.2.1")
+def check_testcd_chars(study, ds: DatasetData):
+    for name in _code_columns(ds):
+        if name in ("ARMCD", "ACTARMCD", "ETCD"):
+            continue
+        text = ds.text(name)
+        mask = text.ne("") & ~text.str.match(_CODE)
+        if mask.any():
+            yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,))
+
+
+@rule("CT0007", "Error", "Test name longer than 40 characters", "{variable} value is longer than 40 characters",
+      "SDTMIG 3.4 4.5.3.1")
+def check_test_length(study, ds: DatasetData):
+    for name in dict.fromkeys([ds.var("--TEST"), "TSPARM", "IETEST", "QLABEL"]):
+        if name in ds.frame.columns:
+            mask = ds.text(name).str.len() > 40
+            if mask.any():
+                yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,))
+
+
+@rule("CT0008", "Error", "Test name does not match the CT term of its code",
+      "{variable} is not the CDISC test name for the {code} value", "SDTMIG 3.4 4.3.3; CDISC CT 2025-03-28")
+def check_test_matches_code(study, ds: DatasetData):
+    std = {v.name: v for v in standard_variables(ds)}
+    for code_name, name in ((ds.var("--TESTCD"), ds.var("--TEST")), ("TSPARMCD", "TSPARM"), ("IETESTCD", "IETEST")):
+        if code_name not in ds.frame.columns or name not in ds.frame.columns:
+            continue
+        code_var, name_var = std.get(code_name), std.get(name)
+        if not code_var or not name_var or not code_var.codelist_codes or not name_var.codelist_codes:
+            continue
+        code_cl, name_cl = codelist(code_var.codelist_codes[0]), codelist(name_var.codelist_codes[0])
+        if code_cl is None or name_cl is None:
+            continue
+        by_nci = {t.code: t.submission_value for t in name_cl.terms}
+        expected = {t.submission_value: by_nci.get(t.code) for t in code_cl.terms if t.code in by_nci}
+        want = ds.text(code_name).map(expected)
+        mask = want.notna() & ds.text(name).ne(want.fillna(""))
+        if mask.any():
+            yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(code_name, name), params={"code": code_name},
+                       extra={"expected": want[mask].to_numpy()})
+
+
+@rule("CT0009", "Error", "QNAM not a valid variable name",
+      "QNAM value is longer than 8 characters or does not start with a letter", "SDTMIG 3.4 8.4.1",
+      applies_to=("SUPP*",), needs=("QNAM",))
+def check_qnam(study, ds: DatasetData):
+    text = ds.text("QNAM")
+    mask = text.ne("") & ((text.str.len() > 8) | ~text.str.match(r"^[A-Z][A-Z0-9_]*$"))
+    if mask.any():
+        yield Hits(dataset=ds.name, rows=rows_of(mask), variables=("QNAM",))
+
+
+@rule("CT0010", "Error", "TS value not in the parameter's codelist",
+      "TSVAL for {parameter} is not in codelist {codelist}", "SDTMIG 3.4 7.4.2; CDISC CT 2025-03-28",
+      applies_to=("TS",), needs=("TSPARMCD", "TSVAL"))
+def check_ts_codelist(study, ds: DatasetData):
+    parm = ds.text("TSPARMCD")
+    for parameter, listname in TS_CODELISTS.items():
+        info = codelist(listname)
+        if info is None or info.extensible:
+            continue
+        mask = parm.eq(parameter) & ds.filled("TSVAL") & ~ds.text("TSVAL").isin(info.submission_values)
+        if mask.any():
+            yield Hits(dataset=ds.name, rows=rows_of(mask), variables=("TSPARMCD", "TSVAL"),
+                       params={"parameter": parameter, "codelist": info.name})
+
+
+#: TS parameters whose TSVAL comes from a CDISC codelist (SDTMIG 3.4 Appendix C; CT TSPARMCD definitions).
+TS_CODELISTS = {"ADDON": "NY", "RANDOM": "NY", "STYPE": "STYPE", "SEXPOP": "SEXPOP", "HLTSUBJI": "NY",
+                "ADAPT": "NY", "TPHASE": "TPHASE", "TBLIND": "TBLIND", "TCNTRL": "TCNTRL", "INTMODEL": "INTMODEL",
+                "TTYPE": "TTYPE", "AGEU": "AGEU", "INTTYPE": "INTTYPE"}

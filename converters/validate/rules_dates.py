@@ -1,0 +1,243 @@
+"""Dates and times: ISO 8601 validity, order of start and end, study days, death."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from converters.validate.data import DatasetData, StudyData
+from converters.validate.iso8601 import invalid_dtc, invalid_duration, later_than, study_day
+from converters.validate.model import Hits, rule, rows_of
+
+ISO = "SDTMIG 3.4 4.4.1"
+DAY = "SDTMIG 3.4 4.4.4"
+_DURATIONS = ("DUR", "ELTM", "EVLINT", "EVINTX")
+_OUTSIDE_DEATH = {"DM", "DS", "SV", "SE", "CO", "RELREC", "TA", "TE", "TV", "TI", "TS", "TD", "TM", "DD", "PR"}
+_DAY_PAIRS = (("--DY", "--DTC"), ("--STDY", "--STDTC"), ("--ENDY", "--ENDTC"))
+
+
+def _dtc_columns(ds: DatasetData) -> list[str]:
+    return [c for c in ds.columns if c.endswith("DTC") and not ds.is_numeric(c)]
+
+
+@rule("DT0001", "Error", "Date/time not ISO 8601", "{variable} value is not a valid ISO 8601 date/time", ISO)
+def check_iso_dates(study, ds: DatasetData):
+    for name in _dtc_columns(ds):
+        mask = invalid_dtc(ds.text(name))
+        if mask.any():
+            yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,))
+
+
+@rule("DT0002", "Error", "Duration not ISO 8601", "{variable} value is not a valid ISO 8601 duration",
+      "SDTMIG 3.4 4.4.3")
+def check_iso_durations(study, ds: DatasetData):
+    for suffix in _DURATIONS:
+        name = ds.prefix + suffix
+        if name in ds.frame.columns and not ds.is_numeric(name):
+            mask = invalid_duration(ds.text(name))
+            if mask.any():
+                yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,))
+
+
+@rule("DT0003", "Error", "Start after end", "--STDTC is after --ENDTC", "SDTMIG 3.4 4.4.1",
+      needs=("--STDTC", "--ENDTC"))
+def check_start_end(study, ds: DatasetData):
+    start, end = ds.var("--STDTC"), ds.var("--ENDTC")
+    mask = later_than(ds.text(start), ds.text(end))
+    if mask.any():
+        yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(start, end))
+
+
+def _reference_dates(study: StudyData, ds: DatasetData) -> pd.Series | None:
+    lookup = study.dm_lookup("RFSTDTC")
+    if lookup is None or "USUBJID" not in ds.frame.columns:
+        return None
+    return pd.Series(ds.text("USUBJID").map(lookup).to_numpy(dtype="datetime64[ns]"), index=ds.frame.index)
+
+
+@rule("DT0004", "Error", "Study day inconsistent with date and RFSTDTC",
+      "{variable} does not equal the study day of {date} counted from DM.RFSTDTC", DAY)
+def check_study_day(study, ds: DatasetData):
+    pairs = [(ds.var(d), ds.var(t)) for d, t in _DAY_PAIRS if ds.has(d, t)]
+    if not pairs:
+        return
+    reference = _reference_dates(study, ds) if ds.name != "DM" else None
+    if reference is None and ds.name == "DM" and "RFSTDTC" in ds.frame.columns:
+        reference = ds.date("RFSTDTC")
+    if reference is None:
+        return
+    for day, date in pairs:
+        expected = study_day(ds.date(date), reference)
+        actual = ds.number(day)
+        mask = expected.notna() & actual.notna() & (expected != actual)
+        if mask.any():
+            yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(day, date), params={"date": date},
+                       extra={"RFSTDTC": reference[mask].dt.strftime("%Y-%m-%d").to_numpy(),
+                              "expected": expected[mask].astype("Int64").to_numpy()})
+
+
+@rule("DT0005", "Error", "Study day 0", "{variable} is 0; there is no study day 0", DAY)
+def check_day_zero(study, ds: DatasetData):
+    for day, _ in _DAY_PAIRS:
+        name = ds.var(day)
+        if name in ds.frame.columns:
+            mask = ds.number(name).eq(0)
+            if mask.any():
+                yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,))
+
+
+@rule("DT0006", "Error", "Start day after end day", "--STDY is greater than --ENDY", DAY,
+      needs=("--STDY", "--ENDY"))
+def check_day_order(study, ds: DatasetData):
+    mask = ds.number("--STDY") > ds.number("--ENDY")
+    if mask.any():
+        yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(ds.var("--STDY"), ds.var("--ENDY")))
+
+
+def _death_dates(study: StudyData, ds: DatasetData) -> pd.Series | None:
+    dm = study.get("DM")
+    if dm is None or "DTHDTC" not in dm.frame.columns or "USUBJID" not in ds.frame.columns:
+        return None
+    death = pd.Series(dm.text("DTHDTC").to_numpy(), index=dm.text("USUBJID").to_numpy())
+    death = death[~death.index.duplicated()]
+    return pd.Series(ds.text("USUBJID").map(death).fillna("").to_numpy(dtype=object), index=ds.frame.index)
+
+
+@rule("DT0007", "Warning", "Record after death", "{variable} is after the subject's death date DM.DTHDTC",
+      "SDTMIG 3.4 5.2 (DTHDTC); SDTMIG 3.4 4.4.1")
+def check_after_death(study, ds: DatasetData):
+    if ds.name in _OUTSIDE_DEATH or ds.name.startswith("SUPP"):
+        return
+    death = _death_dates(study, ds)
+    if death is None or not death.ne("").any():
+        return
+    for generic in ("--STDTC", "--DTC"):
+        name = ds.var(generic)
+        if name in ds.frame.columns:
+            mask = later_than(ds.text(name), death)
+            if mask.any():
+                yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,),
+                           extra={"DTHDTC": death[mask].to_numpy()})
+
+
+@rule("DT0008", "Error", "Death date without death flag", "DTHDTC has a value but DTHFL is not Y",
+      "SDTMIG 3.4 5.2", applies_to=("DM",), needs=("DTHDTC",))
+def check_dthdtc_flag(study, ds: DatasetData):
+    flag = ds.text("DTHFL") if "DTHFL" in ds.frame.columns else pd.Series("", index=ds.frame.index)
+    mask = ds.filled("DTHDTC") & flag.ne("Y")
+    if mask.any():
+        yield Hits(dataset=ds.name, rows=rows_of(mask), variables=("DTHDTC", "DTHFL"))
+
+
+@rule("DT0009", "Warning", "Death flag without death date", "DTHFL is Y but DTHDTC is null", "SDTMIG 3.4 5.2",
+      applies_to=("DM",), needs=("DTHFL",))
+def check_dthfl_date(study, ds: DatasetData):
+    date = ds.filled("DTHDTC") if "DTHDTC" in ds.frame.columns else pd.Series(False, index=ds.frame.index)
+    mask = ds.text("DTHFL").eq("Y") & ~date
+    if mask.any():
+        yield Hits(dataset=ds.name, rows=rows_of(mask), variables=("DTHFL", "DTHDTC"))
+
+
+def _order_rule(first: str, second: str):
+    def check(study, ds: DatasetData):
+        if ds.has(first, second):
+            mask = later_than(ds.text(first), ds.text(second))
+            if mask.any():
+                yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(first, second))
+    return check
+
+
+rule("DT0010", "Error", "Reference start after reference end", "RFSTDTC is after RFENDTC", "SDTMIG 3.4 5.2",
+     applies_to=("DM",))(_order_rule("RFSTDTC", "RFENDTC"))
+rule("DT0011", "Error", "First treatment after last treatment", "RFXSTDTC is after RFXENDTC", "SDTMIG 3.4 5.2",
+     applies_to=("DM",))(_order_rule("RFXSTDTC", "RFXENDTC"))
+rule("DT0012", "Error", "Birth after reference start", "BRTHDTC is after RFSTDTC", "SDTMIG 3.4 5.2",
+     applies_to=("DM",))(_order_rule("BRTHDTC", "RFSTDTC"))
+rule("DT0013", "Warning", "Informed consent after reference start", "RFICDTC is after RFSTDTC", "SDTMIG 3.4 5.2",
+     applies_to=("DM",))(_order_rule("RFICDTC", "RFSTDTC"))
+rule("DT0014", "Warning", "End of participation before reference end", "RFENDTC is after RFPENDTC",
+     "SDTMIG 3.4 5.2", applies_to=("DM",))(_order_rule("RFENDTC", "RFPENDTC"))
+rule("DT0015", "Warning", "Treatment before informed consent", "RFICDTC is after RFXSTDTC", "SDTMIG 3.4 5.2",
+     applies_to=("DM",))(_order_rule("RFICDTC", "RFXSTDTC"))
+rule("DT0016", "Warning", "Death before informed consent", "RFICDTC is after DTHDTC", "SDTMIG 3.4 5.2",
+     applies_to=("DM",))(_order_rule("RFICDTC", "DTHDTC"))
+rule("DT0017", "Warning", "Last treatment after death", "RFXENDTC is after DTHDTC", "SDTMIG 3.4 5.2",
+     applies_to=("DM",))(_order_rule("RFXENDTC", "DTHDTC"))
+
+
+@rule("DT0018", "Error", "Study day without a date", "{variable} has a value but {date} is null", DAY)
+def check_day_without_date(study, ds: DatasetData):
+    for day, date in _DAY_PAIRS:
+        d, t = ds.var(day), ds.var(date)
+        if d in ds.frame.columns and t in ds.frame.columns:
+            mask = ds.filled(d) & ~ds.filled(t)
+            if mask.any():
+                yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(d, t), params={"date": t})
+
+
+@rule("DT0019", "Warning", "Study day missing for a complete date",
+      "{variable} is null although {date} is a complete date and the subject has RFSTDTC", DAY)
+def check_date_without_day(study, ds: DatasetData):
+    reference = _reference_dates(study, ds) if ds.name != "DM" else None
+    if reference is None:
+        return
+    for day, date in _DAY_PAIRS:
+        d, t = ds.var(day), ds.var(date)
+        if d in ds.frame.columns and t in ds.frame.columns:
+            mask = ds.date(t).notna() & reference.notna() & ~ds.filled(d)
+            if mask.any():
+                yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(d, t), params={"date": t})
+
+
+@rule("DT0020", "Warning", "End date without start date", "--ENDTC has a value but --STDTC is null",
+      "SDTMIG 3.4 4.4.1", applies_to=("class:EVENTS", "class:INTERVENTIONS"), needs=("--STDTC", "--ENDTC"))
+def check_end_without_start(study, ds: DatasetData):
+    mask = ds.filled("--ENDTC") & ~ds.filled("--STDTC")
+    if mask.any():
+        yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(ds.var("--STDTC"), ds.var("--ENDTC")))
+
+
+@rule("DT0021", "Warning", "Record before birth", "{variable} is before the subject's birth date DM.BRTHDTC",
+      "SDTMIG 3.4 5.2 (BRTHDTC)")
+def check_before_birth(study, ds: DatasetData):
+    dm = study.get("DM")
+    if ds.name == "DM" or dm is None or "BRTHDTC" not in dm.frame.columns or "USUBJID" not in ds.frame.columns:
+        return
+    birth = pd.Series(dm.text("BRTHDTC").to_numpy(), index=dm.text("USUBJID").to_numpy())
+    birth = birth[~birth.index.duplicated()]
+    mapped = pd.Series(ds.text("USUBJID").map(birth).fillna("").to_numpy(dtype=object), index=ds.frame.index)
+    for generic in ("--STDTC", "--DTC"):
+        name = ds.var(generic)
+        if name in ds.frame.columns:
+            mask = later_than(mapped, ds.text(name))
+            if mask.any():
+                yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,),
+                           extra={"BRTHDTC": mapped[mask].to_numpy()})
+
+
+@rule("DT0022", "Warning", "Implausible year", "{variable} has a year before 1900", ISO)
+def check_year(study, ds: DatasetData):
+    for name in _dtc_columns(ds):
+        if name == "BRTHDTC":
+            continue
+        text = ds.text(name)
+        year = pd.to_numeric(text.str[:4].where(text.str.match(r"\d{4}"), None), errors="coerce")
+        mask = year < 1900
+        if mask.any():
+            yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,))
+
+
+@rule("DT0023", "Error", "Study day not a whole number", "{variable} is not an integer", DAY)
+def check_day_integer(study, ds: DatasetData):
+    for day, _ in _DAY_PAIRS:
+        name = ds.var(day)
+        if name in ds.frame.columns:
+            values = ds.number(name)
+            mask = values.notna() & (np.floor(values) != values)
+            if mask.any():
+                yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,))
+
+
+@rule("DT0024", "Warning", "Reference end after death", "RFENDTC is after DTHDTC", "SDTMIG 3.4 5.2",
+      applies_to=("DM",))
+def check_rfend_death(study, ds: DatasetData):
+    yield from _order_rule("RFENDTC", "DTHDTC")(study, ds)
