@@ -1,0 +1,236 @@
+"""Apply one domain spec to the raw sources: the record phase of a domain build.
+
+For each record block: drop exact duplicate raw records (logged), apply the
+block's filter (rows that do not pass are counted as filtered, not lost),
+join merged sources, then fill every record-level variable in spec order
+(assign, assign_ct, hardcode, datetime, condition, row derivations) and the
+supplemental qualifiers.  Variables that need the whole domain or other
+domains (visit, study_day, epoch, seq, domain derivations) are filled later by
+``converters.sdtm.study``.  Problems go to the rejection log with the raw
+file, row, column and value.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from converters.errors import DataError, Location
+from converters.sdtm import conditions
+from converters.sdtm.dates import to_iso8601
+from converters.sdtm.derivations import REGISTRY, RowContext
+from converters.sdtm.merge import merge_source
+from converters.sdtm.rejections import DROPPED, NULLED, RejectionLog
+from converters.sdtm.terminology import assign_ct
+from converters.spec.loader import DOMAIN_PHASE
+from converters.spec.model import BlockSpec, DomainSpec, VariableSpec
+from converters.standards import ct, sdtmig
+
+ROW = "__row__"
+SOURCE = "__source__"
+SUPP_PREFIX = "__supp__"
+VISIT_PREFIX = "__visit__"
+#: raw column and value each record's subject came from (for "subject not in DM" entries).
+SUBJECT_COLUMN, SUBJECT_VALUE = "__subjcol__", "__subjval__"
+
+
+@dataclass
+class BuiltRecords:
+    """A domain's records after the record phase, with its counts."""
+
+    spec: DomainSpec
+    frame: pd.DataFrame
+    rows_read: int = 0
+    filtered: int = 0
+    extensions: dict[str, set[str]] = field(default_factory=dict)
+    codelists: dict[str, str] = field(default_factory=dict)  # variable or QNAM -> codelist used
+    raw_column: dict[str, str] = field(default_factory=dict)  # variable -> raw column it reads first
+
+    @property
+    def domain(self) -> str:
+        return self.spec.domain
+
+
+def is_phase_row(var: VariableSpec) -> bool:
+    """True for variables filled per record block from raw columns."""
+    if var.algorithm in DOMAIN_PHASE:
+        return False
+    return not (var.algorithm == "derive" and REGISTRY[var.derivation].phase != "row")
+
+
+def numeric_target(domain: str, var: VariableSpec) -> bool:
+    if var.data_type:
+        return var.data_type == "Num"
+    try:
+        return sdtmig.variable(domain, var.name).type == "Num"
+    except Exception:  # noqa: BLE001 - supplemental qualifiers and sponsor variables are text
+        return False
+
+
+def build_records(spec: DomainSpec, raw: dict, study, log: RejectionLog) -> BuiltRecords:
+    """Run every record block of ``spec`` and stack the results (record phase only)."""
+    result = BuiltRecords(spec, pd.DataFrame())
+    parts = []
+    for block in spec.blocks:
+        parts.append(_build_block(spec, block, raw, study, log, result))
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    result.frame = frame
+    return result
+
+
+def _text(values: pd.Series) -> pd.Series:
+    return values.astype("string").str.strip().replace("", pd.NA)
+
+
+def _obj(values: pd.Series) -> pd.Series:
+    out = values.astype("object")
+    return out.where(values.notna(), None)
+
+
+def _build_block(spec: DomainSpec, block: BlockSpec, raw: dict, study, log: RejectionLog,
+                 result: BuiltRecords) -> pd.DataFrame:
+    domain = spec.domain
+    source = raw[block.source]
+    file = source.path.name
+    frame = source.frame.reset_index(drop=True)
+    result.rows_read += len(frame)
+
+    # exact duplicate records: the later copy is dropped
+    data_cols = [c for c in frame.columns if c != ROW]
+    dup = frame.duplicated(subset=data_cols, keep="first")
+    if dup.any():
+        first_row = frame.groupby(data_cols, dropna=False, sort=False)[ROW].transform("first")
+        subj = frame["SUBJID"] if "SUBJID" in frame else pd.Series("", index=frame.index)
+        log.add(domain, file, frame.loc[dup, ROW], "*", subj[dup],
+                "exact duplicate of row " + first_row[dup].astype("string"), DROPPED)
+        frame = frame.loc[~dup].reset_index(drop=True)
+
+    if block.filter is not None:
+        keep = conditions.evaluate(block.filter, lambda c: frame[c], frame.index)
+        result.filtered += int((~keep).sum())
+        frame = frame.loc[keep].reset_index(drop=True)
+
+    drop = pd.Series(False, index=frame.index)
+    for merge in block.merges:
+        right = raw[merge.source].frame
+        frame = merge_source(frame, right, left_on=list(merge.left_on), right_on=list(merge.right_on),
+                             columns=list(merge.columns), prefix=merge.prefix,
+                             right_name=raw[merge.source].path.name, on_duplicate=merge.on_duplicate,
+                             log=log, domain=domain)
+        if merge.required:
+            matched = pd.Series(False, index=frame.index)
+            for col in merge.columns:
+                matched |= frame[merge.prefix + col].notna()
+            missing = ~matched & ~drop
+            if missing.any():
+                key = merge.left_on[0]
+                log.add(domain, file, frame.loc[missing, ROW], key, frame.loc[missing, key],
+                        f"no matching record in {raw[merge.source].path.name} (subject not enrolled?)", DROPPED)
+                drop |= missing
+
+    out = pd.DataFrame(index=frame.index)
+
+    def resolve(name: str) -> pd.Series:
+        if name in frame.columns:
+            return frame[name]
+        if name in out.columns:
+            return out[name]
+        raise DataError(f"column {name!r} is neither a raw column of {file} nor a variable built so far",
+                        Location(spec.file, dataset=domain))
+
+    ctx = RowContext(raw=frame, out=out, study=study, resolve=resolve)
+    supp_out = {}
+    for var, target in [(v, out) for v in block.variables.values()] + \
+                       [(v, None) for v in spec.supp.values()]:
+        if not is_phase_row(var):
+            continue
+        values = _fill(spec, var, frame, ctx, log, file, result, drop)
+        if target is not None:
+            out[var.name] = values
+            ctx.out = out
+        else:
+            supp_out[var.name] = values
+        if var.columns and var.name not in result.raw_column:
+            result.raw_column[var.name] = var.columns[0]
+
+    for var in block.variables.values():
+        if var.algorithm == "visit":
+            out[VISIT_PREFIX + var.columns[0]] = _obj(_text(frame[var.columns[0]]))
+    out[ROW] = frame[ROW].to_numpy()
+    out[SOURCE] = file
+    subj_var = block.variables.get("USUBJID")
+    subj_col = subj_var.columns[0] if subj_var is not None and subj_var.columns else None
+    out[SUBJECT_COLUMN] = subj_col or "USUBJID"
+    out[SUBJECT_VALUE] = _obj(frame[subj_col]) if subj_col in frame else out.get("USUBJID")
+    for qnam, values in supp_out.items():
+        out[SUPP_PREFIX + qnam] = values
+    return out.loc[~drop].reset_index(drop=True)
+
+
+def _log_nulled(spec, var, log, file, rows, column, values, reason, drop, mask) -> None:
+    action = DROPPED if var.on_error == "drop" else NULLED
+    log.add(spec.domain, file, rows[mask], column, values[mask], reason if isinstance(reason, str) else reason[mask],
+            action)
+    if var.on_error == "drop":
+        drop |= mask
+
+
+def _fill(spec: DomainSpec, var: VariableSpec, frame: pd.DataFrame, ctx: RowContext, log: RejectionLog, file: str,
+          result: BuiltRecords, drop: pd.Series) -> pd.Series:
+    """Values of one variable for the block's records (record-level algorithms)."""
+    rows = frame[ROW]
+    algo = var.algorithm
+    index = frame.index
+    if algo == "assign":
+        values = _text(ctx.resolve(var.columns[0]))
+    elif algo == "hardcode":
+        values = pd.Series([var.value] * len(index), index=index, dtype="object")
+    elif algo == "assign_ct":
+        col = var.columns[0]
+        collected = ctx.resolve(col)
+        info = ct.codelist(var.codelist) if var.codelist else None
+        got = assign_ct(collected, info, var.value_map, extend=var.extend)
+        if got.unmapped.any():
+            where = f"codelist {info.name}" if info is not None else f"value map {var.value_map_name or ''}".strip()
+            _log_nulled(spec, var, log, file, rows, col, collected, f"{var.name}: value not in {where}", drop,
+                        got.unmapped)
+        if got.extensions:
+            result.extensions.setdefault(info.name, set()).update(got.extensions)
+        if info is not None:
+            result.codelists[var.name] = info.name
+        values = got.values
+    elif algo == "datetime":
+        date = ctx.resolve(var.columns[0])
+        time = ctx.resolve(var.columns[1]) if len(var.columns) > 1 else None
+        got = to_iso8601(date, time, date_formats=var.date_formats or None, time_formats=var.time_formats or None)
+        bad = got.problem.notna()
+        if bad.any():
+            is_time = got.problem.astype("string").str.contains("time").fillna(False).astype(bool) & \
+                (time is not None) & ~got.problem.astype("string").str.contains("date").fillna(False).astype(bool)
+            for mask, col, vals in ((bad & ~is_time, var.columns[0], date),
+                                    (bad & is_time, var.columns[-1], time if time is not None else date)):
+                if mask.any():
+                    _log_nulled(spec, var, log, file, rows, col, vals,
+                                var.name + ": " + got.problem.astype("string"), drop, mask)
+        values = got.iso
+    elif algo == "condition":
+        values = conditions.apply_cases(var.cases, ctx.resolve, index)
+    elif algo == "derive":
+        d = REGISTRY[var.derivation]
+        values = d.fn(ctx, **var.args)
+    else:  # pragma: no cover - domain-phase algorithms are not filled here
+        raise AssertionError(algo)
+    if var.codelist and algo != "assign_ct":
+        result.codelists[var.name] = var.codelist
+    if numeric_target(spec.domain, var):
+        num = pd.to_numeric(values, errors="coerce") if values.dtype != "float64" else values
+        bad = values.notna() & pd.Series(num, index=index).isna()
+        if bad.any():
+            col = var.columns[0] if var.columns else var.name
+            _log_nulled(spec, var, log, file, rows, col, values.astype("string"),
+                        f"{var.name}: not a number", drop, bad)
+        return pd.Series(num, index=index, dtype="float64")
+    if values.dtype == "float64":
+        return values
+    return _obj(_text(values))

@@ -1,0 +1,190 @@
+"""Collected dates and times to ISO 8601 (the ``datetime`` algorithm).
+
+CRF dates such as ``03-MAR-2025`` (unknown parts ``UN``/``UNK``, e.g.
+``UN-MAR-2025``) and times ``HH:MM`` become ISO 8601 text.  Partial dates stay
+partial (``UN-MAR-2025`` -> ``2025-03``); a missing component in the middle is
+written as a hyphen, as SDTMIG 3.4 section 4.4.4 shows (``2025---15``,
+``2025-03--T10:30``).  Text that is not a date, or a date that cannot exist
+(``31-FEB-2025``, hour 25), is never guessed: it becomes null and is reported.
+
+Everything is whole-column string work; there is no per-record Python loop.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+MONTHS = {m: f"{i:02d}" for i, m in enumerate(
+    ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)}
+_UNKNOWN = r"UN|UNK|UNKN|UK|NK|XX|XXX|XXXX|--|-"
+
+#: Named date layouts the spec may use, as regular expressions with groups y, m, d.
+DATE_FORMATS: dict[str, str] = {
+    "DD-MON-YYYY": rf"^(?P<d>\d{{1,2}}|{_UNKNOWN})[-/ ](?P<m>[A-Z]{{3}}|{_UNKNOWN})[-/ ](?P<y>\d{{4}}|{_UNKNOWN})$",
+    "DDMONYYYY": rf"^(?P<d>\d{{2}}|UN|UK|NK)(?P<m>[A-Z]{{3}}|UNK|UN)(?P<y>\d{{4}}|UNKN)$",
+    "YYYY-MM-DD": r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2}))?)?$",
+    "DD/MM/YYYY": rf"^(?P<d>\d{{1,2}}|{_UNKNOWN})/(?P<m>\d{{1,2}}|{_UNKNOWN})/(?P<y>\d{{4}})$",
+    "MM/DD/YYYY": rf"^(?P<m>\d{{1,2}}|{_UNKNOWN})/(?P<d>\d{{1,2}}|{_UNKNOWN})/(?P<y>\d{{4}})$",
+}
+#: strptime spellings accepted as synonyms of the named layouts.
+FORMAT_SYNONYMS = {"%d-%b-%Y": "DD-MON-YYYY", "%d%b%Y": "DDMONYYYY", "%Y-%m-%d": "YYYY-MM-DD",
+                   "%d/%m/%Y": "DD/MM/YYYY", "%m/%d/%Y": "MM/DD/YYYY", "%H:%M": "HH:MM", "%H:%M:%S": "HH:MM:SS"}
+DEFAULT_DATE_FORMATS = ("DD-MON-YYYY", "YYYY-MM-DD")
+TIME_FORMATS: dict[str, str] = {
+    "HH:MM": rf"^(?P<h>\d{{1,2}}|{_UNKNOWN}):(?P<mi>\d{{2}}|{_UNKNOWN})$",
+    "HH:MM:SS": rf"^(?P<h>\d{{1,2}}|{_UNKNOWN}):(?P<mi>\d{{2}}|{_UNKNOWN}):(?P<s>\d{{2}}|{_UNKNOWN})$",
+}
+DEFAULT_TIME_FORMATS = ("HH:MM", "HH:MM:SS")
+
+
+def canonical_format(name: str) -> str | None:
+    """The named layout a spec's format string means, or None if unknown."""
+    name = FORMAT_SYNONYMS.get(name, name).upper()
+    return name if name in DATE_FORMATS or name in TIME_FORMATS else None
+
+
+@dataclass
+class DateResult:
+    """ISO 8601 values, and for each row that could not be converted the reason (else null)."""
+
+    iso: pd.Series
+    problem: pd.Series
+
+
+def _text(values: pd.Series) -> pd.Series:
+    return values.astype("string").str.strip().str.upper().replace("", pd.NA)
+
+
+def _parts(text: pd.Series, patterns: dict[str, str], formats) -> pd.DataFrame:
+    """Extract named groups with the first layout that matches each value."""
+    found = None
+    for fmt in formats:
+        got = text.str.extract(patterns[fmt], expand=True)
+        got["__ok__"] = text.str.match(patterns[fmt]).fillna(False).astype(bool)
+        if found is None:
+            found = got
+        else:
+            take = ~found["__ok__"] & got["__ok__"]
+            for col in got.columns:
+                if col not in found.columns:
+                    found[col] = pd.NA
+                found[col] = found[col].where(~take, got[col])
+    return found
+
+
+def _number(part: pd.Series | None, index) -> pd.Series:
+    if part is None:
+        return pd.Series(pd.NA, index=index, dtype="Int64")
+    text = part.astype("string")
+    digits = text.where(text.str.fullmatch(r"\d+").fillna(False).astype(bool))
+    return pd.to_numeric(digits, errors="coerce").astype("Int64")
+
+
+def _month(part: pd.Series | None, index) -> pd.Series:
+    if part is None:
+        return pd.Series(pd.NA, index=index, dtype="Int64")
+    text = part.astype("string")
+    named = pd.to_numeric(text.map(MONTHS, na_action="ignore"), errors="coerce")
+    digits = pd.to_numeric(text.where(text.str.fullmatch(r"\d{1,2}").fillna(False).astype(bool)), errors="coerce")
+    return named.fillna(digits).astype("Int64")
+
+
+def _known(part: pd.Series | None, index) -> pd.Series:
+    """True where a component was given (not blank and not an unknown marker)."""
+    if part is None:
+        return pd.Series(False, index=index)
+    text = part.astype("string")
+    return (text.notna() & ~text.str.fullmatch(_UNKNOWN).fillna(False).astype(bool)).fillna(False).astype(bool)
+
+
+def to_iso8601(date: pd.Series, time: pd.Series | None = None, *, date_formats=None,
+               time_formats=None) -> DateResult:
+    """Collected date (and optional time) text to ISO 8601, keeping partial dates partial.
+
+    A single field may hold date and time separated by a space or ``T``.  Returns
+    the ISO values and, per row, why a non-blank value could not be converted.
+    """
+    index = date.index
+    dformats = [canonical_format(f) for f in (date_formats or DEFAULT_DATE_FORMATS)]
+    tformats = [canonical_format(f) for f in (time_formats or DEFAULT_TIME_FORMATS)]
+    dtext = _text(date)
+    ttext = _text(time) if time is not None else pd.Series(pd.NA, index=index, dtype="string")
+    # a date field that carries its own time: "03-MAR-2025 10:30" or "2025-03-03T10:30"
+    combined = dtext.str.extract(r"^(?P<d>\S+?)(?:[ T](?P<t>\d{1,2}:\S+))$", expand=True)
+    has_time = combined["t"].notna()
+    dtext = dtext.where(~has_time, combined["d"])
+    ttext = ttext.where(~(has_time & ttext.isna()), combined["t"])
+
+    dp = _parts(dtext, DATE_FORMATS, dformats)
+    tp = _parts(ttext, TIME_FORMATS, tformats)
+    blank_date = dtext.isna()
+    blank_time = ttext.isna()
+    problem = pd.Series(None, index=index, dtype="object")
+    problem = problem.mask(~blank_date & ~dp["__ok__"], "not a date in the expected format")
+    problem = problem.mask(~blank_time & ~tp["__ok__"] & problem.isna(), "not a time in the expected format")
+
+    y = _number(dp.get("y"), index)
+    m = _month(dp.get("m"), index)
+    d = _number(dp.get("d"), index)
+    h = _number(tp.get("h"), index)
+    mi = _number(tp.get("mi"), index)
+    s = _number(tp.get("s"), index)
+    ky, km, kd = _known(dp.get("y"), index) & y.notna(), _known(dp.get("m"), index) & m.notna(), \
+        _known(dp.get("d"), index) & d.notna()
+    kh, kmi, ks = _known(tp.get("h"), index) & h.notna(), _known(tp.get("mi"), index) & mi.notna(), \
+        _known(tp.get("s"), index) & s.notna()
+
+    bad = pd.Series(False, index=index)
+    bad_time = pd.Series(False, index=index)
+    bad |= ky & ((y < 1800) | (y > 2200)).fillna(False)
+    bad |= km & ((m < 1) | (m > 12)).fillna(False)
+    bad |= kd & ((d < 1) | (d > 31)).fillna(False)
+    full = ky & km & kd & ~bad
+    if full.any():
+        stamp = pd.to_datetime(pd.DataFrame({"year": y[full].astype("int64"), "month": m[full].astype("int64"),
+                                             "day": d[full].astype("int64")}), errors="coerce")
+        bad_day = pd.Series(False, index=index)
+        bad_day[full] = stamp.isna().to_numpy()
+        bad |= bad_day
+    bad_time |= kh & ((h < 0) | (h > 23)).fillna(False)
+    bad_time |= kmi & ((mi < 0) | (mi > 59)).fillna(False)
+    bad_time |= ks & ((s < 0) | (s > 59)).fillna(False)
+    bad &= dp["__ok__"].astype(bool)
+    bad_time &= tp["__ok__"].astype(bool)
+    problem = problem.mask(bad & problem.isna(), "impossible date")
+    problem = problem.mask(bad_time & problem.isna(), "impossible time")
+    no_year = dp["__ok__"].astype(bool) & ~ky & ~blank_date
+    problem = problem.mask(no_year & problem.isna(), "date without a year")
+    time_only = blank_date & ~blank_time & problem.isna()
+    problem = problem.mask(time_only, "time without a date")
+
+    ok = problem.isna() & ~blank_date
+    comps = [(ky, y.astype("string").str.zfill(4), ""), (km, m.astype("string").str.zfill(2), "-"),
+             (kd, d.astype("string").str.zfill(2), "-"), (kh, h.astype("string").str.zfill(2), "T"),
+             (kmi, mi.astype("string").str.zfill(2), ":"), (ks, s.astype("string").str.zfill(2), ":")]
+    known = np.column_stack([k.to_numpy(dtype=bool) for k, _, _ in comps])
+    # index of the last known component: everything after it is right-truncated
+    last = np.where(known.any(axis=1), known.shape[1] - 1 - np.argmax(known[:, ::-1], axis=1), -1)
+    out = pd.Series("", index=index, dtype="string")
+    for i, (k, text, sep) in enumerate(comps):
+        use = pd.Series(last >= i, index=index)
+        piece = text.where(k, "-" if i < 3 else "-")
+        out = out.where(~use, out + sep + piece.fillna("-"))
+    iso = out.where(ok & (out != ""), None).astype("object")
+    iso = iso.where(iso.notna(), None)
+    return DateResult(iso=iso, problem=problem.where(~(blank_date & blank_time), None))
+
+
+def date_part(iso: pd.Series) -> pd.Series:
+    """The calendar date of full ISO dates/datetimes as datetime64 (NaT for partial or missing)."""
+    text = iso.astype("string").str.slice(0, 10)
+    full = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
+    return pd.to_datetime(text.where(full), format="%Y-%m-%d", errors="coerce")
+
+
+def is_iso8601(values: pd.Series) -> pd.Series:
+    """True where a value is ISO 8601 text as SDTM uses it (partial and hyphen-missing forms allowed)."""
+    pattern = (r"^(\d{4}|-)(-(\d{2}|-)(-(\d{2}|-)(T(\d{2}|-)(:(\d{2}|-)(:(\d{2}(\.\d+)?|-))?)?)?)?)?$")
+    return values.astype("string").str.match(pattern).fillna(False).astype(bool)

@@ -1,0 +1,279 @@
+"""Named derivations (the ``derive`` algorithm): a registry of small Python functions, never eval.
+
+A spec says ``{derive: first_exposure, args: {...}}``; the name is looked up
+here.  Each derivation declares its phase:
+
+* ``row``: runs per record block with the block's raw columns and the values
+  built so far (``RowContext``);
+* ``domain``: runs after every domain's records are built and subjects are
+  checked, with all built domains at hand (``DomainContext``), e.g. DM's
+  reference dates from EX and DS.
+
+Each derivation returns a Series aligned on the frame it was given and carries
+the method text Define-XML shows for the variable.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from converters.sdtm.dates import date_part
+
+
+@dataclass
+class RowContext:
+    raw: pd.DataFrame  # the block's raw columns (text), with __row__
+    out: pd.DataFrame  # target variables built so far
+    study: Any  # converters.spec.study.StudyDefinition
+    resolve: Callable[[str], pd.Series]  # raw column or built variable by name
+
+
+@dataclass
+class DomainContext:
+    frame: pd.DataFrame  # the domain being derived
+    domains: dict[str, pd.DataFrame]  # every built domain by name (after subject checks)
+    study: Any
+    raw: dict = field(default_factory=dict)  # raw sources by form name
+
+
+@dataclass(frozen=True)
+class Derivation:
+    name: str
+    phase: str  # row or domain
+    fn: Callable[..., pd.Series]
+    description: str
+    required: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+
+    @property
+    def allowed(self) -> set[str]:
+        return set(self.required) | set(self.optional)
+
+
+REGISTRY: dict[str, Derivation] = {}
+
+
+def derivation(name: str, phase: str, description: str, required=(), optional=()):
+    """Register ``fn`` as derivation ``name`` (decorator)."""
+    def register(fn):
+        REGISTRY[name] = Derivation(name, phase, fn, description, tuple(required), tuple(optional))
+        return fn
+    return register
+
+
+def _text(values: pd.Series) -> pd.Series:
+    return values.astype("string").str.strip().replace("", pd.NA)
+
+
+def _obj(values: pd.Series) -> pd.Series:
+    out = values.astype("object")
+    return out.where(values.notna(), None)
+
+
+# ----------------------------------------------------------------------------------------------- row phase
+@derivation("usubjid", "row", "USUBJID formed by the study's pattern (study.yaml usubjid.pattern, e.g. "
+            "STUDYID-SUBJID) from the record's raw identifiers.")
+def derive_usubjid(ctx: RowContext) -> pd.Series:
+    from converters.sdtm.reference_dates import usubjids
+
+    return _obj(usubjids(ctx.study, ctx.raw))
+
+
+@derivation("concat", "row", "Values of the listed fields joined by a separator (blank fields left out).",
+            required=("columns",), optional=("separator",))
+def derive_concat(ctx: RowContext, columns: list[str], separator: str = " ") -> pd.Series:
+    parts = [_text(ctx.resolve(c)) for c in columns]
+    out = pd.Series(pd.NA, index=ctx.raw.index, dtype="string")
+    for part in parts:
+        out = out.where(part.isna(), out.where(out.isna(), out + separator).fillna("") + part.fillna(""))
+    return _obj(out)
+
+
+@derivation("format", "row", "Text built from a template with raw fields in braces (e.g. 'CYCLE {CYCLE} DAY "
+            "{CYDAY}'); blank when any field is blank.", required=("template",))
+def derive_format(ctx: RowContext, template: str) -> pd.Series:
+    from converters.spec.study import pattern_fields
+
+    out = pd.Series("", index=ctx.raw.index, dtype="string")
+    for is_field, text in pattern_fields(template):
+        out = out + (_text(ctx.resolve(text)) if is_field else text)
+    return _obj(out)
+
+
+@derivation("first_value", "row", "The first non-blank of the listed fields.", required=("columns",))
+def derive_first_value(ctx: RowContext, columns: list[str]) -> pd.Series:
+    out = pd.Series(pd.NA, index=ctx.raw.index, dtype="string")
+    for c in columns:
+        out = out.fillna(_text(ctx.resolve(c)))
+    return _obj(out)
+
+
+@derivation("age", "row", "Age in completed years from the birth date to the reference date "
+            "(blank when either date is partial).", required=("birth", "reference"))
+def derive_age(ctx: RowContext, birth: str, reference: str) -> pd.Series:
+    b, r = date_part(ctx.resolve(birth)), date_part(ctx.resolve(reference))
+    years = r.dt.year - b.dt.year - ((r.dt.month < b.dt.month) | ((r.dt.month == b.dt.month) & (r.dt.day < b.dt.day)))
+    return years.astype("float64")
+
+
+@derivation("arm_name", "row", "Arm description (ARM) looked up from the arm code (ARMCD) in the study's arms.",
+            required=("from",))
+def derive_arm_name(ctx: RowContext, **kwargs) -> pd.Series:
+    codes = _text(ctx.resolve(kwargs["from"]))
+    table = {a.armcd: a.arm for a in ctx.study.arms}
+    return _obj(codes.map(table, na_action="ignore"))
+
+
+def _choices(ctx, choices) -> dict[str, str]:
+    if isinstance(choices, str):
+        return dict(ctx.study.value_maps[choices])
+    return {str(k): str(v) for k, v in choices.items()}
+
+
+@derivation("multiple_choice", "row", "The single value ticked among check boxes; MULTIPLE when several are ticked "
+            "(SDTMIG 3.4 DM assumption for RACE), the individual values going to SUPP-- by 'item'.",
+            required=("choices",), optional=("checked", "multiple", "item"))
+def derive_multiple_choice(ctx: RowContext, choices, checked: str | list = ("1", "Y"), multiple: str = "MULTIPLE",
+                           item: int | None = None) -> pd.Series:
+    """Check-box columns (``choices``: column -> value, or a study.yaml value map name) to one value.
+
+    A box counts as ticked when its text is one of ``checked``.  With ``item: n``
+    the n-th ticked value (in ``choices`` order) is returned instead, only when
+    several boxes are ticked (for SUPPDM RACE1, RACE2 ...).
+    """
+    table = _choices(ctx, choices)
+    ticks = {str(c).upper() for c in ([checked] if isinstance(checked, str) else checked)}
+    index = ctx.raw.index
+    values = pd.DataFrame({col: np.where(_text(ctx.resolve(col)).str.upper().isin(ticks).fillna(False)
+                                         .astype(bool), val, None) for col, val in table.items()}, index=index)
+    count = values.notna().sum(axis=1)
+    if item is not None:
+        ranks = values.notna().cumsum(axis=1)
+        pick = values.where(ranks == int(item)).bfill(axis=1).iloc[:, 0] if values.shape[1] else None
+        return _obj(pick.where(count > 1)) if pick is not None else pd.Series(None, index=index, dtype="object")
+    first = values.bfill(axis=1).iloc[:, 0] if values.shape[1] else pd.Series(None, index=index, dtype="object")
+    return _obj(first.where(count <= 1, multiple))
+
+
+@derivation("number", "row", "The numeric value of a collected field, times 'factor' when given (unit "
+            "conversion).", required=("column",), optional=("factor",))
+def derive_number(ctx: RowContext, column: str, factor: float = 1) -> pd.Series:
+    return (pd.to_numeric(_text(ctx.resolve(column)), errors="coerce").astype("float64") * float(factor))
+
+
+# -------------------------------------------------------------------------------------------- domain phase
+def _domain(ctx: DomainContext, name: str) -> pd.DataFrame:
+    return ctx.domains.get(name, pd.DataFrame(columns=["USUBJID"]))
+
+
+def _filtered(frame: pd.DataFrame, where: dict | None) -> pd.DataFrame:
+    """Rows of a built domain where every ``variable: value`` (or ``variable: [values]``) of ``where`` holds."""
+    if not where:
+        return frame
+    keep = pd.Series(True, index=frame.index)
+    for var, wanted in where.items():
+        values = wanted if isinstance(wanted, list) else [wanted]
+        col = frame[var].astype("string").str.upper() if var in frame else pd.Series(pd.NA, index=frame.index)
+        keep &= col.isin([str(v).upper() for v in values]).fillna(False).astype(bool)
+    return frame[keep]
+
+
+def _per_subject(ctx: DomainContext, dates: pd.DataFrame, how: str) -> pd.Series:
+    """The earliest/latest ISO value per subject (compared on the text, which sorts as time for ISO 8601)."""
+    dates = dates.dropna(subset=["value"])
+    if dates.empty:
+        return pd.Series(None, index=ctx.frame.index, dtype="object")
+    ordered = dates.sort_values(["USUBJID", "value"], kind="mergesort")
+    pick = ordered.groupby("USUBJID", sort=False)["value"].agg("first" if how == "first" else "last")
+    return _obj(ctx.frame["USUBJID"].map(pick))
+
+
+def _iso_only(values: pd.Series) -> pd.Series:
+    text = values.astype("string")
+    return text.where(text.str.match(r"^\d{4}").fillna(False).astype(bool))
+
+
+@derivation("first_date", "domain", "Earliest date/time of the named variables in a domain for the subject, "
+            "among records matching 'where'.", required=("domain", "variables"), optional=("where",))
+def derive_first_date(ctx: DomainContext, domain: str, variables: list[str], where: dict | None = None) -> pd.Series:
+    return _per_subject(ctx, _stack(ctx, domain, variables, where), "first")
+
+
+@derivation("last_date", "domain", "Latest date/time of the named variables in a domain for the subject, "
+            "among records matching 'where'.", required=("domain", "variables"), optional=("where",))
+def derive_last_date(ctx: DomainContext, domain: str, variables: list[str], where: dict | None = None) -> pd.Series:
+    return _per_subject(ctx, _stack(ctx, domain, variables, where), "last")
+
+
+def _stack(ctx: DomainContext, domain: str, variables, where) -> pd.DataFrame:
+    frame = _filtered(_domain(ctx, domain), where)
+    variables = [variables] if isinstance(variables, str) else list(variables)
+    parts = [pd.DataFrame({"USUBJID": frame["USUBJID"], "value": _iso_only(frame[v])})
+             for v in variables if v in frame]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["USUBJID", "value"])
+
+
+@derivation("last_contact", "domain", "Latest full or partial date/time in any --DTC variable of any built "
+            "domain for the subject (last known contact).", optional=("domains",))
+def derive_last_contact(ctx: DomainContext, domains: list[str] | None = None) -> pd.Series:
+    parts = []
+    for name, frame in sorted(ctx.domains.items()):
+        if domains and name not in domains:
+            continue
+        for col in frame.columns:
+            if col.endswith("DTC") and col != "RFICDTC" and not col.startswith("__"):
+                parts.append(pd.DataFrame({"USUBJID": frame["USUBJID"], "value": _iso_only(frame[col])}))
+    if not parts:
+        return pd.Series(None, index=ctx.frame.index, dtype="object")
+    return _per_subject(ctx, pd.concat(parts, ignore_index=True), "last")
+
+
+@derivation("flag_if_present", "domain", "Y when the named variable of the record is not blank, else blank.",
+            required=("variable",), optional=("value",))
+def derive_flag_if_present(ctx: DomainContext, variable: str, value: str = "Y") -> pd.Series:
+    present = _text(ctx.frame[variable]).notna() if variable in ctx.frame else pd.Series(False, index=ctx.frame.index)
+    return pd.Series(np.where(present, value, None), index=ctx.frame.index, dtype="object")
+
+
+@derivation("lookup", "domain", "Value of a variable in another built domain for the same subject "
+            "(the first matching record by sequence).", required=("domain", "variable"), optional=("where",))
+def derive_lookup(ctx: DomainContext, domain: str, variable: str, where: dict | None = None) -> pd.Series:
+    frame = _filtered(_domain(ctx, domain), where)
+    if variable not in frame or frame.empty:
+        return pd.Series(None, index=ctx.frame.index, dtype="object")
+    first = frame.dropna(subset=[variable]).drop_duplicates("USUBJID")
+    return _obj(ctx.frame["USUBJID"].map(first.set_index("USUBJID")[variable]))
+
+
+@derivation("source_date", "domain", "The subject's date from a study.yaml date source (e.g. reference_start: the "
+            "first CAR-NK infusion; study_end: the end-of-study date).", required=("source",))
+def derive_source_date(ctx: DomainContext, source: str) -> pd.Series:
+    from converters.sdtm.reference_dates import source_dates
+
+    if source not in ctx.study.sources:
+        return pd.Series(None, index=ctx.frame.index, dtype="object")
+    dates = source_dates(ctx.study, ctx.raw, ctx.study.sources[source])
+    return _obj(ctx.frame["USUBJID"].map(dates))
+
+
+@derivation("actual_arm", "domain", "The planned arm value when the subject received study treatment (has "
+            "records in the exposure domain), else blank.", required=("variable",), optional=("domain",))
+def derive_actual_arm(ctx: DomainContext, variable: str, domain: str = "EX") -> pd.Series:
+    treated = set(_domain(ctx, domain)["USUBJID"].dropna())
+    return _obj(ctx.frame[variable].where(ctx.frame["USUBJID"].isin(treated)))
+
+
+@derivation("arm_null_reason", "domain", "ARMNRS: the 'not_assigned' reason (e.g. SCREEN FAILURE) when ARMCD is "
+            "blank; ASSIGNED, NOT TREATED when ARMCD is set but ACTARMCD is blank.",
+            optional=("not_assigned", "not_treated"))
+def derive_arm_null_reason(ctx: DomainContext, not_assigned: str = "SCREEN FAILURE",
+                           not_treated: str = "ASSIGNED, NOT TREATED") -> pd.Series:
+    f = ctx.frame
+    armcd = _text(f["ARMCD"]) if "ARMCD" in f else pd.Series(pd.NA, index=f.index, dtype="string")
+    act = _text(f["ACTARMCD"]) if "ACTARMCD" in f else armcd
+    out = np.where(armcd.isna(), not_assigned, np.where(act.isna(), not_treated, None))
+    return pd.Series(out, index=f.index, dtype="object")

@@ -1,0 +1,252 @@
+"""Shape a built domain for submission and describe it in the metadata model.
+
+* Req variables must be filled: a record with a blank Req value is dropped and
+  logged (it cannot be submitted as it is).
+* Variables in SDTMIG 3.4 order; Req and Exp variables always present; Perm
+  variables only when they carry data; sponsor-defined variables last.
+* Numbers as float64, text as object with None for null.
+* Metadata: labels, types, core, role and codelists from SDTMIG; lengths from
+  the data; origins and methods from the algorithm that filled each variable.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from converters.metadata.model import Codelist, CodelistTerm, Dataset, Method, Origin, ValueLevel, Variable, \
+    WhereCondition
+from converters.sdtm.derivations import REGISTRY
+from converters.sdtm.rejections import DROPPED, RejectionLog
+from converters.spec.model import DomainSpec, VariableSpec
+from converters.standards import ct, sdtmig
+
+#: natural keys when the spec names none (Define-XML key sequence).
+DEFAULT_KEYS = {
+    "DM": ("STUDYID", "USUBJID"),
+    "AE": ("STUDYID", "USUBJID", "AEDECOD", "AESTDTC"),
+    "EX": ("STUDYID", "USUBJID", "EXTRT", "EXSTDTC"),
+    "DS": ("STUDYID", "USUBJID", "DSDECOD", "DSSTDTC"),
+    "RS": ("STUDYID", "USUBJID", "RSTESTCD", "VISITNUM", "RSDTC"),
+}
+SUPP_KEYS = ("STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM")
+
+
+def byte_length(values: pd.Series) -> int:
+    """Longest value in UTF-8 bytes (at least 1)."""
+    text = values.dropna().astype(str)
+    if text.empty:
+        return 1
+    return max(1, int(text.map(lambda s: len(s.encode("utf-8"))).max()))
+
+
+def origin_of(var: VariableSpec) -> Origin:
+    """Define-XML origin implied by the algorithm (overridable in the spec)."""
+    pages = (var.crf_page,) if var.crf_page else ()
+    if var.origin:
+        kind = var.origin
+    elif var.algorithm in ("assign", "assign_ct", "datetime"):
+        kind = "Collected"
+    elif var.algorithm == "hardcode":
+        kind = "Assigned"
+    else:
+        kind = "Derived"
+    source = "Investigator" if kind == "Collected" else "Sponsor"
+    return Origin(type=kind, source=source, pages=pages if kind == "Collected" else ())
+
+
+def method_text(domain: str, var: VariableSpec) -> str | None:
+    """Human-readable derivation for Define-XML (MethodDef), or None for collected and assigned values."""
+    if var.description:
+        return var.description
+    algo = var.algorithm
+    if algo == "study_day":
+        return (f"{var.name} = date of {var.target_refs[0]} - DM.RFSTDTC + 1 when on or after RFSTDTC, else "
+                f"date of {var.target_refs[0]} - DM.RFSTDTC (no day 0); blank when either date is partial.")
+    if algo == "seq":
+        order = ", ".join(var.order) or "record order"
+        return f"Sequential number within {', '.join(var.by)}, ordered by {order}."
+    if algo == "epoch":
+        return (f"EPOCH of the subject's element (SE) that started most recently on or before "
+                f"{var.target_refs[0]}; blank for partial dates.")
+    if algo == "visit":
+        return ("Planned visits from the visit plan (TV) by the collected visit name; unplanned visits get the "
+                "VISITNUM of the preceding planned visit plus .01, .02 ... and VISIT 'UNSCHEDULED <VISITNUM>'.")
+    if algo == "derive":
+        return REGISTRY[var.derivation].description
+    if algo == "condition":
+        parts = []
+        for case in var.cases:
+            what = repr(case.value) if case.column is None else f"the value of {case.column}"
+            parts.append(f"else {what}" if case.when is None else f"{what} when {_describe(case.when)}")
+        return f"{var.name} is " + "; ".join(parts) + "."
+    return None
+
+
+def _describe(cond) -> str:
+    if cond.op in ("all", "any"):
+        joiner = " and " if cond.op == "all" else " or "
+        return "(" + joiner.join(_describe(c) for c in cond.children) + ")"
+    if cond.op == "not":
+        return "not " + _describe(cond.children[0])
+    if cond.op in ("is_null", "not_null"):
+        return f"{cond.column} is {'blank' if cond.op == 'is_null' else 'not blank'}"
+    words = {"equals": "is", "not_equals": "is not", "in": "is one of", "not_in": "is not one of",
+             "contains": "contains"}
+    return f"{cond.column} {words[cond.op]} {', '.join(repr(v) for v in cond.values)}"
+
+
+def drop_blank_required(domain: str, frame: pd.DataFrame, log: RejectionLog, raw_column: dict[str, str],
+                        required: list[str]) -> pd.DataFrame:
+    """Drop and log records whose Req variables are blank."""
+    bad_any = pd.Series(False, index=frame.index)
+    for name in required:
+        if name not in frame:
+            continue
+        blank = frame[name].isna() & ~bad_any
+        if frame[name].dtype == object:
+            blank |= frame[name].astype("string").str.strip().eq("").fillna(False).astype(bool) & ~bad_any
+        if blank.any():
+            log.add(domain, "", frame.loc[blank, "__row__"], raw_column.get(name, name), None,
+                    f"{name} is required (Req) but blank", DROPPED)
+            # the log wants the record's own source file
+            log.parts[-1]["source"] = frame.loc[blank, "__source__"].to_numpy()
+            bad_any |= blank
+    return frame.loc[~bad_any].reset_index(drop=True)
+
+
+def shape_domain(domain: str, frame: pd.DataFrame, specs: dict[str, VariableSpec]) -> tuple[pd.DataFrame, list[str]]:
+    """Columns in SDTMIG order with Core presence rules; returns the frame and its variable names."""
+    standard = sdtmig.variables(domain)
+    names = []
+    for sv in standard:
+        present = sv.name in frame.columns
+        if sv.core in ("Req", "Exp"):
+            if not present and sv.core == "Exp":
+                frame[sv.name] = np.nan if sv.type == "Num" else None
+            if sv.name in frame.columns:
+                names.append(sv.name)
+        elif present and frame[sv.name].notna().any():
+            names.append(sv.name)
+    std = {sv.name for sv in standard}
+    names += [n for n, v in specs.items() if n not in std and v.sponsor_defined and n in frame.columns]
+    out = pd.DataFrame(index=frame.index)
+    types = {sv.name: sv.type for sv in standard}
+    for n in names:
+        kind = types.get(n) or ("Num" if specs.get(n) is not None and specs[n].data_type == "Num" else "Char")
+        if kind == "Num":
+            out[n] = pd.to_numeric(frame[n], errors="coerce").astype("float64")
+        else:
+            col = frame[n].astype("object")
+            out[n] = col.where(pd.notna(col), None)
+    return out, names
+
+
+def dataset_metadata(domain: str, frame: pd.DataFrame, names: list[str], specs: dict[str, VariableSpec],
+                     codelists_used: dict[str, str], keys: tuple[str, ...], methods: dict[str, Method]) -> Dataset:
+    """The Dataset entry for a finished domain frame."""
+    info = sdtmig.dataset(domain)
+    standard = {sv.name: sv for sv in sdtmig.variables(domain)}
+    keys = tuple(k for k in (keys or DEFAULT_KEYS.get(domain, ("STUDYID", "USUBJID", f"{domain}SEQ")))
+                 if k in names)
+    variables = []
+    for order, name in enumerate(names, start=1):
+        spec = specs.get(name)
+        if name in standard:
+            var = standard[name].to_variable()
+        else:
+            var = Variable(name=name, label=spec.label or name, core="Perm",
+                           data_type="float" if spec.data_type == "Num" else "text")
+        var.order = order
+        if spec is not None and spec.label and name not in standard:
+            var.label = spec.label
+        var.codelist = codelists_used.get(name) or var.codelist
+        if var.data_type in ("integer", "float"):
+            col = frame[name].dropna()
+            var.data_type = "integer" if (col == col.round()).all() else "float"
+            var.length = 8
+        else:
+            var.length = byte_length(frame[name])
+        if spec is not None:
+            var.origin = origin_of(spec)
+            text = method_text(domain, spec)
+            if text and var.origin.type == "Derived":
+                oid = f"MT.{domain}.{name}"
+                methods[oid] = Method(oid, f"Algorithm to derive {domain}.{name}", text)
+                var.method = oid
+        elif name == "DOMAIN":
+            var.origin = Origin("Assigned", "Sponsor")
+        else:
+            var.origin = Origin("Not Available") if frame[name].isna().all() else Origin("Derived", "Sponsor")
+        if name in keys:
+            var.key_sequence = keys.index(name) + 1
+        var.mandatory = var.core == "Req"
+        variables.append(var)
+    return Dataset(name=domain, label=info.label, domain=domain, dataset_class=info.dataset_class,
+                   structure=info.structure, keys=keys, purpose="Tabulation", standard="STD.SDTMIG.3.4",
+                   variables=variables, records=len(frame))
+
+
+def supp_metadata(parent: str, frame: pd.DataFrame, qualifiers: dict[str, VariableSpec],
+                  codelists_used: dict[str, str], methods: dict[str, Method]) -> Dataset:
+    """The SUPP-- Dataset with value-level metadata for QVAL per QNAM."""
+    name = f"SUPP{parent}"
+    info = sdtmig.dataset(name)
+    variables = []
+    present = [sv for sv in sdtmig.variables(name)]
+    for order, sv in enumerate(present, start=1):
+        var = sv.to_variable()
+        var.order = order
+        var.length = byte_length(frame[sv.name]) if sv.name in frame else 1
+        var.origin = Origin("Assigned", "Sponsor") if sv.name != "QVAL" else Origin("Collected", "Investigator")
+        if sv.name in SUPP_KEYS:
+            var.key_sequence = SUPP_KEYS.index(sv.name) + 1
+        var.mandatory = var.core == "Req"
+        if sv.name == "QVAL":
+            var.value_list = f"VL.{name}.QVAL"
+        variables.append(var)
+    value_level = []
+    for qnam, spec in qualifiers.items():
+        values = frame.loc[frame["QNAM"] == qnam, "QVAL"]
+        if values.empty:
+            continue
+        item = Variable(name=qnam, label=spec.label or qnam, data_type="text", length=byte_length(values),
+                        codelist=codelists_used.get(qnam), origin=origin_of(spec))
+        text = method_text(parent, spec)
+        if text and item.origin.type == "Derived":
+            oid = f"MT.{name}.{qnam}"
+            methods[oid] = Method(oid, f"Algorithm to derive {name}.{qnam}", text)
+            item.method = oid
+        value_level.append(ValueLevel("QVAL", (WhereCondition(name, "QNAM", "EQ", (qnam,)),), item))
+    return Dataset(name=name, label=info.label, domain=parent, dataset_class=info.dataset_class,
+                   structure=info.structure, keys=SUPP_KEYS, purpose="Tabulation", standard="STD.SDTMIG.3.4",
+                   variables=variables, value_level=value_level, records=len(frame))
+
+
+def codelists_in_use(frames: list[tuple[pd.DataFrame, Dataset]], extensions: dict[str, set[str]]) -> list[Codelist]:
+    """Codelists referenced by the datasets, with only the terms that occur (extensions marked)."""
+    used: dict[str, set[str]] = {}
+    for frame, ds in frames:
+        for var in ds.variables:
+            if var.codelist and var.name in frame:
+                used.setdefault(var.codelist, set()).update(frame[var.name].dropna().astype(str))
+        for vl in ds.value_level:
+            if vl.item.codelist:
+                qn = vl.where[0].values[0]
+                used.setdefault(vl.item.codelist, set()).update(
+                    frame.loc[frame["QNAM"] == qn, "QVAL"].dropna().astype(str))
+    out = []
+    for name in sorted(used):
+        if not ct.has_codelist(name):
+            continue
+        info = ct.codelist(name)
+        terms = []
+        for value in sorted(used[name]):
+            term = info.term(value)
+            if term is not None:
+                terms.append(CodelistTerm(value, term.code, term.preferred_term))
+            else:
+                terms.append(CodelistTerm(value, None, None, extended=True))
+        data_type = "text"
+        out.append(Codelist(name=info.name, nci_code=info.code, label=info.label, extensible=info.extensible,
+                            data_type=data_type, terms=terms))
+    return out

@@ -1,0 +1,353 @@
+"""Build every SDTM domain of a study: spec-driven domains, then the built-in builders.
+
+Order of work (each step partition-safe by subject):
+
+1. record phase of every spec (``builder.build_records``);
+2. subjects: DM keeps one record per USUBJID (later duplicates dropped and
+   logged); records of other domains whose subject is not in DM are dropped
+   and logged;
+3. end before start: an --ENDTC earlier than its --STDTC is set to null and
+   logged (the record is kept);
+4. DM's domain derivations (reference dates from EX and DS), then the
+   subject element timeline, then each domain's visit, derivations, study
+   days and EPOCH;
+5. records with a blank Req variable are dropped and logged; --SEQ;
+6. values of non-extensible codelists that are not submission values are set
+   to null and logged; SUPP-- split; shape and metadata;
+7. built-in builders (trial-design domains and the like) from
+   ``BUILTIN_BUILDERS``, each ``builder(context) -> list[BuiltDomain]``.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from converters.errors import DataError, Location, SpecError
+from converters.metadata.model import Codelist, Dataset, Method, Standard, Study
+from converters.sdtm import finalize
+from converters.sdtm.builder import ROW, SOURCE, SUBJECT_COLUMN, SUBJECT_VALUE, SUPP_PREFIX, VISIT_PREFIX, BuiltRecords, \
+    build_records, is_phase_row
+from converters.sdtm.dates import date_part
+from converters.sdtm.derivations import REGISTRY, DomainContext
+from converters.sdtm.epoch import derive_epoch, subject_timeline
+from converters.sdtm.rejections import DROPPED, NULLED, RejectionLog
+from converters.sdtm.sequence import derive_seq
+from converters.sdtm.study_day import derive_study_day
+from converters.sdtm.supp import Qualifier, split_supp
+from converters.sdtm.visits import assign_visit
+from converters.spec.loader import check_spec_sources, load_domain_specs
+from converters.spec.model import DomainSpec, VariableSpec
+from converters.spec.study import StudyDefinition, load_study
+from converters.standards import ct, sdtmig
+
+#: name -> "module:function" of builders run after the spec-driven domains; a missing module is skipped.
+BUILTIN_BUILDERS: dict[str, str] = {
+    "trial_design": "converters.sdtm.trial_design:build_trial_design",
+}
+#: Values SDTMIG 3.4 prescribes although the codelist lacks them (DM assumption: RACE = MULTIPLE when several
+#: races are collected); they are kept and recorded as sponsor terms in the codelist metadata.
+IG_VALUES = {"RACE": {"MULTIPLE"}}
+#: SDTM QORIG for each Define origin type.
+QORIG = {"Collected": "CRF", "Assigned": "Assigned", "Derived": "Derived", "Protocol": "Protocol"}
+
+
+@dataclass
+class BuiltDomain:
+    """One finished dataset: its frame, its metadata and its counts."""
+
+    name: str
+    frame: pd.DataFrame
+    dataset: Dataset
+    rows_read: int = 0
+    filtered: int = 0
+    rejected: int = 0
+    sources: tuple[str, ...] = ()
+    parent: str | None = None  # SUPP-- datasets: the domain split from (their rows are generated, not read)
+
+    @property
+    def records(self) -> int:
+        return len(self.frame)
+
+
+@dataclass
+class BuildContext:
+    """What a built-in builder sees: the study, raw sources, built domains and the rejection log."""
+
+    study: StudyDefinition
+    raw: dict
+    domains: dict[str, BuiltDomain]
+    log: RejectionLog
+    methods: dict[str, Method] = field(default_factory=dict)
+    extensions: dict[str, set[str]] = field(default_factory=dict)
+    _timeline: pd.DataFrame | None = None
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        return {name: d.frame for name, d in self.domains.items()}
+
+    def timeline(self) -> pd.DataFrame:
+        """The subject element timeline (USUBJID, ETCD, ELEMENT, EPOCH, TAETORD, SESTDTC, SEENDTC)."""
+        if self._timeline is None:
+            self._timeline = dm_timeline(self.study, self.raw, self.domains["DM"].frame)
+        return self._timeline
+
+
+@dataclass
+class StudyBuild:
+    study: Study
+    domains: list[BuiltDomain]
+    log: RejectionLog
+    definition: StudyDefinition
+
+
+def dm_timeline(study: StudyDefinition, raw: dict, dm: pd.DataFrame) -> pd.DataFrame:
+    """The subject element timeline for DM's subjects (their ARMCD picks the trial arm's elements)."""
+    arm = dm.set_index("USUBJID")["ARMCD"] if "ARMCD" in dm else pd.Series(None, index=dm["USUBJID"],
+                                                                          dtype="object")
+    return subject_timeline(study, raw, arm)
+
+
+def _log_frame(log: RejectionLog, domain: str, frame: pd.DataFrame, mask: pd.Series, column, values, reason,
+               action) -> None:
+    if not mask.any():
+        return
+    log.add(domain, "", frame.loc[mask, ROW], column if isinstance(column, str) else "", values, reason, action)
+    part = log.parts[-1]
+    part["source"] = frame.loc[mask, SOURCE].to_numpy()
+    if not isinstance(column, str):
+        part["column"] = column[mask].astype("string").to_numpy()
+
+
+def build_study(mappings: str | Path, raw_dir: str | Path | None = None,
+                progress: Callable[[str], None] | None = None, raw: dict | None = None) -> StudyBuild:
+    """Build all SDTM domains of the study whose mappings folder is ``mappings``."""
+    from converters.readers.raw import read_raw_folder
+
+    say = progress or (lambda _msg: None)
+    mappings = Path(mappings)
+    study = load_study(mappings / "study.yaml")
+    spec_dir = mappings / "sdtm"
+    if not spec_dir.is_dir():
+        raise SpecError("the mappings folder has no sdtm/ folder of domain specs", Location(str(mappings)))
+    specs = load_domain_specs(spec_dir, study)
+    if raw is None:
+        folder = Path(raw_dir) if raw_dir else study.raw_dir
+        if folder is None:
+            raise SpecError("no raw data folder: give --raw, or raw_dir in study.yaml", Location(str(study.path)))
+        if not folder.is_dir():
+            raise DataError(f"raw data folder {folder} does not exist", Location(str(folder)))
+        raw = read_raw_folder(folder, encodings=study.encodings)
+    columns = {name: set(src.frame.columns) - {ROW} for name, src in raw.items()}
+    for spec in specs:
+        check_spec_sources(spec, columns)
+
+    log = RejectionLog()
+    records: dict[str, BuiltRecords] = {}
+    for spec in specs:
+        say(f"{spec.domain}: reading {', '.join(spec.sources())}")
+        records[spec.domain] = build_records(spec, raw, study, log)
+
+    if "DM" not in records:
+        raise SpecError("the study has no DM spec; every other domain needs DM's subjects", Location(str(spec_dir)))
+    _check_subjects(records, log)
+    for rec in records.values():
+        _check_end_before_start(rec, log)
+
+    domain_frames = {name: rec.frame for name, rec in records.items()}
+    ctx = BuildContext(study=study, raw=raw, domains={}, log=log)
+    # DM first: its reference dates feed every study day and the timeline
+    ordered = ["DM"] + [n for n in records if n != "DM"]
+    for name in ordered:
+        rec = records[name]
+        _domain_derivations(rec, domain_frames, study, raw)
+        domain_frames[name] = rec.frame
+    timeline = dm_timeline(study, raw, records["DM"].frame)
+    ctx._timeline = timeline
+    dm = records["DM"].frame
+    rfstdtc = dm.set_index("USUBJID")["RFSTDTC"] if "RFSTDTC" in dm else pd.Series(dtype="object")
+    built: list[BuiltDomain] = []
+    for name in ordered:
+        rec = records[name]
+        _timing(rec, study, rfstdtc, timeline)
+        done = _finish(rec, log, ctx)
+        built += done
+        for domain in done:
+            say(f"{domain.name}: {domain.records} records")
+    for domain in built:
+        ctx.domains[domain.name] = domain
+    for name, target in BUILTIN_BUILDERS.items():
+        module_name, attr = target.split(":")
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        builder = getattr(importlib.import_module(module_name), attr)
+        for domain in builder(ctx):
+            ctx.domains[domain.name] = domain
+            built.append(domain)
+            say(f"{domain.name}: {domain.records} records")
+    meta = study_metadata(study, built, ctx)
+    return StudyBuild(meta, built, log, study)
+
+
+def _check_subjects(records: dict[str, BuiltRecords], log: RejectionLog) -> None:
+    dm = records["DM"]
+    frame = dm.frame
+    if "USUBJID" not in frame:
+        raise SpecError("DM does not fill USUBJID", Location(dm.spec.file, dm.spec.place.line))
+    dup = frame["USUBJID"].notna() & frame.duplicated("USUBJID", keep="first")
+    _log_frame(log, "DM", frame, dup, frame[SUBJECT_COLUMN], frame[SUBJECT_VALUE],
+               "second DM record for the same subject", DROPPED)
+    dm.frame = frame.loc[~dup].reset_index(drop=True)
+    subjects = set(dm.frame["USUBJID"].dropna())
+    for name, rec in records.items():
+        if name == "DM":
+            continue
+        frame = rec.frame
+        if "USUBJID" not in frame:
+            raise SpecError(f"{name} does not fill USUBJID", Location(rec.spec.file, rec.spec.place.line))
+        unknown = ~frame["USUBJID"].isin(subjects)
+        _log_frame(log, name, frame, unknown, frame[SUBJECT_COLUMN], frame[SUBJECT_VALUE],
+                   "subject not in DM (not enrolled in the study)", DROPPED)
+        rec.frame = frame.loc[~unknown].reset_index(drop=True)
+
+
+def _check_end_before_start(rec: BuiltRecords, log: RejectionLog) -> None:
+    d = rec.domain
+    start, end = f"{d}STDTC", f"{d}ENDTC"
+    frame = rec.frame
+    if start not in frame or end not in frame:
+        return
+    s, e = date_part(frame[start]), date_part(frame[end])
+    bad = (e < s).fillna(False).astype(bool)
+    if bad.any():
+        col = rec.raw_column.get(end, end)
+        src_col = rec.spec.variable(end)
+        raw_values = frame[end]
+        _log_frame(log, d, frame, bad, col, raw_values, f"{end} is before {start}", NULLED)
+        frame.loc[bad, end] = None
+        rec.frame = frame
+
+
+def _domain_derivations(rec: BuiltRecords, frames: dict[str, pd.DataFrame], study, raw: dict) -> None:
+    """Fill the domain-phase derivations of ``rec`` (e.g. DM reference dates), in spec order."""
+    for name in rec.spec.variable_names():
+        var = rec.spec.variable(name)
+        if var.algorithm == "derive" and REGISTRY[var.derivation].phase == "domain":
+            ctx = DomainContext(frame=rec.frame, domains=frames, study=study, raw=raw)
+            rec.frame[name] = REGISTRY[var.derivation].fn(ctx, **var.args)
+            frames[rec.domain] = rec.frame
+
+
+def _timing(rec: BuiltRecords, study: StudyDefinition, rfstdtc: pd.Series, timeline: pd.DataFrame) -> None:
+    """Visit, study day and EPOCH variables of one domain."""
+    frame = rec.frame
+    visit = None
+    for name in rec.spec.variable_names():
+        var = rec.spec.variable(name)
+        if var.algorithm == "visit":
+            if visit is None:
+                dtc = frame[var.target_refs[0]] if var.target_refs else pd.Series(None, index=frame.index)
+                collected = frame.get(VISIT_PREFIX + var.columns[0])
+                if collected is None:
+                    raise DataError(f"{name}: collected visit column {var.columns[0]} was not kept",
+                                    Location(var.place.file, var.place.line))
+                visit = assign_visit(collected, dtc, frame["USUBJID"], study.visits)
+            frame[name] = visit[name]
+    for name in rec.spec.variable_names():
+        var = rec.spec.variable(name)
+        if var.algorithm == "study_day":
+            frame[name] = derive_study_day(frame[var.target_refs[0]], frame["USUBJID"].map(rfstdtc))
+        elif var.algorithm == "epoch":
+            frame[name] = derive_epoch(frame[var.target_refs[0]], frame["USUBJID"], timeline)
+    rec.frame = frame
+
+
+def _specs_by_name(spec: DomainSpec) -> dict[str, VariableSpec]:
+    return {name: spec.variable(name) for name in spec.variable_names()}
+
+
+def _enforce_codelists(domain: str, frame: pd.DataFrame, codelists: dict[str, str], log: RejectionLog,
+                       raw_column: dict[str, str], extensions: dict[str, set[str]]) -> None:
+    """Null and log values of non-extensible codelists that are not submission values; record extensions."""
+    for var, name in codelists.items():
+        if var not in frame or not ct.has_codelist(name):
+            continue
+        info = ct.codelist(name)
+        values = frame[var]
+        allowed = set(info.submission_values) | IG_VALUES.get(var, set())
+        foreign = values.notna() & ~values.astype("string").isin(allowed).fillna(False).astype(bool)
+        sanctioned = values.astype("string").isin(IG_VALUES.get(var, set())).fillna(False).astype(bool)
+        if sanctioned.any():
+            extensions.setdefault(info.name, set()).update(values[sanctioned].astype(str))
+        if not foreign.any():
+            continue
+        if info.extensible:
+            extensions.setdefault(info.name, set()).update(values[foreign].astype(str))
+            continue
+        _log_frame(log, domain, frame, foreign, raw_column.get(var, var), values,
+                   f"{var}: not a submission value of codelist {info.name}", NULLED)
+        frame.loc[foreign, var] = None
+
+
+def _finish(rec: BuiltRecords, log: RejectionLog, ctx: BuildContext) -> list[BuiltDomain]:
+    d = rec.domain
+    spec = rec.spec
+    specs = _specs_by_name(spec)
+    frame = rec.frame
+    if "DOMAIN" not in frame:
+        frame["DOMAIN"] = d
+    standard = sdtmig.variables(d)
+    required = [sv.name for sv in standard if sv.core == "Req" and not sv.name.endswith("SEQ")]
+    missing = [n for n in required if n not in frame.columns]
+    if missing:
+        raise SpecError(f"{d}: Req variable(s) {', '.join(missing)} not filled by the spec",
+                        Location(spec.file, spec.place.line), hint="SDTMIG 3.4 requires them in every record")
+    frame = finalize.drop_blank_required(d, frame, log, rec.raw_column, required)
+    for name, var in specs.items():
+        if var.algorithm == "seq":
+            frame[name] = derive_seq(frame, var.by, var.order)
+    codelists = dict(rec.codelists)
+    for sv in standard:
+        if sv.codelist and sv.name in frame and sv.name not in codelists:
+            codelists[sv.name] = sv.codelist
+    _enforce_codelists(d, frame, codelists, log, rec.raw_column, ctx.extensions)
+    for ext_cl, values in rec.extensions.items():
+        ctx.extensions.setdefault(ext_cl, set()).update(values)
+    shaped, names = finalize.shape_domain(d, frame, specs)
+    dataset = finalize.dataset_metadata(d, shaped, names, specs, codelists, spec.keys, ctx.methods)
+    rejected = int(sum(((p["domain"] == d) & (p["action"] == DROPPED)).sum() for p in log.parts))
+    out = [BuiltDomain(d, shaped, dataset, rec.rows_read, rec.filtered, rejected,
+                       tuple(spec.sources()))]
+    if spec.supp:
+        qualifiers = []
+        supp_values = pd.DataFrame(index=frame.index)
+        supp_codelists = {}
+        for qnam, var in spec.supp.items():
+            supp_values[qnam] = frame.get(SUPP_PREFIX + qnam, pd.Series(None, index=frame.index))
+            origin = finalize.origin_of(var).type
+            qualifiers.append(Qualifier(qnam, var.label or qnam, QORIG.get(origin, origin), var.qeval))
+            if qnam in rec.codelists:
+                supp_codelists[qnam] = rec.codelists[qnam]
+        idvar = None if d == "DM" else (spec.supp_idvar or f"{d}SEQ")
+        supp = split_supp(frame, supp_values, qualifiers, d, idvar)
+        supp_ds = finalize.supp_metadata(d, supp, spec.supp, supp_codelists, ctx.methods)
+        supp, _names = finalize.shape_domain(f"SUPP{d}", supp, {})
+        out.append(BuiltDomain(f"SUPP{d}", supp, supp_ds, rows_read=len(shaped), parent=d))
+    return out
+
+
+def study_metadata(study: StudyDefinition, built: list[BuiltDomain], ctx: BuildContext) -> Study:
+    """The Study model of a build: datasets in a stable order, codelists in use, methods."""
+    order = {name: i for i, name in enumerate(["DM", "SUPPDM"])}
+    datasets = sorted((b for b in built), key=lambda b: (order.get(b.name, 2), b.name))
+    codelists = finalize.codelists_in_use([(b.frame, b.dataset) for b in datasets], ctx.extensions)
+    return Study(
+        studyid=study.studyid, name=study.title or study.studyid, description=study.title,
+        protocol=study.protocol or study.studyid, ct_version=study.ct_version,
+        standards=[Standard("SDTMIG", "3.4", "IG"), Standard("CDISC/NCI", ct.version, "CT", "SDTM")],
+        datasets=[b.dataset for b in datasets], codelists=codelists,
+        methods=[ctx.methods[k] for k in sorted(ctx.methods)])

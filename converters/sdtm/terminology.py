@@ -1,0 +1,68 @@
+"""Collected values to CDISC CT submission values (the ``assign_ct`` algorithm).
+
+Matching is case- and space-insensitive and knows the codelist's synonyms and
+NCI preferred terms.  A study-level value map (sponsor codes such as ``1`` ->
+``M``) is applied first.  Values of an extensible codelist that match no term
+may be accepted (trimmed, as collected) as sponsor extensions when the spec allows it; they are
+returned so the metadata can record them.  Everything else is unmapped and
+reported by the caller, never guessed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from converters.standards import CodelistInfo, normalise
+
+
+@dataclass
+class CTResult:
+    """Mapped submission values, which non-blank rows did not map, and accepted sponsor extensions."""
+
+    values: pd.Series
+    unmapped: pd.Series  # bool mask
+    extensions: set[str] = field(default_factory=set)
+
+
+def _normalised(values: pd.Series) -> pd.Series:
+    text = values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.upper()
+    return text.replace("", pd.NA)
+
+
+def assign_ct(values: pd.Series, codelist: CodelistInfo | None, value_map: dict[str, str] | None = None, *,
+              extend: bool = False) -> CTResult:
+    """Map collected ``values`` to submission values of ``codelist``.
+
+    ``value_map`` (collected value -> submission value or synonym) is applied
+    first, also case- and space-insensitively.  With ``extend`` and an
+    extensible codelist, values that match nothing are kept (trimmed) and reported as extensions.  ``codelist`` may be None when only a
+    value map applies (sponsor-defined lists).
+    """
+    keys = _normalised(values)
+    direct = pd.Series(pd.NA, index=values.index, dtype="object")
+    if value_map:
+        table = {normalise(k): str(v) for k, v in value_map.items()}
+        table.update({normalise(v): str(v) for v in value_map.values() if normalise(v) not in table})
+        direct = keys.map(table, na_action="ignore")
+    if codelist is None:
+        if not value_map:
+            out = values.astype("string").str.strip().replace("", pd.NA)
+            return CTResult(_as_object(out), pd.Series(False, index=values.index))
+        unmapped = (keys.notna() & direct.isna()).fillna(False).astype(bool)
+        return CTResult(_as_object(direct), unmapped)
+    keys = _normalised(direct).where(direct.notna(), keys)
+    out = keys.map(codelist.lookup, na_action="ignore")
+    unmapped = (keys.notna() & out.isna()).fillna(False).astype(bool)
+    extensions: set[str] = set()
+    if extend and codelist.extensible and unmapped.any():
+        kept = values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
+        out = out.where(~unmapped, kept)
+        extensions = set(kept[unmapped].dropna().unique())
+        unmapped = pd.Series(False, index=values.index)
+    return CTResult(_as_object(out), unmapped, extensions)
+
+
+def _as_object(values: pd.Series) -> pd.Series:
+    out = values.astype("object")
+    return out.where(values.notna(), None)

@@ -1,0 +1,507 @@
+"""Load mapping-spec YAML into typed objects, rejecting mistakes with file, line and a hint.
+
+``load_domain_spec(path)`` checks everything the spec alone can tell:
+algorithm names, option names, target variables (SDTMIG 3.4 for the domain,
+or declared sponsor-defined), codelists (bundled CT), derivation names and
+arguments, conditions.  ``check_spec_sources(spec, columns)`` then checks the
+raw columns every algorithm reads against the raw sources actually present.
+"""
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+from converters.errors import Location, SpecError
+from converters.sdtm.dates import DATE_FORMATS, TIME_FORMATS, canonical_format
+from converters.sdtm.derivations import REGISTRY
+from converters.spec.model import BlockSpec, Case, Condition, DomainSpec, MergeSpec, SpecPlace, VariableSpec
+from converters.spec.yaml_lines import LineDict, LineList, load_yaml_file
+from converters.standards import ct, sdtmig
+
+#: algorithm -> options it takes besides the options every algorithm takes.
+ALGORITHMS: dict[str, set[str]] = {
+    "assign": set(),
+    "assign_ct": {"value_map", "extend"},
+    "hardcode": set(),
+    "datetime": {"formats", "date_formats", "time_formats"},
+    "condition": set(),
+    "study_day": set(),
+    "seq": set(),
+    "epoch": set(),
+    "visit": {"date"},
+    "derive": {"args"},
+}
+COMMON_OPTIONS = {"crf_page", "origin", "label", "type", "sponsor_defined", "qeval", "description", "on_error",
+                  "codelist"}
+#: algorithms evaluated after all record blocks are built (they read built variables, not raw columns).
+DOMAIN_PHASE = {"study_day", "seq", "epoch", "visit"}
+CONDITION_OPS = {"equals", "not_equals", "in", "not_in", "is_null", "not_null", "contains"}
+DOMAIN_KEYS = {"domain", "description", "source", "filter", "merge", "variables", "records", "supp", "supp_idvar",
+               "keys"}
+BLOCK_KEYS = {"source", "filter", "merge", "variables", "description"}
+ORIGINS = {"Collected", "Derived", "Assigned", "Protocol", "Predecessor", "Not Available"}
+VISIT_TARGETS = {"VISIT", "VISITNUM", "VISITDY"}
+
+
+def _hint(word: str, choices) -> str | None:
+    close = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)
+    return f"did you mean {close[0]}?" if close else None
+
+
+class _Reader:
+    """Helpers that raise SpecError pointing at the file and line of a YAML node."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+
+    def fail(self, message: str, line: int | None, hint: str | None = None) -> SpecError:
+        return SpecError(message, Location(self.file, line), hint)
+
+    def place(self, line: int) -> SpecPlace:
+        return SpecPlace(self.file, line)
+
+    def mapping(self, node, what: str, line: int) -> LineDict:
+        if not isinstance(node, LineDict):
+            raise self.fail(f"{what} must be a mapping (key: value lines)", line)
+        return node
+
+    def names(self, node, what: str, line: int) -> tuple[str, ...]:
+        """A name or a list of names."""
+        if isinstance(node, str):
+            return (node,)
+        if isinstance(node, LineList) and all(isinstance(v, str) for v in node):
+            return tuple(node)
+        raise self.fail(f"{what} must be a name or a list of names", line)
+
+    def unknown_keys(self, node: LineDict, allowed: set[str], what: str) -> None:
+        for key in node:
+            if key not in allowed:
+                raise self.fail(f"unknown key {key!r} in {what}", node.line_of(key),
+                                _hint(key, allowed) or f"allowed: {', '.join(sorted(allowed))}")
+
+
+def load_domain_spec(path: str | Path, study=None) -> DomainSpec:
+    """Read one domain spec file; SpecError (file, line, hint) on anything it cannot accept.
+
+    ``study`` (a StudyDefinition), when given, resolves named value maps.
+    """
+    path = Path(path)
+    doc = load_yaml_file(path)
+    r = _Reader(str(path))
+    doc = r.mapping(doc, "a domain spec", 1)
+    r.unknown_keys(doc, DOMAIN_KEYS, "the domain spec")
+    if "domain" not in doc:
+        raise r.fail("the spec does not say which domain it is for", doc.line, "add 'domain: AE' (for example)")
+    domain = str(doc["domain"]).upper()
+    base = domain[4:] if domain.startswith("SUPP") else domain
+    if not sdtmig.has_dataset(domain):
+        raise r.fail(f"SDTMIG 3.4 has no domain {domain!r}", doc.line_of("domain"),
+                     _hint(domain, sdtmig.dataset_names()))
+    if domain.startswith("SUPP"):
+        raise r.fail(f"{domain} is built from the 'supp' section of the {base} spec, not a spec of its own",
+                     doc.line_of("domain"), f"move these qualifiers under 'supp:' in the {base} spec")
+    standard = {v.name: v for v in sdtmig.variables(domain)}
+
+    shared: LineDict = doc.get("variables") or LineDict()
+    if "records" in doc:
+        if "source" in doc:
+            raise r.fail("a spec has either 'source' (one record source) or 'records' (several), not both",
+                         doc.line_of("source"))
+        records = doc["records"]
+        if not isinstance(records, LineList) or not records:
+            raise r.fail("'records' must be a list of record blocks, each with its own source",
+                         doc.line_of("records"))
+        block_nodes = [(r.mapping(b, "a record block", records.line_of(i)), records.line_of(i))
+                       for i, b in enumerate(records)]
+    else:
+        if "source" not in doc:
+            raise r.fail("the spec names no raw source", doc.line, "add 'source: <raw file stem>' (e.g. ae)")
+        block_nodes = [(doc, doc.line)]
+
+    blocks = []
+    for node, line in block_nodes:
+        if node is not doc:
+            r.unknown_keys(node, BLOCK_KEYS, "a record block")
+        if "source" not in node:
+            raise r.fail("the record block names no raw source", line, "add 'source: <raw file stem>'")
+        variables: dict[str, VariableSpec] = {}
+        own = node.get("variables") if node is not doc else None
+        for table in ([shared] if node is doc else [shared, own or LineDict()]):
+            table = r.mapping(table, "'variables'", getattr(table, "line", line))
+            for name, vnode in table.items():
+                variables[str(name).upper()] = _variable(r, str(name).upper(), vnode, table.line_of(name),
+                                                         domain, standard, study, supp=False)
+        blocks.append(BlockSpec(
+            source=str(node["source"]).lower(), place=r.place(node.line_of("source")),
+            filter=_condition(r, node["filter"], node.line_of("filter")) if "filter" in node else None,
+            merges=_merges(r, node.get("merge"), node.line_of("merge")),
+            variables=variables))
+
+    supp: dict[str, VariableSpec] = {}
+    if "supp" in doc:
+        table = r.mapping(doc["supp"], "'supp'", doc.line_of("supp"))
+        for name, vnode in table.items():
+            qnam = str(name).upper()
+            line = table.line_of(name)
+            if len(qnam) > 8 or not qnam.replace("_", "").isalnum() or qnam[0].isdigit():
+                raise r.fail(f"QNAM {qnam!r} must be at most 8 letters, digits or underscores, not starting "
+                             "with a digit", line)
+            if qnam in standard:
+                raise r.fail(f"{qnam} is a standard {domain} variable; map it under 'variables', not 'supp'", line)
+            supp[qnam] = _variable(r, qnam, vnode, line, domain, standard, study, supp=True)
+    keys = r.names(doc["keys"], "'keys'", doc.line_of("keys")) if "keys" in doc else ()
+    spec = DomainSpec(domain=domain, place=r.place(doc.line_of("domain")), blocks=blocks, supp=supp,
+                      supp_idvar=str(doc["supp_idvar"]).upper() if "supp_idvar" in doc else None,
+                      keys=tuple(k.upper() for k in keys), description=str(doc.get("description", "")))
+    _check_references(r, spec, standard)
+    return spec
+
+
+def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard: dict, study,
+              supp: bool) -> VariableSpec:
+    if not isinstance(node, LineDict):
+        raise r.fail(f"{name}: give an algorithm, e.g. '{name}: {{assign: RAWCOL}}' or '{{hardcode: value}}'",
+                     line)
+    algos = [k for k in node if k in ALGORITHMS]
+    if not algos:
+        unknown = [k for k in node if k not in COMMON_OPTIONS and k not in
+                   set().union(*ALGORITHMS.values())]
+        word = unknown[0] if unknown else next(iter(node), "")
+        raise r.fail(f"{name}: unknown algorithm {word!r}", node.line_of(word) if word else line,
+                     _hint(word, ALGORITHMS) or f"algorithms: {', '.join(ALGORITHMS)}")
+    if len(algos) > 1:
+        raise r.fail(f"{name}: one algorithm per variable, found {', '.join(algos)}", node.line_of(algos[1]))
+    algo = algos[0]
+    allowed = {algo} | COMMON_OPTIONS | ALGORITHMS[algo]
+    for key in node:
+        if key not in allowed:
+            hint = _hint(key, ALGORITHMS) if key not in set().union(*ALGORITHMS.values()) else None
+            raise r.fail(f"{name}: option {key!r} does not apply to {algo}", node.line_of(key),
+                         hint or f"{algo} takes: {', '.join(sorted(allowed - {algo}))}")
+    at = node.line_of(algo)
+    spec = VariableSpec(name=name, algorithm=algo, place=r.place(at))
+    arg = node[algo]
+
+    # ---- where the target variable is defined
+    sponsor = bool(node.get("sponsor_defined", False))
+    if supp:
+        if "label" not in node:
+            raise r.fail(f"supplemental qualifier {name} needs a 'label' (QLABEL, at most 40 characters)", line)
+    elif name not in standard:
+        if not sponsor:
+            raise r.fail(f"{name} is not a variable of {domain} in SDTMIG 3.4", line,
+                         _hint(name, standard) or "put non-standard values under 'supp:' (SUPP--), or declare "
+                         "a sponsor-defined variable with 'sponsor_defined: true', 'label' and 'type'")
+        if "label" not in node or "type" not in node:
+            raise r.fail(f"sponsor-defined {name} needs a 'label' and a 'type' (Char or Num)", line)
+    if "label" in node:
+        label = str(node["label"])
+        if len(label) > 40 or not label.isascii():
+            raise r.fail(f"{name}: label must be ASCII and at most 40 characters ({len(label)} given)",
+                         node.line_of("label"))
+        spec.label = label
+    if "type" in node:
+        if node["type"] not in ("Char", "Num"):
+            raise r.fail(f"{name}: type must be Char or Num", node.line_of("type"))
+        spec.data_type = node["type"]
+    spec.sponsor_defined = sponsor
+    if "origin" in node:
+        if node["origin"] not in ORIGINS:
+            raise r.fail(f"{name}: unknown origin {node['origin']!r}", node.line_of("origin"),
+                         _hint(node["origin"], ORIGINS) or f"origins: {', '.join(sorted(ORIGINS))}")
+        spec.origin = node["origin"]
+    if "crf_page" in node:
+        spec.crf_page = str(node["crf_page"])
+    if "qeval" in node:
+        spec.qeval = str(node["qeval"])
+    if "description" in node:
+        spec.description = str(node["description"])
+    if "on_error" in node:
+        if node["on_error"] not in ("null", "drop"):
+            raise r.fail(f"{name}: on_error must be 'null' or 'drop'", node.line_of("on_error"))
+        spec.on_error = node["on_error"]
+    if "codelist" in node:
+        cl = str(node["codelist"])
+        if not ct.has_codelist(cl):
+            close = _hint(cl.upper(), [c.name for c in ct.codelists("sdtm")])
+            raise r.fail(f"{name}: CDISC CT {ct.version} has no codelist {cl!r}", node.line_of("codelist"),
+                         close or "'cdisc-convert standards codelists --search TEXT' lists codelists")
+        spec.codelist = ct.codelist(cl).name
+    elif not supp and name in standard and standard[name].codelist and algo in ("assign_ct",):
+        spec.codelist = standard[name].codelist
+
+    # ---- the algorithm's own argument
+    if algo in ("assign", "assign_ct"):
+        spec.columns = r.names(arg, f"{name}: {algo}", at)[:1]
+        if algo == "assign_ct":
+            if spec.codelist is None and "value_map" not in node:
+                raise r.fail(f"{name}: assign_ct needs a 'codelist' (or a 'value_map' for a sponsor list)", at)
+            if "value_map" in node:
+                vm = node["value_map"]
+                if isinstance(vm, LineDict):
+                    spec.value_map = {str(k): str(v) for k, v in vm.items()}
+                elif isinstance(vm, str):
+                    spec.value_map_name = vm
+                    maps = getattr(study, "value_maps", None)
+                    if maps is not None:
+                        if vm not in maps:
+                            raise r.fail(f"{name}: study.yaml has no value map {vm!r}", node.line_of("value_map"),
+                                         _hint(vm, maps) or f"value maps: {', '.join(sorted(maps)) or 'none'}")
+                        spec.value_map = dict(maps[vm])
+                else:
+                    raise r.fail(f"{name}: value_map is a mapping (collected: submission) or the name of a "
+                                 "study.yaml value map", node.line_of("value_map"))
+            if "extend" in node:
+                spec.extend = node["extend"] is True
+                if spec.extend and spec.codelist and not ct.codelist(spec.codelist).extensible:
+                    raise r.fail(f"{name}: codelist {spec.codelist} is not extensible; 'extend: true' is not "
+                                 "allowed", node.line_of("extend"))
+    elif algo == "hardcode":
+        if isinstance(arg, (LineDict, LineList)):
+            raise r.fail(f"{name}: hardcode takes one value", at)
+        spec.value = arg
+        if spec.codelist and isinstance(arg, str):
+            cl = ct.codelist(spec.codelist)
+            if arg not in cl.submission_values and not cl.extensible:
+                raise r.fail(f"{name}: {arg!r} is not a submission value of codelist {cl.name}", at,
+                             _hint(arg, cl.submission_values))
+    elif algo == "datetime":
+        cols = r.names(arg, f"{name}: datetime", at)
+        if len(cols) > 2:
+            raise r.fail(f"{name}: datetime takes a date field and optionally a time field", at)
+        spec.columns = cols
+        formats = []
+        for key in ("formats", "date_formats", "time_formats"):
+            if key in node:
+                formats += [(f, node.line_of(key)) for f in r.names(node[key], key, node.line_of(key))]
+        for fmt, fline in formats:
+            canon = canonical_format(fmt)
+            if canon is None:
+                raise r.fail(f"{name}: unknown date/time format {fmt!r}", fline,
+                             f"formats: {', '.join(list(DATE_FORMATS) + list(TIME_FORMATS))}")
+            if canon in DATE_FORMATS:
+                spec.date_formats += (canon,)
+            else:
+                spec.time_formats += (canon,)
+    elif algo == "condition":
+        if not isinstance(arg, LineList) or not arg:
+            raise r.fail(f"{name}: condition takes a list of cases ('- when: ..., value: ...' and a final "
+                         "'- else: ...')", at)
+        spec.cases = [_case(r, name, c, arg.line_of(i)) for i, c in enumerate(arg)]
+        if spec.codelist:
+            cl = ct.codelist(spec.codelist)
+            for case in spec.cases:
+                if case.column is None and case.value is not None and not cl.extensible \
+                        and str(case.value) not in cl.submission_values:
+                    raise r.fail(f"{name}: {case.value!r} is not a submission value of codelist {cl.name}",
+                                 case.place.line, _hint(case.value, cl.submission_values))
+    elif algo in ("study_day", "epoch"):
+        spec.target_refs = r.names(arg, f"{name}: {algo}", at)[:1]
+    elif algo == "seq":
+        if isinstance(arg, LineDict):
+            r.unknown_keys(arg, {"by", "order"}, f"{name}: seq")
+            spec.by = tuple(v.upper() for v in r.names(arg.get("by", "USUBJID"), "by", arg.line_of("by")))
+            spec.order = tuple(v.upper() for v in r.names(arg.get("order", []) or [], "order",
+                                                          arg.line_of("order"))) if arg.get("order") else ()
+        else:
+            spec.order = tuple(v.upper() for v in r.names(arg, f"{name}: seq", at))
+        spec.target_refs = spec.by + spec.order
+    elif algo == "visit":
+        if name not in VISIT_TARGETS:
+            raise r.fail(f"{name}: the visit algorithm fills VISIT, VISITNUM or VISITDY", at)
+        spec.columns = r.names(arg, f"{name}: visit", at)[:1]
+        if "date" in node:
+            spec.target_refs = (str(node["date"]).upper(),)
+    elif algo == "derive":
+        if not isinstance(arg, str) or arg not in REGISTRY:
+            raise r.fail(f"{name}: unknown derivation {arg!r}", at,
+                         _hint(arg, REGISTRY) or f"derivations: {', '.join(sorted(REGISTRY))}")
+        d = REGISTRY[arg]
+        spec.derivation = arg
+        args = node.get("args") or LineDict()
+        args = r.mapping(args, f"{name}: args", node.line_of("args"))
+        for key in args:
+            if key not in d.allowed:
+                raise r.fail(f"{name}: derivation {arg} takes no argument {key!r}", args.line_of(key),
+                             _hint(key, d.allowed) or f"arguments: {', '.join(sorted(d.allowed)) or 'none'}")
+        for key in d.required:
+            if key not in args:
+                raise r.fail(f"{name}: derivation {arg} needs argument {key!r}", at)
+        spec.args = _plain(args)
+        if d.phase == "row":
+            cols = []
+            for key in ("column", "columns", "birth", "reference", "from"):
+                if key in args:
+                    v = args[key]
+                    cols += [v] if isinstance(v, str) else list(v)
+            if arg == "multiple_choice" and isinstance(args.get("choices"), LineDict):
+                cols += list(args["choices"])
+            elif arg == "multiple_choice" and isinstance(args.get("choices"), str):
+                maps = getattr(study, "value_maps", None)
+                if maps is not None and args["choices"] not in maps:
+                    raise r.fail(f"{name}: study.yaml has no value map {args['choices']!r}", args.line_of("choices"),
+                                 _hint(args["choices"], maps))
+                if maps is not None:
+                    cols += list(maps[args["choices"]])
+            if arg == "format" and isinstance(args.get("template"), str):
+                from converters.spec.study import pattern_fields
+                cols += [t for is_field, t in pattern_fields(args["template"]) if is_field]
+            if arg == "usubjid" and study is not None:
+                from converters.spec.study import pattern_fields
+                cols += [t for is_field, t in pattern_fields(study.usubjid_pattern) if is_field and t != "STUDYID"]
+            spec.columns = tuple(cols)
+    return spec
+
+
+def _plain(node):
+    if isinstance(node, LineDict):
+        return {k: _plain(v) for k, v in node.items()}
+    if isinstance(node, LineList):
+        return [_plain(v) for v in node]
+    return node
+
+
+def _case(r: _Reader, name: str, node, line: int) -> Case:
+    node = r.mapping(node, f"{name}: a condition case", line)
+    if "else" in node or "else_assign" in node:
+        r.unknown_keys(node, {"else", "else_assign"}, f"{name}: the else case")
+        if "else_assign" in node:
+            return Case(None, column=str(node["else_assign"]), place=r.place(line))
+        return Case(None, value=node["else"], place=r.place(line))
+    r.unknown_keys(node, {"when", "value", "assign"}, f"{name}: a condition case")
+    if "when" not in node or ("value" not in node) == ("assign" not in node):
+        raise r.fail(f"{name}: each case needs 'when' and either 'value' or 'assign'", line)
+    when = _condition(r, node["when"], node.line_of("when"))
+    if "assign" in node:
+        return Case(when, column=str(node["assign"]), place=r.place(line))
+    return Case(when, value=node["value"], place=r.place(line))
+
+
+def _condition(r: _Reader, node, line: int) -> Condition:
+    node = r.mapping(node, "a condition", line)
+    for combo in ("all", "any"):
+        if combo in node:
+            r.unknown_keys(node, {combo}, "a condition")
+            items = node[combo]
+            if not isinstance(items, LineList) or not items:
+                raise r.fail(f"'{combo}' takes a list of conditions", node.line_of(combo))
+            return Condition(combo, children=tuple(_condition(r, c, items.line_of(i)) for i, c in enumerate(items)),
+                             place=r.place(node.line_of(combo)))
+    if "not" in node:
+        r.unknown_keys(node, {"not"}, "a condition")
+        return Condition("not", children=(_condition(r, node["not"], node.line_of("not")),),
+                         place=r.place(node.line_of("not")))
+    r.unknown_keys(node, CONDITION_OPS | {"column"}, "a condition")
+    ops = [k for k in node if k in CONDITION_OPS]
+    if "column" not in node or len(ops) != 1:
+        raise r.fail("a condition is 'column: NAME' with one test (equals, not_equals, in, not_in, is_null, "
+                     "not_null, contains), or all/any/not of conditions", line)
+    op = ops[0]
+    raw = node[op]
+    values: tuple = ()
+    if op in ("is_null", "not_null"):
+        if raw is not True:
+            raise r.fail(f"'{op}' takes 'true'", node.line_of(op))
+    elif isinstance(raw, LineList):
+        values = tuple(str(v) for v in raw)
+    elif isinstance(raw, LineDict):
+        raise r.fail(f"'{op}' takes a value or a list of values", node.line_of(op))
+    else:
+        values = (str(raw),)
+    return Condition(op, column=str(node["column"]), values=values, place=r.place(node.line_of(op)))
+
+
+def _merges(r: _Reader, node, line: int) -> list[MergeSpec]:
+    if node is None:
+        return []
+    items = node if isinstance(node, LineList) else LineList([node])
+    if not isinstance(node, LineList):
+        items.lines = [line]
+    out = []
+    for i, item in enumerate(items):
+        item = r.mapping(item, "a merge", items.line_of(i))
+        r.unknown_keys(item, {"source", "by", "columns", "prefix", "on_duplicate", "required"}, "a merge")
+        for key in ("source", "by", "columns"):
+            if key not in item:
+                raise r.fail(f"a merge needs '{key}'", item.line)
+        by = item["by"]
+        if isinstance(by, LineDict):
+            left, right = tuple(str(k) for k in by), tuple(str(v) for v in by.values())
+        else:
+            left = right = r.names(by, "by", item.line_of("by"))
+        dup = item.get("on_duplicate", "error")
+        if dup not in ("error", "first"):
+            raise r.fail("on_duplicate must be 'error' or 'first'", item.line_of("on_duplicate"))
+        out.append(MergeSpec(source=str(item["source"]).lower(), left_on=left, right_on=right,
+                             columns=r.names(item["columns"], "columns", item.line_of("columns")),
+                             prefix=str(item.get("prefix", "")), on_duplicate=dup,
+                             required=item.get("required") is True, place=r.place(item.line)))
+    return out
+
+
+def _check_references(r: _Reader, spec: DomainSpec, standard: dict) -> None:
+    """Built-variable references (study_day, epoch, seq order, visit date, keys) must name filled variables."""
+    filled = set(spec.variable_names())
+    for block in spec.blocks:
+        for var in list(block.variables.values()) + list(spec.supp.values()):
+            for ref in var.target_refs:
+                if ref not in filled:
+                    raise r.fail(f"{var.name}: {var.algorithm} refers to {ref}, which this spec does not fill",
+                                 var.place.line, _hint(ref, filled))
+    for key in spec.keys:
+        if key not in filled:
+            raise r.fail(f"key variable {key} is not filled by this spec", spec.place.line, _hint(key, filled))
+
+
+def check_spec_sources(spec: DomainSpec, columns: dict[str, set[str]]) -> None:
+    """Every raw source and raw column the spec reads must exist; SpecError names the spec line."""
+    r = _Reader(spec.file)
+    for block in spec.blocks:
+        if block.source not in columns:
+            raise r.fail(f"raw source {block.source!r} not found", block.place.line,
+                         _hint(block.source, columns) or f"raw sources: {', '.join(sorted(columns))}")
+        available = set(columns[block.source])
+        for merge in block.merges:
+            if merge.source not in columns:
+                raise r.fail(f"merged raw source {merge.source!r} not found", merge.place.line,
+                             _hint(merge.source, columns))
+            for col in merge.left_on:
+                if col not in available:
+                    raise r.fail(f"merge key {col!r} is not a column of {block.source}", merge.place.line,
+                                 _hint(col, available))
+            for col in merge.right_on + merge.columns:
+                if col not in columns[merge.source]:
+                    raise r.fail(f"column {col!r} is not in raw source {merge.source}", merge.place.line,
+                                 _hint(col, columns[merge.source]))
+            available |= {merge.prefix + c for c in merge.columns}
+        built: set[str] = set()
+        if block.filter is not None:
+            for col in block.filter.columns():
+                if col not in available:
+                    raise r.fail(f"filter column {col!r} is not in raw source {block.source}",
+                                 block.filter.place.line if block.filter.place else block.place.line,
+                                 _hint(col, available))
+        for var in list(block.variables.values()) + list(spec.supp.values()):
+            refs = list(var.columns)
+            for case in var.cases:
+                refs += case.when.columns() if case.when else []
+                refs += [case.column] if case.column else []
+            for col in refs:
+                if col not in available and col not in built:
+                    raise r.fail(f"{var.name}: column {col!r} is not in raw source {block.source}",
+                                 var.place.line, _hint(col, available | built) or
+                                 f"columns of {block.source}: {', '.join(sorted(available))}")
+            built.add(var.name)
+
+
+def load_domain_specs(folder: str | Path, study=None) -> list[DomainSpec]:
+    """Every ``*.yaml`` spec of a folder (sorted by file name); two specs for one domain is an error."""
+    specs: dict[str, DomainSpec] = {}
+    for path in sorted(Path(folder).glob("*.yaml")):
+        spec = load_domain_spec(path, study)
+        if spec.domain in specs:
+            raise SpecError(f"a second spec for {spec.domain} (the first is {specs[spec.domain].file})",
+                            Location(spec.file, spec.place.line))
+        specs[spec.domain] = spec
+    return list(specs.values())

@@ -1,0 +1,138 @@
+"""Typed objects of the mapping spec (one YAML file per SDTM domain).
+
+Every object keeps the spec file and line it came from, so a problem found
+later (a raw column missing from the data, say) still names the spec line.
+The spec language is documented in ``docs/mapping-spec.md``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SpecPlace:
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass
+class Condition:
+    """``column op values`` or a combination (``all``, ``any``, ``not``) of conditions."""
+
+    op: str  # equals, not_equals, in, not_in, is_null, not_null, contains, all, any, not
+    column: str | None = None
+    values: tuple[str, ...] = ()
+    children: tuple["Condition", ...] = ()
+    place: SpecPlace | None = None
+
+    def columns(self) -> list[str]:
+        """Every column the condition reads."""
+        own = [self.column] if self.column else []
+        return own + [c for child in self.children for c in child.columns()]
+
+
+@dataclass
+class Case:
+    """One branch of an if/else mapping: when ``when`` holds (None = else), the value or a column's value."""
+
+    when: Condition | None
+    value: Any = None
+    column: str | None = None
+    place: SpecPlace | None = None
+
+
+@dataclass
+class VariableSpec:
+    """How one target variable (or one supplemental qualifier) is filled."""
+
+    name: str
+    algorithm: str  # assign, assign_ct, hardcode, datetime, condition, study_day, seq, epoch, visit, derive
+    place: SpecPlace
+    columns: tuple[str, ...] = ()  # raw columns read (assign, assign_ct, datetime, visit)
+    target_refs: tuple[str, ...] = ()  # built variables read (study_day, epoch, seq order, visit date)
+    value: Any = None  # hardcode
+    codelist: str | None = None
+    value_map: dict[str, str] | None = None
+    value_map_name: str | None = None
+    extend: bool = False
+    date_formats: tuple[str, ...] = ()
+    time_formats: tuple[str, ...] = ()
+    cases: list[Case] = field(default_factory=list)
+    by: tuple[str, ...] = ("USUBJID",)
+    order: tuple[str, ...] = ()
+    derivation: str | None = None
+    args: dict[str, Any] = field(default_factory=dict)
+    crf_page: str | None = None
+    origin: str | None = None  # override of the origin the algorithm implies (e.g. Protocol for hardcode)
+    label: str | None = None  # sponsor-defined variables and supplemental qualifiers
+    data_type: str | None = None  # Char or Num for sponsor-defined variables
+    sponsor_defined: bool = False
+    qeval: str | None = None  # supplemental qualifiers
+    description: str | None = None  # method text for derived values
+    on_error: str = "null"  # null (blank the value) or drop (drop the record) for unconvertible values
+
+
+@dataclass
+class MergeSpec:
+    """Join columns of another raw source onto the block's source by keys."""
+
+    source: str
+    left_on: tuple[str, ...]
+    right_on: tuple[str, ...]
+    columns: tuple[str, ...]
+    prefix: str = ""
+    on_duplicate: str = "error"  # error or first
+    required: bool = False  # records without a match are dropped and logged
+    place: SpecPlace | None = None
+
+
+@dataclass
+class BlockSpec:
+    """One record source of a domain: a raw source, an optional filter and merges, and its variables."""
+
+    source: str
+    place: SpecPlace
+    filter: Condition | None = None
+    merges: list[MergeSpec] = field(default_factory=list)
+    variables: dict[str, VariableSpec] = field(default_factory=dict)
+
+
+@dataclass
+class DomainSpec:
+    """A whole domain: its record blocks, supplemental qualifiers and keys."""
+
+    domain: str
+    place: SpecPlace
+    blocks: list[BlockSpec]
+    supp: dict[str, VariableSpec] = field(default_factory=dict)
+    supp_idvar: str | None = None
+    keys: tuple[str, ...] = ()
+    description: str = ""
+
+    @property
+    def file(self) -> str:
+        return self.place.file
+
+    def variable_names(self) -> list[str]:
+        """Every target variable some block fills, in first-seen order."""
+        seen: dict[str, None] = {}
+        for block in self.blocks:
+            for name in block.variables:
+                seen.setdefault(name)
+        return list(seen)
+
+    def variable(self, name: str) -> VariableSpec | None:
+        for block in self.blocks:
+            if name in block.variables:
+                return block.variables[name]
+        return None
+
+    def sources(self) -> list[str]:
+        names = []
+        for block in self.blocks:
+            names += [block.source] + [m.source for m in block.merges]
+        return list(dict.fromkeys(names))

@@ -1,0 +1,240 @@
+"""Load ``study.yaml``: the study-level facts every domain spec shares (``docs/study-yaml.md``).
+
+The engine reads identifiers, the raw folder, the USUBJID pattern, arms,
+trial elements and trial arms, the element date rules (for the subject
+element timeline behind EPOCH and SE), the named date sources
+(``reference_start``, ``study_end`` ...), the visit plan and the value maps.
+Everything else (TS parameters, I/E criteria ...) stays in ``document`` for
+the trial-design builders.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from converters.errors import Location, SpecError
+from converters.sdtm.visits import PlannedVisit
+from converters.spec.yaml_lines import LineDict, LineList, load_yaml_file
+
+#: top-level keys whose value is a date source.
+SOURCE_KEYS = ("study_end", "reference_start", "reference_end", "arm_assignment")
+
+
+@dataclass(frozen=True)
+class Arm:
+    armcd: str
+    arm: str
+    raw_codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Element:
+    etcd: str
+    element: str
+    testrl: str = ""
+    teenrl: str = ""
+    tedur: str | None = None
+
+
+@dataclass(frozen=True)
+class TrialArmElement:
+    """One TA row: the element at position TAETORD of an arm, and its EPOCH."""
+
+    armcd: str
+    taetord: int
+    etcd: str
+    epoch: str
+    tabranch: str | None = None
+    tatrans: str | None = None
+
+
+@dataclass(frozen=True)
+class DateSource:
+    """One date per subject from a raw form: ``{form, column, time_column, where, pick}``."""
+
+    form: str
+    column: str
+    time_column: str | None = None
+    where: tuple[tuple[str, str], ...] = ()
+    pick: str = "first"
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class ElementDate:
+    """How a subject's element at TAETORD starts: a date source, or an offset after earlier elements."""
+
+    taetord: int
+    start: DateSource | None = None
+    after_taetord: tuple[int, ...] = ()
+    offset: str | None = None  # ISO 8601 duration, e.g. P42D
+
+
+@dataclass
+class StudyDefinition:
+    """Everything study.yaml says that the SDTM engine needs."""
+
+    studyid: str
+    path: Path
+    title: str = ""
+    protocol: str = ""
+    raw_dir: Path | None = None
+    encodings: dict[str, str] = field(default_factory=dict)
+    ct_version: str = "2025-03-28"
+    usubjid_pattern: str = "{STUDYID}-{SUBJID}"
+    arms: list[Arm] = field(default_factory=list)
+    elements: list[Element] = field(default_factory=list)
+    trial_arms: dict[str, list[TrialArmElement]] = field(default_factory=dict)
+    element_dates: list[ElementDate] = field(default_factory=list)
+    sources: dict[str, DateSource] = field(default_factory=dict)
+    visits: list[PlannedVisit] = field(default_factory=list)
+    non_visit_folders: tuple[str, ...] = ()
+    value_maps: dict[str, dict[str, str]] = field(default_factory=dict)
+    value_tables: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    document: Any = None
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+
+def _fail(message: str, file: str, line: int | None, hint: str | None = None) -> SpecError:
+    return SpecError(message, Location(file, line), hint)
+
+
+def load_study(path: str | Path) -> StudyDefinition:
+    """Read study.yaml (or the study.yaml inside a mappings folder); SpecError with file and line."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "study.yaml"
+    doc = load_yaml_file(path)
+    file = str(path)
+    if not isinstance(doc, LineDict):
+        raise _fail("study.yaml must be a mapping", file, 1)
+    study = doc.get("study")
+    if not isinstance(study, LineDict) or not study.get("studyid"):
+        raise _fail("study.yaml needs 'study: {studyid: ...}'", file, doc.line_of("study") if study else 1)
+    raw = doc.get("raw") or LineDict()
+    standards = doc.get("standards") or LineDict()
+    definition = StudyDefinition(
+        studyid=str(study["studyid"]), path=path, title=str(study.get("title") or ""),
+        protocol=str(study.get("protocol_number") or study["studyid"]),
+        raw_dir=(path.parent / str(raw["folder"])).resolve() if raw.get("folder") else None,
+        encodings={str(k): str(v) for k, v in (raw.get("encodings") or {}).items()},
+        ct_version=str(standards.get("ct") or "2025-03-28"),
+        document=doc)
+    usubjid = doc.get("usubjid")
+    if isinstance(usubjid, LineDict) and usubjid.get("pattern"):
+        definition.usubjid_pattern = str(usubjid["pattern"])
+    for i, node in enumerate(_list(doc, "arms", file)):
+        row = _row(node, ("ARMCD", "ARM"), "arm", file, doc["arms"].line_of(i))
+        definition.arms.append(Arm(str(row["ARMCD"]), str(row["ARM"]), _names(row.get("raw_codes"))))
+    for i, node in enumerate(_list(doc, "elements", file)):
+        row = _row(node, ("ETCD", "ELEMENT"), "element", file, doc["elements"].line_of(i))
+        definition.elements.append(Element(str(row["ETCD"]), str(row["ELEMENT"]), str(row.get("TESTRL") or ""),
+                                           str(row.get("TEENRL") or ""), row.get("TEDUR")))
+    etcds = {e.etcd for e in definition.elements}
+    trial_arms = doc.get("trial_arms") or LineDict()
+    for armcd, rows in trial_arms.items():
+        if armcd not in {a.armcd for a in definition.arms}:
+            raise _fail(f"trial_arms names arm {armcd!r}, which 'arms' does not list", file,
+                        trial_arms.line_of(armcd))
+        items = []
+        for i, node in enumerate(rows or []):
+            row = _row(node, ("TAETORD", "ETCD", "EPOCH"), "trial arm element", file, rows.line_of(i))
+            if row["ETCD"] not in etcds:
+                raise _fail(f"trial arm {armcd}: element {row['ETCD']!r} is not in 'elements'", file, row.line)
+            items.append(TrialArmElement(str(armcd), int(row["TAETORD"]), str(row["ETCD"]), str(row["EPOCH"]),
+                                         row.get("TABRANCH"), row.get("TATRANS")))
+        definition.trial_arms[str(armcd)] = items
+    for i, node in enumerate(_list(doc, "element_dates", file)):
+        row = _row(node, ("TAETORD", "start"), "element date rule", file, doc["element_dates"].line_of(i))
+        start = row["start"]
+        if isinstance(start, LineDict) and "after_taetord" in start:
+            definition.element_dates.append(ElementDate(
+                int(row["TAETORD"]), after_taetord=tuple(int(v) for v in _names(start["after_taetord"])),
+                offset=str(start.get("offset")) if start.get("offset") else None))
+        else:
+            definition.element_dates.append(ElementDate(int(row["TAETORD"]), start=_source(start, file,
+                                                                                        row.line_of("start"))))
+    for key in SOURCE_KEYS:
+        if key in doc and doc[key] is not None:
+            definition.sources[key] = _source(doc[key], file, doc.line_of(key))
+    for i, node in enumerate(_list(doc, "visits", file)):
+        row = _row(node, ("VISITNUM", "VISIT"), "visit", file, doc["visits"].line_of(i))
+        try:
+            num = float(row["VISITNUM"])
+        except (TypeError, ValueError):
+            raise _fail(f"visit {row['VISIT']!r}: VISITNUM must be a number", file, row.line) from None
+        day = row.get("VISITDY")
+        definition.visits.append(PlannedVisit(num, str(row["VISIT"]), float(day) if day is not None else None,
+                                              _names(row.get("raw_folders"))))
+    definition.non_visit_folders = _names(doc.get("non_visit_folders"))
+    maps = doc.get("value_maps") or LineDict()
+    for name, table in maps.items():
+        if not isinstance(table, LineDict):
+            raise _fail(f"value map {name!r} must be a mapping of raw value to SDTM value", file, maps.line_of(name))
+        if all(isinstance(v, LineDict) for v in table.values()) and table:
+            definition.value_tables[str(name)] = {str(k): dict(v) for k, v in table.items()}
+        else:
+            definition.value_maps[str(name)] = {str(k): str(v) for k, v in table.items() if v is not None}
+    # the arm assignment codes are a value map too: raw code -> ARMCD
+    arm_map = {code: a.armcd for a in definition.arms for code in a.raw_codes}
+    definition.value_maps.setdefault("arms", arm_map)
+    return definition
+
+
+def _list(doc: LineDict, key: str, file: str) -> LineList:
+    node = doc.get(key)
+    if node is None:
+        return LineList()
+    if not isinstance(node, LineList):
+        raise _fail(f"'{key}' must be a list", file, doc.line_of(key))
+    return node
+
+
+def _row(node, keys: tuple[str, ...], what: str, file: str, line: int) -> LineDict:
+    if not isinstance(node, LineDict):
+        raise _fail(f"each {what} must be a mapping", file, line)
+    for key in keys:
+        if node.get(key) is None:
+            raise _fail(f"{what} needs '{key}'", file, node.line)
+    return node
+
+
+def _names(value) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple)):
+        return tuple(str(v) for v in value)
+    return (str(value),)
+
+
+def _source(node, file: str, line: int) -> DateSource:
+    if not isinstance(node, LineDict) or "form" not in node or "column" not in node:
+        raise _fail("a date source is {form, column} with optional time_column, where, pick", file, line)
+    pick = str(node.get("pick", "first"))
+    if pick not in ("first", "last"):
+        raise _fail("pick must be 'first' or 'last'", file, node.line_of("pick"))
+    where = node.get("where") or {}
+    return DateSource(str(node["form"]).lower(), str(node["column"]),
+                      str(node["time_column"]) if node.get("time_column") else None,
+                      tuple((str(k), str(v)) for k, v in where.items()), pick, node.line)
+
+
+_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def pattern_fields(pattern: str) -> list[tuple[bool, str]]:
+    """A USUBJID pattern as (is_field, text) pieces: ``{STUDYID}-{SUBJID}`` -> field, '-', field."""
+    pieces, pos = [], 0
+    for m in _FIELD.finditer(pattern):
+        if m.start() > pos:
+            pieces.append((False, pattern[pos:m.start()]))
+        pieces.append((True, m.group(1)))
+        pos = m.end()
+    if pos < len(pattern):
+        pieces.append((False, pattern[pos:]))
+    return pieces

@@ -1,0 +1,115 @@
+"""Safe YAML loading that remembers the line of every mapping key and list item.
+
+Mappings load as :class:`LineDict` and sequences as :class:`LineList`; both
+carry the 1-based line where they start and, per key or item, the line it is
+on, so every spec error can name its file and line.  Only YAML 1.2-style
+booleans (``true``/``false``) are booleans: ``Y``, ``N``, ``yes``, ``no``,
+``on``, ``off`` stay strings (they are CT values), and dates stay text.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from converters.errors import Location, SpecError
+
+
+class LineDict(dict):
+    """A dict loaded from YAML: ``line`` is where it starts, ``lines[key]`` where each key is."""
+
+    line: int = 0
+    file: str = ""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lines: dict = {}
+
+    def line_of(self, key) -> int:
+        return self.lines.get(key, self.line)
+
+
+class LineList(list):
+    """A list loaded from YAML: ``line`` is where it starts, ``lines[i]`` where item ``i`` is."""
+
+    line: int = 0
+    file: str = ""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.lines: list[int] = []
+
+    def line_of(self, index: int) -> int:
+        return self.lines[index] if 0 <= index < len(self.lines) else self.line
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader with strict booleans, no implicit timestamps, and line-tracking containers."""
+
+
+# Rebuild the implicit resolvers without YAML 1.1 yes/no/on/off booleans and without timestamps.
+_LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_LineLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                  list("tTfF"))
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    result = LineDict()
+    result.line = node.start_mark.line + 1
+    result.file = loader.file_name
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if not isinstance(key, (str, int, float, bool)) or isinstance(key, bool):
+            raise SpecError(f"mapping key {key!r} must be a name", Location(loader.file_name, line))
+        if key in result:
+            raise SpecError(f"key {key!r} appears twice in one mapping (first on line {result.lines[key]})",
+                            Location(loader.file_name, line), hint="remove or rename one of them")
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.lines[key] = line
+    return result
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineList:
+    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.file = loader.file_name
+    result.lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+
+
+def load_yaml_text(text: str, file_name: str = "<string>"):
+    """Parse YAML text into LineDict/LineList/scalars; syntax errors become SpecError with the line."""
+    loader = _LineLoader(text)
+    loader.file_name = file_name
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise SpecError(f"not valid YAML: {exc.problem or exc}", Location(file_name, line),
+                        hint="check indentation and quoting on that line") from None
+    finally:
+        loader.dispose()
+
+
+def load_yaml_file(path: str | Path):
+    """Read and parse one YAML file (UTF-8)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError("file not found", Location(str(path))) from None
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"not UTF-8 text ({exc.reason})", Location(str(path))) from None
+    return load_yaml_text(text, str(path))
