@@ -359,7 +359,11 @@ def ae_form(design: StudyDesign, b: pd.DataFrame, ae: pd.DataFrame, inf: pd.Data
     rel_ld = np.select([kind == "cyto", kind == "inf", np.isin(kind, ["crs", "icans", "irr"])],
                        [4 + 0 * grade, 3 + 0 * grade, 1 + 0 * grade], 1 + (rng.random(m) < 0.4))
     acn = np.select([start > last, dlt, kind == "irr"], [4, 3, 2], 1)
-    out = np.select([fatal, ongoing, rng.random(m) < 0.05], [5, 3, 4], 1)
+    same_day = stop == start
+    end_minute = np.where(same_day, np.minimum(ae["minute"].to_numpy() + rng.integers(20, 180, m), 1439),
+                          rng.integers(0, 1440, m))
+    sequelae = np.isin(kind, ["inf", "other"]) & (grade >= 2) & (rng.random(m) < 0.08)
+    out = np.select([fatal, ongoing, sequelae], [5, 3, 4], 1)
     yn = lambda cond: np.where(serious, np.where(cond, "Y", "N"), "")  # noqa: E731
     aespid = pd.Series(rows).groupby(rows).cumcount().to_numpy() + 1
     return text_frame({**_keys(design, b, rows), "FOLDER": "AE LOG", "AESPID": fmt_int(aespid),
@@ -370,7 +374,7 @@ def ae_form(design: StudyDesign, b: pd.DataFrame, ae: pd.DataFrame, inf: pd.Data
                        "AESTDAT": crf_date(start, prec), "AESTTIM": crf_time(ae["minute"].to_numpy()),
                        "AEENDAT": np.where(ongoing, "", crf_date(stop)),
                        "AEENTIM": np.where(ongoing | (ae["minute"].to_numpy() < 0), "",
-                                           crf_time((ae["minute"].to_numpy() + 240) % 1440)),
+                                           crf_time(end_minute)),
                        "AEONGO": np.where(ongoing, "Y", "N"),
                        "AECTCGR": np.where(astct, "", fmt_int(grade)), "AEASTCGR": np.where(astct, fmt_int(grade), ""),
                        "AESER": np.where(serious, "Y", "N"), "AESDTH": yn(grade == 5),

@@ -25,13 +25,20 @@ def study_sites(design: StudyDesign, n_screened: int) -> list[Site]:
     """The base sites, plus extra ones at large sizes so no site exceeds ``subjects_per_site`` on average."""
     sites = list(design.sites)
     needed = -(-n_screened // design.subjects_per_site)
+    counters: dict[str, int] = {}
+    for site in sites:
+        for prefix, *_ in design.extra_site_countries:
+            if site.siteid.startswith(prefix) and site.siteid[len(prefix):].isdigit():
+                counters[prefix] = max(counters.get(prefix, 0), int(site.siteid[len(prefix):]))
     k = 0
     while len(sites) < needed and design.extra_site_countries:
         prefix, country, country_crf, year_only = design.extra_site_countries[k % len(design.extra_site_countries)]
-        used = sum(1 for s in sites if s.siteid.startswith(prefix) and len(s.siteid) == len(prefix) + 2)
-        siteid = f"{prefix}{used + 1:02d}"
+        counters[prefix] = counters.get(prefix, 0) + 1
+        siteid = f"{prefix}{counters[prefix]:02d}"
         sites.append(Site(siteid, f"Site {siteid}", country, country_crf, year_only))
         k += 1
+    if len({s.siteid for s in sites}) != len(sites):
+        raise RuntimeError("generated site identifiers are not unique")
     return sites
 
 

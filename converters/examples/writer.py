@@ -49,7 +49,9 @@ def write_study(study: ModuleType, out: Path, subjects: int | None = None, seed:
     files = {name: Form(name, cols, study.ENCODINGS.get(name, "utf-8")) for name, cols in columns.items()}
     for f in files.values():
         f.open(raw)
-    summaries, problem_rows = [], []
+    cohorts, problem_rows = [], []
+    subjects_path = expected / "subjects.csv"
+    subjects_path.write_bytes(b"")
     for i, start in enumerate(range(0, len(plan), BATCH)):
         b = plan.iloc[start:start + BATCH].reset_index(drop=True)
         rng = np.random.default_rng([seed, 2, i])
@@ -67,10 +69,11 @@ def write_study(study: ModuleType, out: Path, subjects: int | None = None, seed:
             problem_rows = inject(frames, study.PROBLEMS, known, {"ae": keep})
         for name, frame in frames.items():
             files[name].write(frame)
-        summaries.append(_summarise(study, b, inf, ae, resp))
-    subjects_frame = pd.concat(summaries, ignore_index=True)
-    _write_csv(expected / "subjects.csv", subjects_frame[SUBJECT_COLUMNS])
-    _write_csv(expected / "cohorts.csv", _cohorts(subjects_frame))
+        summary = _summarise(study, b, inf, ae, resp)
+        with open(subjects_path, "a", encoding="utf-8", newline="") as fh:
+            summary[SUBJECT_COLUMNS].to_csv(fh, index=False, header=i == 0, lineterminator="\n")
+        cohorts.append(_cohort_counts(summary))
+    _write_csv(expected / "cohorts.csv", _cohorts(pd.concat(cohorts, ignore_index=True)))
     _write_csv(expected / "problems.csv", pd.DataFrame(problem_rows, columns=PROBLEM_COLUMNS))
     return {name: f.rows_written for name, f in files.items()}
 
@@ -124,9 +127,15 @@ def _summarise(study: ModuleType, b: pd.DataFrame, inf: pd.DataFrame, ae: pd.Dat
     })
 
 
-def _cohorts(s: pd.DataFrame) -> pd.DataFrame:
-    t = s[s["_treated"]]
+def _cohort_counts(s: pd.DataFrame) -> pd.DataFrame:
+    """Per arm and dose level counts of one batch (summed over batches by ``_cohorts``)."""
+    t = s[s["_treated"]].assign(_evaluable=lambda x: x["DLT_EVALUABLE"] == "Y")
     g = t.groupby(["_arm", "_level", "ARMCD", "DOSE_LEVEL", "CELLS_PER_INFUSION"], sort=True)
-    out = g.agg(TREATED=("SUBJID", "size"), DLT_EVALUABLE=("DLT_EVALUABLE", lambda x: int((x == "Y").sum())),
-                SUBJECTS_WITH_DLT=("_dlt_subject", "sum"), DLT_EVENTS=("_dlt_events", "sum")).reset_index()
-    return out[COHORT_COLUMNS]
+    return g.agg(TREATED=("SUBJID", "size"), DLT_EVALUABLE=("_evaluable", "sum"),
+                 SUBJECTS_WITH_DLT=("_dlt_subject", "sum"), DLT_EVENTS=("_dlt_events", "sum")).reset_index()
+
+
+def _cohorts(counts: pd.DataFrame) -> pd.DataFrame:
+    keys = ["_arm", "_level", "ARMCD", "DOSE_LEVEL", "CELLS_PER_INFUSION"]
+    out = counts.groupby(keys, sort=True)[["TREATED", "DLT_EVALUABLE", "SUBJECTS_WITH_DLT", "DLT_EVENTS"]].sum()
+    return out.reset_index()[COHORT_COLUMNS]
