@@ -184,7 +184,9 @@ def build_study(mappings: str | Path, raw_dir: str | Path | None = None,
         module_name, attr = target.split(":")
         if importlib.util.find_spec(module_name) is None:
             continue
-        builder = getattr(importlib.import_module(module_name), attr)
+        builder = getattr(importlib.import_module(module_name), attr, None)
+        if builder is None:  # the module is there but does not (yet) provide the builder
+            continue
         for domain in builder(ctx):
             ctx.domains[domain.name] = domain
             built.append(domain)
