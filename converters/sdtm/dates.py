@@ -86,8 +86,9 @@ def _month(part: pd.Series | None, index) -> pd.Series:
     if part is None:
         return pd.Series(pd.NA, index=index, dtype="Int64")
     text = part.astype("string")
-    named = pd.to_numeric(text.map(MONTHS, na_action="ignore"), errors="coerce")
-    digits = pd.to_numeric(text.where(text.str.fullmatch(r"\d{1,2}").fillna(False).astype(bool)), errors="coerce")
+    named = pd.to_numeric(text.map(MONTHS, na_action="ignore"), errors="coerce").astype("float64")
+    digits = pd.to_numeric(text.where(text.str.fullmatch(r"\d{1,2}").fillna(False).astype(bool)),
+                           errors="coerce").astype("float64")
     return named.fillna(digits).astype("Int64")
 
 
