@@ -29,7 +29,12 @@ def summary_rows(build: StudyBuild) -> list[list]:
     """One row per dataset: rows read, filtered by the spec, written, rejected (dropped)."""
     rows = []
     for d in build.domains:
-        note = f"generated from {d.parent} records" if d.parent else ""
+        if d.parent:
+            note = f"generated from {d.parent} records"
+        elif d.rows_read == 0 and d.records:
+            note = "derived from study.yaml and built domains"
+        else:
+            note = ""
         rows.append([d.name, d.rows_read, d.filtered, d.records, d.rejected, len(d.dataset.variables), note])
     return rows
 

@@ -124,8 +124,13 @@ def _log_frame(log: RejectionLog, domain: str, frame: pd.DataFrame, mask: pd.Ser
 
 
 def build_study(mappings: str | Path, raw_dir: str | Path | None = None,
-                progress: Callable[[str], None] | None = None, raw: dict | None = None) -> StudyBuild:
-    """Build all SDTM domains of the study whose mappings folder is ``mappings``."""
+                progress: Callable[[str], None] | None = None, raw: dict | None = None,
+                builtins: bool = True) -> StudyBuild:
+    """Build all SDTM domains of the study whose mappings folder is ``mappings``.
+
+    ``raw`` gives the raw sources directly (else they are read from ``raw_dir`` or study.yaml's
+    raw folder); ``builtins=False`` skips the built-in builders (spec-driven domains only).
+    """
     from converters.readers.raw import read_raw_folder
 
     say = progress or (lambda _msg: None)
@@ -152,6 +157,10 @@ def build_study(mappings: str | Path, raw_dir: str | Path | None = None,
         say(f"{spec.domain}: reading {', '.join(spec.sources())}")
         records[spec.domain] = build_records(spec, raw, study, log)
 
+    extensions: dict[str, set[str]] = {}
+    for rec in records.values():
+        _enforce_codelists(rec.domain, rec.frame, _codelists_of(rec), log, rec.raw_column, extensions)
+        _require(rec, log)
     if "DM" not in records:
         raise SpecError("the study has no DM spec; every other domain needs DM's subjects", Location(str(spec_dir)))
     _check_subjects(records, log)
@@ -159,7 +168,7 @@ def build_study(mappings: str | Path, raw_dir: str | Path | None = None,
         _check_end_before_start(rec, log)
 
     domain_frames = {name: rec.frame for name, rec in records.items()}
-    ctx = BuildContext(study=study, raw=raw, domains={}, log=log)
+    ctx = BuildContext(study=study, raw=raw, domains={}, log=log, extensions=extensions)
     # DM first: its reference dates feed every study day and the timeline
     ordered = ["DM"] + [n for n in records if n != "DM"]
     for name in ordered:
@@ -180,7 +189,7 @@ def build_study(mappings: str | Path, raw_dir: str | Path | None = None,
             say(f"{domain.name}: {domain.records} records")
     for domain in built:
         ctx.domains[domain.name] = domain
-    for name, target in BUILTIN_BUILDERS.items():
+    for name, target in (BUILTIN_BUILDERS.items() if builtins else ()):
         module_name, attr = target.split(":")
         if importlib.util.find_spec(module_name) is None:
             continue
@@ -193,6 +202,28 @@ def build_study(mappings: str | Path, raw_dir: str | Path | None = None,
             say(f"{domain.name}: {domain.records} records")
     meta = study_metadata(study, built, ctx)
     return StudyBuild(meta, built, log, study)
+
+
+def _codelists_of(rec: BuiltRecords) -> dict[str, str]:
+    """Variable -> codelist: the one the spec used, else the one SDTMIG names."""
+    codelists = dict(rec.codelists)
+    for sv in sdtmig.variables(rec.domain):
+        if sv.codelist and sv.name in rec.frame and sv.name not in codelists:
+            codelists[sv.name] = sv.codelist
+    return codelists
+
+
+def _require(rec: BuiltRecords, log: RejectionLog) -> None:
+    """Req variables must be filled by the spec, and in every record (blank: record dropped and logged)."""
+    d = rec.domain
+    if "DOMAIN" not in rec.frame:
+        rec.frame["DOMAIN"] = d
+    required = [sv.name for sv in sdtmig.variables(d) if sv.core == "Req" and not sv.name.endswith("SEQ")]
+    missing = [n for n in required if n not in rec.frame.columns]
+    if missing:
+        raise SpecError(f"{d}: Req variable(s) {', '.join(missing)} not filled by the spec",
+                        Location(rec.spec.file, rec.spec.place.line), hint="SDTMIG 3.4 requires them in every record")
+    rec.frame = finalize.drop_blank_required(d, rec.frame, log, rec.raw_column, required)
 
 
 def _check_subjects(records: dict[str, BuiltRecords], log: RejectionLog) -> None:
@@ -300,22 +331,11 @@ def _finish(rec: BuiltRecords, log: RejectionLog, ctx: BuildContext) -> list[Bui
     spec = rec.spec
     specs = _specs_by_name(spec)
     frame = rec.frame
-    if "DOMAIN" not in frame:
-        frame["DOMAIN"] = d
     standard = sdtmig.variables(d)
-    required = [sv.name for sv in standard if sv.core == "Req" and not sv.name.endswith("SEQ")]
-    missing = [n for n in required if n not in frame.columns]
-    if missing:
-        raise SpecError(f"{d}: Req variable(s) {', '.join(missing)} not filled by the spec",
-                        Location(spec.file, spec.place.line), hint="SDTMIG 3.4 requires them in every record")
-    frame = finalize.drop_blank_required(d, frame, log, rec.raw_column, required)
     for name, var in specs.items():
         if var.algorithm == "seq":
             frame[name] = derive_seq(frame, var.by, var.order)
-    codelists = dict(rec.codelists)
-    for sv in standard:
-        if sv.codelist and sv.name in frame and sv.name not in codelists:
-            codelists[sv.name] = sv.codelist
+    codelists = _codelists_of(rec)
     _enforce_codelists(d, frame, codelists, log, rec.raw_column, ctx.extensions)
     for ext_cl, values in rec.extensions.items():
         ctx.extensions.setdefault(ext_cl, set()).update(values)

@@ -1,0 +1,16 @@
+"""--DY: no day 0; negative before RFSTDTC; blank for partial dates."""
+import pandas as pd
+
+from converters.sdtm.study_day import derive_study_day
+
+
+def test_study_day_has_no_day_zero():
+    dtc = pd.Series(["2025-03-10", "2025-03-11T08:00", "2025-03-09", "2025-03-01", "2025-03", None])
+    ref = pd.Series(["2025-03-10T14:00"] * 6)
+    got = derive_study_day(dtc, ref)
+    assert list(got.iloc[:4]) == [1.0, 2.0, -1.0, -9.0]
+    assert got.iloc[4:].isna().all()
+
+
+def test_partial_reference_date_gives_blank():
+    assert derive_study_day(pd.Series(["2025-03-10"]), pd.Series(["2025-03"])).isna().all()
