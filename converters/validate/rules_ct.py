@@ -48,6 +48,8 @@ def classify_terms(ds: DatasetData):
         text = ds.text(var.name)
         uniq = pd.unique(text[text.ne("")])
         bad = [v for v in uniq if v not in allowed]
+        if bad and var.name.endswith(("STRESC", "ORRES")):  # result codelists hold the non-numeric results
+            bad = [v for v in bad if pd.isna(pd.to_numeric(v, errors="coerce"))]
         if not bad:
             continue
         by_value, by_synonym = _normalised_lookup(var.codelist_codes)

@@ -285,7 +285,7 @@ def check_file_name(study, ds: DatasetData):
 @rule("MD0027", "Warning", "Dataset larger than 5 GB",
       "{dataset} is {size} GB; datasets over 5 GB must be split", "FDA Study Data Technical Conformance Guide 3.3.2")
 def check_file_size(study, ds: DatasetData):
-    if ds.path is not None:
+    if ds.path is not None and ds.path.is_file():
         size = ds.path.stat().st_size / 1e9
         if size > 5:
             yield Hits(dataset=ds.name, params={"size": f"{size:.1f}"}, value=f"{size:.1f}")

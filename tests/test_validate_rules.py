@@ -1,0 +1,301 @@
+"""Every SDTM rule: plant its defect in the clean study and see it reported; the clean study stays clean."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from validate_fixtures import S1, S2, S3, clean_study
+
+from converters.validate import validate_study
+from converters.validate.catalog import all_rules
+
+
+def _label(var: str, text: str):
+    return lambda m: setattr(m.variable(var), "label", text)
+
+
+def _ts(fx, parm: str) -> int:
+    return fx.where("TS", TSPARMCD=parm)
+
+
+def _sparse_file(tmp, name: str, size: int):
+    path = tmp / name
+    with open(path, "wb") as handle:
+        handle.truncate(size)
+    return path
+
+
+def _rename(fx, old: str, new: str):
+    fx.frames[new] = fx.frames.pop(old)
+
+
+def _empty(fx, name: str):
+    fx.frames[name] = fx.frames[name].iloc[0:0]
+
+
+def _swap_columns(fx, name: str, a: str, b: str):
+    cols = list(fx.frames[name].columns)
+    i, j = cols.index(a), cols.index(b)
+    cols[i], cols[j] = cols[j], cols[i]
+    fx.frames[name] = fx.frames[name][cols]
+
+
+def _text_column(fx, name: str, var: str, values):
+    fx.frames[name][var] = pd.Series(values, dtype=object)
+
+
+#: rule ID -> plant(fixture, tmp_path): one small change to the clean study that breaks only that rule's check.
+PLANTS = {
+    # metadata
+    "MD0000": lambda fx, tmp: fx.problems.append(("xx.xpt", "not a SAS transport file")),
+    "MD0001": lambda fx, tmp: _rename(fx, "CM", "CMLONGNAME"),
+    "MD0002": lambda fx, tmp: fx.meta("AE", lambda m: setattr(m, "label", "A" * 41)),
+    "MD0003": lambda fx, tmp: fx.meta("AE", lambda m: setattr(m, "label", "")),
+    "MD0004": lambda fx, tmp: fx.meta("AE", lambda m: setattr(m, "label", "Adverse Event Listing")),
+    "MD0005": lambda fx, tmp: fx.set("AE", 0, AELONGNAME="x"),
+    "MD0006": lambda fx, tmp: fx.set("AE", 0, **{"AE#X": "x"}),
+    "MD0007": lambda fx, tmp: fx.meta("AE", _label("AETERM", "X" * 41)),
+    "MD0008": lambda fx, tmp: fx.meta("AE", _label("AETERM", "")),
+    "MD0009": lambda fx, tmp: fx.meta("AE", _label("AETERM", "Verbatim Term")),
+    "MD0010": lambda fx, tmp: _text_column(fx, "AE", "AESEQ", ["1", "1"]),
+    "MD0011": lambda fx, tmp: _swap_columns(fx, "AE", "AESEQ", "AETERM"),
+    "MD0012": lambda fx, tmp: fx.drop("AE", "AETERM"),
+    "MD0013": lambda fx, tmp: fx.set("AE", 0, AETERM=""),
+    "MD0014": lambda fx, tmp: fx.drop("AE", "AEENDTC"),
+    "MD0015": lambda fx, tmp: fx.set("AE", 0, AEFOO="x"),
+    "MD0016": lambda fx, tmp: fx.set("AE", 0, AETERM="X" * 201),
+    "MD0017": lambda fx, tmp: fx.meta("AE", lambda m: setattr(m.variable("AETERM"), "length", 300)),
+    "MD0018": lambda fx, tmp: fx.set("AE", 0, AETERM="CÉPHALÉE"),
+    "MD0019": lambda fx, tmp: fx.meta("AE", _label("AETERM", "Terme rapporté é")),
+    "MD0020": lambda fx, tmp: _empty(fx, "CM"),
+    "MD0021": lambda fx, tmp: fx.frames.__setitem__("XX", pd.DataFrame(
+        {"STUDYID": ["CDISC01"], "DOMAIN": ["XX"], "USUBJID": [S1]}, dtype=object)),
+    "MD0022": lambda fx, tmp: fx.set("AE", 0, DOMAIN="XY"),
+    "MD0023": lambda fx, tmp: fx.meta("AE", lambda m: setattr(m.variable("AETERM"), "length", 100)),
+    "MD0024": lambda fx, tmp: fx.set("AE", 0, AESCAT=""),
+    "MD0025": lambda fx, tmp: fx.set("AE", 0, AETERM=" HEADACHE"),
+    "MD0026": lambda fx, tmp: fx.paths.__setitem__("AE", tmp / "ae_v2.xpt"),
+    "MD0027": lambda fx, tmp: fx.paths.__setitem__("AE", _sparse_file(tmp, "ae.xpt", 5_100_000_000)),
+    "MD0028": lambda fx, tmp: _text_column(fx, "AE", "AESTDY", ["x", "17"]),
+    # values
+    "VL0001": lambda fx, tmp: fx.set("AE", 0, AESER="Y"),
+    "VL0002": lambda fx, tmp: fx.set("AE", 1, AESER="N"),
+    "VL0003": lambda fx, tmp: fx.set("AE", 0, AESDTH="Y"),
+    "VL0004": lambda fx, tmp: fx.set("AE", 1, AESDTH="N"),
+    "VL0005": lambda fx, tmp: fx.set("LB", 2, LBORRES="10"),
+    "VL0006": lambda fx, tmp: fx.set("LB", 0, LBREASND="NOT NEEDED"),
+    "VL0007": lambda fx, tmp: fx.set("LB", 0, LBORRES=""),
+    "VL0008": lambda fx, tmp: fx.set("LB", 0, LBSTRESC=""),
+    "VL0009": lambda fx, tmp: fx.set("LB", 0, LBSTRESC=""),
+    "VL0010": lambda fx, tmp: fx.set("LB", 0, LBSTRESN=31),
+    "VL0011": lambda fx, tmp: fx.set("LB", 0, LBSTRESN=None),
+    "VL0012": lambda fx, tmp: fx.set("LB", 2, LBORRESU="U/L"),
+    "VL0013": lambda fx, tmp: fx.set("LB", 2, LBSTRESU="U/L"),
+    "VL0014": lambda fx, tmp: fx.set("MH", 0, MHOCCUR="Y"),
+    "VL0015": lambda fx, tmp: fx.set("MH", 0, MHPRESP="Y"),
+    "VL0016": lambda fx, tmp: fx.set("MH", 0, MHSTAT="NOT DONE", MHOCCUR="N"),
+    "VL0017": lambda fx, tmp: fx.set("DM", 0, AGEU=""),
+    "VL0018": lambda fx, tmp: fx.set("DM", 0, AGE=None),
+    "VL0019": lambda fx, tmp: fx.set("DM", 0, AGE=-1),
+    "VL0020": lambda fx, tmp: fx.set("EX", 0, EXDOSE=-5),
+    "VL0021": lambda fx, tmp: fx.set("EX", 0, EXDOSTXT="100"),
+    "VL0022": lambda fx, tmp: fx.set("CM", 0, CMDOSE=None),
+    "VL0023": lambda fx, tmp: fx.set("LB", 1, LBLOBXFL="N"),
+    "VL0024": lambda fx, tmp: fx.set("LB", 0, LBSTNRLO=50),
+    "VL0025": lambda fx, tmp: fx.set("LB", 0, LBORNRLO="50"),
+    "VL0026": lambda fx, tmp: fx.set("DM", 2, ARMCD="A", ARM="Drug A"),
+    "VL0027": lambda fx, tmp: fx.set("DM", 2, ARMNRS=""),
+    "VL0028": lambda fx, tmp: fx.set("CM", 0, CMENRTPT="ONGOING"),
+    "VL0029": lambda fx, tmp: fx.set("CM", 0, CMSTRTPT="BEFORE"),
+    "VL0030": lambda fx, tmp: fx.set("LB", 0, VISITNUM=None),
+    "VL0031": lambda fx, tmp: fx.set("LB", 0, LBTPT="PREDOSE"),
+    "VL0032": lambda fx, tmp: fx.set("SUPPAE", 0, QVAL=""),
+    "VL0033": lambda fx, tmp: fx.set("SUPPAE", 0, IDVARVAL=""),
+    "VL0034": lambda fx, tmp: fx.set("IE", 0, IEORRES="Y", IESTRESC="Y"),
+    "VL0035": lambda fx, tmp: fx.set("IE", 0, IECAT="EXCLUSION"),
+    "VL0036": lambda fx, tmp: fx.set("LB", 1, LBORRES=""),
+    "VL0037": lambda fx, tmp: fx.set("LB", 0, LBSTRESC="", LBSTRESN=None),
+    "VL0038": lambda fx, tmp: fx.set("EX", 0, EXDOSE=None),
+    "VL0039": lambda fx, tmp: fx.set("LB", 0, LBSTRESU=""),
+    # controlled terminology
+    "CT0001": lambda fx, tmp: fx.set("DM", 0, SEX="X"),
+    "CT0002": lambda fx, tmp: fx.set("LB", 0, LBSPEC="NASAL SWAB FLUID X"),
+    "CT0003": lambda fx, tmp: fx.set("DM", 0, RACE="White"),
+    "CT0004": lambda fx, tmp: fx.set("DM", 0, SEX="Male"),
+    "CT0005": lambda fx, tmp: fx.set("LB", 0, LBTESTCD="ALTALTALT"),
+    "CT0006": lambda fx, tmp: fx.set("LB", 0, LBTESTCD="1ALT"),
+    "CT0007": lambda fx, tmp: fx.set("LB", 0, LBTEST="T" * 41),
+    "CT0008": lambda fx, tmp: fx.set("LB", 0, LBTEST="Aspartate Aminotransferase"),
+    "CT0009": lambda fx, tmp: fx.set("SUPPAE", 0, QNAM="1AETRT"),
+    "CT0010": lambda fx, tmp: fx.set("TS", _ts(fx, "RANDOM"), TSVAL="MAYBE"),
+    # dates
+    "DT0001": lambda fx, tmp: fx.set("AE", 0, AESTDTC="2025-02-30"),
+    "DT0002": lambda fx, tmp: fx.set("AE", 0, AEDUR="3 days"),
+    "DT0003": lambda fx, tmp: fx.set("AE", 0, AEENDTC="2025-01-16"),
+    "DT0004": lambda fx, tmp: fx.set("AE", 0, AESTDY=4),
+    "DT0005": lambda fx, tmp: fx.set("AE", 0, AESTDY=0),
+    "DT0006": lambda fx, tmp: fx.set("AE", 0, AESTDY=10),
+    "DT0007": lambda fx, tmp: fx.set("AE", 1, AESTDTC="2025-02-11", AEENDTC="2025-02-11"),
+    "DT0008": lambda fx, tmp: fx.set("DM", 0, DTHDTC="2025-03-01"),
+    "DT0009": lambda fx, tmp: fx.set("DM", 1, DTHDTC=""),
+    "DT0010": lambda fx, tmp: fx.set("DM", 0, RFENDTC="2025-01-01"),
+    "DT0011": lambda fx, tmp: fx.set("DM", 0, RFXENDTC="2025-01-01"),
+    "DT0012": lambda fx, tmp: fx.set("DM", 0, BRTHDTC="2025-02-01"),
+    "DT0013": lambda fx, tmp: fx.set("DM", 0, RFICDTC="2025-01-20"),
+    "DT0014": lambda fx, tmp: fx.set("DM", 0, RFPENDTC="2025-02-01"),
+    "DT0015": lambda fx, tmp: fx.set("DM", 0, RFICDTC="2025-01-16"),
+    "DT0016": lambda fx, tmp: fx.set("DM", 1, RFICDTC="2025-02-11"),
+    "DT0017": lambda fx, tmp: fx.set("DM", 1, RFXENDTC="2025-02-11"),
+    "DT0018": lambda fx, tmp: fx.set("AE", 0, AEENDTC=""),
+    "DT0019": lambda fx, tmp: fx.set("AE", 0, AESTDY=None),
+    "DT0020": lambda fx, tmp: fx.set("AE", 0, AESTDTC=""),
+    "DT0021": lambda fx, tmp: fx.set("AE", 0, AESTDTC="1960-01-01"),
+    "DT0022": lambda fx, tmp: fx.set("MH", 0, MHSTDTC="1850"),
+    "DT0023": lambda fx, tmp: fx.set("AE", 0, AESTDY=3.5),
+    "DT0024": lambda fx, tmp: fx.set("DM", 1, RFENDTC="2025-02-11"),
+    # identity
+    "ID0001": lambda fx, tmp: fx.append("DM", 0),
+    "ID0002": lambda fx, tmp: fx.set("AE", 1, USUBJID=S1),
+    "ID0003": lambda fx, tmp: fx.set("AE", 0, AESEQ=1.5),
+    "ID0004": lambda fx, tmp: fx.append("AE", AESEQ=2, AETERM="PNEUMONIA AGAIN"),
+    "ID0005": lambda fx, tmp: fx.append("CM", CMSEQ=2),
+    "ID0006": lambda fx, tmp: fx.set("DM", 1, SUBJID="001"),
+    "ID0007": lambda fx, tmp: fx.set("TA", 1, TAETORD=1),
+    "ID0008": lambda fx, tmp: fx.append("TE", TESTRL="Other start"),
+    "ID0009": lambda fx, tmp: fx.set("TV", 1, VISITNUM=1),
+    "ID0010": lambda fx, tmp: fx.append("TS", 0, TSVAL="2025-01-11"),
+    "ID0011": lambda fx, tmp: fx.append("TI", IETEST="Prior therapy with Drug A or B"),
+    "ID0012": lambda fx, tmp: fx.append("SV", SVSTDTC="2025-01-11", SVENDTC="2025-01-11"),
+    "ID0013": lambda fx, tmp: fx.append("SUPPAE", QVAL="N"),
+    "ID0014": lambda fx, tmp: fx.set("LB", 1, LBTEST="Alanine Transaminase"),
+    "ID0015": lambda fx, tmp: fx.set("LB", 2, LBTEST="Alanine Aminotransferase"),
+    "ID0016": lambda fx, tmp: fx.set("LB", 1, VISIT="DAY 1 VISIT"),
+    "ID0017": lambda fx, tmp: fx.set("LB", 2, VISITNUM=3),
+    "ID0018": lambda fx, tmp: fx.set("DM", 1, ARM="Drug B"),
+    "ID0019": lambda fx, tmp: fx.set("DM", 1, ARMCD="B"),
+    "ID0020": lambda fx, tmp: fx.append("TA", 1, TAETORD=4, ELEMENT="Drug A again"),
+    "ID0021": lambda fx, tmp: fx.append("TS", 0, TSSEQ=2, TSPARM="Start"),
+    "ID0022": lambda fx, tmp: (fx.set("LB", 0, LBTPTNUM=1, LBTPT="PREDOSE"), fx.set("LB", 1, LBTPTNUM=1,
+                                                                                    LBTPT="POSTDOSE")),
+    "ID0023": lambda fx, tmp: fx.set("DM", 1, ACTARM="Drug B"),
+    "ID0024": lambda fx, tmp: fx.append("TI", 0, IETEST="Age 21 years or older"),
+    "ID0025": lambda fx, tmp: fx.append("SUPPAE", QLABEL="Treatment-Emergent", QVAL="N"),
+    "ID0026": lambda fx, tmp: fx.set("LB", 1, LBLOBXFL="Y"),
+    # cross-domain
+    "CR0001": lambda fx, tmp: fx.set("AE", 0, USUBJID="CDISC01-999"),
+    "CR0002": lambda fx, tmp: fx.set("DM", 0, ARMCD="B"),
+    "CR0003": lambda fx, tmp: fx.set("DM", 0, ACTARMCD="B"),
+    "CR0004": lambda fx, tmp: fx.set("AE", 0, EPOCH="RUN-IN"),
+    "CR0005": lambda fx, tmp: fx.set("LB", 0, VISITNUM=9),
+    "CR0006": lambda fx, tmp: fx.set("LB", 3, VISITNUM=3, VISIT="DAY 8"),
+    "CR0007": lambda fx, tmp: fx.append("SV", VISITNUM=9, VISIT="UNSCHEDULED"),
+    "CR0008": lambda fx, tmp: fx.set("SUPPAE", 0, RDOMAIN="XY"),
+    "CR0009": lambda fx, tmp: fx.set("SUPPAE", 0, IDVAR="AEFOO"),
+    "CR0010": lambda fx, tmp: fx.set("SUPPAE", 0, IDVARVAL="5"),
+    "CR0011": lambda fx, tmp: fx.set("SUPPAE", 0, QNAM="AESEV", QLABEL="Severity/Intensity"),
+    "CR0012": lambda fx, tmp: fx.set("DM", 0, RFXSTDTC="2025-01-14"),
+    "CR0013": lambda fx, tmp: fx.set("DM", 0, RFXENDTC="2025-01-21"),
+    "CR0014": lambda fx, tmp: fx.set("DM", 0, RFSTDTC="2025-01-16"),
+    "CR0015": lambda fx, tmp: fx.set("DM", 0, RFSTDTC=""),
+    "CR0016": lambda fx, tmp: fx.frames.__setitem__("EX", fx.frames["EX"][fx.frames["EX"]["USUBJID"].ne(S2)]),
+    "CR0017": lambda fx, tmp: fx.set("DM", 1, ACTARMCD="", ACTARM=""),
+    "CR0018": lambda fx, tmp: fx.set("DM", 1, DTHFL=""),
+    "CR0019": lambda fx, tmp: fx.set("DM", 1, DTHFL=""),
+    "CR0020": lambda fx, tmp: fx.set("DS", 1, DSDECOD="COMPLETED", DSTERM="COMPLETED"),
+    "CR0021": lambda fx, tmp: fx.set("DS", 1, DSSTDTC="2025-02-09", DSSTDY=25),
+    "CR0022": lambda fx, tmp: fx.set("TA", 0, ETCD="XX"),
+    "CR0023": lambda fx, tmp: fx.frames.__setitem__("SE", _se(etcd="ZZ")),
+    "CR0024": lambda fx, tmp: fx.set("IE", 0, IETESTCD="INCL99"),
+    "CR0025": lambda fx, tmp: fx.set("TV", 0, ARMCD="B"),
+    "CR0026": lambda fx, tmp: fx.set("AE", 0, STUDYID="OTHER"),
+    "CR0027": lambda fx, tmp: fx.frames.pop("DM"),
+    "CR0028": lambda fx, tmp: fx.frames.pop("TS"),
+    "CR0029": lambda fx, tmp: fx.frames.pop("TE"),
+    "CR0030": lambda fx, tmp: fx.set("TA", 0, ELEMENT="Screen"),
+    # trial design and summary
+    "TD0001": lambda fx, tmp: fx.frames.__setitem__("TS", fx.frames["TS"][fx.frames["TS"]["TSPARMCD"].ne("SSTDTC")]),
+    "TD0002": lambda fx, tmp: fx.frames.__setitem__("TS", fx.frames["TS"][fx.frames["TS"]["TSPARMCD"].ne("TITLE")]),
+    "TD0003": lambda fx, tmp: fx.set("TS", _ts(fx, "TITLE"), TSVAL=""),
+    "TD0004": lambda fx, tmp: fx.set("TS", _ts(fx, "TITLE"), TSVALNF="NA"),
+    "TD0005": lambda fx, tmp: fx.set("TS", _ts(fx, "TPHASE"), TSVALCD="C15600"),
+    "TD0006": lambda fx, tmp: fx.set("TS", _ts(fx, "SSTDTC"), TSVAL="10JAN2025"),
+    "TD0007": lambda fx, tmp: fx.set("TA", 0, TAETORD=0),
+    "TD0008": lambda fx, tmp: fx.set("TS", _ts(fx, "TITLE"), TSVCDREF="MedDRA"),
+    "TD0009": lambda fx, tmp: fx.set("TS", _ts(fx, "TITLE"), TSVAL="T" * 200),
+}
+
+
+def _se(etcd: str) -> pd.DataFrame:
+    from validate_fixtures import build
+
+    return build("SE", [{"USUBJID": S1, "SESEQ": 1, "ETCD": etcd, "ELEMENT": "Screening", "SESTDTC": "2025-01-05",
+                         "SEENDTC": "2025-01-15", "EPOCH": "SCREENING"}])
+
+
+SDTM_RULES = [r.id for r in all_rules() if r.standard == "sdtmig"]
+
+
+def _run(fx, select=None):
+    return validate_study(fx.study(), strict=True, select=select)
+
+
+def test_clean_study_has_no_findings():
+    result = _run(clean_study())
+    assert result.findings.empty, result.findings[["rule", "dataset", "variable", "values"]].to_string()
+
+
+def test_every_sdtm_rule_has_a_planted_defect():
+    assert len(SDTM_RULES) >= 120
+    assert sorted(set(SDTM_RULES) - set(PLANTS)) == []
+    assert sorted(set(PLANTS) - set(SDTM_RULES)) == []
+
+
+@pytest.mark.parametrize("rule_id", sorted(PLANTS))
+def test_planted_defect_is_reported(rule_id, tmp_path):
+    fx = clean_study()
+    PLANTS[rule_id](fx, tmp_path)
+    result = _run(fx, select=[rule_id])
+    found = set(result.findings["rule"])
+    assert rule_id in found, f"{rule_id} not reported; found {sorted(found)}"
+
+
+def test_findings_name_record_subject_and_values():
+    fx = clean_study()
+    fx.set("DM", 0, SEX="X")
+    f = _run(fx).findings
+    row = f[f["rule"].eq("CT0001")].iloc[0]
+    assert (row["dataset"], row["variable"], row["record"], row["usubjid"]) == ("DM", "SEX", 1, S1)
+    assert row["values"] == "SEX=X"
+    assert row["severity"] == "Error"
+
+
+def test_study_day_finding_shows_expected_day():
+    fx = clean_study()
+    fx.set("AE", 1, AESTDY=18)
+    f = _run(fx).findings
+    row = f[f["rule"].eq("DT0004")].iloc[0]
+    assert "expected=17" in row["values"] and row["usubjid"] == S2
+
+
+def test_partial_dates_compare_at_shared_precision():
+    fx = clean_study()
+    fx.set("AE", 0, AESTDTC="2025-01", AEENDTC="2025-01-18", AESTDY=None)
+    assert "DT0003" not in set(_run(fx).findings["rule"])
+    fx.set("AE", 0, AESTDTC="2025-02")
+    assert "DT0003" in set(_run(fx).findings["rule"])
+
+
+def test_numeric_lab_results_are_not_codelist_extensions():
+    fx = clean_study()
+    fx.set("LB", 0, LBSTRESC="NEGATIVE", LBORRES="NEGATIVE", LBSTRESN=None)
+    assert "CT0002" not in set(_run(fx).findings["rule"])
+
+
+def test_screen_failure_without_arm_is_allowed():
+    fx = clean_study()
+    assert not {"VL0027", "CR0002", "CR0016"} & set(_run(fx).findings["rule"])
+
+
+def test_every_rule_has_citation_and_message():
+    for item in all_rules():
+        assert item.citation and item.message and item.title, item.id
+        assert item.severity in ("Error", "Warning", "Notice")
