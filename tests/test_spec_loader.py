@@ -1,0 +1,146 @@
+"""The spec loader rejects mistakes with the spec file, the line and a hint."""
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+
+from converters.errors import SpecError
+from converters.spec.loader import check_spec_sources, load_domain_spec
+from converters.spec.study import load_study
+from converters.spec.yaml_lines import load_yaml_text
+from sdtm_fixtures import write_tiny_study
+
+GOOD = """\
+domain: AE
+source: ae
+variables:
+  STUDYID: {assign: STUDYID}
+  USUBJID: {derive: usubjid}
+  AESEQ:   {seq: [AESTDTC]}
+  AETERM:  {assign: TERM}
+  AEDECOD: {assign: PT}
+  AESER:   {assign_ct: SER, codelist: NY}
+  AESTDTC: {datetime: [STDAT, STTIM]}
+  AESTDY:  {study_day: AESTDTC}
+supp:
+  AEDLT:   {assign_ct: DLT, codelist: NY, label: Dose Limiting Toxicity}
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "ae.yaml"
+    path.write_text(dedent(text), encoding="utf-8")
+    return path
+
+
+def error(tmp_path, text, study=None) -> SpecError:
+    with pytest.raises(SpecError) as info:
+        load_domain_spec(write(tmp_path, text), study)
+    return info.value
+
+
+def test_a_good_spec_loads_into_typed_objects(tmp_path):
+    spec = load_domain_spec(write(tmp_path, GOOD))
+    assert spec.domain == "AE" and spec.blocks[0].source == "ae"
+    ser = spec.variable("AESER")
+    assert (ser.algorithm, ser.columns, ser.codelist, ser.place.line) == ("assign_ct", ("SER",), "NY", 9)
+    assert spec.variable("AESTDTC").columns == ("STDAT", "STTIM")
+    assert spec.variable("AESEQ").order == ("AESTDTC",)
+    assert spec.supp["AEDLT"].label == "Dose Limiting Toxicity"
+
+
+def test_algorithm_typo_names_file_line_and_suggests_the_right_name(tmp_path):
+    err = error(tmp_path, GOOD.replace("{assign_ct: SER", "{asign_ct: SER"))
+    assert err.where.file.endswith("ae.yaml") and err.where.line == 9
+    assert "asign_ct" in err.message and err.hint == "did you mean assign_ct?"
+    assert "ae.yaml:9" in str(err)
+
+
+def test_unknown_codelist_names_the_line(tmp_path):
+    err = error(tmp_path, GOOD.replace("{assign_ct: SER, codelist: NY}", "{assign_ct: SER, codelist: NOYES}"))
+    assert err.where.line == 9 and "NOYES" in err.message
+
+
+def test_variable_not_in_the_domain_needs_sponsor_declaration(tmp_path):
+    err = error(tmp_path, GOOD.replace("  AETERM:  {assign: TERM}", "  AETERMX: {assign: TERM}"))
+    assert err.where.line == 7 and "not a variable of AE" in err.message and err.hint == "did you mean AETERM?"
+
+
+def test_sponsor_defined_variable_is_accepted_when_declared(tmp_path):
+    spec = load_domain_spec(write(tmp_path, GOOD + "  # end\n").parent / "ae.yaml")
+    text = GOOD.replace("supp:", "  AEXTRA:  {assign: X, sponsor_defined: true, label: Extra, type: Char}\nsupp:")
+    spec = load_domain_spec(write(tmp_path, text))
+    assert spec.variable("AEXTRA").sponsor_defined
+
+
+def test_unknown_derivation_and_argument(tmp_path):
+    err = error(tmp_path, GOOD.replace("{derive: usubjid}", "{derive: usubjd}"))
+    assert err.where.line == 5 and err.hint == "did you mean usubjid?"
+    err = error(tmp_path, GOOD.replace("{derive: usubjid}", "{derive: number, args: {colum: X}}"))
+    assert "no argument 'colum'" in err.message and err.hint == "did you mean column?"
+
+
+def test_option_that_does_not_apply(tmp_path):
+    err = error(tmp_path, GOOD.replace("{assign: TERM}", "{assign: TERM, formats: [DD-MON-YYYY]}"))
+    assert err.where.line == 7 and "does not apply to assign" in err.message
+
+
+def test_reference_to_a_variable_the_spec_does_not_fill(tmp_path):
+    err = error(tmp_path, GOOD.replace("{study_day: AESTDTC}", "{study_day: AEENDTC}"))
+    assert err.where.line == 11 and "AEENDTC" in err.message
+
+
+def test_supp_qualifier_needs_a_label_and_a_short_name(tmp_path):
+    assert "needs a 'label'" in error(tmp_path, GOOD.replace(", label: Dose Limiting Toxicity", "")).message
+    assert "at most 8" in error(tmp_path, GOOD.replace("AEDLT:", "AEDLTFLAG:")).message
+
+
+def test_hardcoded_value_must_be_in_a_non_extensible_codelist(tmp_path):
+    err = error(tmp_path, GOOD.replace("{assign_ct: SER, codelist: NY}", "{hardcode: YES, codelist: NY}"))
+    assert "not a submission value" in err.message
+
+
+def test_unknown_value_map_is_reported_with_its_line(tmp_path):
+    study = load_study(write_tiny_study(tmp_path))
+    err = error(tmp_path, GOOD.replace("{assign_ct: SER, codelist: NY}",
+                                       "{assign_ct: SER, codelist: NY, value_map: yesno}"), study)
+    assert err.where.line == 9 and "yesno" in err.message
+
+
+def test_missing_raw_column_names_the_spec_line(tmp_path):
+    spec = load_domain_spec(write(tmp_path, GOOD))
+    columns = {"ae": {"STUDYID", "SUBJID", "TERM", "PT", "SER", "STDAT", "STTIM", "DLT"}}
+    check_spec_sources(spec, columns)
+    columns["ae"].discard("STTIM")
+    with pytest.raises(SpecError) as info:
+        check_spec_sources(spec, columns)
+    assert info.value.where.line == 10 and "STTIM" in info.value.message
+
+
+def test_missing_raw_source_is_reported(tmp_path):
+    spec = load_domain_spec(write(tmp_path, GOOD))
+    with pytest.raises(SpecError) as info:
+        check_spec_sources(spec, {"adverse": {"X"}})
+    assert info.value.where.line == 2
+
+
+def test_yaml_keeps_y_n_as_text_and_reports_duplicate_keys():
+    doc = load_yaml_text("a: Y\nb: no\nc: 2025-01-01\nd: true\n")
+    assert doc == {"a": "Y", "b": "no", "c": "2025-01-01", "d": True}
+    with pytest.raises(SpecError) as info:
+        load_yaml_text("a: 1\nb: 2\na: 3\n", "x.yaml")
+    assert info.value.where.line == 3
+
+
+def test_yaml_syntax_error_has_a_line():
+    with pytest.raises(SpecError) as info:
+        load_yaml_text("a: [1, 2\nb: 3\n", "x.yaml")
+    assert info.value.where.file == "x.yaml" and info.value.where.line
+
+
+def test_shipped_specs_load(tmp_path):
+    root = Path(__file__).resolve().parents[1] / "mappings"
+    for study_dir in ("carnk-sclc", "cll1-aml"):
+        study = load_study(root / study_dir)
+        for path in sorted((root / study_dir / "sdtm").glob("*.yaml")):
+            assert load_domain_spec(path, study).domain == path.stem.upper()
