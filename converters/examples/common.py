@@ -7,6 +7,7 @@ numpy ``take``.  CRF dates look like ``03-MAR-2025``; an unknown day or month is
 """
 from __future__ import annotations
 
+import csv
 import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,9 +148,12 @@ class Form:
 
     def write(self, frame: pd.DataFrame) -> None:
         """Append ``frame`` (all columns text) to the file; the first call writes the header."""
-        frame = frame[self.columns]
+        columns = [frame[c].to_numpy(dtype=object).tolist() for c in self.columns]
         with open(self.path, "a", encoding=self.encoding, newline="") as fh:
-            frame.to_csv(fh, index=False, header=not self._started, lineterminator="\n")
+            writer = csv.writer(fh, lineterminator="\n")
+            if not self._started:
+                writer.writerow(self.columns)
+            writer.writerows(zip(*columns))
         self._started = True
         self.rows_written += len(frame)
 

@@ -39,6 +39,7 @@ def study_sites(design: StudyDesign, n_screened: int) -> list[Site]:
         k += 1
     if len({s.siteid for s in sites}) != len(sites):
         raise RuntimeError("generated site identifiers are not unique")
+    sites.sort(key=lambda s: (len(s.siteid), s.siteid))
     return sites
 
 
@@ -110,14 +111,8 @@ def plan_subjects(design: StudyDesign, n_enrolled: int, seed: int) -> pd.DataFra
     allsub["site"] = pick(rng, m, weights)
     allsub = allsub.sort_values(["site", "consent_day", "enrolled"], kind="stable").reset_index(drop=True)
     allsub["subjno"] = allsub.groupby("site").cumcount() + 1
-    siteids = np.array([s.siteid for s in sites], dtype=object)
-    allsub["siteid"] = siteids[allsub["site"].to_numpy()]
-    width = max(3, len(str(int(allsub["subjno"].max()))))
-    allsub["subjid"] = allsub["siteid"] + "-" + allsub["subjno"].astype(str).str.zfill(width)
-    allsub["usubjid"] = design.studyid + "-" + allsub["subjid"]
-    allsub["country"] = np.array([s.country for s in sites], dtype=object)[allsub["site"].to_numpy()]
-    allsub["country_crf"] = np.array([s.country_crf for s in sites], dtype=object)[allsub["site"].to_numpy()]
     allsub["year_only"] = np.array([s.birth_year_only for s in sites])[allsub["site"].to_numpy()]
+    allsub["phase"] = allsub["phase"].astype("category")
     return _outcomes(design, allsub, rng, sites)
 
 
@@ -212,4 +207,32 @@ def _outcomes(design: StudyDesign, s: pd.DataFrame, rng: np.random.Generator, si
     s["birth_day"] = birth
     s["birth_prec"] = np.where(s["year_only"].to_numpy(), 1, np.where(rng.random(m) < 0.05, 2, 3))
     s["sex"] = np.where(rng.random(m) < design.male_fraction, 1, 2)
+    s = s.drop(columns=["year_only"])
     return s.copy()
+
+
+def identify(design: StudyDesign, plan: pd.DataFrame, batch: pd.DataFrame) -> pd.DataFrame:
+    """Add the text identifiers (SITEID, SUBJID, USUBJID, country) to a batch of the plan.
+
+    They are made per batch so the plan of a large study stays numeric and small.
+    """
+    sites = study_sites(design, len(plan))
+    width = max(3, len(str(int(plan["subjno"].max()))))
+    site = batch["site"].to_numpy()
+    b = batch.copy()
+    b["siteid"] = np.array([s.siteid for s in sites], dtype=object)[site]
+    b["subjid"] = b["siteid"] + "-" + b["subjno"].astype(str).str.zfill(width)
+    b["usubjid"] = design.studyid + "-" + b["subjid"]
+    b["country"] = np.array([s.country for s in sites], dtype=object)[site]
+    b["country_crf"] = np.array([s.country_crf for s in sites], dtype=object)[site]
+    return b
+
+
+def subject_exists(design: StudyDesign, plan: pd.DataFrame, subjid: str) -> bool:
+    """Whether ``subjid`` (site-number) is one of the plan's subjects."""
+    sites = [s.siteid for s in study_sites(design, len(plan))]
+    site, _, number = subjid.partition("-")
+    if site not in sites or not number.isdigit():
+        return False
+    in_site = plan["subjno"].to_numpy()[plan["site"].to_numpy() == sites.index(site)]
+    return int(number) in set(in_site.tolist())

@@ -9,7 +9,9 @@ at any size.  ``inject`` tags each affected row; after all insertions the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 PROBLEM_COLUMNS = ["file", "row", "column", "value", "problem"]
@@ -48,7 +50,7 @@ def _insert_after(frame: pd.DataFrame, pos: int, row: pd.DataFrame) -> pd.DataFr
     return pd.concat([frame.iloc[: pos + 1], row, frame.iloc[pos + 1:]], ignore_index=True)
 
 
-def inject(frames: dict[str, pd.DataFrame], problems: list[Problem], known_subjects: set[str],
+def inject(frames: dict[str, pd.DataFrame], problems: list[Problem], subject_exists: Callable[[str], bool],
            avoid: dict[str, pd.Series]) -> list[dict]:
     """Apply ``problems`` to ``frames`` (in place in the dict); return the problems.csv rows.
 
@@ -95,11 +97,12 @@ def inject(frames: dict[str, pd.DataFrame], problems: list[Problem], known_subje
             copy = f.iloc[[r]].copy()
             site, num = copy["SUBJID"].iloc[0].split("-")
             ghost = f"{site}-{'9' * len(num)}"
-            if ghost in known_subjects:
+            if subject_exists(ghost):
                 raise RuntimeError(f"subject {ghost} exists; cannot place the unknown-subject problem")
             copy["SUBJID"] = ghost
             copy[TAG] = tag
-            last = max(i for i in range(len(f)) if f["SUBJID"].iloc[i].split("-")[0] == site)
+            same_site = (f["SUBJID"].str.split("-").str[0] == site).to_numpy()
+            last = int(np.flatnonzero(same_site).max())
             frames[p.form] = f = _insert_after(f, last, copy)
         else:
             raise ValueError(p.kind)

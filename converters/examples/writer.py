@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import forms, meddra
 from .common import NO_DATE, Form, iso_date
-from .plan import plan_subjects
+from .plan import identify, plan_subjects, subject_exists
 from .problems import PROBLEM_COLUMNS, inject
 
 #: subjects per batch
@@ -44,7 +44,6 @@ def write_study(study: ModuleType, out: Path, subjects: int | None = None, seed:
     raw.mkdir(parents=True, exist_ok=True)
     expected.mkdir(parents=True, exist_ok=True)
     plan = plan_subjects(design, n, seed)
-    known = set(plan["subjid"])
     columns = {**SHARED_FORMS, **study.EXTRA_FORMS}
     files = {name: Form(name, cols, study.ENCODINGS.get(name, "utf-8")) for name, cols in columns.items()}
     for f in files.values():
@@ -53,7 +52,7 @@ def write_study(study: ModuleType, out: Path, subjects: int | None = None, seed:
     subjects_path = expected / "subjects.csv"
     subjects_path.write_bytes(b"")
     for i, start in enumerate(range(0, len(plan), BATCH)):
-        b = plan.iloc[start:start + BATCH].reset_index(drop=True)
+        b = identify(design, plan, plan.iloc[start:start + BATCH].reset_index(drop=True))
         rng = np.random.default_rng([seed, 2, i])
         inf = forms.infusions(b, rng)
         ae = forms.adverse_events(design, b, inf, rng, study.AE_WEIGHT, study.AE_RATE)
@@ -66,7 +65,8 @@ def write_study(study: ModuleType, out: Path, subjects: int | None = None, seed:
         if i == 0:
             kinds = meddra.term_table()["kind"][ae["term"].to_numpy()]
             keep = pd.Series(ae["dlt"].to_numpy() | ae["fatal"].to_numpy() | np.isin(kinds, ["crs", "icans"]))
-            problem_rows = inject(frames, study.PROBLEMS, known, {"ae": keep})
+            problem_rows = inject(frames, study.PROBLEMS, lambda sid: subject_exists(design, plan, sid),
+                                  {"ae": keep})
         for name, frame in frames.items():
             files[name].write(frame)
         summary = _summarise(study, b, inf, ae, resp)
