@@ -1,0 +1,149 @@
+"""SV (Subject Visits): the visits each subject actually had, from the dated forms.
+
+A subject had a visit when a raw form has a record in that visit's folder
+(study.yaml ``visits[].raw_folders``; folders in ``non_visit_folders`` are
+log forms and are skipped), or when a built domain has a record with that
+VISITNUM.  A form's visit date is its first column named ``*DAT`` other than a
+birth date (``BRTHDAT``): ``ICDAT`` of the enrolment form, ``EXDAT`` of the
+lymphodepletion form, ``RSDAT`` ...; a form without one still shows that the
+visit happened.  Folders outside the plan are unplanned visits, numbered as
+the engine numbers them (``converters.sdtm.visits.assign_visit``).
+
+SVSTDTC and SVENDTC are the earliest and latest complete dates of the visit
+(date part); SVPRESP is Y for visits of the plan (TV) and blank for unplanned
+ones, which get a description in SVUPDES; SVOCCUR is Y (only visits that took
+place are recorded).  VISITDY is the planned day from TV.  Raw rows of
+subjects not in DM are dropped and logged, impossible dates are logged and
+left out.  Per subject, so partition-safe.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from converters.metadata.model import Dataset
+from converters.readers.raw import ROW
+from converters.sdtm.dates import date_part, to_iso8601
+from converters.sdtm.reference_dates import usubjids
+from converters.sdtm.rejections import DROPPED, NULLED, RejectionLog
+from converters.sdtm.visits import assign_visit
+from converters.sdtm.study_day import derive_study_day
+from converters.sdtm.trial_design._common import DERIVED, finish
+
+COLUMNS = ["STUDYID", "DOMAIN", "USUBJID", "VISITNUM", "VISIT", "SVPRESP", "SVOCCUR", "VISITDY", "SVSTDTC",
+           "SVENDTC", "SVSTDY", "SVENDY", "SVUPDES"]
+KEYS = ("STUDYID", "USUBJID", "VISITNUM")
+#: Domains that describe visits or the design rather than observations made at them.
+NOT_SOURCES = frozenset({"SV", "TV", "TA", "TE", "TI", "TS", "SE"})
+
+
+def record_date_variable(domain: str, frame: pd.DataFrame) -> str | None:
+    """The date a record of ``domain`` is dated by: --STDTC when the domain has one, else --DTC."""
+    for name in (f"{domain}STDTC", f"{domain}DTC"):
+        if name in frame:
+            return name
+    return None
+
+
+def visit_records(domains: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """USUBJID, VISITNUM, VISIT, DATE (calendar day) and DOMAIN of every record that has a VISITNUM."""
+    parts = []
+    for name, frame in sorted(domains.items()):
+        if name in NOT_SOURCES or name.startswith("SUPP") or "VISITNUM" not in frame or "USUBJID" not in frame:
+            continue
+        dated = record_date_variable(name, frame)
+        part = pd.DataFrame({"USUBJID": frame["USUBJID"].astype("object"),
+                             "VISITNUM": pd.to_numeric(frame["VISITNUM"], errors="coerce"),
+                             "VISIT": frame["VISIT"].astype("object") if "VISIT" in frame else None,
+                             "DATE": date_part(frame[dated]) if dated else pd.NaT,
+                             "DOMAIN": name})
+        parts.append(part[part["VISITNUM"].notna()])
+    if not parts:
+        return pd.DataFrame(columns=["USUBJID", "VISITNUM", "VISIT", "DATE", "DOMAIN"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def form_date_column(columns) -> str | None:
+    """The visit date column of a raw form: its first ``*DAT`` column that is not a birth date."""
+    for name in columns:
+        upper = str(name).upper()
+        if upper.endswith("DAT") and not upper.startswith("BRTH"):
+            return name
+    return None
+
+
+def raw_visit_records(study, raw: dict, subjects: set, log: RejectionLog | None = None,
+                      visit_column: str = "FOLDER") -> tuple[pd.DataFrame, int]:
+    """Visit records (as ``visit_records``) of every raw form with a visit column, and the rows read."""
+    skip = {" ".join(str(f).split()).upper() for f in getattr(study, "non_visit_folders", ())}
+    parts, read = [], 0
+    for form, src in sorted(raw.items()):
+        frame = src.frame
+        if visit_column not in frame:
+            continue
+        folder = frame[visit_column].astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.upper()
+        frame = frame[folder.notna() & ~folder.isin(skip).fillna(False).astype(bool)]
+        if frame.empty:
+            continue
+        read += len(frame)
+        usubjid = usubjids(study, frame).astype("object")
+        known = usubjid.isin(subjects).to_numpy()
+        if log is not None and (~known).any():
+            log.add("SV", src.path.name, frame.loc[~known, ROW], "SUBJID",
+                    frame.loc[~known, "SUBJID"] if "SUBJID" in frame else None,
+                    "subject not in DM (not enrolled in the study)", DROPPED)
+        frame, usubjid = frame[known], usubjid[known]
+        dated = form_date_column(frame.columns)
+        if dated is not None:
+            dates = to_iso8601(frame[dated])
+            bad = dates.problem.notna()
+            if log is not None and bad.any():
+                log.add("SV", src.path.name, frame.loc[bad, ROW], dated, frame.loc[bad, dated],
+                        "not a valid date; the visit is kept without it", NULLED)
+            iso = dates.iso
+        else:
+            iso = pd.Series(None, index=frame.index, dtype="object")
+        parts.append(pd.DataFrame({"USUBJID": usubjid, "FOLDER": frame[visit_column], "DTC": iso,
+                                   "DOMAIN": form}))
+    if not parts:
+        return pd.DataFrame(columns=["USUBJID", "VISITNUM", "VISIT", "DATE", "DOMAIN"]), read
+    pool = pd.concat(parts, ignore_index=True)
+    visits = assign_visit(pool["FOLDER"], pool["DTC"], pool["USUBJID"], study.visits)
+    out = pd.DataFrame({"USUBJID": pool["USUBJID"], "VISITNUM": visits["VISITNUM"], "VISIT": visits["VISIT"],
+                        "DATE": date_part(pool["DTC"]), "DOMAIN": pool["DOMAIN"] + " form"})
+    return out[out["VISITNUM"].notna()], read
+
+
+def build_sv(study, domains: dict[str, pd.DataFrame], dm: pd.DataFrame, tv: pd.DataFrame,
+             raw: dict | None = None, log: RejectionLog | None = None) -> tuple[pd.DataFrame, Dataset]:
+    """SV frame and metadata from the raw forms, the built domains (name -> frame) and the visit plan TV."""
+    records = visit_records(domains)
+    if raw:
+        from_raw, _read = raw_visit_records(study, raw, set(dm["USUBJID"]), log)
+        records = pd.concat([records, from_raw], ignore_index=True)
+    records = records[records["USUBJID"].isin(set(dm["USUBJID"]))]
+    grouped = records.groupby(["USUBJID", "VISITNUM"], sort=True)
+    out = grouped.agg(VISIT=("VISIT", "first"), START=("DATE", "min"), END=("DATE", "max")).reset_index()
+    planned = out["VISITNUM"].isin(set(tv["VISITNUM"]))
+    plan = tv.set_index("VISITNUM")
+    out["VISIT"] = out["VISIT"].where(~planned, out["VISITNUM"].map(plan["VISIT"]))
+    out["SVPRESP"] = pd.Series("Y", index=out.index, dtype="object").where(planned, None)
+    out["SVOCCUR"] = "Y"
+    out["VISITDY"] = out["VISITNUM"].map(plan["VISITDY"]).where(planned)
+    out["SVSTDTC"] = out["START"].dt.strftime("%Y-%m-%d").astype("object")
+    out["SVENDTC"] = out["END"].dt.strftime("%Y-%m-%d").astype("object")
+    for col in ("SVSTDTC", "SVENDTC"):
+        out[col] = out[col].where(out[col].notna(), None)
+    rfstdtc = dm.set_index("USUBJID")["RFSTDTC"] if "RFSTDTC" in dm else pd.Series(dtype="object")
+    out["SVSTDY"] = derive_study_day(out["SVSTDTC"], out["USUBJID"].map(rfstdtc))
+    out["SVENDY"] = derive_study_day(out["SVENDTC"], out["USUBJID"].map(rfstdtc))
+    out["SVUPDES"] = None
+    if (~planned).any():
+        unplanned = records.merge(out.loc[~planned, ["USUBJID", "VISITNUM"]], on=["USUBJID", "VISITNUM"])
+        where = (unplanned.drop_duplicates(["USUBJID", "VISITNUM", "DOMAIN"])
+                 .groupby(["USUBJID", "VISITNUM"])["DOMAIN"].agg(", ".join))
+        keys = pd.MultiIndex.from_frame(out.loc[~planned, ["USUBJID", "VISITNUM"]])
+        out.loc[~planned, "SVUPDES"] = ("Unplanned visit with records in " + where.reindex(keys)).to_numpy()
+    out = out.sort_values(["USUBJID", "VISITNUM"], kind="mergesort").reset_index(drop=True)
+    out.insert(0, "STUDYID", study.studyid)
+    out.insert(1, "DOMAIN", "SV")
+    return finish("SV", out[COLUMNS], KEYS, {}, DERIVED)
