@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 
 import pandas as pd
@@ -17,8 +18,14 @@ def _problems(study: str) -> pd.DataFrame:
     return pd.read_csv(ROOT / "examples" / study / "expected" / "problems.csv", dtype=str, keep_default_na=False)
 
 
+@functools.lru_cache(maxsize=None)
+def _study(study: str) -> dict:
+    return yaml.safe_load((ROOT / "mappings" / study / "study.yaml").read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=None)
 def _raw(study: str, file: str) -> pd.DataFrame:
-    study_yaml = yaml.safe_load((ROOT / "mappings" / study / "study.yaml").read_text(encoding="utf-8"))
+    study_yaml = _study(study)
     enc = study_yaml["raw"]["encodings"].get(file.removesuffix(".csv"), study_yaml["raw"]["encoding"])
     return pd.read_csv(ROOT / "examples" / study / "raw" / file, dtype=str, keep_default_na=False, encoding=enc)
 
@@ -56,7 +63,7 @@ def test_each_problem_is_where_problems_csv_says(study):
 
 @pytest.mark.parametrize("study", STUDIES)
 def test_unmapped_codes_are_absent_from_the_study_value_maps(study):
-    maps = yaml.safe_load((ROOT / "mappings" / study / "study.yaml").read_text(encoding="utf-8"))["value_maps"]
+    maps = _study(study)["value_maps"]
     known = {str(k) for table in maps.values() if isinstance(table, dict) for k in table}
     known |= {str(v) for table in maps.values() if isinstance(table, dict) for v in table.values()}
     for p in _problems(study).itertuples():
