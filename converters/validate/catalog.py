@@ -1,6 +1,8 @@
 """The rule catalog: every rule module imported once, rules listed in ID order."""
 from __future__ import annotations
 
+import dataclasses
+
 from converters.validate import (  # noqa: F401 - imported to register their rules
     rules_adam,
     rules_cross,
@@ -12,7 +14,17 @@ from converters.validate import (  # noqa: F401 - imported to register their rul
     rules_metadata,
     rules_values,
 )
+from converters.validate.counterparts import COUNTERPARTS
 from converters.validate.model import FAMILIES, REGISTRY, Rule
+
+
+def _attach_counterparts() -> None:
+    for rule_id, (fda, core, cg) in COUNTERPARTS.items():
+        item = REGISTRY[rule_id]
+        REGISTRY[rule_id] = dataclasses.replace(item, fda=item.fda or fda, core=item.core or core, cg=cg)
+
+
+_attach_counterparts()
 
 _FAMILY_ORDER = list(FAMILIES)
 

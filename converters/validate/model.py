@@ -71,6 +71,7 @@ class Rule:
     core: str = ""
     fda: str = ""
     standard: str = "sdtmig"  # sdtmig, adamig, define
+    cg: str = ""  # SDTMIG Conformance Rule IDs the FDA validator cites for the same check
 
     @property
     def family(self) -> str:
