@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 STUDIES = ("carnk-sclc", "cll1-aml")
-DATASETS = ("dm", "suppdm", "ae", "suppae", "ex", "rs", "ds")
+DATASETS = ("dm", "suppdm", "ae", "suppae", "ex", "suppex", "rs", "ds")
 ISO8601 = re.compile(r"^(\d{4}|-)(-(\d{2}|-)(-(\d{2}|-)(T(\d{2}|-)(:(\d{2}|-)(:(\d{2}|-))?)?)?)?)?$")
 #: best-to-worst response order: SDTM RSSTRESC -> the abbreviation the known answers use
 RESPONSE_ORDER = {

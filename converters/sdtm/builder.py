@@ -142,7 +142,7 @@ def _build_block(spec: DomainSpec, block: BlockSpec, raw: dict, study, log: Reje
     ctx = RowContext(raw=frame, out=out, study=study, resolve=resolve)
     supp_out = {}
     for var, target in [(v, out) for v in block.variables.values()] + \
-                       [(v, None) for v in spec.supp.values()]:
+                       [(v, None) for v in block.supp.values()]:
         if not is_phase_row(var):
             continue
         values = _fill(spec, var, frame, ctx, log, file, result, drop)

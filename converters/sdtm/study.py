@@ -288,6 +288,10 @@ def _timing(rec: BuiltRecords, study: StudyDefinition, rfstdtc: pd.Series, timel
                 if collected is None:
                     raise DataError(f"{name}: collected visit column {var.columns[0]} was not kept",
                                     Location(var.place.file, var.place.line))
+                # log forms (AE log, end of study ...) carry no visit
+                skip = {" ".join(f.split()).upper() for f in study.non_visit_folders}
+                keys = collected.astype("string").str.strip().str.upper()
+                collected = collected.where(~keys.isin(skip).fillna(False).astype(bool), None)
                 visit = assign_visit(collected, dtc, frame["USUBJID"], study.visits)
             frame[name] = visit[name]
     for name in rec.spec.variable_names():

@@ -64,6 +64,6 @@ def assign_visit(collected: pd.Series, dtc: pd.Series, usubjid: pd.Series,
         values = hit.set_index("pos")["VISITNUM"]
         idx = collected.index[values.index.to_numpy()]
         out.loc[idx, "VISITNUM"] = values.to_numpy()
-        out.loc[idx, "VISIT"] = ["UNSCHEDULED " + f"{v:.2f}" for v in values.to_numpy()]
+        out.loc[idx, "VISIT"] = np.char.add("UNSCHEDULED ", np.char.mod("%.2f", values.to_numpy(dtype=float)))
     out["VISIT"] = out["VISIT"].where(out["VISIT"].notna(), None)
     return out

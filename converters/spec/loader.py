@@ -39,7 +39,7 @@ DOMAIN_PHASE = {"study_day", "seq", "epoch", "visit"}
 CONDITION_OPS = {"equals", "not_equals", "in", "not_in", "is_null", "not_null", "contains"}
 DOMAIN_KEYS = {"domain", "description", "source", "filter", "merge", "variables", "records", "supp", "supp_idvar",
                "keys"}
-BLOCK_KEYS = {"source", "filter", "merge", "variables", "description"}
+BLOCK_KEYS = {"source", "filter", "merge", "variables", "supp", "description"}
 ORIGINS = {"Collected", "Derived", "Assigned", "Protocol", "Predecessor", "Not Available"}
 VISIT_TARGETS = {"VISIT", "VISITNUM", "VISITDY"}
 
@@ -119,6 +119,8 @@ def load_domain_spec(path: str | Path, study=None) -> DomainSpec:
             raise r.fail("the spec names no raw source", doc.line, "add 'source: <raw file stem>' (e.g. ae)")
         block_nodes = [(doc, doc.line)]
 
+    shared_supp = _supp_table(r, doc["supp"], doc.line_of("supp"), domain, standard, study) if "supp" in doc else {}
+    supp: dict[str, VariableSpec] = dict(shared_supp)
     blocks = []
     for node, line in block_nodes:
         if node is not doc:
@@ -132,30 +134,39 @@ def load_domain_spec(path: str | Path, study=None) -> DomainSpec:
             for name, vnode in table.items():
                 variables[str(name).upper()] = _variable(r, str(name).upper(), vnode, table.line_of(name),
                                                          domain, standard, study, supp=False)
+        block_supp = dict(shared_supp)
+        if node is not doc and "supp" in node:
+            own_supp = _supp_table(r, node["supp"], node.line_of("supp"), domain, standard, study)
+            block_supp.update(own_supp)
+            for qnam, var in own_supp.items():
+                supp.setdefault(qnam, var)
         blocks.append(BlockSpec(
             source=str(node["source"]).lower(), place=r.place(node.line_of("source")),
             filter=_condition(r, node["filter"], node.line_of("filter")) if "filter" in node else None,
             merges=_merges(r, node.get("merge"), node.line_of("merge")),
-            variables=variables))
+            variables=variables, supp=block_supp))
 
-    supp: dict[str, VariableSpec] = {}
-    if "supp" in doc:
-        table = r.mapping(doc["supp"], "'supp'", doc.line_of("supp"))
-        for name, vnode in table.items():
-            qnam = str(name).upper()
-            line = table.line_of(name)
-            if len(qnam) > 8 or not qnam.replace("_", "").isalnum() or qnam[0].isdigit():
-                raise r.fail(f"QNAM {qnam!r} must be at most 8 letters, digits or underscores, not starting "
-                             "with a digit", line)
-            if qnam in standard:
-                raise r.fail(f"{qnam} is a standard {domain} variable; map it under 'variables', not 'supp'", line)
-            supp[qnam] = _variable(r, qnam, vnode, line, domain, standard, study, supp=True)
     keys = r.names(doc["keys"], "'keys'", doc.line_of("keys")) if "keys" in doc else ()
     spec = DomainSpec(domain=domain, place=r.place(doc.line_of("domain")), blocks=blocks, supp=supp,
                       supp_idvar=str(doc["supp_idvar"]).upper() if "supp_idvar" in doc else None,
                       keys=tuple(k.upper() for k in keys), description=str(doc.get("description", "")))
     _check_references(r, spec, standard)
     return spec
+
+
+def _supp_table(r: _Reader, node, line: int, domain: str, standard: dict, study) -> dict[str, VariableSpec]:
+    table = r.mapping(node, "'supp'", line)
+    out: dict[str, VariableSpec] = {}
+    for name, vnode in table.items():
+        qnam = str(name).upper()
+        qline = table.line_of(name)
+        if len(qnam) > 8 or not qnam.replace("_", "").isalnum() or qnam[0].isdigit():
+            raise r.fail(f"QNAM {qnam!r} must be at most 8 letters, digits or underscores, not starting "
+                         "with a digit", qline)
+        if qnam in standard:
+            raise r.fail(f"{qnam} is a standard {domain} variable; map it under 'variables', not 'supp'", qline)
+        out[qnam] = _variable(r, qnam, vnode, qline, domain, standard, study, supp=True)
+    return out
 
 
 def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard: dict, study,
@@ -444,7 +455,7 @@ def _check_references(r: _Reader, spec: DomainSpec, standard: dict) -> None:
     """Built-variable references (study_day, epoch, seq order, visit date, keys) must name filled variables."""
     filled = set(spec.variable_names())
     for block in spec.blocks:
-        for var in list(block.variables.values()) + list(spec.supp.values()):
+        for var in list(block.variables.values()) + list(block.supp.values()):
             for ref in var.target_refs:
                 if ref not in filled:
                     raise r.fail(f"{var.name}: {var.algorithm} refers to {ref}, which this spec does not fill",
@@ -482,7 +493,7 @@ def check_spec_sources(spec: DomainSpec, columns: dict[str, set[str]]) -> None:
                     raise r.fail(f"filter column {col!r} is not in raw source {block.source}",
                                  block.filter.place.line if block.filter.place else block.place.line,
                                  _hint(col, available))
-        for var in list(block.variables.values()) + list(spec.supp.values()):
+        for var in list(block.variables.values()) + list(block.supp.values()):
             refs = list(var.columns)
             for case in var.cases:
                 refs += case.when.columns() if case.when else []

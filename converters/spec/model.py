@@ -99,6 +99,7 @@ class BlockSpec:
     filter: Condition | None = None
     merges: list[MergeSpec] = field(default_factory=list)
     variables: dict[str, VariableSpec] = field(default_factory=dict)
+    supp: dict[str, VariableSpec] = field(default_factory=dict)  # qualifiers filled from this block
 
 
 @dataclass
@@ -108,7 +109,7 @@ class DomainSpec:
     domain: str
     place: SpecPlace
     blocks: list[BlockSpec]
-    supp: dict[str, VariableSpec] = field(default_factory=dict)
+    supp: dict[str, VariableSpec] = field(default_factory=dict)  # every qualifier of any block (first seen)
     supp_idvar: str | None = None
     keys: tuple[str, ...] = ()
     description: str = ""
