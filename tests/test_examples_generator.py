@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from converters.examples import DEFAULT_SEED, STUDIES, generate
+from converters.examples import STUDIES, generate
 
 ROOT = Path(__file__).resolve().parents[1]
 DATE = re.compile(r"^((\d{2}|UN)-(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|UNK)-\d{4})?$")

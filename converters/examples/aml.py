@@ -13,7 +13,7 @@ import pandas as pd
 from .common import crf_date, crf_time, decode, fmt_fixed, fmt_int, pick, text_frame
 from .design import Arm, Criterion, DoseLevel, Site, StudyDesign
 from .forms import KEYS, _keys
-from .plan import CR, NE, PD, PR, SD
+from .plan import CR, PD, PR, SD
 from .problems import Problem
 
 DESIGN = StudyDesign(

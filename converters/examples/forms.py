@@ -342,9 +342,9 @@ def ae_form(design: StudyDesign, b: pd.DataFrame, ae: pd.DataFrame, inf: pd.Data
     ongoing = (stop >= subj_end) & ~fatal
     # verbatim: one of the term's usual wordings
     nverb = np.array([len(v) for v in t["verbatim_list"]])
-    vi = (rng.random(m) * nverb[term]).astype(int)
-    verb_table = {(i, j): v for i, vs in enumerate(t["verbatim_list"]) for j, v in enumerate(vs)}
-    verbatim = np.array([verb_table[(i, j)] for i, j in zip(term.tolist(), vi.tolist())], dtype=object)
+    flat = np.array([v for vs in t["verbatim_list"] for v in vs], dtype=object)
+    offset = np.r_[0, np.cumsum(nverb)[:-1]]
+    verbatim = flat[offset[term] + (rng.random(m) * nverb[term]).astype(int)]
     # partial start dates for a few background events
     prec = np.where((kind == "other") & ~dlt & (rng.random(m) < 0.03), 2, 3)
     astct = np.isin(kind, ["crs", "icans"])
@@ -394,7 +394,9 @@ def ds_form(design: StudyDesign, b: pd.DataFrame) -> pd.DataFrame:
     reason = b["end_reason"].to_numpy()
     code = decode(reason, DS_CODE).astype(int)
     return text_frame({**_keys(design, b, rows), "FOLDER": "END OF STUDY",
-                       "DSSTDAT": crf_date(b["end_day"].to_numpy()), "DSDECOD_CD": fmt_int(code),
+                       "DSSTDAT": crf_date(b["end_day"].to_numpy(),
+                                           np.where(reason == DEATH, b["death_prec"].to_numpy(), 3)),
+                       "DSDECOD_CD": fmt_int(code),
                        "DSDECOD": decode(reason, DS),
                        "DSCOMM": np.where((reason == WITHDREW) & ~b["treated"].to_numpy() & b["enrolled"].to_numpy(),
                                           "Withdrew consent before lymphodepletion", decode(reason, DS_COMMENT))}, n)
@@ -406,8 +408,9 @@ def dd_form(design: StudyDesign, b: pd.DataFrame, ae: pd.DataFrame, rng: np.rand
     cause = b["death_cause"].to_numpy()[dead] + 1
     t = meddra.term_table()
     fatal = ae[ae["fatal"]].drop_duplicates("subj").set_index("subj")["term"]
-    pt = pd.Series(dead).map(fatal).to_numpy()
-    spec = np.where(cause == 2, [t["pt"][int(p)] if p == p else "" for p in pt],
+    pt = pd.Series(dead).map(fatal).fillna(-1).to_numpy().astype(int)
+    fatal_pt = np.append(t["pt"], "")[pt]
+    spec = np.where(cause == 2, fatal_pt,
                     np.where(cause == 1, "Progression of underlying disease", "Found deceased at home"))
     return text_frame({**_keys(design, b, dead), "FOLDER": "DEATH",
                        "DTHDAT": crf_date(b["death_day"].to_numpy()[dead], b["death_prec"].to_numpy()[dead]),

@@ -90,8 +90,8 @@ def plan_subjects(design: StudyDesign, n_enrolled: int, seed: int) -> pd.DataFra
     # cohort numbers: study-wide sequence in order of each cohort's first enrolment
     first = enr.groupby(["arm", "cohort"])["enrol_day"].transform("min")
     order = enr.assign(first=first).drop_duplicates(["arm", "cohort"]).sort_values(["first", "arm", "cohort"])
-    number = {(a, c): i + 1 for i, (a, c) in enumerate(zip(order["arm"], order["cohort"]))}
-    enr["cohort_no"] = [number[(a, c)] for a, c in zip(enr["arm"], enr["cohort"])]
+    order = order[["arm", "cohort"]].assign(cohort_no=np.arange(1, len(order) + 1))
+    enr = enr.merge(order, on=["arm", "cohort"], how="left", validate="many_to_one")
     enr["enrolled"] = True
     enr["consent_day"] = enr["enrol_day"] - rng.integers(7, 22, n)
 

@@ -14,6 +14,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from converters.errors import DataError
+
 PROBLEM_COLUMNS = ["file", "row", "column", "value", "problem"]
 TAG = "_problem"
 
@@ -43,7 +45,11 @@ def _candidates(frame: pd.DataFrame, column: str, extra: pd.Series | None = None
     ok = (frame[TAG] == "") & (frame[column] != "") & ~frame[column].str.startswith("UN")
     if extra is not None:
         ok &= extra
-    return list(frame.index[ok])
+    rows = list(frame.index[ok])
+    if not rows:
+        raise DataError(f"the study is too small to place a deliberate problem in column {column}",
+                        hint="generate more subjects (--subjects 5 or more)")
+    return rows
 
 
 def _insert_after(frame: pd.DataFrame, pos: int, row: pd.DataFrame) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from .common import crf_date, decode, fmt_int, pick, text_frame
 from .design import Arm, Criterion, DoseLevel, Site, StudyDesign
 from .forms import KEYS, _keys
 from .plan import CR, NE, PD, PR, SD
+from .problems import Problem
 
 DESIGN = StudyDesign(
     key="carnk-sclc",
@@ -167,8 +168,6 @@ RESPONSE_CODES = RESPONSE_ABBR
 
 NO_RESPONSE = "NE"          # treated subject without any post-baseline assessment
 AE_WEIGHT, AE_RATE = "weight_a", 3.0
-
-from .problems import Problem  # noqa: E402
 
 PROBLEMS = [
     Problem("impossible_date", "ae", "AESTDAT", "31-FEB"),
