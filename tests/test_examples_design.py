@@ -115,3 +115,12 @@ def test_title_and_sponsor_are_said_once_the_same_way(study):
     assert ts["TITLE"] == s["study"]["title"]
     assert ts["SPONSOR"] == s["study"]["sponsor"]
     assert ts.get("REGID") == s["study"]["registry_id"]
+
+
+def test_documented_example_has_the_keys_of_the_real_study_files():
+    text = (ROOT / "docs" / "study-yaml.md").read_text(encoding="utf-8")
+    example = yaml.safe_load(re.search(r"```yaml\n(.*?)```", text, re.S).group(1))
+    for study in STUDIES:
+        assert list(example) == list(_study(study))
+        for key in _study(study):
+            assert f"| `{key}`" in text or f"`{key}`" in text, key

@@ -110,3 +110,14 @@ def test_expected_subjects_agree_with_the_expected_cohorts():
         assert cohorts["TREATED"].sum() == len(treated)
         assert cohorts["DLT_EVENTS"].sum() == treated["DLT_COUNT"].astype(int).sum()
         assert cohorts["SUBJECTS_WITH_DLT"].sum() == (treated["DLT_COUNT"].astype(int) > 0).sum()
+
+
+def test_generate_command_writes_a_study(tmp_path):
+    from click.testing import CliRunner
+
+    from converters.cli import cli
+    result = CliRunner().invoke(cli, ["generate", "cll1-aml", "--out", str(tmp_path), "--subjects", "12",
+                                      "--seed", "5"])
+    assert result.exit_code == 0, result.output
+    assert "raw/ae.csv" in result.output
+    assert (tmp_path / "expected" / "subjects.csv").exists()
