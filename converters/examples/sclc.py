@@ -137,14 +137,21 @@ def rs_form(b: pd.DataFrame, resp: pd.DataFrame, rng: np.random.Generator) -> pd
     r = resp["resp"].to_numpy()
     m = len(subj)
     via_new = rng.random(m) < 0.5
-    factor = np.select([r == CR, r == PR, r == SD, (r == PD) & via_new, r == PD],
-                       [0.0, rng.uniform(0.35, 0.68, m), rng.uniform(0.75, 1.15, m), rng.uniform(0.8, 1.15, m),
-                        rng.uniform(1.25, 1.6, m)], np.nan)
+    # target-lesion sums as a fraction of baseline: never rising while not progressing (so no row is PD
+    # against the nadir), and at progression either +25-60% over the nadir plus 5 mm or a new lesion
+    raw = np.select([r == CR, r == PR, r == SD], [0.0, rng.uniform(0.35, 0.68, m), rng.uniform(0.75, 1.15, m)],
+                    np.nan)
+    running = pd.Series(raw).groupby(subj).cummin()
+    nadir = running.groupby(subj).ffill().fillna(1.0).to_numpy()
+    base_s = base[subj]
+    pd_sum = np.where(via_new, nadir * base_s * rng.uniform(0.95, 1.15, m),
+                      nadir * base_s * rng.uniform(1.25, 1.6, m) + 5)
+    target_sum = np.where(r == PD, pd_sum, running.to_numpy() * base_s)
     trg = np.select([r == PD, r == NE], [np.where(via_new, "SD", "PD"), "NE"], RESPONSE_ABBR[r])
     ntrg = np.select([r == CR, r == NE, (r == PD) & ~via_new], ["CR", "NE", "PD"], "Non-CR/Non-PD")
     post = text_frame({**_keys(DESIGN, b, subj), "FOLDER": "WEEK " + fmt_int(6 * resp["visit"].to_numpy()),
                        "RSDAT": crf_date(resp["day"].to_numpy()),
-                       "TRGSUM": np.where(r == NE, "", fmt_int(np.rint(np.nan_to_num(factor) * base[subj]))),
+                       "TRGSUM": np.where(r == NE, "", fmt_int(np.rint(np.nan_to_num(target_sum)))),
                        "TRGRESP": trg, "NTRGRESP": ntrg, "NEWLES": np.where((r == PD) & via_new, "Y", "N"),
                        "OVRLRESP_CD": fmt_int(r + 1), "OVRLRESP": decode(r, RESPONSE), "RSEVAL": "Investigator"}, m)
     post["_o"], post["_v"] = subj, resp["visit"].to_numpy()
