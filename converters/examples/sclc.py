@@ -147,7 +147,9 @@ def rs_form(b: pd.DataFrame, resp: pd.DataFrame, rng: np.random.Generator) -> pd
     pd_sum = np.where(via_new, nadir * base_s * rng.uniform(0.95, 1.15, m),
                       nadir * base_s * rng.uniform(1.25, 1.6, m) + 5)
     target_sum = np.where(r == PD, pd_sum, running.to_numpy() * base_s)
-    trg = np.select([r == PD, r == NE], [np.where(via_new, "SD", "PD"), "NE"], RESPONSE_ABBR[r])
+    ratio = np.rint(np.nan_to_num(target_sum)) / base_s
+    by_size = np.select([ratio == 0, ratio <= 0.7], ["CR", "PR"], "SD")      # target status of a new-lesion PD
+    trg = np.select([r == PD, r == NE], [np.where(via_new, by_size, "PD"), "NE"], RESPONSE_ABBR[r])
     ntrg = np.select([r == CR, r == NE, (r == PD) & ~via_new], ["CR", "NE", "PD"], "Non-CR/Non-PD")
     post = text_frame({**_keys(DESIGN, b, subj), "FOLDER": "WEEK " + fmt_int(6 * resp["visit"].to_numpy()),
                        "RSDAT": crf_date(resp["day"].to_numpy()),
