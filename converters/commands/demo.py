@@ -14,15 +14,30 @@ STUDIES = ("carnk-sclc", "cll1-aml")
 
 
 def shipped_root() -> Path:
-    """The folder holding ``mappings/`` and ``examples/``: the source checkout, else the installed copy."""
+    """The folder holding ``mappings/`` (and usually ``examples/``): the source checkout, else the installed copy."""
     import converters
 
     package = Path(converters.__file__).resolve().parent
     for root in (package.parent, package / "shipped"):
-        if all((root / "mappings" / s / "study.yaml").is_file() for s in STUDIES) and (root / "examples").is_dir():
+        if all((root / "mappings" / s / "study.yaml").is_file() for s in STUDIES):
             return root
-    raise CdiscConvertError("the shipped example studies were not found", Location(str(package)),
+    raise CdiscConvertError("the shipped example studies' mappings were not found", Location(str(package)),
                             hint="run from a source checkout, or reinstall the package with its example data")
+
+
+def raw_folder(root: Path, study: str, out: Path, echo=click.echo) -> Path | None:
+    """The study's shipped raw exports; when they are not installed, generate them (deterministic) under OUT."""
+    from converters.spec.study import load_study
+
+    declared = load_study(root / "mappings" / study).raw_dir
+    if declared is not None and declared.is_dir():
+        return None  # study.yaml's raw folder is used
+    from converters.examples import DEFAULT_SEED, generate
+
+    target = out / study / "raw-generated"
+    echo(f"{study}: raw exports not installed; generating them into {target}")
+    generate(study, target, None, DEFAULT_SEED)
+    return target / "raw"
 
 
 @click.command()
@@ -40,7 +55,7 @@ def demo(out: Path, created: str | None) -> None:
     for study in STUDIES:
         target = out / study / "sdtm"
         click.echo(f"{study}: building SDTM")
-        build = run_study(root / "mappings" / study, None, target, stamp)
+        build = run_study(root / "mappings" / study, raw_folder(root, study, out), target, stamp)
         for d in build.domains:
             rows.append((study, d.name, d.rows_read, d.records, d.rejected, len(d.dataset.variables)))
         click.echo(f"{study}: {len(build.domains)} datasets, {len(build.log.frame())} rejection log entries "
