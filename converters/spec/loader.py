@@ -226,6 +226,9 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
         spec.crf_page = str(node["crf_page"])
     if "qeval" in node:
         spec.qeval = str(node["qeval"])
+        if spec.qeval not in ct.codelist("EVAL").submission_values:
+            raise r.fail(f"{name}: qeval {spec.qeval!r} is not a term of codelist EVAL", node.line_of("qeval"),
+                         _hint(spec.qeval, ct.codelist("EVAL").submission_values))
     if "description" in node:
         spec.description = str(node["description"])
     if "on_error" in node:
