@@ -161,3 +161,10 @@ def test_example_studies_have_every_fda_tcg_parameter_with_ct_valid_values(name)
 def test_the_fda_parameter_list_is_all_ct_parameters():
     codes = ct.codelist("TSPARMCD").submission_values
     assert set(FDA_TCG_PARAMETERS) <= codes
+
+
+def test_a_dictionary_code_needs_the_dictionary_version(tmp_path):
+    study = tiny_study(tmp_path, {"{TSPARMCD: TITLE, TSVAL: Tiny design study}":
+                                  "{TSPARMCD: CURTRT, TSVAL: Cyclophosphamide, TSVALCD: 8N3DW7272P, TSVCDREF: UNII}"})
+    with pytest.raises(SpecError, match="needs TSVCDVER"):
+        build_ts(study, {"DM": DM})

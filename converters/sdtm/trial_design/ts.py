@@ -212,6 +212,10 @@ def trial_summary_records(study, domains: dict | None = None) -> list[dict]:
             record["TSVALCD"] = record["TSVAL"]  # the alpha-3 code is its own value
         if (record["TSVALCD"] is None) != (record["TSVCDREF"] is None):
             raise spec_error(study, f"TS {parmcd}: TSVALCD and TSVCDREF go together", line)
+        if record["TSVCDREF"] and not record["TSVCDVER"] and not record["TSVCDREF"].startswith("ISO"):
+            raise spec_error(study, f"TS {parmcd}: TSVCDREF {record['TSVCDREF']} needs TSVCDVER (the dictionary "
+                                    f"version the code is from)", line,
+                             hint="give TSVCDVER, or leave the value uncoded")
         out.append(record)
     return out
 
