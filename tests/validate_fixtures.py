@@ -215,3 +215,23 @@ def _clean_frames() -> dict[str, pd.DataFrame]:
     frames = {"DM": dm, "AE": ae, "EX": ex, "LB": lb, "CM": cm, "MH": mh, "DS": ds, "SV": sv, "IE": ie,
               "TA": ta, "TE": te, "TV": tv, "TI": ti, "TS": ts, "SUPPAE": suppae}
     return frames
+
+
+def write_folder(fixture: Fixture, folder: Path, fmt: str = "xpt") -> Path:
+    """Write every dataset of ``fixture`` into ``folder`` as XPT v5 (``xpt``) or Dataset-JSON (``json``)."""
+    from converters.writers.dataset_json import write_dataset_json
+    from converters.writers.xpt import write_xpt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in fixture.frames.items():
+        frame = frame.reset_index(drop=True)
+        meta = infer_metadata(name, frame)
+        for var in meta.variables:
+            if var.data_type == "float" and frame[var.name].dropna().mod(1).eq(0).all():
+                var.data_type = "integer"
+        if fmt == "xpt":
+            write_xpt(frame, meta, folder / f"{name.lower()}.xpt")
+        else:
+            write_dataset_json(frame, meta, folder / f"{name.lower()}.json", study_oid=STUDYID,
+                               metadata_version_oid="MDV.1")
+    return folder

@@ -71,17 +71,59 @@ class DatasetData:
     def __len__(self) -> int:
         return len(self.frame)
 
+    def _factor(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(codes, raw unique values as text, stripped unique values) of a column; code -1 is missing.
+
+        Every text view of the column is built from its distinct values, so a rule that looks at
+        50,000 records of a column with 300 distinct values does 300 string operations, not 50,000.
+        """
+        key = ("factor", name)
+        if key not in self._cache:
+            col = self.frame[name]
+            codes, uniques = pd.factorize(col, use_na_sentinel=True)
+            if col.dtype.kind in "fiu":
+                raw = _number_text(pd.Series(np.asarray(uniques, dtype="float64"))).to_numpy(dtype=object)
+            else:
+                raw = np.array([str(u) for u in uniques], dtype=object)
+            stripped = np.array([u.strip() for u in raw], dtype=object)
+            self._cache[key] = (np.asarray(codes), raw, stripped)
+        return self._cache[key]
+
     def text(self, name: str) -> pd.Series:
         """Column ``name`` as stripped text ('' for missing), cached."""
         name = self.var(name)
         key = ("text", name)
         if key not in self._cache:
-            col = self.frame[name]
-            if col.dtype.kind in "fiu":
-                out = _number_text(col)
-            else:
-                out = col.astype(object).where(col.notna(), "").astype(str).str.strip()
-            self._cache[key] = out
+            codes, _, stripped = self._factor(name)
+            table = np.append(stripped, "")  # code -1 (missing) picks the trailing ''
+            self._cache[key] = pd.Series(table[codes], index=self.frame.index, dtype=object)
+        return self._cache[key]
+
+    def unique_mask(self, name: str, test, raw: bool = False) -> np.ndarray:
+        """Rows whose value passes ``test``, evaluated once per distinct value.
+
+        ``test`` takes a Series of the distinct (stripped, or ``raw``) texts and returns booleans;
+        missing values never pass.
+        """
+        codes, raw_values, stripped = self._factor(self.var(name))
+        values = raw_values if raw else stripped
+        if len(values) == 0:
+            return np.zeros(len(codes), dtype=bool)
+        passed = np.asarray(test(pd.Series(values, dtype=object)), dtype=bool)
+        return np.append(passed, False)[codes]
+
+    def unique_texts(self, name: str, raw: bool = False) -> np.ndarray:
+        """Distinct values of a column as text (stripped unless ``raw``), missing left out."""
+        _, raw_values, stripped = self._factor(self.var(name))
+        return raw_values if raw else stripped
+
+    def text_codes(self, name: str) -> np.ndarray:
+        """Integer codes equal exactly when the stripped texts are equal (missing and '' share a code)."""
+        key = ("tcodes", self.var(name))
+        if key not in self._cache:
+            codes, _, stripped = self._factor(self.var(name))
+            table, _ = pd.factorize(np.append(stripped, ""))
+            self._cache[key] = table[codes]
         return self._cache[key]
 
     def filled(self, name: str) -> pd.Series:
@@ -89,8 +131,9 @@ class DatasetData:
         name = self.var(name)
         key = ("filled", name)
         if key not in self._cache:
-            col = self.frame[name]
-            self._cache[key] = col.notna() if col.dtype.kind in "fiu" else self.text(name).ne("")
+            codes, _, stripped = self._factor(name)
+            table = np.append(stripped != "", False)
+            self._cache[key] = pd.Series(table[codes], index=self.frame.index)
         return self._cache[key]
 
     def number(self, name: str) -> pd.Series:
@@ -110,7 +153,9 @@ class DatasetData:
         if key not in self._cache:
             from converters.validate.iso8601 import complete_date
 
-            self._cache[key] = complete_date(self.text(name))
+            codes, _, stripped = self._factor(name)
+            parsed = complete_date(pd.Series(np.append(stripped, ""), dtype=object)).to_numpy()
+            self._cache[key] = pd.Series(parsed[codes], index=self.frame.index)
         return self._cache[key]
 
     def is_numeric(self, name: str) -> bool:

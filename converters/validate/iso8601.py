@@ -50,23 +50,31 @@ def complete_date(values: pd.Series) -> pd.Series:
     return out
 
 
+def _plain_mask(values: pd.Series) -> np.ndarray:
+    """Values written without placeholders (evaluated once per distinct value)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) == 0:
+        return np.zeros(len(values), dtype=bool)
+    ok = pd.Series(np.asarray(uniques, dtype=object)).astype(str).str.fullmatch(_PLAIN).to_numpy(dtype=bool)
+    return np.append(ok, False)[codes]
+
+
 def later_than(first: pd.Series, second: pd.Series) -> pd.Series:
     """Mask where ``first`` is after ``second`` at the precision both share (partial dates compared as far as known)."""
-    a_ok = first.str.fullmatch(_PLAIN).fillna(False).astype(bool)
-    b_ok = second.str.fullmatch(_PLAIN).fillna(False).astype(bool)
-    both = a_ok & b_ok
-    result = pd.Series(False, index=first.index)
-    if not both.any():
-        return result
-    a, b = first[both], second[both]
-    common = np.minimum(a.str.len().to_numpy(), b.str.len().to_numpy())
-    for width in (19, 16, 13, 10, 7, 4):
-        tier = common >= width
-        common = np.where(tier, 0, common)  # each row compared once, at its finest shared precision
-        if tier.any():
-            idx = a.index[tier]
-            result.loc[idx] = (a[tier].str[:width] > b[tier].str[:width]).to_numpy()
-    return result
+    both = _plain_mask(first) & _plain_mask(second)
+    result = np.zeros(len(first), dtype=bool)
+    if both.any():
+        a = np.asarray(first.to_numpy(dtype=object)[both], dtype="U19")
+        b = np.asarray(second.to_numpy(dtype=object)[both], dtype="U19")
+        common = np.minimum(np.char.str_len(a), np.char.str_len(b))
+        later = np.zeros(len(a), dtype=bool)
+        for width in (19, 16, 13, 10, 7, 4):
+            tier = common >= width
+            common = np.where(tier, 0, common)  # each row compared once, at its finest shared precision
+            if tier.any():
+                later[tier] = a[tier].astype(f"U{width}") > b[tier].astype(f"U{width}")
+        result[both] = later
+    return pd.Series(result, index=first.index)
 
 
 def study_day(dates: pd.Series, reference: pd.Series) -> pd.Series:

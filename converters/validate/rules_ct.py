@@ -45,8 +45,7 @@ def classify_terms(ds: DatasetData):
         allowed, extensible, names = allowed_values(var.codelist_codes)
         if not allowed:
             continue
-        text = ds.text(var.name)
-        uniq = pd.unique(text[text.ne("")])
+        uniq = [v for v in ds.unique_texts(var.name) if v]
         bad = [v for v in uniq if v not in allowed]
         if bad and var.name.endswith(("STRESC", "ORRES")):  # result codelists hold the non-numeric results
             bad = [v for v in bad if pd.isna(pd.to_numeric(v, errors="coerce"))]
@@ -64,7 +63,8 @@ def classify_terms(ds: DatasetData):
                 kinds["extension" if extensible else "closed"].append(value)
         for kind, values in kinds.items():
             if values:
-                out.append((var.name, text.isin(values), kind, names))
+                chosen = set(values)
+                out.append((var.name, ds.unique_mask(var.name, lambda u, c=chosen: u.isin(c)), kind, names))
     ds._cache[key] = out
     return out
 

@@ -22,7 +22,7 @@ def _dtc_columns(ds: DatasetData) -> list[str]:
 @rule("DT0001", "Error", "Date/time not ISO 8601", "{variable} value is not a valid ISO 8601 date/time", ISO)
 def check_iso_dates(study, ds: DatasetData):
     for name in _dtc_columns(ds):
-        mask = invalid_dtc(ds.text(name))
+        mask = ds.unique_mask(name, invalid_dtc)
         if mask.any():
             yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,))
 
@@ -33,7 +33,7 @@ def check_iso_durations(study, ds: DatasetData):
     for suffix in _DURATIONS:
         name = ds.prefix + suffix
         if name in ds.frame.columns and not ds.is_numeric(name):
-            mask = invalid_duration(ds.text(name))
+            mask = ds.unique_mask(name, invalid_duration)
             if mask.any():
                 yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,))
 
@@ -219,9 +219,8 @@ def check_year(study, ds: DatasetData):
     for name in _dtc_columns(ds):
         if name == "BRTHDTC":
             continue
-        text = ds.text(name)
-        year = pd.to_numeric(text.str[:4].where(text.str.match(r"\d{4}"), None), errors="coerce")
-        mask = year < 1900
+        mask = ds.unique_mask(name, lambda u: pd.to_numeric(u.str[:4].where(u.str.match(r"\d{4}"), None),
+                                                            errors="coerce") < 1900)
         if mask.any():
             yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,))
 

@@ -37,8 +37,10 @@ KEYS = "SDTMIG 3.4 3.2.1.1"
 
 def duplicated_rows(ds: DatasetData, names: list[str]) -> np.ndarray:
     """Rows whose values of ``names`` repeat those of another row (all members of each duplicate group)."""
-    frame = pd.DataFrame({n: ds.text(n) for n in names})
-    return rows_of(frame.duplicated(keep=False))
+    if not names:
+        return np.zeros(0, dtype=np.int64)
+    codes = pd.DataFrame({n: ds.text_codes(n) for n in names})
+    return rows_of(codes.duplicated(keep=False))
 
 
 def _unique(ds: DatasetData, names: tuple[str, ...]):

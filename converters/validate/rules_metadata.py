@@ -10,7 +10,6 @@ from converters.validate.data import DatasetData, StudyData
 from converters.validate.model import Hits, rule, rows_of
 
 _NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
-_NON_ASCII = r"[^\x00-\x7f]"
 #: Variables that SDTMIG lets any domain of a general class carry (SDTM v2.0 section 2.2).
 _TIMING_AND_IDS = {"STUDYID", "DOMAIN", "USUBJID", "POOLID", "SPDEVID", "VISITNUM", "VISIT", "VISITDY",
                    "TAETORD", "EPOCH", "APID", "SUBJID"}
@@ -171,11 +170,9 @@ def check_unknown_variables(study, ds: DatasetData):
 def check_value_length(study, ds: DatasetData):
     for name in ds.columns:
         if not ds.is_numeric(name):
-            text = ds.text(name)
-            if len(text) and text.str.len().max() > 50:  # 4-byte UTF-8 characters: 51 can exceed 200 bytes
-                mask = text.str.encode("utf-8").str.len() > 200
-                if mask.any():
-                    yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,))
+            mask = ds.unique_mask(name, lambda u: u.map(lambda v: len(v.encode("utf-8")) > 200), raw=True)
+            if mask.any():
+                yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,))
 
 
 @rule("MD0017", "Error", "Variable length over 200", "{variable} is declared {length} bytes long (XPT v5 allows 200)",
@@ -191,15 +188,9 @@ def check_declared_length(study, ds: DatasetData):
 def check_ascii_values(study, ds: DatasetData):
     for name in ds.columns:
         if not ds.is_numeric(name):
-            text = ds.text(name)
-            if len(text) and not _all_ascii(text):
-                mask = text.str.contains(_NON_ASCII, regex=True)
+            if not "".join(ds.unique_texts(name, raw=True)).isascii():
+                mask = ds.unique_mask(name, lambda u: ~u.map(str.isascii), raw=True)
                 yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,))
-
-
-def _all_ascii(text: pd.Series) -> bool:
-    uniq = text.unique()
-    return "".join(str(v) for v in uniq).isascii()
 
 
 @rule("MD0019", "Error", "Non-ASCII characters in labels",
@@ -246,7 +237,7 @@ def check_length_trimmed(study, ds: DatasetData):
     for var in ds.meta.variables:
         if var.is_numeric or not var.length or var.name not in ds.frame.columns:
             continue
-        longest = int(ds.text(var.name).str.encode("utf-8").str.len().max() or 0)
+        longest = max((len(v.rstrip().encode("utf-8")) for v in ds.unique_texts(var.name, raw=True)), default=0)
         if var.length > max(longest, 1):
             yield Hits(dataset=ds.name, variables=(var.name,), params={"length": var.length, "longest": longest},
                        value=str(var.length))
@@ -266,10 +257,8 @@ def check_perm_empty(study, ds: DatasetData):
       "SDTMIG 3.4 4.2.4")
 def check_leading_spaces(study, ds: DatasetData):
     for name in ds.columns:
-        col = ds.frame[name]
-        if col.dtype.kind not in "fiu" and len(col):
-            raw = col.astype(object).where(col.notna(), "").astype(str)
-            mask = raw.str.match(r"\s+\S")
+        if not ds.is_numeric(name):
+            mask = ds.unique_mask(name, lambda u: u.str.match(r"\s+\S"), raw=True)
             if mask.any():
                 yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,))
 

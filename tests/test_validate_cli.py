@@ -1,0 +1,125 @@
+"""``cdisc-convert validate`` on folders of XPT and Dataset-JSON: exit codes, reports, dispositions, profile."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from validate_fixtures import S1, clean_study, write_folder
+
+from converters.cli import cli
+
+SEND = Path("/work/shared/reference/dataset-json-1.1/examples/send")
+
+
+def _run(*args: str):
+    return CliRunner().invoke(cli, ["validate", *args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def clean_xpt(tmp_path_factory) -> Path:
+    return write_folder(clean_study(), tmp_path_factory.mktemp("clean") / "sdtm")
+
+
+def _copy(folder: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "sdtm"
+    shutil.copytree(folder, target)
+    return target
+
+
+def test_clean_xpt_folder_passes_with_all_reports(clean_xpt, tmp_path):
+    out = tmp_path / "reports"
+    result = _run(str(clean_xpt), "--report-dir", str(out))
+    assert result.exit_code == 0, result.output
+    assert "No findings." in result.output and "Exit 0" in result.output
+    assert {p.name for p in out.iterdir()} == {"report.html", "findings.xlsx", "findings.csv", "summary.csv",
+                                               "findings.json"}
+
+
+def test_error_fails_the_run_and_fail_on_chooses_the_level(tmp_path):
+    fx = clean_study()
+    fx.set("DM", 0, SEX="X")
+    folder = write_folder(fx, tmp_path / "sdtm")
+    result = _run(str(folder))
+    assert result.exit_code == 1
+    assert "CT0001" in result.output and "Exit 1" in result.output
+    assert (tmp_path / "sdtm-validation" / "report.html").is_file()  # default report folder beside the data
+    assert _run(str(folder), "--fail-on", "never").exit_code == 0
+
+
+def test_warning_only_fails_with_fail_on_warning(tmp_path):
+    fx = clean_study()
+    fx.set("AE", 0, AESER="Y")  # VL0001 Warning
+    folder = write_folder(fx, tmp_path / "sdtm")
+    assert _run(str(folder)).exit_code == 0
+    assert _run(str(folder), "--fail-on", "warning").exit_code == 1
+
+
+def test_dispositions_explain_findings_and_new_ones_come_first(tmp_path):
+    fx = clean_study()
+    fx.set("DM", 0, SEX="X")
+    folder = write_folder(fx, tmp_path / "sdtm")
+    (folder / "validation-dispositions.yaml").write_text(
+        "dispositions:\n"
+        "  - rule: CT0001\n    dataset: DM\n    usubjid: " + S1 + "\n"
+        "    reason: Sex not collected as M/F at this site; query raised\n    by: Data manager\n"
+        "    date: 2026-03-01\n", encoding="utf-8")
+    first = _run(str(folder))
+    assert first.exit_code == 0, first.output
+    doc = json.loads((tmp_path / "sdtm-validation" / "findings.json").read_text())
+    finding = [f for f in doc["findings"] if f["rule"] == "CT0001"][0]
+    assert finding["explained"] is True and "query raised" in finding["reason"]
+    # a new defect appears: it is unexplained, new, listed first, and fails the run
+    fx.set("AE", 0, AESTDTC="2025-13-01")
+    write_folder(fx, folder)
+    second = _run(str(folder))
+    assert second.exit_code == 1
+    doc = json.loads((tmp_path / "sdtm-validation" / "findings.json").read_text())
+    assert doc["findings"][0]["rule"] == "DT0001" and doc["findings"][0]["new"] is True
+    assert [f for f in doc["findings"] if f["rule"] == "CT0001"][0]["new"] is False
+
+
+def test_bad_dispositions_file_is_a_clear_error(clean_xpt, tmp_path):
+    folder = _copy(clean_xpt, tmp_path)
+    (folder / "validation-dispositions.yaml").write_text(
+        "dispositions:\n  - rule: CT0001\n    reason: x\n    by: y\n  - rule: XX9999\n    reason: x\n    by: y\n")
+    result = CliRunner().invoke(cli, ["validate", str(folder)])
+    assert result.exit_code == 2
+    assert "unknown rule XX9999" in result.output and "validation-dispositions.yaml:5" in result.output
+
+
+def test_dataset_json_folder_and_profile(tmp_path):
+    fx = clean_study()
+    folder = write_folder(fx, tmp_path / "json", fmt="json")
+    result = _run(str(folder), "--profile", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert "Time per rule" in result.output and "Time per dataset read" in result.output
+
+
+def test_folder_we_did_not_write_reports_sensibly(tmp_path):
+    folder = _copy(SEND, tmp_path)
+    result = _run(str(folder), "--fail-on", "never")
+    assert result.exit_code == 0, result.output
+    assert "could not run" not in result.output
+    doc = json.loads((tmp_path / "sdtm-validation" / "findings.json").read_text())
+    assert {d["dataset"] for d in doc["datasets"]} == {"DM", "EX", "TS"}
+    rules = {f["rule"] for f in doc["findings"]}
+    assert "MD0012" in rules  # SEND DM lacks the SDTM-required SITEID and COUNTRY
+    assert "TD0001" in rules  # no SSTDTC in a SEND TS
+
+
+def test_missing_folder_and_empty_folder_are_clear_errors(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(cli, ["validate", str(empty)])
+    assert result.exit_code == 2 and "no datasets found" in result.output
+
+
+def test_unreadable_file_is_reported_not_fatal(clean_xpt, tmp_path):
+    folder = _copy(clean_xpt, tmp_path)
+    (folder / "xx.xpt").write_bytes(b"not a transport file")
+    result = _run(str(folder), "--fail-on", "never")
+    assert result.exit_code == 0
+    assert "MD0000" in result.output
