@@ -50,8 +50,8 @@ def _ie(tmp_path):
     study = tiny_study(tmp_path, {'pattern: "{STUDYID}-{SUBJID}"': 'pattern: "{STUDYID}-{SUBJID}"'})
     ti, _ = build_ti(study)
     log = RejectionLog()
-    frame, dataset, read = build_ie(study, {"ie": IE_RAW}, DM, ti, TIMELINE, log)
-    return frame, dataset, read, log.frame()
+    result = build_ie(study, {"ie": IE_RAW}, DM, ti, TIMELINE, log)
+    return result.frame, result.dataset, result.rows_read, log.frame()
 
 
 def test_ie_keeps_criteria_not_met_with_ti_text(tmp_path):
@@ -132,3 +132,22 @@ def test_sv_takes_visits_from_built_domains_too(tmp_path):
     rs = pd.DataFrame({"USUBJID": ["TD-1-002"], "VISITNUM": [3.0], "VISIT": ["DAY 29"], "RSDTC": ["2024-04-30"]})
     sv, _ = build_sv(study, {"RS": rs}, DM, tv)
     assert sv[["USUBJID", "VISITNUM", "SVSTDTC"]].values.tolist() == [["TD-1-002", 3.0, "2024-04-30"]]
+
+
+def test_a_collected_waiver_flag_goes_to_suppie(tmp_path):
+    study = tiny_study(tmp_path)
+    ti, _ = build_ti(study)
+    raw = _source("ie", [
+        {"SUBJID": "001", "FOLDER": "SCR", "IEDAT": "05-MAR-2024", "IETESTCD": "IN02", "IEORRES": "N",
+         "IEWAIVED": "Y"},
+        {"SUBJID": "003", "FOLDER": "SCR", "IEDAT": "12-MAR-2024", "IETESTCD": "EX01", "IEORRES": "Y",
+         "IEWAIVED": "N"},
+        {"SUBJID": "003", "FOLDER": "SCR", "IEDAT": "12-MAR-2024", "IETESTCD": "IN01", "IEORRES": "N",
+         "IEWAIVED": "maybe"}])
+    log = RejectionLog()
+    result = build_ie(study, {"ie": raw}, DM, ti, TIMELINE, log)
+    supp, dataset = result.supp
+    assert supp[["USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QVAL"]].values.tolist() == [
+        ["TD-1-001", "IESEQ", "1", "IEWAIVED", "Y"], ["TD-1-003", "IESEQ", "2", "IEWAIVED", "N"]]
+    assert dataset.name == "SUPPIE" and dataset.value_level[0].item.codelist == "NY"
+    assert log.frame()["reason"].str.contains("IEWAIVED is not Y or N").sum() == 1

@@ -47,9 +47,11 @@ def build_trial_design(context) -> list:
     if "IE" not in context.domains:
         result = build_ie(study, context.raw, dm, ti, timeline, context.log)
         if result is not None:
-            frame, dataset, read = result
             source = context.raw[study.document["ie_source"]["form"]].path.name
-            add("IE", frame, dataset, rows_read=read, rejected=context.log.dropped_count("IE"), sources=(source,))
+            add("IE", result.frame, result.dataset, rows_read=result.rows_read,
+                rejected=context.log.dropped_count("IE"), sources=(source,))
+            if result.supp is not None:
+                add("SUPPIE", *result.supp, rows_read=len(result.frame), parent="IE")
     add("SE", *build_se(study, timeline, dm))
     frames = {**context.frames(), **{d.name: d.frame for d in built}}
     add("SV", *build_sv(study, frames, dm, tv, context.raw, context.log))

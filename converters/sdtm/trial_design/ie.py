@@ -10,15 +10,21 @@ in DM, with an answer that is not Y/N, or that say the criterion was met are
 dropped and logged; impossible dates are set to null and logged.  Per
 record, so partition-safe.
 
+A waiver flag on the form (``waived_column``, default IEWAIVED) goes to SUPPIE
+as QNAM IEWAIVED (NY), so an enrolled subject's waived criterion stays
+visible.  The form's free-text comment is not carried (it belongs in CO).
+
 ``ie_source`` keys: ``form``, ``testcd_column`` (required); ``result_column``
 (default IEORRES), ``date_column`` (default IEDAT), ``visit_column`` (default
-FOLDER).
+FOLDER), ``waived_column`` (default IEWAIVED).
 """
 from __future__ import annotations
 
 import pandas as pd
 
 from converters.errors import Location, SpecError
+from dataclasses import dataclass
+
 from converters.metadata.model import Dataset
 from converters.readers.raw import ROW
 from converters.sdtm.dates import to_iso8601
@@ -26,9 +32,12 @@ from converters.sdtm.epoch import derive_epoch
 from converters.sdtm.reference_dates import usubjids
 from converters.sdtm.rejections import DROPPED, NULLED, RejectionLog
 from converters.sdtm.sequence import derive_seq
+from converters.sdtm import finalize
 from converters.sdtm.study_day import derive_study_day
+from converters.sdtm.supp import Qualifier, split_supp
 from converters.sdtm.trial_design._common import ASSIGNED, COLLECTED, DERIVED, finish
 from converters.sdtm.visits import assign_visit
+from converters.spec.model import SpecPlace, VariableSpec
 from converters.standards import ct
 
 COLUMNS = ["STUDYID", "DOMAIN", "USUBJID", "IESEQ", "IETESTCD", "IETEST", "IECAT", "IESCAT", "IEORRES",
@@ -39,6 +48,17 @@ ORIGINS = {"USUBJID": DERIVED, "IESEQ": DERIVED, "IETESTCD": COLLECTED, "IETEST"
            "VISITDY": DERIVED, "EPOCH": DERIVED, "IEDTC": COLLECTED, "IEDY": DERIVED}
 #: The IEORRES answer that means "criterion not met", per IECAT.
 NOT_MET = {"INCLUSION": "N", "EXCLUSION": "Y"}
+WAIVED = "IEWAIVED"
+
+
+@dataclass
+class IEBuild:
+    """IE and its SUPPIE (None when no waiver flag was collected), with the raw rows read."""
+
+    frame: pd.DataFrame
+    dataset: Dataset
+    rows_read: int
+    supp: tuple[pd.DataFrame, Dataset] | None = None
 
 
 def ie_source(study) -> dict | None:
@@ -52,7 +72,8 @@ def ie_source(study) -> dict | None:
     return {"form": str(node["form"]), "testcd_column": str(node["testcd_column"]),
             "result_column": str(node.get("result_column") or "IEORRES"),
             "date_column": str(node.get("date_column") or "IEDAT"),
-            "visit_column": str(node.get("visit_column") or "FOLDER")}
+            "visit_column": str(node.get("visit_column") or "FOLDER"),
+            "waived_column": str(node.get("waived_column") or WAIVED)}
 
 
 def _log(log: RejectionLog, source: str, frame: pd.DataFrame, mask: pd.Series, column: str, values, reason: str,
@@ -63,8 +84,8 @@ def _log(log: RejectionLog, source: str, frame: pd.DataFrame, mask: pd.Series, c
 
 
 def build_ie(study, raw: dict, dm: pd.DataFrame, ti: pd.DataFrame, timeline: pd.DataFrame,
-             log: RejectionLog) -> tuple[pd.DataFrame, Dataset, int] | None:
-    """IE frame, metadata and raw rows read; None when the study has no eligibility form."""
+             log: RejectionLog) -> IEBuild | None:
+    """IE (and SUPPIE) frames and metadata; None when the study has no eligibility form."""
     settings = ie_source(study)
     if settings is None or settings["form"] not in raw:
         return None
@@ -102,6 +123,13 @@ def build_ie(study, raw: dict, dm: pd.DataFrame, ti: pd.DataFrame, timeline: pd.
     for col in ("IETEST", "IECAT", "IESCAT"):
         out[col] = out["IETESTCD"].map(criteria[col]) if col in criteria else None
     out["IEORRES"] = answer[keep]
+    if settings["waived_column"] in rows:
+        waived_raw = rows[settings["waived_column"]]
+        waived = waived_raw.astype("string").str.strip().str.upper().map(lookup).astype("object")
+        unmapped = waived.isna() & waived_raw.notna()
+        _log(log, source, rows, unmapped, settings["waived_column"], waived_raw,
+             "IEWAIVED is not Y or N", NULLED)
+        out["__waived__"] = waived
     out["IESTRESC"] = out["IEORRES"]
     if settings["date_column"] in rows:
         dates = to_iso8601(rows[settings["date_column"]])
@@ -123,7 +151,21 @@ def build_ie(study, raw: dict, dm: pd.DataFrame, ti: pd.DataFrame, timeline: pd.
     out["IESEQ"] = derive_seq(out, ["USUBJID"], ["IEDTC", "__order__"])  # date, then protocol order
     out.insert(0, "STUDYID", study.studyid)
     out.insert(1, "DOMAIN", "IE")
-    out = out.sort_values(["USUBJID", "IESEQ"], kind="mergesort")
+    out = out.sort_values(["USUBJID", "IESEQ"], kind="mergesort").reset_index(drop=True)
+    supp = _suppie(study, out) if "__waived__" in out else None
     out = out.reindex(columns=[c for c in COLUMNS if c in out.columns])
     shaped, dataset = finish("IE", out, KEYS, ORIGINS, DERIVED)
-    return shaped, dataset, int(len(frame))
+    return IEBuild(shaped, dataset, int(len(frame)), supp)
+
+
+def _suppie(study, ie: pd.DataFrame) -> tuple[pd.DataFrame, Dataset] | None:
+    """SUPPIE with the collected waiver flag (QNAM IEWAIVED) per IE record, keyed by IESEQ."""
+    place = SpecPlace(str(study.path), study.document.line_of("ie_source") if study.document else 0)
+    spec = VariableSpec(WAIVED, "assign_ct", place, columns=(WAIVED,), codelist="NY", label="Criterion Waived")
+    values = pd.DataFrame({WAIVED: ie["__waived__"]}, index=ie.index)
+    supp = split_supp(ie, values, [Qualifier(WAIVED, spec.label, "CRF")], "IE", "IESEQ")
+    if supp.empty:
+        return None
+    dataset = finalize.supp_metadata("IE", supp, {WAIVED: spec}, {WAIVED: "NY"}, {})
+    shaped, _names = finalize.shape_domain("SUPPIE", supp, {})
+    return shaped, dataset
