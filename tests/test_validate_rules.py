@@ -127,6 +127,7 @@ PLANTS = {
     "CT0008": lambda fx, tmp: fx.set("LB", 0, LBTEST="Aspartate Aminotransferase"),
     "CT0009": lambda fx, tmp: fx.set("SUPPAE", 0, QNAM="1AETRT"),
     "CT0010": lambda fx, tmp: fx.set("TS", _ts(fx, "RANDOM"), TSVAL="MAYBE"),
+    "CT0011": lambda fx, tmp: fx.set("DM", 0, RACE="MULTIPLE"),
     # dates
     "DT0001": lambda fx, tmp: fx.set("AE", 0, AESTDTC="2025-02-30"),
     "DT0002": lambda fx, tmp: fx.set("AE", 0, AEDUR="3 days"),
@@ -287,7 +288,33 @@ def test_partial_dates_compare_at_shared_precision():
 def test_numeric_lab_results_are_not_codelist_extensions():
     fx = clean_study()
     fx.set("LB", 0, LBSTRESC="NEGATIVE", LBORRES="NEGATIVE", LBSTRESN=None)
+    fx.set("LB", 1, LBSTRESC="<0.1", LBORRES="<0.1", LBSTRESN=None)
     assert "CT0002" not in set(_run(fx).findings["rule"])
+
+
+def test_ietest_may_be_longer_than_40_characters():
+    fx = clean_study()
+    fx.set("IE", 0, IETEST="I" * 120)
+    fx.set("TI", 0, IETEST="I" * 120)
+    assert "CT0007" not in set(_run(fx, select=["CT0007"]).findings["rule"])
+
+
+def test_race_multiple_is_a_notice_not_an_error():
+    fx = clean_study()
+    fx.set("DM", 0, RACE="MULTIPLE")
+    rules = set(_run(fx, select=["CT"]).findings["rule"])
+    assert "CT0011" in rules and "CT0001" not in rules
+
+
+def test_non_dataset_json_files_are_not_read_as_datasets(tmp_path):
+    from validate_fixtures import write_folder
+
+    from converters.validate.data import load_folder
+
+    folder = write_folder(clean_study(), tmp_path / "sdtm", fmt="json")
+    (folder / "metadata.json").write_text('{"study": "CDISC01"}')
+    study = load_folder(folder)
+    assert "METADATA" not in study.datasets and not study.problems
 
 
 def test_screen_failure_without_arm_is_allowed():

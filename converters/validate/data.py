@@ -260,6 +260,8 @@ def load_folder(folder: str | os.PathLike[str], standard: str | None = None) -> 
     for suffix in SUFFIXES:
         for path in sorted(root.iterdir()):
             if path.is_file() and path.suffix.lower() == suffix and not path.name.startswith("."):
+                if suffix != ".xpt" and not is_dataset_json(path):
+                    continue  # other JSON files (metadata, settings) are not datasets
                 files.setdefault(path.stem.upper(), path)
     if not files:
         raise DataError("no datasets found", where=Location(file=str(root)),
@@ -281,6 +283,16 @@ def load_folder(folder: str | os.PathLike[str], standard: str | None = None) -> 
         study.load_seconds[name] = time.perf_counter() - start
     study.standard = standard or guess_standard(study.datasets)
     return study
+
+
+def is_dataset_json(path: Path) -> bool:
+    """Whether a .json/.ndjson file looks like Dataset-JSON (its head names the version or the columns)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(65536)
+    except OSError:
+        return True  # let the reader report it
+    return b'"datasetJSONVersion"' in head or b'"columns"' in head
 
 
 def guess_standard(datasets: dict[str, DatasetData]) -> str:

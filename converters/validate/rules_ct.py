@@ -1,6 +1,7 @@
 """Controlled terminology: values in the codelists SDTMIG names, test codes and names, and their pairing."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import pandas as pd
@@ -14,6 +15,8 @@ CT_TEXT = "SDTMIG 3.4 4.3.3; CDISC CT 2025-03-28"
 #: Variables whose SDTMIG codelist is not meant for a value-by-value check (dictionaries, free text).
 _SKIP = {"DOMAIN", "RDOMAIN"}
 _CODE = r"^[A-Z_][A-Z0-9_]*$"
+#: A numeric result, possibly with a comparator (``<0.1``, ``>= 200``): never a codelist term.
+_NUMERIC_RESULT = re.compile(r"^[<>]?=?\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 
 @lru_cache(maxsize=None)
@@ -32,6 +35,10 @@ def _normalised_lookup(codes: tuple[str, ...]) -> tuple[dict[str, str], dict[str
     return by_value, by_synonym
 
 
+#: Values SDTMIG itself prescribes for a variable although its codelist lacks them: (variable, value) -> citation.
+IG_VALUES = {("RACE", "MULTIPLE"): "SDTMIG 3.4 5.2 (DM assumptions: more than one race collected)"}
+
+
 def classify_terms(ds: DatasetData):
     """Per CT-controlled variable: (name, mask, kind, codelist names) where kind is
     ``case`` (matches a term but for case/spaces), ``synonym``, ``closed`` or ``extension``. Cached on ``ds``."""
@@ -48,14 +55,17 @@ def classify_terms(ds: DatasetData):
         uniq = [v for v in ds.unique_texts(var.name) if v]
         bad = [v for v in uniq if v not in allowed]
         if bad and var.name.endswith(("STRESC", "ORRES")):  # result codelists hold the non-numeric results
-            bad = [v for v in bad if pd.isna(pd.to_numeric(v, errors="coerce"))]
+            bad = [v for v in bad if not _NUMERIC_RESULT.match(v)]
         if not bad:
             continue
         by_value, by_synonym = _normalised_lookup(var.codelist_codes)
-        kinds: dict[str, list[str]] = {"case": [], "synonym": [], "closed": [], "extension": []}
+        kinds: dict[str, list[str]] = {"case": [], "synonym": [], "closed": [], "extension": []}  # + "ig"
+        kinds["ig"] = []
         for value in bad:
             norm = normalise(value)
-            if norm in by_value:
+            if (var.name, value) in IG_VALUES:
+                kinds["ig"].append(value)
+            elif norm in by_value:
                 kinds["case"].append(value)
             elif norm in by_synonym:
                 kinds["synonym"].append(value)
@@ -120,6 +130,13 @@ def _code_columns(ds: DatasetData) -> list[str]:
     return [n for n in dict.fromkeys(names) if n in ds.frame.columns]
 
 
+@rule("CT0011", "Notice", "Value prescribed by SDTMIG but not in the codelist",
+      "{variable} value is not in codelist {codelist} but SDTMIG prescribes it (e.g. RACE = MULTIPLE with the races "
+      "in SUPPDM); say so in the reviewer's guide", "SDTMIG 3.4 5.2; CDISC CT 2025-03-28")
+def check_ig_values(study, ds: DatasetData):
+    yield from _by_kind(ds, "ig")
+
+
 @rule("CT0005", "Error", "Test code longer than 8 characters", "{variable} value is longer than 8 characters",
       "SDTMIG 3.4 4.5.3.1; SDTMIG 3.4 4.2.1", applies_to=("*",))
 def check_testcd_length(study, ds: DatasetData):
@@ -147,8 +164,9 @@ def check_testcd_chars(study, ds: DatasetData):
 @rule("CT0007", "Error", "Test name longer than 40 characters", "{variable} value is longer than 40 characters",
       "SDTMIG 3.4 4.5.3.1")
 def check_test_length(study, ds: DatasetData):
-    for name in dict.fromkeys([ds.var("--TEST"), "TSPARM", "IETEST", "QLABEL"]):
-        if name in ds.frame.columns:
+    # IETEST is the exception SDTMIG 4.5.3.1 names: criterion text may run to 200 characters.
+    for name in dict.fromkeys([ds.var("--TEST"), "TSPARM", "QLABEL"]):
+        if name in ds.frame.columns and name != "IETEST":
             mask = ds.text(name).str.len() > 40
             if mask.any():
                 yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,))
