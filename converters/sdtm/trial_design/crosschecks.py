@@ -129,10 +129,11 @@ def check_epoch_agrees_with_se(domains: dict[str, pd.DataFrame], se: pd.DataFram
         dated = record_date_variable(name, frame)
         if dated is None:
             continue
+        frame = frame[["USUBJID", dated, "EPOCH"]].drop_duplicates().reset_index(drop=True)
         expected = derive_epoch(frame[dated], frame["USUBJID"], se)
         wrong = (frame["EPOCH"].astype("object").fillna("") != expected.astype("object").fillna("")).to_numpy()
         if wrong.any():
-            out.append(f"{name}: EPOCH of {int(wrong.sum())} record(s) (e.g. "
+            out.append(f"{name}: EPOCH of {int(wrong.sum())} distinct subject-date(s) (e.g. "
                        f"{_examples(frame.loc[wrong, 'USUBJID'])}) is not the EPOCH of the SE element "
                        f"containing {dated}")
     return out

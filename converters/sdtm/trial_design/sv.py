@@ -71,6 +71,21 @@ def form_date_column(columns) -> str | None:
     return None
 
 
+def _iso_dates(values: pd.Series):
+    """``to_iso8601`` computed once per distinct value (dates repeat across records)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    result = to_iso8601(pd.Series(uniques, dtype="object"))
+    pick = pd.Series(codes, index=values.index)
+    known = pick >= 0
+
+    def spread(column: pd.Series) -> pd.Series:
+        out = pd.Series(None, index=values.index, dtype="object")
+        out[known] = column.to_numpy(dtype="object")[pick[known].to_numpy()]
+        return out.where(out.notna(), None)
+
+    return type(result)(spread(result.iso), spread(result.problem))
+
+
 def raw_visit_records(study, raw: dict, subjects: set, log: RejectionLog | None = None,
                       visit_column: str = "FOLDER") -> tuple[pd.DataFrame, int]:
     """Visit records (as ``visit_records``) of every raw form with a visit column, and the rows read."""
@@ -94,7 +109,7 @@ def raw_visit_records(study, raw: dict, subjects: set, log: RejectionLog | None 
         frame, usubjid = frame[known], usubjid[known]
         dated = form_date_column(frame.columns)
         if dated is not None:
-            dates = to_iso8601(frame[dated])
+            dates = _iso_dates(frame[dated])
             bad = dates.problem.notna()
             if log is not None and bad.any():
                 log.add("SV", src.path.name, frame.loc[bad, ROW], dated, frame.loc[bad, dated],
