@@ -168,3 +168,22 @@ def test_a_dictionary_code_needs_the_dictionary_version(tmp_path):
                                   "{TSPARMCD: CURTRT, TSVAL: Cyclophosphamide, TSVALCD: 8N3DW7272P, TSVCDREF: UNII}"})
     with pytest.raises(SpecError, match="needs TSVCDVER"):
         build_ts(study, {"DM": DM})
+
+
+def test_derived_parameters_are_described_as_derived_with_a_method(tmp_path):
+    methods = {}
+    _, dataset = build_ts(tiny_study(tmp_path), {"DM": DM}, methods)
+    described = {vl.where[0].values[0]: vl.item for vl in dataset.value_level}
+    assert set(described) == {"SSTDTC", "SENDTC", "ACTSUB"}
+    assert described["SSTDTC"].origin.type == "Derived" and described["SSTDTC"].data_type == "date"
+    assert "earliest informed-consent date" in methods[described["SSTDTC"].method].description
+    assert dataset.variable("TSVAL").value_list == "VL.TS.TSVAL"
+
+
+def test_a_partial_end_date_that_may_be_later_makes_the_study_end_partial(tmp_path):
+    later = DM.assign(RFPENDTC=["2024-09-01", "2024-10", "2024-10-15"])
+    ts, _ = build_ts(tiny_study(tmp_path), {"DM": later})
+    assert _value(ts, "SENDTC") == "2024-10"
+    earlier = DM.assign(RFPENDTC=["2024-09-01", "2024-08", "2024-10-15"])
+    ts, _ = build_ts(tiny_study(tmp_path), {"DM": earlier})
+    assert _value(ts, "SENDTC") == "2024-10-15"

@@ -38,7 +38,7 @@ def build_trial_design(context) -> list:
         built.append(domain)
         return domain
 
-    add("TS", *build_ts(study, context.domains))
+    add("TS", *build_ts(study, context.domains, getattr(context, "methods", None)))
     ta = add("TA", *build_ta(study)).frame
     add("TE", *build_te(study))
     tv = add("TV", *build_tv(study)).frame

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from converters.errors import DataError, Location
-from converters.metadata.model import Dataset, Variable
+from converters.metadata.model import Dataset, Method, Origin, ValueLevel, Variable, WhereCondition
 from converters.sdtm.dates import date_part
 from converters.sdtm.trial_design._common import DERIVED, PROTOCOL, finish, rows, spec_error, text
 from converters.standards import ct
@@ -79,14 +79,23 @@ def derive_earliest_consent_date(study, domains) -> str | None:
 
 
 def derive_latest_participation_end(study, domains) -> str | None:
-    """SENDTC: the latest end of participation (max DM.RFPENDTC), only when every subject has ended."""
+    """SENDTC: the latest end of participation (max DM.RFPENDTC), once every subject has one.
+
+    A partial end date (``2026-06``) that may be later than the latest complete one makes the study end
+    date partial to the same precision.
+    """
     dm = _dm(domains)
-    if dm is None or "RFPENDTC" not in dm or dm.empty:
+    if dm is None or "RFPENDTC" not in dm or dm.empty or dm["RFPENDTC"].isna().any():
         return None
-    days = date_part(dm["RFPENDTC"])
-    if days.isna().any():
-        return None
-    return days.max().strftime("%Y-%m-%d")
+    text = dm["RFPENDTC"].astype("string").str.slice(0, 10)
+    full = date_part(dm["RFPENDTC"])
+    latest = full.max().strftime("%Y-%m-%d") if full.notna().any() else ""
+    partial = text[full.isna()].dropna()
+    partial = partial[partial.str.fullmatch(r"\d{4}(-\d{2})?").fillna(False).astype(bool)]
+    later = [p for p in sorted(set(partial)) if p >= latest[: len(p)]]
+    if later:
+        return max(later, key=lambda p: (p[:4], p[5:7] or "99"))
+    return latest or None
 
 
 def derive_treated_subjects(study, domains) -> str | None:
@@ -185,6 +194,7 @@ def trial_summary_records(study, domains: dict | None = None) -> list[dict]:
                 raise spec_error(study, f"TS {parmcd}: unknown derivation {derive!r}", line,
                                  hint=f"known: {', '.join(sorted(DERIVATIONS))}")
             record["TSVAL"] = DERIVATIONS[derive](study, domains)
+            record["derive"] = derive
             if record["TSVAL"] is None and parmcd == "SSTDTC" and domains is not None:
                 raise DataError("TS SSTDTC: no informed-consent date to derive the study start date from",
                                 Location(str(study.path), line),
@@ -220,11 +230,14 @@ def trial_summary_records(study, domains: dict | None = None) -> list[dict]:
     return out
 
 
-def build_ts(study, domains: dict | None = None) -> tuple[pd.DataFrame, Dataset]:
+def build_ts(study, domains: dict | None = None,
+             methods: dict[str, Method] | None = None) -> tuple[pd.DataFrame, Dataset]:
     """TS frame and metadata from study.yaml.
 
     ``domains`` (name -> built domain or frame) feeds the ``derive:`` rows; without it they get the null
-    flavor NI, and with it a study start date that cannot be derived is an error.
+    flavor NI, and with it a study start date that cannot be derived is an error.  With ``methods`` (the
+    build's method registry) each derived parameter gets a value-level TSVAL entry (origin Derived) and
+    its method.
     """
     records = trial_summary_records(study, domains)
     extra: dict[str, list] = {}
@@ -234,6 +247,7 @@ def build_ts(study, domains: dict | None = None) -> tuple[pd.DataFrame, Dataset]
             record["TSVAL"] = first
             for n, piece in enumerate(rest, start=1):
                 extra.setdefault(f"TSVAL{n}", [None] * len(records))[i] = piece
+    derived_rows = [(r["TSPARMCD"], r.pop("derive")) for r in records if "derive" in r]
     frame = pd.DataFrame(records, columns=[c for c in COLUMNS if c not in ("STUDYID", "DOMAIN", "TSSEQ")])
     frame.insert(0, "STUDYID", study.studyid)
     frame.insert(1, "DOMAIN", "TS")
@@ -250,7 +264,28 @@ def build_ts(study, domains: dict | None = None) -> tuple[pd.DataFrame, Dataset]
                 length=max(len(v) for v in extra[name] if v), origin=PROTOCOL))
         for order, var in enumerate(dataset.variables, start=1):
             var.order = order
+    if methods is not None:
+        _describe_derived(frame, dataset, derived_rows, methods)
     return frame, dataset
+
+
+def _describe_derived(frame: pd.DataFrame, dataset: Dataset, derived: list[tuple[str, str]],
+                      methods: dict[str, Method]) -> None:
+    """Value-level TSVAL entries (origin Derived, with a method) for the derived parameters."""
+    tsval = dataset.variable("TSVAL")
+    for parmcd, name in derived:
+        values = frame.loc[frame["TSPARMCD"] == parmcd, "TSVAL"].dropna()
+        if values.empty:
+            continue
+        oid = f"MT.TS.{parmcd}"
+        doc = (DERIVATIONS[name].__doc__ or name).strip()
+        methods[oid] = Method(oid, f"Algorithm to derive TS.TSVAL for {parmcd}", doc.split(": ", 1)[-1])
+        item = Variable(name="TSVAL", label=tsval.label, data_type="date" if parmcd in DATE_PARAMETERS else
+                        ("integer" if parmcd in COUNT_PARAMETERS else "text"),
+                        length=int(values.str.len().max()), origin=Origin("Derived", "Sponsor"), method=oid)
+        dataset.value_level.append(ValueLevel("TSVAL", (WhereCondition("TS", "TSPARMCD", "EQ", (parmcd,)),), item))
+    if dataset.value_level:
+        tsval.value_list = "VL.TS.TSVAL"
 
 
 def missing_fda_parameters(ts: pd.DataFrame) -> list[str]:
