@@ -232,12 +232,17 @@ class StudyData:
 # ---------------------------------------------------------------------------
 
 def read_dataset(path: Path) -> tuple[pd.DataFrame, Dataset]:
-    """Read one XPT or Dataset-JSON file with the project readers (frame + file metadata)."""
+    """Read one XPT or Dataset-JSON file (frame + file metadata) as the project readers do.
+
+    Plain one-member ASCII XPT v5 files go through the numpy fast path, which gives the same
+    result as ``read_xpt``; everything else through ``read_xpt`` / ``read_dataset_json``.
+    """
     suffix = path.suffix.lower()
     if suffix == ".xpt":
         from converters.readers.xpt import read_xpt
+        from converters.validate.fastxpt import read_xpt_fast
 
-        return read_xpt(path)
+        return read_xpt_fast(path) or read_xpt(path)
     from converters.readers.dataset_json import read_dataset_json
 
     return read_dataset_json(path)

@@ -1,0 +1,59 @@
+"""The validator's fast XPT path returns exactly what the project's XPT reader returns, or steps aside."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from validate_fixtures import clean_study, write_folder
+
+from converters.metadata.model import Dataset, Variable
+from converters.readers.xpt import read_xpt
+from converters.validate.fastxpt import read_xpt_fast
+from converters.writers.xpt import write_xpt
+
+SEND = Path("/work/shared/reference/dataset-json-1.1/examples/send")
+
+
+def _same(path: Path) -> None:
+    fast, ref = read_xpt_fast(path), read_xpt(path)
+    assert fast is not None, path
+    (fa, ma), (fb, mb) = fast, ref
+    assert list(fa.columns) == list(fb.columns) and len(fa) == len(fb)
+    for col in fa.columns:
+        if fb[col].dtype.kind == "f":
+            assert np.array_equal(fa[col].to_numpy(float), fb[col].to_numpy(float), equal_nan=True), col
+        else:
+            assert fa[col].tolist() == fb[col].tolist(), col
+    describe = lambda m: (m.name, m.label, [(v.name, v.label, v.data_type, v.length, v.display_format)  # noqa: E731
+                                             for v in m.variables])
+    assert describe(ma) == describe(mb)
+
+
+def test_fast_path_matches_reader_on_the_clean_study(tmp_path):
+    folder = write_folder(clean_study(), tmp_path / "sdtm")
+    for path in sorted(folder.glob("*.xpt")):
+        _same(path)
+
+
+@pytest.mark.parametrize("name", ["dm.xpt", "ex.xpt", "ts.xpt"])
+def test_fast_path_matches_reader_on_files_we_did_not_write(name):
+    _same(SEND / name)
+
+
+def test_fast_path_numbers_formats_and_missing_values(tmp_path):
+    frame = pd.DataFrame({"USUBJID": ["A", "B", "", "D"], "ADT": [23756.0, np.nan, 0.0, -1.5],
+                          "AVAL": [1e-7, 123456789.125, np.nan, -0.1]})
+    meta = Dataset(name="ADX", label="Test", variables=[
+        Variable("USUBJID", "Subject", "text", length=3),
+        Variable("ADT", "Date", "integer", display_format="DATE9."),
+        Variable("AVAL", "Value", "float", display_format="8.2")])
+    path = write_xpt(frame, meta, tmp_path / "adx.xpt")
+    _same(path)
+
+
+def test_unusual_files_step_aside(tmp_path):
+    bad = tmp_path / "bad.xpt"
+    bad.write_bytes(b"not a transport file")
+    assert read_xpt_fast(bad) is None
