@@ -18,6 +18,7 @@ import pandas as pd
 
 from converters.errors import DataError, Location
 from converters.sdtm import conditions
+from converters.sdtm.columns import map_unique
 from converters.sdtm.dates import to_iso8601
 from converters.sdtm.derivations import REGISTRY, RowContext
 from converters.sdtm.merge import merge_source
@@ -80,7 +81,10 @@ def build_records(spec: DomainSpec, raw: dict, study, log: RejectionLog) -> Buil
 
 
 def _text(values: pd.Series) -> pd.Series:
-    return values.astype("string").str.strip().replace("", pd.NA)
+    """Trimmed text, blank -> missing (worked out once per distinct value)."""
+    if values.dtype == "float64":
+        return values.astype("string")
+    return map_unique(values, lambda u: u.astype("string").str.strip().replace("", pd.NA)).astype("string")
 
 
 def _obj(values: pd.Series) -> pd.Series:

@@ -17,7 +17,11 @@ Resolver = Callable[[str], pd.Series]
 
 
 def _key(values: pd.Series) -> pd.Series:
-    return values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.upper().replace("", pd.NA)
+    from converters.sdtm.columns import map_unique
+
+    norm = map_unique(values, lambda u: u.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
+                      .str.upper().replace("", pd.NA))
+    return norm.astype("string")
 
 
 def _norm(value) -> str:

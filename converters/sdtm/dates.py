@@ -106,7 +106,26 @@ def to_iso8601(date: pd.Series, time: pd.Series | None = None, *, date_formats=N
 
     A single field may hold date and time separated by a space or ``T``.  Returns
     the ISO values and, per row, why a non-blank value could not be converted.
+    Each distinct (date, time) pair is parsed once.
     """
+    from converters.sdtm.columns import map_unique_frame
+
+    frame = pd.DataFrame({"d": date.astype("object"),
+                          "t": time.astype("object") if time is not None else None}, index=date.index)
+
+    def parse(unique: pd.DataFrame) -> pd.DataFrame:
+        got = _to_iso8601(unique["d"], unique["t"] if time is not None else None, date_formats=date_formats,
+                          time_formats=time_formats)
+        return pd.DataFrame({"iso": got.iso, "problem": got.problem})
+
+    out = map_unique_frame(frame, parse)
+    iso = out["iso"].astype("object").where(out["iso"].notna(), None)
+    problem = out["problem"].astype("object").where(out["problem"].notna(), None)
+    return DateResult(iso=iso, problem=problem)
+
+
+def _to_iso8601(date: pd.Series, time: pd.Series | None = None, *, date_formats=None,
+                time_formats=None) -> DateResult:
     index = date.index
     dformats = [canonical_format(f) for f in (date_formats or DEFAULT_DATE_FORMATS)]
     tformats = [canonical_format(f) for f in (time_formats or DEFAULT_TIME_FORMATS)]

@@ -148,15 +148,19 @@ def derive_multiple_choice(ctx: RowContext, choices, checked: str | list = ("1",
     table = _choices(ctx, choices)
     ticks = {str(c).upper() for c in ([checked] if isinstance(checked, str) else checked)}
     index = ctx.raw.index
-    values = pd.DataFrame({col: np.where(_text(ctx.resolve(col)).str.upper().isin(ticks).fillna(False)
-                                         .astype(bool), val, None) for col, val in table.items()}, index=index)
-    count = values.notna().sum(axis=1)
+    if not table:
+        return pd.Series(None, index=index, dtype="object")
+    ticked = np.column_stack([_text(ctx.resolve(col)).str.upper().isin(ticks).fillna(False).astype(bool)
+                              .to_numpy() for col in table])
+    names = np.array(list(table.values()), dtype=object)
+    count = ticked.sum(axis=1)
     if item is not None:
-        ranks = values.notna().cumsum(axis=1)
-        pick = values.where(ranks == int(item)).bfill(axis=1).iloc[:, 0] if values.shape[1] else None
-        return _obj(pick.where(count > 1)) if pick is not None else pd.Series(None, index=index, dtype="object")
-    first = values.bfill(axis=1).iloc[:, 0] if values.shape[1] else pd.Series(None, index=index, dtype="object")
-    return _obj(first.where(count <= 1, multiple))
+        rank = np.cumsum(ticked, axis=1)
+        hit = ticked & (rank == int(item))
+        pick = np.where(hit.any(axis=1), names[hit.argmax(axis=1)], None)
+        return pd.Series(np.where(count > 1, pick, None), index=index, dtype="object")
+    first = np.where(count >= 1, names[ticked.argmax(axis=1)], None)
+    return pd.Series(np.where(count > 1, multiple, first), index=index, dtype="object")
 
 
 @derivation("number", "row", "The numeric value of a collected field, times 'factor' when given (unit "

@@ -33,10 +33,10 @@ SUPP_KEYS = ("STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM")
 
 def byte_length(values: pd.Series) -> int:
     """Longest value in UTF-8 bytes (at least 1)."""
-    text = values.dropna().astype("string")
-    if text.empty:
+    uniques = pd.Series(pd.unique(values.dropna()), dtype="object").astype(str)
+    if uniques.empty:
         return 1
-    return max(1, int(text.str.encode("utf-8").str.len().max()))
+    return max(1, int(uniques.str.encode("utf-8").str.len().max()))
 
 
 def origin_of(var: VariableSpec) -> Origin:

@@ -28,8 +28,7 @@ def merge_source(left: pd.DataFrame, right: pd.DataFrame, *, left_on: list[str],
                 Location(file=right_name, row=int(first_rows.iloc[0]), column=", ".join(right_on)),
                 hint="fix the duplicate rows, or add 'on_duplicate: first' to the merge to keep the first row")
         if log is not None:
-            log.add(domain, right_name, first_rows, ", ".join(right_on),
-                    right.loc[dup, right_on].astype("string").agg("/".join, axis=1),
+            log.add(domain, right_name, first_rows, ", ".join(right_on), keys[dup].str.replace("\x1f", "/"),
                     "duplicate key in merged source; first row used", IGNORED)
         right = right.loc[~dup]
         keys = keys.loc[~dup]
@@ -48,5 +47,12 @@ def merge_source(left: pd.DataFrame, right: pd.DataFrame, *, left_on: list[str],
 
 
 def _keys(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
-    text = frame[columns].astype("string").apply(lambda s: s.str.strip().str.upper())
-    return text.fillna("\x00").agg("\x1f".join, axis=1)
+    """One text key per row: the key columns trimmed, upper-cased and joined (blank -> a NUL marker)."""
+    from converters.sdtm.columns import map_unique
+
+    out = None
+    for col in columns:
+        part = map_unique(frame[col], lambda u: u.astype("string").str.strip().str.upper())
+        part = part.astype("object").where(part.notna(), "\x00").astype(str)
+        out = part if out is None else out + "\x1f" + part
+    return out

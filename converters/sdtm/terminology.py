@@ -26,8 +26,10 @@ class CTResult:
 
 
 def _normalised(values: pd.Series) -> pd.Series:
-    text = values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.upper()
-    return text.replace("", pd.NA)
+    from converters.sdtm.columns import map_unique
+
+    return map_unique(values, lambda u: u.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
+                      .str.upper().replace("", pd.NA)).astype("string")
 
 
 def assign_ct(values: pd.Series, codelist: CodelistInfo | None, value_map: dict[str, str] | None = None, *,
