@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from converters.errors import DataError, Location
@@ -32,6 +31,7 @@ ROW = "__row__"
 SOURCE = "__source__"
 SUPP_PREFIX = "__supp__"
 VISIT_PREFIX = "__visit__"
+RAW_PREFIX = "__raw__"  # collected text of datetime variables, for rejection entries made later
 #: raw column and value each record's subject came from (for "subject not in DM" entries).
 SUBJECT_COLUMN, SUBJECT_VALUE = "__subjcol__", "__subjval__"
 
@@ -152,6 +152,8 @@ def _build_block(spec: DomainSpec, block: BlockSpec, raw: dict, study, log: Reje
         values = _fill(spec, var, frame, ctx, log, file, result, drop)
         if target is not None:
             out[var.name] = values
+            if var.algorithm == "datetime":
+                out[RAW_PREFIX + var.name] = _obj(_text(ctx.resolve(var.columns[0])))
             ctx.out = out
         else:
             supp_out[var.name] = values
@@ -196,7 +198,12 @@ def _fill(spec: DomainSpec, var: VariableSpec, frame: pd.DataFrame, ctx: RowCont
         info = ct.codelist(var.codelist) if var.codelist else None
         got = assign_ct(collected, info, var.value_map, extend=var.extend)
         if got.unmapped.any():
-            where = f"codelist {info.name}" if info is not None else f"value map {var.value_map_name or ''}".strip()
+            parts = []
+            if var.value_map is not None:
+                parts.append(f"value map {var.value_map_name}" if var.value_map_name else "the spec's value map")
+            if info is not None:
+                parts.append(f"codelist {info.name}")
+            where = " nor ".join(parts)
             _log_nulled(spec, var, log, file, rows, col, collected, f"{var.name}: value not in {where}", drop,
                         got.unmapped)
         if got.extensions:

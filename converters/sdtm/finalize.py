@@ -17,7 +17,7 @@ from converters.metadata.model import Codelist, CodelistTerm, Dataset, Method, O
     WhereCondition
 from converters.sdtm.derivations import REGISTRY
 from converters.sdtm.rejections import DROPPED, RejectionLog
-from converters.spec.model import DomainSpec, VariableSpec
+from converters.spec.model import VariableSpec
 from converters.standards import ct, sdtmig
 
 #: natural keys when the spec names none (Define-XML key sequence).

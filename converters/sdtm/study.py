@@ -25,14 +25,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from converters.errors import DataError, Location, SpecError
-from converters.metadata.model import Codelist, Dataset, Method, Standard, Study
+from converters.metadata.model import Dataset, Method, Standard, Study
 from converters.sdtm import finalize
 from converters.sdtm.builder import ROW, SOURCE, SUBJECT_COLUMN, SUBJECT_VALUE, SUPP_PREFIX, VISIT_PREFIX, BuiltRecords, \
-    build_records, is_phase_row
+    RAW_PREFIX, build_records
 from converters.sdtm.dates import date_part
 from converters.sdtm.derivations import REGISTRY, DomainContext
 from converters.sdtm.epoch import derive_epoch, subject_timeline
@@ -258,8 +257,7 @@ def _check_end_before_start(rec: BuiltRecords, log: RejectionLog) -> None:
     bad = (e < s).fillna(False).astype(bool)
     if bad.any():
         col = rec.raw_column.get(end, end)
-        src_col = rec.spec.variable(end)
-        raw_values = frame[end]
+        raw_values = frame[RAW_PREFIX + end] if RAW_PREFIX + end in frame else frame[end]
         _log_frame(log, d, frame, bad, col, raw_values, f"{end} is before {start}", NULLED)
         frame.loc[bad, end] = None
         rec.frame = frame
