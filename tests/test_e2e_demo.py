@@ -175,6 +175,14 @@ def test_doses_agree_with_known_answers(study):
     assert (dose.reindex(treated.index) == treated["CELLS_PER_INFUSION"].astype(float)).all()
 
 
+def test_every_exposure_record_has_its_cycle_and_day_in_suppex(study):
+    _, _, frames, _ = study
+    ex, supp = frames["ex"], frames["suppex"]
+    for qnam in ("CYCLE", "CYDAY"):
+        linked = supp[supp["QNAM"] == qnam].assign(EXSEQ=lambda f: f["IDVARVAL"].astype(float))
+        assert len(ex.merge(linked, on=["USUBJID", "EXSEQ"])) == len(ex), qnam
+
+
 def test_dlt_flags_and_crs_icans_grades_agree_with_known_answers(study):
     _, _, frames, expected = study
     ae, supp = frames["ae"], frames["suppae"]

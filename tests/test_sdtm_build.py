@@ -124,3 +124,16 @@ def test_metadata_origins_methods_and_codelists(build):
     assert {t.submission_value for t in ny.terms} == {"N", "Y"}
     supp = build.study.dataset("SUPPAE")
     assert [vl.item.name for vl in supp.value_level] == ["AEDLT"]
+
+
+def test_text_longer_than_200_bytes_stops_the_build_naming_file_row_and_column(tmp_path):
+    from converters.errors import DataError
+    from sdtm_fixtures import RAW
+
+    mappings = write_tiny_study(tmp_path)
+    long = "x" * 201
+    (mappings / "raw" / "ae.csv").write_text(RAW["ae"].replace("Headache,Headache", f"{long},Headache"))
+    with pytest.raises(DataError) as info:
+        build_study(mappings, builtins=False)
+    where = info.value.where
+    assert (where.file, where.row, where.column) == ("ae.csv", 1, "TERM")

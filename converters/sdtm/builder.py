@@ -47,6 +47,7 @@ class BuiltRecords:
     extensions: dict[str, set[str]] = field(default_factory=dict)
     codelists: dict[str, str] = field(default_factory=dict)  # variable or QNAM -> codelist used
     raw_column: dict[str, str] = field(default_factory=dict)  # variable -> raw column it reads first
+    notes: list[str] = field(default_factory=list)  # things worth telling the user (not rejections)
 
     @property
     def domain(self) -> str:

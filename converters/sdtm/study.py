@@ -183,6 +183,8 @@ def build_study(mappings: str | Path, raw_dir: str | Path | None = None,
         rec = records[name]
         _timing(rec, study, rfstdtc, timeline)
         done = _finish(rec, log, ctx)
+        for note in rec.notes:
+            say(f"{name}: {note}")
         built += done
         for domain in done:
             say(f"{domain.name}: {domain.records} records")
@@ -291,6 +293,11 @@ def _timing(rec: BuiltRecords, study: StudyDefinition, rfstdtc: pd.Series, timel
                 keys = collected.astype("string").str.strip().str.upper()
                 collected = collected.where(~keys.isin(skip).fillna(False).astype(bool), None)
                 visit = assign_visit(collected, dtc, frame["USUBJID"], study.visits)
+                unplanned = collected.notna() & ~visit["PLANNED"].astype(bool)
+                if unplanned.any():
+                    folders = ", ".join(sorted(set(collected[unplanned].astype(str)))[:5])
+                    rec.notes.append(f"{int(unplanned.sum())} record(s) at visits not in the visit plan ({folders}) "
+                                     "numbered as unscheduled visits")
             frame[name] = visit[name]
     for name in rec.spec.variable_names():
         var = rec.spec.variable(name)
@@ -299,6 +306,24 @@ def _timing(rec: BuiltRecords, study: StudyDefinition, rfstdtc: pd.Series, timel
         elif var.algorithm == "epoch":
             frame[name] = derive_epoch(frame[var.target_refs[0]], frame["USUBJID"], timeline)
     rec.frame = frame
+
+
+def _check_lengths(rec: BuiltRecords, frame: pd.DataFrame) -> None:
+    """XPT v5 text values hold at most 200 bytes: stop with the raw file, row and column of the first longer one."""
+    for name in rec.spec.variable_names():
+        if name not in frame or frame[name].dtype != object:
+            continue
+        values = frame[name].dropna().astype(str)
+        if values.empty:
+            continue
+        size = values.str.encode("utf-8").str.len()
+        if (size > 200).any():
+            at = size[size > 200].index[0]
+            raise DataError(f"{rec.domain}.{name} value of {int(size[at])} bytes; SDTM text values hold at most 200",
+                            Location(file=str(frame.loc[at, SOURCE]), row=int(frame.loc[at, ROW]),
+                                     column=rec.raw_column.get(name, name), dataset=rec.domain, variable=name),
+                            hint="shorten it at the source, or map the text beyond 200 characters to SUPP-- "
+                                 "(SDTMIG 3.4 section 4.5.3.2)")
 
 
 def _specs_by_name(spec: DomainSpec) -> dict[str, VariableSpec]:
@@ -341,6 +366,7 @@ def _finish(rec: BuiltRecords, log: RejectionLog, ctx: BuildContext) -> list[Bui
     _enforce_codelists(d, frame, codelists, log, rec.raw_column, ctx.extensions)
     for ext_cl, values in rec.extensions.items():
         ctx.extensions.setdefault(ext_cl, set()).update(values)
+    _check_lengths(rec, frame)
     shaped, names = finalize.shape_domain(d, frame, specs)
     dataset = finalize.dataset_metadata(d, shaped, names, specs, codelists, spec.keys, ctx.methods)
     rejected = int(sum(((p["domain"] == d) & (p["action"] == DROPPED)).sum() for p in log.parts))
