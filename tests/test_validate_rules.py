@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from validate_fixtures import S1, S2, S3, clean_study
+from validate_fixtures import S1, S2, clean_study
 
 from converters.validate import validate_study
 from converters.validate.catalog import all_rules

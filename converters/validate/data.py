@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +39,7 @@ class DatasetData:
     def columns(self) -> list[str]:
         return list(self.frame.columns)
 
-    @property
+    @cached_property
     def domain(self) -> str:
         """The domain code: ``DOMAIN`` value, else the dataset name (SUPPxx -> SUPPxx)."""
         if self.name.startswith(("SUPP", "SQ")) or self.name.startswith("AD"):
@@ -56,7 +56,7 @@ class DatasetData:
 
         return self.name in sdtmig.dataset_names()
 
-    @property
+    @cached_property
     def prefix(self) -> str:
         """The two-letter prefix that replaces ``--`` in variable names."""
         return self.domain[:2]
@@ -323,22 +323,25 @@ def frames_to_study(frames: dict[str, pd.DataFrame], metas: dict[str, Dataset] |
 
 def infer_metadata(name: str, frame: pd.DataFrame) -> Dataset:
     """Metadata for a frame from the standard (labels) and the data (types, lengths)."""
-    from converters.standards import adamig, sdtmig
-
-    guide = adamig if name.upper().startswith("AD") else sdtmig
-    labels: dict[str, str] = {}
-    ds_label = ""
-    if guide.has_dataset(name):
-        labels = {v.name: v.label for v in guide.variables(name)}
-        ds_label = guide.dataset(name).label
+    labels, ds_label = _standard_labels(name.upper())
     variables = []
     for col in frame.columns:
         series = frame[col]
         if series.dtype.kind in "fiu":
             variables.append(Variable(name=col, label=labels.get(col, col.title()), data_type="float", length=8))
         else:
-            text = series.astype(object).where(series.notna(), "").astype(str)
-            length = int(text.str.encode("utf-8").str.len().max()) if len(text) else 1
+            values = pd.unique(series.dropna())
+            length = max((len(str(v).encode("utf-8")) for v in values), default=1)
             variables.append(Variable(name=col, label=labels.get(col, col.title()), data_type="text",
                                       length=max(length, 1)))
     return Dataset(name=name.upper(), label=ds_label, variables=variables, records=len(frame))
+
+
+@lru_cache(maxsize=None)
+def _standard_labels(name: str) -> tuple[dict[str, str], str]:
+    from converters.standards import adamig, sdtmig
+
+    guide = adamig if name.startswith("AD") else sdtmig
+    if not guide.has_dataset(name):
+        return {}, ""
+    return {v.name: v.label for v in guide.variables(name)}, guide.dataset(name).label

@@ -58,8 +58,8 @@ def check_epoch(study, ds: DatasetData):
         yield from _unknown(ds, "EPOCH", known)
 
 
-@rule("CR0005", "Error", "VISITNUM not in TV or SV", "VISITNUM is neither a planned visit (TV) nor a subject visit (SV)",
-      "SDTMIG 3.4 4.4.5; SDTMIG 3.4 7.3.1", needs=("VISITNUM",))
+@rule("CR0005", "Error", "VISITNUM not in TV or SV",
+      "VISITNUM is neither a planned visit (TV) nor a subject visit (SV)", "SDTMIG 3.4 4.4.5; SDTMIG 3.4 7.3.1", needs=("VISITNUM",))
 def check_visitnum_known(study, ds: DatasetData):
     if ds.name in ("TV", "SV"):
         return
@@ -346,8 +346,11 @@ def _required_dataset(name: str):
     return check
 
 
-rule("CR0027", "Error", "DM missing", "The folder has no DM dataset", "SDTMIG 3.4 5.2; FDA Technical Rejection Criteria for Study Data", applies_to=("study",))(_required_dataset("DM"))
-rule("CR0028", "Error", "TS missing", "The folder has no TS dataset", "SDTMIG 3.4 7.4.2; FDA Technical Rejection Criteria for Study Data", applies_to=("study",))(_required_dataset("TS"))
+_REJECTION = "FDA Technical Rejection Criteria for Study Data"
+rule("CR0027", "Error", "DM missing", "The folder has no DM dataset", f"SDTMIG 3.4 5.2; {_REJECTION}",
+     applies_to=("study",))(_required_dataset("DM"))
+rule("CR0028", "Error", "TS missing", "The folder has no TS dataset", f"SDTMIG 3.4 7.4.2; {_REJECTION}",
+     applies_to=("study",))(_required_dataset("TS"))
 
 
 @rule("CR0029", "Warning", "Trial design dataset missing", "The folder has no {dataset} dataset",

@@ -4,8 +4,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import pandas as pd
-
 from converters.standards import normalise
 from converters.validate._std import allowed_values, codelist, standard_variables
 from converters.validate.data import DatasetData

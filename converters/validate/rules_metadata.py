@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import re
 
-import pandas as pd
-
 from converters.validate._std import standard_key, standard_variables
 from converters.validate.data import DatasetData, StudyData
 from converters.validate.model import Hits, rule, rows_of
