@@ -51,7 +51,7 @@ def validate(folder: Path, define: Path | None, standard: str | None, report_dir
     started = time.perf_counter()
     out_dir = report_dir or default_report_dir(folder)
     result = validate_folder(folder, standard=standard, define=define, dispositions=dispositions,
-                             previous=out_dir / "findings.json", select=list(select) or None)
+                             previous=out_dir, select=list(select) or None)
     checked = time.perf_counter() - started
     files = write_reports(result, out_dir, formats or FORMATS, title=folder.resolve().name)
     summary = summary_rows(result)

@@ -152,25 +152,34 @@ def apply_dispositions(findings: pd.DataFrame, entries: list[Disposition]) -> tu
 def finding_keys(findings: pd.DataFrame) -> pd.Series:
     """A stable identity for each finding across runs (rule, dataset, variable, subject, seq, values)."""
     cols = ["rule", "dataset", "variable", "usubjid", "seq", "values"]
-    return findings[cols].astype(str).agg("|".join, axis=1)
+    parts = [findings[c].fillna("").astype(str) for c in cols]
+    return parts[0].str.cat(parts[1:], sep="|")
 
 
 def mark_new(findings: pd.DataFrame, previous: Path | None) -> pd.DataFrame:
-    """Add ``new``: True for findings absent from the previous run's ``findings.json`` (all True without one)."""
+    """Add ``new``: True for findings absent from the previous run's findings (all True without one).
+
+    ``previous`` is that run's ``findings.csv`` (read with the C parser, fast for large reports),
+    its ``findings.json``, or the report folder holding either.
+    """
     import json
 
     out = findings.copy()
+    out["new"] = True
+    if previous is not None and previous.is_dir():
+        candidates = [previous / "findings.csv", previous / "findings.json"]
+        previous = next((c for c in candidates if c.is_file()), None)
     if previous is None or not previous.is_file():
-        out["new"] = True
         return out
+    cols = ["rule", "dataset", "variable", "usubjid", "seq", "values"]
     try:
-        data = json.loads(previous.read_text(encoding="utf-8"))
-        old = pd.DataFrame(data.get("findings", []))
+        if previous.suffix.lower() == ".csv":
+            old = pd.read_csv(previous, dtype=str, keep_default_na=False, usecols=lambda c: c in cols)
+        else:
+            old = pd.DataFrame(json.loads(previous.read_text(encoding="utf-8")).get("findings", []))
     except (OSError, ValueError):
-        out["new"] = True
         return out
-    if old.empty or not set(["rule", "dataset", "variable", "usubjid", "seq", "values"]) <= set(old.columns):
-        out["new"] = True
+    if old.empty or not set(cols) <= set(old.columns):
         return out
     out["new"] = ~finding_keys(out).isin(set(finding_keys(old.fillna(""))))
     return out

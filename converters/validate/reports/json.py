@@ -10,13 +10,12 @@ from converters.validate.engine import ValidationResult
 from converters.validate.reports.csv import COLUMNS
 
 
-def report_document(result: ValidationResult, summary: pd.DataFrame, title: str = "") -> dict:
+def report_header(result: ValidationResult, summary: pd.DataFrame, title: str = "") -> dict:
+    """Everything of the report except the findings."""
     from converters import __version__
     from converters.validate.reports import dataset_rows
 
     study = result.study
-    findings = result.findings.reindex(columns=COLUMNS).astype(object)
-    findings = findings.where(findings.notna(), None)
     return {
         "tool": f"cdisc-convert {__version__}",
         "title": title,
@@ -29,13 +28,29 @@ def report_document(result: ValidationResult, summary: pd.DataFrame, title: str 
         "summary": summary.astype(object).where(summary.notna(), None).to_dict(orient="records"),
         "stale_dispositions": [{"rule": d.rule, "dataset": d.dataset, "line": d.line, "reason": d.reason}
                                for d in result.stale_dispositions],
-        "findings": findings.to_dict(orient="records"),
     }
 
 
+def finding_records(result: ValidationResult):
+    """Each finding as a plain dict (None for missing), in report order."""
+    findings = result.findings.reindex(columns=COLUMNS)
+    columns = [findings[c].astype(object).where(findings[c].notna(), None).tolist() for c in COLUMNS]
+    for values in zip(*columns):
+        yield dict(zip(COLUMNS, values))
+
+
 def write_json(result: ValidationResult, summary: pd.DataFrame, path: Path, title: str = "") -> Path:
-    doc = report_document(result, summary, title)
-    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1, default=_plain) + "\n", encoding="utf-8")
+    """One JSON document; findings one per line so large reports stay fast to write and easy to diff."""
+    compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_plain)
+    header = report_header(result, summary, title)
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        out.write("{\n")
+        for key, value in header.items():
+            out.write(f" {json.dumps(key)}: {json.dumps(value, ensure_ascii=False, default=_plain)},\n")
+        out.write(' "findings": [')
+        for i, record in enumerate(finding_records(result)):
+            out.write(("\n  " if i == 0 else ",\n  ") + compact.encode(record))
+        out.write("\n ]\n}\n")
     return path
 
 
