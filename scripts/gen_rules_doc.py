@@ -46,15 +46,16 @@ def render() -> str:
         members = [r for r in rules if r.family == fam]
         if not members:
             continue
-        standard = {"sdtmig": "SDTMIG 3.4", "adamig": "ADaMIG 1.3", "define": "Define-XML 2.1 (with --define)"}[
-            members[0].standard]
+        names = {"sdtmig": "SDTMIG 3.4", "adamig": "ADaMIG 1.3", "define": "Define-XML 2.1 (with --define)",
+                 "any": "SDTM and ADaM"}
+        standard = " / ".join(names[s] for s in dict.fromkeys(r.standard for r in members))
         lines += [f"## {name} ({fam}) — {standard}", "",
-                  "| ID | Severity | Rule | Applies to | Citation | FDA | CORE | CG |",
-                  "|---|---|---|---|---|---|---|---|"]
+                  "| ID | Severity | Rule | Applies to | Standard | Citation | FDA | CORE | CG |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         for r in members:
             scope = "whole folder" if r.study_level else ", ".join(r.applies_to).replace("class:", "class ")
             lines.append("| " + " | ".join(_cell(x) for x in (
-                r.id, r.severity, r.title, scope, r.citation, r.fda, r.core, r.cg)) + " |")
+                r.id, r.severity, r.title, scope, names[r.standard], r.citation, r.fda, r.core, r.cg)) + " |")
         lines.append("")
     return "\n".join(lines)
 

@@ -147,3 +147,11 @@ def test_adam_numeric_date_without_format_is_reported():
     study.datasets["ADLB"].meta.variable("ADT").display_format = None
     assert "AD0005" in _adam_rules(study)
     assert np.isfinite(study.datasets["ADLB"].frame["ADT"]).all()
+
+
+def test_transport_rules_also_check_adam_datasets():
+    study = _adam()
+    study.datasets["ADSL"].meta.variable("TRT01P").label = "T" * 41
+    rules = set(validate_study(study, strict=True).findings["rule"])
+    assert "MD0007" in rules
+    assert not {r for r in rules if r.startswith(("CT", "VL", "CR"))}  # SDTM rules stay off ADaM data

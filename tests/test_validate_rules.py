@@ -232,7 +232,7 @@ def _se(etcd: str) -> pd.DataFrame:
                          "SEENDTC": "2025-01-15", "EPOCH": "SCREENING"}])
 
 
-SDTM_RULES = [r.id for r in all_rules() if r.standard == "sdtmig"]
+SDTM_RULES = [r.id for r in all_rules() if r.standard in ("sdtmig", "any")]
 
 
 def _run(fx, select=None):

@@ -41,7 +41,7 @@ def get_rule(rule_id: str) -> Rule:
 def rules_for(standard: str, with_define: bool = False, select: list[str] | None = None) -> list[Rule]:
     """The rules that run for ``standard`` (``sdtmig-3.4`` or ``adamig-1.3``), define rules only with a define."""
     wanted = {"sdtmig"} if standard.startswith("sdtmig") else {"adamig"}
-    wanted.add("adamig")  # ADaM rules skip SDTM datasets themselves, so a mixed folder gets both
+    wanted |= {"adamig", "any"}  # ADaM rules skip SDTM datasets themselves, so a mixed folder gets both
     if with_define:
         wanted.add("define")
     chosen = [r for r in all_rules() if r.standard in wanted]

@@ -43,7 +43,9 @@ class ValidationResult:
 def applicable(rule: Rule, ds: DatasetData, standard: str) -> bool:
     """Whether a dataset-level rule runs on ``ds``."""
     is_adam = ds.name.startswith("AD")
-    if rule.standard == "adamig" and not is_adam:
+    if rule.standard == "any":
+        pass
+    elif rule.standard == "adamig" and not is_adam:
         return False
     if rule.standard == "sdtmig" and (is_adam or standard.startswith("adamig")):
         return False

@@ -70,7 +70,7 @@ class Rule:
     needs: tuple[str, ...] = ()
     core: str = ""
     fda: str = ""
-    standard: str = "sdtmig"  # sdtmig, adamig, define
+    standard: str = "sdtmig"  # sdtmig, adamig, define, or any (transport-format rules)
     cg: str = ""  # SDTMIG Conformance Rule IDs the FDA validator cites for the same check
 
     @property

@@ -15,7 +15,7 @@ XPT = "SAS XPORT v5 (SAS TS-140); FDA Study Data Technical Conformance Guide 3.3
 
 
 @rule("MD0000", "Error", "Dataset file cannot be read",
-      "{file} cannot be read: {reason}", "FDA Study Data Technical Conformance Guide 3.3", applies_to=("study",))
+      "{file} cannot be read: {reason}", "FDA Study Data Technical Conformance Guide 3.3", applies_to=("study",), standard="any")
 def check_unreadable(study: StudyData, _):
     for file, reason in study.problems:
         yield Hits(dataset=file.rsplit(".", 1)[0].upper(), params={"file": file, "reason": reason}, value=file)
@@ -23,21 +23,21 @@ def check_unreadable(study: StudyData, _):
 
 @rule("MD0001", "Error", "Dataset name is not a valid XPT v5 name",
       "Dataset name {dataset} is longer than 8 characters or is not letters, digits and underscores",
-      f"{XPT}; SDTMIG 3.4 4.1.6", fda="")
+      f"{XPT}; SDTMIG 3.4 4.1.6", fda="", standard="any")
 def check_dataset_name(study, ds: DatasetData):
     if len(ds.name) > 8 or not _NAME.match(ds.name):
         yield Hits(dataset=ds.name, value=ds.name)
 
 
 @rule("MD0002", "Error", "Dataset label longer than 40 characters",
-      "Dataset label of {dataset} is {length} characters long (XPT v5 allows 40)", XPT)
+      "Dataset label of {dataset} is {length} characters long (XPT v5 allows 40)", XPT, standard="any")
 def check_dataset_label_length(study, ds: DatasetData):
     if len(ds.meta.label or "") > 40:
         yield Hits(dataset=ds.name, params={"length": len(ds.meta.label)}, value=ds.meta.label)
 
 
 @rule("MD0003", "Warning", "Dataset label missing", "Dataset {dataset} has no label",
-      "SDTMIG 3.4 3.2.1")
+      "SDTMIG 3.4 3.2.1", standard="any")
 def check_dataset_label_missing(study, ds: DatasetData):
     if not (ds.meta.label or "").strip():
         yield Hits(dataset=ds.name)
@@ -57,7 +57,7 @@ def check_dataset_label_standard(study, ds: DatasetData):
 
 
 @rule("MD0005", "Error", "Variable name longer than 8 characters",
-      "Variable name {variable} is longer than 8 characters", f"{XPT}; SDTMIG 3.4 4.2.1")
+      "Variable name {variable} is longer than 8 characters", f"{XPT}; SDTMIG 3.4 4.2.1", standard="any")
 def check_variable_name_length(study, ds: DatasetData):
     for name in ds.columns:
         if len(name) > 8:
@@ -66,7 +66,7 @@ def check_variable_name_length(study, ds: DatasetData):
 
 @rule("MD0006", "Error", "Variable name has invalid characters",
       "Variable name {variable} must start with a letter and hold only letters, digits and underscores",
-      f"{XPT}; SDTMIG 3.4 4.2.1")
+      f"{XPT}; SDTMIG 3.4 4.2.1", standard="any")
 def check_variable_name_chars(study, ds: DatasetData):
     for name in ds.columns:
         if not _NAME.match(name):
@@ -74,14 +74,14 @@ def check_variable_name_chars(study, ds: DatasetData):
 
 
 @rule("MD0007", "Error", "Variable label longer than 40 characters",
-      "Label of {variable} is {length} characters long (XPT v5 allows 40)", XPT)
+      "Label of {variable} is {length} characters long (XPT v5 allows 40)", XPT, standard="any")
 def check_variable_label_length(study, ds: DatasetData):
     for var in ds.meta.variables:
         if len(var.label or "") > 40:
             yield Hits(dataset=ds.name, variables=(var.name,), params={"length": len(var.label)}, value=var.label)
 
 
-@rule("MD0008", "Warning", "Variable label missing", "Variable {variable} has no label", "SDTMIG 3.4 3.2.1")
+@rule("MD0008", "Warning", "Variable label missing", "Variable {variable} has no label", "SDTMIG 3.4 3.2.1", standard="any")
 def check_variable_label_missing(study, ds: DatasetData):
     for var in ds.meta.variables:
         if not (var.label or "").strip():
@@ -164,7 +164,7 @@ def check_unknown_variables(study, ds: DatasetData):
 
 
 @rule("MD0016", "Error", "Character value longer than 200 bytes",
-      "{variable} has a value longer than 200 bytes (XPT v5 limit)", f"{XPT}; SDTMIG 3.4 4.5.3.2")
+      "{variable} has a value longer than 200 bytes (XPT v5 limit)", f"{XPT}; SDTMIG 3.4 4.5.3.2", standard="any")
 def check_value_length(study, ds: DatasetData):
     for name in ds.columns:
         if not ds.is_numeric(name):
@@ -174,7 +174,7 @@ def check_value_length(study, ds: DatasetData):
 
 
 @rule("MD0017", "Error", "Variable length over 200", "{variable} is declared {length} bytes long (XPT v5 allows 200)",
-      XPT)
+      XPT, standard="any")
 def check_declared_length(study, ds: DatasetData):
     for var in ds.meta.variables:
         if not var.is_numeric and (var.length or 0) > 200:
@@ -182,7 +182,7 @@ def check_declared_length(study, ds: DatasetData):
 
 
 @rule("MD0018", "Error", "Non-ASCII characters in values",
-      "{variable} holds characters outside ASCII, which XPT v5 cannot carry", f"{XPT}; SDTMIG 3.4 4.2.4")
+      "{variable} holds characters outside ASCII, which XPT v5 cannot carry", f"{XPT}; SDTMIG 3.4 4.2.4", standard="any")
 def check_ascii_values(study, ds: DatasetData):
     for name in ds.columns:
         if not ds.is_numeric(name):
@@ -192,7 +192,7 @@ def check_ascii_values(study, ds: DatasetData):
 
 
 @rule("MD0019", "Error", "Non-ASCII characters in labels",
-      "Label of {variable} holds characters outside ASCII", XPT)
+      "Label of {variable} holds characters outside ASCII", XPT, standard="any")
 def check_ascii_labels(study, ds: DatasetData):
     if not (ds.meta.label or "").isascii():
         yield Hits(dataset=ds.name, variables=("(dataset label)",), value=ds.meta.label)
@@ -202,7 +202,7 @@ def check_ascii_labels(study, ds: DatasetData):
 
 
 @rule("MD0020", "Notice", "Dataset has no records", "{dataset} has no records; empty datasets are not submitted",
-      "FDA Study Data Technical Conformance Guide 4.1.1.2")
+      "FDA Study Data Technical Conformance Guide 4.1.1.2", standard="any")
 def check_empty(study, ds: DatasetData):
     if len(ds) == 0:
         yield Hits(dataset=ds.name)
@@ -228,7 +228,7 @@ def check_domain_value(study, ds: DatasetData):
 
 @rule("MD0023", "Warning", "Declared length longer than the longest value",
       "{variable} is declared {length} bytes but its longest value has {longest}; set lengths to the longest value",
-      "FDA Study Data Technical Conformance Guide 3.3.2")
+      "FDA Study Data Technical Conformance Guide 3.3.2", standard="any")
 def check_length_trimmed(study, ds: DatasetData):
     if len(ds) == 0:
         return
@@ -252,7 +252,7 @@ def check_perm_empty(study, ds: DatasetData):
 
 
 @rule("MD0025", "Warning", "Value with leading spaces", "{variable} has values that start with a space",
-      "SDTMIG 3.4 4.2.4")
+      "SDTMIG 3.4 4.2.4", standard="any")
 def check_leading_spaces(study, ds: DatasetData):
     for name in ds.columns:
         if not ds.is_numeric(name):
@@ -263,14 +263,14 @@ def check_leading_spaces(study, ds: DatasetData):
 
 @rule("MD0026", "Error", "File name does not match the dataset name",
       "File {file} holds dataset {dataset}; the file must be named after the dataset", "FDA Study Data Technical "
-      "Conformance Guide 3.3.1")
+      "Conformance Guide 3.3.1", standard="any")
 def check_file_name(study, ds: DatasetData):
     if ds.path is not None and ds.path.stem.upper() != ds.name:
         yield Hits(dataset=ds.name, params={"file": ds.path.name}, value=ds.path.name)
 
 
 @rule("MD0027", "Warning", "Dataset larger than 5 GB",
-      "{dataset} is {size} GB; datasets over 5 GB must be split", "FDA Study Data Technical Conformance Guide 3.3.2")
+      "{dataset} is {size} GB; datasets over 5 GB must be split", "FDA Study Data Technical Conformance Guide 3.3.2", standard="any")
 def check_file_size(study, ds: DatasetData):
     if ds.path is not None and ds.path.is_file():
         size = ds.path.stat().st_size / 1e9
