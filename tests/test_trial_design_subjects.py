@@ -151,3 +151,13 @@ def test_a_collected_waiver_flag_goes_to_suppie(tmp_path):
         ["TD-1-001", "IESEQ", "1", "IEWAIVED", "Y"], ["TD-1-003", "IESEQ", "2", "IEWAIVED", "N"]]
     assert dataset.name == "SUPPIE" and dataset.value_level[0].item.codelist == "NY"
     assert log.frame()["reason"].str.contains("IEWAIVED is not Y or N").sum() == 1
+
+
+def test_sv_is_empty_when_no_domain_or_form_carries_a_visit(tmp_path):
+    study = tiny_study(tmp_path)
+    tv, _ = build_tv(study)
+    ae = pd.DataFrame({"USUBJID": ["TD-1-001"], "AESTDTC": ["2024-03-21"]})  # a log form: no VISITNUM
+    raw = {"ae": _source("ae", [{"SUBJID": "001", "AEDAT": "21-MAR-2024"}])}  # no FOLDER column
+    sv, dataset = build_sv(study, {"AE": ae}, DM, tv, raw, RejectionLog())
+    assert sv.empty
+    assert {"STUDYID", "DOMAIN", "USUBJID", "VISITNUM"} <= set(dataset.variable_names)

@@ -12,7 +12,9 @@ the engine numbers them (``converters.sdtm.visits.assign_visit``).
 SVSTDTC and SVENDTC are the earliest and latest complete dates of the visit
 (date part); SVPRESP is Y for visits of the plan (TV) and blank for unplanned
 ones, which get a description in SVUPDES; SVOCCUR is Y (only visits that took
-place are recorded).  VISITDY is the planned day from TV.  Raw rows of
+place are recorded).  A study with no visit records at all (no VISITNUM in
+any built domain, no raw form with a visit folder) gets an empty SV.
+VISITDY is the planned day from TV.  Raw rows of
 subjects not in DM are dropped and logged, impossible dates are logged and
 left out.  Per subject, so partition-safe.
 """
@@ -135,7 +137,10 @@ def build_sv(study, domains: dict[str, pd.DataFrame], dm: pd.DataFrame, tv: pd.D
     if raw:
         from_raw, _read = raw_visit_records(study, raw, set(dm["USUBJID"]), log)
         records = pd.concat([records, from_raw], ignore_index=True)
-    records = records[records["USUBJID"].isin(set(dm["USUBJID"]))]
+    records = records[records["USUBJID"].isin(set(dm["USUBJID"]))].copy()
+    # a study without visit-bearing domains or forms has no visit records: SV is then empty, not an error
+    records["DATE"] = pd.to_datetime(records["DATE"], errors="coerce")
+    records["VISITNUM"] = pd.to_numeric(records["VISITNUM"], errors="coerce")
     grouped = records.groupby(["USUBJID", "VISITNUM"], sort=True)
     out = grouped.agg(VISIT=("VISIT", "first"), START=("DATE", "min"), END=("DATE", "max")).reset_index()
     planned = out["VISITNUM"].isin(set(tv["VISITNUM"]))
