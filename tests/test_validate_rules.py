@@ -326,3 +326,14 @@ def test_every_rule_has_citation_and_message():
     for item in all_rules():
         assert item.citation and item.message and item.title, item.id
         assert item.severity in ("Error", "Warning", "Notice")
+
+
+def test_rules_doc_is_generated_from_the_current_catalog():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, str(root / "scripts" / "gen_rules_doc.py"), "--check"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout
