@@ -34,6 +34,7 @@ def demo_out(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("demo")
     result = CliRunner().invoke(cli, ["demo", "--out", str(out)])
     assert result.exit_code == 0, result.output
+    (out / "demo-output.txt").write_text(result.output, encoding="utf-8")
     return out
 
 
@@ -228,6 +229,33 @@ def test_counts_add_up(study):
     summary = pd.read_csv(folder / "build-summary.csv", keep_default_na=False)
     main = summary[summary["note"] == ""]
     assert (main["rows_read"] == main["filtered"] + main["records_written"] + main["rows_rejected"]).all()
+    log = pd.read_csv(folder / "rejections.csv", dtype=str, keep_default_na=False)
+    for d in main.itertuples():
+        entries = log[log["domain"] == d.domain]
+        assert d.filtered == entries["action"].isin(["excluded by spec filter", "excluded by design"]).sum(), d
+        assert d.rows_rejected == (entries["action"] == "record dropped").sum(), d
+
+
+def test_filtered_rows_are_logged_with_the_spec_line_and_condition_after_the_problems(study):
+    _, folder, _, _ = study
+    log = pd.read_csv(folder / "rejections.csv", dtype=str, keep_default_na=False)
+    excluded = log[log["action"] == "excluded by spec filter"]
+    assert excluded["reason"].str.match(r"^sdtm/\w+\.yaml:\d+: the filter \(.+\) does not hold$").all()
+    problem = log["action"].isin(["record dropped", "value set to null", "lookup row ignored"]).tolist()
+    assert not excluded.empty and problem == sorted(problem, reverse=True)  # problems first
+
+
+def test_the_demo_table_shows_filtered_and_rejected_counts_that_add_up(study, demo_out):
+    name, folder, _, _ = study
+    text = (demo_out / "demo-output.txt").read_text(encoding="utf-8")
+    summary = pd.read_csv(folder / "build-summary.csv", keep_default_na=False)
+    lines = [line.split() for line in text.splitlines() if line.startswith(name + " ")]
+    shown = {cells[1]: cells[2:] for cells in lines}
+    assert "Filtered" in text and "Rejected" in text
+    for d in summary[summary["note"] == ""].itertuples():
+        read, records, filtered, rejected = (int(v) for v in shown[d.domain][:4])
+        assert (read, records, filtered, rejected) == (d.rows_read, d.records_written, d.filtered, d.rows_rejected)
+        assert read == records + filtered + rejected
 
 
 def test_demo_output_is_byte_identical_when_run_again(demo_out, tmp_path):

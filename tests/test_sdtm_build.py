@@ -137,3 +137,20 @@ def test_text_longer_than_200_bytes_stops_the_build_naming_file_row_and_column(t
         build_study(mappings, builtins=False)
     where = info.value.where
     assert (where.file, where.row, where.column) == ("ae.csv", 1, "TERM")
+
+
+def test_rows_left_out_by_a_spec_filter_are_logged_with_the_filter_line_and_counted(tmp_path):
+    from sdtm_fixtures import AE, DM, EX
+
+    ae = AE.replace("source: ae\n", "source: ae\nfilter: {column: SER, equals: N}\n")
+    built = build_study(write_tiny_study(tmp_path, {"dm": DM, "ae": ae, "ex": EX}), builtins=False)
+    log = built.log.frame()
+    excluded = log[log["action"] == "excluded by spec filter"]
+    assert excluded["row"].tolist() == [2, 4]  # SER Y and 'maybe'
+    assert set(excluded["column"]) == {"SER"} and excluded["value"].tolist() == ["Y", "maybe"]
+    assert set(excluded["reason"]) == {"sdtm/ae.yaml:3: the filter (SER is 'N') does not hold"}
+    actions = log["action"].tolist()  # problems first, rows excluded on purpose after them
+    assert set(actions[actions.index("excluded by spec filter"):]) == {"excluded by spec filter"}
+    ae_domain = domain(built, "AE")
+    assert ae_domain.filtered == 2
+    assert ae_domain.rows_read == ae_domain.filtered + ae_domain.records + ae_domain.rejected

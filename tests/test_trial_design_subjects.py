@@ -7,7 +7,7 @@ import pandas as pd
 
 from converters.readers.raw import ROW, RawSource
 from converters.sdtm.epoch import TIMELINE_COLUMNS
-from converters.sdtm.rejections import DROPPED, NULLED, RejectionLog
+from converters.sdtm.rejections import DROPPED, EXCLUDED_BY_DESIGN, NULLED, RejectionLog
 from converters.sdtm.trial_design import build_ie, build_se, build_sv, build_ti, build_tv
 from trial_design_fixtures import tiny_study
 
@@ -75,9 +75,19 @@ def test_ie_drops_and_logs_what_it_cannot_submit(tmp_path):
     reasons = dict(zip(dropped["row"], dropped["reason"]))
     assert "not a criterion of TI" in reasons[3]
     assert "not in DM" in reasons[4]
-    assert "criterion was met" in reasons[5]
     nulled = log[log["action"] == NULLED]
     assert nulled["row"].tolist() == [6] and nulled["column"].tolist() == ["IEDAT"]
+
+
+def test_ie_rows_for_criteria_that_were_met_are_excluded_by_design_and_counted(tmp_path):
+    study = tiny_study(tmp_path)
+    ti, _ = build_ti(study)
+    log = RejectionLog()
+    result = build_ie(study, {"ie": IE_RAW}, DM, ti, TIMELINE, log)
+    excluded = log.frame()[log.frame()["action"] == EXCLUDED_BY_DESIGN]
+    assert excluded["row"].tolist() == [5] and "criterion was met" in excluded["reason"].iloc[0]
+    assert result.filtered == 1
+    assert result.rows_read == len(result.frame) + result.filtered + log.dropped_count("IE")
 
 
 def test_ie_is_not_built_without_an_eligibility_form(tmp_path):

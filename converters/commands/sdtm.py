@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from converters.commands._table import format_table
-from converters.errors import CdiscConvertError, Location
+from converters.errors import CdiscConvertError, DataError, Location
 
 
 def parse_created(value: str | None) -> datetime | None:
@@ -21,19 +21,54 @@ def parse_created(value: str | None) -> datetime | None:
                                 Location(), hint="e.g. --created 2025-03-28T12:00:00") from None
 
 
+def check_out_folder(out: Path) -> None:
+    """Stop with a clear error when the output folder (or a folder above it) is an existing file."""
+    for path in (out, *out.parents):
+        if path.exists() and not path.is_dir():
+            raise DataError(f"the output folder {out} cannot be made: {path} is a file", Location(str(path)),
+                            hint="give --out a folder path")
+        if path.exists():
+            return
+
+
 def run_study(mappings: Path, raw: Path | None, out: Path, created: datetime | None, echo=click.echo):
     """Build one study into ``out`` with progress lines; returns the build."""
     from converters.sdtm.output import write_build
     from converters.sdtm.study import build_study
 
+    check_out_folder(out)
     build = build_study(mappings, raw, progress=lambda msg: echo(f"  {msg}"))
     write_build(build, out, created)
     return build
 
 
+def summary_rows(build) -> list[tuple]:
+    """Per dataset: name, rows read, records, filtered, rejected, variables, note.
+
+    For datasets read from raw rows, rows read = records + filtered + rejected (the raw rows a spec filter or
+    a builder rule leaves out are in ``rejections.csv`` too); datasets generated from other records or from
+    study.yaml show blanks for the raw-row counts and say where they come from.
+    """
+    rows = []
+    for d in build.domains:
+        if d.parent:
+            rows.append((d.name, "", d.records, "", "", len(d.dataset.variables), f"from {d.parent} records"))
+        elif not d.sources and d.rows_read == 0:
+            rows.append((d.name, "", d.records, "", "", len(d.dataset.variables), "from study.yaml and built data"))
+        else:
+            rows.append((d.name, d.rows_read, d.records, d.filtered, d.rejected, len(d.dataset.variables), ""))
+    return rows
+
+
 def summary_table(build) -> str:
-    rows = [(d.name, d.rows_read, d.filtered, d.records, d.rejected, len(d.dataset.variables)) for d in build.domains]
-    return format_table(["Dataset", "Rows read", "Filtered", "Records", "Rejected", "Variables"], rows)
+    return format_table(["Dataset", "Rows read", "Records", "Filtered", "Rejected", "Variables", "Note"],
+                        summary_rows(build))
+
+
+def log_summary(build, out: Path) -> str:
+    """One line on the rejection log: problems and rows excluded on purpose."""
+    return (f"{build.log.problem_count()} problems (records dropped, values set to null) and "
+            f"{build.log.excluded_count()} raw rows excluded by spec filters or by design, in {out / 'rejections.csv'}")
 
 
 @click.command()
@@ -55,6 +90,5 @@ def sdtm(mappings: Path, raw: Path | None, out: Path, created: str | None) -> No
     click.echo(f"Building SDTM for {mappings}")
     build = run_study(mappings, raw, out, stamp)
     click.echo(summary_table(build))
-    rejected = len(build.log.frame())
-    click.echo(f"{len(build.domains)} datasets written to {out}; {rejected} rejection log entries in "
-               f"{out / 'rejections.csv'}")
+    click.echo(f"{len(build.domains)} datasets written to {out}")
+    click.echo(log_summary(build, out))

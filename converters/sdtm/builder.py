@@ -1,7 +1,8 @@
 """Apply one domain spec to the raw sources: the record phase of a domain build.
 
 For each record block: drop exact duplicate raw records (logged), apply the
-block's filter (rows that do not pass are counted as filtered, not lost),
+block's filter (rows that do not pass are counted as filtered and logged as
+``excluded by spec filter``, never lost),
 join merged sources, then fill every record-level variable in spec order
 (assign, assign_ct, hardcode, datetime, condition, row derivations) and the
 supplemental qualifiers.  Variables that need the whole domain or other
@@ -12,6 +13,7 @@ file, row, column and value.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -21,7 +23,8 @@ from converters.sdtm.columns import map_unique
 from converters.sdtm.dates import to_iso8601
 from converters.sdtm.derivations import REGISTRY, RowContext
 from converters.sdtm.merge import merge_source
-from converters.sdtm.rejections import DROPPED, NULLED, RejectionLog
+from converters.sdtm.finalize import describe_condition
+from converters.sdtm.rejections import DROPPED, EXCLUDED, NULLED, RejectionLog
 from converters.sdtm.terminology import assign_ct
 from converters.spec.loader import DOMAIN_PHASE
 from converters.spec.model import BlockSpec, DomainSpec, VariableSpec
@@ -113,6 +116,8 @@ def _build_block(spec: DomainSpec, block: BlockSpec, raw: dict, study, log: Reje
 
     if block.filter is not None:
         keep = conditions.evaluate(block.filter, lambda c: frame[c], frame.index)
+        if not keep.all():
+            log_filtered(log, domain, file, frame, ~keep, block)
         result.filtered += int((~keep).sum())
         frame = frame.loc[keep].reset_index(drop=True)
 
@@ -173,6 +178,22 @@ def _build_block(spec: DomainSpec, block: BlockSpec, raw: dict, study, log: Reje
     for qnam, values in supp_out.items():
         out[SUPP_PREFIX + qnam] = values
     return out.loc[~drop].reset_index(drop=True)
+
+
+def filter_place(block: BlockSpec) -> str:
+    """``sdtm/<spec>.yaml:<line>`` of a block's filter (folder and file name only, so logs do not depend on
+    where the study lives)."""
+    place = block.filter.place or block.place
+    path = Path(place.file)
+    return f"{path.parent.name}/{path.name}:{place.line}"
+
+
+def log_filtered(log: RejectionLog, domain: str, file: str, frame: pd.DataFrame, mask: pd.Series,
+                 block: BlockSpec) -> None:
+    """Log the raw rows a block's filter leaves out (``excluded by spec filter``), naming the filter."""
+    column = block.filter.columns()[0]
+    reason = f"{filter_place(block)}: the filter ({describe_condition(block.filter)}) does not hold"
+    log.add(domain, file, frame.loc[mask, ROW], column, frame.loc[mask, column], reason, EXCLUDED)
 
 
 def _log_nulled(spec, var, log, file, rows, column, values, reason, drop, mask) -> None:

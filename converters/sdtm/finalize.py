@@ -77,17 +77,18 @@ def method_text(domain: str, var: VariableSpec) -> str | None:
         parts = []
         for case in var.cases:
             what = repr(case.value) if case.column is None else f"the value of {case.column}"
-            parts.append(f"else {what}" if case.when is None else f"{what} when {_describe(case.when)}")
+            parts.append(f"else {what}" if case.when is None else f"{what} when {describe_condition(case.when)}")
         return f"{var.name} is " + "; ".join(parts) + "."
     return None
 
 
-def _describe(cond) -> str:
+def describe_condition(cond) -> str:
+    """A condition in words: ``EXYN is 'Y'``, ``(CYCLE is one of '1', '2' and DOSE is not blank)``."""
     if cond.op in ("all", "any"):
         joiner = " and " if cond.op == "all" else " or "
-        return "(" + joiner.join(_describe(c) for c in cond.children) + ")"
+        return "(" + joiner.join(describe_condition(c) for c in cond.children) + ")"
     if cond.op == "not":
-        return "not " + _describe(cond.children[0])
+        return "not " + describe_condition(cond.children[0])
     if cond.op in ("is_null", "not_null"):
         return f"{cond.column} is {'blank' if cond.op == 'is_null' else 'not blank'}"
     words = {"equals": "is", "not_equals": "is not", "in": "is one of", "not_in": "is not one of",

@@ -2,8 +2,12 @@
 
 Actions: ``record dropped`` (the record is not written) and ``value set to
 null`` (the record is written without the bad value); ``lookup row ignored``
-for duplicate rows of a merged source.  Nothing is dropped or blanked
-without an entry here.
+for duplicate rows of a merged source; ``excluded by spec filter`` for raw
+rows a spec's ``filter`` leaves out and ``excluded by design`` for raw rows a
+built-in builder leaves out by rule (IE rows for criteria that were met).
+Nothing is dropped, blanked or left out without an entry here, so every raw
+row ends in an output record or in this log.  Problems come first in the
+written log, rows excluded on purpose after them.
 """
 from __future__ import annotations
 
@@ -16,6 +20,10 @@ import pandas as pd
 DROPPED = "record dropped"
 NULLED = "value set to null"
 IGNORED = "lookup row ignored"
+EXCLUDED = "excluded by spec filter"
+EXCLUDED_BY_DESIGN = "excluded by design"
+#: order of actions in the written log: problems first, rows excluded on purpose last.
+ACTION_ORDER = {DROPPED: 0, NULLED: 1, IGNORED: 2, EXCLUDED: 3, EXCLUDED_BY_DESIGN: 4}
 COLUMNS = ["domain", "source", "row", "column", "value", "reason", "action"]
 
 
@@ -48,12 +56,25 @@ class RejectionLog:
         if not self.parts:
             return pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS})
         out = pd.concat(self.parts, ignore_index=True)
-        return out.sort_values(["domain", "source", "row", "column", "reason"], kind="mergesort",
-                               na_position="last").reset_index(drop=True)
+        out["__rank__"] = out["action"].map(ACTION_ORDER).fillna(len(ACTION_ORDER)).astype(int)
+        out = out.sort_values(["__rank__", "domain", "source", "row", "column", "reason"], kind="mergesort",
+                              na_position="last")
+        return out.drop(columns="__rank__").reset_index(drop=True)
+
+    def count(self, domain: str, action: str = DROPPED) -> int:
+        """Entries of ``domain`` with ``action``."""
+        return int(sum(((p["domain"] == domain) & (p["action"] == action)).sum() for p in self.parts))
 
     def dropped_count(self, domain: str) -> int:
-        f = self.frame()
-        return int(((f["domain"] == domain) & (f["action"] == DROPPED)).sum())
+        return self.count(domain, DROPPED)
+
+    def problem_count(self) -> int:
+        """Entries that are problems (record dropped, value set to null, lookup row ignored)."""
+        return int(sum(p["action"].isin([DROPPED, NULLED, IGNORED]).sum() for p in self.parts))
+
+    def excluded_count(self) -> int:
+        """Entries for raw rows left out on purpose (spec filter, builder rule)."""
+        return int(sum(p["action"].isin([EXCLUDED, EXCLUDED_BY_DESIGN]).sum() for p in self.parts))
 
     def write_csv(self, path: str | Path) -> None:
         """Write the log as UTF-8 CSV with a header, sorted for byte-identical output."""

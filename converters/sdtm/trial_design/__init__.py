@@ -48,7 +48,7 @@ def build_trial_design(context) -> list:
         result = build_ie(study, context.raw, dm, ti, timeline, context.log)
         if result is not None:
             source = context.raw[study.document["ie_source"]["form"]].path.name
-            add("IE", result.frame, result.dataset, rows_read=result.rows_read,
+            add("IE", result.frame, result.dataset, rows_read=result.rows_read, filtered=result.filtered,
                 rejected=context.log.dropped_count("IE"), sources=(source,))
             if result.supp is not None:
                 add("SUPPIE", *result.supp, rows_read=len(result.frame), parent="IE")

@@ -6,8 +6,9 @@ criterion code in ``testcd_column``.  IETEST, IECAT and IESCAT come from TI
 (the protocol text, not the text typed on the form); IEORRES is the collected
 answer as an NY submission value and must say "not met" (N for an inclusion,
 Y for an exclusion criterion).  Rows for criteria not in TI, for subjects not
-in DM, with an answer that is not Y/N, or that say the criterion was met are
-dropped and logged; impossible dates are set to null and logged.  Per
+in DM, or with an answer that is not Y/N are dropped and logged; rows that say
+the criterion was met are left out by design (logged as ``excluded by design``
+and counted as filtered); impossible dates are set to null and logged.  Per
 record, so partition-safe.
 
 A waiver flag on the form (``waived_column``, default IEWAIVED) goes to SUPPIE
@@ -30,7 +31,7 @@ from converters.readers.raw import ROW
 from converters.sdtm.dates import to_iso8601
 from converters.sdtm.epoch import derive_epoch
 from converters.sdtm.reference_dates import usubjids
-from converters.sdtm.rejections import DROPPED, NULLED, RejectionLog
+from converters.sdtm.rejections import DROPPED, EXCLUDED_BY_DESIGN, NULLED, RejectionLog
 from converters.sdtm.sequence import derive_seq
 from converters.sdtm import finalize
 from converters.sdtm.study_day import derive_study_day
@@ -59,6 +60,7 @@ class IEBuild:
     dataset: Dataset
     rows_read: int
     supp: tuple[pd.DataFrame, Dataset] | None = None
+    filtered: int = 0  # rows for criteria that were met (logged as excluded by design)
 
 
 def ie_source(study) -> dict | None:
@@ -115,7 +117,8 @@ def build_ie(study, raw: dict, dm: pd.DataFrame, ti: pd.DataFrame, timeline: pd.
          "IEORRES is not Y or N (required)", DROPPED)
     met = kept & ~no_answer & (answer != category.map(NOT_MET)).fillna(False).astype(bool)
     _log(log, source, frame, met, settings["result_column"], answer_raw,
-         "the answer says the criterion was met; IE holds only criteria not met", DROPPED)
+         "the answer says the criterion was met; IE holds only criteria not met (SDTMIG 3.4 IE)",
+         EXCLUDED_BY_DESIGN)
     keep = (kept & ~no_answer & ~met).to_numpy()
     rows = frame.loc[keep]
     out = pd.DataFrame({"USUBJID": usubjid[keep].astype("object"), "IETESTCD": testcd[keep].astype("object")},
@@ -155,7 +158,7 @@ def build_ie(study, raw: dict, dm: pd.DataFrame, ti: pd.DataFrame, timeline: pd.
     supp = _suppie(study, out) if "__waived__" in out else None
     out = out.reindex(columns=[c for c in COLUMNS if c in out.columns])
     shaped, dataset = finish("IE", out, KEYS, ORIGINS, DERIVED)
-    return IEBuild(shaped, dataset, int(len(frame)), supp)
+    return IEBuild(shaped, dataset, int(len(frame)), supp, int(met.sum()))
 
 
 def _suppie(study, ie: pd.DataFrame) -> tuple[pd.DataFrame, Dataset] | None:
