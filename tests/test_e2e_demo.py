@@ -263,3 +263,22 @@ def test_demo_output_is_byte_identical_when_run_again(demo_out, tmp_path):
     assert result.exit_code == 0, result.output
     for path in sorted((demo_out / "carnk-sclc" / "sdtm").iterdir()):
         assert path.read_bytes() == (tmp_path / "carnk-sclc" / "sdtm" / path.name).read_bytes(), path.name
+
+
+def test_demo_finds_the_studies_through_converters_shipped():
+    from converters.commands import demo as demo_command
+    from converters.shipped import EXAMPLE_STUDIES
+
+    assert not hasattr(demo_command, "STUDIES") and not hasattr(demo_command, "shipped_root")
+    for name in EXAMPLE_STUDIES:
+        mappings, raw = demo_command.shipped_study(name)
+        assert (mappings / "study.yaml").is_file() and raw.is_dir()
+
+
+def test_demo_without_installed_raw_exports_stops_with_a_clear_error(monkeypatch, tmp_path):
+    from converters.commands import demo as demo_command
+
+    monkeypatch.setattr(demo_command, "study_raw", lambda study: tmp_path / "missing" / study)
+    result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "has no raw exports in this installation" in result.output and str(tmp_path / "missing") in result.output

@@ -1,4 +1,10 @@
-"""``cdisc-convert demo``: convert both shipped example studies, end to end."""
+"""``cdisc-convert demo``: convert both shipped example studies, end to end.
+
+The studies' mappings and raw exports are found by ``converters.shipped``: the
+source checkout's ``mappings/`` and ``examples/``, else the copies installed as
+package data.  The summary table's counts add up per dataset: rows read =
+records made from them + rows filtered by the spec + rows rejected.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,38 +12,22 @@ from pathlib import Path
 import click
 
 from converters.commands._table import format_table
-from converters.commands.sdtm import parse_created, run_study
-from converters.errors import CdiscConvertError, Location
-
-#: the shipped example studies, in the order the demo runs them.
-STUDIES = ("carnk-sclc", "cll1-aml")
+from converters.commands.sdtm import check_out_folder, log_summary, parse_created, run_study, summary_rows
+from converters.errors import DataError, Location
+from converters.shipped import EXAMPLE_STUDIES, study_mappings, study_raw
 
 
-def shipped_root() -> Path:
-    """The folder holding ``mappings/`` (and usually ``examples/``): the source checkout, else the installed copy."""
-    import converters
-
-    package = Path(converters.__file__).resolve().parent
-    for root in (package.parent, package / "shipped"):
-        if all((root / "mappings" / s / "study.yaml").is_file() for s in STUDIES):
-            return root
-    raise CdiscConvertError("the shipped example studies' mappings were not found", Location(str(package)),
-                            hint="run from a source checkout, or reinstall the package with its example data")
-
-
-def raw_folder(root: Path, study: str, out: Path, echo=click.echo) -> Path | None:
-    """The study's shipped raw exports; when they are not installed, generate them (deterministic) under OUT."""
-    from converters.spec.study import load_study
-
-    declared = load_study(root / "mappings" / study).raw_dir
-    if declared is not None and declared.is_dir():
-        return None  # study.yaml's raw folder is used
-    from converters.examples import DEFAULT_SEED, generate
-
-    target = out / study / "raw-generated"
-    echo(f"{study}: raw exports not installed; generating them into {target}")
-    generate(study, target, None, DEFAULT_SEED)
-    return target / "raw"
+def shipped_study(study: str) -> tuple[Path, Path]:
+    """The mappings folder and raw export folder of a shipped example study; DataError when not installed."""
+    mappings, raw = study_mappings(study), study_raw(study)
+    if not (mappings / "study.yaml").is_file():
+        raise DataError(f"the example study {study} has no study.yaml in this installation",
+                        Location(str(mappings)), hint="reinstall cdisc-convert from a full source checkout")
+    if not raw.is_dir():
+        raise DataError(f"the example study {study} has no raw exports in this installation", Location(str(raw)),
+                        hint="reinstall cdisc-convert from a full source checkout, or regenerate them with "
+                             f"'cdisc-convert generate {study}'")
+    return mappings, raw
 
 
 @click.command()
@@ -50,14 +40,14 @@ def demo(out: Path, created: str | None) -> None:
     Example: cdisc-convert demo --out out/demo
     """
     stamp = parse_created(created)
-    root = shipped_root()
+    check_out_folder(out)
     rows = []
-    for study in STUDIES:
+    for study in EXAMPLE_STUDIES:
+        mappings, raw = shipped_study(study)
         target = out / study / "sdtm"
         click.echo(f"{study}: building SDTM")
-        build = run_study(root / "mappings" / study, raw_folder(root, study, out), target, stamp)
-        for d in build.domains:
-            rows.append((study, d.name, d.rows_read, d.records, d.rejected, len(d.dataset.variables)))
-        click.echo(f"{study}: {len(build.domains)} datasets, {len(build.log.frame())} rejection log entries "
-                   f"-> {target}")
-    click.echo(format_table(["Study", "Dataset", "Rows read", "Records", "Rejected", "Variables"], rows))
+        build = run_study(mappings, raw, target, stamp)
+        rows += [(study, *row) for row in summary_rows(build)]
+        click.echo(f"{study}: {len(build.domains)} datasets -> {target}; {log_summary(build, target)}")
+    click.echo(format_table(["Study", "Dataset", "Rows read", "Records", "Filtered", "Rejected", "Variables", "Note"],
+                            rows))
