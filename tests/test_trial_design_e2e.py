@@ -88,3 +88,18 @@ def test_ie_criteria_are_ti_criteria_and_study_b_has_8_plus_17(study):
     assert set(ie["IETESTCD"]) <= set(ti["IETESTCD"])
     if name == "cll1-aml":
         assert ti["IECAT"].value_counts().to_dict() == {"EXCLUSION": 17, "INCLUSION": 8}
+
+
+def test_each_criterion_full_text_is_a_comment_referenced_from_value_level_ietest(study):
+    from converters.metadata.io import read_metadata
+
+    name, folder, frames = study[:3]
+    meta = read_metadata(folder / "metadata.json")
+    comments = {c.oid: c.text for c in meta.comments}
+    codes = frames["TI"]["IETESTCD"].tolist()
+    assert sorted(oid for oid in comments if oid.startswith("COM.TI.")) == sorted(f"COM.TI.{c}" for c in codes)
+    ti = meta.dataset("TI")
+    referenced = {vl.where[0].values[0]: vl.item.comment for vl in ti.value_level if vl.variable == "IETEST"}
+    assert referenced == {code: f"COM.TI.{code}" for code in codes}
+    assert ti.variable("IETEST").value_list == "VL.TI.IETEST"
+    assert all(len(text) >= 10 for oid, text in comments.items() if oid.startswith("COM.TI."))

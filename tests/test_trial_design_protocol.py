@@ -71,9 +71,12 @@ def test_ti_lists_criteria_with_short_ietest_and_keeps_the_full_text(tmp_path):
     assert ti["IETESTCD"].tolist() == ["IN01", "IN02", "EX01"]
     assert ti["IECAT"].tolist() == ["INCLUSION", "INCLUSION", "EXCLUSION"]
     assert ti["IETEST"].iloc[2] == "Pregnant or breastfeeding."  # from full_text when IETEST is null
-    assert list(comments) == ["COM.TI.IN02"] and "(b) bilirubin" in comments["COM.TI.IN02"].text
-    [entry] = dataset.value_level
-    assert entry.where[0].values == ("IN02",) and entry.item.comment == "COM.TI.IN02"
+    assert list(comments) == ["COM.TI.IN01", "COM.TI.IN02", "COM.TI.EX01"]  # one per criterion
+    assert "(b) bilirubin" in comments["COM.TI.IN02"].text
+    assert [vl.where[0].values for vl in dataset.value_level] == [("IN01",), ("IN02",), ("EX01",)]
+    assert [vl.item.comment for vl in dataset.value_level] == list(comments)
+    assert all(vl.where[0].variable == "IETESTCD" and vl.variable == "IETEST" for vl in dataset.value_level)
+    assert dataset.variable("IETEST").value_list == "VL.TI.IETEST"
 
 
 def test_ti_shortens_an_ietest_over_200_characters(tmp_path):

@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from converters.errors import DataError, Location, SpecError
-from converters.metadata.model import Dataset, Method, Standard, Study
+from converters.metadata.model import Comment, Dataset, Method, Standard, Study
 from converters.sdtm import finalize
 from converters.sdtm.builder import ROW, SOURCE, SUBJECT_COLUMN, SUBJECT_VALUE, SUPP_PREFIX, VISIT_PREFIX, BuiltRecords, \
     RAW_PREFIX, build_records
@@ -76,13 +76,17 @@ class BuiltDomain:
 
 @dataclass
 class BuildContext:
-    """What a built-in builder sees: the study, raw sources, built domains and the rejection log."""
+    """What a built-in builder sees: the study, raw sources, built domains, the rejection log and the method and
+    comment registries."""
 
     study: StudyDefinition
     raw: dict
     domains: dict[str, BuiltDomain]
     log: RejectionLog
     methods: dict[str, Method] = field(default_factory=dict)
+    #: the comment registry, OID -> Comment (def:CommentDef); builders add comments here and the
+    #: variables, value-level entries or datasets they describe name the OID.  Ends in Study.comments.
+    comments: dict[str, Comment] = field(default_factory=dict)
     extensions: dict[str, set[str]] = field(default_factory=dict)
     _timeline: pd.DataFrame | None = None
 
@@ -391,7 +395,7 @@ def _finish(rec: BuiltRecords, log: RejectionLog, ctx: BuildContext) -> list[Bui
 
 
 def study_metadata(study: StudyDefinition, built: list[BuiltDomain], ctx: BuildContext) -> Study:
-    """The Study model of a build: datasets in a stable order, codelists in use, methods."""
+    """The Study model of a build: datasets in a stable order, codelists in use, methods and comments (by OID)."""
     order = {name: i for i, name in enumerate(["DM", "SUPPDM"])}
     datasets = sorted((b for b in built), key=lambda b: (order.get(b.name, 2), b.name))
     codelists = finalize.codelists_in_use([(b.frame, b.dataset) for b in datasets], ctx.extensions)
@@ -400,4 +404,5 @@ def study_metadata(study: StudyDefinition, built: list[BuiltDomain], ctx: BuildC
         protocol=study.protocol or study.studyid, ct_version=study.ct_version,
         standards=[Standard("SDTMIG", "3.4", "IG"), Standard("CDISC/NCI", ct.version, "CT", "SDTM")],
         datasets=[b.dataset for b in datasets], codelists=codelists,
-        methods=[ctx.methods[k] for k in sorted(ctx.methods)])
+        methods=[ctx.methods[k] for k in sorted(ctx.methods)],
+        comments=[ctx.comments[k] for k in sorted(ctx.comments)])

@@ -38,11 +38,11 @@ def build_trial_design(context) -> list:
         built.append(domain)
         return domain
 
-    add("TS", *build_ts(study, context.domains, getattr(context, "methods", None)))
+    add("TS", *build_ts(study, context.domains, context.methods))
     ta = add("TA", *build_ta(study)).frame
     add("TE", *build_te(study))
     tv = add("TV", *build_tv(study)).frame
-    ti = add("TI", *build_ti(study, getattr(context, "comments", None))).frame
+    ti = add("TI", *build_ti(study, context.comments)).frame
     timeline = context.timeline()
     if "IE" not in context.domains:
         result = build_ie(study, context.raw, dm, ti, timeline, context.log)

@@ -2,10 +2,12 @@
 
 IETEST holds at most 200 characters (SDTMIG 3.4 TI).  A row gives a short
 IETEST and the protocol's ``full_text``; when IETEST is missing or too long it
-is shortened from the full text at a word boundary.  Where the full text says
-more than IETEST, it is kept in the dataset metadata: a value-level entry for
-IETEST per criterion with a comment holding the full text (SDTMIG 3.4 TI
-assumption: longer criteria are described in the study metadata).
+is shortened from the full text at a word boundary.  The protocol's full text
+of each criterion is kept in the study metadata (SDTMIG 3.4 TI: the full
+criterion text belongs in the metadata, IETEST may be shortened): a comment
+``COM.TI.<IETESTCD>`` per criterion, referenced by a value-level entry for
+IETEST where IETESTCD equals the criterion's code, as Define-XML 2.1 attaches
+a def:CommentDef to a value-level ItemDef.
 """
 from __future__ import annotations
 
@@ -32,15 +34,8 @@ def shorten(value: str, limit: int = IETEST_MAX) -> str:
     return cut + "..."
 
 
-def _same_text(a: str, b: str) -> bool:
-    """True when two texts differ only in spacing, case or a final full stop."""
-    def norm(t: str) -> str:
-        return " ".join(t.split()).rstrip(".").lower()
-    return norm(a) == norm(b)
-
-
 def criterion_records(study) -> list[dict]:
-    """TI records in file order, each with its ``full_text`` (None when IETEST says it all)."""
+    """TI records in file order, each with its protocol ``full_text`` (None when study.yaml gives none)."""
     categories = ct.codelist("IECAT").submission_values
     out, seen = [], set()
     for node, line in rows(study, "inclusion_exclusion"):
@@ -62,21 +57,22 @@ def criterion_records(study) -> list[dict]:
         test = shorten(test)
         out.append({"IETESTCD": code, "IETEST": test, "IECAT": category, "IESCAT": text(node.get("IESCAT")),
                     "TIRL": text(node.get("TIRL")), "TIVERS": text(node.get("TIVERS")),
-                    "full_text": full if full and not _same_text(full, test) else None})
+                    "full_text": " ".join(full.split()) if full else None})
     return out
 
 
 def criterion_comments(study) -> list[Comment]:
-    """One comment per criterion whose full protocol text is longer than IETEST (OID ``COM.TI.<IETESTCD>``)."""
+    """One comment per criterion with a protocol full text (OID ``COM.TI.<IETESTCD>``), in protocol order."""
     return [Comment(f"COM.TI.{r['IETESTCD']}", r["full_text"]) for r in criterion_records(study) if r["full_text"]]
 
 
 def build_ti(study, comments: dict[str, Comment] | None = None) -> tuple[pd.DataFrame, Dataset]:
     """TI frame and metadata.
 
-    With ``comments`` (the study's comment registry, OID -> Comment), each criterion whose full text
-    is longer than IETEST gets a value-level IETEST entry pointing at a comment with the full text;
-    the comments are added to the registry.  Without it the full texts stay in study.yaml only.
+    With ``comments`` (the study's comment registry, OID -> Comment), each criterion with a full text
+    gets a value-level IETEST entry (where IETESTCD = the code) pointing at comment ``COM.TI.<IETESTCD>``
+    with the full text; the comments are added to the registry.  Without it the full texts stay in
+    study.yaml only.
     """
     records = criterion_records(study)
     frame = pd.DataFrame([{k: v for k, v in r.items() if k != "full_text"} for r in records],
