@@ -3,7 +3,10 @@ from pathlib import Path
 
 import pytest
 
-from converters.errors import SpecError
+import pandas as pd
+
+from converters.errors import DataError, SpecError
+from converters.sdtm.derivations import REGISTRY, RowContext
 from converters.spec.study import load_study, pattern_fields
 
 ROOT = Path(__file__).resolve().parents[1] / "mappings"
@@ -14,8 +17,11 @@ def test_study_a_definition():
     assert study.studyid == "CARNK-SCLC-101"
     assert study.raw_dir == (ROOT.parent / "examples" / "carnk-sclc" / "raw").resolve()
     assert study.encodings == {"ie": "cp1252"}
-    assert [a.armcd for a in study.arms][:1] == ["DLL3CD56"]
-    assert study.value_maps["arms"]["A1"] == "DLL3CD56"
+    assert [a.armcd for a in study.arms][:2] == ["DLL3CD56_DL1", "DLL3CD56_DL2"]
+    assert study.arm_assignment.form == "enrol" and study.arm_assignment.columns == ("ARM_CD", "DOSELVL_CD")
+    assert study.arms[0].raw_codes == (("A1", "DL1"),)
+    assert study.value_maps["arms"]["A1 DL1"] == "DLL3CD56_DL1"
+    assert study.data_cutoff == "2026-06-30"
     assert study.value_maps["sex"] == {"1": "M", "2": "F"}
     assert "dose_levels" in study.value_tables
     assert study.sources["reference_start"].form == "carnk"
@@ -41,3 +47,61 @@ def test_missing_studyid(tmp_path):
     (tmp_path / "study.yaml").write_text("study: {title: X}\n", encoding="utf-8")
     with pytest.raises(SpecError):
         load_study(tmp_path / "study.yaml")
+
+
+ARMS_BY_TWO_COLUMNS = """study: {studyid: X}
+arm_assignment: {form: enrol, columns: [ARM_CD, DOSELVL_CD]}
+arms:
+  - {ARMCD: A_DL1, ARM: Drug A 1 mg, raw_codes: [[A, DL1]]}
+  - {ARMCD: A_DL2, ARM: Drug A 2 mg, raw_codes: [[A, DL2]]}
+  - {ARMCD: EXP, ARM: Drug A expansion, raw_codes: [[B, DL1], [B, DL2]]}
+"""
+
+
+def _planned_arm(study, raw: dict, variable: str = "ARMCD") -> list:
+    frame = pd.DataFrame(raw, dtype="object").assign(__row__=range(1, len(raw["ARM_CD"]) + 1))
+    ctx = RowContext(raw=frame, out=pd.DataFrame(index=frame.index), study=study, resolve=lambda c: frame[c])
+    return REGISTRY["planned_arm"].fn(ctx, variable=variable).tolist()
+
+
+def test_arm_from_the_combination_of_two_raw_columns(tmp_path):
+    (tmp_path / "study.yaml").write_text(ARMS_BY_TWO_COLUMNS, encoding="utf-8")
+    study = load_study(tmp_path)
+    raw = {"ARM_CD": ["A", "A", "B", "", "B"], "DOSELVL_CD": ["DL1", "DL2", "DL2", "", "DL1"]}
+    assert _planned_arm(study, raw) == ["A_DL1", "A_DL2", "EXP", None, "EXP"]
+    assert _planned_arm(study, raw, "ARM")[:2] == ["Drug A 1 mg", "Drug A 2 mg"]
+
+
+def test_an_arm_combination_no_arm_lists_stops_with_its_row(tmp_path):
+    (tmp_path / "study.yaml").write_text(ARMS_BY_TWO_COLUMNS, encoding="utf-8")
+    study = load_study(tmp_path)
+    with pytest.raises(DataError) as info:
+        _planned_arm(study, {"ARM_CD": ["A", "A"], "DOSELVL_CD": ["DL1", "DL3"]})
+    assert info.value.where.row == 2 and "A DL3" in str(info.value)
+
+
+def test_raw_code_needs_one_value_per_assignment_column(tmp_path):
+    (tmp_path / "study.yaml").write_text(ARMS_BY_TWO_COLUMNS.replace("[[A, DL1]]", "[A]"), encoding="utf-8")
+    with pytest.raises(SpecError, match="one value per arm_assignment column|has 1 value"):
+        load_study(tmp_path)
+
+
+def test_one_raw_code_for_two_arms_is_an_error(tmp_path):
+    (tmp_path / "study.yaml").write_text(ARMS_BY_TWO_COLUMNS.replace("[[B, DL1], [B, DL2]]", "[[A, DL1]]"),
+                                         encoding="utf-8")
+    with pytest.raises(SpecError, match="A_DL1 and EXP"):
+        load_study(tmp_path)
+
+
+def test_single_column_arm_assignment_keeps_plain_codes(tmp_path):
+    (tmp_path / "study.yaml").write_text(
+        "study: {studyid: X}\narm_assignment: {form: enrol, column: ARM_CD}\n"
+        "arms:\n  - {ARMCD: LOW, ARM: Low dose, raw_codes: [L, LO]}\n", encoding="utf-8")
+    study = load_study(tmp_path)
+    assert study.arms[0].raw_codes == (("L",), ("LO",)) and study.value_maps["arms"] == {"L": "LOW", "LO": "LOW"}
+
+
+def test_data_cutoff_must_be_an_iso_date(tmp_path):
+    (tmp_path / "study.yaml").write_text("study: {studyid: X}\ndata_cutoff: 30-JUN-2026\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="ISO 8601 date"):
+        load_study(tmp_path)

@@ -14,19 +14,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from converters.errors import Location, SpecError
+import pandas as pd
+
+from converters.errors import DataError, Location, SpecError
+from converters.sdtm.derivations import derivation
 from converters.sdtm.visits import PlannedVisit
 from converters.spec.yaml_lines import LineDict, LineList, load_yaml_file
 
 #: top-level keys whose value is a date source.
-SOURCE_KEYS = ("study_end", "reference_start", "reference_end", "arm_assignment")
+SOURCE_KEYS = ("study_end", "reference_start", "reference_end")
 
 
 @dataclass(frozen=True)
 class Arm:
+    """A planned arm; ``raw_codes`` are the raw value combinations (one value per assignment column) of it."""
+
     armcd: str
     arm: str
-    raw_codes: tuple[str, ...] = ()
+    raw_codes: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class ArmAssignment:
+    """Where a subject's planned arm is collected: one or more raw columns of one form (arm, dose level ...)."""
+
+    form: str
+    columns: tuple[str, ...]
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -83,8 +97,10 @@ class StudyDefinition:
     raw_dir: Path | None = None
     encodings: dict[str, str] = field(default_factory=dict)
     ct_version: str = "2025-03-28"
+    data_cutoff: str | None = None  # ISO 8601 date: no collected date is after it (null: final data)
     usubjid_pattern: str = "{STUDYID}-{SUBJID}"
     arms: list[Arm] = field(default_factory=list)
+    arm_assignment: ArmAssignment | None = None
     elements: list[Element] = field(default_factory=list)
     trial_arms: dict[str, list[TrialArmElement]] = field(default_factory=dict)
     element_dates: list[ElementDate] = field(default_factory=list)
@@ -125,12 +141,27 @@ def load_study(path: str | Path) -> StudyDefinition:
         encodings={str(k): str(v) for k, v in (raw.get("encodings") or {}).items()},
         ct_version=str(standards.get("ct") or "2025-03-28"),
         document=doc)
+    if doc.get("data_cutoff") is not None:
+        cutoff = str(doc["data_cutoff"])
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", cutoff):
+            raise _fail(f"data_cutoff {cutoff!r} must be an ISO 8601 date (\"2026-06-30\")", file,
+                        doc.line_of("data_cutoff"))
+        definition.data_cutoff = cutoff
     usubjid = doc.get("usubjid")
     if isinstance(usubjid, LineDict) and usubjid.get("pattern"):
         definition.usubjid_pattern = str(usubjid["pattern"])
+    definition.arm_assignment = _arm_assignment(doc, file)
+    width = len(definition.arm_assignment.columns) if definition.arm_assignment else 1
     for i, node in enumerate(_list(doc, "arms", file)):
         row = _row(node, ("ARMCD", "ARM"), "arm", file, doc["arms"].line_of(i))
-        definition.arms.append(Arm(str(row["ARMCD"]), str(row["ARM"]), _names(row.get("raw_codes"))))
+        definition.arms.append(Arm(str(row["ARMCD"]), str(row["ARM"]),
+                                   _raw_codes(row.get("raw_codes"), width, file, row.line_of("raw_codes"))))
+    seen: dict[tuple[str, ...], str] = {}
+    for arm in definition.arms:
+        for code in arm.raw_codes:
+            if seen.setdefault(code, arm.armcd) != arm.armcd:
+                raise _fail(f"raw code {list(code)} is listed for arms {seen[code]} and {arm.armcd}", file,
+                            doc.line_of("arms"))
     for i, node in enumerate(_list(doc, "elements", file)):
         row = _row(node, ("ETCD", "ELEMENT"), "element", file, doc["elements"].line_of(i))
         definition.elements.append(Element(str(row["ETCD"]), str(row["ELEMENT"]), str(row.get("TESTRL") or ""),
@@ -180,10 +211,41 @@ def load_study(path: str | Path) -> StudyDefinition:
             definition.value_tables[str(name)] = {str(k): dict(v) for k, v in table.items()}
         else:
             definition.value_maps[str(name)] = {str(k): str(v) for k, v in table.items() if v is not None}
-    # the arm assignment codes are a value map too: raw code -> ARMCD
-    arm_map = {code: a.armcd for a in definition.arms for code in a.raw_codes}
-    definition.value_maps.setdefault("arms", arm_map)
+    # the arm assignment codes are a value map too: raw code (values joined by a space) -> ARMCD
+    definition.value_maps.setdefault("arms", {arm_key(code): a.armcd for a in definition.arms
+                                              for code in a.raw_codes})
     return definition
+
+
+def arm_key(values) -> str:
+    """The key of a raw arm code combination in the ``arms`` value map: the values joined by one space."""
+    return " ".join(str(v) for v in values)
+
+
+def _arm_assignment(doc: LineDict, file: str) -> ArmAssignment | None:
+    node = doc.get("arm_assignment")
+    if node is None:
+        return None
+    line = doc.line_of("arm_assignment")
+    if not isinstance(node, LineDict) or "form" not in node or ("column" in node) == ("columns" in node):
+        raise _fail("arm_assignment is {form, column} or {form, columns: [..]} (e.g. arm code and dose level)",
+                    file, line)
+    columns = _names(node.get("columns") if "columns" in node else node.get("column"))
+    if not columns:
+        raise _fail("arm_assignment needs at least one column", file, line)
+    return ArmAssignment(str(node["form"]).lower(), columns, node.line)
+
+
+def _raw_codes(value, width: int, file: str, line: int) -> tuple[tuple[str, ...], ...]:
+    """``raw_codes`` of an arm: a list of codes (one assignment column) or of code lists (one value per column)."""
+    codes = []
+    for item in (value if isinstance(value, (list, tuple)) else _names(value)):
+        code = _names(item)
+        if len(code) != width:
+            raise _fail(f"raw code {list(code)} has {len(code)} value(s); arm_assignment has {width} column(s)",
+                        file, line, "give one value per arm_assignment column, e.g. [A1, DL1]")
+        codes.append(code)
+    return tuple(codes)
 
 
 def _list(doc: LineDict, key: str, file: str) -> LineList:
@@ -222,6 +284,35 @@ def _source(node, file: str, line: int) -> DateSource:
     return DateSource(str(node["form"]).lower(), str(node["column"]),
                       str(node["time_column"]) if node.get("time_column") else None,
                       tuple((str(k), str(v)) for k, v in where.items()), pick, node.line)
+
+
+@derivation("planned_arm", "row", "Planned arm (ARMCD, or ARM with variable: ARM) from the raw columns of "
+            "study.yaml arm_assignment (e.g. arm code and dose level) through arms[].raw_codes; blank when every "
+            "column is blank (not assigned). A combination no arm lists stops the build with its rows.",
+            optional=("variable",))
+def derive_planned_arm(ctx, variable: str = "ARMCD") -> pd.Series:
+    """The planned arm of each record from its arm-assignment columns (whole-column lookup)."""
+    study: StudyDefinition = ctx.study
+    if study.arm_assignment is None:
+        raise DataError("derive: planned_arm needs 'arm_assignment' in study.yaml", Location(str(study.path)))
+    if variable not in ("ARMCD", "ARM"):
+        raise DataError(f"derive: planned_arm gives ARMCD or ARM, not {variable!r}", Location(str(study.path)))
+    parts = [ctx.resolve(c).astype("string").str.strip().replace("", pd.NA) for c in study.arm_assignment.columns]
+    blank = pd.concat([p.isna() for p in parts], axis=1).all(axis=1)
+    key = parts[0].fillna("")
+    for part in parts[1:]:
+        key = key + " " + part.fillna("")
+    value = {arm_key(code): (a.armcd if variable == "ARMCD" else a.arm) for a in study.arms for code in a.raw_codes}
+    out = key.map(value).where(~blank)
+    bad = out.isna() & ~blank
+    if bad.any():
+        rows = ctx.raw["__row__"][bad].tolist()[:5] if "__row__" in ctx.raw else []
+        raise DataError(f"arm assignment {sorted(set(key[bad]))[:5]} (columns "
+                        f"{', '.join(study.arm_assignment.columns)}) is not a raw code of any arm in study.yaml",
+                        Location(study.arm_assignment.form + ".csv", row=rows[0] if rows else None,
+                                 column=study.arm_assignment.columns[0]),
+                        f"rows {rows}: add the combination to arms[].raw_codes or correct the raw data")
+    return out.astype("object").where(out.notna(), None)
 
 
 _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")

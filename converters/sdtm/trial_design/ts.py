@@ -195,6 +195,8 @@ def trial_summary_records(study, domains: dict | None = None) -> list[dict]:
                                  hint=f"known: {', '.join(sorted(DERIVATIONS))}")
             record["TSVAL"] = DERIVATIONS[derive](study, domains)
             record["derive"] = derive
+            if record["TSVAL"] is not None:
+                record["TSVALNF"] = None  # a TSVALNF given with derive: is the null flavor when underivable
             if record["TSVAL"] is None and parmcd == "SSTDTC" and domains is not None:
                 raise DataError("TS SSTDTC: no informed-consent date to derive the study start date from",
                                 Location(str(study.path), line),
@@ -212,6 +214,9 @@ def trial_summary_records(study, domains: dict | None = None) -> list[dict]:
             out.append(record)
             continue
         _check_value(study, parmcd, record["TSVAL"], line)
+        cutoff = getattr(study, "data_cutoff", None)
+        if parmcd == "DCUTDTC" and cutoff and record["TSVAL"] != cutoff:
+            raise spec_error(study, f"TS DCUTDTC is {record['TSVAL']} but study.yaml data_cutoff is {cutoff}", line)
         arms = getattr(study, "trial_arms", None)
         if parmcd == "NARMS" and arms and record["TSVAL"] != str(len(arms)):
             raise spec_error(study, f"TS NARMS is {record['TSVAL']} but trial_arms defines {len(arms)} arm(s)", line,
