@@ -94,8 +94,11 @@ def test_raw_codes_are_all_declared(study):
     for form in s["raw"]["forms"]:
         frame = _raw(study, form)
         assert set(frame["FOLDER"]) <= folders, form
-    arm_codes = {c for a in s["arms"] for c in a["raw_codes"]}
-    assert set(_raw(study, "enrol")["ARM_CD"]) - {""} <= arm_codes
+    columns = s["arm_assignment"]["columns"]
+    arm_codes = {tuple(c) for a in s["arms"] for c in a["raw_codes"]}
+    enrol = _raw(study, "enrol")
+    assigned = enrol[enrol["ARM_CD"] != ""]
+    assert set(map(tuple, assigned[columns].to_numpy().tolist())) <= arm_codes
     assert set(_raw(study, "ie")["IETESTCD"]) <= {r["IETESTCD"] for r in s["inclusion_exclusion"]}
     assert set(_raw(study, "enrol")["DOSELVL_CD"]) - {""} <= set(s["value_maps"]["dose_levels"])
     expected = pd.read_csv(ROOT / "examples" / study / "expected" / "subjects.csv", dtype=str, keep_default_na=False)

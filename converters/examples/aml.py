@@ -20,7 +20,7 @@ DESIGN = StudyDesign(
     key="cll1-aml",
     studyid="CLL1-NK-101",
     sites=[Site("01", "First Affiliated Hospital, Zhejiang University School of Medicine", "CHN", "China")],
-    arms=[Arm("CLL1NK", "CLL1NK", "CLL1 CAR-iPSC-NK", "CLL1 CAR-iPSC-NK", (0.02, 0.05, 0.12, 0.30))],
+    arms=[Arm("CLL1NK", "", "CLL1 CAR-iPSC-NK", "CLL1 CAR-iPSC-NK", (0.02, 0.05, 0.12, 0.30))],
     dose_levels=[
         DoseLevel("DL1", 300, "Dose level 1: 3 x 10^8 cells per infusion"),
         DoseLevel("DL2", 1000, "Dose level 2: 1 x 10^9 cells per infusion"),
@@ -68,6 +68,7 @@ DESIGN = StudyDesign(
     age_median=52,
     male_fraction=0.55,
     cycle_folders=False,
+    data_cutoff="2026-09-30",
     subjects_per_site=200,
     extra_site_countries=[("", "CHN", "China", False)],
 )

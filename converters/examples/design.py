@@ -17,13 +17,23 @@ class Site:
 
 @dataclass(frozen=True)
 class Arm:
-    """An arm: the raw assignment code and its SDTM ARMCD/ARM, the product, DLT risk per dose level."""
+    """A construct (or expansion) arm: raw assignment code, ARMCD/ARM stem, product, DLT risk per dose level.
+
+    The planned arms of SDTM are this arm crossed with its dose levels: ARMCD ``<armcd>_<dose level>``
+    (``DLL3CD56_DL1``), ARM ``<product> <dose>`` (see ``planned_arm``); a design with one construct
+    and ``armcd`` empty has the dose levels alone as arms (``DL1``).
+    """
 
     raw_code: str
     armcd: str
     arm: str
     product: str
     p_dlt: tuple[float, ...] = ()
+
+
+def planned_armcd(arm: Arm, level: DoseLevel) -> str:
+    """ARMCD of the planned arm ``arm`` x ``level``: ``DLL3CD56_DL1``, or ``DL1`` for a single construct."""
+    return f"{arm.armcd}_{level.code}" if arm.armcd else level.code
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,12 @@ class DoseLevel:
     code: str
     cells_e6: int
     label: str
+
+    @property
+    def cells_text(self) -> str:
+        """Cells per infusion as the protocol writes them: ``1 x 10^8``, ``3 x 10^9``."""
+        exp = len(str(self.cells_e6)) - 1 + 6
+        return f"{self.cells_e6 // 10 ** (exp - 6)} x 10^{exp}"
 
 
 @dataclass(frozen=True)
@@ -70,5 +86,6 @@ class StudyDesign:
     age_median: int
     male_fraction: float
     cycle_folders: bool = True         # folders named per cycle ("C1 LD", "C1 D0") or not ("LD", "D0")
+    data_cutoff: str = "2026-06-30"    # ISO date: no collected date after it; later follow-up is not yet known
     subjects_per_site: int = 400       # above this, extra sites are opened at large sizes
     extra_site_countries: list[tuple[str, str, str, bool]] = field(default_factory=list)

@@ -12,7 +12,7 @@ import pandas as pd
 from . import meddra
 from .common import NO_DATE, crf_date, crf_time, decode, fmt_int, pick, text_frame
 from .design import StudyDesign
-from .plan import COMPLETED, DEATH, LOST, PROGRESSION, SCREEN_FAIL, WITHDREW
+from .plan import COMPLETED, DEATH, LOST, ONGOING, PROGRESSION, SCREEN_FAIL, WITHDREW
 
 KEYS = ["STUDYID", "SITEID", "SUBJID"]
 
@@ -389,7 +389,12 @@ def ae_form(design: StudyDesign, b: pd.DataFrame, ae: pd.DataFrame, inf: pd.Data
 
 
 def ds_form(design: StudyDesign, b: pd.DataFrame) -> pd.DataFrame:
-    """End of study: one row per subject with the reason (completed, death, withdrew, lost, PD, screen failure)."""
+    """End of study: one row per subject who ended (completed, death, withdrew, lost, PD, screen failure).
+
+    Subjects still in follow-up at the data cut-off have no row yet.
+    """
+    rows = np.flatnonzero(b["end_reason"].to_numpy() != ONGOING)
+    b = b.iloc[rows].reset_index(drop=True)
     n = len(b)
     rows = np.arange(n)
     reason = b["end_reason"].to_numpy()

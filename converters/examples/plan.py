@@ -17,6 +17,8 @@ from .design import Site, StudyDesign
 CR, PR, SD, PD, NE = 0, 1, 2, 3, 4
 # end-of-study reasons
 COMPLETED, DEATH, WITHDREW, LOST, PROGRESSION, SCREEN_FAIL = 0, 1, 2, 3, 4, 5
+#: still in follow-up at the data cut-off: no end of study yet
+ONGOING = 6
 #: Follow-up length after the first infusion (24 months).
 FOLLOW_UP_DAYS = 730
 
@@ -167,6 +169,12 @@ def _outcomes(design: StudyDesign, s: pd.DataFrame, rng: np.random.Generator, si
     cands = np.stack([np.where(x == NO_DATE, big, x) for x in (horizon, death, wd, lost, pd_stop)], axis=1)
     reason = cands.argmin(axis=1)      # 0 completed, 1 death, 2 withdrew, 3 lost, 4 progression
     end = cands.min(axis=1)
+    # the data cut-off: what happens after it is not yet known; such subjects are ongoing, and
+    # ``end`` (exclusive) then stops their data after the cut-off day
+    cutoff = day_number(design.data_cutoff)
+    ongoing = end > cutoff
+    reason = np.where(ongoing, ONGOING, reason)
+    end = np.where(ongoing, cutoff + 1, end)
     # a progression after the end of study was never seen
     prog_seen = (prog_idx > 0) & (prog_day < end)
     prog_idx = np.where(prog_seen, prog_idx, 0)
@@ -191,6 +199,9 @@ def _outcomes(design: StudyDesign, s: pd.DataFrame, rng: np.random.Generator, si
     s["sf_day"] = np.where(sf, s["consent_day"].to_numpy() + rng.integers(3, 21, m), NO_DATE)
     reason = np.where(treated, reason, np.where(sf, SCREEN_FAIL, WITHDREW))
     end = np.where(treated, end, np.where(sf, s["sf_day"].to_numpy(), enrol + rng.integers(2, 6, m)))
+    if (s["consent_day"].to_numpy() > cutoff).any() or (np.where(treated, day0, NO_DATE) > cutoff).any():
+        raise RuntimeError(f"subjects consented or treated after the data cut-off {design.data_cutoff}: "
+                           "start the study earlier or move the cut-off")
     death_day = np.where(treated & (reason == DEATH), end, NO_DATE)
     s["end_reason"], s["end_day"], s["death_day"] = reason, end, death_day
     # cause of death: disease after progression, otherwise an adverse event (or other)

@@ -68,6 +68,7 @@ DESIGN = StudyDesign(
     first_enrol="2023-03-06",
     expansion_months=12,
     cycle2=True,
+    data_cutoff="2026-06-30",
     assess_days=tuple(42 * j for j in range(1, 17)),
     best_response_probs=(0.03, 0.14, 0.38, 0.40, 0.05),
     age_median=63,

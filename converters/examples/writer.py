@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import forms, meddra
 from .common import NO_DATE, Form, iso_date
+from .design import planned_armcd
 from .plan import identify, plan_subjects, subject_exists
 from .problems import PROBLEM_COLUMNS, inject
 
@@ -33,7 +34,7 @@ SUBJECT_COLUMNS = ["SUBJID", "USUBJID", "SITEID", "STATUS", "ARMCD", "DOSE_LEVEL
 COHORT_COLUMNS = ["ARMCD", "DOSE_LEVEL", "CELLS_PER_INFUSION", "TREATED", "DLT_EVALUABLE", "SUBJECTS_WITH_DLT",
                   "DLT_EVENTS"]
 END_REASON = {0: "COMPLETED", 1: "DEATH", 2: "WITHDRAWAL OF CONSENT", 3: "LOST TO FOLLOW-UP",
-              4: "PROGRESSIVE DISEASE", 5: "SCREEN FAILURE"}
+              4: "PROGRESSIVE DISEASE", 5: "SCREEN FAILURE", 6: "ONGOING"}
 
 
 def write_study(study: ModuleType, out: Path, subjects: int | None = None, seed: int = 20250328) -> dict[str, int]:
@@ -102,8 +103,7 @@ def _summarise(study: ModuleType, b: pd.DataFrame, inf: pd.DataFrame, ae: pd.Dat
     best = np.where(best_rank >= 0, study.RESPONSE_CODES[order[np.maximum(best_rank, 0)]], study.NO_RESPONSE)
     treated = b["treated"].to_numpy()
     enrolled = b["enrolled"].to_numpy()
-    arms = design.arms + ([design.expansion_arm] if design.expansion_arm else [])
-    armcd = np.array([a.armcd for a in arms] + [""], dtype=object)[b["arm"].to_numpy()]
+    armcd = planned_armcds(design)[b["arm"].to_numpy(), b["level"].to_numpy()]
     level = np.array([d.code for d in design.dose_levels] + [""], dtype=object)[b["level"].to_numpy()]
     cells = np.array([str(d.cells_e6 * 10 ** 6) for d in design.dose_levels] + [""], dtype=object)[
         b["level"].to_numpy()]
@@ -125,6 +125,18 @@ def _summarise(study: ModuleType, b: pd.DataFrame, inf: pd.DataFrame, ae: pd.Dat
         "_arm": b["arm"].to_numpy(), "_level": b["level"].to_numpy(), "_treated": treated,
         "_dlt_subject": dlt_events > 0, "_dlt_events": dlt_events,
     })
+
+
+def planned_armcds(design) -> np.ndarray:
+    """ARMCD by [arm index, dose-level index] (index -1: none): construct x dose level, the expansion arm alone."""
+    n_arms, n_levels = len(design.arms), len(design.dose_levels)
+    table = np.full((n_arms + 2, n_levels + 1), "", dtype=object)
+    for a, arm in enumerate(design.arms):
+        for d, level in enumerate(design.dose_levels):
+            table[a, d] = planned_armcd(arm, level)
+    if design.expansion_arm is not None:
+        table[n_arms, :n_levels] = design.expansion_arm.armcd
+    return table
 
 
 def _cohort_counts(s: pd.DataFrame) -> pd.DataFrame:
