@@ -4,12 +4,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
+from converters.errors import SpecError
 from converters.readers.raw import ROW, RawSource
 from converters.sdtm.epoch import TIMELINE_COLUMNS
 from converters.sdtm.rejections import DROPPED, EXCLUDED_BY_DESIGN, NULLED, RejectionLog
 from converters.sdtm.trial_design import build_ie, build_se, build_sv, build_ti, build_tv
-from trial_design_fixtures import tiny_study
+from trial_design_fixtures import STUDY, tiny_study
 
 DM = pd.DataFrame({"USUBJID": ["TD-1-001", "TD-1-002", "TD-1-003"], "ARMCD": ["LOW", "HIGH", None],
                    "RFSTDTC": ["2024-03-20T10:00", "2024-04-02", None]})
@@ -91,9 +93,18 @@ def test_ie_rows_for_criteria_that_were_met_are_excluded_by_design_and_counted(t
 
 
 def test_ie_is_not_built_without_an_eligibility_form(tmp_path):
-    study = tiny_study(tmp_path)
+    study = tiny_study(tmp_path, {"ie_source: {form: ie, testcd_column: IETESTCD}\n": ""})
     ti, _ = build_ti(study)
     assert build_ie(study, {}, DM, ti, TIMELINE, RejectionLog()) is None
+
+
+def test_an_eligibility_form_missing_from_the_raw_folder_is_an_error_naming_the_study_yaml_line(tmp_path):
+    study = tiny_study(tmp_path)
+    ti, _ = build_ti(study)
+    with pytest.raises(SpecError, match="ie_source form 'ie' is not a raw form") as caught:
+        build_ie(study, {}, DM, ti, TIMELINE, RejectionLog())
+    lines = STUDY.splitlines()
+    assert caught.value.where.line == 1 + next(i for i, line in enumerate(lines) if line.startswith("ie_source"))
 
 
 def test_se_is_the_element_timeline_of_dm_subjects(tmp_path):

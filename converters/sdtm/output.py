@@ -41,28 +41,43 @@ def summary_rows(build: StudyBuild) -> list[list]:
 
 def write_build(build: StudyBuild, out: str | Path, created: datetime | None = None) -> Path:
     """Write every dataset and report of ``build`` to ``out`` (replacing it as a whole)."""
+    from converters.sdtm.study import os_error
+
     out = Path(out).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
     created = created or DEFAULT_CREATED
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
-        study_oid = build.study.studyid
-        for d in build.domains:
-            name = d.name.lower()
-            write_xpt(d.frame, d.dataset, tmp / f"{name}.xpt", created=created)
-            write_dataset_json(d.frame, d.dataset, tmp / f"{name}.json", study_oid=study_oid,
-                               metadata_version_oid=f"MDV.{study_oid}.SDTMIG.3.4", created=created)
-        build.log.write_csv(tmp / "rejections.csv")
-        with open(tmp / "build-summary.csv", "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(SUMMARY_COLUMNS)
-            writer.writerows(summary_rows(build))
-        write_metadata(build.study, tmp / "metadata.json")
+        if out.exists() and not out.is_dir():
+            raise NotADirectoryError(20, "it is a file, not a folder", str(out))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    except OSError as exc:
+        raise os_error(exc, "write") from None
+    try:
+        _write_into(build, tmp, created)
         _swap(tmp, out)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise os_error(exc, "write") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+def _write_into(build: StudyBuild, tmp: Path, created: datetime) -> None:
+    """Write the datasets, the rejection log, the build summary and metadata.json into ``tmp``."""
+    study_oid = build.study.studyid
+    for d in build.domains:
+        name = d.name.lower()
+        write_xpt(d.frame, d.dataset, tmp / f"{name}.xpt", created=created)
+        write_dataset_json(d.frame, d.dataset, tmp / f"{name}.json", study_oid=study_oid,
+                           metadata_version_oid=f"MDV.{study_oid}.SDTMIG.3.4", created=created)
+    build.log.write_csv(tmp / "rejections.csv")
+    with open(tmp / "build-summary.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(SUMMARY_COLUMNS)
+        writer.writerows(summary_rows(build))
+    write_metadata(build.study, tmp / "metadata.json")
 
 
 def _swap(new: Path, target: Path) -> None:

@@ -6,12 +6,17 @@ one ISO 8601 date per subject: the earliest (``pick: first``) or latest
 ``where``.  DM uses them for RFSTDTC/RFENDTC (``reference_start`` /
 ``reference_end``) and RFPENDTC (``study_end``); the subject element
 timeline uses them for element starts.  Values that are not dates are left
-out here; the domain that maps the same field reports them.
+out here; the domain that maps the same field reports them.  A source naming
+a form or column the raw folder lacks stops the build (``check_date_sources``)
+with the study.yaml line, rather than leaving every subject without the date.
 """
 from __future__ import annotations
 
+import difflib
+
 import pandas as pd
 
+from converters.errors import Location, SpecError
 from converters.sdtm.dates import to_iso8601
 from converters.spec.study import DateSource, StudyDefinition, pattern_fields
 
@@ -29,6 +34,33 @@ def usubjids(study: StudyDefinition, frame: pd.DataFrame) -> pd.Series:
         else:
             out = out + pd.NA
     return out
+
+
+def date_sources(study: StudyDefinition) -> list[tuple[str, DateSource]]:
+    """Every date source of study.yaml with the name it is known by (``study_end``, ``element_dates TAETORD 2``)."""
+    named = [(name, source) for name, source in sorted(study.sources.items())]
+    named += [(f"element_dates TAETORD {rule.taetord}", rule.start) for rule in study.element_dates
+              if getattr(rule, "start", None) is not None]
+    return named
+
+
+def check_date_sources(study: StudyDefinition, columns: dict[str, set[str]]) -> None:
+    """SpecError (study.yaml file and line) when a date source names a raw form or column that does not exist.
+
+    ``columns`` maps each raw form name to its column names.
+    """
+    for name, source in date_sources(study):
+        where = Location(str(study.path), source.line or None)
+        if source.form not in columns:
+            raise SpecError(f"{name}: raw form {source.form!r} not found", where,
+                            hint=f"raw forms: {', '.join(sorted(columns))}")
+        wanted = [source.column, *([source.time_column] if source.time_column else []), *(c for c, _ in source.where)]
+        for column in wanted:
+            if column not in columns[source.form]:
+                close = difflib.get_close_matches(column, sorted(columns[source.form]), n=3)
+                raise SpecError(f"{name}: column {column!r} is not in raw form {source.form}", where,
+                                hint=f"did you mean {' or '.join(close)}?" if close else
+                                f"columns: {', '.join(sorted(columns[source.form])[:30])}")
 
 
 def source_dates(study: StudyDefinition, raw: dict, source: DateSource) -> pd.Series:

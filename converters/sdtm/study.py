@@ -35,6 +35,7 @@ from converters.sdtm.builder import ROW, SOURCE, SUBJECT_COLUMN, SUBJECT_VALUE, 
 from converters.sdtm.dates import date_part
 from converters.sdtm.derivations import REGISTRY, DomainContext
 from converters.sdtm.epoch import derive_epoch, subject_timeline
+from converters.sdtm.reference_dates import check_date_sources
 from converters.sdtm.rejections import DROPPED, NULLED, RejectionLog
 from converters.sdtm.sequence import derive_seq
 from converters.sdtm.study_day import derive_study_day
@@ -126,6 +127,15 @@ def _log_frame(log: RejectionLog, domain: str, frame: pd.DataFrame, mask: pd.Ser
         part["column"] = column[mask].astype("string").to_numpy()
 
 
+def os_error(exc: OSError, doing: str = "read") -> DataError:
+    """A file-system error (permission, a folder where a file is expected ...) as a DataError naming the path."""
+    path = exc.filename if exc.filename is not None else ""
+    reason = exc.strerror or type(exc).__name__
+    return DataError(f"cannot {doing} {path}: {reason}", Location(str(path)),
+                     hint="check that the path exists, is the right kind (file or folder) and is "
+                          f"{'readable' if doing == 'read' else 'writable'}")
+
+
 def build_study(mappings: str | Path, raw_dir: str | Path | None = None,
                 progress: Callable[[str], None] | None = None, raw: dict | None = None,
                 builtins: bool = True) -> StudyBuild:
@@ -133,11 +143,20 @@ def build_study(mappings: str | Path, raw_dir: str | Path | None = None,
 
     ``raw`` gives the raw sources directly (else they are read from ``raw_dir`` or study.yaml's
     raw folder); ``builtins=False`` skips the built-in builders (spec-driven domains only).
+    A file that cannot be read stops the build with a DataError naming it (never an OSError).
     """
+    try:
+        return _build_study(Path(mappings), raw_dir, progress, raw, builtins)
+    except OSError as exc:
+        raise os_error(exc, "read") from None
+
+
+def _build_study(mappings: Path, raw_dir, progress, raw, builtins) -> StudyBuild:
     from converters.readers.raw import read_raw_folder
 
     say = progress or (lambda _msg: None)
-    mappings = Path(mappings)
+    if (mappings / "study.yaml").is_dir():
+        raise SpecError("study.yaml is a folder, not the study definition file", Location(str(mappings / "study.yaml")))
     study = load_study(mappings / "study.yaml")
     spec_dir = mappings / "sdtm"
     if not spec_dir.is_dir():
@@ -148,11 +167,14 @@ def build_study(mappings: str | Path, raw_dir: str | Path | None = None,
         if folder is None:
             raise SpecError("no raw data folder: give --raw, or raw_dir in study.yaml", Location(str(study.path)))
         if not folder.is_dir():
-            raise DataError(f"raw data folder {folder} does not exist", Location(str(folder)))
+            what = "is a file, not a folder" if folder.exists() else "does not exist"
+            raise DataError(f"raw data folder {folder} {what}", Location(str(folder)),
+                            hint="give --raw, or fix raw.folder in study.yaml")
         raw = read_raw_folder(folder, encodings=study.encodings)
     columns = {name: set(src.frame.columns) - {ROW} for name, src in raw.items()}
     for spec in specs:
         check_spec_sources(spec, columns)
+    check_date_sources(study, columns)
 
     log = RejectionLog()
     records: dict[str, BuiltRecords] = {}

@@ -89,8 +89,12 @@ def build_ie(study, raw: dict, dm: pd.DataFrame, ti: pd.DataFrame, timeline: pd.
              log: RejectionLog) -> IEBuild | None:
     """IE (and SUPPIE) frames and metadata; None when the study has no eligibility form."""
     settings = ie_source(study)
-    if settings is None or settings["form"] not in raw:
+    if settings is None:
         return None
+    if settings["form"] not in raw:
+        raise SpecError(f"ie_source form {settings['form']!r} is not a raw form",
+                        Location(str(study.path), study.document.line_of("ie_source")),
+                        hint=f"raw forms: {', '.join(sorted(raw))}")
     src = raw[settings["form"]]
     source = src.path.name
     frame = src.frame
