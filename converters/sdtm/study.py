@@ -35,13 +35,14 @@ from converters.sdtm.builder import ROW, SOURCE, SUBJECT_COLUMN, SUBJECT_VALUE, 
 from converters.sdtm.dates import date_part
 from converters.sdtm.derivations import REGISTRY, DomainContext
 from converters.sdtm.epoch import derive_epoch, subject_timeline
-from converters.sdtm.reference_dates import check_date_sources
+from converters.sdtm.reference_dates import check_date_sources, date_sources
 from converters.sdtm.rejections import DROPPED, NULLED, RejectionLog
 from converters.sdtm.sequence import derive_seq
 from converters.sdtm.study_day import derive_study_day
 from converters.sdtm.supp import Qualifier, split_supp
 from converters.sdtm.visits import assign_visit
 from converters.spec.loader import check_spec_sources, load_domain_specs
+from converters.spec.paths import check_folder_entries, check_form_name, check_study_path, study_root
 from converters.spec.model import DomainSpec, VariableSpec
 from converters.spec.study import StudyDefinition, load_study
 from converters.standards import ct, sdtmig
@@ -162,14 +163,16 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins) -> StudyBuild
     if not spec_dir.is_dir():
         raise SpecError("the mappings folder has no sdtm/ folder of domain specs", Location(str(mappings)))
     specs = load_domain_specs(spec_dir, study)
+    check_study_paths(study, specs, mappings)
     if raw is None:
-        folder = Path(raw_dir) if raw_dir else study.raw_dir
+        folder = Path(raw_dir) if raw_dir else study_raw_folder(study, mappings)
         if folder is None:
             raise SpecError("no raw data folder: give --raw, or raw_dir in study.yaml", Location(str(study.path)))
         if not folder.is_dir():
             what = "is a file, not a folder" if folder.exists() else "does not exist"
             raise DataError(f"raw data folder {folder} {what}", Location(str(folder)),
                             hint="give --raw, or fix raw.folder in study.yaml")
+        check_folder_entries(folder)
         raw = read_raw_folder(folder, encodings=study.encodings)
     columns = {name: set(src.frame.columns) - {ROW} for name, src in raw.items()}
     for spec in specs:
@@ -229,6 +232,32 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins) -> StudyBuild
             say(f"{domain.name}: {domain.records} records")
     meta = study_metadata(study, built, ctx)
     return StudyBuild(meta, built, log, study)
+
+
+def study_raw_folder(study: StudyDefinition, mappings: Path) -> Path | None:
+    """study.yaml's ``raw.folder``, checked to stay inside the study root (``converters.spec.paths``)."""
+    raw = study.document.get("raw") if isinstance(study.document, dict) else None
+    if not isinstance(raw, dict) or not raw.get("folder"):
+        return study.raw_dir
+    line = raw.line_of("folder") if hasattr(raw, "line_of") else None
+    return check_study_path(str(raw["folder"]), Path(study.path).parent, study_root(mappings), "raw.folder",
+                            Location(str(study.path), line))
+
+
+def check_study_paths(study: StudyDefinition, specs: list[DomainSpec], mappings: Path) -> None:
+    """Every raw form a spec or study.yaml names is a plain form name (no folder, no ``..``)."""
+    for spec in specs:
+        for block in spec.blocks:
+            check_form_name(block.source, "source", Location(spec.file, block.place.line))
+            for merge in block.merges:
+                line = merge.place.line if merge.place else block.place.line
+                check_form_name(merge.source, "merge source", Location(spec.file, line))
+    for name, source in date_sources(study):
+        check_form_name(source.form, f"{name} form", Location(str(study.path), source.line or None))
+    ie = study.document.get("ie_source") if isinstance(study.document, dict) else None
+    if isinstance(ie, dict) and ie.get("form"):
+        check_form_name(str(ie["form"]), "ie_source form",
+                        Location(str(study.path), study.document.line_of("ie_source")))
 
 
 def _codelists_of(rec: BuiltRecords) -> dict[str, str]:
