@@ -114,3 +114,34 @@ def test_a_ragged_raw_row_is_named_with_its_row(study, tmp_path):
         handle.write("TINY-1,01,001,X,Y,N,01-JAN-2025,,,,extra\n")
     assert f"{study / 'raw' / 'ae.csv'}, row 7: row has 11 fields but the header has 10" in \
         _run(study, tmp_path / "out")
+
+
+def _with_arm_assignment(study: Path, columns: str) -> None:
+    assignment = f"arm_assignment: {{form: dm, columns: [{columns}]}}\n"
+    _edit(study / "study.yaml", "usubjid: {pattern:", assignment + "usubjid: {pattern:")
+    _edit(study / "sdtm" / "dm.yaml", "{assign_ct: ARM_CD, value_map: arms}", "{derive: planned_arm}")
+
+
+def test_an_arm_assignment_column_missing_from_its_raw_form_is_named(study, tmp_path):
+    _with_arm_assignment(study, "ARM_CD, DOSE_LEVEL")
+    _edit(study / "study.yaml", "raw_codes: [L]", "raw_codes: [[L, DL1]]")
+    assert f"{study / 'study.yaml'}:4: arm_assignment: column 'DOSE_LEVEL' is not in raw form dm" in \
+        _run(study, tmp_path / "out")
+
+
+def test_an_arm_assignment_form_missing_from_the_raw_folder_is_named(study, tmp_path):
+    _with_arm_assignment(study, "ARM_CD")
+    _edit(study / "study.yaml", "{form: dm, columns: [ARM_CD]}", "{form: enrol, columns: [ARM_CD]}")
+    assert f"{study / 'study.yaml'}:4: arm_assignment: raw form 'enrol' not found" in _run(study, tmp_path / "out")
+
+
+def test_an_arm_assignment_form_with_a_folder_part_is_refused(study, tmp_path):
+    _with_arm_assignment(study, "ARM_CD")
+    _edit(study / "study.yaml", "{form: dm, columns: [ARM_CD]}", "{form: ../dm, columns: [ARM_CD]}")
+    assert "arm_assignment form '../dm' is not a raw form name" in _run(study, tmp_path / "out")
+
+
+def test_a_valid_arm_assignment_builds(study, tmp_path):
+    _with_arm_assignment(study, "ARM_CD")
+    result = CliRunner().invoke(cli, ["sdtm", str(study), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output

@@ -97,3 +97,11 @@ def test_the_build_is_partition_safe_by_subject():
         a = together.sort_values(keys).reset_index(drop=True)
         b = parts[a.columns].sort_values(keys).reset_index(drop=True)
         pd.testing.assert_frame_equal(a, b, check_dtype=False, obj=domain.name)
+
+
+def test_planned_arm_is_an_engine_derivation_not_a_study_yaml_loader_one():
+    import converters.spec.study as study_yaml
+    from converters.sdtm.derivations import REGISTRY as registry
+
+    assert registry["planned_arm"].fn.__module__ == "converters.sdtm.derivations"
+    assert not hasattr(study_yaml, "derive_planned_arm")

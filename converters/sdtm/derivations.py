@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from converters.errors import DataError, Location
 from converters.sdtm.dates import date_part
 
 
@@ -126,6 +127,37 @@ def derive_arm_name(ctx: RowContext, **kwargs) -> pd.Series:
     codes = _text(ctx.resolve(kwargs["from"]))
     table = {a.armcd: a.arm for a in ctx.study.arms}
     return _obj(codes.map(table, na_action="ignore"))
+
+
+@derivation("planned_arm", "row", "Planned arm (ARMCD, or ARM with variable: ARM) from the raw columns of "
+            "study.yaml arm_assignment (e.g. arm code and dose level) through arms[].raw_codes; blank when every "
+            "column is blank (not assigned). A combination no arm lists stops the build with its rows.",
+            optional=("variable",))
+def derive_planned_arm(ctx: RowContext, variable: str = "ARMCD") -> pd.Series:
+    """The planned arm of each record from its arm-assignment columns (whole-column lookup)."""
+    from converters.spec.study import arm_key
+
+    study = ctx.study
+    if study.arm_assignment is None:
+        raise DataError("derive: planned_arm needs 'arm_assignment' in study.yaml", Location(str(study.path)))
+    if variable not in ("ARMCD", "ARM"):
+        raise DataError(f"derive: planned_arm gives ARMCD or ARM, not {variable!r}", Location(str(study.path)))
+    parts = [_text(ctx.resolve(c)) for c in study.arm_assignment.columns]
+    blank = pd.concat([p.isna() for p in parts], axis=1).all(axis=1)
+    key = parts[0].fillna("")
+    for part in parts[1:]:
+        key = key + " " + part.fillna("")
+    value = {arm_key(code): (a.armcd if variable == "ARMCD" else a.arm) for a in study.arms for code in a.raw_codes}
+    out = key.map(value).where(~blank)
+    bad = out.isna() & ~blank
+    if bad.any():
+        rows = ctx.raw["__row__"][bad].tolist()[:5] if "__row__" in ctx.raw else []
+        raise DataError(f"arm assignment {sorted(set(key[bad]))[:5]} (columns "
+                        f"{', '.join(study.arm_assignment.columns)}) is not a raw code of any arm in study.yaml",
+                        Location(study.arm_assignment.form + ".csv", row=rows[0] if rows else None,
+                                 column=study.arm_assignment.columns[0]),
+                        f"rows {rows}: add the combination to arms[].raw_codes or correct the raw data")
+    return _obj(out)
 
 
 def _choices(ctx, choices) -> dict[str, str]:

@@ -7,8 +7,9 @@ one ISO 8601 date per subject: the earliest (``pick: first``) or latest
 ``reference_end``) and RFPENDTC (``study_end``); the subject element
 timeline uses them for element starts.  Values that are not dates are left
 out here; the domain that maps the same field reports them.  A source naming
-a form or column the raw folder lacks stops the build (``check_date_sources``)
-with the study.yaml line, rather than leaving every subject without the date.
+a form or column the raw folder lacks stops the build (``check_date_sources``, which checks
+the arm assignment's form and columns too) with the study.yaml line, rather than leaving every
+subject without the date or the arm.
 """
 from __future__ import annotations
 
@@ -45,22 +46,28 @@ def date_sources(study: StudyDefinition) -> list[tuple[str, DateSource]]:
 
 
 def check_date_sources(study: StudyDefinition, columns: dict[str, set[str]]) -> None:
-    """SpecError (study.yaml file and line) when a date source names a raw form or column that does not exist.
+    """SpecError (study.yaml file and line) when a date source or the arm assignment names a raw form or
+    column that does not exist.
 
     ``columns`` maps each raw form name to its column names.
     """
-    for name, source in date_sources(study):
-        where = Location(str(study.path), source.line or None)
-        if source.form not in columns:
-            raise SpecError(f"{name}: raw form {source.form!r} not found", where,
+    named = [(name, source.form, [source.column, *([source.time_column] if source.time_column else []),
+                                  *(c for c, _ in source.where)], source.line)
+             for name, source in date_sources(study)]
+    if study.arm_assignment is not None:
+        arms = study.arm_assignment
+        named.append(("arm_assignment", arms.form, list(arms.columns), arms.line))
+    for name, form, wanted, line in named:
+        where = Location(str(study.path), line or None)
+        if form not in columns:
+            raise SpecError(f"{name}: raw form {form!r} not found", where,
                             hint=f"raw forms: {', '.join(sorted(columns))}")
-        wanted = [source.column, *([source.time_column] if source.time_column else []), *(c for c, _ in source.where)]
         for column in wanted:
-            if column not in columns[source.form]:
-                close = difflib.get_close_matches(column, sorted(columns[source.form]), n=3)
-                raise SpecError(f"{name}: column {column!r} is not in raw form {source.form}", where,
+            if column not in columns[form]:
+                close = difflib.get_close_matches(column, sorted(columns[form]), n=3)
+                raise SpecError(f"{name}: column {column!r} is not in raw form {form}", where,
                                 hint=f"did you mean {' or '.join(close)}?" if close else
-                                f"columns: {', '.join(sorted(columns[source.form])[:30])}")
+                                f"columns: {', '.join(sorted(columns[form])[:30])}")
 
 
 def source_dates(study: StudyDefinition, raw: dict, source: DateSource) -> pd.Series:

@@ -254,6 +254,9 @@ def check_study_paths(study: StudyDefinition, specs: list[DomainSpec], mappings:
                 check_form_name(merge.source, "merge source", Location(spec.file, line))
     for name, source in date_sources(study):
         check_form_name(source.form, f"{name} form", Location(str(study.path), source.line or None))
+    if study.arm_assignment is not None:
+        check_form_name(study.arm_assignment.form, "arm_assignment form",
+                        Location(str(study.path), study.arm_assignment.line or None))
     ie = study.document.get("ie_source") if isinstance(study.document, dict) else None
     if isinstance(ie, dict) and ie.get("form"):
         check_form_name(str(ie["form"]), "ie_source form",
