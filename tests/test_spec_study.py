@@ -105,3 +105,69 @@ def test_data_cutoff_must_be_an_iso_date(tmp_path):
     (tmp_path / "study.yaml").write_text("study: {studyid: X}\ndata_cutoff: 30-JUN-2026\n", encoding="utf-8")
     with pytest.raises(SpecError, match="ISO 8601 date"):
         load_study(tmp_path)
+
+
+DESIGN = """\
+study: {studyid: X}
+arms:
+  - {ARMCD: A, ARM: Arm A}
+elements:
+  - {ETCD: SCRN, ELEMENT: Screening}
+  - {ETCD: TRT, ELEMENT: Treatment}
+trial_arms:
+  A:
+    - {TAETORD: 1, ETCD: SCRN, EPOCH: SCREENING}
+    - {TAETORD: 2, ETCD: TRT, EPOCH: TREATMENT}
+element_dates:
+  - {TAETORD: 1, start: {form: dm, column: ICDAT}}
+  - {TAETORD: 2, start: {after_taetord: [1], offset: P14D}}
+visits:
+  - {VISITNUM: 1, VISIT: SCREENING, VISITDY: -14}
+  - {VISITNUM: 2, VISIT: DAY 1, VISITDY: 1}
+"""
+
+
+def _spec_error(tmp_path, text: str) -> SpecError:
+    (tmp_path / "study.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(SpecError) as info:
+        load_study(tmp_path)
+    assert info.value.where.file == str(tmp_path / "study.yaml")
+    return info.value
+
+
+def test_the_design_fixture_loads(tmp_path):
+    (tmp_path / "study.yaml").write_text(DESIGN, encoding="utf-8")
+    study = load_study(tmp_path)
+    assert [v.visitdy for v in study.visits] == [-14.0, 1.0]
+    assert study.element_dates[1].after_taetord == (1,) and study.trial_arms["A"][1].taetord == 2
+
+
+@pytest.mark.parametrize("old, new, line, words", [
+    ("VISITDY: 1}", "VISITDY: abc}", 16, "VISITDY 'abc' must be a number"),
+    ("{TAETORD: 2, ETCD: TRT", "{TAETORD: x, ETCD: TRT", 10, "TAETORD 'x' must be a whole number"),
+    ("{TAETORD: 1, ETCD: SCRN", "{TAETORD: 1.5, ETCD: SCRN", 9, "TAETORD 1.5 must be a whole number"),
+    ("{TAETORD: 2, start:", "{TAETORD: two, start:", 13, "TAETORD 'two' must be a whole number"),
+    ("after_taetord: [1]", "after_taetord: [first]", 13, "after_taetord value 'first' must be a whole number"),
+    ("offset: P14D", "offset: 2 weeks", 13, "offset '2 weeks' must be an ISO 8601 duration"),
+    ("VISITNUM: 2,", "VISITNUM: two,", 16, "VISITNUM must be a number"),
+])
+def test_a_value_that_is_not_a_number_names_study_yaml_and_its_line(tmp_path, old, new, line, words):
+    assert old in DESIGN
+    error = _spec_error(tmp_path, DESIGN.replace(old, new))
+    assert error.where.line == line and words in str(error)
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ("study: {studyid: X}\nraw: raw\n", 2, "'raw' must be a mapping"),
+    ("study: {studyid: X}\nraw: {folder: raw, encodings: cp1252}\n", 2, "'encodings' must be a mapping"),
+    ("study: {studyid: X}\nstandards: [3.4]\n", 2, "'standards' must be a mapping"),
+    ("study: {studyid: X}\nvalue_maps: [sex]\n", 2, "'value_maps' must be a mapping"),
+    ("study: {studyid: X}\ntrial_arms: [A]\n", 2, "'trial_arms' must be a mapping"),
+    ("study: {studyid: X}\narms:\n  - {ARMCD: A, ARM: A}\ntrial_arms:\n  A: SCRN\n", 5, "a list"),
+    ("study: {studyid: X}\nstudy_end: {form: ds, column: DSDAT, where: DSDECOD}\n", 2, "'where' is a mapping"),
+    ("study: {studyid: X}\nelement_dates:\n  - {TAETORD: 1}\n", 3, "needs 'start'"),
+    ("study: {studyid: X}\ndata_cutoff: 2026-02-30\n", 2, "ISO 8601 date"),
+])
+def test_a_malformed_study_yaml_entry_names_its_line(tmp_path, text, line, words):
+    error = _spec_error(tmp_path, text)
+    assert error.where.line == line and words in str(error)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -129,18 +130,19 @@ def load_study(path: str | Path) -> StudyDefinition:
     study = doc.get("study")
     if not isinstance(study, LineDict) or not study.get("studyid"):
         raise _fail("study.yaml needs 'study: {studyid: ...}'", file, doc.line_of("study") if study else 1)
-    raw = doc.get("raw") or LineDict()
-    standards = doc.get("standards") or LineDict()
+    raw = _mapping(doc, "raw", file)
+    standards = _mapping(doc, "standards", file)
+    encodings = _mapping(raw, "encodings", file)
     definition = StudyDefinition(
         studyid=str(study["studyid"]), path=path, title=str(study.get("title") or ""),
         protocol=str(study.get("protocol_number") or study["studyid"]),
         raw_dir=(path.parent / str(raw["folder"])).resolve() if raw.get("folder") else None,
-        encodings={str(k): str(v) for k, v in (raw.get("encodings") or {}).items()},
+        encodings={str(k): str(v) for k, v in encodings.items()},
         ct_version=str(standards.get("ct") or "2025-03-28"),
         document=doc)
     if doc.get("data_cutoff") is not None:
         cutoff = str(doc["data_cutoff"])
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", cutoff):
+        if not _is_date(cutoff):
             raise _fail(f"data_cutoff {cutoff!r} must be an ISO 8601 date (\"2026-06-30\")", file,
                         doc.line_of("data_cutoff"))
         definition.data_cutoff = cutoff
@@ -164,29 +166,39 @@ def load_study(path: str | Path) -> StudyDefinition:
         definition.elements.append(Element(str(row["ETCD"]), str(row["ELEMENT"]), str(row.get("TESTRL") or ""),
                                            str(row.get("TEENRL") or ""), row.get("TEDUR")))
     etcds = {e.etcd for e in definition.elements}
-    trial_arms = doc.get("trial_arms") or LineDict()
+    trial_arms = _mapping(doc, "trial_arms", file)
     for armcd, rows in trial_arms.items():
         if armcd not in {a.armcd for a in definition.arms}:
             raise _fail(f"trial_arms names arm {armcd!r}, which 'arms' does not list", file,
                         trial_arms.line_of(armcd))
+        if rows is not None and not isinstance(rows, LineList):
+            raise _fail(f"trial_arms {armcd}: the elements of an arm are a list", file, trial_arms.line_of(armcd))
         items = []
         for i, node in enumerate(rows or []):
             row = _row(node, ("TAETORD", "ETCD", "EPOCH"), "trial arm element", file, rows.line_of(i))
-            if row["ETCD"] not in etcds:
+            if str(row["ETCD"]) not in etcds:
                 raise _fail(f"trial arm {armcd}: element {row['ETCD']!r} is not in 'elements'", file, row.line)
-            items.append(TrialArmElement(str(armcd), int(row["TAETORD"]), str(row["ETCD"]), str(row["EPOCH"]),
+            items.append(TrialArmElement(str(armcd), _integer(row, "TAETORD", file), str(row["ETCD"]),
+                                         str(row["EPOCH"]),
                                          row.get("TABRANCH"), row.get("TATRANS")))
         definition.trial_arms[str(armcd)] = items
     for i, node in enumerate(_list(doc, "element_dates", file)):
         row = _row(node, ("TAETORD", "start"), "element date rule", file, doc["element_dates"].line_of(i))
         start = row["start"]
+        taetord = _integer(row, "TAETORD", file)
         if isinstance(start, LineDict) and "after_taetord" in start:
+            after = start["after_taetord"]
+            orders = after if isinstance(after, LineList) else LineList([after])
+            line = start.line_of("after_taetord")
+            offset = str(start.get("offset")) if start.get("offset") else None
+            if offset is not None and not DURATION.fullmatch(offset.strip().upper()):
+                raise _fail(f"element date rule TAETORD {taetord}: offset {offset!r} must be an ISO 8601 duration "
+                            "in days or weeks (P42D, P6W)", file, start.line_of("offset"))
             definition.element_dates.append(ElementDate(
-                int(row["TAETORD"]), after_taetord=tuple(int(v) for v in _names(start["after_taetord"])),
-                offset=str(start.get("offset")) if start.get("offset") else None))
+                taetord, after_taetord=tuple(_as_integer(v, f"after_taetord value {v!r}", file, line)
+                                             for v in orders), offset=offset))
         else:
-            definition.element_dates.append(ElementDate(int(row["TAETORD"]), start=_source(start, file,
-                                                                                        row.line_of("start"))))
+            definition.element_dates.append(ElementDate(taetord, start=_source(start, file, row.line_of("start"))))
     for key in SOURCE_KEYS:
         if key in doc and doc[key] is not None:
             definition.sources[key] = _source(doc[key], file, doc.line_of(key))
@@ -197,10 +209,16 @@ def load_study(path: str | Path) -> StudyDefinition:
         except (TypeError, ValueError):
             raise _fail(f"visit {row['VISIT']!r}: VISITNUM must be a number", file, row.line) from None
         day = row.get("VISITDY")
-        definition.visits.append(PlannedVisit(num, str(row["VISIT"]), float(day) if day is not None else None,
+        if day is not None:
+            try:
+                day = float(day)
+            except (TypeError, ValueError):
+                raise _fail(f"visit {row['VISIT']!r}: VISITDY {day!r} must be a number (planned study day)", file,
+                            row.line_of("VISITDY")) from None
+        definition.visits.append(PlannedVisit(num, str(row["VISIT"]), day,
                                               _names(row.get("raw_folders"))))
     definition.non_visit_folders = _names(doc.get("non_visit_folders"))
-    maps = doc.get("value_maps") or LineDict()
+    maps = _mapping(doc, "value_maps", file)
     for name, table in maps.items():
         if not isinstance(table, LineDict):
             raise _fail(f"value map {name!r} must be a mapping of raw value to SDTM value", file, maps.line_of(name))
@@ -245,6 +263,48 @@ def _raw_codes(value, width: int, file: str, line: int) -> tuple[tuple[str, ...]
     return tuple(codes)
 
 
+#: an ISO 8601 duration in days or weeks, the offsets element date rules use
+DURATION = re.compile(r"P\d+[DW]")
+
+
+def _is_date(text: str) -> bool:
+    """True for a complete, real ISO 8601 calendar date (``2026-06-30``; not ``2026-02-30``)."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _as_integer(value, what: str, file: str, line: int) -> int:
+    """``value`` as a whole number, else a SpecError naming what it is and the line."""
+    if isinstance(value, bool):
+        value = None
+    try:
+        number = float(str(value).strip())
+        if number.is_integer():
+            return int(number)
+    except (TypeError, ValueError):
+        pass
+    raise _fail(f"{what} must be a whole number", file, line)
+
+
+def _integer(row: LineDict, key: str, file: str) -> int:
+    return _as_integer(row.get(key), f"{key} {row.get(key)!r}", file, row.line_of(key))
+
+
+def _mapping(doc: LineDict, key: str, file: str) -> LineDict:
+    """The mapping under ``key`` (empty when absent); SpecError with the line when it is something else."""
+    node = doc.get(key)
+    if node is None:
+        return LineDict()
+    if not isinstance(node, LineDict):
+        raise _fail(f"'{key}' must be a mapping (key: value ...)", file, doc.line_of(key))
+    return node
+
+
 def _list(doc: LineDict, key: str, file: str) -> LineList:
     node = doc.get(key)
     if node is None:
@@ -277,7 +337,9 @@ def _source(node, file: str, line: int) -> DateSource:
     pick = str(node.get("pick", "first"))
     if pick not in ("first", "last"):
         raise _fail("pick must be 'first' or 'last'", file, node.line_of("pick"))
-    where = node.get("where") or {}
+    where = node.get("where") or LineDict()
+    if not isinstance(where, dict):
+        raise _fail("a date source's 'where' is a mapping of raw column to value", file, node.line_of("where"))
     return DateSource(str(node["form"]).lower(), str(node["column"]),
                       str(node["time_column"]) if node.get("time_column") else None,
                       tuple((str(k), str(v)) for k, v in where.items()), pick, node.line)
