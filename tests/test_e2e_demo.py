@@ -164,6 +164,33 @@ def test_subjects_arms_and_reference_dates_agree_with_known_answers(study):
     assert ((dm["DTHFL"] == "Y") == (exp.loc[dm.index, "DEATH_DATE"] != "")).all()
 
 
+def test_every_subject_has_an_end_of_participation_and_the_ongoing_ones_their_last_contact(study):
+    """SDTMIG 3.4 RFPENDTC: the last known contact. Subjects ongoing at the cut-off (END_REASON ONGOING) have
+    the latest date of their collected data, after their last dose and not after the cut-off; TS SENDTC is not
+    yet available while any subject is ongoing."""
+    name, folder, frames, expected = study
+    dm = frames["dm"].set_index("USUBJID")
+    exp = expected.set_index("USUBJID")
+    assert dm["RFPENDTC"].notna().all()
+    ended = exp.index[exp["END_REASON"] != "ONGOING"]
+    assert (dm.loc[ended, "RFPENDTC"] >= dm.loc[ended, "RFICDTC"].str.slice(0, 10)).all()
+    ongoing = exp.index[exp["END_REASON"] == "ONGOING"]
+    cutoff = {"carnk-sclc": "2026-06-30", "cll1-aml": "2026-09-30"}[name]
+    last = dm.loc[ongoing, "RFPENDTC"]
+    assert last.str.fullmatch(r"\d{4}-\d{2}-\d{2}").all() and (last <= cutoff).all()
+    assert (last >= exp.loc[ongoing, "LAST_DOSE_DATE"]).all()
+    seen = pd.concat([frames[d][["USUBJID", c]].set_axis(["USUBJID", "date"], axis=1)
+                      for d in ("rs", "ex", "ds") for c in frames[d].columns if c.endswith("DTC")])
+    seen = seen[seen["USUBJID"].isin(ongoing)].dropna()
+    assert (seen.groupby("USUBJID")["date"].max().str.slice(0, 10) <= last.reindex(
+        seen["USUBJID"].unique())).all()
+    ts = _json(folder, "ts")[1].set_index("TSPARMCD")
+    if len(ongoing):
+        assert ts.loc["SENDTC", "TSVALNF"] == "NAV" and pd.isna(ts.loc["SENDTC", "TSVAL"])
+    else:
+        assert ts.loc["SENDTC", "TSVAL"] == dm["RFPENDTC"].str.slice(0, 10).max()
+
+
 def test_doses_agree_with_known_answers(study):
     _, _, frames, expected = study
     ex = frames["ex"]

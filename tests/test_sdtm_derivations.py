@@ -105,3 +105,46 @@ def test_planned_arm_is_an_engine_derivation_not_a_study_yaml_loader_one():
 
     assert registry["planned_arm"].fn.__module__ == "converters.sdtm.derivations"
     assert not hasattr(study_yaml, "derive_planned_arm")
+
+
+def _contact_frames() -> dict:
+    ae = pd.DataFrame({"USUBJID": ["S-1", "S-1", "S-1", "S-2"],
+                       "AESTDTC": ["2025-01-05", "2025-02-01T08:00", "2025-03", "2025-01-20"],
+                       "AEENDTC": ["2025-01-09", "2025-04-30", None, "2025-05-02"],
+                       "AEENRTPT": [None, "ONGOING", None, None],
+                       "AEOUT": ["RECOVERED/RESOLVED", None, None, "NOT RECOVERED/NOT RESOLVED"]})
+    rs = pd.DataFrame({"USUBJID": ["S-1", "S-2"], "RSDTC": ["2025-02-10", "2025-02-15"]})
+    dm = pd.DataFrame({"USUBJID": ["S-1", "S-2"], "RFICDTC": ["2025-01-01", "2025-01-02"],
+                       "DTHDTC": ["2025-09-01", None]})
+    return {"AE": ae, "RS": rs, "DM": dm}
+
+
+def test_contact_is_collected_dates_but_not_ends_of_ongoing_events_partial_dates_or_dm_dates():
+    from converters.sdtm.derivations import contact_dates
+
+    got = contact_dates(_contact_frames()).groupby("USUBJID")["date"].max().to_dict()
+    assert got == {"S-1": "2025-02-10", "S-2": "2025-02-15"}
+
+
+def test_contact_after_the_data_cutoff_does_not_count():
+    from converters.sdtm.derivations import contact_dates
+
+    frames = _contact_frames()
+    frames["RS"] = frames["RS"].assign(RSDTC=["2025-02-10", "2025-07-01"])
+    got = contact_dates(frames, "2025-06-30").groupby("USUBJID")["date"].max().to_dict()
+    assert got == {"S-1": "2025-02-10", "S-2": "2025-01-20"}
+
+
+def test_end_of_participation_is_the_end_of_study_date_else_the_last_contact(tmp_path):
+    from types import SimpleNamespace
+
+    from converters.spec.study import StudyDefinition
+
+    study = StudyDefinition("S", tmp_path / "study.yaml", data_cutoff="2025-06-30",
+                            sources={"study_end": DateSource("ds", "DSDAT")})
+    raw = {"ds": SimpleNamespace(frame=pd.DataFrame({"SUBJID": ["1"], "DSDAT": ["20-MAR-2025"]}))}
+    frames = _contact_frames()
+    # the subjects in reverse order: the result follows DM's rows, subject by subject
+    dm = pd.DataFrame({"USUBJID": ["S-2", "S-1", "S-3"]})
+    ctx = DomainContext(frame=dm, domains=frames, study=study, raw=raw)
+    assert REGISTRY["participation_end"].fn(ctx, source="study_end").tolist() == ["2025-02-15", "2025-03-20", None]

@@ -102,6 +102,18 @@ def test_study_end_is_no_information_while_a_subject_has_not_ended(tmp_path):
     assert _value(ts, "SENDTC") is None and _value(ts, "SENDTC", "TSVALNF") == "NI"
 
 
+def test_study_end_waits_for_a_subject_ongoing_at_the_cutoff_although_it_has_a_last_contact(tmp_path):
+    # TD-1-3 has RFPENDTC (its last contact) but its last element is still open: it has not ended
+    se = pd.DataFrame({"USUBJID": ["TD-1-1", "TD-1-1", "TD-1-2", "TD-1-3", "TD-1-3"],
+                       "TAETORD": [1.0, 2.0, 1.0, 1.0, 2.0],
+                       "SEENDTC": ["2024-03-20", "2024-09-01", "2024-02-10", "2024-04-20", None]})
+    ts, _ = build_ts(tiny_study(tmp_path), {"DM": DM, "SE": se})
+    assert _value(ts, "SENDTC") is None and _value(ts, "SENDTC", "TSVALNF") == "NI"
+    ended = se.assign(SEENDTC=["2024-03-20", "2024-09-01", "2024-02-10", "2024-04-20", "2024-10-15"])
+    ts, _ = build_ts(tiny_study(tmp_path), {"DM": DM, "SE": ended})
+    assert _value(ts, "SENDTC") == "2024-10-15"
+
+
 def test_a_study_start_date_that_cannot_be_derived_stops_the_build(tmp_path):
     with pytest.raises(DataError, match="SSTDTC"):
         build_ts(tiny_study(tmp_path), {"DM": DM.drop(columns="RFICDTC")})

@@ -268,6 +268,73 @@ def derive_last_contact(ctx: DomainContext, domains: list[str] | None = None) ->
     return _per_subject(ctx, pd.concat(parts, ignore_index=True), "last")
 
 
+#: End-relation values (--ENRF, --ENRTPT; CT STENRF) and outcomes (--OUT; CT OUT) that mark a record's event as
+#: still going on: its end date, if any, is not a date the subject was seen.
+ONGOING_END = {
+    "ENRF": {"ONGOING", "AFTER", "DURING/AFTER"},
+    "ENRTPT": {"ONGOING", "AFTER", "DURING/AFTER"},
+    "OUT": {"NOT RECOVERED/NOT RESOLVED", "RECOVERING/RESOLVING"},
+}
+#: Domains whose dates are not contact with the subject: DM's own dates (birth, consent, death, reference
+#: dates) and the trial-design and relationship datasets.
+NOT_CONTACT = frozenset({"DM", "SE", "TA", "TE", "TI", "TS", "TV", "RELREC"})
+
+
+def _ongoing(frame: pd.DataFrame, domain: str) -> pd.Series:
+    """True for records whose event was still going on when last collected (CT STENRF / OUT values)."""
+    out = pd.Series(False, index=frame.index)
+    for suffix, values in ONGOING_END.items():
+        col = domain + suffix
+        if col in frame:
+            out |= _text(frame[col]).str.upper().isin(values).fillna(False).astype(bool)
+    return out
+
+
+def contact_dates(domains: dict[str, pd.DataFrame], cutoff: str | None = None) -> pd.DataFrame:
+    """Every complete date (USUBJID, date) on which a subject was seen, from the built domains.
+
+    Counted: each record's --DTC (collection: visit, assessment, disposition), --STDTC and --ENDTC, in
+    every domain except ``NOT_CONTACT``; not the --ENDTC of an event still ongoing (``ONGOING_END``), not a
+    partial date (the day is unknown) and not a date after the data cut-off.
+    """
+    parts = []
+    for name, frame in sorted(domains.items()):
+        if name in NOT_CONTACT or name.startswith("SUPP") or "USUBJID" not in frame:
+            continue
+        ongoing = None
+        for col in (f"{name}DTC", f"{name}STDTC", f"{name}ENDTC"):
+            if col not in frame:
+                continue
+            day = _text(frame[col]).str.slice(0, 10)
+            keep = day.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
+            if col.endswith("ENDTC"):
+                ongoing = _ongoing(frame, name) if ongoing is None else ongoing
+                keep &= ~ongoing
+            parts.append(pd.DataFrame({"USUBJID": frame["USUBJID"][keep].astype("object"),
+                                       "date": day[keep].astype("object")}))
+    if not parts:
+        return pd.DataFrame({"USUBJID": pd.Series(dtype="object"), "date": pd.Series(dtype="object")})
+    dates = pd.concat(parts, ignore_index=True)
+    if cutoff:
+        dates = dates[dates["date"] <= cutoff]
+    return dates.reset_index(drop=True)
+
+
+@derivation("participation_end", "domain", "End of participation (last known contact): the subject's date from "
+            "the study.yaml date source 'source' (end of study) when the subject has ended; for a subject still "
+            "ongoing at the data cut-off, the latest complete date of contact in the collected data (any --DTC, "
+            "--STDTC or --ENDTC of a non-DM domain, except end dates of ongoing events and dates after the "
+            "cut-off).", optional=("source", "domains"))
+def derive_participation_end(ctx: DomainContext, source: str = "study_end",
+                             domains: list[str] | None = None) -> pd.Series:
+    """RFPENDTC per SDTMIG 3.4 (date/time of last contact), partition-safe by subject."""
+    ended = derive_source_date(ctx, source)
+    frames = {n: f for n, f in ctx.domains.items() if not domains or n in domains}
+    contact = contact_dates(frames, getattr(ctx.study, "data_cutoff", None))
+    last = _per_subject(ctx, contact.rename(columns={"date": "value"}), "last")
+    return _obj(ended.where(ended.notna(), last))
+
+
 @derivation("flag_if_present", "domain", "Y when the named variable of the record is not blank, else blank.",
             required=("variable",), optional=("value",))
 def derive_flag_if_present(ctx: DomainContext, variable: str, value: str = "Y") -> pd.Series:

@@ -38,12 +38,13 @@ def build_trial_design(context) -> list:
         built.append(domain)
         return domain
 
-    add("TS", *build_ts(study, context.domains, context.methods))
+    timeline = context.timeline()
+    se = build_se(study, timeline, dm)  # TS SENDTC needs to know who has ended (an open last element)
+    add("TS", *build_ts(study, {**context.domains, "SE": se[0]}, context.methods))
     ta = add("TA", *build_ta(study)).frame
     add("TE", *build_te(study))
     tv = add("TV", *build_tv(study)).frame
     ti = add("TI", *build_ti(study, context.comments)).frame
-    timeline = context.timeline()
     if "IE" not in context.domains:
         result = build_ie(study, context.raw, dm, ti, timeline, context.log)
         if result is not None:
@@ -52,7 +53,7 @@ def build_trial_design(context) -> list:
                 rejected=context.log.dropped_count("IE"), sources=(source,))
             if result.supp is not None:
                 add("SUPPIE", *result.supp, rows_read=len(result.frame), parent="IE")
-    add("SE", *build_se(study, timeline, dm))
+    add("SE", *se)
     frames = {**context.frames(), **{d.name: d.frame for d in built}}
     add("SV", *build_sv(study, frames, dm, tv, context.raw, context.log))
     frames["SV"] = built[-1].frame

@@ -79,14 +79,23 @@ def derive_earliest_consent_date(study, domains) -> str | None:
 
 
 def derive_latest_participation_end(study, domains) -> str | None:
-    """SENDTC: the latest end of participation (max DM.RFPENDTC), once every subject has one.
+    """SENDTC: the latest end of participation (max DM.RFPENDTC), once every subject has ended.
 
-    A partial end date (``2026-06``) that may be later than the latest complete one makes the study end
-    date partial to the same precision.
+    A subject has ended when it has RFPENDTC and, when SE is given, its last element has an end
+    (SEENDTC, the end-of-study date): a subject ongoing at the data cut-off has RFPENDTC (its last
+    contact) but an open last element, so the study has no end date yet.  A partial end date
+    (``2026-06``) that may be later than the latest complete one makes the study end date partial to
+    the same precision.
     """
     dm = _dm(domains)
     if dm is None or "RFPENDTC" not in dm or dm.empty or dm["RFPENDTC"].isna().any():
         return None
+    se = domains.get("SE") if domains else None
+    se = se.frame if hasattr(se, "frame") else se
+    if se is not None and not se.empty:
+        last = se.sort_values(["USUBJID", "TAETORD"], kind="mergesort").drop_duplicates("USUBJID", keep="last")
+        if last["SEENDTC"].isna().any():
+            return None
     text = dm["RFPENDTC"].astype("string").str.slice(0, 10)
     full = date_part(dm["RFPENDTC"])
     latest = full.max().strftime("%Y-%m-%d") if full.notna().any() else ""
