@@ -29,15 +29,6 @@ RESPONSE_ORDER = {
 }
 
 
-@pytest.fixture(scope="module")
-def demo_out(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("demo")
-    result = CliRunner().invoke(cli, ["demo", "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    (out / "demo-output.txt").write_text(result.output, encoding="utf-8")
-    return out
-
-
 def _xpt(folder: Path, name: str) -> pd.DataFrame:
     frame = pd.read_sas(folder / f"{name}.xpt", format="xport", encoding="utf-8")
     for col in frame.columns:
@@ -288,8 +279,11 @@ def test_the_demo_table_shows_filtered_and_rejected_counts_that_add_up(study, de
 def test_demo_output_is_byte_identical_when_run_again(demo_out, tmp_path):
     result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    for path in sorted((demo_out / "carnk-sclc" / "sdtm").iterdir()):
-        assert path.read_bytes() == (tmp_path / "carnk-sclc" / "sdtm" / path.name).read_bytes(), path.name
+    for study in ("carnk-sclc", "cll1-aml"):
+        for folder in ("sdtm", "sdtm-validation"):
+            for path in sorted((demo_out / study / folder).iterdir()):
+                again = tmp_path / study / folder / path.name
+                assert path.read_bytes() == again.read_bytes(), f"{study}/{folder}/{path.name}"
 
 
 def test_demo_finds_the_studies_through_converters_shipped():

@@ -20,14 +20,6 @@ STUDIES = ("carnk-sclc", "cll1-aml")
 DESIGN = ("ts", "ta", "te", "tv", "ti", "ie", "sv", "se")
 
 
-@pytest.fixture(scope="module")
-def demo_out(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("design-demo")
-    result = CliRunner().invoke(cli, ["demo", "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    return out
-
-
 def _frames(folder: Path) -> dict[str, pd.DataFrame]:
     frames = {}
     for path in sorted(folder.glob("*.json")):

@@ -16,6 +16,9 @@ from converters.commands.sdtm import check_out_folder, log_summary, parse_create
 from converters.errors import DataError, Location
 from converters.shipped import EXAMPLE_STUDIES, study_mappings, study_raw
 
+#: The file in a study's mappings folder where the team explains validation findings.
+DISPOSITIONS_FILE = "validation-dispositions.yaml"
+
 
 def shipped_study(study: str) -> tuple[Path, Path]:
     """The mappings folder and raw export folder of a shipped example study; DataError when not installed."""
@@ -30,18 +33,47 @@ def shipped_study(study: str) -> tuple[Path, Path]:
     return mappings, raw
 
 
+def validate_output(study: str, mappings: Path, target: Path) -> tuple[str, ...]:
+    """Validate a study's SDTM output with the study's dispositions; reports go beside it.
+
+    Returns one summary row: study, errors, warnings, notices (each "unexplained/all"), report folder.
+    """
+    from converters.commands.validate import default_report_dir
+    from converters.validate import validate_folder
+    from converters.validate.reports import write_reports
+
+    dispositions = mappings / DISPOSITIONS_FILE
+    report_dir = default_report_dir(target)
+    result = validate_folder(target, dispositions=dispositions if dispositions.is_file() else None,
+                             previous=report_dir)
+    write_reports(result, report_dir, ("html", "xlsx", "csv", "json"), title=f"{study} SDTM")
+    findings = result.findings
+    counts = []
+    for severity in ("Error", "Warning", "Notice"):
+        sub = findings[findings["severity"].eq(severity)]
+        counts.append(f"{int((~sub['explained'].astype(bool)).sum())}/{len(sub)}")
+    return (study, *counts, str(report_dir / "report.html"))
+
+
 @click.command()
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("out/demo"),
               show_default=True, help="Output folder; each study goes to OUT/<study>/sdtm.")
 @click.option("--created", default=None, help="Creation time for XPT and Dataset-JSON (ISO 8601).")
-def demo(out: Path, created: str | None) -> None:
-    """Convert both example studies (CAR-NK SCLC and CLL1 CAR-iPSC-NK AML) to SDTM.
+@click.option("--validate/--no-validate", "check", default=True, show_default=True,
+              help="Validate each study's SDTM output with the study's dispositions "
+                   f"(mappings/<study>/{DISPOSITIONS_FILE}).")
+def demo(out: Path, created: str | None, check: bool) -> None:
+    """Convert both example studies (CAR-NK SCLC and CLL1 CAR-iPSC-NK AML) to SDTM and validate the result.
+
+    Writes OUT/<study>/sdtm (XPT, Dataset-JSON, rejections.csv, build-summary.csv, metadata.json) and
+    OUT/<study>/sdtm-validation (HTML, XLSX, CSV and JSON conformance reports).  Exits 1 when a study's
+    output keeps an Error that its dispositions do not explain.
 
     Example: cdisc-convert demo --out out/demo
     """
     stamp = parse_created(created)
     check_out_folder(out)
-    rows = []
+    rows, checks = [], []
     for study in EXAMPLE_STUDIES:
         mappings, raw = shipped_study(study)
         target = out / study / "sdtm"
@@ -49,5 +81,16 @@ def demo(out: Path, created: str | None) -> None:
         build = run_study(mappings, raw, target, stamp)
         rows += [(study, *row) for row in summary_rows(build)]
         click.echo(f"{study}: {len(build.domains)} datasets -> {target}; {log_summary(build, target)}")
+        if check:
+            click.echo(f"{study}: validating {target}")
+            checks.append(validate_output(study, mappings, target))
     click.echo(format_table(["Study", "Dataset", "Rows read", "Records", "Filtered", "Rejected", "Variables", "Note"],
                             rows))
+    if checks:
+        click.echo("\nConformance (unexplained/all findings; explanations in mappings/<study>/"
+                   f"{DISPOSITIONS_FILE}):")
+        click.echo(format_table(["Study", "Errors", "Warnings", "Notices", "Report"], checks))
+        failing = [row[0] for row in checks if not row[1].startswith("0/")]
+        if failing:
+            click.secho(f"unexplained conformance errors in: {', '.join(failing)}", fg="red", err=True)
+            raise SystemExit(1)
