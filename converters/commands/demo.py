@@ -89,7 +89,7 @@ def demo(out: Path, created: str | None, check: bool) -> None:
     if checks:
         click.echo("\nConformance (unexplained/all findings; explanations in mappings/<study>/"
                    f"{DISPOSITIONS_FILE}):")
-        click.echo(format_table(["Study", "Errors", "Warnings", "Notices", "Report"], checks))
+        click.echo(format_table(["Study", "Errors", "Warnings", "Notices", "Report"], checks, max_width=400))
         failing = [row[0] for row in checks if not row[1].startswith("0/")]
         if failing:
             click.secho(f"unexplained conformance errors in: {', '.join(failing)}", fg="red", err=True)
