@@ -21,6 +21,19 @@ from converters.spec.yaml_lines import LineDict, LineList, load_yaml_file
 
 #: top-level keys whose value is a date source.
 SOURCE_KEYS = ("study_end", "reference_start", "reference_end")
+#: The keys each table row of study.yaml may hold (SDTM variable names plus the documented helper keys).
+#: An unknown key is an error: in a flow mapping ``{A: x, y}`` an unquoted comma silently makes ``y`` a key.
+ROW_KEYS: dict[str, frozenset[str]] = {
+    "arms": frozenset({"ARMCD", "ARM", "raw_codes"}),
+    "elements": frozenset({"ETCD", "ELEMENT", "TESTRL", "TEENRL", "TEDUR"}),
+    "trial_arms": frozenset({"TAETORD", "ETCD", "EPOCH", "TABRANCH", "TATRANS"}),
+    "element_dates": frozenset({"TAETORD", "start"}),
+    "visits": frozenset({"VISITNUM", "VISIT", "VISITDY", "TVSTRL", "TVENRL", "ARMCD", "window_before",
+                         "window_after", "raw_folders"}),
+    "trial_summary": frozenset({"TSPARMCD", "TSPARM", "TSGRPID", "TSVAL", "TSVALNF", "TSVALCD", "TSVCDREF",
+                                "TSVCDVER", "derive"}),
+    "inclusion_exclusion": frozenset({"IETESTCD", "IETEST", "IECAT", "IESCAT", "TIRL", "TIVERS", "full_text"}),
+}
 
 
 @dataclass(frozen=True)
@@ -149,6 +162,7 @@ def load_study(path: str | Path) -> StudyDefinition:
     usubjid = doc.get("usubjid")
     if isinstance(usubjid, LineDict) and usubjid.get("pattern"):
         definition.usubjid_pattern = str(usubjid["pattern"])
+    check_row_keys(doc, file)
     definition.arm_assignment = _arm_assignment(doc, file)
     width = len(definition.arm_assignment.columns) if definition.arm_assignment else 1
     for i, node in enumerate(_list(doc, "arms", file)):
@@ -312,6 +326,25 @@ def _list(doc: LineDict, key: str, file: str) -> LineList:
     if not isinstance(node, LineList):
         raise _fail(f"'{key}' must be a list", file, doc.line_of(key))
     return node
+
+
+def check_row_keys(doc: LineDict, file: str) -> None:
+    """Every row of the table sections holds only the keys ``ROW_KEYS`` allows; SpecError with the line otherwise."""
+    tables = [(name, doc.get(name)) for name in ROW_KEYS if name != "trial_arms"]
+    arms = doc.get("trial_arms")
+    if isinstance(arms, LineDict):
+        tables += [("trial_arms", rows) for rows in arms.values()]
+    for name, rows in tables:
+        if not isinstance(rows, LineList):
+            continue
+        for node in rows:
+            if not isinstance(node, LineDict):
+                continue
+            for key in node:
+                if key not in ROW_KEYS[name]:
+                    raise _fail(f"{name}: unknown key {str(key)!r} in this row", file, node.line_of(key),
+                                f"allowed: {', '.join(sorted(ROW_KEYS[name]))}; a value that contains a comma "
+                                "inside {...} must be quoted")
 
 
 def _row(node, keys: tuple[str, ...], what: str, file: str, line: int) -> LineDict:
