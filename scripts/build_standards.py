@@ -66,7 +66,7 @@ def build_adamig(ref: Path) -> dict:
         }
     by_name = {"Subject-Level Analysis Dataset": "ADSL", "Basic Data Structure": "BDS"}
     variables: dict[str, list[list]] = {}
-    for order, row in enumerate(read_csv(base / "Variables.csv"), start=1):
+    for row in read_csv(base / "Variables.csv"):
         key = by_name[row["Data Structure Name"]]
         variables.setdefault(key, []).append([
             len(variables.get(key, [])) + 1, row["Variable Name"], row["Variable Label"], row["Type"],

@@ -1,6 +1,5 @@
 """Output: written atomically, deterministic, metadata.json round-trips; CLI errors name spec file and line."""
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner

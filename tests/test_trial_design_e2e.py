@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
-from converters.cli import cli
 from converters.sdtm.trial_design.crosschecks import check_epoch_agrees_with_se, check_trial_design
 from converters.sdtm.trial_design.ts import missing_fda_parameters
 

@@ -273,7 +273,7 @@ def test_pyreadstat_fact_writes_values_over_200_bytes(tmp_path):
 
 
 def test_pyreadstat_fact_leaves_empty_file_when_refusing_a_name(tmp_path):
-    with pytest.raises(Exception):
+    with pytest.raises(Exception, match="name is too long"):
         pyreadstat.write_xport(pd.DataFrame({"TOOLONGNAME": [1.0]}), str(tmp_path / "raw.xpt"), table_name="DM",
                                file_format_version=5)
     assert (tmp_path / "raw.xpt").stat().st_size == 0
@@ -303,7 +303,7 @@ def test_pyreadstat_fact_stores_format_strings_unchecked(tmp_path):
                            file_format_version=5, variable_format={"A": "ABCDEFGHIJ9."})
     _, meta = pyreadstat.read_xport(str(tmp_path / "raw.xpt"))
     assert meta.original_variable_types == {"A": "ABCDEFGH9"}  # name cut to 8 without a word
-    with pytest.raises(Exception):
+    with pytest.raises(Exception, match="format string could not be understood"):
         pyreadstat.write_xport(pd.DataFrame({"A": [1.0]}), str(tmp_path / "bad.xpt"), table_name="DM",
                                file_format_version=5, variable_format={"A": "NOT A FORMAT"})
     assert (tmp_path / "bad.xpt").stat().st_size > 0  # a partial file is left behind

@@ -110,7 +110,7 @@ def _ts_rows() -> list[dict]:
               "TINDTP": "TREATMENT", "TPHASE": "PHASE I TRIAL", "TBLIND": "OPEN LABEL", "TCNTRL": "NONE",
               "TTYPE": "SAFETY", "INTMODEL": "SINGLE GROUP"}
     rows = []
-    for seq, parm in enumerate(("SSTDTC",) + TS_EXPECTED, start=1):
+    for parm in ("SSTDTC",) + TS_EXPECTED:
         value = values.get(parm)
         if value is None and parm in TS_CODELISTS:
             value = sorted(ct.codelist(TS_CODELISTS[parm]).submission_values)[0]

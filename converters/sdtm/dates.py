@@ -23,7 +23,7 @@ _UNKNOWN = r"UN|UNK|UNKN|UK|NK|XX|XXX|XXXX|--|-"
 #: Named date layouts the spec may use, as regular expressions with groups y, m, d.
 DATE_FORMATS: dict[str, str] = {
     "DD-MON-YYYY": rf"^(?P<d>\d{{1,2}}|{_UNKNOWN})[-/ ](?P<m>[A-Z]{{3}}|{_UNKNOWN})[-/ ](?P<y>\d{{4}}|{_UNKNOWN})$",
-    "DDMONYYYY": rf"^(?P<d>\d{{2}}|UN|UK|NK)(?P<m>[A-Z]{{3}}|UNK|UN)(?P<y>\d{{4}}|UNKN)$",
+    "DDMONYYYY": r"^(?P<d>\d{2}|UN|UK|NK)(?P<m>[A-Z]{3}|UNK|UN)(?P<y>\d{4}|UNKN)$",
     "YYYY-MM-DD": r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2}))?)?$",
     "DD/MM/YYYY": rf"^(?P<d>\d{{1,2}}|{_UNKNOWN})/(?P<m>\d{{1,2}}|{_UNKNOWN})/(?P<y>\d{{4}})$",
     "MM/DD/YYYY": rf"^(?P<m>\d{{1,2}}|{_UNKNOWN})/(?P<d>\d{{1,2}}|{_UNKNOWN})/(?P<y>\d{{4}})$",

@@ -219,7 +219,7 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins) -> StudyBuild
             say(f"{domain.name}: {domain.records} records")
     for domain in built:
         ctx.domains[domain.name] = domain
-    for name, target in (BUILTIN_BUILDERS.items() if builtins else ()):
+    for target in (BUILTIN_BUILDERS.values() if builtins else ()):
         module_name, attr = target.split(":")
         if importlib.util.find_spec(module_name) is None:
             continue
@@ -416,7 +416,6 @@ def _finish(rec: BuiltRecords, log: RejectionLog, ctx: BuildContext) -> list[Bui
     spec = rec.spec
     specs = _specs_by_name(spec)
     frame = rec.frame
-    standard = sdtmig.variables(d)
     for name, var in specs.items():
         if var.algorithm == "seq":
             frame[name] = derive_seq(frame, var.by, var.order)

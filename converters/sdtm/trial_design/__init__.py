@@ -41,7 +41,7 @@ def build_trial_design(context) -> list:
     timeline = context.timeline()
     se = build_se(study, timeline, dm)  # TS SENDTC needs to know who has ended (an open last element)
     add("TS", *build_ts(study, {**context.domains, "SE": se[0]}, context.methods))
-    ta = add("TA", *build_ta(study)).frame
+    add("TA", *build_ta(study))
     add("TE", *build_te(study))
     tv = add("TV", *build_tv(study)).frame
     ti = add("TI", *build_ti(study, context.comments)).frame
