@@ -158,6 +158,10 @@ class DatasetData:
             self._cache[key] = pd.Series(parsed[codes], index=self.frame.index)
         return self._cache[key]
 
+    def lookup(self, key: str, value: str) -> pd.Series:
+        """Text of ``value`` indexed by the text of ``key`` (first record per key), for mapping onto other datasets."""
+        return _first_per_key(self.text(value), self.text(key))
+
     def is_numeric(self, name: str) -> bool:
         return self.frame[self.var(name)].dtype.kind in "fiu"
 
@@ -166,6 +170,12 @@ class DatasetData:
             if var.name == name:
                 return var
         return None
+
+
+def _first_per_key(values: pd.Series, keys: pd.Series) -> pd.Series:
+    """``values`` indexed by ``keys``, keeping the first record of each key."""
+    series = pd.Series(values.to_numpy(), index=keys.to_numpy())
+    return series[~series.index.duplicated()]
 
 
 def _number_text(col: pd.Series) -> pd.Series:
@@ -215,8 +225,7 @@ class StudyData:
                 self._cache[key] = None
             else:
                 values = dm.date(name) if name.endswith("DTC") else dm.text(name)
-                series = pd.Series(values.to_numpy(), index=dm.text("USUBJID").to_numpy())
-                self._cache[key] = series[~series.index.duplicated()]
+                self._cache[key] = _first_per_key(values, dm.text("USUBJID"))
         return self._cache[key]
 
     def subjects(self) -> frozenset[str]:

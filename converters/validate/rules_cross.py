@@ -240,9 +240,7 @@ def check_ex_untreated(study, ds: DatasetData):
     dm = study.get("DM")
     if dm is None or not dm.has("USUBJID", "ACTARMCD"):
         return
-    arm = pd.Series(dm.text("ACTARMCD").to_numpy(), index=dm.text("USUBJID").to_numpy())
-    arm = arm[~arm.index.duplicated()]
-    mapped = ds.text("USUBJID").map(arm)
+    mapped = ds.text("USUBJID").map(dm.lookup("USUBJID", "ACTARMCD"))
     mask = mapped.notna() & (mapped.eq("") | mapped.isin(_NOT_TREATED))
     if mask.any():
         yield Hits(dataset=ds.name, rows=rows_of(mask), variables=("USUBJID",),
@@ -253,10 +251,9 @@ def _dm_flag(study: StudyData, ds: DatasetData) -> pd.Series | None:
     dm = study.get("DM")
     if dm is None or "USUBJID" not in dm.frame.columns:
         return None
-    flag = dm.text("DTHFL") if "DTHFL" in dm.frame.columns else pd.Series("", index=dm.frame.index)
-    lookup = pd.Series(flag.to_numpy(), index=dm.text("USUBJID").to_numpy())
-    lookup = lookup[~lookup.index.duplicated()]
-    return ds.text("USUBJID").map(lookup)
+    if "DTHFL" not in dm.frame.columns:
+        return ds.text("USUBJID").map(pd.Series("", index=dm.text("USUBJID").unique()))
+    return ds.text("USUBJID").map(dm.lookup("USUBJID", "DTHFL"))
 
 
 @rule("CR0018", "Error", "Fatal adverse event but DM.DTHFL not Y",
@@ -308,9 +305,7 @@ def check_death_date_ds(study, ds: DatasetData):
     dm = study.get("DM")
     if dm is None or not dm.has("USUBJID", "DTHDTC"):
         return
-    death = pd.Series(dm.text("DTHDTC").to_numpy(), index=dm.text("USUBJID").to_numpy())
-    death = death[~death.index.duplicated()]
-    mapped = ds.text("USUBJID").map(death).fillna("")
+    mapped = ds.text("USUBJID").map(dm.lookup("USUBJID", "DTHDTC")).fillna("")
     mask = ds.text("DSDECOD").eq("DEATH") & mapped.ne("") & ds.filled("DSSTDTC") & \
         ds.text("DSSTDTC").str[:10].ne(mapped.str[:10])
     if mask.any():
@@ -369,9 +364,7 @@ def check_element_names(study, ds: DatasetData):
     te = study.get("TE")
     if te is None or not te.has("ETCD", "ELEMENT"):
         return
-    lookup = pd.Series(te.text("ELEMENT").to_numpy(), index=te.text("ETCD").to_numpy())
-    lookup = lookup[~lookup.index.duplicated()]
-    expected = ds.text("ETCD").map(lookup)
+    expected = ds.text("ETCD").map(te.lookup("ETCD", "ELEMENT"))
     mask = expected.notna() & ds.text("ELEMENT").ne(expected.fillna(""))
     if mask.any():
         yield Hits(dataset=ds.name, rows=rows_of(mask), variables=("ETCD", "ELEMENT"),

@@ -93,13 +93,13 @@ def check_day_order(study, ds: DatasetData):
         yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(ds.var("--STDY"), ds.var("--ENDY")))
 
 
-def _death_dates(study: StudyData, ds: DatasetData) -> pd.Series | None:
+def _subject_dates(study: StudyData, ds: DatasetData, name: str) -> pd.Series | None:
+    """DM's ``name`` (a date) for each record's subject, '' for subjects DM does not have; None without it."""
     dm = study.get("DM")
-    if dm is None or "DTHDTC" not in dm.frame.columns or "USUBJID" not in ds.frame.columns:
+    if dm is None or name not in dm.frame.columns or "USUBJID" not in ds.frame.columns:
         return None
-    death = pd.Series(dm.text("DTHDTC").to_numpy(), index=dm.text("USUBJID").to_numpy())
-    death = death[~death.index.duplicated()]
-    return pd.Series(ds.text("USUBJID").map(death).fillna("").to_numpy(dtype=object), index=ds.frame.index)
+    mapped = ds.text("USUBJID").map(dm.lookup("USUBJID", name)).fillna("")
+    return pd.Series(mapped.to_numpy(dtype=object), index=ds.frame.index)
 
 
 @rule("DT0007", "Warning", "Record after death", "{variable} is after the subject's death date DM.DTHDTC",
@@ -107,7 +107,7 @@ def _death_dates(study: StudyData, ds: DatasetData) -> pd.Series | None:
 def check_after_death(study, ds: DatasetData):
     if ds.name in _OUTSIDE_DEATH or ds.name.startswith("SUPP"):
         return
-    death = _death_dates(study, ds)
+    death = _subject_dates(study, ds, "DTHDTC")
     if death is None or not death.ne("").any():
         return
     for generic in ("--STDTC", "--DTC"):
@@ -199,12 +199,9 @@ def check_end_without_start(study, ds: DatasetData):
 @rule("DT0021", "Warning", "Record before birth", "{variable} is before the subject's birth date DM.BRTHDTC",
       "SDTMIG 3.4 5.2 (BRTHDTC)")
 def check_before_birth(study, ds: DatasetData):
-    dm = study.get("DM")
-    if ds.name == "DM" or dm is None or "BRTHDTC" not in dm.frame.columns or "USUBJID" not in ds.frame.columns:
+    mapped = None if ds.name == "DM" else _subject_dates(study, ds, "BRTHDTC")
+    if mapped is None:
         return
-    birth = pd.Series(dm.text("BRTHDTC").to_numpy(), index=dm.text("USUBJID").to_numpy())
-    birth = birth[~birth.index.duplicated()]
-    mapped = pd.Series(ds.text("USUBJID").map(birth).fillna("").to_numpy(dtype=object), index=ds.frame.index)
     for generic in ("--STDTC", "--DTC"):
         name = ds.var(generic)
         if name in ds.frame.columns:

@@ -13,6 +13,12 @@ def _define(study: StudyData):
     return getattr(study, "define", None)
 
 
+def _described(study: StudyData, ds: DatasetData) -> dict | None:
+    """The define's variables for ``ds`` (name -> define variable); None without a define or without ``ds`` in it."""
+    define = _define(study)
+    return None if define is None else define.datasets.get(ds.name)
+
+
 @rule("DF0001", "Error", "Define not schema-valid", "The define does not validate against the Define-XML 2.1 "
       "schema: {error}", f"{DEFINE} 2.1; define2-1-0.xsd", applies_to=("study",), standard="define")
 def check_schema(study, _):
@@ -45,10 +51,7 @@ def check_dataset_in_define(study, ds: DatasetData):
 @rule("DF0004", "Error", "Variable in define but not in data", "The define lists {variable} but {dataset} has no "
       "such variable", f"{DEFINE} 3.4.3 (ItemRef)", standard="define")
 def check_define_variables(study, ds: DatasetData):
-    define = _define(study)
-    if define is None or ds.name not in define.datasets:
-        return
-    for name in define.datasets[ds.name]:
+    for name in _described(study, ds) or ():
         if name not in ds.frame.columns:
             yield Hits(dataset=ds.name, variables=(name,), value=name)
 
@@ -56,21 +59,18 @@ def check_define_variables(study, ds: DatasetData):
 @rule("DF0005", "Error", "Variable not in the define", "{variable} is not listed for {dataset} in the define",
       f"{DEFINE} 3.4.3 (ItemRef)", standard="define")
 def check_variables_in_define(study, ds: DatasetData):
-    define = _define(study)
-    if define is None or ds.name not in define.datasets:
+    described = _described(study, ds)
+    if described is None:
         return
     for name in ds.columns:
-        if name not in define.datasets[ds.name]:
+        if name not in described:
             yield Hits(dataset=ds.name, variables=(name,), value=name)
 
 
 @rule("DF0006", "Error", "Type differs from the define", "{variable} is {actual} in the data but {expected} in "
       "the define", f"{DEFINE} 3.4.4 (ItemDef DataType)", standard="define")
 def check_define_types(study, ds: DatasetData):
-    define = _define(study)
-    if define is None or ds.name not in define.datasets:
-        return
-    for name, var in define.datasets[ds.name].items():
+    for name, var in (_described(study, ds) or {}).items():
         if name in ds.frame.columns:
             numeric_define = var.data_type in NUMERIC_TYPES
             if numeric_define != ds.is_numeric(name):
@@ -81,10 +81,7 @@ def check_define_types(study, ds: DatasetData):
 @rule("DF0007", "Error", "Length differs from the define", "{variable} is {actual} bytes in the data but the "
       "define says {expected}", f"{DEFINE} 3.4.4 (ItemDef Length)", standard="define")
 def check_define_lengths(study, ds: DatasetData):
-    define = _define(study)
-    if define is None or ds.name not in define.datasets:
-        return
-    for name, var in define.datasets[ds.name].items():
+    for name, var in (_described(study, ds) or {}).items():
         meta = ds.variable_meta(name)
         if meta is None or var.length is None or ds.is_numeric(name) or meta.length is None:
             continue
@@ -97,9 +94,7 @@ def check_define_lengths(study, ds: DatasetData):
       "that the define names for it", f"{DEFINE} 3.4.5 (CodeList)", standard="define")
 def check_define_codelists(study, ds: DatasetData):
     define = _define(study)
-    if define is None or ds.name not in define.datasets:
-        return
-    for name, var in define.datasets[ds.name].items():
+    for name, var in (_described(study, ds) or {}).items():
         if name not in ds.frame.columns or not var.codelist or var.codelist not in define.codelists:
             continue
         cl_name, values = define.codelists[var.codelist]
@@ -111,10 +106,7 @@ def check_define_codelists(study, ds: DatasetData):
 @rule("DF0009", "Warning", "Label differs from the define", "Label of {variable} is '{actual}' in the data but "
       "'{expected}' in the define", f"{DEFINE} 3.4.4 (ItemDef Description)", standard="define")
 def check_define_labels(study, ds: DatasetData):
-    define = _define(study)
-    if define is None or ds.name not in define.datasets:
-        return
-    for name, var in define.datasets[ds.name].items():
+    for name, var in (_described(study, ds) or {}).items():
         meta = ds.variable_meta(name)
         if meta is not None and var.label and (meta.label or "") != var.label:
             yield Hits(dataset=ds.name, variables=(name,), value=meta.label,
