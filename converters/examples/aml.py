@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .common import crf_date, crf_time, decode, fmt_fixed, fmt_int, pick, text_frame
+from .common import crf_date, crf_time, decode, fmt_fixed, fmt_int, pick, repeat_each, text_frame
 from .design import Arm, Criterion, DoseLevel, Site, StudyDesign
 from .forms import KEYS, _keys
 from .plan import CR, PD, PR, SD
@@ -113,9 +113,7 @@ def _folder(day: np.ndarray) -> np.ndarray:
 
 def response_rows(b: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """ELN 2022 response at each marrow assessment (numeric codes, see RESPONSE_CODES)."""
-    n_as = b["n_assess"].to_numpy()
-    subj = np.repeat(np.arange(len(b)), n_as)
-    j = np.arange(len(subj)) - np.repeat(np.r_[0, np.cumsum(n_as)[:-1]], n_as) + 1
+    subj, j = repeat_each(b["n_assess"].to_numpy(), start=1)  # j: assessment number
     best = b["best_planned"].to_numpy()[subj]
     prog = b["prog_idx"].to_numpy()[subj]
     cr_kind = pick(rng, len(b), [0.5, 0.25, 0.25])[subj]        # CR / CRh / CRi, stable per subject

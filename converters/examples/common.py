@@ -52,33 +52,31 @@ def _index(days: np.ndarray) -> np.ndarray:
     return idx
 
 
+def _date_text(days: np.ndarray, precision: np.ndarray | None, full: np.ndarray, month: np.ndarray,
+               year: np.ndarray) -> np.ndarray:
+    """Text of day numbers from the tables of one layout (full date, month precision, year precision)."""
+    days = np.asarray(days, dtype=np.int64)
+    missing = days == NO_DATE
+    idx = _index(np.where(missing, _FIRST, days))
+    out = full[idx]
+    if precision is not None:
+        precision = np.asarray(precision)
+        out = np.where(precision == 2, month[idx], out)
+        out = np.where(precision == 1, year[idx], out)
+    return np.where(missing, "", out).astype(object)
+
+
 def crf_date(days: np.ndarray, precision: np.ndarray | None = None) -> np.ndarray:
     """CRF text of day numbers; ``precision`` 3 = full, 2 = month (UN-MON-YYYY), 1 = year (UN-UNK-YYYY).
 
     Missing days (negative sentinel ``NO_DATE``) give an empty string.
     """
-    days = np.asarray(days, dtype=np.int64)
-    missing = days == NO_DATE
-    idx = _index(np.where(missing, _FIRST, days))
-    out = _CRF[idx]
-    if precision is not None:
-        precision = np.asarray(precision)
-        out = np.where(precision == 2, _CRF_MON[idx], out)
-        out = np.where(precision == 1, _CRF_YEAR[idx], out)
-    return np.where(missing, "", out).astype(object)
+    return _date_text(days, precision, _CRF, _CRF_MON, _CRF_YEAR)
 
 
 def iso_date(days: np.ndarray, precision: np.ndarray | None = None) -> np.ndarray:
     """ISO 8601 text of day numbers, partial where ``precision`` says (2 = YYYY-MM, 1 = YYYY)."""
-    days = np.asarray(days, dtype=np.int64)
-    missing = days == NO_DATE
-    idx = _index(np.where(missing, _FIRST, days))
-    out = _ISO[idx]
-    if precision is not None:
-        precision = np.asarray(precision)
-        out = np.where(precision == 2, _ISO_MON[idx], out)
-        out = np.where(precision == 1, _ISO_YEAR[idx], out)
-    return np.where(missing, "", out).astype(object)
+    return _date_text(days, precision, _ISO, _ISO_MON, _ISO_YEAR)
 
 
 def crf_time(minutes: np.ndarray) -> np.ndarray:
@@ -115,6 +113,14 @@ def fmt_int(values: np.ndarray, blank: np.ndarray | None = None) -> np.ndarray:
     if blank is not None:
         out = np.where(blank, "", out)
     return out.astype(object)
+
+
+def repeat_each(counts: np.ndarray, start: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Rows for repeating row ``i`` ``counts[i]`` times: the owning row and the position within it (from ``start``)."""
+    counts = np.asarray(counts)
+    owner = np.repeat(np.arange(len(counts)), counts)
+    position = np.arange(len(owner)) - np.repeat(np.r_[0, np.cumsum(counts)[:-1]], counts) + start
+    return owner, position
 
 
 def pick(rng: np.random.Generator, n: int, probs: list[float] | np.ndarray) -> np.ndarray:

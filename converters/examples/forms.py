@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import meddra
-from .common import NO_DATE, crf_date, crf_time, decode, fmt_int, pick, text_frame
+from .common import NO_DATE, crf_date, crf_time, decode, fmt_int, pick, repeat_each, text_frame
 from .design import StudyDesign
 from .plan import COMPLETED, DEATH, LOST, ONGOING, PROGRESSION, SCREEN_FAIL, WITHDREW
 
@@ -139,10 +139,8 @@ def ie_form(design: StudyDesign, b: pd.DataFrame, rng: np.random.Generator, forc
     if force_waiver and enrolled.any() and not waiver.any():
         waiver[np.flatnonzero(enrolled)[0]] = True
     count = n_sf + waiver
-    rows = np.repeat(np.arange(n), count)
+    rows, pos = repeat_each(count)
     m = len(rows)
-    first = np.r_[0, np.cumsum(count)[:-1]]
-    pos = np.arange(m) - np.repeat(first, count)
     is_waiver = waiver[rows]
     c1 = pick(rng, m, sf_w)
     c2 = pick(rng, m, sf_w * ~waive_ok + 1e-9)   # second criterion differs in kind
@@ -166,8 +164,7 @@ def ld_form(design: StudyDesign, b: pd.DataFrame, rng: np.random.Generator) -> p
     treated = b["treated"].to_numpy()
     c2 = b["cycle2"].to_numpy()
     n_cyc = np.where(treated, 1 + c2, 0)
-    subj = np.repeat(np.arange(len(b)), n_cyc)
-    cycle = np.arange(len(subj)) - np.repeat(np.r_[0, np.cumsum(n_cyc)[:-1]], n_cyc) + 1
+    subj, cycle = repeat_each(n_cyc, start=1)
     start = np.where(cycle == 1, b["ld_day"].to_numpy()[subj], b["c2_day0"].to_numpy()[subj] - 5)
     n_ag = len(design.ld_agents)
     reduced = np.repeat(rng.random(len(subj)) < 0.05, 3 * n_ag)
@@ -197,8 +194,7 @@ def infusions(b: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     treated = b["treated"].to_numpy()
     c2 = b["cycle2"].to_numpy()
     n_plan = np.where(treated, 3 + 3 * c2, 0)
-    subj = np.repeat(np.arange(len(b)), n_plan)
-    k = np.arange(len(subj)) - np.repeat(np.r_[0, np.cumsum(n_plan)[:-1]], n_plan)
+    subj, k = repeat_each(n_plan)
     cycle = 1 + k // 3
     cyday = 7 * (k % 3)
     base = np.where(cycle == 1, b["day0"].to_numpy()[subj], b["c2_day0"].to_numpy()[subj])

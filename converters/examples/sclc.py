@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .common import crf_date, decode, fmt_int, pick, text_frame
+from .common import crf_date, decode, fmt_int, pick, repeat_each, text_frame
 from .design import Arm, Criterion, DoseLevel, Site, StudyDesign
 from .forms import KEYS, _keys
 from .plan import CR, NE, PD, PR, SD
@@ -114,9 +114,7 @@ def ihc_form(b: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
 
 def response_rows(b: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """Post-baseline assessments with their overall response (numeric), one row per assessment."""
-    n_as = b["n_assess"].to_numpy()
-    subj = np.repeat(np.arange(len(b)), n_as)
-    j = np.arange(len(subj)) - np.repeat(np.r_[0, np.cumsum(n_as)[:-1]], n_as) + 1
+    subj, j = repeat_each(b["n_assess"].to_numpy(), start=1)  # j: assessment number
     best = b["best_planned"].to_numpy()[subj]
     prog = b["prog_idx"].to_numpy()[subj]
     first_sd = rng.random(len(subj)) < 0.4
