@@ -69,6 +69,20 @@ def text(value) -> str | None:
     return out or None
 
 
+def add_identifiers(frame: pd.DataFrame, study, domain: str) -> pd.DataFrame:
+    """``frame`` with STUDYID and DOMAIN inserted as its first two columns (in place; returned for chaining)."""
+    frame.insert(0, "STUDYID", study.studyid)
+    frame.insert(1, "DOMAIN", domain)
+    return frame
+
+
+def protocol_table(study, domain: str, records: list[dict], columns: list[str],
+                   keys: Iterable[str]) -> tuple[pd.DataFrame, Dataset]:
+    """A dataset read straight from the protocol: ``records`` (without STUDYID and DOMAIN) shaped and described."""
+    frame = pd.DataFrame(records, columns=[c for c in columns if c not in ("STUDYID", "DOMAIN")])
+    return finish(domain, add_identifiers(frame, study, domain), keys, {})
+
+
 def finish(domain: str, frame: pd.DataFrame, keys: Iterable[str], origins: dict[str, Origin],
            default: Origin = PROTOCOL) -> tuple[pd.DataFrame, Dataset]:
     """Shape ``frame`` to SDTMIG order and Core rules and describe it (origins from ``origins``)."""

@@ -36,7 +36,7 @@ from converters.sdtm.sequence import derive_seq
 from converters.sdtm import finalize
 from converters.sdtm.study_day import derive_study_day
 from converters.sdtm.supp import Qualifier, split_supp
-from converters.sdtm.trial_design._common import ASSIGNED, COLLECTED, DERIVED, finish
+from converters.sdtm.trial_design._common import ASSIGNED, COLLECTED, DERIVED, add_identifiers, finish
 from converters.sdtm.visits import assign_visit
 from converters.spec.model import SpecPlace, VariableSpec
 from converters.standards import ct
@@ -156,8 +156,7 @@ def build_ie(study, raw: dict, dm: pd.DataFrame, ti: pd.DataFrame, timeline: pd.
     out = out.reset_index(drop=True)
     out["__order__"] = out["IETESTCD"].map({code: i for i, code in enumerate(ti["IETESTCD"])})
     out["IESEQ"] = derive_seq(out, ["USUBJID"], ["IEDTC", "__order__"])  # date, then protocol order
-    out.insert(0, "STUDYID", study.studyid)
-    out.insert(1, "DOMAIN", "IE")
+    add_identifiers(out, study, "IE")
     out = out.sort_values(["USUBJID", "IESEQ"], kind="mergesort").reset_index(drop=True)
     supp = _suppie(study, out) if "__waived__" in out else None
     out = out.reindex(columns=[c for c in COLUMNS if c in out.columns])

@@ -14,7 +14,7 @@ import pandas as pd
 from converters.metadata.model import Dataset
 from converters.sdtm.sequence import derive_seq
 from converters.sdtm.study_day import derive_study_day
-from converters.sdtm.trial_design._common import DERIVED, finish
+from converters.sdtm.trial_design._common import DERIVED, add_identifiers, finish
 
 COLUMNS = ["STUDYID", "DOMAIN", "USUBJID", "SESEQ", "ETCD", "ELEMENT", "TAETORD", "EPOCH", "SESTDTC", "SEENDTC",
            "SESTDY", "SEENDY"]
@@ -30,6 +30,5 @@ def build_se(study, timeline: pd.DataFrame, dm: pd.DataFrame) -> tuple[pd.DataFr
     ref = out["USUBJID"].map(rfstdtc)
     out["SESTDY"] = derive_study_day(out["SESTDTC"], ref)
     out["SEENDY"] = derive_study_day(out["SEENDTC"], ref)
-    out.insert(0, "STUDYID", study.studyid)
-    out.insert(1, "DOMAIN", "SE")
+    add_identifiers(out, study, "SE")
     return finish("SE", out[COLUMNS], KEYS, {}, DERIVED)

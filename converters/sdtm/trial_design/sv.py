@@ -29,7 +29,7 @@ from converters.sdtm.reference_dates import usubjids
 from converters.sdtm.rejections import DROPPED, NULLED, RejectionLog
 from converters.sdtm.visits import assign_visit
 from converters.sdtm.study_day import derive_study_day
-from converters.sdtm.trial_design._common import DERIVED, finish
+from converters.sdtm.trial_design._common import DERIVED, add_identifiers, finish
 
 COLUMNS = ["STUDYID", "DOMAIN", "USUBJID", "VISITNUM", "VISIT", "SVPRESP", "SVOCCUR", "VISITDY", "SVSTDTC",
            "SVENDTC", "SVSTDY", "SVENDY", "SVUPDES"]
@@ -164,6 +164,5 @@ def build_sv(study, domains: dict[str, pd.DataFrame], dm: pd.DataFrame, tv: pd.D
         keys = pd.MultiIndex.from_frame(out.loc[~planned, ["USUBJID", "VISITNUM"]])
         out.loc[~planned, "SVUPDES"] = ("Unplanned visit with records in " + where.reindex(keys)).to_numpy()
     out = out.sort_values(["USUBJID", "VISITNUM"], kind="mergesort").reset_index(drop=True)
-    out.insert(0, "STUDYID", study.studyid)
-    out.insert(1, "DOMAIN", "SV")
+    add_identifiers(out, study, "SV")
     return finish("SV", out[COLUMNS], KEYS, {}, DERIVED)

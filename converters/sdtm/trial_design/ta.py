@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from converters.metadata.model import Dataset
-from converters.sdtm.trial_design._common import finish, spec_error, text
+from converters.sdtm.trial_design._common import protocol_table, spec_error, text
 from converters.standards import ct
 
 COLUMNS = ["STUDYID", "DOMAIN", "ARMCD", "ARM", "TAETORD", "ETCD", "ELEMENT", "TABRANCH", "TATRANS", "EPOCH"]
@@ -44,7 +44,4 @@ def trial_arm_records(study) -> list[dict]:
 
 def build_ta(study) -> tuple[pd.DataFrame, Dataset]:
     """TA frame and metadata."""
-    frame = pd.DataFrame(trial_arm_records(study), columns=COLUMNS[2:])
-    frame.insert(0, "STUDYID", study.studyid)
-    frame.insert(1, "DOMAIN", "TA")
-    return finish("TA", frame, KEYS, {})
+    return protocol_table(study, "TA", trial_arm_records(study), COLUMNS, KEYS)

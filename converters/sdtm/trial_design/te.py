@@ -6,7 +6,7 @@ import re
 import pandas as pd
 
 from converters.metadata.model import Dataset
-from converters.sdtm.trial_design._common import finish, spec_error, text
+from converters.sdtm.trial_design._common import protocol_table, spec_error, text
 
 COLUMNS = ["STUDYID", "DOMAIN", "ETCD", "ELEMENT", "TESTRL", "TEENRL", "TEDUR"]
 KEYS = ("STUDYID", "ETCD")
@@ -36,7 +36,4 @@ def trial_element_records(study) -> list[dict]:
 
 def build_te(study) -> tuple[pd.DataFrame, Dataset]:
     """TE frame and metadata."""
-    frame = pd.DataFrame(trial_element_records(study), columns=COLUMNS[2:])
-    frame.insert(0, "STUDYID", study.studyid)
-    frame.insert(1, "DOMAIN", "TE")
-    return finish("TE", frame, KEYS, {})
+    return protocol_table(study, "TE", trial_element_records(study), COLUMNS, KEYS)

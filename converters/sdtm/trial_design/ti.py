@@ -16,7 +16,7 @@ import re
 import pandas as pd
 
 from converters.metadata.model import Comment, Dataset, Origin, ValueLevel, Variable, WhereCondition
-from converters.sdtm.trial_design._common import finish, rows, spec_error, text
+from converters.sdtm.trial_design._common import add_identifiers, finish, rows, spec_error, text
 from converters.standards import ct
 
 COLUMNS = ["STUDYID", "DOMAIN", "IETESTCD", "IETEST", "IECAT", "IESCAT", "TIRL", "TIVERS"]
@@ -77,8 +77,7 @@ def build_ti(study, comments: dict[str, Comment] | None = None) -> tuple[pd.Data
     records = criterion_records(study)
     frame = pd.DataFrame([{k: v for k, v in r.items() if k != "full_text"} for r in records],
                          columns=COLUMNS[2:])
-    frame.insert(0, "STUDYID", study.studyid)
-    frame.insert(1, "DOMAIN", "TI")
+    add_identifiers(frame, study, "TI")
     frame, dataset = finish("TI", frame, KEYS, {})
     if comments is None:
         return frame, dataset

@@ -20,7 +20,7 @@ import pandas as pd
 from converters.errors import DataError, Location
 from converters.metadata.model import Dataset, Method, Origin, ValueLevel, Variable, WhereCondition
 from converters.sdtm.dates import date_part
-from converters.sdtm.trial_design._common import DERIVED, PROTOCOL, finish, rows, spec_error, text
+from converters.sdtm.trial_design._common import DERIVED, PROTOCOL, add_identifiers, finish, rows, spec_error, text
 from converters.standards import ct
 
 #: Parameters the FDA Study Data Technical Conformance Guide lists for the TS dataset of a clinical
@@ -263,8 +263,7 @@ def build_ts(study, domains: dict | None = None,
                 extra.setdefault(f"TSVAL{n}", [None] * len(records))[i] = piece
     derived_rows = [(r["TSPARMCD"], r.pop("derive")) for r in records if "derive" in r]
     frame = pd.DataFrame(records, columns=[c for c in COLUMNS if c not in ("STUDYID", "DOMAIN", "TSSEQ")])
-    frame.insert(0, "STUDYID", study.studyid)
-    frame.insert(1, "DOMAIN", "TS")
+    add_identifiers(frame, study, "TS")
     frame.insert(2, "TSSEQ", (frame.groupby("TSPARMCD", sort=False).cumcount() + 1).astype("float64"))
     frame = frame.astype({c: "object" for c in COLUMNS if c != "TSSEQ"})
     frame = frame.where(frame.notna(), None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from converters.metadata.model import Dataset
-from converters.sdtm.trial_design._common import finish, rows, spec_error, text
+from converters.sdtm.trial_design._common import protocol_table, rows, spec_error, text
 
 COLUMNS = ["STUDYID", "DOMAIN", "VISITNUM", "VISIT", "VISITDY", "ARMCD", "TVSTRL", "TVENRL"]
 KEYS = ("STUDYID", "VISITNUM", "ARMCD")
@@ -69,7 +69,4 @@ def trial_visit_records(study) -> list[dict]:
 
 def build_tv(study) -> tuple[pd.DataFrame, Dataset]:
     """TV frame and metadata."""
-    frame = pd.DataFrame(trial_visit_records(study), columns=COLUMNS[2:])
-    frame.insert(0, "STUDYID", study.studyid)
-    frame.insert(1, "DOMAIN", "TV")
-    return finish("TV", frame, KEYS, {})
+    return protocol_table(study, "TV", trial_visit_records(study), COLUMNS, KEYS)
