@@ -18,7 +18,8 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -314,19 +315,29 @@ def parse_sas_format(text: str) -> tuple[str, int, int] | None:
     return name, int(match["width"] or 0), int(match["decimals"] or 0)
 
 
-def write_bytes_atomically(path: str | os.PathLike[str], data: bytes, dataset: str | None = None) -> Path:
-    """Write ``data`` to a temporary file beside ``path`` and rename it into place."""
+@contextmanager
+def atomic_file(path: str | os.PathLike[str], dataset: str | None = None) -> Iterator[Path]:
+    """A temporary file beside ``path`` to write; renamed into place when the block ends, removed if it fails.
+
+    So the target only ever appears complete.  TransportError if the folder does not exist.
+    """
     target = Path(path)
     if not target.parent.is_dir():
         raise fail(f"folder {str(target.parent)!r} does not exist", dataset, file=str(target))
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        yield tmp
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return target
+
+
+def write_bytes_atomically(path: str | os.PathLike[str], data: bytes, dataset: str | None = None) -> Path:
+    """Write ``data`` to a temporary file beside ``path`` and rename it into place."""
+    with atomic_file(path, dataset) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)

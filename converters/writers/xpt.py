@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ import pandas as pd
 from converters.errors import TransportError
 from converters.metadata.model import Dataset, Variable
 from converters.writers.transport import (
+    atomic_file,
     byte_lengths,
     check_columns,
     fail,
@@ -193,12 +193,7 @@ def write_xpt(frame: pd.DataFrame, dataset: Dataset, path: str | os.PathLike[str
 
     plan = check_xpt(frame, dataset)
     target = Path(path)
-    if not target.parent.is_dir():
-        raise fail(f"folder {str(target.parent)!r} does not exist", dataset.name, file=str(target))
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_file(target, dataset.name) as tmp:
         try:
             pyreadstat.write_xport(plan.frame, str(tmp), file_label=dataset.label or "",
                                    column_labels=plan.labels, table_name=dataset.name,
@@ -208,11 +203,6 @@ def write_xpt(frame: pd.DataFrame, dataset: Dataset, path: str | os.PathLike[str
         stamp_xpt_header(tmp, created or DEFAULT_CREATED)
         if plan.frame.empty:
             set_empty_member_lengths(tmp, [plan.lengths[v.name] for v in dataset.variables])
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return target
 
 
