@@ -68,6 +68,18 @@ def test_a_spec_with_a_yaml_syntax_error_is_named_with_its_line(study, tmp_path)
     assert f"{study / 'sdtm' / 'ae.yaml'}:8: not valid YAML" in _run(study, tmp_path / "out")
 
 
+def test_a_control_character_in_a_spec_is_named_with_its_line(study, tmp_path):
+    _edit(study / "sdtm" / "ae.yaml", "AETERM:   {assign: TERM,", "AETERM:   {assign: TE\x00RM,")
+    assert f"{study / 'sdtm' / 'ae.yaml'}:8: not valid YAML: character #x0000 is not allowed" in \
+        _run(study, tmp_path / "out")
+
+
+def test_a_control_character_in_study_yaml_is_named_with_its_line(study, tmp_path):
+    _edit(study / "study.yaml", "  - {VISITNUM: 2, VISIT: DAY 1,", "  - {VISITNUM: 2, VISIT: DAY\x07 1,")
+    line = (study / "study.yaml").read_text(encoding="utf-8").split("\x07")[0].count("\n") + 1
+    assert f"{study / 'study.yaml'}:{line}: not valid YAML: character #x0007" in _run(study, tmp_path / "out")
+
+
 def test_a_spec_that_is_a_folder_is_named(study, tmp_path):
     (study / "sdtm" / "ae.yaml").unlink()
     (study / "sdtm" / "ae.yaml").mkdir()

@@ -90,7 +90,12 @@ _LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 
 def load_yaml_text(text: str, file_name: str = "<string>"):
     """Parse YAML text into LineDict/LineList/scalars; syntax errors become SpecError with the line."""
-    loader = _LineLoader(text)
+    try:
+        loader = _LineLoader(text)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (control characters, NUL)
+        line = text.count("\n", 0, exc.position) + 1
+        raise SpecError(f"not valid YAML: character #x{exc.character:04x} is not allowed",
+                        Location(file_name, line), hint="remove the control character from that line") from None
     loader.file_name = file_name
     try:
         return loader.get_single_data()
