@@ -37,6 +37,7 @@ from converters.writers.transport import (
     first_true,
     item_oid,
     numeric_values,
+    present_or_none,
     sas_to_iso,
     text_values,
     to_sas_numbers,
@@ -116,14 +117,13 @@ def column_values(series: pd.Series, var: Variable, ds: str) -> list[object]:
         if bad is not None:
             raise fail(f"integer variable holds a fractional value {values[bad]!r}", ds, var.name, bad + 1,
                        hint="round the value in the derivation or declare the variable float")
-        out: list[object] = [None] * len(values)
-        for pos, value in zip(np.flatnonzero(present).tolist(), values[present].astype("int64").tolist()):
-            out[pos] = value
-        return out
+        return present_or_none(present, values[present].astype("int64"))
     if data_type == "decimal":
-        return [np.format_float_positional(v, unique=True, trim="-") if ok else None
-                for v, ok in zip(values.tolist(), present.tolist())]
-    return [v if ok else None for v, ok in zip(values.tolist(), present.tolist())]
+        codes, uniques = pd.factorize(values[present].view("int64"))  # each distinct number (bit pattern) once
+        text = np.array([np.format_float_positional(v, unique=True, trim="-") for v in uniques.view("float64")],
+                        dtype=object)
+        return present_or_none(present, text[codes])
+    return present_or_none(present, values[present])
 
 
 def dataset_json_metadata(frame: pd.DataFrame, dataset: Dataset, *, study_oid: str, metadata_version_oid: str,

@@ -100,15 +100,16 @@ def byte_lengths(text: pd.Series) -> np.ndarray:
     """UTF-8 byte length of each text value (0 for missing).
 
     Whole-column fast path: when the column is all ASCII (checked on the joined text), bytes
-    equal characters; only other columns are encoded value by value.
+    equal characters; other columns encode each distinct value once.
     """
     if not len(text):
         return np.zeros(0, dtype=np.int64)
     filled = text.where(text.notna(), "")
-    values = filled.tolist()
-    if "".join(values).isascii():
+    if "".join(filled.tolist()).isascii():
         return filled.str.len().to_numpy(dtype=np.int64)
-    return np.fromiter((len(v.encode("utf-8")) for v in values), dtype=np.int64, count=len(values))
+    codes, uniques = pd.factorize(filled)
+    lengths = np.fromiter((len(v.encode("utf-8")) for v in uniques), dtype=np.int64, count=len(uniques))
+    return lengths[codes]
 
 
 def numeric_values(series: pd.Series, dataset: str, variable: str) -> np.ndarray:
@@ -241,9 +242,8 @@ def sas_to_iso(values: np.ndarray | Sequence[float], kind: str, dataset: str, va
     """SAS numbers to ISO 8601 text (None for missing): the Dataset-JSON form of numeric dates."""
     arr = np.asarray(values, dtype="float64")
     present = ~np.isnan(arr)
-    out: list[str | None] = [None] * len(arr)
     if not present.any():
-        return out
+        return [None] * len(arr)
     if kind == "date":
         bad = first_true(present & (arr != np.floor(arr)))
         if bad is not None:
@@ -261,10 +261,14 @@ def sas_to_iso(values: np.ndarray | Sequence[float], kind: str, dataset: str, va
         fmt = "%Y-%m-%dT%H:%M:%S.%f" if kind == "datetime" else "%H:%M:%S.%f"
         text = pd.Series(stamps).dt.strftime(fmt).str.replace(r"0+$", "", regex=True) \
             .str.replace(r"\.$", "", regex=True)
-    positions = np.flatnonzero(present)
-    for pos, value in zip(positions.tolist(), text.tolist()):
-        out[pos] = value
-    return out
+    return present_or_none(present, text.to_numpy(dtype=object))
+
+
+def present_or_none(present: np.ndarray, values: np.ndarray) -> list[object]:
+    """A list with ``values`` (python objects) at the ``present`` positions and None elsewhere."""
+    out = np.full(len(present), None, dtype=object)
+    out[present] = values
+    return out.tolist()
 
 
 # --- common frame shape --------------------------------------------------------------------------
@@ -291,7 +295,7 @@ def normalize_column(series: pd.Series, var: Variable, dataset: str) -> pd.Serie
             numeric_values(series, dataset, var.name)
         return pd.Series(values, dtype="float64", name=var.name)
     text = text_values(series, dataset, var.name)
-    text = text.where(text.notna(), "").map(lambda s: s.rstrip(" "))
+    text = text.where(text.notna(), "").astype(object).str.rstrip(" ")
     return pd.Series(text.to_numpy(dtype=object), dtype=object, name=var.name)
 
 
