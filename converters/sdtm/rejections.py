@@ -11,7 +11,6 @@ written log, rows excluded on purpose after them.
 """
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,7 +43,7 @@ class RejectionLog:
         index = rows.index
         part = pd.DataFrame({
             "domain": domain, "source": source,
-            "row": pd.to_numeric(rows, errors="coerce").astype("Int64").to_numpy(),
+            "row": pd.to_numeric(rows, errors="coerce").astype("Int64").array,
             "column": column,
             "value": _text(values, index),
             "reason": _text(reason, index),
@@ -78,12 +77,8 @@ class RejectionLog:
 
     def write_csv(self, path: str | Path) -> None:
         """Write the log as UTF-8 CSV with a header, sorted for byte-identical output."""
-        f = self.frame()
         with open(path, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(COLUMNS)
-            for rec in f.itertuples(index=False):
-                writer.writerow(["" if pd.isna(v) else v for v in rec])
+            self.frame()[COLUMNS].to_csv(handle, index=False, na_rep="", lineterminator="\n")
 
 
 def _text(values, index) -> list:
