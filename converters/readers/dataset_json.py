@@ -120,7 +120,7 @@ def _column(column: dict, values: pd.Series, ds: str) -> tuple[Variable, pd.Seri
             raise DataError(f"{data_type} column holds {values.iloc[row]!r}, which is not a number",
                             where=Location(dataset=ds, variable=name, row=row + 1))
         if data_type == "decimal":
-            decimals = values.dropna().map(lambda v: len(str(v).partition(".")[2]))
+            decimals = values.dropna().astype(str).str.partition(".")[2].str.len()
             var.significant_digits = int(decimals.max()) if len(decimals) else 0
         return var, numbers.rename(name)
     raise DataError(f"unknown dataType {data_type!r}", where=Location(dataset=ds, variable=name))
