@@ -309,23 +309,24 @@ def _integer(row: LineDict, key: str, file: str) -> int:
     return _as_integer(row.get(key), f"{key} {row.get(key)!r}", file, row.line_of(key))
 
 
-def _mapping(doc: LineDict, key: str, file: str) -> LineDict:
-    """The mapping under ``key`` (empty when absent); SpecError with the line when it is something else."""
+def _section(doc: LineDict, key: str, file: str, kind: type, what: str):
+    """The ``kind`` node under ``key`` (empty when absent); SpecError with the line when it is something else."""
     node = doc.get(key)
     if node is None:
-        return LineDict()
-    if not isinstance(node, LineDict):
-        raise _fail(f"'{key}' must be a mapping (key: value ...)", file, doc.line_of(key))
+        return kind()
+    if not isinstance(node, kind):
+        raise _fail(f"'{key}' must be {what}", file, doc.line_of(key))
     return node
+
+
+def _mapping(doc: LineDict, key: str, file: str) -> LineDict:
+    """The mapping under ``key`` (empty when absent)."""
+    return _section(doc, key, file, LineDict, "a mapping (key: value ...)")
 
 
 def _list(doc: LineDict, key: str, file: str) -> LineList:
-    node = doc.get(key)
-    if node is None:
-        return LineList()
-    if not isinstance(node, LineList):
-        raise _fail(f"'{key}' must be a list", file, doc.line_of(key))
-    return node
+    """The list under ``key`` (empty when absent)."""
+    return _section(doc, key, file, LineList, "a list")
 
 
 def check_row_keys(doc: LineDict, file: str) -> None:
