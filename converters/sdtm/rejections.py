@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 DROPPED = "record dropped"
@@ -81,11 +82,12 @@ class RejectionLog:
             self.frame()[COLUMNS].to_csv(handle, index=False, na_rep="", lineterminator="\n")
 
 
-def _text(values, index) -> list:
+def _text(values, index) -> list | np.ndarray:
     if values is None:
         return [""] * len(index)
     if isinstance(values, pd.Series):
         if len(values) != len(index) or not values.index.equals(index):
             values = values.reindex(index)
-        return ["" if pd.isna(v) else str(v) for v in values.to_numpy()]
+        values = values.astype(object)
+        return values.where(values.notna(), "").astype(str).to_numpy(dtype=object)
     return [str(values)] * len(index)

@@ -118,6 +118,12 @@ def _entry_lines(node) -> list[int]:
     return []
 
 
+def _names_include(names: pd.Series, name: str) -> pd.Series:
+    """Rows whose comma-separated list of variable names includes ``name`` (each distinct list split once)."""
+    hit = {text: isinstance(text, str) and name in text.split(", ") for text in names.unique()}
+    return names.map(hit).astype(bool)
+
+
 def apply_dispositions(findings: pd.DataFrame, entries: list[Disposition]) -> tuple[pd.DataFrame, list[Disposition]]:
     """Mark findings explained (with reason, by, date); return them and the entries that matched nothing."""
     out = findings.copy()
@@ -130,7 +136,7 @@ def apply_dispositions(findings: pd.DataFrame, entries: list[Disposition]) -> tu
         if entry.dataset and entry.dataset != "*":
             mask &= out["dataset"].eq(entry.dataset)
         if entry.variable:
-            mask &= out["variable"].str.split(", ").map(lambda names, v=entry.variable: v in names)
+            mask &= _names_include(out["variable"], entry.variable)
         if entry.usubjid:
             mask &= out["usubjid"].astype(str).eq(entry.usubjid)
         if entry.seq:
