@@ -44,12 +44,6 @@ class DoseLevel:
     cells_e6: int
     label: str
 
-    @property
-    def cells_text(self) -> str:
-        """Cells per infusion as the protocol writes them: ``1 x 10^8``, ``3 x 10^9``."""
-        exp = len(str(self.cells_e6)) - 1 + 6
-        return f"{self.cells_e6 // 10 ** (exp - 6)} x 10^{exp}"
-
 
 @dataclass(frozen=True)
 class Criterion:

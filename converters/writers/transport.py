@@ -75,11 +75,6 @@ def check_columns(frame: pd.DataFrame, dataset: Dataset) -> None:
                    hint="add the variables to the metadata or drop the columns")
 
 
-def is_missing_text(series: pd.Series) -> np.ndarray:
-    """True where a value is missing (NA/None/NaN)."""
-    return series.isna().to_numpy()
-
-
 def text_values(series: pd.Series, dataset: str, variable: str) -> pd.Series:
     """A character column as object-dtype text, missing kept as None; non-text values are an error."""
     if isinstance(series.dtype, pd.CategoricalDtype):

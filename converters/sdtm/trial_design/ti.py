@@ -61,11 +61,6 @@ def criterion_records(study) -> list[dict]:
     return out
 
 
-def criterion_comments(study) -> list[Comment]:
-    """One comment per criterion with a protocol full text (OID ``COM.TI.<IETESTCD>``), in protocol order."""
-    return [Comment(f"COM.TI.{r['IETESTCD']}", r["full_text"]) for r in criterion_records(study) if r["full_text"]]
-
-
 def build_ti(study, comments: dict[str, Comment] | None = None) -> tuple[pd.DataFrame, Dataset]:
     """TI frame and metadata.
 
