@@ -121,3 +121,13 @@ def test_generate_command_writes_a_study(tmp_path):
     assert result.exit_code == 0, result.output
     assert "raw/ae.csv" in result.output
     assert (tmp_path / "expected" / "subjects.csv").exists()
+
+
+def test_generate_command_refuses_a_negative_seed_without_a_traceback(tmp_path):
+    from click.testing import CliRunner
+
+    from converters.cli import cli
+    result = CliRunner().invoke(cli, ["generate", "cll1-aml", "--out", str(tmp_path), "--seed", "-1"])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    assert "Invalid value for '--seed'" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "raw").exists()

@@ -15,7 +15,8 @@ from converters.errors import CdiscConvertError
               help="Folder to write raw/ and expected/ into.")
 @click.option("--subjects", type=click.IntRange(min=1), default=None,
               help="Number of enrolled subjects (screen failures are added); default: the committed size.")
-@click.option("--seed", type=int, default=None, help="Random seed; default: the seed of the committed files.")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Random seed (a whole number, 0 or more); default: the seed of the committed files.")
 def generate(study: str, out: Path, subjects: int | None, seed: int | None) -> None:
     """Generate example STUDY (carnk-sclc or cll1-aml) deterministically into OUT."""
     from converters.examples import DEFAULT_SEED, generate as run
