@@ -144,3 +144,19 @@ def test_shipped_specs_load(tmp_path):
         study = load_study(root / study_dir)
         for path in sorted((root / study_dir / "sdtm").glob("*.yaml")):
             assert load_domain_spec(path, study).domain == path.stem.upper()
+
+
+def test_numeric_derivation_arguments_must_be_numbers(tmp_path):
+    spec = GOOD.replace("  AETERM:  {assign: TERM}\n",
+                        "  AETERM:  {assign: TERM}\n  AETOXGR: {derive: number, args: {column: GRADE, factor: lots}}\n")
+    err = error(tmp_path, spec)
+    assert err.where.line == 8 and "argument factor must be a number, not 'lots'" in err.message
+    err = error(tmp_path, spec.replace("factor: lots", "factor: 1.5").replace("column: GRADE", "column: 5"))
+    assert err.where.line == 8 and "argument column must be a name or a list of names" in err.message
+
+
+def test_a_multiple_choice_item_is_a_whole_number(tmp_path):
+    spec = GOOD.replace("  AETERM:  {assign: TERM}\n", "  AETERM:  {assign: TERM}\n"
+                        "  AETOXGR: {derive: multiple_choice, args: {choices: {G1: '1'}, item: 1.5}}\n")
+    err = error(tmp_path, spec)
+    assert err.where.line == 8 and "argument item must be a whole number, not 1.5" in err.message

@@ -342,13 +342,17 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
         for key in d.required:
             if key not in args:
                 raise r.fail(f"{name}: derivation {arg} needs argument {key!r}", at)
+        for key, kind in NUMBER_ARGS.items():
+            if key in args and not _is_number(args[key], kind):
+                raise r.fail(f"{name}: derivation {arg} argument {key} must be "
+                             f"{'a whole number' if kind is int else 'a number'}, not {args[key]!r}",
+                             args.line_of(key))
         spec.args = _plain(args)
         if d.phase == "row":
             cols = []
             for key in ("column", "columns", "birth", "reference", "from"):
                 if key in args:
-                    v = args[key]
-                    cols += [v] if isinstance(v, str) else list(v)
+                    cols += r.names(args[key], f"{name}: {arg} argument {key}", args.line_of(key))
             if arg == "multiple_choice" and isinstance(args.get("choices"), LineDict):
                 cols += list(args["choices"])
             elif arg == "multiple_choice" and isinstance(args.get("choices"), str):
@@ -366,6 +370,21 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
                 cols += [t for is_field, t in pattern_fields(study.usubjid_pattern) if is_field and t != "STUDYID"]
             spec.columns = tuple(cols)
     return spec
+
+
+#: Derivation arguments that are numbers (name -> int or float), checked when the spec is loaded.
+NUMBER_ARGS: dict[str, type] = {"factor": float, "item": int}
+
+
+def _is_number(value, kind: type) -> bool:
+    """``value`` is a YAML number (not true/false) or text that reads as one; whole for ``int``."""
+    if isinstance(value, bool):
+        return False
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return False
+    return number == number and (kind is not int or number.is_integer())
 
 
 def _plain(node):
