@@ -160,3 +160,19 @@ def test_a_multiple_choice_item_is_a_whole_number(tmp_path):
                         "  AETOXGR: {derive: multiple_choice, args: {choices: {G1: '1'}, item: 1.5}}\n")
     err = error(tmp_path, spec)
     assert err.where.line == 8 and "argument item must be a whole number, not 1.5" in err.message
+
+
+@pytest.mark.parametrize("line, message", [
+    ("AETOXGR: {derive: lookup, args: {domain: DM, variable: ARM, where: ARMCD}}",
+     "argument where must be a mapping of variable to value (or list of values), not 'ARMCD'"),
+    ("AETOXGR: {derive: lookup, args: {domain: [DM], variable: ARM}}", "argument domain must be a name, not ['DM']"),
+    ("AETOXGR: {derive: multiple_choice, args: {choices: [G1, G2]}}",
+     "argument choices must be a value map name or a mapping of raw column to value"),
+    ("AEENDTC: {derive: source_date, args: {source: nowhere}}",
+     "argument source must be one of the study.yaml date sources study_end, reference_start, reference_end"),
+    ("AECONTRT: {derive: flag_if_present, args: {variable: NOPE}}", "derive refers to NOPE, which this spec does "
+     "not fill"),
+])
+def test_derivation_arguments_of_the_wrong_kind_name_the_line(tmp_path, line, message):
+    err = error(tmp_path, GOOD.replace("  AETERM:  {assign: TERM}\n", f"  AETERM:  {{assign: TERM}}\n  {line}\n"))
+    assert err.where.line == 8 and message in err.message

@@ -342,11 +342,8 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
         for key in d.required:
             if key not in args:
                 raise r.fail(f"{name}: derivation {arg} needs argument {key!r}", at)
-        for key, kind in NUMBER_ARGS.items():
-            if key in args and not _is_number(args[key], kind):
-                raise r.fail(f"{name}: derivation {arg} argument {key} must be "
-                             f"{'a whole number' if kind is int else 'a number'}, not {args[key]!r}",
-                             args.line_of(key))
+        for key in args:
+            _check_argument(r, f"{name}: derivation {arg} argument {key}", key, args[key], args.line_of(key))
         spec.args = _plain(args)
         if d.phase == "row":
             cols = []
@@ -372,8 +369,55 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
     return spec
 
 
-#: Derivation arguments that are numbers (name -> int or float), checked when the spec is loaded.
-NUMBER_ARGS: dict[str, type] = {"factor": float, "item": int}
+#: What each derivation argument holds, checked when the spec is loaded (a wrong kind would fail mid-build).
+ARGUMENT_KINDS: dict[str, str] = {
+    "factor": "number", "item": "whole number",
+    "columns": "names", "column": "names", "birth": "names", "reference": "names", "from": "names",
+    "variables": "names", "domains": "names", "checked": "values",
+    "domain": "name", "variable": "name", "source": "date source",
+    "template": "value", "separator": "value", "value": "value", "multiple": "value",
+    "not_assigned": "value", "not_treated": "value",
+    "where": "conditions", "choices": "choices",
+}
+#: The study.yaml date sources a derivation's ``source`` argument may name.
+DATE_SOURCES = ("study_end", "reference_start", "reference_end")
+
+
+def _is_scalar(value) -> bool:
+    return not isinstance(value, (dict, list))
+
+
+def _is_names(value) -> bool:
+    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+
+
+def _is_values(value) -> bool:
+    return _is_scalar(value) or (isinstance(value, list) and all(_is_scalar(v) for v in value))
+
+
+#: Each argument kind: the test a value must pass and how the error message names the kind.
+_KIND_TESTS = {
+    "number": (lambda v: _is_number(v, float), "a number"),
+    "whole number": (lambda v: _is_number(v, int), "a whole number"),
+    "names": (_is_names, "a name or a list of names"),
+    "values": (_is_values, "a value or a list of values"),
+    "name": (lambda v: isinstance(v, str), "a name"),
+    "date source": (lambda v: v in DATE_SOURCES, f"one of the study.yaml date sources {', '.join(DATE_SOURCES)}"),
+    "value": (lambda v: _is_scalar(v) and v is not None, "a single value"),
+    "conditions": (lambda v: isinstance(v, dict) and all(isinstance(k, str) and _is_values(x) for k, x in v.items()),
+                   "a mapping of variable to value (or list of values)"),
+    "choices": (lambda v: isinstance(v, str) or (isinstance(v, dict) and all(_is_scalar(x) for x in v.values())),
+                "a value map name or a mapping of raw column to value"),
+}
+
+
+def _check_argument(r: _Reader, what: str, key: str, value, line: int | None) -> None:
+    """SpecError with the line when a derivation argument is not of the kind ``ARGUMENT_KINDS`` says."""
+    if key not in ARGUMENT_KINDS:
+        return
+    test, phrase = _KIND_TESTS[ARGUMENT_KINDS[key]]
+    if not test(value):
+        raise r.fail(f"{what} must be {phrase}, not {value!r}", line)
 
 
 def _is_number(value, kind: type) -> bool:
@@ -473,12 +517,19 @@ def _merges(r: _Reader, node, line: int) -> list[MergeSpec]:
     return out
 
 
+#: Domain-phase derivations whose ``variable`` argument names a variable of the record being built.
+SAME_RECORD_ARGS = ("actual_arm", "flag_if_present")
+
+
 def _check_references(r: _Reader, spec: DomainSpec, standard: dict) -> None:
     """Built-variable references (study_day, epoch, seq order, visit date, keys) must name filled variables."""
     filled = set(spec.variable_names())
     for block in spec.blocks:
         for var in list(block.variables.values()) + list(block.supp.values()):
-            for ref in var.target_refs:
+            refs = var.target_refs
+            if var.algorithm == "derive" and var.derivation in SAME_RECORD_ARGS:
+                refs = refs + (str(var.args.get("variable", "")).upper(),)
+            for ref in refs:
                 if ref not in filled:
                     raise r.fail(f"{var.name}: {var.algorithm} refers to {ref}, which this spec does not fill",
                                  var.place.line, _hint(ref, filled))
