@@ -12,6 +12,12 @@ _DESIGN = {"TA", "TE", "TV", "TI", "TS", "TD", "TM", "DM"}
 _NOT_TREATED = ("SCRNFAIL", "NOTASSGN", "NOTTRT")
 
 
+def _pairs_in(pairs: tuple[pd.Series, pd.Series], known: tuple[pd.Series, pd.Series]) -> pd.Series:
+    """Rows whose (first, second) value pair occurs among the ``known`` pairs (matched column-wise)."""
+    found = pd.MultiIndex.from_arrays(pairs).isin(pd.MultiIndex.from_arrays(known))
+    return pd.Series(found, index=pairs[0].index)
+
+
 def _values(study: StudyData, dataset: str, name: str) -> set[str] | None:
     ds = study.get(dataset)
     if ds is None or name not in ds.frame.columns:
@@ -75,9 +81,8 @@ def check_visit_in_sv(study, ds: DatasetData):
     sv = study.get("SV")
     if ds.name in _DESIGN or ds.name == "SV" or sv is None or not sv.has("USUBJID", "VISITNUM"):
         return
-    known = set(zip(sv.text("USUBJID"), sv.text("VISITNUM")))
-    pairs = pd.Series(list(zip(ds.text("USUBJID"), ds.text("VISITNUM"))), index=ds.frame.index)
-    mask = ds.filled("VISITNUM") & ~pairs.isin(known)
+    known = _pairs_in((ds.text("USUBJID"), ds.text("VISITNUM")), (sv.text("USUBJID"), sv.text("VISITNUM")))
+    mask = ds.filled("VISITNUM") & ~known
     if mask.any():
         yield Hits(dataset=ds.name, rows=rows_of(mask), variables=("USUBJID", "VISITNUM"))
 
@@ -137,9 +142,8 @@ def check_supp_parent_record(study, ds: DatasetData):
             continue
         if name not in parent.frame.columns:
             continue
-        keys = set(zip(parent.text("USUBJID"), parent.text(name)))
-        pairs = pd.Series(list(zip(ds.text("USUBJID"), ds.text("IDVARVAL"))), index=ds.frame.index)
-        missing |= rows & ~pairs.isin(keys)
+        known = _pairs_in((ds.text("USUBJID"), ds.text("IDVARVAL")), (parent.text("USUBJID"), parent.text(name)))
+        missing |= rows & ~known
     if missing.any():
         yield Hits(dataset=ds.name, rows=rows_of(missing), variables=("USUBJID", "IDVAR", "IDVARVAL"),
                    params={"parent": parent.name})
