@@ -85,6 +85,18 @@ def test_date_part_is_blank_for_partial_dates():
     assert got.iloc[0] == pd.Timestamp("2025-03-03") and got.iloc[1:].isna().all()
 
 
+def test_date_part_repeated_values_keep_their_rows_and_index():
+    got = date_part(pd.Series(["2025-03-03", None, "2025-03", "2025-03-03T08:00", "2025-03-03"], index=[9, 7, 5, 3, 1]))
+    assert list(got.index) == [9, 7, 5, 3, 1]
+    assert [None if pd.isna(v) else v for v in got] == \
+        [pd.Timestamp("2025-03-03"), None, None, pd.Timestamp("2025-03-03"), pd.Timestamp("2025-03-03")]
+
+
+def test_date_part_of_an_empty_or_blank_column_is_all_missing():
+    assert date_part(pd.Series([], dtype="object")).empty
+    assert date_part(pd.Series([None, None], dtype="object")).isna().all()
+
+
 def test_is_iso8601():
     assert list(is_iso8601(pd.Series(["2025-03-03T10:30", "2025---15", "2025-3-3", "03-MAR-2025"]))) == \
         [True, True, False, False]

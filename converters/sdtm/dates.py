@@ -197,11 +197,20 @@ def _to_iso8601(date: pd.Series, time: pd.Series | None = None, *, date_formats=
     return DateResult(iso=iso, problem=problem.where(~(blank_date & blank_time), None))
 
 
-def date_part(iso: pd.Series) -> pd.Series:
-    """The calendar date of full ISO dates/datetimes as datetime64 (NaT for partial or missing)."""
+def _full_date_text(iso: pd.Series) -> pd.Series:
+    """The ``YYYY-MM-DD`` start of each value that has one (null otherwise)."""
     text = iso.astype("string").str.slice(0, 10)
-    full = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
-    return pd.to_datetime(text.where(full), format="%Y-%m-%d", errors="coerce")
+    return text.where(text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool))
+
+
+def date_part(iso: pd.Series) -> pd.Series:
+    """The calendar date of full ISO dates/datetimes as datetime64 (NaT for partial or missing).
+
+    The pattern check runs once per distinct value (dates repeat across records).
+    """
+    from converters.sdtm.columns import map_unique
+
+    return pd.to_datetime(map_unique(iso, _full_date_text), format="%Y-%m-%d", errors="coerce")
 
 
 def is_iso8601(values: pd.Series) -> pd.Series:
