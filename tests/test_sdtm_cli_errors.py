@@ -157,3 +157,19 @@ def test_a_valid_arm_assignment_builds(study, tmp_path):
     _with_arm_assignment(study, "ARM_CD")
     result = CliRunner().invoke(cli, ["sdtm", str(study), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("args, message, hint", [
+    ("{domain: ZZ, variables: [EXSTDTC]}", "derivation first_date reads domain 'ZZ', which no spec of this study "
+     "builds", "domains built by the specs: AE, DM, EX"),
+    ("{domain: ex, variables: [EXSTDTC]}", "reads domain 'ex'", "domain names are upper case: EX"),
+    ("{domain: SV, variables: [SVSTDTC]}", "reads domain 'SV'", "SE and SV are built after the derivations run"),
+    ("{domain: EX, variables: [EXSTDTC, EXFAKE]}", "reads EX.EXFAKE, which the EX spec does not fill",
+     "EX variables:"),
+    ("{domain: EX, variables: EXSTDTC, where: {EXTRTX: X}}", "reads EX.EXTRTX", "did you mean EXTRT?"),
+])
+def test_a_date_derivation_reading_a_domain_or_variable_not_built_is_refused(study, tmp_path, args, message, hint):
+    _edit(study / "sdtm" / "dm.yaml", "  RFICDTC:  {datetime: ICDAT}\n",
+          "  RFICDTC:  {datetime: ICDAT}\n  RFXSTDTC: {derive: first_date, args: %s}\n" % args)
+    output = _run(study, tmp_path / "out")
+    assert "dm.yaml:11:" in output and message in output and hint in output

@@ -9,6 +9,7 @@ raw columns every algorithm reads against the raw sources actually present.
 from __future__ import annotations
 
 import difflib
+import inspect
 from pathlib import Path
 from typing import Any
 
@@ -345,6 +346,7 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
         for key in args:
             _check_argument(r, f"{name}: derivation {arg} argument {key}", key, args[key], args.line_of(key))
         spec.args = _plain(args)
+        spec.arg_lines = {str(k): args.line_of(k) or at for k in args}
         if d.phase == "row":
             cols = []
             for key in ("column", "columns", "birth", "reference", "from"):
@@ -579,8 +581,86 @@ def check_spec_sources(spec: DomainSpec, columns: dict[str, set[str]]) -> None:
             built.add(var.name)
 
 
+#: Domain-phase derivations that read another built domain: the arguments naming that domain's variables.
+OTHER_DOMAIN_VARIABLES: dict[str, tuple[str, ...]] = {
+    "first_date": ("variables", "where"),
+    "last_date": ("variables", "where"),
+    "lookup": ("variable", "where"),
+    "actual_arm": (),
+}
+
+
+def _argument(var: VariableSpec, key: str):
+    """The value of a derivation argument, or the default the derivation function declares for it."""
+    if key in var.args:
+        return var.args[key]
+    default = inspect.signature(REGISTRY[var.derivation].fn).parameters.get(key)
+    return None if default is None or default.default is inspect.Parameter.empty else default.default
+
+
+def check_domain_references(specs: list[DomainSpec]) -> None:
+    """Domains and variables named by domain-phase derivations must be built by the study's specs.
+
+    ``first_date``, ``last_date``, ``lookup`` and ``actual_arm`` read another domain's built records, and
+    ``last_contact`` and ``participation_end`` a list of domains; a domain no spec builds, or a variable its
+    spec does not fill, would leave every value blank.  Built-in datasets (trial design, SE, SV) are built
+    after the derivations run, so they cannot be read either.
+    """
+    built = {spec.domain: set(spec.variable_names()) for spec in specs}
+    for spec in specs:
+        r = _Reader(spec.file)
+        for block in spec.blocks:
+            for var in list(block.variables.values()) + list(block.supp.values()):
+                if var.algorithm != "derive" or REGISTRY[var.derivation].phase != "domain":
+                    continue
+                what = f"{var.name}: derivation {var.derivation}"
+                if var.derivation in OTHER_DOMAIN_VARIABLES:
+                    names, key = [_argument(var, "domain")], "domain"
+                elif "domains" in var.args:
+                    names, key = list(_names_of(var.args["domains"])), "domains"
+                else:
+                    continue
+                line = var.arg_lines.get(key, var.place.line)
+                for name in names:
+                    if name not in built:
+                        raise r.fail(f"{what} reads domain {name!r}, which no spec of this study builds "
+                                     "(its values would all be blank)", line, _domain_hint(str(name), built))
+                if key != "domain":
+                    continue
+                for arg in OTHER_DOMAIN_VARIABLES[var.derivation]:
+                    wanted = _names_of(var.args.get(arg)) if arg != "where" else tuple(var.args.get(arg) or ())
+                    for variable in wanted:
+                        if variable not in built[names[0]]:
+                            raise r.fail(f"{what} reads {names[0]}.{variable}, which the {names[0]} spec does not "
+                                         "fill (its values would all be blank)",
+                                         var.arg_lines.get(arg, var.place.line),
+                                         _hint(variable, built[names[0]]) or
+                                         f"{names[0]} variables: {', '.join(sorted(built[names[0]]))}")
+
+
+def _names_of(value) -> tuple:
+    if value is None:
+        return ()
+    return tuple(value) if isinstance(value, list) else (value,)
+
+
+def _domain_hint(name: str, built: dict) -> str:
+    listed = f"domains built by the specs: {', '.join(sorted(built))}"
+    if name.upper() in built:
+        return f"domain names are upper case: {name.upper()}"
+    if sdtmig.has_dataset(name.upper()):
+        return (f"{name.upper()} has no spec in this study (trial-design datasets, SE and SV are built after the "
+                f"derivations run); {listed}")
+    close = _hint(name, built)
+    return f"{close} ({listed})" if close else listed
+
+
 def load_domain_specs(folder: str | Path, study=None) -> list[DomainSpec]:
-    """Every ``*.yaml`` spec of a folder (sorted by file name); two specs for one domain is an error."""
+    """Every ``*.yaml`` spec of a folder (sorted by file name); two specs for one domain is an error.
+
+    Then the domains and variables that domain-phase derivations read must be built by these specs
+    (``check_domain_references``).
+    """
     specs: dict[str, DomainSpec] = {}
     for path in sorted(Path(folder).glob("*.yaml")):
         spec = load_domain_spec(path, study)
@@ -588,4 +668,5 @@ def load_domain_specs(folder: str | Path, study=None) -> list[DomainSpec]:
             raise SpecError(f"a second spec for {spec.domain} (the first is {specs[spec.domain].file})",
                             Location(spec.file, spec.place.line))
         specs[spec.domain] = spec
+    check_domain_references(list(specs.values()))
     return list(specs.values())

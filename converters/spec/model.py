@@ -66,6 +66,7 @@ class VariableSpec:
     order: tuple[str, ...] = ()
     derivation: str | None = None
     args: dict[str, Any] = field(default_factory=dict)
+    arg_lines: dict[str, int] = field(default_factory=dict)  # spec line of each derivation argument
     crf_page: str | None = None
     origin: str | None = None  # override of the origin the algorithm implies (e.g. Protocol for hardcode)
     label: str | None = None  # sponsor-defined variables and supplemental qualifiers
