@@ -5,6 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from converters.errors import SpecError
 from converters.readers.raw import read_raw_folder
 from converters.sdtm.derivations import REGISTRY, DomainContext, RowContext
 from converters.sdtm.reference_dates import source_dates, usubjids
@@ -74,6 +75,15 @@ def test_first_date_with_where_and_flag(study):
                                      where={"DSDECOD": "INFORMED CONSENT OBTAINED"})
     assert list(got) == ["2025-01-02", None]
     assert list(REGISTRY["flag_if_present"].fn(ctx, variable="DTHDTC")) == ["Y", None]
+
+
+def test_a_date_source_study_yaml_does_not_define_is_an_error_not_blank_dates(study):
+    definition, raw = study
+    ctx = DomainContext(frame=pd.DataFrame({"USUBJID": ["A"]}), domains={}, study=definition, raw=raw)
+    with pytest.raises(SpecError) as info:
+        REGISTRY["source_date"].fn(ctx, source="screening_start")
+    assert "'screening_start' is not defined in study.yaml" in info.value.message
+    assert "reference_end, reference_start, study_end" in info.value.hint
 
 
 def _subset(raw: dict, subjects: set[str]) -> dict:

@@ -176,3 +176,21 @@ def test_a_multiple_choice_item_is_a_whole_number(tmp_path):
 def test_derivation_arguments_of_the_wrong_kind_name_the_line(tmp_path, line, message):
     err = error(tmp_path, GOOD.replace("  AETERM:  {assign: TERM}\n", f"  AETERM:  {{assign: TERM}}\n  {line}\n"))
     assert err.where.line == 8 and message in err.message
+
+
+@pytest.mark.parametrize("line", [
+    "AEENDTC: {derive: source_date, args: {source: reference_end}}",
+    "AEENDTC: {derive: participation_end}",
+])
+def test_a_date_source_study_yaml_does_not_define_is_refused_with_the_defined_ones(tmp_path, line):
+    mappings = write_tiny_study(tmp_path)
+    study_yaml = mappings / "study.yaml"
+    text = study_yaml.read_text(encoding="utf-8")
+    for key in ("study_end", "reference_end"):
+        text = "\n".join(t for t in text.splitlines() if not t.startswith(key + ":")) + "\n"
+    study_yaml.write_text(text, encoding="utf-8")
+    study = load_study(study_yaml)
+    err = error(tmp_path, GOOD.replace("  AETERM:  {assign: TERM}\n", f"  AETERM:  {{assign: TERM}}\n  {line}\n"),
+                study)
+    assert err.where.line == 8 and "which study.yaml does not define" in err.message
+    assert "date sources defined in study.yaml: reference_start" in err.hint

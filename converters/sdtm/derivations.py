@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from converters.errors import DataError, Location
+from converters.errors import DataError, Location, SpecError
 from converters.sdtm.dates import date_part
 
 
@@ -357,8 +357,10 @@ def derive_lookup(ctx: DomainContext, domain: str, variable: str, where: dict | 
 def derive_source_date(ctx: DomainContext, source: str) -> pd.Series:
     from converters.sdtm.reference_dates import source_dates
 
-    if source not in ctx.study.sources:
-        return pd.Series(None, index=ctx.frame.index, dtype="object")
+    if source not in ctx.study.sources:  # the spec loader refuses this with the spec line; never blank silently
+        raise SpecError(f"derive: the date source {source!r} is not defined in study.yaml",
+                        Location(str(ctx.study.path)),
+                        f"date sources defined in study.yaml: {', '.join(sorted(ctx.study.sources)) or 'none'}")
     dates = source_dates(ctx.study, ctx.raw, ctx.study.sources[source])
     return _obj(ctx.frame["USUBJID"].map(dates))
 

@@ -17,6 +17,7 @@ from converters.errors import Location, SpecError
 from converters.sdtm.dates import DATE_FORMATS, TIME_FORMATS, canonical_format
 from converters.sdtm.derivations import REGISTRY
 from converters.spec.model import BlockSpec, Case, Condition, DomainSpec, MergeSpec, SpecPlace, VariableSpec
+from converters.spec.study import SOURCE_KEYS
 from converters.spec.yaml_lines import LineDict, LineList, load_yaml_file
 from converters.standards import ct, sdtmig
 
@@ -347,6 +348,8 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
             _check_argument(r, f"{name}: derivation {arg} argument {key}", key, args[key], args.line_of(key))
         spec.args = _plain(args)
         spec.arg_lines = {str(k): args.line_of(k) or at for k in args}
+        if "source" in d.allowed and study is not None:
+            _check_date_source(r, f"{name}: derivation {arg}", spec, study)
         if d.phase == "row":
             cols = []
             for key in ("column", "columns", "birth", "reference", "from"):
@@ -382,7 +385,19 @@ ARGUMENT_KINDS: dict[str, str] = {
     "where": "conditions", "choices": "choices",
 }
 #: The study.yaml date sources a derivation's ``source`` argument may name.
-DATE_SOURCES = ("study_end", "reference_start", "reference_end")
+DATE_SOURCES = SOURCE_KEYS
+
+
+def _check_date_source(r: _Reader, what: str, spec: VariableSpec, study) -> None:
+    """The date source a derivation reads (its ``source``, or the default) must be defined in study.yaml."""
+    source = _argument(spec, "source")
+    defined = sorted(getattr(study, "sources", {}) or {})
+    if source is not None and source not in defined:
+        given = "argument source names" if "source" in spec.args else "reads (by default)"
+        raise r.fail(f"{what} {given} the date source {source!r}, which study.yaml does not define (its values "
+                     "would all be blank)", spec.arg_lines.get("source", spec.place.line),
+                     f"date sources defined in study.yaml: {', '.join(defined) or 'none'}; add "
+                     f"'{source}: {{form: ..., column: ...}}' to study.yaml or name a defined one")
 
 
 def _is_scalar(value) -> bool:
