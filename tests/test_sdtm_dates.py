@@ -100,3 +100,11 @@ def test_date_part_of_an_empty_or_blank_column_is_all_missing():
 def test_is_iso8601():
     assert list(is_iso8601(pd.Series(["2025-03-03T10:30", "2025---15", "2025-3-3", "03-MAR-2025"]))) == \
         [True, True, False, False]
+
+
+def test_dates_and_times_shared_across_records_pair_up_per_record():
+    dates = ["03-MAR-2025", "03-MAR-2025", "31-FEB-2025", "04-MAR-2025", None, "04-MAR-2025 08:15"]
+    times = ["10:30", "25:00", "10:30", "10:30", "10:30", None]
+    assert iso(dates, times) == (
+        ["2025-03-03T10:30", None, None, "2025-03-04T10:30", None, "2025-03-04T08:15"],
+        [None, "impossible time", "impossible date", None, "time without a date", None])

@@ -124,40 +124,30 @@ def to_iso8601(date: pd.Series, time: pd.Series | None = None, *, date_formats=N
     return DateResult(iso=iso, problem=problem)
 
 
-def _to_iso8601(date: pd.Series, time: pd.Series | None = None, *, date_formats=None,
-                time_formats=None) -> DateResult:
-    index = date.index
-    dformats = [canonical_format(f) for f in (date_formats or DEFAULT_DATE_FORMATS)]
-    tformats = [canonical_format(f) for f in (time_formats or DEFAULT_TIME_FORMATS)]
+def _per_distinct(values: pd.Series, fn) -> pd.DataFrame:
+    """``fn`` (text -> frame) run on the distinct values of ``values`` only, broadcast back to its rows."""
+    from converters.sdtm.columns import map_unique_frame
+
+    return map_unique_frame(values.astype("object").to_frame("v"), lambda u: fn(u["v"]))
+
+
+def _split(date: pd.Series) -> pd.DataFrame:
+    """Normalised date text, and the time a date field carries itself ("03-MAR-2025 10:30", "2025-03-03T10:30")."""
     dtext = _text(date)
-    ttext = _text(time) if time is not None else pd.Series(pd.NA, index=index, dtype="string")
-    # a date field that carries its own time: "03-MAR-2025 10:30" or "2025-03-03T10:30"
     combined = dtext.str.extract(r"^(?P<d>\S+?)(?:[ T](?P<t>\d{1,2}:\S+))$", expand=True)
     has_time = combined["t"].notna()
-    dtext = dtext.where(~has_time, combined["d"])
-    ttext = ttext.where(~(has_time & ttext.isna()), combined["t"])
+    return pd.DataFrame({"d": dtext.where(~has_time, combined["d"]), "t": combined["t"]}, index=date.index)
 
-    dp = _parts(dtext, DATE_FORMATS, dformats)
-    tp = _parts(ttext, TIME_FORMATS, tformats)
-    blank_date = dtext.isna()
-    blank_time = ttext.isna()
-    problem = pd.Series(None, index=index, dtype="object")
-    problem = problem.mask(~blank_date & ~dp["__ok__"], "not a date in the expected format")
-    problem = problem.mask(~blank_time & ~tp["__ok__"] & problem.isna(), "not a time in the expected format")
 
-    y = _number(dp.get("y"), index)
-    m = _month(dp.get("m"), index)
-    d = _number(dp.get("d"), index)
-    h = _number(tp.get("h"), index)
-    mi = _number(tp.get("mi"), index)
-    s = _number(tp.get("s"), index)
+def _date_fields(text: pd.Series, formats) -> pd.DataFrame:
+    """Per date text: layout matched, year/month/day, which are known, their ISO text, and impossible dates."""
+    text = text.astype("string")
+    index = text.index
+    dp = _parts(text, DATE_FORMATS, formats)
+    y, m, d = _number(dp.get("y"), index), _month(dp.get("m"), index), _number(dp.get("d"), index)
     ky, km, kd = _known(dp.get("y"), index) & y.notna(), _known(dp.get("m"), index) & m.notna(), \
         _known(dp.get("d"), index) & d.notna()
-    kh, kmi, ks = _known(tp.get("h"), index) & h.notna(), _known(tp.get("mi"), index) & mi.notna(), \
-        _known(tp.get("s"), index) & s.notna()
-
     bad = pd.Series(False, index=index)
-    bad_time = pd.Series(False, index=index)
     bad |= ky & ((y < 1800) | (y > 2200)).fillna(False)
     bad |= km & ((m < 1) | (m > 12)).fillna(False)
     bad |= kd & ((d < 1) | (d > 31)).fillna(False)
@@ -168,29 +158,68 @@ def _to_iso8601(date: pd.Series, time: pd.Series | None = None, *, date_formats=
         bad_day = pd.Series(False, index=index)
         bad_day[full] = stamp.isna().to_numpy()
         bad |= bad_day
-    bad_time |= kh & ((h < 0) | (h > 23)).fillna(False)
-    bad_time |= kmi & ((mi < 0) | (mi > 59)).fillna(False)
-    bad_time |= ks & ((s < 0) | (s > 59)).fillna(False)
-    bad &= dp["__ok__"].astype(bool)
-    bad_time &= tp["__ok__"].astype(bool)
-    problem = problem.mask(bad & problem.isna(), "impossible date")
-    problem = problem.mask(bad_time & problem.isna(), "impossible time")
-    no_year = dp["__ok__"].astype(bool) & ~ky & ~blank_date
+    ok = dp["__ok__"].astype(bool)
+    return pd.DataFrame({"ok": ok, "bad": bad & ok, "ky": ky, "km": km, "kd": kd,
+                         "y": y.astype("string").str.zfill(4), "m": m.astype("string").str.zfill(2),
+                         "d": d.astype("string").str.zfill(2)}, index=index)
+
+
+def _time_fields(text: pd.Series, formats) -> pd.DataFrame:
+    """Per time text: layout matched, which of hour/minute/second are known, their ISO text, and impossible times."""
+    text = text.astype("string")
+    index = text.index
+    tp = _parts(text, TIME_FORMATS, formats)
+    h, mi, s = _number(tp.get("h"), index), _number(tp.get("mi"), index), _number(tp.get("s"), index)
+    kh, kmi, ks = _known(tp.get("h"), index) & h.notna(), _known(tp.get("mi"), index) & mi.notna(), \
+        _known(tp.get("s"), index) & s.notna()
+    bad = pd.Series(False, index=index)
+    bad |= kh & ((h < 0) | (h > 23)).fillna(False)
+    bad |= kmi & ((mi < 0) | (mi > 59)).fillna(False)
+    bad |= ks & ((s < 0) | (s > 59)).fillna(False)
+    ok = tp["__ok__"].astype(bool)
+    return pd.DataFrame({"ok": ok, "bad": bad & ok, "kh": kh, "kmi": kmi, "ks": ks,
+                         "h": h.astype("string").str.zfill(2), "mi": mi.astype("string").str.zfill(2),
+                         "s": s.astype("string").str.zfill(2)}, index=index)
+
+
+def _to_iso8601(date: pd.Series, time: pd.Series | None = None, *, date_formats=None,
+                time_formats=None) -> DateResult:
+    """The conversion on distinct (date, time) pairs; dates and times are each parsed once per distinct text."""
+    index = date.index
+    dformats = [canonical_format(f) for f in (date_formats or DEFAULT_DATE_FORMATS)]
+    tformats = [canonical_format(f) for f in (time_formats or DEFAULT_TIME_FORMATS)]
+    split = _per_distinct(date, _split)
+    dtext = split["d"].astype("string")
+    ttext = (_per_distinct(time, lambda u: _text(u).to_frame("t"))["t"].astype("string") if time is not None
+             else pd.Series(pd.NA, index=index, dtype="string"))
+    has_time = split["t"].notna()
+    ttext = ttext.where(~(has_time & ttext.isna()), split["t"].astype("string"))
+
+    dp = _per_distinct(dtext, lambda u: _date_fields(u, dformats))
+    tp = _per_distinct(ttext, lambda u: _time_fields(u, tformats))
+    blank_date = dtext.isna()
+    blank_time = ttext.isna()
+    problem = pd.Series(None, index=index, dtype="object")
+    problem = problem.mask(~blank_date & ~dp["ok"], "not a date in the expected format")
+    problem = problem.mask(~blank_time & ~tp["ok"] & problem.isna(), "not a time in the expected format")
+    ky = dp["ky"].astype(bool)
+    problem = problem.mask(dp["bad"].astype(bool) & problem.isna(), "impossible date")
+    problem = problem.mask(tp["bad"].astype(bool) & problem.isna(), "impossible time")
+    no_year = dp["ok"].astype(bool) & ~ky & ~blank_date
     problem = problem.mask(no_year & problem.isna(), "date without a year")
     time_only = blank_date & ~blank_time & problem.isna()
     problem = problem.mask(time_only, "time without a date")
 
     ok = problem.isna() & ~blank_date
-    comps = [(ky, y.astype("string").str.zfill(4), ""), (km, m.astype("string").str.zfill(2), "-"),
-             (kd, d.astype("string").str.zfill(2), "-"), (kh, h.astype("string").str.zfill(2), "T"),
-             (kmi, mi.astype("string").str.zfill(2), ":"), (ks, s.astype("string").str.zfill(2), ":")]
+    comps = [(dp["ky"], dp["y"], ""), (dp["km"], dp["m"], "-"), (dp["kd"], dp["d"], "-"),
+             (tp["kh"], tp["h"], "T"), (tp["kmi"], tp["mi"], ":"), (tp["ks"], tp["s"], ":")]
     known = np.column_stack([k.to_numpy(dtype=bool) for k, _, _ in comps])
     # index of the last known component: everything after it is right-truncated
     last = np.where(known.any(axis=1), known.shape[1] - 1 - np.argmax(known[:, ::-1], axis=1), -1)
     out = pd.Series("", index=index, dtype="string")
     for i, (k, text, sep) in enumerate(comps):
         use = pd.Series(last >= i, index=index)
-        piece = text.where(k, "-" if i < 3 else "-")
+        piece = text.astype("string").where(k.astype(bool), "-")
         out = out.where(~use, out + sep + piece.fillna("-"))
     iso = out.where(ok & (out != ""), None).astype("object")
     iso = iso.where(iso.notna(), None)
