@@ -324,3 +324,11 @@ def test_categorical_and_nullable_columns_write_like_plain_ones(tmp_path):
     frame["WEIGHTBL"] = frame["WEIGHTBL"].astype("Float64")
     frame["USUBJID"] = frame["USUBJID"].astype("string")
     assert write_xpt(frame, dataset, tmp_path / "alt.xpt").read_bytes() == reference
+
+
+def test_text_lengths_are_measured_in_utf8_bytes_not_characters():
+    from converters.writers.transport import byte_lengths
+
+    assert byte_lengths(pd.Series(["AB", None, ""], dtype=object)).tolist() == [2, 0, 0]
+    assert byte_lengths(pd.Series(["é", "AB", "☃", None, "é"], dtype=object)).tolist() == [2, 2, 3, 0, 2]
+    assert byte_lengths(pd.Series([], dtype=object)).tolist() == []

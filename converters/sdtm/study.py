@@ -46,6 +46,7 @@ from converters.spec.paths import check_folder_entries, check_form_name, check_s
 from converters.spec.model import DomainSpec, VariableSpec
 from converters.spec.study import StudyDefinition, load_study
 from converters.standards import ct, sdtmig
+from converters.writers.transport import byte_lengths
 
 #: name -> "module:function" of builders run after the spec-driven domains; a missing module is skipped.
 BUILTIN_BUILDERS: dict[str, str] = {
@@ -374,10 +375,11 @@ def _check_lengths(rec: BuiltRecords, frame: pd.DataFrame) -> None:
         values = frame[name].dropna().astype(str)
         if values.empty:
             continue
-        size = values.str.encode("utf-8").str.len()
+        size = byte_lengths(values)
         if (size > 200).any():
-            at = size[size > 200].index[0]
-            raise DataError(f"{rec.domain}.{name} value of {int(size[at])} bytes; SDTM text values hold at most 200",
+            first = int((size > 200).argmax())
+            at = values.index[first]
+            raise DataError(f"{rec.domain}.{name} value of {int(size[first])} bytes; SDTM text values hold at most 200",
                             Location(file=str(frame.loc[at, SOURCE]), row=int(frame.loc[at, ROW]),
                                      column=rec.raw_column.get(name, name), dataset=rec.domain, variable=name),
                             hint="shorten it at the source, or map the text beyond 200 characters to SUPP-- "
