@@ -196,3 +196,23 @@ def test_send_example_xpt_to_dataset_json_matches_the_shipped_file(tmp_path, val
     assert ours["records"] == shipped["records"]
     assert (ours["name"], ours["itemGroupOID"]) == (shipped["name"], shipped["itemGroupOID"])
     assert ours["rows"] == shipped["rows"]
+
+
+@pytest.mark.parametrize("suffix", [".json", ".ndjson"])
+def test_each_row_is_written_exactly_as_encoding_that_row_alone_would(tmp_path, monkeypatch, suffix):
+    import converters.writers.dataset_json as writer
+
+    monkeypatch.setattr(writer, "_ROWS_PER_STEP", 2)  # rows are assembled in steps: cross their boundaries
+    frame = pd.DataFrame({"T": ['say "hi"', None, "Ünïcode ☃", 'say "hi"', "tab\t"],
+                          "N": [0.0, -0.0, np.nan, 1e300, 0.0], "I": pd.array([1, None, -2, 1, 3], dtype="Int64")})
+    dataset = Dataset(name="XX", label="X", variables=[Variable("T", "Text", "text"), Variable("N", "Number", "float"),
+                                                       Variable("I", "Count", "integer")])
+    path = write_dataset_json(frame, dataset, tmp_path / f"xx{suffix}", **OIDS)
+    expected = [['say "hi"', 0.0, 1], [None, -0.0, None], ["Ünïcode ☃", None, -2], ['say "hi"', 1e300, 1],
+                ["tab\t", 0.0, 3]]
+    lines = [json.dumps(row, ensure_ascii=False, separators=(",", ":")) for row in expected]
+    text = path.read_text(encoding="utf-8")
+    if suffix == ".json":
+        assert text.endswith(',"rows":[\n' + ",\n".join(lines) + "\n]}\n")
+    else:
+        assert text.splitlines()[1:] == lines

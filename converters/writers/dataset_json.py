@@ -165,6 +165,48 @@ def dataset_json_rows(frame: pd.DataFrame, dataset: Dataset) -> list[list[object
     return [list(row) for row in zip(*columns)] if columns else [[] for _ in range(len(frame))]
 
 
+def column_tokens(series: pd.Series, var: Variable, ds: str) -> np.ndarray:
+    """One column's values as JSON text (``null`` for missing), each distinct value encoded once.
+
+    The text is exactly what encoding the value inside its row would give.  Numbers are told
+    apart by bit pattern, so ``-0.0`` and ``0.0`` (equal, but written differently) keep their own text.
+    """
+    values = column_values(series, var, ds)
+    objects = np.empty(len(values), dtype=object)
+    objects[:] = values
+    if var.is_numeric and column_data_type(var)[0] == "float":
+        numbers = numeric_values(series.reset_index(drop=True), ds, var.name)
+        codes, _ = pd.factorize(np.where(np.isnan(numbers), np.nan, numbers).view("int64"))
+        _, first = np.unique(codes, return_index=True)
+        distinct = objects[first]
+    else:
+        codes, distinct = pd.factorize(objects)  # missing (None) gets code -1
+    table = np.array([_dumps(v) for v in distinct] + ["null"], dtype=object)
+    return table[codes]
+
+
+#: Records joined per step when the rows text is assembled (bounds the temporary arrays).
+_ROWS_PER_STEP = 20_000
+
+
+def _rows_text(tokens: list[np.ndarray], records: int, row_end: str, last_end: str) -> str:
+    """Rows as ``[tok,tok,...]`` each followed by ``row_end`` (the last by ``last_end``), in one string."""
+    width = 2 * len(tokens) + 1 if tokens else 2
+    pieces = []
+    for start in range(0, records, _ROWS_PER_STEP):
+        stop = min(records, start + _ROWS_PER_STEP)
+        grid = np.empty((stop - start, width), dtype=object)
+        grid[:, 0] = "["
+        grid[:, 2:-1:2] = ","
+        for pos, column in enumerate(tokens):
+            grid[:, 2 * pos + 1] = column[start:stop]
+        grid[:, -1] = row_end
+        if stop == records:
+            grid[-1, -1] = last_end
+        pieces.append("".join(grid.ravel().tolist()))
+    return "".join(pieces)
+
+
 def write_dataset_json(frame: pd.DataFrame, dataset: Dataset, path: str | os.PathLike[str], *, study_oid: str,
                        metadata_version_oid: str, originator: str = "cdisc-convert",
                        source_system: tuple[str, str] = ("cdisc-convert", __version__),
@@ -183,12 +225,12 @@ def write_dataset_json(frame: pd.DataFrame, dataset: Dataset, path: str | os.Pat
     meta = dataset_json_metadata(frame, dataset, study_oid=study_oid, metadata_version_oid=metadata_version_oid,
                                  originator=originator, source_system=source_system, created=created,
                                  define_ref=define_ref, file_oid=file_oid, db_last_modified=db_last_modified)
-    rows = dataset_json_rows(frame, dataset)
     target = Path(path)
     if ndjson is None:
         ndjson = target.suffix.lower() == ".ndjson"
     try:
-        text = _ndjson_text(meta, rows) if ndjson else _json_text(meta, rows)
+        tokens = [column_tokens(frame[var.name], var, dataset.name) for var in dataset.variables]
+        text = _ndjson_text(meta, tokens, len(frame)) if ndjson else _json_text(meta, tokens, len(frame))
     except ValueError as exc:  # allow_nan=False: a non-finite number slipped through
         raise fail(f"value cannot be written as JSON: {exc}", dataset.name) from exc
     return write_bytes_atomically(target, text.encode("utf-8"), dataset.name)
@@ -201,13 +243,13 @@ def _dumps(obj: object) -> str:
     return _ENCODER.encode(obj)
 
 
-def _json_text(meta: dict[str, object], rows: list[list[object]]) -> str:
+def _json_text(meta: dict[str, object], tokens: list[np.ndarray], records: int) -> str:
     """One JSON object; each row on a line of its own so files diff well."""
     head = _dumps(meta)[:-1]
-    if not rows:
+    if not records:
         return head + ',"rows":[]}\n'
-    return head + ',"rows":[\n' + ",\n".join(_dumps(row) for row in rows) + "\n]}\n"
+    return head + ',"rows":[\n' + _rows_text(tokens, records, "],\n", "]\n") + "]}\n"
 
 
-def _ndjson_text(meta: dict[str, object], rows: list[list[object]]) -> str:
-    return "".join([_dumps(meta), "\n", *(_dumps(row) + "\n" for row in rows)])
+def _ndjson_text(meta: dict[str, object], tokens: list[np.ndarray], records: int) -> str:
+    return _dumps(meta) + "\n" + _rows_text(tokens, records, "]\n", "]\n")
