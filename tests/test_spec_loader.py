@@ -194,3 +194,39 @@ def test_a_date_source_study_yaml_does_not_define_is_refused_with_the_defined_on
                 study)
     assert err.where.line == 8 and "which study.yaml does not define" in err.message
     assert "date sources defined in study.yaml: reference_start" in err.hint
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("{assign: TERM}", "{assign: TERM, crf_page: {a: 1}}",
+     "AETERM: crf_page must be a page number or text, or a list of them, not {'a': 1}"),
+    ("{assign: TERM}", "{assign: [TERM, VERBATIM]}", "AETERM: assign must be a name, not ['TERM', 'VERBATIM']"),
+    ("{assign: TERM}", "{assign: TERM, label: [a], sponsor_defined: true}", "AETERM: label must be text"),
+    ("{study_day: AESTDTC}", "{study_day: [AESTDTC, AEENDTC]}", "AESTDY: study_day must be a name"),
+    ("{assign_ct: SER, codelist: NY}", "{assign_ct: SER, codelist: [NY]}", "AESER: codelist must be text"),
+    ("{assign_ct: SER, codelist: NY}", "{assign_ct: SER, codelist: NY, value_map: {Yes: [Y]}}",
+     "AESER: an inline value_map maps each collected value to one submission value"),
+    ("{assign_ct: DLT, codelist: NY, label: Dose Limiting Toxicity}",
+     "{assign_ct: DLT, codelist: NY, label: Dose Limiting Toxicity, crf_page: []}", "AEDLT: crf_page must be"),
+    ("{assign: PT}", "{condition: [{when: {column: PT, equals: X}, assign: [PT]}]}",
+     "AEDECOD: a condition case's assign must be a name"),
+    ("{assign: PT}", "{condition: [{when: {column: PT, in: [[X]]}, value: X}]}", "'in' takes a value or a list"),
+    ("{assign: PT}", "{hardcode: null}", "AEDECOD: hardcode must be a single value, not None"),
+])
+def test_an_option_of_the_wrong_kind_is_refused_with_its_line(tmp_path, old, new, message):
+    err = error(tmp_path, GOOD.replace(old, new))
+    assert message in err.message and err.where.line is not None and err.hint
+
+
+@pytest.mark.parametrize("word", ["yes", "no", "'true'"])
+def test_yes_or_no_is_not_a_boolean_option(tmp_path, word):
+    err = error(tmp_path, GOOD.replace("{assign: TERM}", f"{{assign: TERM, sponsor_defined: {word}}}"))
+    assert err.where.line == 7 and "AETERM: sponsor_defined must be true or false" in err.message
+    spec = GOOD.replace("source: ae\n", f"source: ae\nmerge: [{{source: dm, by: [SUBJID], columns: [AGE], "
+                        f"required: {word}}}]\n")
+    assert "a merge's required must be true or false" in error(tmp_path, spec).message
+
+
+def test_a_crf_page_list_becomes_space_separated_page_refs_and_on_error_null_is_the_default(tmp_path):
+    spec = load_domain_spec(write(tmp_path, GOOD.replace("{assign: TERM}",
+                                                         "{assign: TERM, crf_page: [12, AE], on_error: null}")))
+    assert spec.variable("AETERM").crf_page == "12 AE" and spec.variable("AETERM").on_error == "null"

@@ -44,6 +44,21 @@ DOMAIN_KEYS = {"domain", "description", "source", "filter", "merge", "variables"
 BLOCK_KEYS = {"source", "filter", "merge", "variables", "supp", "description"}
 ORIGINS = {"Collected", "Derived", "Assigned", "Protocol", "Predecessor", "Not Available"}
 VISIT_TARGETS = {"VISIT", "VISITNUM", "VISITDY"}
+#: What each algorithm's own argument and each option holds, checked with the spec line before anything else
+#: (a wrong kind was otherwise cut to its first item, turned into text such as "{'a': 1}", or read as false).
+#: Options whose values are a closed list (origin, type, on_error, qeval), value_map, condition, seq and args
+#: are checked against those values below.
+OPTION_KINDS: dict[str, str] = {
+    "assign": "name", "assign_ct": "name", "study_day": "name", "epoch": "name", "visit": "name",
+    "derive": "name", "date": "name", "hardcode": "value", "datetime": "names", "formats": "names",
+    "date_formats": "names", "time_formats": "names", "crf_page": "pages", "label": "text",
+    "description": "text", "codelist": "text", "sponsor_defined": "boolean", "extend": "boolean",
+}
+#: What the keys of conditions, condition cases, merges and the top level of a spec hold.
+KEY_KINDS: dict[str, str] = {
+    "column": "name", "else_assign": "name", "source": "name", "prefix": "text", "required": "boolean",
+    "supp_idvar": "name", "domain": "name", "description": "text",
+}
 
 
 def _hint(word: str, choices) -> str | None:
@@ -76,6 +91,16 @@ class _Reader:
             return tuple(node)
         raise self.fail(f"{what} must be a name or a list of names", line)
 
+    def kind(self, node: LineDict, key: str, what: str, kinds: dict[str, str]) -> None:
+        """SpecError with the line when ``node[key]`` is not of the kind ``kinds`` gives for ``key``."""
+        if key not in kinds or key not in node:
+            return
+        kind = kinds[key]
+        test, phrase = _KIND_TESTS[kind]
+        if not test(node[key]):
+            raise self.fail(f"{what}{key} must be {phrase}, not {_plain(node[key])!r}", node.line_of(key),
+                            f"for example '{key}: {KIND_EXAMPLES[kind]}'")
+
     def unknown_keys(self, node: LineDict, allowed: set[str], what: str) -> None:
         for key in node:
             if key not in allowed:
@@ -93,6 +118,8 @@ def load_domain_spec(path: str | Path, study=None) -> DomainSpec:
     r = _Reader(str(path))
     doc = r.mapping(doc, "a domain spec", 1)
     r.unknown_keys(doc, DOMAIN_KEYS, "the domain spec")
+    for key in doc:
+        r.kind(doc, key, "", KEY_KINDS)
     if "domain" not in doc:
         raise r.fail("the spec does not say which domain it is for", doc.line, "add 'domain: AE' (for example)")
     domain = str(doc["domain"]).upper()
@@ -127,6 +154,8 @@ def load_domain_spec(path: str | Path, study=None) -> DomainSpec:
     for node, line in block_nodes:
         if node is not doc:
             r.unknown_keys(node, BLOCK_KEYS, "a record block")
+            for key in node:
+                r.kind(node, key, "a record block's ", KEY_KINDS)
         if "source" not in node:
             raise r.fail("the record block names no raw source", line, "add 'source: <raw file stem>'")
         variables: dict[str, VariableSpec] = {}
@@ -192,12 +221,14 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
             hint = _hint(key, ALGORITHMS) if key not in set().union(*ALGORITHMS.values()) else None
             raise r.fail(f"{name}: option {key!r} does not apply to {algo}", node.line_of(key),
                          hint or f"{algo} takes: {', '.join(sorted(allowed - {algo}))}")
+    for key in node:
+        r.kind(node, key, f"{name}: ", OPTION_KINDS)
     at = node.line_of(algo)
     spec = VariableSpec(name=name, algorithm=algo, place=r.place(at))
     arg = node[algo]
 
     # ---- where the target variable is defined
-    sponsor = bool(node.get("sponsor_defined", False))
+    sponsor = node.get("sponsor_defined") is True
     if supp:
         if "label" not in node:
             raise r.fail(f"supplemental qualifier {name} needs a 'label' (QLABEL, at most 40 characters)", line)
@@ -224,8 +255,9 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
             raise r.fail(f"{name}: unknown origin {node['origin']!r}", node.line_of("origin"),
                          _hint(node["origin"], ORIGINS) or f"origins: {', '.join(sorted(ORIGINS))}")
         spec.origin = node["origin"]
-    if "crf_page" in node:
-        spec.crf_page = str(node["crf_page"])
+    if "crf_page" in node:  # Define-XML PageRefs: page numbers or named destinations, separated by spaces
+        pages = node["crf_page"] if isinstance(node["crf_page"], list) else [node["crf_page"]]
+        spec.crf_page = " ".join(str(p).strip() for p in pages)
     if "qeval" in node:
         spec.qeval = str(node["qeval"])
         if spec.qeval not in ct.codelist("EVAL").submission_values:
@@ -234,9 +266,9 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
     if "description" in node:
         spec.description = str(node["description"])
     if "on_error" in node:
-        if node["on_error"] not in ("null", "drop"):
+        if node["on_error"] not in (None, "null", "drop"):  # YAML reads a bare null as None
             raise r.fail(f"{name}: on_error must be 'null' or 'drop'", node.line_of("on_error"))
-        spec.on_error = node["on_error"]
+        spec.on_error = node["on_error"] or "null"
     if "codelist" in node:
         cl = str(node["codelist"])
         if not ct.has_codelist(cl):
@@ -256,6 +288,9 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
             if "value_map" in node:
                 vm = node["value_map"]
                 if isinstance(vm, LineDict):
+                    if not all(_is_scalar(v) and v is not None for v in vm.values()):
+                        raise r.fail(f"{name}: an inline value_map maps each collected value to one submission "
+                                     "value", node.line_of("value_map"), "for example 'value_map: {1: Y, 2: N}'")
                     spec.value_map = {str(k): str(v) for k, v in vm.items()}
                 elif isinstance(vm, str):
                     spec.value_map_name = vm
@@ -426,6 +461,22 @@ _KIND_TESTS = {
     "choices": (lambda v: isinstance(v, str) or (isinstance(v, dict) and all(_is_scalar(x) for x in v.values())),
                 "a value map name or a mapping of raw column to value"),
 }
+_KIND_TESTS.update({
+    "pages": (lambda v: _is_page(v) or (isinstance(v, list) and bool(v) and all(_is_page(p) for p in v)),
+              "a page number or text, or a list of them"),
+    "text": (lambda v: _is_scalar(v) and v is not None and not isinstance(v, bool), "text"),
+    "boolean": (lambda v: isinstance(v, bool), "true or false"),
+    "scalar": (_is_scalar, "a single value"),
+})
+#: An example of each kind, for the hint.
+KIND_EXAMPLES = {
+    "name": "RAWCOL", "names": "[DATECOL, TIMECOL]", "value": "Y", "pages": "[12, 13]", "text": "some text",
+    "boolean": "true", "scalar": "Y",
+}
+
+
+def _is_page(value) -> bool:
+    return isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip() != ""
 
 
 def _check_argument(r: _Reader, what: str, key: str, value, line: int | None) -> None:
@@ -458,6 +509,8 @@ def _plain(node):
 
 def _case(r: _Reader, name: str, node, line: int) -> Case:
     node = r.mapping(node, f"{name}: a condition case", line)
+    for key, kind in (("assign", "name"), ("else_assign", "name"), ("value", "scalar"), ("else", "scalar")):
+        r.kind(node, key, f"{name}: a condition case's ", {key: kind})
     if "else" in node or "else_assign" in node:
         r.unknown_keys(node, {"else", "else_assign"}, f"{name}: the else case")
         if "else_assign" in node:
@@ -487,6 +540,7 @@ def _condition(r: _Reader, node, line: int) -> Condition:
         return Condition("not", children=(_condition(r, node["not"], node.line_of("not")),),
                          place=r.place(node.line_of("not")))
     r.unknown_keys(node, CONDITION_OPS | {"column"}, "a condition")
+    r.kind(node, "column", "a condition's ", KEY_KINDS)
     ops = [k for k in node if k in CONDITION_OPS]
     if "column" not in node or len(ops) != 1:
         raise r.fail("a condition is 'column: NAME' with one test (equals, not_equals, in, not_in, is_null, "
@@ -498,6 +552,9 @@ def _condition(r: _Reader, node, line: int) -> Condition:
         if raw is not True:
             raise r.fail(f"'{op}' takes 'true'", node.line_of(op))
     elif isinstance(raw, LineList):
+        if not all(_is_scalar(v) for v in raw):
+            raise r.fail(f"'{op}' takes a value or a list of values, not a list of lists or mappings",
+                         node.line_of(op), f"for example '{op}: [A, B]'")
         values = tuple(str(v) for v in raw)
     elif isinstance(raw, LineDict):
         raise r.fail(f"'{op}' takes a value or a list of values", node.line_of(op))
@@ -516,6 +573,8 @@ def _merges(r: _Reader, node, line: int) -> list[MergeSpec]:
     for i, item in enumerate(items):
         item = r.mapping(item, "a merge", items.line_of(i))
         r.unknown_keys(item, {"source", "by", "columns", "prefix", "on_duplicate", "required"}, "a merge")
+        for key in item:
+            r.kind(item, key, "a merge's ", KEY_KINDS)
         for key in ("source", "by", "columns"):
             if key not in item:
                 raise r.fail(f"a merge needs '{key}'", item.line)
