@@ -117,6 +117,18 @@ def test_missing_folder_and_empty_folder_are_clear_errors(tmp_path):
     assert result.exit_code == 2 and "no datasets found" in result.output
 
 
+def test_a_folder_of_non_dataset_files_names_each_skipped_file_and_why(tmp_path):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "dm.json").write_text("{}", encoding="utf-8")
+    (folder / "ae.csv").write_text("USUBJID\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(folder)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "no datasets found; files skipped:" in result.output
+    assert "dm.json: JSON but not Dataset-JSON (no 'datasetJSONVersion' or 'columns')" in result.output
+    assert "ae.csv: not a .xpt, .json or .ndjson file" in result.output
+
+
 def test_unreadable_file_is_reported_not_fatal(clean_xpt, tmp_path):
     folder = _copy(clean_xpt, tmp_path)
     (folder / "xx.xpt").write_bytes(b"not a transport file")

@@ -201,6 +201,7 @@ class StudyData:
     define: object | None = None  # converters.validate.define_reader.DefineMeta when --define is given
     load_seconds: dict[str, float] = field(default_factory=dict)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (file, message) of unreadable files
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why) of files not read as datasets
     _cache: dict = field(default_factory=dict, repr=False)
 
     def get(self, name: str) -> DatasetData | None:
@@ -270,17 +271,12 @@ def load_folder(folder: str | os.PathLike[str], standard: str | None = None) -> 
     if not root.is_dir():
         raise DataError("folder to validate not found", where=Location(file=str(root)),
                         hint="give a folder that holds .xpt or Dataset-JSON (.json/.ndjson) files")
-    files: dict[str, Path] = {}
-    for suffix in SUFFIXES:
-        for path in sorted(root.iterdir()):
-            if path.is_file() and path.suffix.lower() == suffix and not path.name.startswith("."):
-                if suffix != ".xpt" and not is_dataset_json(path):
-                    continue  # other JSON files (metadata, settings) are not datasets
-                files.setdefault(path.stem.upper(), path)
+    files, skipped = dataset_files(root)
     if not files:
-        raise DataError("no datasets found", where=Location(file=str(root)),
-                        hint="the folder holds no .xpt, .json or .ndjson files")
-    study = StudyData(datasets={}, folder=root)
+        raise DataError(_nothing_read(skipped), where=Location(file=str(root)),
+                        hint="give a folder that holds .xpt or Dataset-JSON 1.1 (.json/.ndjson) files; a "
+                        "Dataset-JSON file names its 'datasetJSONVersion' and 'columns'")
+    study = StudyData(datasets={}, folder=root, skipped=skipped)
     for stem, path in sorted(files.items()):
         start = time.perf_counter()
         try:
@@ -297,6 +293,45 @@ def load_folder(folder: str | os.PathLike[str], standard: str | None = None) -> 
         study.load_seconds[name] = time.perf_counter() - start
     study.standard = standard or guess_standard(study.datasets)
     return study
+
+
+def dataset_files(root: Path) -> tuple[dict[str, Path], list[tuple[str, str]]]:
+    """The dataset files of a folder by upper-case stem, and every other entry with why it is not read.
+
+    Other JSON files (metadata.json, settings) are not datasets; when a dataset has two formats the
+    first of ``SUFFIXES`` is read.
+    """
+    files: dict[str, Path] = {}
+    skipped: list[tuple[str, str]] = []
+    entries = sorted(root.iterdir())
+    for suffix in SUFFIXES:
+        for path in entries:
+            if path.is_file() and path.suffix.lower() == suffix and not path.name.startswith("."):
+                if suffix != ".xpt" and not is_dataset_json(path):
+                    skipped.append((path.name, "JSON but not Dataset-JSON (no 'datasetJSONVersion' or 'columns')"))
+                elif path.stem.upper() in files:
+                    skipped.append((path.name, f"dataset {path.stem.upper()} is read from "
+                                               f"{files[path.stem.upper()].name}"))
+                else:
+                    files[path.stem.upper()] = path
+    for path in entries:
+        if path.name.startswith("."):
+            continue
+        if path.is_dir():
+            skipped.append((path.name + "/", "a folder (folders are not searched)"))
+        elif path.suffix.lower() not in SUFFIXES:
+            skipped.append((path.name, "not a .xpt, .json or .ndjson file"))
+    return files, sorted(skipped)
+
+
+def _nothing_read(skipped: list[tuple[str, str]], shown: int = 10) -> str:
+    """The 'no datasets' message, naming the files that were skipped and why."""
+    if not skipped:
+        return "no datasets found: the folder is empty"
+    lines = [f"{name}: {why}" for name, why in skipped[:shown]]
+    if len(skipped) > shown:
+        lines.append(f"... and {len(skipped) - shown} more")
+    return "no datasets found; files skipped:\n  " + "\n  ".join(lines)
 
 
 def is_dataset_json(path: Path) -> bool:
