@@ -230,3 +230,22 @@ def test_a_crf_page_list_becomes_space_separated_page_refs_and_on_error_null_is_
     spec = load_domain_spec(write(tmp_path, GOOD.replace("{assign: TERM}",
                                                          "{assign: TERM, crf_page: [12, AE], on_error: null}")))
     assert spec.variable("AETERM").crf_page == "12 AE" and spec.variable("AETERM").on_error == "null"
+
+
+@pytest.mark.parametrize("old, new, line, message", [
+    ("{assign: TERM}", "{assign: TERM, qeval: INVESTIGATOR}", 7, "AETERM: 'qeval' applies to supplemental "
+     "qualifiers only"),
+    ("{assign: TERM}", "{assign: TERM, label: Term}", 7, "AETERM: 'label' does not apply: AETERM is a standard "
+     "variable"),
+    ("{assign: TERM}", "{assign: TERM, type: Num}", 7, "AETERM: 'type' does not apply"),
+    ("{assign: TERM}", "{assign: TERM, sponsor_defined: true, label: Term, type: Char}", 7,
+     "AETERM: 'sponsor_defined' does not apply to a standard variable"),
+    ("label: Dose Limiting Toxicity}", "label: Dose Limiting Toxicity, sponsor_defined: true}", 13,
+     "AEDLT: 'sponsor_defined' is for non-standard variables under 'variables'"),
+    ("source: ae\n", "source: ae\nsupp_idvar: AESPID\n", 3, "supp_idvar AESPID is not filled by this spec"),
+    ("AETERM:  {assign: TERM}", "AEXTRA:  {assign_ct: TERM, value_map: {a: b}, extend: true, label: T, type: Char, "
+     "sponsor_defined: true}", 7, "AEXTRA: 'extend: true' needs a codelist"),
+])
+def test_an_option_the_build_would_ignore_is_refused(tmp_path, old, new, line, message):
+    err = error(tmp_path, GOOD.replace(old, new))
+    assert err.where.line == line and message in err.message and err.hint

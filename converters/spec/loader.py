@@ -182,6 +182,14 @@ def load_domain_spec(path: str | Path, study=None) -> DomainSpec:
                       supp_idvar=str(doc["supp_idvar"]).upper() if "supp_idvar" in doc else None,
                       keys=tuple(k.upper() for k in keys), description=str(doc.get("description", "")))
     _check_references(r, spec, standard)
+    if spec.supp_idvar:
+        filled = spec.variable_names()
+        if domain == "DM":
+            raise r.fail("supp_idvar does not apply to DM: SUPPDM qualifiers belong to the subject (no IDVAR)",
+                         doc.line_of("supp_idvar"), "remove supp_idvar")
+        if spec.supp_idvar not in filled:
+            raise r.fail(f"supp_idvar {spec.supp_idvar} is not filled by this spec", doc.line_of("supp_idvar"),
+                         _hint(spec.supp_idvar, filled) or f"the default is {domain}SEQ")
     return spec
 
 
@@ -239,6 +247,7 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
                          "a sponsor-defined variable with 'sponsor_defined: true', 'label' and 'type'")
         if "label" not in node or "type" not in node:
             raise r.fail(f"sponsor-defined {name} needs a 'label' and a 'type' (Char or Num)", line)
+    _check_ignored_options(r, name, node, algo, supp, sponsor, name in standard)
     if "label" in node:
         label = str(node["label"])
         if len(label) > 40 or not label.isascii():
@@ -305,6 +314,9 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
                                  "study.yaml value map", node.line_of("value_map"))
             if "extend" in node:
                 spec.extend = node["extend"] is True
+                if spec.extend and not spec.codelist:
+                    raise r.fail(f"{name}: 'extend: true' needs a codelist to extend (the value map is the whole "
+                                 "list)", node.line_of("extend"), "add 'codelist: NAME' or remove extend")
                 if spec.extend and spec.codelist and not ct.codelist(spec.codelist).extensible:
                     raise r.fail(f"{name}: codelist {spec.codelist} is not extensible; 'extend: true' is not "
                                  "allowed", node.line_of("extend"))
@@ -407,6 +419,25 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
                 cols += [t for is_field, t in pattern_fields(study.usubjid_pattern) if is_field and t != "STUDYID"]
             spec.columns = tuple(cols)
     return spec
+
+
+def _check_ignored_options(r: _Reader, name: str, node: LineDict, algo: str, supp: bool, sponsor: bool,
+                           standard: bool) -> None:
+    """Options the build would silently ignore for this variable are errors."""
+    def refuse(key: str, why: str, hint: str) -> None:
+        raise r.fail(f"{name}: '{key}' {why}", node.line_of(key), hint)
+
+    if "qeval" in node and not supp:
+        refuse("qeval", "applies to supplemental qualifiers only (QEVAL in SUPP--)",
+               f"move {name} under 'supp:' or remove qeval")
+    if "sponsor_defined" in node and (supp or standard):
+        refuse("sponsor_defined", "is for non-standard variables under 'variables'" if supp else
+               "does not apply to a standard variable", "remove it")
+    if not supp and standard and not sponsor:
+        for key in ("label", "type"):
+            if key in node:
+                refuse(key, f"does not apply: {name} is a standard variable, its {key} comes from SDTMIG 3.4",
+                       f"remove '{key}'")
 
 
 #: What each derivation argument holds, checked when the spec is loaded (a wrong kind would fail mid-build).
