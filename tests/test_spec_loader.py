@@ -249,3 +249,14 @@ def test_a_crf_page_list_becomes_space_separated_page_refs_and_on_error_null_is_
 def test_an_option_the_build_would_ignore_is_refused(tmp_path, old, new, line, message):
     err = error(tmp_path, GOOD.replace(old, new))
     assert err.where.line == line and message in err.message and err.hint
+
+
+def test_a_top_level_filter_or_merge_beside_records_is_refused(tmp_path):
+    spec = GOOD.replace("source: ae\n", "filter: {column: SER, equals: Y}\nrecords:\n  - source: ae\n")
+    err = error(tmp_path, spec)
+    assert err.where.line == 2 and "a top-level 'filter' does not apply when the spec has 'records'" in err.message
+
+
+def test_a_merge_by_mapping_pairs_one_column_with_one_column(tmp_path):
+    spec = GOOD.replace("source: ae\n", "source: ae\nmerge: [{source: dm, by: {SUBJID: [A, B]}, columns: [AGE]}]\n")
+    assert "a merge's 'by' mapping pairs each source column" in error(tmp_path, spec).message

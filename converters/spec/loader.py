@@ -137,6 +137,10 @@ def load_domain_spec(path: str | Path, study=None) -> DomainSpec:
         if "source" in doc:
             raise r.fail("a spec has either 'source' (one record source) or 'records' (several), not both",
                          doc.line_of("source"))
+        for key in ("filter", "merge"):
+            if key in doc:
+                raise r.fail(f"a top-level '{key}' does not apply when the spec has 'records'", doc.line_of(key),
+                             f"put the {key} in each record block it is meant for")
         records = doc["records"]
         if not isinstance(records, LineList) or not records:
             raise r.fail("'records' must be a list of record blocks, each with its own source",
@@ -611,6 +615,9 @@ def _merges(r: _Reader, node, line: int) -> list[MergeSpec]:
                 raise r.fail(f"a merge needs '{key}'", item.line)
         by = item["by"]
         if isinstance(by, LineDict):
+            if not all(isinstance(v, str) for v in by.values()):
+                raise r.fail("a merge's 'by' mapping pairs each source column with one column of the merged form",
+                             item.line_of("by"), "for example 'by: {SUBJID: PATID}'")
             left, right = tuple(str(k) for k in by), tuple(str(v) for v in by.values())
         else:
             left = right = r.names(by, "by", item.line_of("by"))
