@@ -260,3 +260,13 @@ def test_a_top_level_filter_or_merge_beside_records_is_refused(tmp_path):
 def test_a_merge_by_mapping_pairs_one_column_with_one_column(tmp_path):
     spec = GOOD.replace("source: ae\n", "source: ae\nmerge: [{source: dm, by: {SUBJID: [A, B]}, columns: [AGE]}]\n")
     assert "a merge's 'by' mapping pairs each source column" in error(tmp_path, spec).message
+
+
+def test_crf_page_belongs_to_collected_values_only(tmp_path):
+    err = error(tmp_path, GOOD.replace("AESTDY:  {study_day: AESTDTC}", "AESTDY:  {study_day: AESTDTC, crf_page: 12}"))
+    assert err.where.line == 11 and "origin is Derived" in err.message
+    collected = load_domain_spec(write(tmp_path, GOOD.replace("{assign: TERM}", "{assign: TERM, crf_page: 12}")))
+    assert collected.variable("AETERM").crf_page == "12"
+    overridden = load_domain_spec(write(tmp_path, GOOD.replace(
+        "AESTDY:  {study_day: AESTDTC}", "AESTDY:  {study_day: AESTDTC, origin: Collected, crf_page: 12}")))
+    assert overridden.variable("AESTDY").origin_type == "Collected"

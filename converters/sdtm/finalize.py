@@ -42,14 +42,7 @@ def byte_length(values: pd.Series) -> int:
 def origin_of(var: VariableSpec) -> Origin:
     """Define-XML origin implied by the algorithm (overridable in the spec)."""
     pages = (var.crf_page,) if var.crf_page else ()
-    if var.origin:
-        kind = var.origin
-    elif var.algorithm in ("assign", "assign_ct", "datetime"):
-        kind = "Collected"
-    elif var.algorithm == "hardcode":
-        kind = "Assigned"
-    else:
-        kind = "Derived"
+    kind = var.origin_type
     source = "Investigator" if kind == "Collected" else "Sponsor"
     return Origin(type=kind, source=source, pages=pages if kind == "Collected" else ())
 

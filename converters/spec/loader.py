@@ -271,6 +271,10 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
     if "crf_page" in node:  # Define-XML PageRefs: page numbers or named destinations, separated by spaces
         pages = node["crf_page"] if isinstance(node["crf_page"], list) else [node["crf_page"]]
         spec.crf_page = " ".join(str(p).strip() for p in pages)
+        if spec.origin_type != "Collected":
+            raise r.fail(f"{name}: crf_page is for collected values, but this variable's origin is "
+                         f"{spec.origin_type}", node.line_of("crf_page"),
+                         "remove crf_page, or say 'origin: Collected' when the value is taken from the CRF as is")
     if "qeval" in node:
         spec.qeval = str(node["qeval"])
         if spec.qeval not in ct.codelist("EVAL").submission_values:

@@ -45,6 +45,11 @@ class Case:
     place: SpecPlace | None = None
 
 
+#: Define-XML origin type each algorithm implies; every other algorithm derives its values.
+ORIGIN_BY_ALGORITHM = {"assign": "Collected", "assign_ct": "Collected", "datetime": "Collected",
+                       "hardcode": "Assigned"}
+
+
 @dataclass
 class VariableSpec:
     """How one target variable (or one supplemental qualifier) is filled."""
@@ -75,6 +80,11 @@ class VariableSpec:
     qeval: str | None = None  # supplemental qualifiers
     description: str | None = None  # method text for derived values
     on_error: str = "null"  # null (blank the value) or drop (drop the record) for unconvertible values
+
+    @property
+    def origin_type(self) -> str:
+        """The Define-XML origin type: the spec's override, else the one the algorithm implies."""
+        return self.origin or ORIGIN_BY_ALGORITHM.get(self.algorithm, "Derived")
 
 
 @dataclass
