@@ -370,8 +370,8 @@ def _timing(rec: BuiltRecords, study: StudyDefinition, rfstdtc: pd.Series, timel
 def _check_lengths(rec: BuiltRecords, frame: pd.DataFrame) -> None:
     """XPT v5 text values hold at most 200 bytes: stop with the raw file, row and column of the first longer one."""
     for name in rec.spec.variable_names():
-        if name not in frame or frame[name].dtype != object:
-            continue
+        if name not in frame or not (frame[name].dtype == object or pd.api.types.is_string_dtype(frame[name])):
+            continue  # numbers and dates have no byte limit
         values = frame[name].dropna().astype(str)
         if values.empty:
             continue
