@@ -142,8 +142,9 @@ class DatasetData:
         key = ("number", name)
         if key not in self._cache:
             col = self.frame[name]
+            text = self.text(name)
             self._cache[key] = col.astype("float64") if col.dtype.kind in "fiu" else pd.to_numeric(
-                self.text(name).replace("", np.nan), errors="coerce")
+                text.mask(text.eq("")), errors="coerce")
         return self._cache[key]
 
     def date(self, name: str) -> pd.Series:

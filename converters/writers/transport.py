@@ -119,7 +119,7 @@ def numeric_values(series: pd.Series, dataset: str, variable: str) -> np.ndarray
         kind = pd.api.types.infer_dtype(series, skipna=True)
         if kind in ("empty",):
             return np.full(len(series), np.nan)
-        blank = series.map(lambda v: isinstance(v, str) and not v.strip(), na_action="ignore").fillna(False)
+        blank = series.map(lambda v: isinstance(v, str) and not v.strip(), na_action="ignore").eq(True)
         cleaned = series.where(~blank.astype(bool), None)
         values = pd.to_numeric(cleaned, errors="coerce").astype("float64").to_numpy()
         bad = first_true(np.isnan(values) & cleaned.notna().to_numpy())
