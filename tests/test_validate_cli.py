@@ -11,7 +11,7 @@ from validate_fixtures import S1, clean_study, write_folder
 
 from converters.cli import cli
 
-SEND = Path("/work/shared/reference/dataset-json-1.1/examples/send")
+SEND = Path(__file__).resolve().parents[2] / "shared/reference/dataset-json-1.1/examples/send"
 
 
 def _run(*args: str):
@@ -135,3 +135,11 @@ def test_unreadable_file_is_reported_not_fatal(clean_xpt, tmp_path):
     result = _run(str(folder), "--fail-on", "never")
     assert result.exit_code == 0
     assert "MD0000" in result.output
+
+
+def test_a_json_file_that_is_not_dataset_json_is_named_as_not_read(clean_xpt, tmp_path):
+    folder = _copy(clean_xpt, tmp_path)
+    (folder / "notes.json").write_text("{}", encoding="utf-8")
+    result = _run(str(folder), "--report-dir", str(tmp_path / "reports"))
+    assert "Not read as datasets: 1 file(s)" in result.output
+    assert "notes.json: JSON but not Dataset-JSON" in result.output

@@ -13,7 +13,7 @@ from converters.validate import validate_study
 from converters.validate.data import frames_to_study
 from converters.validate.define_reader import read_define
 
-DEFINE_EXAMPLE = Path("/work/shared/reference/define-xml-2.1/examples/defineV21-SDTM.xml")
+DEFINE_EXAMPLE = Path(__file__).resolve().parents[2] / "shared/reference/define-xml-2.1/examples/defineV21-SDTM.xml"
 
 _HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <ODM xmlns="http://www.cdisc.org/ns/odm/v1.3" xmlns:def="http://www.cdisc.org/ns/def/v2.1" ODMVersion="1.3.2"

@@ -13,7 +13,7 @@ from converters.readers.xpt import read_xpt
 from converters.validate.fastxpt import read_xpt_fast
 from converters.writers.xpt import write_xpt
 
-SEND = Path("/work/shared/reference/dataset-json-1.1/examples/send")
+SEND = Path(__file__).resolve().parents[2] / "shared/reference/dataset-json-1.1/examples/send"
 
 
 def _same(path: Path) -> None:

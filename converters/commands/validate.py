@@ -58,6 +58,7 @@ def validate(folder: Path, define: Path | None, standard: str | None, report_dir
     study = result.study
     click.echo(f"Validated {len(study.datasets)} datasets ({sum(len(d) for d in study.datasets.values())} records) "
                f"in {folder} against {study.standard} with {len(result.rules)} rules in {checked:.2f} s")
+    _echo_skipped(study.skipped)
     if result.dispositions_file:
         click.echo(f"Dispositions: {result.dispositions_file}")
     if len(summary):
@@ -86,6 +87,16 @@ def validate(folder: Path, define: Path | None, standard: str | None, report_dir
                    f"(--fail-on {fail_on}); explain them in validation-dispositions.yaml or fix the data.")
         raise SystemExit(1)
     click.echo(f"Exit 0: no unexplained finding at {fail_on.capitalize()} level or worse (--fail-on {fail_on}).")
+
+
+def _echo_skipped(skipped: list[tuple[str, str]]) -> None:
+    """Say how many files were not read as datasets, naming the JSON files that are not Dataset-JSON."""
+    if not skipped:
+        return
+    click.echo(f"Not read as datasets: {len(skipped)} file(s) (other formats, folders, a dataset's second format)")
+    for name, why in skipped:
+        if why.startswith("JSON but not"):
+            click.echo(f"  {name}: {why}")
 
 
 def _print_profile(result) -> None:
