@@ -25,7 +25,7 @@ def _study(study: str) -> dict:
 
 def _raw_forms(study: str):
     s = _study(study)
-    for form in s["raw"]["forms"]:
+    for form in sorted(p.stem for p in (ROOT / "examples" / study / "raw").glob("*.csv")):
         enc = s["raw"]["encodings"].get(form, "utf-8")
         yield form, pd.read_csv(ROOT / "examples" / study / "raw" / f"{form}.csv", dtype=str,
                                 keep_default_na=False, encoding=enc)

@@ -26,7 +26,7 @@ def _study(study: str) -> dict:
 @functools.lru_cache(maxsize=None)
 def _raw(study: str, file: str) -> pd.DataFrame:
     study_yaml = _study(study)
-    enc = study_yaml["raw"]["encodings"].get(file.removesuffix(".csv"), study_yaml["raw"]["encoding"])
+    enc = study_yaml["raw"]["encodings"].get(file.removesuffix(".csv"), "utf-8")
     return pd.read_csv(ROOT / "examples" / study / "raw" / file, dtype=str, keep_default_na=False, encoding=enc)
 
 

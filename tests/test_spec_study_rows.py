@@ -36,3 +36,9 @@ def test_a_misspelt_key_in_a_criterion_row_is_an_error(tmp_path):
     folder = study_with(tmp_path, "full_text:", "fulltext:")
     with pytest.raises(SpecError, match="inclusion_exclusion: unknown key 'fulltext'"):
         load_study(folder)
+
+
+def test_a_raw_key_nothing_reads_is_an_error(tmp_path):
+    folder = study_with(tmp_path, "  encodings: {}", "  encodings: {}\n  date_format: DD-MON-YYYY")
+    with pytest.raises(SpecError, match="raw: unknown key 'date_format'"):
+        load_study(folder)

@@ -144,6 +144,8 @@ def load_study(path: str | Path) -> StudyDefinition:
     if not isinstance(study, LineDict) or not study.get("studyid"):
         raise _fail("study.yaml needs 'study: {studyid: ...}'", file, doc.line_of("study") if study else 1)
     raw = _mapping(doc, "raw", file)
+    _only_keys(raw, ("folder", "encodings"), "raw", file)
+    _only_keys(_mapping(doc, "usubjid", file), ("pattern",), "usubjid", file)
     standards = _mapping(doc, "standards", file)
     encodings = _mapping(raw, "encodings", file)
     definition = StudyDefinition(
@@ -327,6 +329,14 @@ def _mapping(doc: LineDict, key: str, file: str) -> LineDict:
 def _list(doc: LineDict, key: str, file: str) -> LineList:
     """The list under ``key`` (empty when absent)."""
     return _section(doc, key, file, LineList, "a list")
+
+
+def _only_keys(node: LineDict, allowed: tuple[str, ...], section: str, file: str) -> None:
+    """A study.yaml section that takes only ``allowed`` keys: an unknown one would be read by nothing."""
+    for key in node:
+        if key not in allowed:
+            raise _fail(f"{section}: unknown key {str(key)!r}", file, node.line_of(key),
+                        f"{section} takes {', '.join(allowed)}; nothing else is read")
 
 
 def check_row_keys(doc: LineDict, file: str) -> None:
