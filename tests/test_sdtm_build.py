@@ -154,3 +154,15 @@ def test_rows_left_out_by_a_spec_filter_are_logged_with_the_filter_line_and_coun
     ae_domain = domain(built, "AE")
     assert ae_domain.filtered == 2
     assert ae_domain.rows_read == ae_domain.filtered + ae_domain.records + ae_domain.rejected
+
+
+def test_every_row_of_a_raw_form_no_spec_reads_is_logged_as_not_mapped(tmp_path):
+    mappings = write_tiny_study(tmp_path)
+    (mappings / "raw" / "ihc.csv").write_text("SUBJID,ANTIGEN,PCTPOS\n001,DLL3,80\n002,GD2,10\n", encoding="utf-8")
+    built = build_study(mappings, builtins=False)
+    log = built.log.frame()
+    unmapped = log[log["action"] == "not mapped"]
+    assert unmapped["source"].tolist() == ["ihc.csv", "ihc.csv"] and unmapped["row"].tolist() == [1, 2]
+    assert unmapped["reason"].str.contains("reads form ihc").all()
+    assert built.log.unmapped_count() == 2
+    assert "not mapped" not in set(log[log["source"] != "ihc.csv"]["action"])

@@ -67,7 +67,9 @@ def summary_table(build) -> str:
 
 def log_summary(build, out: Path) -> str:
     """One line on the rejection log: problems and rows excluded on purpose."""
-    return (f"{build.log.problem_count()} problems (records dropped, values set to null) and "
+    unmapped = build.log.unmapped_count()
+    gap = f"{unmapped} raw rows of forms no spec reads, " if unmapped else ""
+    return (f"{build.log.problem_count()} problems (records dropped, values set to null), {gap}"
             f"{build.log.excluded_count()} raw rows excluded by spec filters or by design, in {out / 'rejections.csv'}")
 
 

@@ -22,8 +22,9 @@ NULLED = "value set to null"
 IGNORED = "lookup row ignored"
 EXCLUDED = "excluded by spec filter"
 EXCLUDED_BY_DESIGN = "excluded by design"
-#: order of actions in the written log: problems first, rows excluded on purpose last.
-ACTION_ORDER = {DROPPED: 0, NULLED: 1, IGNORED: 2, EXCLUDED: 3, EXCLUDED_BY_DESIGN: 4}
+NOT_MAPPED = "not mapped"
+#: order of actions in the written log: problems first, rows no spec reads next, rows excluded on purpose last.
+ACTION_ORDER = {DROPPED: 0, NULLED: 1, IGNORED: 2, NOT_MAPPED: 3, EXCLUDED: 4, EXCLUDED_BY_DESIGN: 5}
 COLUMNS = ["domain", "source", "row", "column", "value", "reason", "action"]
 
 
@@ -71,6 +72,10 @@ class RejectionLog:
     def problem_count(self) -> int:
         """Entries that are problems (record dropped, value set to null, lookup row ignored)."""
         return int(sum(p["action"].isin([DROPPED, NULLED, IGNORED]).sum() for p in self.parts))
+
+    def unmapped_count(self) -> int:
+        """Entries for raw rows of forms that nothing reads."""
+        return int(sum(p["action"].eq(NOT_MAPPED).sum() for p in self.parts))
 
     def excluded_count(self) -> int:
         """Entries for raw rows left out on purpose (spec filter, builder rule)."""

@@ -36,7 +36,7 @@ from converters.sdtm.dates import date_part
 from converters.sdtm.derivations import REGISTRY, DomainContext
 from converters.sdtm.epoch import derive_epoch, subject_timeline
 from converters.sdtm.reference_dates import check_date_sources, date_sources
-from converters.sdtm.rejections import DROPPED, NULLED, RejectionLog
+from converters.sdtm.rejections import DROPPED, NOT_MAPPED, NULLED, RejectionLog
 from converters.sdtm.sequence import derive_seq
 from converters.sdtm.study_day import derive_study_day
 from converters.sdtm.supp import Qualifier, split_supp
@@ -181,6 +181,7 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins) -> StudyBuild
     check_date_sources(study, columns)
 
     log = RejectionLog()
+    log_unmapped_forms(raw, forms_read(study, specs, builtins), log)
     records: dict[str, BuiltRecords] = {}
     for spec in specs:
         say(f"{spec.domain}: reading {', '.join(spec.sources())}")
@@ -233,6 +234,28 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins) -> StudyBuild
             say(f"{domain.name}: {domain.records} records")
     meta = study_metadata(study, built, ctx)
     return StudyBuild(meta, built, log, study)
+
+
+def forms_read(study: StudyDefinition, specs: list[DomainSpec], builtins: bool = True) -> set[str]:
+    """Raw forms something reads: domain specs (sources and merges) and study.yaml's date sources, arm
+    assignment and (with the built-in builders) eligibility form."""
+    forms = {name for spec in specs for name in spec.sources()}
+    forms |= {source.form for source in study.sources.values()}
+    forms |= {rule.start.form for rule in study.element_dates if rule.start is not None}
+    if study.arm_assignment is not None:
+        forms.add(study.arm_assignment.form)
+    ie = study.document.get("ie_source") if isinstance(study.document, dict) else None
+    if builtins and isinstance(ie, dict) and ie.get("form"):
+        forms.add(str(ie["form"]).lower())
+    return {form.lower() for form in forms}
+
+
+def log_unmapped_forms(raw: dict, read: set[str], log: RejectionLog) -> None:
+    """Every row of a raw form that nothing reads goes to the log, so no raw record vanishes unreported."""
+    for name in sorted(set(raw) - read):
+        source = raw[name]
+        log.add("", source.path.name, source.frame[ROW], "*", None,
+                f"no domain spec or study.yaml source reads form {name}", NOT_MAPPED)
 
 
 def study_raw_folder(study: StudyDefinition, mappings: Path) -> Path | None:
