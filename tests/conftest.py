@@ -1,10 +1,48 @@
-"""Shared fixtures: one run of `cdisc-convert demo` serves every end-to-end test of the session."""
+"""Shared fixtures, and the one place that says where tests find CDISC reference material.
+
+Reference material comes from two places, and no test builds a path of its own:
+- `reference_file(...)`: an official file committed under `tests/fixtures/reference/` (small, published by CDISC for
+  reuse; source and licence in its `SOURCES.md`). Always present, so a fresh clone needs nothing beside it.
+- the `full_reference` fixture: the whole reference set (standards metadata, CT, every schema and example), found in
+  `$CDISC_CONVERT_REFERENCE` or else in `../shared/reference/` beside the checkout. Only our own machines have it, so
+  a test that truly needs it is skipped, with this reason, where it is absent.
+"""
+from __future__ import annotations
+
+import os
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from converters.cli import cli
+
+TESTS = Path(__file__).resolve().parent
+FIXTURE_REFERENCE = TESTS / "fixtures" / "reference"
+SEND_EXAMPLES = "dataset-json-1.1/examples/send"
+
+
+def reference_file(relative: str) -> Path:
+    """An official reference file bundled with the tests, e.g. ``reference_file("dataset-json-1.1/schema/dataset.schema.json")``."""
+    path = FIXTURE_REFERENCE / relative
+    if not path.exists():
+        raise FileNotFoundError(f"{relative} is not among the bundled reference fixtures ({FIXTURE_REFERENCE})")
+    return path
+
+
+def full_reference_dir() -> Path:
+    """Where the whole reference set would be: $CDISC_CONVERT_REFERENCE, else ../shared/reference beside the checkout."""
+    configured = os.environ.get("CDISC_CONVERT_REFERENCE")
+    return Path(configured) if configured else TESTS.parents[1] / "shared" / "reference"
+
+
+@pytest.fixture(scope="session")
+def full_reference() -> Path:
+    """The whole CDISC reference set; skips the test where it is absent (a user's fresh clone)."""
+    folder = full_reference_dir()
+    if not (folder / "SOURCES.md").is_file():
+        pytest.skip(f"needs the whole CDISC reference set, absent at {folder} (set CDISC_CONVERT_REFERENCE)")
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -255,7 +255,7 @@ def test_missing_folder_is_a_data_error(tmp_path):
 
 @pytest.fixture()
 def workbook(tmp_path) -> Path:
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
     book = openpyxl.Workbook()
     ws = book.active
     ws.title = "AE"
@@ -308,7 +308,7 @@ def test_excel_damaged_workbook_is_a_data_error(tmp_path):
 
 @pytest.fixture()
 def fake_sas(monkeypatch):
-    pyreadstat = pytest.importorskip("pyreadstat")
+    import pyreadstat
     calls: list[dict] = []
 
     def read_sas7bdat(path, **options):
@@ -353,7 +353,6 @@ def test_sas7bdat_declared_encoding_is_passed_to_pyreadstat(fake_sas, tmp_path):
 
 
 def test_sas7bdat_unreadable_file_is_a_data_error(tmp_path):
-    pytest.importorskip("pyreadstat")
     path = tmp_path / "dm.sas7bdat"
     path.write_bytes(b"not a SAS dataset")
     with pytest.raises(DataError, match="cannot read the SAS dataset"):
@@ -388,8 +387,7 @@ def test_sas_dates_before_1960_and_fractions():
 # --- XPT and Dataset-JSON ----------------------------------------------------------------
 
 def test_xpt_becomes_text_with_iso_dates(tmp_path):
-    pytest.importorskip("converters.readers.xpt")
-    pyreadstat = pytest.importorskip("pyreadstat")
+    import pyreadstat
     frame = pd.DataFrame({"SUBJID": ["007", "008"], "AGE": [34.0, np.nan], "BRTHDT": [23803.0, np.nan]})
     path = tmp_path / "DM.xpt"
     pyreadstat.write_xport(frame, str(path), table_name="DM", variable_format={"BRTHDT": "DATE9."})
@@ -400,7 +398,6 @@ def test_xpt_becomes_text_with_iso_dates(tmp_path):
 
 
 def test_dataset_json_becomes_text_with_iso_dates():
-    pytest.importorskip("converters.readers.dataset_json")
     vs = read_raw(TRANSPORT / "vs.json")
     assert_raw_shape(vs)
     assert vs.name == "vs"

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import SEND_EXAMPLES, reference_file
 from validate_fixtures import S1, clean_study, write_folder
 
 from converters.cli import cli
 
-SEND = Path(__file__).resolve().parents[2] / "shared/reference/dataset-json-1.1/examples/send"
+SEND = reference_file(SEND_EXAMPLES)
 
 
 def _run(*args: str):

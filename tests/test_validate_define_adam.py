@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import reference_file
 from validate_fixtures import S1, S2, clean_study
 
 from converters.metadata.model import Dataset, Variable
@@ -13,7 +14,7 @@ from converters.validate import validate_study
 from converters.validate.data import frames_to_study
 from converters.validate.define_reader import read_define
 
-DEFINE_EXAMPLE = Path(__file__).resolve().parents[2] / "shared/reference/define-xml-2.1/examples/defineV21-SDTM.xml"
+DEFINE_EXAMPLE = reference_file("define-xml-2.1/examples/defineV21-SDTM.xml")
 
 _HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <ODM xmlns="http://www.cdisc.org/ns/odm/v1.3" xmlns:def="http://www.cdisc.org/ns/def/v2.1" ODMVersion="1.3.2"

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SEND_EXAMPLES, reference_file
 from validate_fixtures import clean_study, write_folder
 
 from converters.metadata.model import Dataset, Variable
@@ -13,7 +14,7 @@ from converters.readers.xpt import read_xpt
 from converters.validate.fastxpt import read_xpt_fast
 from converters.writers.xpt import write_xpt
 
-SEND = Path(__file__).resolve().parents[2] / "shared/reference/dataset-json-1.1/examples/send"
+SEND = reference_file(SEND_EXAMPLES)
 
 
 def _same(path: Path) -> None:

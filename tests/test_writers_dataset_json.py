@@ -8,15 +8,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SEND_EXAMPLES, reference_file
 
 from converters.errors import TransportError
 from converters.metadata.model import Dataset, Variable
 from converters.readers.xpt import read_xpt
 from converters.writers.dataset_json import write_dataset_json
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-DATASET_JSON = SHARED / "reference" / "dataset-json-1.1"
-SEND = DATASET_JSON / "examples" / "send"
+SEND = reference_file(SEND_EXAMPLES)
 OIDS = {"study_oid": "CDISCCONV01", "metadata_version_oid": "MDV.CDISCCONV01.ADaMIG.1.3"}
 
 
@@ -48,10 +47,8 @@ def adsl() -> tuple[pd.DataFrame, Dataset]:
 
 @pytest.fixture(scope="module")
 def validator():
-    jsonschema = pytest.importorskip("jsonschema")
-    schema_path = DATASET_JSON / "schema" / "dataset.schema.json"
-    if not schema_path.is_file():
-        pytest.skip(f"Dataset-JSON schema not found at {schema_path} (shared reference folder absent)")
+    import jsonschema
+    schema_path = reference_file("dataset-json-1.1/schema/dataset.schema.json")
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
     jsonschema.Draft201909Validator.check_schema(schema)
     return jsonschema.Draft201909Validator(schema)
@@ -168,8 +165,6 @@ def test_missing_column_is_an_error(tmp_path):
 
 def _send(name: str) -> tuple[Path, dict]:
     xpt, shipped = SEND / f"{name}.xpt", SEND / f"{name}.json"
-    if not (xpt.is_file() and shipped.is_file()):
-        pytest.skip(f"CDISC SEND examples not found in {SEND} (shared reference folder absent)")
     return xpt, json.loads(shipped.read_text(encoding="utf-8"))
 
 
