@@ -21,9 +21,9 @@ def scratch(monkeypatch):
 
 
 def _entry(name: str = "derive_var_test", **kw) -> Algorithm:
-    base = dict(name=name, standards=("ADaM",), phase="dataset", options=_Options,
-                fill=lambda frame, options, context: frame, origin="Derived",
-                summary="a test derivation", method="Flag by {by_vars}")
+    base: dict = {"name": name, "standards": ("ADaM",), "phase": "dataset", "options": _Options,
+                  "fill": lambda frame, options, context: frame, "origin": "Derived",
+                  "summary": "a test derivation", "method": "Flag by {by_vars}"}
     base.update(kw)
     return Algorithm(**base)
 

@@ -170,6 +170,6 @@ def test_a_valid_arm_assignment_builds(study, tmp_path):
 ])
 def test_a_date_derivation_reading_a_domain_or_variable_not_built_is_refused(study, tmp_path, args, message, hint):
     _edit(study / "sdtm" / "dm.yaml", "  RFICDTC:  {datetime: ICDAT}\n",
-          "  RFICDTC:  {datetime: ICDAT}\n  RFXSTDTC: {derive: first_date, args: %s}\n" % args)
+          "  RFICDTC:  {datetime: ICDAT}\n  RFXSTDTC: {derive: first_date, args: " + args + "}\n")
     output = _run(study, tmp_path / "out")
     assert "dm.yaml:11:" in output and message in output and hint in output

@@ -9,7 +9,7 @@ at any size.  ``inject`` tags each affected row; after all insertions the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd

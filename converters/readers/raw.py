@@ -254,7 +254,7 @@ def objects_to_text(values: pd.Series) -> pd.Series:
     kinds = values.map(type, na_action="ignore")
     out = pd.Series(pd.NA, index=values.index, dtype=TEXT, name=values.name)
     present = values.notna().to_numpy()
-    is_str = (kinds == str).to_numpy()
+    is_str = (kinds == str).to_numpy()  # noqa: E721 (elementwise, not a type test)
     is_bool = kinds.isin([bool, np.bool_]).to_numpy()
     is_num = kinds.isin([int, float, np.int64, np.float64, np.int32, np.float32]).to_numpy()
     is_stamp = kinds.isin([dt.datetime, dt.date, pd.Timestamp]).to_numpy()

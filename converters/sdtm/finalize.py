@@ -186,7 +186,7 @@ def supp_metadata(parent: str, frame: pd.DataFrame, qualifiers: dict[str, Variab
     name = f"SUPP{parent}"
     info = sdtmig.dataset(name)
     variables = []
-    present = [sv for sv in sdtmig.variables(name)]
+    present = list(sdtmig.variables(name))
     for order, sv in enumerate(present, start=1):
         var = sv.to_variable()
         var.order = order

@@ -26,7 +26,7 @@ class Condition:
     op: str  # equals, not_equals, in, not_in, is_null, not_null, contains, all, any, not
     column: str | None = None
     values: tuple[str, ...] = ()
-    children: tuple["Condition", ...] = ()
+    children: tuple[Condition, ...] = ()
     place: SpecPlace | None = None
 
     def columns(self) -> list[str]:

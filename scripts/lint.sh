@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Lint: installs the project with its lint extra into ./.venv (as test.sh does) and runs ruff over the code and tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/_venv.sh
+ensure_venv "[test,lint]"
+.venv/bin/ruff check converters define_xml scripts benchmarks tests
