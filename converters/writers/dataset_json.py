@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -28,10 +29,12 @@ import numpy as np
 import pandas as pd
 
 from converters import __version__
+from converters.errors import TransportError
 from converters.metadata.model import Dataset, Variable
+from converters.writers.text_facts import TextFacts, dataset_text_facts, facts_for, text_facts
 from converters.writers.transport import (
     DEFAULT_CREATED_ISO,
-    byte_lengths,
+    atomic_file,
     check_columns,
     fail,
     first_true,
@@ -41,7 +44,6 @@ from converters.writers.transport import (
     sas_to_iso,
     text_values,
     to_sas_numbers,
-    write_bytes_atomically,
 )
 
 DATASET_JSON_VERSION = "1.1.0"
@@ -63,8 +65,12 @@ def column_data_type(var: Variable) -> tuple[str, str | None]:
     return _KEPT_TYPES.get(var.data_type, "string"), None
 
 
-def dataset_json_columns(frame: pd.DataFrame, dataset: Dataset) -> list[dict[str, object]]:
-    """The ``columns`` array: itemOID, name, label, dataType, targetDataType, length, displayFormat, keySequence."""
+def dataset_json_columns(frame: pd.DataFrame, dataset: Dataset, *,
+                         facts: Mapping[str, TextFacts] | None = None) -> list[dict[str, object]]:
+    """The ``columns`` array: itemOID, name, label, dataType, targetDataType, length, displayFormat, keySequence.
+
+    ``facts``: text facts already measured on this frame (lengths are read from them).
+    """
     keys = {name: pos for pos, name in enumerate(dataset.keys, start=1)}
     columns = []
     for var in dataset.variables:
@@ -78,7 +84,8 @@ def dataset_json_columns(frame: pd.DataFrame, dataset: Dataset) -> list[dict[str
         if target:
             column["targetDataType"] = target
         if data_type in ("string", "URI"):
-            column["length"] = _text_length(frame[var.name], var, dataset.name)
+            series = frame[var.name].reset_index(drop=True)
+            column["length"] = _text_length(facts_for(facts, series, dataset.name, var.name), var, dataset.name)
         if var.display_format:
             column["displayFormat"] = var.display_format
         key = var.key_sequence if var.key_sequence is not None else keys.get(var.name)
@@ -88,15 +95,15 @@ def dataset_json_columns(frame: pd.DataFrame, dataset: Dataset) -> list[dict[str
     return columns
 
 
-def _text_length(series: pd.Series, var: Variable, ds: str) -> int:
-    nbytes = byte_lengths(text_values(series, ds, var.name))
-    longest = int(nbytes.max()) if len(nbytes) else 0
+def _text_length(facts: TextFacts, var: Variable, ds: str) -> int:
+    """The ``length`` of a text column: the metadata length (checked against the values) or the longest value."""
     if var.length is None:
-        return max(longest, 1)
-    bad = first_true(nbytes > var.length)
+        return max(facts.max_bytes, 1)
+    bad = facts.first_row(facts.nbytes > var.length)
     if bad is not None:
-        raise fail(f"value is {nbytes[bad]} bytes, longer than the variable's length {var.length}: "
-                   f"{series.iloc[bad]!r}", ds, var.name, bad + 1,
+        code = facts.codes[bad]
+        raise fail(f"value is {facts.nbytes[code]} bytes, longer than the variable's length {var.length}: "
+                   f"{facts.values[code]!r}", ds, var.name, bad + 1,
                    hint="raise the length in the metadata or correct the value")
     return int(var.length)
 
@@ -130,8 +137,8 @@ def dataset_json_metadata(frame: pd.DataFrame, dataset: Dataset, *, study_oid: s
                           originator: str = "cdisc-convert",
                           source_system: tuple[str, str] = ("cdisc-convert", __version__),
                           created: datetime | None = None, define_ref: str = "define.xml",
-                          file_oid: str | None = None, db_last_modified: datetime | None = None
-                          ) -> dict[str, object]:
+                          file_oid: str | None = None, db_last_modified: datetime | None = None,
+                          facts: Mapping[str, TextFacts] | None = None) -> dict[str, object]:
     """The top-level Dataset-JSON object without ``rows``, keys in the order of the CDISC examples."""
     meta: dict[str, object] = {
         "datasetJSONCreationDateTime": _iso_moment(created) if created else DEFAULT_CREATED_ISO,
@@ -150,7 +157,7 @@ def dataset_json_metadata(frame: pd.DataFrame, dataset: Dataset, *, study_oid: s
         "records": int(len(frame)),
         "name": dataset.name,
         "label": dataset.label or "",
-        "columns": dataset_json_columns(frame, dataset),
+        "columns": dataset_json_columns(frame, dataset, facts=facts),
     })
     return meta
 
@@ -171,40 +178,70 @@ def column_tokens(series: pd.Series, var: Variable, ds: str) -> np.ndarray:
     The text is exactly what encoding the value inside its row would give.  Numbers are told
     apart by bit pattern, so ``-0.0`` and ``0.0`` (equal, but written differently) keep their own text.
     """
-    values = column_values(series, var, ds)
-    objects = np.empty(len(values), dtype=object)
-    objects[:] = values
-    if var.is_numeric and column_data_type(var)[0] == "float":
-        numbers = numeric_values(series.reset_index(drop=True), ds, var.name)
-        codes, _ = pd.factorize(np.where(np.isnan(numbers), np.nan, numbers).view("int64"))
-        _, first = np.unique(codes, return_index=True)
-        distinct = objects[first]
-    else:
-        codes, distinct = pd.factorize(objects)  # missing (None) gets code -1
-    table = np.array([_dumps(v) for v in distinct] + ["null"], dtype=object)
+    codes, table = column_token_table(series, var, ds)
     return table[codes]
 
 
-#: Records joined per step when the rows text is assembled (bounds the temporary arrays).
+def column_token_table(series: pd.Series, var: Variable, ds: str, facts: TextFacts | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, table)``: each record's position in ``table``, the JSON text of each distinct value.
+
+    ``null`` is the table's last entry, so missing records have code -1.  Text columns use their
+    text facts (``facts`` when already measured); numbers are keyed by bit pattern and converted,
+    checked and encoded once per distinct value.
+    """
+    series = series.reset_index(drop=True)
+    if not var.is_numeric:
+        text = facts if facts is not None and facts.records == len(series) else text_facts(series, ds, var.name)
+        return text.codes, text.json_tokens(_dumps)
+    data_type, _ = column_data_type(var)
+    kind = var.temporal_kind
+    numbers = to_sas_numbers(series, kind, ds, var.name) if kind else numeric_values(series, ds, var.name)
+    present = ~np.isnan(numbers)
+    codes = np.full(len(numbers), -1, dtype=np.intp)
+    codes[present], uniques = pd.factorize(numbers[present].view("int64"))  # each bit pattern once
+    distinct = np.asarray(uniques, dtype=np.int64).view("float64")
+    if kind:
+        try:
+            text = sas_to_iso(distinct, kind, ds, var.name)
+        except TransportError as exc:  # name the first record holding the value, not its distinct position
+            if exc.where.row is not None:
+                exc.where.row = int(np.argmax(codes == exc.where.row - 1)) + 1
+            raise
+        tokens = [_dumps(t) for t in text]
+    elif data_type == "integer":
+        bad = first_true(distinct != np.floor(distinct))
+        if bad is not None:
+            row = int(np.argmax(codes == bad))
+            raise fail(f"integer variable holds a fractional value {distinct[bad]!r}", ds, var.name, row + 1,
+                       hint="round the value in the derivation or declare the variable float")
+        tokens = [_dumps(v) for v in distinct.astype("int64").tolist()]
+    elif data_type == "decimal":
+        tokens = [_dumps(np.format_float_positional(v, unique=True, trim="-")) for v in distinct]
+    else:
+        tokens = [_dumps(v) for v in distinct.tolist()]
+    return codes, np.array(tokens + ["null"], dtype=object)
+
+
+#: Records joined per step when the rows text is assembled and written (bounds the temporary arrays).
 _ROWS_PER_STEP = 20_000
 
 
-def _rows_text(tokens: list[np.ndarray], records: int, row_end: str, last_end: str) -> str:
-    """Rows as ``[tok,tok,...]`` each followed by ``row_end`` (the last by ``last_end``), in one string."""
+def _rows_chunks(tokens: list[tuple[np.ndarray, np.ndarray]], records: int, row_end: str,
+                 last_end: str) -> Iterator[str]:
+    """Rows as ``[tok,tok,...]`` each followed by ``row_end`` (the last by ``last_end``), in steps of records."""
     width = 2 * len(tokens) + 1 if tokens else 2
-    pieces = []
     for start in range(0, records, _ROWS_PER_STEP):
         stop = min(records, start + _ROWS_PER_STEP)
         grid = np.empty((stop - start, width), dtype=object)
         grid[:, 0] = "["
         grid[:, 2:-1:2] = ","
-        for pos, column in enumerate(tokens):
-            grid[:, 2 * pos + 1] = column[start:stop]
+        for pos, (codes, table) in enumerate(tokens):
+            grid[:, 2 * pos + 1] = table[codes[start:stop]]
         grid[:, -1] = row_end
         if stop == records:
             grid[-1, -1] = last_end
-        pieces.append("".join(grid.ravel().tolist()))
-    return "".join(pieces)
+        yield "".join(grid.ravel().tolist())
 
 
 def write_dataset_json(frame: pd.DataFrame, dataset: Dataset, path: str | os.PathLike[str], *, study_oid: str,
@@ -212,28 +249,50 @@ def write_dataset_json(frame: pd.DataFrame, dataset: Dataset, path: str | os.Pat
                        source_system: tuple[str, str] = ("cdisc-convert", __version__),
                        created: datetime | None = None, define_ref: str = "define.xml",
                        ndjson: bool | None = None, file_oid: str | None = None,
-                       db_last_modified: datetime | None = None) -> Path:
+                       db_last_modified: datetime | None = None,
+                       facts: Mapping[str, TextFacts] | None = None) -> Path:
     """Write ``frame`` as a Dataset-JSON 1.1 file described by ``dataset``; the path written.
 
     ``ndjson`` writes the NDJSON form (metadata object on the first line, then one row array per
     line); None picks it from a ``.ndjson`` suffix.  ``created`` becomes
     ``datasetJSONCreationDateTime`` (default 1970-01-01T00:00:00).  ``fileOID`` defaults to
-    ``<studyOID>/<metaDataVersionOID>/<dataset>``.  The file is written to a temporary file
-    beside ``path`` and renamed into place.
+    ``<studyOID>/<metaDataVersionOID>/<dataset>``.  ``facts``: text facts already measured on this
+    frame, shared with another writer.  Every value is converted and checked before anything is
+    written; the rows then go to a temporary file beside ``path`` in steps of records (the file is
+    never held whole in memory) and it is renamed into place.
     """
     check_columns(frame, dataset)
+    if facts is None:
+        facts = dataset_text_facts(frame, dataset)
     meta = dataset_json_metadata(frame, dataset, study_oid=study_oid, metadata_version_oid=metadata_version_oid,
                                  originator=originator, source_system=source_system, created=created,
-                                 define_ref=define_ref, file_oid=file_oid, db_last_modified=db_last_modified)
+                                 define_ref=define_ref, file_oid=file_oid, db_last_modified=db_last_modified,
+                                 facts=facts)
     target = Path(path)
     if ndjson is None:
         ndjson = target.suffix.lower() == ".ndjson"
     try:
-        tokens = [column_tokens(frame[var.name], var, dataset.name) for var in dataset.variables]
-        text = _ndjson_text(meta, tokens, len(frame)) if ndjson else _json_text(meta, tokens, len(frame))
+        tokens = [column_token_table(frame[var.name], var, dataset.name, facts.get(var.name))
+                  for var in dataset.variables]
+        head = _dumps(meta)
     except ValueError as exc:  # allow_nan=False: a non-finite number slipped through
         raise fail(f"value cannot be written as JSON: {exc}", dataset.name) from exc
-    return write_bytes_atomically(target, text.encode("utf-8"), dataset.name)
+    records = len(frame)
+    with atomic_file(target, dataset.name) as tmp, open(tmp, "wb") as handle:
+        if ndjson:
+            handle.write((head + "\n").encode("utf-8"))
+            pieces = _rows_chunks(tokens, records, "]\n", "]\n")
+        elif not records:
+            handle.write((head[:-1] + ',"rows":[]}\n').encode("utf-8"))
+            pieces = iter(())
+        else:  # one JSON object; each row on a line of its own so files diff well
+            handle.write((head[:-1] + ',"rows":[\n').encode("utf-8"))
+            pieces = _rows_chunks(tokens, records, "],\n", "]\n")
+        for piece in pieces:
+            handle.write(piece.encode("utf-8"))
+        if records and not ndjson:
+            handle.write(b"]}\n")
+    return target
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
@@ -241,15 +300,3 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan
 
 def _dumps(obj: object) -> str:
     return _ENCODER.encode(obj)
-
-
-def _json_text(meta: dict[str, object], tokens: list[np.ndarray], records: int) -> str:
-    """One JSON object; each row on a line of its own so files diff well."""
-    head = _dumps(meta)[:-1]
-    if not records:
-        return head + ',"rows":[]}\n'
-    return head + ',"rows":[\n' + _rows_text(tokens, records, "],\n", "]\n") + "]}\n"
-
-
-def _ndjson_text(meta: dict[str, object], tokens: list[np.ndarray], records: int) -> str:
-    return _dumps(meta) + "\n" + _rows_text(tokens, records, "]\n", "]\n")

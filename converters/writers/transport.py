@@ -27,6 +27,7 @@ import pandas as pd
 
 from converters.errors import Location, TransportError
 from converters.metadata.model import Dataset, Variable
+from converters.writers.text_facts import text_facts
 
 SAS_EPOCH = pd.Timestamp("1960-01-01")
 #: Default creation timestamp of written files, so output never depends on the clock (see xpt.DEFAULT_CREATED).
@@ -77,34 +78,64 @@ def check_columns(frame: pd.DataFrame, dataset: Dataset) -> None:
 
 def text_values(series: pd.Series, dataset: str, variable: str) -> pd.Series:
     """A character column as object-dtype text, missing kept as None; non-text values are an error."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        series = series.astype(object)
-    kind = pd.api.types.infer_dtype(series, skipna=True)
-    if kind not in ("string", "empty"):
-        not_text = series.map(lambda v: not isinstance(v, str), na_action="ignore")
-        bad = first_true(not_text.fillna(False).astype(bool).to_numpy())
-        value = series.iloc[bad] if bad is not None else None
-        raise fail(f"character variable holds a non-text value {value!r} ({type(value).__name__})",
-                   dataset, variable, None if bad is None else bad + 1,
-                   hint="convert the column to text before writing, or declare the variable numeric")
-    out = series.astype(object)
-    return out.where(series.notna(), None)
+    facts = text_facts(series, dataset, variable)
+    return pd.Series(facts.record_values(), index=series.index, dtype=object)
 
 
 def byte_lengths(text: pd.Series) -> np.ndarray:
     """UTF-8 byte length of each text value (0 for missing).
 
-    Whole-column fast path: when the column is all ASCII (checked on the joined text), bytes
-    equal characters; other columns encode each distinct value once.
+    Measured on the column's distinct values (:func:`converters.writers.text_facts.text_facts`):
+    each distinct value is measured once, and encoded only when the column is not all ASCII.
     """
     if not len(text):
         return np.zeros(0, dtype=np.int64)
-    filled = text.where(text.notna(), "")
-    if "".join(filled.tolist()).isascii():
-        return filled.str.len().to_numpy(dtype=np.int64)
-    codes, uniques = pd.factorize(filled)
-    lengths = np.fromiter((len(v.encode("utf-8")) for v in uniques), dtype=np.int64, count=len(uniques))
-    return lengths[codes]
+    return text_facts(text).record_bytes()
+
+
+#: SAS missing-value notation a numeric variable may hold as text: ``.`` (missing) and the special
+#: missing values ``.A``-``.Z`` and ``._``.  XPT stores the letter; Dataset-JSON and CSV write them as missing.
+SAS_MISSING_RE = re.compile(r"^\.[A-Z_]?$")
+
+
+def _sas_missing_mask(series: pd.Series) -> np.ndarray | None:
+    """Per record: True where a text value is SAS missing notation; None when the column holds none."""
+    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series) \
+            or pd.api.types.is_datetime64_any_dtype(series) or pd.api.types.is_timedelta64_dtype(series):
+        return None
+    objects = series.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(objects)
+    notation = np.fromiter((isinstance(v, str) and SAS_MISSING_RE.match(v.strip()) is not None for v in uniques),
+                           dtype=bool, count=len(uniques))
+    if not notation.any():
+        return None
+    return np.append(notation, False)[codes]
+
+
+def sas_missing_letters(series: pd.Series) -> np.ndarray | None:
+    """First byte of each record's SAS missing value: the letter of ``.A``-``.Z``/``._``, ``.`` otherwise.
+
+    Only records holding SAS missing notation as text get a letter; every other record gets
+    ``.`` (0x2E, the ordinary missing value, used only where the number is missing).  None when
+    the column holds no special missing value, which is the common case.
+    """
+    mask = _sas_missing_mask(series)
+    if mask is None:
+        return None
+    letters = np.full(len(series), ord("."), dtype=np.uint8)
+    text = series.to_numpy(dtype=object)[mask]
+    letters[mask] = np.fromiter((ord(v.strip()[1:] or ".") for v in text), dtype=np.uint8, count=len(text))
+    if not (letters != ord(".")).any():
+        return None
+    return letters
+
+
+def _without_sas_missing(series: pd.Series) -> pd.Series:
+    """The column with SAS missing notation (``.``, ``.A``-``.Z``, ``._``) replaced by None."""
+    mask = _sas_missing_mask(series)
+    if mask is None:
+        return series
+    return series.astype(object).where(~pd.Series(mask, index=series.index), None)
 
 
 def numeric_values(series: pd.Series, dataset: str, variable: str) -> np.ndarray:
@@ -116,6 +147,7 @@ def numeric_values(series: pd.Series, dataset: str, variable: str) -> np.ndarray
     if pd.api.types.is_numeric_dtype(series):
         values = pd.to_numeric(series, errors="coerce").astype("float64").to_numpy()
     else:
+        series = _without_sas_missing(series)
         kind = pd.api.types.infer_dtype(series, skipna=True)
         if kind in ("empty",):
             return np.full(len(series), np.nan)
@@ -159,6 +191,7 @@ def to_sas_numbers(series: pd.Series, kind: str, dataset: str, variable: str) ->
         if kind != "time":
             raise fail(f"{kind} variable holds time spans (timedelta)", dataset, variable)
         return _timedeltas_to_sas(pd.Series(series.to_numpy()), series, dataset, variable)
+    series = _without_sas_missing(series)
     inferred = pd.api.types.infer_dtype(series, skipna=True)
     if inferred == "empty":
         return np.full(len(series), np.nan)

@@ -1,0 +1,139 @@
+"""What the writers know about a text column, measured once on its distinct values.
+
+A text column of a large study holds millions of records but usually few distinct values
+(test codes, units, visit names, subject identifiers repeat).  :func:`text_facts` factorizes
+the column once; the missing mask, the UTF-8 byte and character lengths, the ASCII check, the
+longest value and the JSON text are then computed per distinct value, and mapped back to the
+records through the integer codes only where a per-record answer is needed.  The transport
+checks (:func:`converters.writers.xpt.check_xpt`, :func:`converters.writers.transport.byte_lengths`),
+the XPT writer and the Dataset-JSON writer all read the same facts, so a text column is measured
+once per write and all of them agree on what its length is.
+
+Distinct values keep the order in which they first appear (``pandas.factorize``), so the first
+record holding a bad value is the first record of the first bad distinct value
+(:meth:`TextFacts.first_row`): an error names the same record a row-by-row scan would.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from converters.errors import Location, TransportError
+from converters.metadata.model import Dataset
+
+
+@dataclass(frozen=True)
+class TextFacts:
+    """One text column: records as codes into its distinct values, and the facts of each distinct value.
+
+    ``codes[i]`` is the position of record ``i``'s value in ``values``, -1 when it is missing
+    (None, NaN, NA).  The empty text ``""`` is a value, not missing (Dataset-JSON tells the two
+    apart; XPT writes both as blanks).
+    """
+
+    codes: np.ndarray
+    values: np.ndarray
+    nbytes: np.ndarray
+    nchars: np.ndarray
+    _cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def records(self) -> int:
+        """Number of records in the column."""
+        return len(self.codes)
+
+    @property
+    def missing(self) -> np.ndarray:
+        """Per record: True where the value is missing."""
+        return self.codes < 0
+
+    @property
+    def ascii(self) -> np.ndarray:
+        """Per distinct value: True when it is all ASCII (as many bytes as characters)."""
+        return self.nbytes == self.nchars
+
+    @property
+    def all_ascii(self) -> bool:
+        """True when every value of the column is ASCII."""
+        return bool(self.ascii.all())
+
+    @property
+    def max_bytes(self) -> int:
+        """UTF-8 byte length of the longest value (0 when there is none)."""
+        return int(self.nbytes.max()) if len(self.nbytes) else 0
+
+    def record_bytes(self) -> np.ndarray:
+        """Per record: UTF-8 byte length of its value (0 for missing)."""
+        return np.append(self.nbytes, 0)[self.codes]
+
+    def record_values(self) -> np.ndarray:
+        """Per record: its value as an object array, None for missing."""
+        table = np.empty(len(self.values) + 1, dtype=object)
+        table[:-1] = self.values
+        table[-1] = None
+        return table[self.codes]
+
+    def first_row(self, bad: np.ndarray) -> int | None:
+        """0-based record of the first value flagged in ``bad`` (a mask over distinct values), None if none."""
+        flagged = np.flatnonzero(bad)
+        if not len(flagged):
+            return None
+        return int(np.argmax(self.codes == flagged[0]))
+
+    def json_tokens(self, encode: Callable[[str], str]) -> np.ndarray:
+        """JSON text of each distinct value and ``null`` last (index -1), encoded with ``encode`` once per value."""
+        cached = self._cache.get("json")
+        if not isinstance(cached, np.ndarray):
+            cached = np.array([encode(v) for v in self.values] + ["null"], dtype=object)
+            self._cache["json"] = cached
+        return cached
+
+
+def text_facts(series: pd.Series | np.ndarray, dataset: str | None = None, variable: str | None = None) -> TextFacts:
+    """Factorize a text column once and measure its distinct values.
+
+    Missing values (None, NaN, NA, NaT) are missing; every other value must be text, else a
+    TransportError names the dataset, variable, first record holding a non-text value and the value.
+    """
+    if isinstance(series, pd.Series):
+        objects = series.to_numpy(dtype=object)
+    else:
+        objects = np.asarray(series, dtype=object)
+    codes, uniques = pd.factorize(objects)
+    values = np.asarray(uniques, dtype=object)
+    codes = np.asarray(codes, dtype=np.intp)
+    is_text = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
+    if not is_text.all():
+        at = int(np.argmax(codes == int(np.argmin(is_text))))
+        value = objects[at]
+        raise TransportError(f"character variable holds a non-text value {value!r} ({type(value).__name__})",
+                             where=Location(dataset=dataset, variable=variable, row=at + 1),
+                             hint="convert the column to text before writing, or declare the variable numeric")
+    nchars = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    if "".join(values.tolist()).isascii():
+        nbytes = nchars
+    else:
+        nbytes = np.fromiter((len(v.encode("utf-8")) for v in values), dtype=np.int64, count=len(values))
+    return TextFacts(codes=codes, values=values, nbytes=nbytes, nchars=nchars)
+
+
+def dataset_text_facts(frame: pd.DataFrame, dataset: Dataset) -> dict[str, TextFacts]:
+    """:func:`text_facts` of every character variable of ``dataset``, to share between writers of ``frame``.
+
+    Pass the result as ``facts=`` to :func:`~converters.writers.xpt.write_xpt` and
+    :func:`~converters.writers.dataset_json.write_dataset_json` when both write the same,
+    unchanged frame: each text column is then factorized and measured once for both files.
+    """
+    return {var.name: text_facts(frame[var.name], dataset.name, var.name)
+            for var in dataset.variables if not var.is_numeric and var.name in frame}
+
+
+def facts_for(facts: Mapping[str, TextFacts] | None, series: pd.Series, dataset: str, variable: str) -> TextFacts:
+    """The shared facts of a column when given (and of the right size), else measured now."""
+    found = facts.get(variable) if facts else None
+    if found is not None and found.records == len(series):
+        return found
+    return text_facts(series, dataset, variable)
