@@ -211,3 +211,16 @@ def test_each_row_is_written_exactly_as_encoding_that_row_alone_would(tmp_path, 
         assert text.endswith(',"rows":[\n' + ",\n".join(lines) + "\n]}\n")
     else:
         assert text.splitlines()[1:] == lines
+
+
+@pytest.mark.parametrize("var, values, expected", [
+    (Variable("N", "Count", "integer"), [1.0, 2.0, 1.0, 2.5, 2.5], "row 4"),
+    (Variable("T", "Time", "integer", display_format="TIME8."), [60.0, 60.0, 90000.0, 90000.0], "row 3"),
+    (Variable("D", "Day", "integer", display_format="DATE9."), [1.0, None, 1.5, 1.5], "row 3"),
+])
+def test_values_checked_once_per_distinct_value_name_their_first_record(tmp_path, var, values, expected):
+    frame = pd.DataFrame({var.name: values})
+    with pytest.raises(TransportError) as caught:
+        write_dataset_json(frame, Dataset("XX", "X", variables=[var]), tmp_path / "xx.json", **OIDS)
+    assert f"variable {var.name}, {expected}" in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
