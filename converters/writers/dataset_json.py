@@ -198,7 +198,7 @@ def column_token_table(series: pd.Series, var: Variable, ds: str, facts: TextFac
     kind = var.temporal_kind
     numbers = to_sas_numbers(series, kind, ds, var.name) if kind else numeric_values(series, ds, var.name)
     present = ~np.isnan(numbers)
-    codes = np.full(len(numbers), -1, dtype=np.intp)
+    codes = np.full(len(numbers), -1, dtype=np.int32 if len(numbers) < 2**31 - 1 else np.intp)
     codes[present], uniques = pd.factorize(numbers[present].view("int64"))  # each bit pattern once
     distinct = np.asarray(uniques, dtype=np.int64).view("float64")
     if kind:

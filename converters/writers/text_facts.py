@@ -104,7 +104,7 @@ def text_facts(series: pd.Series | np.ndarray, dataset: str | None = None, varia
         objects = np.asarray(series, dtype=object)
     codes, uniques = pd.factorize(objects)
     values = np.asarray(uniques, dtype=object)
-    codes = np.asarray(codes, dtype=np.intp)
+    codes = np.asarray(codes, dtype=np.int32 if len(values) < 2**31 - 1 else np.intp)  # half the memory
     is_text = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
     if not is_text.all():
         at = int(np.argmax(codes == int(np.argmin(is_text))))
