@@ -3,7 +3,8 @@
 In memory a transport frame holds, per variable:
 
 * character variables: text (missing as blank ``""``, as XPT cannot tell blank from missing);
-* numeric variables: float64, missing as NaN;
+* numeric variables: float64, missing as NaN (as input, text ``.``, ``.A``-``.Z`` and ``._`` are SAS
+  missing values too; :func:`sas_missing_letters` keeps the special ones for XPT);
 * numeric dates (a numeric variable with a SAS date, datetime or time format, see
   :attr:`Variable.temporal_kind`): SAS numbers, i.e. days since 1960-01-01, seconds since
   1960-01-01T00:00:00, or seconds since midnight.
