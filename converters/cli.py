@@ -19,6 +19,7 @@ from converters.errors import CdiscConvertError
 COMMANDS: dict[str, str] = {
     "demo": "converters.commands.demo:demo",
     "sdtm": "converters.commands.sdtm:sdtm",
+    "adam": "converters.commands.adam:adam",
     "validate": "converters.commands.validate:validate",
     "standards": "converters.commands.standards:standards",
     "generate": "converters.commands.generate:generate",

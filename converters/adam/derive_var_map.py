@@ -1,0 +1,57 @@
+"""derive_var_map: a variable from another by a table of values (TRT01PN from ARMCD, AVAL from AVALC, EOSSTT)."""
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from converters.adam.context import AdamContext
+from converters.adam.options import VerbOptions
+from converters.algorithms.registry import Algorithm, register
+
+Value = str | float | int | None
+
+
+class Options(VerbOptions):
+    source_var: str
+    new_var: str
+    values: dict[str, Value]
+    other: Literal["keep", "null", "value"] = "null"  # unmapped non-null values: keep them, null, or other_value
+    other_value: Value = None
+    missing_value: Value = None  # value when source_var is null
+    type: Literal["Char", "Num"] | None = None
+
+
+def derive_var_map(frame: pd.DataFrame, options: Options, context: AdamContext) -> pd.DataFrame:
+    context.require(frame, [options.source_var], "the dataset")
+    source = frame[options.source_var]
+    present = source.notna()
+    key = source.map(lambda v: f"{v:g}" if isinstance(v, float) else str(v).strip(), na_action="ignore")
+    mapped = key.map(options.values)
+    known = key.isin(list(options.values))
+    if options.other == "keep":
+        mapped = mapped.where(known, source)
+    elif options.other == "value":
+        mapped = mapped.where(known, options.other_value)
+    result = pd.Series(np.where(present, mapped.astype(object), options.missing_value), index=frame.index,
+                       dtype=object)
+    given = [v for v in [*options.values.values(), options.missing_value, options.other_value] if v is not None]
+    numeric = options.type == "Num" or (
+        options.type is None and bool(given) and all(isinstance(v, (int, float)) for v in given)
+        and (options.other != "keep" or pd.api.types.is_numeric_dtype(source)))
+    frame = frame.copy()
+    frame[options.new_var] = pd.to_numeric(result, errors="coerce").astype("float64") if numeric else result
+    pairs = "; ".join(f"{k!r} -> {v!r}" for k, v in options.values.items())
+    rest = {"keep": "other values kept", "null": "other values null",
+            "value": f"other values {options.other_value!r}"}[options.other]
+    context.note(options.new_var, "Derived", method=(
+        f"{options.new_var} from {options.source_var}: {pairs}; {rest}; {options.missing_value!r} when "
+        f"{options.source_var} is null."))
+    return frame
+
+
+register(Algorithm(
+    name="derive_var_map", standards=("ADaM",), phase="dataset", options=Options, fill=derive_var_map,
+    origin="Derived", summary="A variable from another by a table of values (codes, numeric versions, groupings)",
+    method="{new_var} from {source_var} by the table {values}."))
