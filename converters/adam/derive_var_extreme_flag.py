@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from converters.adam.context import AdamContext
-from converters.adam.options import Filter, Mode, VerbOptions, sort_records
+from converters.adam.options import Filter, Mode, VerbOptions, flag_values, sort_records
 from converters.adam.where import evaluate
 from converters.algorithms.registry import Algorithm, register
 
@@ -26,9 +26,8 @@ def derive_var_extreme_flag(frame: pd.DataFrame, options: Options, context: Adam
     keep = "first" if options.mode == "first" else "last"
     chosen = ordered.index[~ordered.duplicated(subset=options.by_vars, keep=keep)]
     frame = frame.copy()
-    values = pd.Series(options.false_value, index=frame.index, dtype=object)
-    values.loc[chosen] = options.true_value
-    frame[options.new_var] = values
+    frame[options.new_var] = flag_values(pd.Series(frame.index.isin(chosen), index=frame.index), options.true_value,
+                                         options.false_value)
     return frame
 
 

@@ -20,6 +20,7 @@ class Options(VerbOptions):
     other: Literal["keep", "null", "value"] = "null"  # unmapped non-null values: keep them, null, or other_value
     other_value: Value = None
     missing_value: Value = None  # value when source_var is null
+    missing_var: str | None = None  # or the value of this variable when source_var is null
     type: Literal["Char", "Num"] | None = None
 
 
@@ -34,8 +35,12 @@ def derive_var_map(frame: pd.DataFrame, options: Options, context: AdamContext) 
         mapped = mapped.where(known, source)
     elif options.other == "value":
         mapped = mapped.where(known, options.other_value)
-    result = pd.Series(np.where(present, mapped.astype(object), options.missing_value), index=frame.index,
-                       dtype=object)
+    fallback: object = options.missing_value
+    if options.missing_var:
+        context.require(frame, [options.missing_var], "the dataset")
+        fallback = frame[options.missing_var].astype(object).to_numpy()
+    result = pd.Series(np.where(present, mapped.astype(object), fallback), index=frame.index, dtype=object)
+    result = result.where(pd.notna(result), None)
     given = [v for v in [*options.values.values(), options.missing_value, options.other_value] if v is not None]
     numeric = options.type == "Num" or (
         options.type is None and bool(given) and all(isinstance(v, (int, float)) for v in given)
@@ -45,9 +50,9 @@ def derive_var_map(frame: pd.DataFrame, options: Options, context: AdamContext) 
     pairs = "; ".join(f"{k!r} -> {v!r}" for k, v in options.values.items())
     rest = {"keep": "other values kept", "null": "other values null",
             "value": f"other values {options.other_value!r}"}[options.other]
+    when_null = options.missing_var or repr(options.missing_value)
     context.note(options.new_var, "Derived", method=(
-        f"{options.new_var} from {options.source_var}: {pairs}; {rest}; {options.missing_value!r} when "
-        f"{options.source_var} is null."))
+        f"{options.new_var} from {options.source_var}: {pairs}; {rest}; {when_null} when {options.source_var} is null."))
     return frame
 
 
