@@ -29,7 +29,8 @@ def foreign(tmp_path: Path) -> tuple[Path, Path]:
     sdtm = tmp_path / "sdtm"
     sdtm.mkdir()
     s = "string"
-    _write_dataset_json(sdtm, "DM", {"STUDYID": s, "DOMAIN": s, "USUBJID": s, "SUBJID": s, "SITEID": s, "AGE": "integer",
+    _write_dataset_json(sdtm, "DM", {"STUDYID": s, "DOMAIN": s, "USUBJID": s, "SUBJID": s, "SITEID": s,
+                                     "AGE": "integer",
                                      "AGEU": s, "SEX": s, "RACE": s, "ARMCD": s, "ARM": s, "ACTARMCD": s, "ACTARM": s,
                                      "COUNTRY": s, "RFICDTC": s, "DTHDTC": s, "DTHFL": s}, [
         ["XYZ-301", "DM", "XYZ-301-001", "001", "10", 55, "YEARS", "F", "WHITE", "TRTA", "Drug X 10 mg",

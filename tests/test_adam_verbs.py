@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from adam_fixtures import context, dates, run
 from pydantic import ValidationError
 
-from adam_fixtures import context, dates, run
 from converters.adam.dates import impute_dates, impute_datetimes
 from converters.algorithms import algorithms
 
@@ -25,7 +25,8 @@ def test_partial_dates_impute_to_first_or_last_day_with_the_flag_of_the_highest_
     text = pd.Series(["2023-03-15", "2023-03", "2023", None, "2024-02"])
     first, flag = impute_dates(text, "M", "first")
     last, _ = impute_dates(text, "M", "last")
-    assert list(first.dt.strftime("%Y-%m-%d").fillna("")) == ["2023-03-15", "2023-03-01", "2023-01-01", "", "2024-02-01"]
+    assert list(first.dt.strftime("%Y-%m-%d").fillna("")) == ["2023-03-15", "2023-03-01", "2023-01-01", "",
+                                                               "2024-02-01"]
     assert list(last.dt.strftime("%Y-%m-%d").fillna("")) == ["2023-03-15", "2023-03-31", "2023-12-31", "", "2024-02-29"]
     assert list(flag) == [None, "D", "M", None, "D"]
 

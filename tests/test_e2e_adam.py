@@ -159,7 +159,8 @@ def test_metadata_names_adamig_labels_predecessors_and_methods(study):
     assert adsl["AGE"]["origin"] == {"type": "Predecessor", "source": None, "pages": [], "predecessor": "DM.AGE",
                                      "document": None}
     methods = {m["oid"]: m for m in doc["methods"]}
-    assert adsl["TRTSDT"]["origin"]["type"] == "Derived" and "TRTSDTC" in methods[adsl["TRTSDT"]["method"]]["description"]
+    assert adsl["TRTSDT"]["origin"]["type"] == "Derived"
+    assert "TRTSDTC" in methods[adsl["TRTSDT"]["method"]]["description"]
     assert datasets["ADTTE"]["dataset_class"] == "BASIC DATA STRUCTURE" and datasets["ADSL"]["purpose"] == "Analysis"
     adae = {v["name"]: v for v in datasets["ADAE"]["variables"]}
     assert adae["AEDECOD"]["origin"]["predecessor"] == "AE.AEDECOD"

@@ -28,6 +28,14 @@ _ISO = re.compile(r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
 SAS_EPOCH = pd.Timestamp("1960-01-01")
 
 
+def _codes(conditions: list[np.ndarray], codes: list[str], size: int) -> np.ndarray:
+    """An object array holding the code of the first condition that holds, else None."""
+    out = np.full(size, None, dtype=object)
+    for condition, code in reversed(list(zip(conditions, codes))):
+        out[np.asarray(condition, dtype=bool)] = code
+    return out
+
+
 def _parts(text: pd.Series) -> pd.DataFrame:
     """Year..second of each distinct text as floats (NaN when absent); all NaN when the text is not ISO 8601."""
     uniques = pd.Series(pd.unique(text.dropna().astype(str).str.strip()))
@@ -86,7 +94,7 @@ def _impute(text: pd.Series, highest: str, date_imp: str, time_imp: str, min_dat
         day_first_arr = np.full(len(y), day_first)
     ends = _month_end(np.nan_to_num(y, nan=2000).astype(int), np.nan_to_num(m_imp, nan=1).astype(int))
     d_imp = np.where(day_missing, np.where(np.isnan(day_first_arr), ends, day_first_arr), d)
-    dtf = np.where(month_missing, "M", np.where(day_missing, "D", None)).astype(object)
+    dtf = _codes([month_missing, day_missing], ["M", "D"], len(y))
     # time part
     tmf = np.full(len(y), None, dtype=object)
     if with_time:
@@ -99,7 +107,7 @@ def _impute(text: pd.Series, highest: str, date_imp: str, time_imp: str, min_dat
         hh = np.where(h_miss, fill[0], hh)
         mm = np.where(m_miss, fill[1], mm)
         ss = np.where(s_miss, fill[2], ss)
-        tmf = np.where(h_miss, "H", np.where(m_miss, "M", np.where(s_miss, "S", None))).astype(object)
+        tmf = _codes([h_miss, m_miss, s_miss], ["H", "M", "S"], len(y))
     frame = pd.DataFrame({"year": np.where(ok, y, 2000), "month": np.where(ok, m_imp, 1),
                           "day": np.where(ok, d_imp, 1)})
     if with_time:
@@ -130,8 +138,10 @@ def _impute(text: pd.Series, highest: str, date_imp: str, time_imp: str, min_dat
             values = values.where(~inside, ref)
     if not with_time:
         values = values.dt.normalize()
-    dtf_series = pd.Series(np.where(ok, dtf, None), index=index, dtype=object)
-    tmf_series = pd.Series(np.where(ok, tmf, None), index=index, dtype=object)
+    dtf[~ok] = None
+    tmf[~ok] = None
+    dtf_series = pd.Series(dtf, index=index, dtype=object)
+    tmf_series = pd.Series(tmf, index=index, dtype=object)
     return values, dtf_series, tmf_series, ok
 
 

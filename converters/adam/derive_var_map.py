@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-import numpy as np
 import pandas as pd
 
 from converters.adam.context import AdamContext
@@ -39,7 +38,8 @@ def derive_var_map(frame: pd.DataFrame, options: Options, context: AdamContext) 
     if options.missing_var:
         context.require(frame, [options.missing_var], "the dataset")
         fallback = frame[options.missing_var].astype(object).to_numpy()
-    result = pd.Series(np.where(present, mapped.astype(object), fallback), index=frame.index, dtype=object)
+    result = pd.Series(mapped.astype(object).to_numpy(), index=frame.index, dtype=object)
+    result = result.where(present, pd.Series(fallback, index=frame.index, dtype=object))
     result = result.where(pd.notna(result), None)
     given = [v for v in [*options.values.values(), options.missing_value, options.other_value] if v is not None]
     numeric = options.type == "Num" or (
@@ -52,7 +52,8 @@ def derive_var_map(frame: pd.DataFrame, options: Options, context: AdamContext) 
             "value": f"other values {options.other_value!r}"}[options.other]
     when_null = options.missing_var or repr(options.missing_value)
     context.note(options.new_var, "Derived", method=(
-        f"{options.new_var} from {options.source_var}: {pairs}; {rest}; {when_null} when {options.source_var} is null."))
+        f"{options.new_var} from {options.source_var}: {pairs}; {rest}; {when_null} when {options.source_var} "
+        "is null."))
     return frame
 
 

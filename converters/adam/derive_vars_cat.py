@@ -18,7 +18,7 @@ class Options(VerbOptions):
     labels: list[str]
 
     @model_validator(mode="after")
-    def _counts(self) -> "Options":
+    def _counts(self) -> Options:
         if len(self.labels) != len(self.breaks) + 1:
             raise ValueError(f"{len(self.breaks)} breaks make {len(self.breaks) + 1} groups: give as many labels")
         if sorted(self.breaks) != self.breaks:

@@ -31,7 +31,7 @@ def derive_vars_duration(frame: pd.DataFrame, options: Options, context: AdamCon
     value = days / _DAYS[options.out_unit]
     frame[options.new_var] = value if options.out_unit == "days" else np.round(value, 2)
     if options.new_var_unit:
-        frame[options.new_var_unit] = np.where(value.notna(), options.out_unit.upper(), None).astype(object)
+        frame[options.new_var_unit] = value.notna().map({True: options.out_unit.upper(), False: None}).astype(object)
     return frame
 
 

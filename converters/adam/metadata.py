@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
-from converters.standards import adamig
+from converters.standards import StandardVariable, adamig
 
 #: class and subclass per spec structure (ADaMIG 1.3 / OCCDS 1.1 class names).
 CLASSES = {
@@ -48,8 +48,8 @@ class AdamVariable:
     table: str  # ADSL or BDS
 
 
-@lru_cache(maxsize=None)
-def _patterns(table: str) -> list[tuple[re.Pattern[str], object]]:
+@cache
+def _patterns(table: str) -> list[tuple[re.Pattern[str], StandardVariable]]:
     out = []
     for var in adamig.variables(table):
         if var.name.startswith("*"):

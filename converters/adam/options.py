@@ -51,4 +51,6 @@ def as_dates(values: pd.Series) -> pd.Series:
 
 def flag_values(mask: pd.Series, true_value: str | None, false_value: str | None) -> pd.Series:
     """A Y/N (or Y/null) flag column from a boolean mask."""
-    return pd.Series(np.where(mask.to_numpy(dtype=bool), true_value, false_value), index=mask.index, dtype=object)
+    out = np.full(len(mask), false_value, dtype=object)
+    out[mask.to_numpy(dtype=bool)] = true_value
+    return pd.Series(out, index=mask.index, dtype=object)

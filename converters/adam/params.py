@@ -1,11 +1,13 @@
 """Helpers shared by the verbs that add parameter records (derive_param_*): new BDS records per subject."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 
 def new_records(template: pd.DataFrame, by_vars: list[str], keep_vars: list[str],
-                set_values_to: dict[str, object]) -> pd.DataFrame:
+                set_values_to: Mapping[str, object]) -> pd.DataFrame:
     """One record per ``by_vars`` of ``template`` carrying ``keep_vars`` (first value) and the constant values."""
     cols = list(dict.fromkeys(by_vars + [v for v in keep_vars if v in template.columns]))
     out = template[cols].drop_duplicates(subset=by_vars, keep="first").reset_index(drop=True)

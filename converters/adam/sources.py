@@ -96,7 +96,8 @@ def read_sdtm_folder(folder: str | os.PathLike[str]) -> SdtmFolder:
 
     root = Path(folder)
     if not root.is_dir():
-        raise DataError("SDTM folder not found", Location(str(root)), hint="give --sdtm a folder of .xpt or .json files")
+        raise DataError("SDTM folder not found", Location(str(root)),
+                        hint="give --sdtm a folder of .xpt or .json files")
     study = load_folder(root)
     if study.problems:
         name, problem = study.problems[0]

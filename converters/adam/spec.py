@@ -21,10 +21,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from converters.adam.where import Where, check_where
 from converters.algorithms.registry import Algorithm, algorithm
 from converters.errors import Location, SpecError
 from converters.spec.yaml_lines import LineDict, LineList, load_yaml_file
-from converters.adam.where import Where, check_where
 
 STRUCTURES = ("ADSL", "BDS", "OCCDS", "TTE")
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from converters.validate.data import DatasetData
-from converters.validate.model import Hits, rule, rows_of
+from converters.validate.model import Hits, rows_of, rule
 
 ADAMIG = "ADaMIG 1.3"
 #: (start, end) pairs whose order ADaM requires when both are present.
