@@ -162,6 +162,7 @@ def test_metadata_names_adamig_labels_predecessors_and_methods(study):
     assert adsl["TRTSDT"]["origin"]["type"] == "Derived"
     assert "TRTSDTC" in methods[adsl["TRTSDT"]["method"]]["description"]
     assert datasets["ADTTE"]["dataset_class"] == "BASIC DATA STRUCTURE" and datasets["ADSL"]["purpose"] == "Analysis"
+    assert datasets["ADTTE"]["subclass"] == "TIME-TO-EVENT" and datasets["ADAE"]["subclass"] is None
     adae = {v["name"]: v for v in datasets["ADAE"]["variables"]}
     assert adae["AEDECOD"]["origin"]["predecessor"] == "AE.AEDECOD"
     assert adae["ASTCTGR"]["origin"]["predecessor"] == "SUPPAE.QVAL where QNAM = ASTCTGR"

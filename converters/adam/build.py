@@ -157,8 +157,7 @@ def describe_dataset(spec: AdamSpec, frame: pd.DataFrame, provenance: dict[str, 
     dataset = Dataset(name=spec.dataset, label=spec.label or LABELS.get(spec.dataset, spec.dataset),
                       domain=None, dataset_class=dataset_class, structure=structure_text, keys=spec.keys,
                       purpose="Analysis", standard=ADAMIG_OID, variables=variables, records=len(out))
-    if subclass and hasattr(dataset, "subclass"):
-        dataset.subclass = subclass  # type: ignore[attr-defined]
+    dataset.subclass = subclass
     return out, dataset
 
 

@@ -27,6 +27,8 @@ from converters.errors import Location, SpecError
 from converters.spec.yaml_lines import LineDict, LineList, load_yaml_file
 
 STRUCTURES = ("ADSL", "BDS", "OCCDS", "TTE")
+#: files of the adam/ folder that are not dataset specs
+NOT_SPECS = ("escalation.yaml", "validation-dispositions.yaml")
 
 
 class VariableMeta(BaseModel):
@@ -193,12 +195,13 @@ def referenced_datasets(spec: AdamSpec) -> set[str]:
 
 
 def load_adam_specs(folder: str | Path) -> list[AdamSpec]:
-    """Every ``*.yaml`` of ``folder`` (except escalation.yaml), ordered so a dataset comes after those it reads."""
+    """Every ``*.yaml`` of ``folder`` but the escalation and dispositions files, ordered so a dataset comes after
+    those it reads."""
     root = Path(folder)
     if not root.is_dir():
         raise SpecError("ADaM spec folder not found", Location(str(root)),
                         hint="put one YAML per ADaM dataset in mappings/<study>/adam/")
-    specs = [load_adam_spec(p) for p in sorted(root.glob("*.yaml")) if p.name != "escalation.yaml"]
+    specs = [load_adam_spec(p) for p in sorted(root.glob("*.yaml")) if p.name not in NOT_SPECS]
     if not specs:
         raise SpecError("no ADaM specs (*.yaml) in the folder", Location(str(root)))
     by_name: dict[str, AdamSpec] = {}

@@ -106,7 +106,7 @@ def demo(out: Path, created: str | None, check: bool) -> None:
                             rows))
     if checks:
         click.echo("\nConformance (unexplained/all findings; explanations in mappings/<study>/"
-                   f"{DISPOSITIONS_FILE}):")
+                   f"{DISPOSITIONS_FILE} and mappings/<study>/{ADAM_DISPOSITIONS_FILE}):")
         click.echo(format_table(["Study", "Errors", "Warnings", "Notices", "Report"], checks, max_width=400))
         failing = [row[0] for row in checks if not row[1].startswith("0/")]
         if failing:
