@@ -49,6 +49,13 @@ class AdamContext:
                             Location(self.spec_file, self.line),
                             hint="derive it in an earlier step or correct the variable name")
 
+    def note_parameter(self, variable: str, text: str) -> None:
+        """Add one parameter's derivation of ``variable`` to its method text (BDS variables derived per PARAMCD)."""
+        before = self.provenance.get(variable)
+        if before is not None and before.origin == "Derived" and before.method:
+            text = f"{before.method} {text}"
+        self.note(variable, "Derived", method=text)
+
     def note(self, variable: str, origin: str, *, predecessor: str | None = None, method: str | None = None,
              sources: tuple[str, ...] = ()) -> None:
         """Record where ``variable`` comes from (a later note for the same variable replaces an earlier one)."""

@@ -21,7 +21,7 @@ import pandas as pd
 from converters.adam.context import AdamContext
 from converters.adam.options import Filter, VerbOptions, as_dates
 from converters.adam.params import append_records
-from converters.adam.where import evaluate
+from converters.adam.where import describe, evaluate
 from converters.algorithms.registry import Algorithm, register
 
 
@@ -126,7 +126,31 @@ def derive_param_bor(frame: pd.DataFrame, options: Options, context: AdamContext
         records["AVALC"] = records["AVALC"].where(records["AVALC"].notna(), options.missing_value)
     for name, value in options.set_values_to.items():
         records[name] = float(value) if isinstance(value, (int, float)) else value
+        context.note(name, "Assigned")
+    for name in subjects.columns:
+        if name not in frame.columns:
+            context.note(name, "Predecessor", predecessor=f"{options.dataset_adsl.upper()}.{name}")
+    context.note_parameter("AVALC", _method(options))
+    context.note_parameter("ADT", f"{options.set_values_to.get('PARAMCD', '')}: the first date of the best response.")
     return append_records(frame, records.reset_index(drop=True))
+
+
+def _method(options: Options) -> str:
+    text = (f"{options.set_values_to.get('PARAMCD', '')}: the best response by the order "
+            f"{', '.join(options.hierarchy)} among records where {describe(options.source_filter)}")
+    if options.end_at:
+        text += f", up to the first {' or '.join(options.end_at)}"
+    if options.confirmation is not None:
+        c = options.confirmation
+        confirm = "; ".join(f"{k} by a later {' or '.join(v)}" for k, v in c.confirm.items())
+        text += (f"; responses count only when confirmed ({confirm}) at least {c.interval_days} days later with at "
+                 f"most {c.max_ne_between} {c.ne_value} between, else as {c.unconfirmed_as}")
+    if options.minimum_duration is not None:
+        m = options.minimum_duration
+        text += (f"; {' or '.join(m.values)} counts only at least {m.days} days after {options.reference_date}, "
+                 f"else as {m.fallback}")
+    return text + (f"; subjects without an assessment get {options.missing_value}." if options.missing_value
+                   else ".")
 
 
 register(Algorithm(

@@ -50,6 +50,12 @@ def derive_param_computed(frame: pd.DataFrame, options: Options, context: AdamCo
     if options.digits is not None:
         value = np.round(value, options.digits)
     records = new_records(frame, options.by_vars, options.keep_vars, options.set_values_to)
+    for name in options.set_values_to:
+        context.note(name, "Assigned")
+    divisor = f" / ({' x '.join(str(d) for d in options.denominator)})" if options.denominator else ""
+    context.note_parameter("AVAL", f"{options.set_values_to.get('PARAMCD', '')}: "
+                           f"{' x '.join(str(n) for n in options.numerator)}{divisor} x {options.multiply:g}"
+                           f"{f', rounded to {options.digits} decimals' if options.digits is not None else ''}.")
     records = records.merge(keys.assign(AVAL=value), on=options.by_vars, how="left")
     return append_records(frame, records[records["AVAL"].notna()])
 

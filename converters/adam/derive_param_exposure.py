@@ -8,7 +8,7 @@ import pandas as pd
 from converters.adam.context import AdamContext
 from converters.adam.options import Filter, VerbOptions
 from converters.adam.params import append_records, new_records
-from converters.adam.where import evaluate
+from converters.adam.where import describe, evaluate
 from converters.algorithms.registry import Algorithm, register
 
 
@@ -37,6 +37,11 @@ def derive_param_exposure(frame: pd.DataFrame, options: Options, context: AdamCo
     records = records.merge(values.rename("__value__").astype("float64").reset_index(), on=options.by_vars,
                             how="left")
     records["AVAL"] = records.pop("__value__")
+    for name in options.set_values_to:
+        context.note(name, "Assigned")
+    what = "records" if options.summary_fun == "count" else options.analysis_var
+    context.note_parameter("AVAL", f"{options.set_values_to.get('PARAMCD', '')}: {options.summary_fun} of {what} "
+                           f"per {', '.join(options.by_vars)} over records where {describe(options.filter)}.")
     return append_records(frame, records)
 
 

@@ -31,6 +31,11 @@ def derive_param_response(frame: pd.DataFrame, options: Options, context: AdamCo
         records["ADT"] = pd.to_datetime(records["ADT"])
     for name, value in options.set_values_to.items():
         records[name] = float(value) if isinstance(value, (int, float)) else value
+        context.note(name, "Assigned")
+    text = (f"{options.set_values_to.get('PARAMCD', '')}: 'Y' (1) when {options.source_param} is "
+            f"{' or '.join(options.responses)}, else 'N' (0).")
+    context.note_parameter("AVALC", text)
+    context.note_parameter("AVAL", text)
     return append_records(frame, records)
 
 

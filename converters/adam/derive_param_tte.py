@@ -97,11 +97,13 @@ def derive_param_tte(frame: pd.DataFrame, options: Options, context: AdamContext
         records[name] = float(value) if isinstance(value, (int, float)) else value
     code = options.set_values_to.get("PARAMCD", "")
     for name in ("STARTDT", "ADT", "CNSR"):
-        before = context.provenance.get(name)
-        text = f"{code}: {_method(options)}"
-        if before is not None and before.origin == "Derived" and before.method:
-            text = f"{before.method} {text}"
-        context.note(name, "Derived", method=text)
+        context.note_parameter(name, f"{code}: {_method(options)}")
+    context.note_parameter("SRCSEQ", f"{code}: the sequence number of the source record of ADT, when it has one.")
+    for name in keep:
+        context.note(name, "Predecessor", predecessor=f"{options.dataset_adsl.upper()}.{name}")
+    for name in {*options.set_values_to, *(k for s in [*options.event_conditions, *options.censor_conditions]
+                                           for k in s.set_values_to)}:
+        context.note(name, "Assigned")
     return append_records(frame, records.reset_index(drop=True))
 
 

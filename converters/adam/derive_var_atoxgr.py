@@ -38,6 +38,12 @@ def derive_var_atoxgr(frame: pd.DataFrame, options: Options, context: AdamContex
         grade = grade.where(~valid, text.astype(object))
         scale = scale.where(~valid, source.scale)
     frame = frame.copy()
+    listed = "; else ".join(f"{s.var} ({s.scale})" for s in options.sources)
+    text = (f"{options.new_var} = the grade (0-5) of {listed}; {options.new_var_n} its number"
+            f"{f'; {options.scale_var} the grading scale it came from' if options.scale_var else ''}.")
+    for name in (options.new_var, options.new_var_n, options.scale_var):
+        if name:
+            context.note(name, "Derived", method=text)
     frame[options.new_var] = grade
     frame[options.new_var_n] = pd.to_numeric(grade, errors="coerce").astype("float64")
     if options.scale_var:

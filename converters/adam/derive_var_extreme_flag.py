@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 
 from converters.adam.context import AdamContext
-from converters.adam.options import Filter, Mode, VerbOptions, flag_values, sort_records
-from converters.adam.where import evaluate
+from converters.adam.options import Filter, Mode, VerbOptions, flag_values, sort_records, words
+from converters.adam.where import describe, evaluate
 from converters.algorithms.registry import Algorithm, register
 
 
@@ -26,6 +26,10 @@ def derive_var_extreme_flag(frame: pd.DataFrame, options: Options, context: Adam
     keep = "first" if options.mode == "first" else "last"
     chosen = ordered.index[~ordered.duplicated(subset=options.by_vars, keep=keep)]
     frame = frame.copy()
+    order = words([f"{o[1:]} (descending)" if o.startswith("-") else o for o in options.order])
+    context.note(options.new_var, "Derived", method=(
+        f"{options.new_var} = '{options.true_value}' on the {options.mode} record per {words(options.by_vars)} "
+        f"ordered by {order} among records where {describe(options.filter)}; else {options.false_value or 'null'}."))
     frame[options.new_var] = flag_values(pd.Series(frame.index.isin(chosen), index=frame.index), options.true_value,
                                          options.false_value)
     return frame

@@ -21,7 +21,7 @@ def derive_var_flag(frame: pd.DataFrame, options: Options, context: AdamContext)
     frame[options.new_var] = flag_values(evaluate(frame, options.condition), options.true_value, options.false_value)
     context.note(options.new_var, "Derived", method=(
         f"{options.new_var} = '{options.true_value}' when {describe(options.condition)}; "
-        f"else {options.false_value!r}."))
+        f"else {repr(options.false_value) if options.false_value is not None else 'null'}."))
     return frame
 
 

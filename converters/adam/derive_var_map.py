@@ -47,10 +47,14 @@ def derive_var_map(frame: pd.DataFrame, options: Options, context: AdamContext) 
         and (options.other != "keep" or pd.api.types.is_numeric_dtype(source)))
     frame = frame.copy()
     frame[options.new_var] = pd.to_numeric(result, errors="coerce").astype("float64") if numeric else result
-    pairs = "; ".join(f"{k!r} -> {v!r}" for k, v in options.values.items())
+    pairs = "; ".join(f"{k!r} -> {'null' if v is None else repr(v)}" for k, v in options.values.items())
     rest = {"keep": "other values kept", "null": "other values null",
             "value": f"other values {options.other_value!r}"}[options.other]
-    when_null = options.missing_var or repr(options.missing_value)
+    when_null = options.missing_var or ("null" if options.missing_value is None else repr(options.missing_value))
+    if not options.values and options.other == "keep":
+        context.note(options.new_var, "Derived", method=(
+            f"{options.new_var} = {options.source_var}; {when_null} when {options.source_var} is null."))
+        return frame
     context.note(options.new_var, "Derived", method=(
         f"{options.new_var} from {options.source_var}: {pairs}; {rest}; {when_null} when {options.source_var} "
         "is null."))

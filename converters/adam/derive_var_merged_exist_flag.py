@@ -29,7 +29,8 @@ def derive_var_merged_exist_flag(frame: pd.DataFrame, options: Options, context:
                                          options.false_value)
     context.note(options.new_var, "Derived", method=(
         f"{options.new_var} = '{options.true_value}' when the subject has a {options.dataset_add.upper()} record "
-        f"where {describe(options.condition)}; else {options.false_value!r}."))
+        f"where {describe(options.condition)}; else "
+        f"{repr(options.false_value) if options.false_value is not None else 'null'}."))
     return frame
 
 

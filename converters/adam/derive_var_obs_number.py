@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from converters.adam.context import AdamContext
-from converters.adam.options import VerbOptions, sort_records
+from converters.adam.options import VerbOptions, sort_records, words
 from converters.algorithms.registry import Algorithm, register
 
 
@@ -17,6 +17,9 @@ class Options(VerbOptions):
 def derive_var_obs_number(frame: pd.DataFrame, options: Options, context: AdamContext) -> pd.DataFrame:
     context.require(frame, options.by_vars + [o.lstrip("-") for o in options.order], "the dataset")
     ordered = sort_records(frame, options.by_vars, options.order)
+    context.note(options.new_var, "Derived", method=(
+        f"{options.new_var} numbers the records 1, 2, ... within {words(options.by_vars)}"
+        f"{' ordered by ' + words(options.order) if options.order else ''}."))
     ordered = ordered.assign(**{options.new_var: ordered.groupby(options.by_vars, sort=False).cumcount() + 1.0})
     return ordered.reset_index(drop=True)
 

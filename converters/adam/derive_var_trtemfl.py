@@ -36,6 +36,12 @@ def derive_var_trtemfl(frame: pd.DataFrame, options: Options, context: AdamConte
     emergent |= trt_start.notna() & start.isna() & (end.isna() | (end >= trt_start))
     frame = frame.copy()
     frame[options.new_var] = flag_values(emergent, "Y", None)
+    window = (f" and on or before {options.trt_end_date} + {options.end_window} days"
+              if options.end_window is not None and options.trt_end_date else "")
+    context.note(options.new_var, "Derived", method=(
+        f"{options.new_var} = 'Y' when {options.start_date} is on or after {options.trt_start_date}{window}, or "
+        f"when {options.start_date} is missing and {options.end_date} is missing or on or after "
+        f"{options.trt_start_date}; else null."))
     return frame
 
 

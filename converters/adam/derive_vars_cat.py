@@ -6,7 +6,7 @@ import pandas as pd
 from pydantic import model_validator
 
 from converters.adam.context import AdamContext
-from converters.adam.options import VerbOptions
+from converters.adam.options import VerbOptions, words
 from converters.algorithms.registry import Algorithm, register
 
 
@@ -31,6 +31,13 @@ def derive_vars_cat(frame: pd.DataFrame, options: Options, context: AdamContext)
     value = pd.to_numeric(frame[options.source_var], errors="coerce")
     index = np.searchsorted(np.asarray(options.breaks, dtype=float), value.to_numpy(dtype=float), side="right")
     frame = frame.copy()
+    bounds = [f"{b:g}" for b in options.breaks]
+    text = (f"{options.new_var} groups {options.source_var} at {words(bounds)} (a group includes its lower bound) "
+            f"into {words([repr(label) for label in options.labels])}"
+            f"{f'; {options.new_var_n} numbers the groups 1, 2, ...' if options.new_var_n else ''}.")
+    context.note(options.new_var, "Derived", method=text)
+    if options.new_var_n:
+        context.note(options.new_var_n, "Derived", method=text)
     labels = np.asarray(options.labels, dtype=object)
     frame[options.new_var] = pd.Series(np.where(value.notna(), labels[np.minimum(index, len(labels) - 1)], None),
                                        index=frame.index, dtype=object)

@@ -30,11 +30,23 @@ def derive_vars_dtm(frame: pd.DataFrame, options: Options, context: AdamContext)
     frame = frame.copy()
     prefix = options.new_vars_prefix
     frame[f"{prefix}DTM"] = values
+    if options.highest_imputation == "n":
+        text = f"{prefix}DTM = {options.dtc} when it is a complete date and time; null otherwise."
+    else:
+        text = (f"{prefix}DTM = {options.dtc}; missing parts up to '{options.highest_imputation}' are imputed "
+                f"(dates to the {options.date_imputation} possible day, times to the {options.time_imputation} "
+                f"second of the missing part); {prefix}TMF holds H, M or S for the highest time part imputed.")
+    context.note(f"{prefix}DTM", "Derived", method=text)
     flag = options.flag_imputation
     if flag in ("both", "date") or (flag == "auto" and options.highest_imputation in ("D", "M", "Y")):
         frame[f"{prefix}DTF"] = dtf
+        context.note(f"{prefix}DTF", "Derived", method=(
+            f"{prefix}DTF = 'D', 'M' or 'Y' for the highest date part of {options.dtc} imputed; null when none."))
     if flag in ("both", "time") or (flag == "auto" and options.highest_imputation != "n"):
         frame[f"{prefix}TMF"] = tmf
+        context.note(f"{prefix}TMF", "Derived", method=(
+            f"{prefix}TMF = 'H', 'M' or 'S' for the highest time part of {options.dtc} imputed (hours, minutes, "
+            "seconds); null when none."))
     return frame
 
 

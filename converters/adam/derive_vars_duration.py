@@ -30,7 +30,13 @@ def derive_vars_duration(frame: pd.DataFrame, options: Options, context: AdamCon
     frame = frame.copy()
     value = days / _DAYS[options.out_unit]
     frame[options.new_var] = value if options.out_unit == "days" else np.round(value, 2)
+    plus = " + 1" if options.add_one else ""
+    unit = {"days": "", "weeks": " / 7", "months": " / 30.4375", "years": " / 365.25"}[options.out_unit]
+    context.note(options.new_var, "Derived", method=(
+        f"{options.new_var} = ({options.end_date} - {options.start_date}{plus}){unit} in {options.out_unit}."))
     if options.new_var_unit:
+        context.note(options.new_var_unit, "Derived", method=(
+            f"{options.new_var_unit} = '{options.out_unit.upper()}' when {options.new_var} is not null."))
         frame[options.new_var_unit] = value.notna().map({True: options.out_unit.upper(), False: None}).astype(object)
     return frame
 

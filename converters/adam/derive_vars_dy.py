@@ -23,6 +23,9 @@ def derive_vars_dy(frame: pd.DataFrame, options: Options, context: AdamContext) 
     for name in options.source_vars:
         target = re.sub(r"DTM?$", "DY", name)
         frame[target] = study_day(as_dates(frame[name]), reference)
+        context.note(target, "Derived", method=(
+            f"{target} = {name} - {options.reference_date} + 1 when {name} is on or after {options.reference_date}, "
+            f"else {name} - {options.reference_date} (no day 0); null when either date is null."))
     return frame
 
 

@@ -21,6 +21,12 @@ class VerbOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def words(items: list[str] | tuple[str, ...]) -> str:
+    """``A, B and C`` for method text."""
+    items = [str(i) for i in items]
+    return " and ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
+
+
 def sort_records(frame: pd.DataFrame, by_vars: list[str], order: list[str]) -> pd.DataFrame:
     """``frame`` sorted by ``by_vars`` then ``order`` (an order item ``-VAR`` sorts descending), nulls last, stable."""
     keys, ascending = list(by_vars), [True] * len(by_vars)
