@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from converters.adam.columns import per_distinct
 from converters.adam.context import AdamContext, Provenance
 from converters.adam.metadata import CLASSES, LABELS, display_format, standard_variable
 from converters.adam.sources import SdtmFolder, read_sdtm_folder
@@ -62,7 +63,7 @@ def _source_frame(spec: AdamSpec, context: AdamContext) -> pd.DataFrame:
         except KeyError as exc:
             raise SpecError(f"source filter reads {exc.args[0]}, which {spec.source.dataset} does not have",
                             spec.where("source")) from None
-    return frame.reset_index(drop=True)
+    return frame.reset_index(drop=True).copy()
 
 
 def derive_dataset(spec: AdamSpec, sdtm: SdtmFolder, built: dict[str, pd.DataFrame]
@@ -135,9 +136,7 @@ def describe_dataset(spec: AdamSpec, frame: pd.DataFrame, provenance: dict[str, 
                 data_type = "integer" if (whole == np.round(whole)).all() else "float"
             length = 8
         else:
-            text = col.astype(object)
-            series = text.where(pd.notna(text), None)
-            series = series.map(lambda v: f"{v:g}" if isinstance(v, float) else v, na_action="ignore")
+            series = per_distinct(col, lambda u: u.map(lambda v: f"{v:g}" if isinstance(v, float) else v))
             data_type = "text"
             length = _byte_length(series)
         out[name] = series

@@ -31,10 +31,13 @@ class AdamContext:
     provenance: dict[str, Provenance] = field(default_factory=dict)
 
     def dataset(self, name: str) -> pd.DataFrame:
-        """A copy of an ADaM dataset built earlier in this run, else the SDTM domain with its SUPP-- merged."""
+        """An ADaM dataset built earlier in this run, else the SDTM domain with its SUPP-- merged.
+
+        The frame is shared: verbs select and merge from it but never modify it in place.
+        """
         key = name.upper()
         if key in self.built:
-            return self.built[key].copy()
+            return self.built[key]
         if self.sdtm.has(key):
             return self.sdtm.dataset(key)
         raise DataError(f"{self.dataset_name} reads {key}, which is neither in the SDTM folder nor an ADaM dataset "

@@ -21,6 +21,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from converters.adam.columns import stripped_text
+
 Imputation = Literal["first", "mid", "last"]
 _ISO = re.compile(r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
                   r"(?:T(?P<H>\d{2})(?::(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?)?)?)?)?$")
@@ -38,7 +40,7 @@ def _codes(conditions: list[np.ndarray], codes: list[str], size: int) -> np.ndar
 
 def _parts(text: pd.Series) -> pd.DataFrame:
     """Year..second of each distinct text as floats (NaN when absent); all NaN when the text is not ISO 8601."""
-    uniques = pd.Series(pd.unique(text.dropna().astype(str).str.strip()))
+    uniques = pd.Series(pd.unique(stripped_text(text).dropna()), dtype=object)
     parts = uniques.str.extract(_ISO).astype("float64")
     parts.index = uniques
     return parts
@@ -72,7 +74,7 @@ _TIME_LEVELS = {"n": 0, "s": 1, "m": 2, "h": 3, "D": 4, "M": 5, "Y": 6}
 
 def _impute(text: pd.Series, highest: str, date_imp: str, time_imp: str, min_dates, max_dates, with_time: bool):
     index = text.index
-    parts = _parts(text).reindex(text.astype("string").str.strip().fillna("").to_numpy())
+    parts = _parts(text).reindex(stripped_text(text).fillna("").to_numpy())
     y, m, d = (parts[c].to_numpy() for c in ("y", "m", "d"))
     hh, mm, ss = (parts[c].to_numpy() for c in ("H", "M", "S"))
     level = (_TIME_LEVELS if with_time else _DATE_LEVELS).get(highest, 0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from converters.adam.columns import per_distinct
 from converters.adam.context import AdamContext
 from converters.adam.options import VerbOptions
 from converters.algorithms.registry import Algorithm, register
@@ -32,8 +33,8 @@ def derive_var_atoxgr(frame: pd.DataFrame, options: Options, context: AdamContex
     for source in options.sources:
         if source.var not in frame.columns:
             continue  # a study may lack one of the grading scales
-        text = frame[source.var].map(lambda v: f"{v:g}" if isinstance(v, float) else str(v), na_action="ignore")
-        text = text.astype("string").str.upper().str.replace("GRADE", "", regex=False).str.strip()
+        text = per_distinct(frame[source.var], lambda u: u.map(
+            lambda v: f"{v:g}" if isinstance(v, float) else str(v)).str.upper().str.replace("GRADE", "").str.strip())
         valid = text.isin(["0", "1", "2", "3", "4", "5"]).fillna(False).astype(bool) & grade.isna()
         grade = grade.where(~valid, text.astype(object))
         scale = scale.where(~valid, source.scale)

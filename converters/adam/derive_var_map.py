@@ -5,6 +5,7 @@ from typing import Literal
 
 import pandas as pd
 
+from converters.adam.columns import stripped_text
 from converters.adam.context import AdamContext
 from converters.adam.options import VerbOptions
 from converters.algorithms.registry import Algorithm, register
@@ -27,7 +28,7 @@ def derive_var_map(frame: pd.DataFrame, options: Options, context: AdamContext) 
     context.require(frame, [options.source_var], "the dataset")
     source = frame[options.source_var]
     present = source.notna()
-    key = source.map(lambda v: f"{v:g}" if isinstance(v, float) else str(v).strip(), na_action="ignore")
+    key = stripped_text(source)
     mapped = key.map(options.values)
     known = key.isin(list(options.values))
     if options.other == "keep":

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
+from converters.adam.columns import per_distinct
 from converters.adam.where import check_where
 
 #: a record filter (see converters.adam.where)
@@ -50,9 +51,11 @@ def as_dates(values: pd.Series) -> pd.Series:
         return values
     if pd.api.types.is_numeric_dtype(values):  # SAS dates read back from XPT
         return pd.to_datetime(values, unit="D", origin=pd.Timestamp("1960-01-01"))
-    text = values.astype("string").str.strip()
-    full = text.str.match(r"^\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
-    return pd.to_datetime(text.where(full).str.slice(0, 19), errors="coerce", format="ISO8601")
+    def parse(uniques: pd.Series) -> pd.Series:
+        text = uniques.astype(str).str.strip()
+        full = text.str.match(r"^\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
+        return pd.to_datetime(text.where(full).str.slice(0, 19), errors="coerce", format="ISO8601")
+    return pd.to_datetime(per_distinct(values, parse, pd.NaT))
 
 
 def flag_values(mask: pd.Series, true_value: str | None, false_value: str | None) -> pd.Series:

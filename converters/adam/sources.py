@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from converters.adam.columns import blank_mask
 from converters.errors import DataError, Location
 from converters.metadata.model import Dataset
 
@@ -23,8 +24,7 @@ def nulls_for_blanks(frame: pd.DataFrame) -> pd.DataFrame:
     for name in out.columns:
         if out[name].dtype == object:
             col = out[name]
-            blank = col.isna() | col.astype("string").str.strip().eq("").fillna(True).astype(bool)
-            out[name] = col.where(~blank, None)
+            out[name] = col.where(~blank_mask(col), None)
     return out
 
 
@@ -59,7 +59,7 @@ def merge_supp(parent: pd.DataFrame, supp: pd.DataFrame, domain: str) -> pd.Data
 
 @dataclass
 class SdtmFolder:
-    """The SDTM datasets of one folder, read once; ``dataset(name)`` gives a copy with SUPP-- merged."""
+    """The SDTM datasets of one folder as read (blank text ''); ``dataset(name)`` gives one prepared for ADaM."""
 
     folder: Path
     frames: dict[str, pd.DataFrame]
@@ -70,14 +70,15 @@ class SdtmFolder:
         return name.upper() in self.frames
 
     def dataset(self, name: str) -> pd.DataFrame:
+        """The domain with nulls for blanks and its SUPP-- merged, prepared once; callers must not modify it."""
         name = name.upper()
         if name not in self._merged:
-            frame = self.frames[name]
+            frame = nulls_for_blanks(self.frames[name])
             supp = self.frames.get(f"SUPP{name}")
             if supp is not None and "USUBJID" in frame:
-                frame = merge_supp(frame, supp, name)
+                frame = merge_supp(frame, nulls_for_blanks(supp), name)
             self._merged[name] = frame
-        return self._merged[name].copy()
+        return self._merged[name]
 
     def label(self, dataset: str, variable: str) -> str | None:
         """The label the SDTM file gives a variable (None when it has none)."""
@@ -102,7 +103,7 @@ def read_sdtm_folder(folder: str | os.PathLike[str]) -> SdtmFolder:
     if study.problems:
         name, problem = study.problems[0]
         raise DataError(f"cannot read {name}: {problem}", Location(str(root / name)))
-    frames = {name: nulls_for_blanks(d.frame) for name, d in study.datasets.items()}
+    frames = {name: d.frame for name, d in study.datasets.items()}
     if "DM" not in frames:
         raise DataError("the SDTM folder has no DM dataset", Location(str(root)),
                         hint="ADaM starts from DM: give the folder that holds dm.xpt or dm.json")

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from converters.adam.columns import blank_mask, per_distinct, stripped_text
+
 OPERATORS = ("eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "isnull", "notnull", "contains")
 Where = dict[str, Any]
 
@@ -48,10 +50,7 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
 
 
 def _is_null(col: pd.Series) -> pd.Series:
-    null = col.isna()
-    if col.dtype == object:
-        null |= col.astype("string").str.strip().eq("").fillna(True).astype(bool)
-    return null
+    return pd.Series(blank_mask(col), index=col.index)
 
 
 def _compare(col: pd.Series, op: str, value: Any) -> pd.Series:
@@ -66,13 +65,23 @@ def _compare(col: pd.Series, op: str, value: Any) -> pd.Series:
         values = [float(v) for v in (value if isinstance(value, list) else [value])]
     else:
         values = [str(v).strip() for v in (value if isinstance(value, list) else [value])]
-    left = col if numeric else col.astype("string").str.strip()
+    if not numeric:
+        text = stripped_text(col)
+        if op in ("eq", "in"):
+            return pd.Series(text.isin(values).to_numpy(dtype=bool), index=col.index)
+        if op in ("ne", "not_in"):
+            return pd.Series((~text.isin(values) & text.notna()).to_numpy(dtype=bool), index=col.index)
+        if op == "contains":
+            needle = str(values[0]).upper()
+            found = per_distinct(col, lambda u: u.astype(str).str.upper().str.contains(needle, regex=False), False)
+            return pd.Series(found.to_numpy(dtype=bool), index=col.index)
+        left = text
+    else:
+        left = col
     if op in ("eq", "in"):
         out = left.isin(values)
     elif op in ("ne", "not_in"):
         out = ~left.isin(values) & ~_is_null(col)
-    elif op == "contains":
-        out = left.astype("string").str.upper().str.contains(str(values[0]).upper(), regex=False)
     else:
         ref = values[0]
         out = {"lt": left < ref, "le": left <= ref, "gt": left > ref, "ge": left >= ref}[op]
