@@ -317,3 +317,22 @@ def test_tte_start_from_a_source_gives_records_only_to_subjects_who_have_it():
               context(built={"ADSL": adsl, "ADRS": adrs}))
     assert out["USUBJID"].tolist() == ["A"] and out["STARTDT"].iloc[0] == pd.Timestamp("2023-02-01")
     assert out["ADT"].iloc[0] == pd.Timestamp("2023-03-01") and out["CNSR"].iloc[0] == 1.0
+
+
+# --- filters ------------------------------------------------------------------------------------------------------
+
+def test_filters_are_data_with_operators_any_and_not():
+    from converters.adam.where import check_where, describe, evaluate
+
+    frame = pd.DataFrame({"AVALC": ["CR", "PR", " SD ", None], "ADY": [10.0, 50.0, 43.0, np.nan]})
+    assert evaluate(frame, {"AVALC": ["CR", "PR"]}).tolist() == [True, True, False, False]
+    assert evaluate(frame, {"AVALC": {"ne": "CR"}}).tolist() == [False, True, True, False]
+    assert evaluate(frame, {"AVALC": "SD", "ADY": {"ge": 42}}).tolist() == [False, False, True, False]
+    assert evaluate(frame, {"AVALC": {"isnull": True}}).tolist() == [False, False, False, True]
+    assert evaluate(frame, {"any": [{"AVALC": "CR"}, {"ADY": {"gt": 45}}]}).tolist() == [True, True, False, False]
+    assert evaluate(frame, {"not": {"AVALC": "CR"}}).tolist() == [False, True, True, True]
+    assert describe({"AVALC": ["CR", "PR"], "ADY": {"ge": 42}}) == "AVALC is one of 'CR', 'PR' and ADY >= 42"
+    with pytest.raises(ValueError, match="unknown operator"):
+        check_where({"ADY": {"greater": 1}})
+    with pytest.raises(KeyError):
+        evaluate(frame, {"NOSUCH": "X"})
