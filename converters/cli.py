@@ -19,6 +19,7 @@ from converters.errors import CdiscConvertError
 COMMANDS: dict[str, str] = {
     "demo": "converters.commands.demo:demo",
     "sdtm": "converters.commands.sdtm:sdtm",
+    "adam": "converters.commands.adam:adam",
     "validate": "converters.commands.validate:validate",
     "standards": "converters.commands.standards:standards",
     "generate": "converters.commands.generate:generate",
@@ -50,9 +51,9 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cdisc-convert")
 def cli() -> None:
-    """Raw clinical-trial exports to SDTM (XPT v5 and Dataset-JSON 1.1) and a conformance report.
+    """Raw clinical-trial exports to SDTM and ADaM (XPT v5 and Dataset-JSON 1.1) and a conformance report.
 
-    ADaM, Define-XML 2.1 and submission packaging build on the same metadata next.
+    Define-XML 2.1 and submission packaging build on the same metadata next.
     """
 
 

@@ -3,3 +3,28 @@
 Each SDTM algorithm and each ADaM derivation lives in a module of its own name and calls ``register`` on import;
 add the new module's import here.
 """
+# ADaM derivations (converters/adam: one module per verb, admiral's names)
+from converters.adam import (  # noqa: F401,E402  (register on import)
+    derive_param_bor,
+    derive_param_computed,
+    derive_param_exposure,
+    derive_param_response,
+    derive_param_tte,
+    derive_var_atoxgr,
+    derive_var_extreme_dt,
+    derive_var_extreme_flag,
+    derive_var_flag,
+    derive_var_map,
+    derive_var_merged_exist_flag,
+    derive_var_merged_summary,
+    derive_var_obs_number,
+    derive_var_ontrtfl,
+    derive_var_trtemfl,
+    derive_vars_cat,
+    derive_vars_constant,
+    derive_vars_dt,
+    derive_vars_dtm,
+    derive_vars_duration,
+    derive_vars_dy,
+    derive_vars_merged,
+)

@@ -18,6 +18,8 @@ from converters.shipped import EXAMPLE_STUDIES, study_mappings, study_raw
 
 #: The file in a study's mappings folder where the team explains validation findings.
 DISPOSITIONS_FILE = "validation-dispositions.yaml"
+#: The same for the study's ADaM output (in mappings/<study>/adam/).
+ADAM_DISPOSITIONS_FILE = "adam/validation-dispositions.yaml"
 
 
 def shipped_study(study: str) -> tuple[Path, Path]:
@@ -33,8 +35,9 @@ def shipped_study(study: str) -> tuple[Path, Path]:
     return mappings, raw
 
 
-def validate_output(study: str, mappings: Path, target: Path) -> tuple[str, ...]:
-    """Validate a study's SDTM output with the study's dispositions; reports go beside it.
+def validate_output(study: str, mappings: Path, target: Path, dispositions_file: str = DISPOSITIONS_FILE,
+                    title: str = "SDTM") -> tuple[str, ...]:
+    """Validate a study's SDTM (or ADaM) output with the study's dispositions; reports go beside it.
 
     Returns one summary row: study, errors, warnings, notices (each "unexplained/all"), report folder.
     """
@@ -42,32 +45,33 @@ def validate_output(study: str, mappings: Path, target: Path) -> tuple[str, ...]
     from converters.validate import validate_folder
     from converters.validate.reports import write_reports
 
-    dispositions = mappings / DISPOSITIONS_FILE
+    dispositions = mappings / dispositions_file
     report_dir = default_report_dir(target)
     result = validate_folder(target, dispositions=dispositions if dispositions.is_file() else None,
                              previous=report_dir)
-    write_reports(result, report_dir, ("html", "xlsx", "csv", "json"), title=f"{study} SDTM")
+    write_reports(result, report_dir, ("html", "xlsx", "csv", "json"), title=f"{study} {title}")
     findings = result.findings
     counts = []
     for severity in ("Error", "Warning", "Notice"):
         sub = findings[findings["severity"].eq(severity)]
         counts.append(f"{int((~sub['explained'].astype(bool)).sum())}/{len(sub)}")
-    return (study, *counts, str(report_dir / "report.html"))
+    return (study if title == "SDTM" else f"{study} {title}", *counts, str(report_dir / "report.html"))
 
 
 @click.command()
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("out/demo"),
-              show_default=True, help="Output folder; each study goes to OUT/<study>/sdtm.")
+              show_default=True, help="Output folder; each study goes to OUT/<study>/sdtm and OUT/<study>/adam.")
 @click.option("--created", default=None, help="Creation time for XPT and Dataset-JSON (ISO 8601).")
 @click.option("--validate/--no-validate", "check", default=True, show_default=True,
               help="Validate each study's SDTM output with the study's dispositions "
                    f"(mappings/<study>/{DISPOSITIONS_FILE}).")
 def demo(out: Path, created: str | None, check: bool) -> None:
-    """Convert both example studies (CAR-NK SCLC and CLL1 CAR-iPSC-NK AML) to SDTM and validate the result.
+    """Convert both example studies (CAR-NK SCLC and CLL1 CAR-iPSC-NK AML) to SDTM and ADaM and validate them.
 
-    Writes OUT/<study>/sdtm (XPT, Dataset-JSON, rejections.csv, build-summary.csv, metadata.json) and
-    OUT/<study>/sdtm-validation (HTML, XLSX, CSV and JSON conformance reports).  Exits 1 when a study's
-    output keeps an Error that its dispositions do not explain.
+    Writes OUT/<study>/sdtm (XPT, Dataset-JSON, rejections.csv, build-summary.csv, metadata.json),
+    OUT/<study>/adam (ADSL, ADAE, ADEX, ADRS, ADTTE, metadata.json, escalation-summary.csv) and
+    OUT/<study>/sdtm-validation, OUT/<study>/adam-validation (HTML, XLSX, CSV and JSON conformance reports).
+    Exits 1 when a study's output keeps an Error that its dispositions do not explain.
 
     Example: cdisc-convert demo --out out/demo
     """
@@ -84,11 +88,25 @@ def demo(out: Path, created: str | None, check: bool) -> None:
         if check:
             click.echo(f"{study}: validating {target}")
             checks.append(validate_output(study, mappings, target))
+        if (mappings / "adam").is_dir():
+            from converters.commands.adam import escalation_table, run_adam
+
+            adam_target = out / study / "adam"
+            click.echo(f"{study}: building ADaM from {target}")
+            adam_build, escalation = run_adam(mappings, target, adam_target, stamp,
+                                              echo=lambda msg: click.echo(f"{study}: {msg.strip()}"))
+            click.echo(f"{study}: {len(adam_build.datasets)} ADaM datasets -> {adam_target}")
+            if escalation is not None:
+                click.echo(f"{study}: dose escalation (from ADSL and ADAE)")
+                click.echo(escalation_table(escalation))
+            if check:
+                click.echo(f"{study}: validating {adam_target}")
+                checks.append(validate_output(study, mappings, adam_target, ADAM_DISPOSITIONS_FILE, "ADaM"))
     click.echo(format_table(["Study", "Dataset", "Rows read", "Records", "Filtered", "Rejected", "Variables", "Note"],
                             rows))
     if checks:
         click.echo("\nConformance (unexplained/all findings; explanations in mappings/<study>/"
-                   f"{DISPOSITIONS_FILE}):")
+                   f"{DISPOSITIONS_FILE} and mappings/<study>/{ADAM_DISPOSITIONS_FILE}):")
         click.echo(format_table(["Study", "Errors", "Warnings", "Notices", "Report"], checks, max_width=400))
         failing = [row[0] for row in checks if not row[1].startswith("0/")]
         if failing:

@@ -178,6 +178,7 @@ class Dataset:
     label: str
     domain: str | None = None
     dataset_class: str | None = None  # e.g. EVENTS, FINDINGS, SUBJECT LEVEL ANALYSIS DATASET
+    subclass: str | None = None  # ADaM def:SubClass, e.g. TIME-TO-EVENT
     structure: str | None = None
     keys: tuple[str, ...] = ()
     purpose: str = "Tabulation"  # Tabulation or Analysis

@@ -5,6 +5,7 @@ import dataclasses
 
 from converters.validate import (  # noqa: F401 - imported to register their rules
     rules_adam,
+    rules_adam_analysis,
     rules_cross,
     rules_ct,
     rules_dates,

@@ -1,0 +1,225 @@
+"""Build a study's ADaM datasets from an SDTM folder and the study's ADaM specs, with their metadata.
+
+Per dataset: start from the source records (filter applied), run the spec's verbs in order, keep the spec's
+variables in its order, then describe each variable in the metadata model: label, type and Core from ADaMIG 1.3
+(placeholders resolved) or the SDTM predecessor or the spec; numeric dates with DATE9./DATETIME20.; origin
+Predecessor (with the SDTM variable) or Derived (with the verb's method text as a Method).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from converters.adam.columns import per_distinct
+from converters.adam.context import AdamContext, Provenance
+from converters.adam.metadata import CLASSES, LABELS, display_format, standard_variable
+from converters.adam.sources import SdtmFolder, read_sdtm_folder
+from converters.adam.spec import AdamSpec, load_adam_specs
+from converters.adam.where import evaluate
+from converters.errors import DataError, Location, SpecError
+from converters.metadata.model import Dataset, Method, Origin, Standard, Study, Variable
+from converters.standards import adamig, sdtmig
+
+ADAMIG_OID = "STD.ADaMIG.1.3"
+
+
+@dataclass
+class AdamDataset:
+    """One built ADaM dataset: its frame, its metadata, and where it started."""
+
+    name: str
+    frame: pd.DataFrame
+    dataset: Dataset
+    source: str
+    source_records: int
+
+
+@dataclass
+class AdamBuild:
+    """Every ADaM dataset of a study with the study metadata."""
+
+    study: Study
+    datasets: list[AdamDataset] = field(default_factory=list)
+
+    def frame(self, name: str) -> pd.DataFrame:
+        for d in self.datasets:
+            if d.name == name:
+                return d.frame
+        raise KeyError(name)
+
+
+def _source_frame(spec: AdamSpec, context: AdamContext) -> pd.DataFrame:
+    context.line = spec.lines.get("source")
+    if spec.source is None:
+        return pd.DataFrame({"STUDYID": pd.Series(dtype=object), "USUBJID": pd.Series(dtype=object)})
+    frame = context.dataset(spec.source.dataset)
+    if spec.source.filter:
+        try:
+            frame = frame[evaluate(frame, spec.source.filter)]
+        except KeyError as exc:
+            raise SpecError(f"source filter reads {exc.args[0]}, which {spec.source.dataset} does not have",
+                            spec.where("source")) from None
+    return frame.reset_index(drop=True).copy()
+
+
+def derive_dataset(spec: AdamSpec, sdtm: SdtmFolder, built: dict[str, pd.DataFrame]
+                   ) -> tuple[pd.DataFrame, dict[str, Provenance], int]:
+    """Run one spec: (frame with the kept variables in order, provenance per variable, source records)."""
+    context = AdamContext(sdtm=sdtm, built=built, dataset_name=spec.dataset, spec_file=spec.file)
+    frame = _source_frame(spec, context)
+    source_records = len(frame)
+    source_name = spec.source.dataset if spec.source else ""
+    for name in frame.columns:
+        if spec.source:
+            context.note(name, "Predecessor", predecessor=_predecessor(source_name, name, sdtm))
+    for step in spec.steps:
+        context.line = step.line
+        before = set(frame.columns)
+        noted = dict(context.provenance)
+        try:
+            frame = step.verb.fill(frame, step.options, context)
+        except KeyError as exc:
+            raise DataError(f"{spec.dataset}: {step.verb.name} reads {exc.args[0]!r}, which is not there",
+                            Location(spec.file, step.line),
+                            hint="derive it in an earlier step, merge it, or correct the name") from None
+        text = step.verb.method_text(step.options)
+        for name in frame.columns:
+            changed = name not in before or context.provenance.get(name) is not noted.get(name)
+            if changed and (name not in context.provenance or context.provenance[name] is noted.get(name)):
+                context.note(name, step.verb.origin, method=text)
+    missing = [v for v in spec.variables if v not in frame.columns]
+    if missing:
+        raise SpecError(f"{spec.dataset} keeps {', '.join(missing)}, which neither the source "
+                        f"{source_name or '(none)'} nor any step provides", spec.where(f"variables.{missing[0]}"),
+                        hint="add a step that derives it, or remove it from variables")
+    return frame[list(spec.variables)].reset_index(drop=True), context.provenance, source_records
+
+
+def _predecessor(dataset: str, name: str, sdtm: SdtmFolder) -> str:
+    if dataset.upper() in sdtm.frames and name not in sdtm.frames[dataset.upper()].columns:
+        return f"SUPP{dataset.upper()}.QVAL where QNAM = {name}"
+    return f"{dataset.upper()}.{name}"
+
+
+def describe_dataset(spec: AdamSpec, frame: pd.DataFrame, provenance: dict[str, Provenance], sdtm: SdtmFolder,
+                     methods: dict[str, Method]) -> tuple[pd.DataFrame, Dataset]:
+    """Cast the frame to its metadata types and describe it in the metadata model."""
+    variables = []
+    out = pd.DataFrame(index=frame.index)
+    for order, name in enumerate(spec.variables, start=1):
+        meta = spec.variables[name]
+        std = standard_variable(name, spec.structure)
+        prov = provenance.get(name, Provenance("Derived"))
+        label = meta.label or (std.label if std else None) or _sdtm_label(prov, sdtm)
+        if not label:
+            raise SpecError(f"{spec.dataset}.{name} needs a label: ADaMIG 1.3 does not define it and it has no SDTM "
+                            "predecessor", spec.where(f"variables.{name}"), hint=f"write {name}: {{label: ..., "
+                            "type: Char}} in variables")
+        col = frame[name]
+        is_date = pd.api.types.is_datetime64_any_dtype(col)
+        kind = meta.type or (std.type if std else None) or (
+            "Num" if is_date or pd.api.types.is_numeric_dtype(col) else "Char")
+        fmt = meta.display_format or (display_format(name) if kind == "Num" else None)
+        if is_date and not fmt:
+            fmt = "DATE9."
+        if kind == "Num":
+            if is_date:
+                series = col if fmt == "DATETIME20." else pd.to_datetime(col).dt.normalize()
+                data_type = "integer"
+            else:
+                series = pd.to_numeric(col, errors="coerce").astype("float64")
+                whole = series.dropna()
+                data_type = "integer" if (whole == np.round(whole)).all() else "float"
+            length = 8
+        else:
+            series = per_distinct(col, lambda u: u.map(lambda v: f"{v:g}" if isinstance(v, float) else v))
+            data_type = "text"
+            length = _byte_length(series)
+        out[name] = series
+        var = Variable(name=name, label=label[:40], data_type=data_type, length=length, display_format=fmt,
+                       core=meta.core or (std.core if std else None), order=order)
+        var.mandatory = var.core == "Req"
+        if name in spec.keys:
+            var.key_sequence = spec.keys.index(name) + 1
+        if meta.codelist:
+            var.codelist = meta.codelist
+        var.origin, var.method = _origin(spec.dataset, name, prov, methods)
+        variables.append(var)
+    dataset_class, subclass = CLASSES[spec.structure]
+    structure_text = {"ADSL": "One record per subject", "TTE": "One record per subject per parameter",
+                      "BDS": "One or more records per subject per parameter per analysis timepoint",
+                      "OCCDS": "One record per subject per occurrence"}[spec.structure]
+    dataset = Dataset(name=spec.dataset, label=spec.label or LABELS.get(spec.dataset, spec.dataset),
+                      domain=None, dataset_class=dataset_class, structure=structure_text, keys=spec.keys,
+                      purpose="Analysis", standard=ADAMIG_OID, variables=variables, records=len(out))
+    dataset.subclass = subclass
+    return out, dataset
+
+
+def _byte_length(values: pd.Series) -> int:
+    uniques = pd.Series(pd.unique(values.dropna()), dtype="object").astype(str)
+    return max(1, int(uniques.str.encode("utf-8").str.len().max())) if len(uniques) else 1
+
+
+def _sdtm_label(prov: Provenance, sdtm: SdtmFolder) -> str | None:
+    if prov.origin != "Predecessor" or not prov.predecessor or "." not in prov.predecessor:
+        return None
+    dataset, variable = prov.predecessor.split(" ")[0].split(".", 1)
+    if dataset.startswith("SUPP"):
+        qnam = prov.predecessor.rsplit("= ", 1)[-1]
+        supp = sdtm.frames.get(dataset)
+        if supp is not None and "QLABEL" in supp:
+            labels = supp.loc[supp["QNAM"] == qnam, "QLABEL"].dropna()
+            return str(labels.iloc[0]) if len(labels) else None
+        return None
+    if dataset.startswith("AD"):
+        std = standard_variable(variable, "ADSL" if dataset == "ADSL" else "BDS")
+        return std.label if std else None
+    label = sdtm.label(dataset, variable)
+    if label:
+        return label
+    try:
+        return sdtmig.variable(dataset, variable).label
+    except Exception:  # noqa: BLE001 - not an SDTMIG variable of that domain
+        return None
+
+
+def _origin(dataset: str, name: str, prov: Provenance, methods: dict[str, Method]) -> tuple[Origin, str | None]:
+    if prov.origin == "Predecessor":
+        return Origin("Predecessor", predecessor=prov.predecessor), None
+    if prov.origin == "Assigned":
+        return Origin("Assigned", "Sponsor"), None
+    oid = f"MT.{dataset}.{name}"
+    text = prov.method or f"{name} derived by the sponsor."
+    methods[oid] = Method(oid, f"Algorithm to derive {dataset}.{name}", text)
+    return Origin("Derived", "Sponsor"), oid
+
+
+def build_adam(mappings: str | Path, sdtm_folder: str | Path,
+               progress: Callable[[str], None] = lambda _: None) -> AdamBuild:
+    """Build every ADaM dataset the study's specs (``<mappings>/adam/*.yaml``) define from an SDTM folder."""
+    root = Path(mappings)
+    spec_dir = root / "adam" if (root / "adam").is_dir() else root
+    specs = load_adam_specs(spec_dir)
+    sdtm = read_sdtm_folder(sdtm_folder)
+    dm = sdtm.frames["DM"]
+    studyid = str(dm["STUDYID"].dropna().iloc[0]) if "STUDYID" in dm and dm["STUDYID"].notna().any() else ""
+    study = Study(studyid=studyid, name=studyid, standards=[Standard("ADaMIG", "1.3")])
+    build = AdamBuild(study)
+    built: dict[str, pd.DataFrame] = {}
+    methods: dict[str, Method] = {}
+    for spec in specs:
+        source_name = spec.source.dataset if spec.source else "-"
+        progress(f"{spec.dataset}: {len(spec.steps)} steps from {source_name}")
+        frame, provenance, source_records = derive_dataset(spec, sdtm, built)
+        built[spec.dataset] = frame
+        out, dataset = describe_dataset(spec, frame, provenance, sdtm, methods)
+        build.datasets.append(AdamDataset(spec.dataset, out, dataset, source_name, source_records))
+        study.datasets.append(dataset)
+    study.methods = [methods[k] for k in sorted(methods)]
+    _ = adamig.version  # the bundled guide is the one named in the metadata
+    return build

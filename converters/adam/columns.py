@@ -1,0 +1,33 @@
+"""Column helpers that work on each distinct value once (a study's columns hold few distinct values among many
+records), so text tests and conversions cost per distinct value, not per record."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+
+def per_distinct(col: pd.Series, fn: Callable[[pd.Series], pd.Series], missing: object = None) -> pd.Series:
+    """``fn`` applied to the distinct non-missing values of ``col`` and spread back; ``missing`` where col is NA."""
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    if len(uniques) == 0:
+        return pd.Series([missing] * len(col), index=col.index, dtype=object)
+    mapped = np.asarray(fn(pd.Series(np.asarray(uniques, dtype=object), dtype=object)), dtype=object)
+    table = np.append(mapped, np.array([missing], dtype=object))
+    return pd.Series(table[codes], index=col.index, dtype=object)
+
+
+def stripped_text(col: pd.Series) -> pd.Series:
+    """Values as stripped text (floats that are whole numbers without '.0'); None for missing or blank."""
+    def convert(values: pd.Series) -> pd.Series:
+        text = values.map(lambda v: f"{v:g}" if isinstance(v, float) else str(v)).str.strip()
+        return text.where(text.ne(""), None)
+    return per_distinct(col, convert)
+
+
+def blank_mask(col: pd.Series) -> np.ndarray:
+    """True where the value is missing or blank text."""
+    if col.dtype != object and not pd.api.types.is_string_dtype(col):
+        return col.isna().to_numpy()
+    return stripped_text(col).isna().to_numpy()

@@ -1,0 +1,59 @@
+"""derive_var_atoxgr: ATOXGR/ATOXGRN from the first grade present among several sources, with the grading scale.
+
+Each source names a grade variable and its scale, read in order: e.g. the ASTCT 2019 consensus grade of CRS/ICANS
+(SUPPAE.ASTCTGR) first, then the CTCAE v5.0 grade (AETOXGR). Grades are the text '1'..'5' (a leading 'GRADE ' is
+dropped); anything else gives null.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from converters.adam.columns import per_distinct
+from converters.adam.context import AdamContext
+from converters.adam.options import VerbOptions
+from converters.algorithms.registry import Algorithm, register
+
+
+class GradeSource(VerbOptions):
+    var: str
+    scale: str
+
+
+class Options(VerbOptions):
+    sources: list[GradeSource]
+    new_var: str = "ATOXGR"
+    new_var_n: str = "ATOXGRN"
+    scale_var: str | None = None
+
+
+def derive_var_atoxgr(frame: pd.DataFrame, options: Options, context: AdamContext) -> pd.DataFrame:
+    grade = pd.Series(None, index=frame.index, dtype=object)
+    scale = pd.Series(None, index=frame.index, dtype=object)
+    for source in options.sources:
+        if source.var not in frame.columns:
+            continue  # a study may lack one of the grading scales
+        text = per_distinct(frame[source.var], lambda u: u.map(
+            lambda v: f"{v:g}" if isinstance(v, float) else str(v)).str.upper().str.replace("GRADE", "").str.strip())
+        valid = text.isin(["0", "1", "2", "3", "4", "5"]).fillna(False).astype(bool) & grade.isna()
+        grade = grade.where(~valid, text.astype(object))
+        scale = scale.where(~valid, source.scale)
+    frame = frame.copy()
+    listed = "; else ".join(f"{s.var} ({s.scale})" for s in options.sources)
+    text = (f"{options.new_var} = the grade (0-5) of {listed}; {options.new_var_n} its number"
+            f"{f'; {options.scale_var} the grading scale it came from' if options.scale_var else ''}.")
+    for name in (options.new_var, options.new_var_n, options.scale_var):
+        if name:
+            context.note(name, "Derived", method=text)
+    frame[options.new_var] = grade
+    frame[options.new_var_n] = pd.to_numeric(grade, errors="coerce").astype("float64")
+    if options.scale_var:
+        frame[options.scale_var] = pd.Series(np.where(grade.notna(), scale, None), index=frame.index, dtype=object)
+    return frame
+
+
+register(Algorithm(
+    name="derive_var_atoxgr", standards=("ADaM",), phase="dataset", options=Options, fill=derive_var_atoxgr,
+    origin="Derived", summary="Analysis toxicity grade from the first grade present among sources, with its scale",
+    method=("{new_var} is the first valid grade (0-5) among the sources in order {sources}; {new_var_n} its number; "
+            "{scale_var} names the grading scale it came from.")))

@@ -1,0 +1,110 @@
+"""The input of an ADaM build: any SDTM folder (XPT or Dataset-JSON), ours or another sponsor's.
+
+Datasets are read once by the validator's reader (same transport shape as every other step), blanks become nulls,
+and a parent domain is offered with its SUPP-- qualifiers as columns (QNAM), joined on IDVAR/IDVARVAL or on the
+subject when IDVAR is blank, so a spec reads ``AEDLT`` or ``ASTCTGR`` as if they were AE variables.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from converters.adam.columns import blank_mask
+from converters.errors import DataError, Location
+from converters.metadata.model import Dataset
+
+
+def nulls_for_blanks(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns with None for blank values (the transport readers give '')."""
+    out = frame.copy()
+    for name in out.columns:
+        if out[name].dtype == object:
+            col = out[name]
+            out[name] = col.where(~blank_mask(col), None)
+    return out
+
+
+def merge_supp(parent: pd.DataFrame, supp: pd.DataFrame, domain: str) -> pd.DataFrame:
+    """``parent`` with one column per QNAM of ``supp`` (qualifiers that would overwrite a parent variable skipped)."""
+    if supp.empty:
+        return parent
+    supp = supp[supp["RDOMAIN"].astype(str).str.upper() == domain.upper()] if "RDOMAIN" in supp else supp
+    out = parent
+    idvars = supp["IDVAR"].fillna("").astype(str).str.strip()
+    for idvar, part in supp.groupby(idvars, sort=True):
+        wide = part.pivot_table(index=["USUBJID", "IDVARVAL"] if idvar else ["USUBJID"], columns="QNAM",
+                                values="QVAL", aggfunc="first")
+        wide = wide[[c for c in wide.columns if c not in out.columns]]
+        if wide.empty:
+            continue
+        wide = wide.reset_index()
+        if idvar:
+            if idvar not in out.columns:
+                continue
+            key = out[idvar]
+            text = (key.map(lambda v: f"{v:g}" if isinstance(v, float) and not np.isnan(v) else v)
+                    if pd.api.types.is_numeric_dtype(key) else key.astype("string").str.strip())
+            wide["IDVARVAL"] = wide["IDVARVAL"].astype(str).str.strip()
+            out = out.assign(__idvarval__=text.astype(object)).merge(
+                wide.rename(columns={"IDVARVAL": "__idvarval__"}), on=["USUBJID", "__idvarval__"], how="left"
+            ).drop(columns="__idvarval__")
+        else:
+            out = out.merge(wide, on="USUBJID", how="left")
+    return out
+
+
+@dataclass
+class SdtmFolder:
+    """The SDTM datasets of one folder as read (blank text ''); ``dataset(name)`` gives one prepared for ADaM."""
+
+    folder: Path
+    frames: dict[str, pd.DataFrame]
+    metas: dict[str, Dataset]
+    _merged: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def has(self, name: str) -> bool:
+        return name.upper() in self.frames
+
+    def dataset(self, name: str) -> pd.DataFrame:
+        """The domain with nulls for blanks and its SUPP-- merged, prepared once; callers must not modify it."""
+        name = name.upper()
+        if name not in self._merged:
+            frame = nulls_for_blanks(self.frames[name])
+            supp = self.frames.get(f"SUPP{name}")
+            if supp is not None and "USUBJID" in frame:
+                frame = merge_supp(frame, nulls_for_blanks(supp), name)
+            self._merged[name] = frame
+        return self._merged[name]
+
+    def label(self, dataset: str, variable: str) -> str | None:
+        """The label the SDTM file gives a variable (None when it has none)."""
+        meta = self.metas.get(dataset.upper())
+        if meta is None:
+            return None
+        for var in meta.variables:
+            if var.name == variable:
+                return var.label or None
+        return None
+
+
+def read_sdtm_folder(folder: str | os.PathLike[str]) -> SdtmFolder:
+    """Read every dataset of an SDTM folder; DataError when the folder has no DM."""
+    from converters.validate.data import load_folder
+
+    root = Path(folder)
+    if not root.is_dir():
+        raise DataError("SDTM folder not found", Location(str(root)),
+                        hint="give --sdtm a folder of .xpt or .json files")
+    study = load_folder(root)
+    if study.problems:
+        name, problem = study.problems[0]
+        raise DataError(f"cannot read {name}: {problem}", Location(str(root / name)))
+    frames = {name: d.frame for name, d in study.datasets.items()}
+    if "DM" not in frames:
+        raise DataError("the SDTM folder has no DM dataset", Location(str(root)),
+                        hint="ADaM starts from DM: give the folder that holds dm.xpt or dm.json")
+    return SdtmFolder(root, frames, {name: d.meta for name, d in study.datasets.items()})

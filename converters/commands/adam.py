@@ -1,0 +1,69 @@
+"""``cdisc-convert adam``: build the ADaM datasets of a study from any SDTM folder and the study's ADaM specs."""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from converters.commands._table import format_table
+
+
+def run_adam(mappings: Path, sdtm: Path, out: Path, created: datetime | None, echo=click.echo):
+    """Build and write one study's ADaM; returns (build, escalation summary or None)."""
+    from converters.adam.build import build_adam
+    from converters.adam.escalation import escalation_summary, load_escalation_spec
+    from converters.adam.output import write_adam
+    from converters.commands.sdtm import check_out_folder
+
+    check_out_folder(out)
+    build = build_adam(mappings, sdtm, progress=lambda msg: echo(f"  {msg}"))
+    spec_dir = mappings / "adam" if (mappings / "adam").is_dir() else mappings
+    escalation = None
+    if (spec_dir / "escalation.yaml").is_file():
+        spec = load_escalation_spec(spec_dir / "escalation.yaml")
+        escalation = escalation_summary(spec, {d.name: d.frame for d in build.datasets})
+    write_adam(build, out, created, escalation)
+    return build, escalation
+
+
+def summary_table(build) -> str:
+    from converters.adam.output import summary_rows
+
+    return format_table(["Dataset", "Source", "Source records", "Records", "Subjects", "Variables"],
+                        summary_rows(build))
+
+
+def escalation_table(escalation) -> str:
+    from converters.adam.escalation import COLUMNS
+
+    return format_table(["Arm", "Dose level", "Treated", "DLT-evaluable", "With DLT", "DLT events", "3+3 decision"],
+                        [[row[c] for c in COLUMNS] for row in escalation.rows], max_width=400)
+
+
+@click.command()
+@click.argument("mappings", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--sdtm", "sdtm", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="SDTM folder (XPT or Dataset-JSON), from cdisc-convert sdtm or any other source.")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Output folder (replaced as a whole when the build succeeds).")
+@click.option("--created", default=None, help="Creation time written into XPT and Dataset-JSON (ISO 8601).")
+def adam(mappings: Path, sdtm: Path, out: Path, created: str | None) -> None:
+    """Build the ADaM datasets specified in MAPPINGS/adam/*.yaml from the SDTM folder --sdtm.
+
+    Writes OUT/<dataset>.xpt and .json, metadata.json, build-summary.csv and, when MAPPINGS/adam/escalation.yaml
+    exists, escalation-summary.csv (per arm and dose level: treated, DLT-evaluable, with a DLT, 3+3 decision).
+
+    Example: cdisc-convert adam mappings/carnk-sclc --sdtm out/carnk-sclc/sdtm --out out/carnk-sclc/adam
+    """
+    from converters.commands.sdtm import parse_created
+
+    stamp = parse_created(created)
+    click.echo(f"Building ADaM for {mappings} from {sdtm}")
+    build, escalation = run_adam(mappings, sdtm, out, stamp)
+    click.echo(summary_table(build))
+    click.echo(f"{len(build.datasets)} datasets written to {out}")
+    if escalation is not None:
+        click.echo("\nDose escalation (from ADSL and ADAE):")
+        click.echo(escalation_table(escalation))
+        click.echo(f"written to {out / 'escalation-summary.csv'}")
