@@ -94,7 +94,7 @@ def demo(out: Path, created: str | None, check: bool) -> None:
             adam_target = out / study / "adam"
             click.echo(f"{study}: building ADaM from {target}")
             adam_build, escalation = run_adam(mappings, target, adam_target, stamp,
-                                              echo=lambda msg: click.echo(f"{study}: {msg.strip()}"))
+                                              echo=lambda msg, study=study: click.echo(f"{study}: {msg.strip()}"))
             click.echo(f"{study}: {len(adam_build.datasets)} ADaM datasets -> {adam_target}")
             if escalation is not None:
                 click.echo(f"{study}: dose escalation (from ADSL and ADAE)")
