@@ -43,10 +43,29 @@ def _text_column(fx, name: str, var: str, values):
     fx.frames[name][var] = pd.Series(values, dtype=object)
 
 
+def _facts(fx, name: str, **values):
+    from converters.validate.xptfile import XptFacts
+
+    fx.facts[name] = XptFacts(**{"members": [name], **values})
+
+
+def _wrong_json_value(fx, name: str, var: str):
+    import numpy as np
+
+    from converters.validate.jsonfile import JsonFacts, ValueProblem
+
+    fx.facts[name] = JsonFacts(problems=[ValueProblem(var, "integer", np.array([0]), ["fifty"])])
+
+
 #: rule ID -> plant(fixture, tmp_path): one small change to the clean study that breaks only that rule's check.
 PLANTS = {
     # metadata
     "MD0000": lambda fx, tmp: fx.problems.append(("xx.xpt", "not a SAS transport file")),
+    "MD0029": lambda fx, tmp: _facts(fx, "AE", version=8),
+    "MD0030": lambda fx, tmp: _facts(fx, "AE", damage=["the last record is cut short"]),
+    "MD0031": lambda fx, tmp: _facts(fx, "AE", members=["ae"]),
+    "MD0032": lambda fx, tmp: _facts(fx, "AE", encoding="cp1252", encoding_how="detected"),
+    "MD0033": lambda fx, tmp: _wrong_json_value(fx, "DM", "AGE"),
     "MD0001": lambda fx, tmp: _rename(fx, "CM", "CMLONGNAME"),
     "MD0002": lambda fx, tmp: fx.meta("AE", lambda m: setattr(m, "label", "A" * 41)),
     "MD0003": lambda fx, tmp: fx.meta("AE", lambda m: setattr(m, "label", "")),

@@ -55,6 +55,7 @@ class Fixture:
     meta_edits: list[Callable[[dict[str, Dataset]], None]] = field(default_factory=list)
     paths: dict[str, Path] = field(default_factory=dict)
     problems: list[tuple[str, str]] = field(default_factory=list)
+    facts: dict[str, object] = field(default_factory=dict)  # dataset -> XptFacts / JsonFacts of its "file"
 
     def study(self) -> StudyData:
         frames = {name: frame.reset_index(drop=True) for name, frame in self.frames.items()}
@@ -64,6 +65,9 @@ class Fixture:
         study = frames_to_study(frames, metas)
         for name, path in self.paths.items():
             study.datasets[name].path = path
+        for name, facts in self.facts.items():
+            study.datasets[name].facts = facts
+            study.datasets[name].path = study.datasets[name].path or Path(f"{name.lower()}.xpt")
         study.problems = list(self.problems)
         return study
 

@@ -21,8 +21,11 @@ from converters.errors import DataError, Location
 from converters.metadata.model import Dataset, Variable
 
 
-def read_xpt(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, Dataset]:
-    """The data and metadata of the (first) member of an XPT file; DataError naming the file if unreadable."""
+def read_xpt(path: str | os.PathLike[str], encoding: str | None = None) -> tuple[pd.DataFrame, Dataset]:
+    """The data and metadata of the (first) member of an XPT file; DataError naming the file if unreadable.
+
+    ``encoding`` names the text encoding of character values and labels (default UTF-8, pyreadstat's).
+    """
     import pyreadstat
 
     source = Path(path)
@@ -30,7 +33,8 @@ def read_xpt(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, Dataset]:
     if not source.is_file():
         raise DataError("XPT file not found", where=where, hint="check the path")
     try:
-        frame, meta = pyreadstat.read_xport(str(source), disable_datetime_conversion=True)
+        options = {"encoding": encoding} if encoding else {}
+        frame, meta = pyreadstat.read_xport(str(source), disable_datetime_conversion=True, **options)
     except Exception as exc:  # pyreadstat raises its own error types for corrupt files
         raise DataError(f"cannot read XPT file: {exc}", where=where,
                         hint="the file is not a SAS transport file or is damaged") from exc
