@@ -52,7 +52,10 @@ def validate_folder(folder: str | Path, *, standard: str | None = None, define: 
     if define:
         from converters.validate.define_reader import read_define
 
+        from converters.validate.define_keys import read_define_keys
+
         study.define = read_define(define)
+        study.define_keys = read_define_keys(define)
     path = find_dispositions(study.folder, dispositions)
     return validate_study(study, dispositions=path, previous=previous, select=select)
 

@@ -211,6 +211,7 @@ class StudyData:
     folder: Path | None = None
     standard: str = "sdtmig-3.4"
     define: object | None = None  # converters.validate.define_reader.DefineMeta when --define is given
+    define_keys: object | None = None  # converters.validate.define_keys.DefineKeys when --define is given
     load_seconds: dict[str, float] = field(default_factory=dict)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (file, message) of unreadable files
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why) of files not read as datasets
@@ -251,7 +252,7 @@ class StudyData:
             values = values[values.ne("")]
             if len(values):
                 return _version_number(values.iloc[0]), "TS SDTIGVER"
-        version = getattr(self.define, "ig_version", "") or ""
+        version = getattr(self.define_keys, "ig_version", "") or ""
         if version:
             return _version_number(version), "define"
         return "", ""
@@ -267,6 +268,17 @@ class StudyData:
                 values = dm.date(name) if name.endswith("DTC") else dm.text(name)
                 self._cache[key] = _first_per_key(values, dm.text("USUBJID"))
         return self._cache[key]
+
+    def natural_key(self, ds: DatasetData) -> tuple[tuple[str, ...], str]:
+        """The natural key of ``ds`` (variables it has, STUDYID left out) and where it comes from: the define's
+        KeySequence when ``--define`` gave one for the dataset, else the bundled table (SDTMIG 3.4)."""
+        from converters.standards.keys import natural_key
+
+        stated = getattr(self.define_keys, "keys", {}).get(ds.name)
+        key, source = (stated, "define KeySequence") if stated else (natural_key(ds.name), "SDTMIG 3.4 keys table")
+        if not key:
+            return (), ""
+        return tuple(n for n in key if n != "STUDYID" and n in ds.frame.columns), source
 
     def subjects(self) -> frozenset[str]:
         """USUBJID values of DM."""

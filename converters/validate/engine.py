@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from converters.validate.data import DatasetData, StudyData
-from converters.validate.model import SEVERITY_RANK, Hits, Rule
+from converters.validate.model import SEVERITY_RANK, Hits, Rule, version_key
 
 FINDING_COLUMNS = ["rule", "severity", "dataset", "variable", "record", "usubjid", "seq", "values", "message"]
 
@@ -119,9 +119,16 @@ def _to_frame(item: Rule, study: StudyData, hits: Hits) -> pd.DataFrame:
     message = item.message.format_map(params)
     if ds is not None and "--" in message:
         message = message.replace("--", ds.prefix)
+    severity = item.severity
+    since = str(hits.params.get("since") or item.since)
+    version = study.ig_version[0]
+    if since and version and version_key(version) < version_key(since):
+        severity = "Notice"
+        message += (f" [version difference: a requirement of SDTMIG {since}; the folder declares SDTMIG {version} "
+                    f"({study.ig_version[1]})]")
     variable = ", ".join(hits.variables)
     if hits.rows is None or ds is None:
-        return pd.DataFrame({"rule": [item.id], "severity": [item.severity], "dataset": [hits.dataset],
+        return pd.DataFrame({"rule": [item.id], "severity": [severity], "dataset": [hits.dataset],
                              "variable": [variable], "record": pd.array([pd.NA], dtype="Int64"),
                              "usubjid": [""], "seq": [""], "values": [hits.value or ""], "message": [message]})
     rows = np.asarray(hits.rows, dtype=np.int64)
@@ -143,7 +150,7 @@ def _to_frame(item: Rule, study: StudyData, hits: Hits) -> pd.DataFrame:
     seq_name = _seq_column(ds)
     seq = ds.text(seq_name).to_numpy(dtype=object)[rows] if seq_name else np.full(n, "")
     return pd.DataFrame({
-        "rule": np.full(n, item.id, dtype=object), "severity": np.full(n, item.severity, dtype=object),
+        "rule": np.full(n, item.id, dtype=object), "severity": np.full(n, severity, dtype=object),
         "dataset": np.full(n, hits.dataset, dtype=object), "variable": np.full(n, variable, dtype=object),
         "record": pd.array(rows + 1, dtype="Int64"), "usubjid": usubjid, "seq": seq,
         "values": values.astype(object), "message": np.full(n, message, dtype=object)})

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from converters.validate._std import standard_key, standard_variables
+from converters.validate._std import INTRODUCED, class_variables, standard_key, standard_variables
 from converters.validate.data import DatasetData, StudyData
 from converters.validate.model import Hits, rule, rows_of
 
@@ -148,19 +148,26 @@ def check_required_not_null(study, ds: DatasetData):
 def check_expected_present(study, ds: DatasetData):
     for var in standard_variables(ds):
         if var.core == "Exp" and var.name not in ds.frame.columns:
-            yield Hits(dataset=ds.name, variables=(var.name,), value=var.name)
+            yield Hits(dataset=ds.name, variables=(var.name,), value=var.name,
+                       params={"since": INTRODUCED.get(var.name, "")})
 
 
 @rule("MD0015", "Warning", "Variable not defined for the domain",
-      "{variable} is not an SDTMIG variable of {dataset}; non-standard variables belong in SUPP{dataset}",
-      "SDTMIG 3.4 2.7; SDTMIG 3.4 8.4")
+      "{variable} is neither an SDTMIG variable of {dataset} nor an SDTM model variable of its class; "
+      "non-standard variables belong in SUPP{dataset}", "SDTMIG 3.4 2.7; SDTMIG 3.4 8.4; SDTM v2.0 2.2")
 def check_unknown_variables(study, ds: DatasetData):
+    from converters.validate.engine import dataset_class
+
     known = {v.name for v in standard_variables(ds)}
     if not known:
         return
+    allowed = class_variables(dataset_class(ds))
     for name in ds.columns:
-        if name not in known and name not in _TIMING_AND_IDS:
-            yield Hits(dataset=ds.name, variables=(name,), value=name)
+        if name in known or name in _TIMING_AND_IDS:
+            continue
+        if name.startswith(ds.prefix) and "--" + name[len(ds.prefix):] in allowed:
+            continue  # e.g. AEDTC (timing) or MHHLT (MedDRA hierarchy of the Events class)
+        yield Hits(dataset=ds.name, variables=(name,), value=name)
 
 
 @rule("MD0016", "Error", "Character value longer than 200 bytes",
