@@ -60,7 +60,8 @@ def render() -> str:
         for r in members:
             scope = "whole folder" if r.study_level else ", ".join(r.applies_to).replace("class:", "class ")
             lines.append("| " + " | ".join(_cell(x) for x in (
-                r.id, f"{r.severity} (Notice before SDTMIG {r.since})" if r.since else r.severity, r.title, scope, names[r.standard], r.citation, r.fda, r.core, r.cg)) + " |")
+                r.id, f"{r.severity} (Notice before SDTMIG {r.since})" if r.since else r.severity, r.title, scope,
+                names[r.standard], r.citation, r.fda, r.core, r.cg)) + " |")
         lines.append("")
     return "\n".join(lines)
 

@@ -209,12 +209,12 @@ def test_studyid_by_majority_of_ts_and_dm():
 
 
 def test_fast_and_full_reader_agree_on_cp1252(tmp_path):
-    from converters.readers.xpt import read_xpt
+    from converters.readers.xpt import read_xpt_encoded
     from converters.validate.xptfile import read_xpt_file
 
     folder = _cp1252_ts(tmp_path)
     frame, _, facts = read_xpt_file(folder / "ts.xpt")
-    full, _ = read_xpt(folder / "ts.xpt", encoding="cp1252")
+    full, _ = read_xpt_encoded(folder / "ts.xpt", "cp1252")
     assert facts.encoding == "cp1252"
     pd.testing.assert_frame_equal(frame, full, check_dtype=False)
 

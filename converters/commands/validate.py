@@ -60,6 +60,7 @@ def validate(folder: Path, define: Path | None, standard: str | None, report_dir
     files = write_reports(result, out_dir, formats or FORMATS, title=folder.resolve().name)
     summary = summary_rows(result)
     study = result.study
+    assert study is not None  # validate_folder always keeps the study it read
     click.echo(f"Validated {len(study.datasets)} datasets ({sum(len(d) for d in study.datasets.values())} records) "
                f"in {folder} against {study.standard} with {len(result.rules)} rules in {checked:.2f} s")
     version, source = study.ig_version

@@ -112,8 +112,8 @@ def _parse(raw: bytes, encoding: str | None) -> tuple[pd.DataFrame, Dataset, str
                 wide += [u for u in texts[var][1] if not u.isascii()]
     if wide and encoding is None:
         return None
-    chosen = "ascii" if not wide else detect_encoding(wide) if encoding == "auto" else encoding
-    codec = "ascii" if chosen == "ascii" else chosen
+    chosen: str = "ascii" if not wide else detect_encoding(wide) if encoding == "auto" else str(encoding)
+    codec = chosen
     columns: dict[str, pd.Series] = {}
     variables = []
     for var, raw_label, length, pos, is_num, fmt in zip(names, labels, lengths, positions, numeric, formats):

@@ -45,6 +45,7 @@ def read_json_file(path: Path) -> tuple[pd.DataFrame, Dataset, JsonFacts]:
 
     where = Location(file=str(path))
     try:
+        rows: list | None
         if path.suffix.lower() == ".ndjson":
             meta, rows = _load_ndjson(path)
         else:

@@ -23,9 +23,9 @@ def _incomplete(study: StudyData, ds: DatasetData) -> pd.Series:
         said = supp.text("QVAL").eq("Y") & label.str.upper().str.contains(_INCOMPLETE, regex=True) \
             & supp.text("IDVAR").eq("EXSEQ")
         if said.any() and "EXSEQ" in ds.frame.columns:
-            keys = set(zip(supp.text("USUBJID")[said], supp.text("IDVARVAL")[said]))
-            pairs = pd.Series(list(zip(ds.text("USUBJID"), ds.text("EXSEQ"))), index=ds.frame.index)
-            out = out | pairs.isin(keys)
+            known = pd.MultiIndex.from_arrays([supp.text("USUBJID")[said], supp.text("IDVARVAL")[said]])
+            found = pd.MultiIndex.from_arrays([ds.text("USUBJID"), ds.text("EXSEQ")]).isin(known)
+            out = out | pd.Series(found, index=ds.frame.index)
     return out
 
 
@@ -65,8 +65,8 @@ def check_incomplete_dose(study: StudyData, ds: DatasetData):
     dose = ds.number("EXDOSE")
     bad = incomplete & planned.notna() & dose.notna() & (dose >= planned * (1 - 1e-9))
     if bad.any():
-        yield Hits(dataset=ds.name, rows=rows_of(bad), variables=tuple(
-            n for n in ("EXTRT", "EXDOSE", "EXADJ") if n in ds.frame.columns), extra={"planned": planned[bad].to_numpy()})
+        shown = tuple(n for n in ("EXTRT", "EXDOSE", "EXADJ") if n in ds.frame.columns)
+        yield Hits(dataset=ds.name, rows=rows_of(bad), variables=shown, extra={"planned": planned[bad].to_numpy()})
 
 
 def _profiles(ex: DatasetData) -> pd.Series:

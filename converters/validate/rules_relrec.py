@@ -47,7 +47,8 @@ def check_relrec_records(study: StudyData, ds: DatasetData):
             if name == "":
                 missing |= rows & ~ds.text("USUBJID").isin(set(parent.text("USUBJID")))
             elif name in parent.frame.columns:
-                known = _pairs_in((ds.text("USUBJID"), ds.text("IDVARVAL")), (parent.text("USUBJID"), parent.text(name)))
+                known = _pairs_in((ds.text("USUBJID"), ds.text("IDVARVAL")),
+                                  (parent.text("USUBJID"), parent.text(name)))
                 missing |= rows & ~known
         if missing.any():
             yield Hits(dataset=ds.name, rows=rows_of(missing), variables=("RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL"),

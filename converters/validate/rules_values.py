@@ -6,6 +6,8 @@ for the dataset's prefix.
 """
 from __future__ import annotations
 
+import pandas as pd
+
 from converters.validate.conditions import evaluate, variables_of
 from converters.validate.model import Hits, Rule, add_rule, rows_of, rule
 
@@ -183,10 +185,8 @@ def check_age_plausible(study, ds):
                                                                          if n in ds.frame.columns))
 
 
-def _graded_in_supp(study, ds) -> "pd.Series":
+def _graded_in_supp(study, ds) -> pd.Series:
     """AE records with a grade in SUPPAE (a qualifier labelled as a grade, e.g. ASTCT Consensus Grade for CRS)."""
-    import pandas as pd
-
     supp = study.get("SUPPAE")
     out = pd.Series(False, index=ds.frame.index)
     if supp is None or "AESEQ" not in ds.frame.columns or \
@@ -195,8 +195,9 @@ def _graded_in_supp(study, ds) -> "pd.Series":
     grade = supp.text("QLABEL").str.upper().str.contains("GRADE") & supp.filled("QVAL") & \
         supp.text("IDVAR").eq("AESEQ")
     if grade.any():
-        keys = set(zip(supp.text("USUBJID")[grade], supp.text("IDVARVAL")[grade]))
-        out = pd.Series([k in keys for k in zip(ds.text("USUBJID"), ds.text("AESEQ"))], index=ds.frame.index)
+        known = pd.MultiIndex.from_arrays([supp.text("USUBJID")[grade], supp.text("IDVARVAL")[grade]])
+        found = pd.MultiIndex.from_arrays([ds.text("USUBJID"), ds.text("AESEQ")]).isin(known)
+        out = pd.Series(found, index=ds.frame.index)
     return out
 
 

@@ -150,16 +150,16 @@ def _short_rows(raw: bytes, meta: Dataset) -> list[str]:
 
 def _read_full(path: Path, raw: bytes, encoding: str) -> tuple[pd.DataFrame, Dataset, str]:
     """The project reader (pyreadstat) with the declared encoding, or each candidate encoding in turn."""
-    from converters.readers.xpt import read_xpt
+    from converters.readers.xpt import read_xpt_encoded
 
     if encoding != "auto":
-        return (*read_xpt(path, encoding=encoding), encoding)
+        return (*read_xpt_encoded(path, encoding), encoding)
     wide = [line for line in raw.split(b"\n") if not line.isascii()]
     candidates = ["utf-8", "cp1252", "latin-1"] if wide else ["utf-8"]
     error: DataError | None = None
     for name in candidates:
         try:
-            frame, meta = read_xpt(path, encoding=name)
+            frame, meta = read_xpt_encoded(path, name)
         except DataError as exc:
             error = exc
             continue
