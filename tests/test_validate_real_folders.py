@@ -98,6 +98,22 @@ def test_v8_xpt_is_read_and_flagged(clean_folder, tmp_path):
     flagged = result.findings[result.findings["rule"].eq("MD0029")]
     assert list(flagged["dataset"]) == ["DM"] and "version 8" in flagged["message"].iloc[0]
     assert "CR0027" not in _rules(result) and "CR0001" not in _rules(result)
+    assert "MD0032" not in _rules(result)  # ASCII text: no encoding to report (its numbers are binary bytes)
+
+
+def test_v8_xpt_with_cp1252_text_is_detected(clean_folder, tmp_path):
+    import pyreadstat
+
+    folder = _copy(clean_folder, tmp_path / "sdtm")
+    frame, _ = pyreadstat.read_xport(str(folder / "cm.xpt"))
+    frame.loc[0, "CMTRT"] = "QQQQQQQQQQQ"
+    pyreadstat.write_xport(frame, str(folder / "cm.xpt"), file_format_version=8, table_name="CM")
+    raw = (folder / "cm.xpt").read_bytes()
+    (folder / "cm.xpt").write_bytes(raw.replace(b"QQQQQQQQQQQ", "PARACÉTAMOL".encode("cp1252")))
+    result = validate_folder(folder)
+    assert "PARACÉTAMOL" in set(result.study.get("CM").text("CMTRT"))
+    notice = result.findings[result.findings["rule"].eq("MD0032")]
+    assert list(notice["dataset"]) == ["CM"] and "cp1252" in notice["message"].iloc[0]
 
 
 def test_lowercase_member_name_is_flagged(clean_folder, tmp_path):

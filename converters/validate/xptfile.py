@@ -149,20 +149,34 @@ def _short_rows(raw: bytes, meta: Dataset) -> list[str]:
 
 
 def _read_full(path: Path, raw: bytes, encoding: str) -> tuple[pd.DataFrame, Dataset, str]:
-    """The project reader (pyreadstat) with the declared encoding, or each candidate encoding in turn."""
+    """The project reader (pyreadstat) with the declared encoding, or each candidate encoding in turn.
+
+    The encoding returned is ``ascii`` when no text value or label read is outside ASCII (numbers in XPT are
+    binary, so the file's bytes alone cannot tell).
+    """
     from converters.readers.xpt import read_xpt_encoded
 
     if encoding != "auto":
-        return (*read_xpt_encoded(path, encoding), encoding)
-    wide = [line for line in raw.split(b"\n") if not line.isascii()]
-    candidates = ["utf-8", "cp1252", "latin-1"] if wide else ["utf-8"]
+        frame, meta = read_xpt_encoded(path, encoding)
+        return frame, meta, encoding if _has_non_ascii(frame, meta) else "ascii"
     error: DataError | None = None
-    for name in candidates:
+    for name in ("utf-8", "cp1252", "latin-1"):
         try:
             frame, meta = read_xpt_encoded(path, name)
         except DataError as exc:
             error = exc
             continue
-        return frame, meta, "ascii" if not wide else name
+        return frame, meta, name if _has_non_ascii(frame, meta) else "ascii"
     assert error is not None
     raise error
+
+
+def _has_non_ascii(frame: pd.DataFrame, meta: Dataset) -> bool:
+    """Whether any text value (each distinct value once) or label is outside ASCII."""
+    labels = [meta.name or "", meta.label or ""] + [v.label or "" for v in meta.variables]
+    if not "".join(labels).isascii():
+        return True
+    for name in frame.columns:
+        if frame[name].dtype == object and not "".join(map(str, pd.unique(frame[name].dropna()))).isascii():
+            return True
+    return False
