@@ -226,3 +226,23 @@ def test_internal_error_exits_3_with_a_short_message(clean_xpt, tmp_path, monkey
     result = CliRunner().invoke(cli, ["validate", str(clean_xpt), "--report-dir", str(tmp_path / "r")])
     assert result.exit_code == 3
     assert "forced internal error" in result.output and "Traceback" not in result.output
+
+
+def test_a_rule_that_crashes_exits_3_with_a_crash_report(clean_xpt, tmp_path, monkeypatch):
+    """A broken rule must not let the run pass: its check did not happen.  Reports are still written."""
+    import dataclasses
+
+    from converters.validate import catalog
+
+    def broken(study, ds):
+        raise ZeroDivisionError("forced failure inside a rule")
+
+    monkeypatch.setitem(catalog.REGISTRY, "CT0001", dataclasses.replace(catalog.REGISTRY["CT0001"], check=broken))
+    out = tmp_path / "r"
+    result = CliRunner().invoke(cli, ["validate", str(clean_xpt), "--report-dir", str(out)])
+    assert result.exit_code == 3
+    assert "1 rule(s) could not run" in result.output and "crash-report.txt" in result.output
+    assert "Traceback" not in result.output
+    crash = (out / "crash-report.txt").read_text()
+    assert "CT0001: ZeroDivisionError: forced failure inside a rule" in crash and "Traceback" in crash
+    assert (out / "report.html").is_file()

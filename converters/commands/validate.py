@@ -44,7 +44,8 @@ def validate(folder: Path, define: Path | None, standard: str | None, report_dir
 
     Offline, with the bundled SDTMIG 3.4, ADaMIG 1.3 and CDISC CT 2025-03-28.  Exit status:
     0 when no unexplained finding at --fail-on level (default Error) remains, 1 when one does,
-    2 when the folder or a file given cannot be used, or an option is wrong (e.g. --rules ZZ).
+    2 when the folder or a file given cannot be used, or an option is wrong (e.g. --rules ZZ), 3 when a rule
+    could not run (an internal error; the tracebacks go to crash-report.txt beside the reports).
 
     Example: cdisc-convert validate out/carnk-sclc/sdtm --define out/carnk-sclc/define.xml
     """
@@ -89,12 +90,31 @@ def validate(folder: Path, define: Path | None, standard: str | None, report_dir
     click.echo("Reports: " + ", ".join(str(p) for p in files))
     if profile:
         _print_profile(result)
+    if result.rule_errors:
+        report = write_crash_report(result, out_dir)
+        click.secho(f"Exit 3: internal error: {len(result.rule_errors)} rule(s) could not run, so the findings are "
+                    f"incomplete; crash report: {report}", fg="red", err=True)
+        raise SystemExit(3)
     failing = unexplained_at(result, fail_on)
     if failing:
         click.echo(f"Exit 1: {failing} unexplained finding(s) at {fail_on.capitalize()} level or worse "
                    f"(--fail-on {fail_on}); explain them in validation-dispositions.yaml or fix the data.")
         raise SystemExit(1)
     click.echo(f"Exit 0: no unexplained finding at {fail_on.capitalize()} level or worse (--fail-on {fail_on}).")
+
+
+def write_crash_report(result, out_dir: Path) -> Path:
+    """The tracebacks of the rules that could not run, beside the reports (written atomically)."""
+    from converters import __version__
+    from converters.validate.reports import atomic_report
+
+    path = out_dir / "crash-report.txt"
+    lines = [f"cdisc-convert {__version__}: rules that could not run (a bug; please report it with this file)", ""]
+    for rule_id in sorted(result.rule_tracebacks):
+        lines += [f"== {rule_id}: {result.rule_errors[rule_id]}", result.rule_tracebacks[rule_id]]
+    with atomic_report(path) as tmp:
+        tmp.write_text("\n".join(lines), encoding="utf-8")
+    return path
 
 
 def check_rule_prefixes(select: tuple[str, ...]) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import fnmatch
 import time
+import traceback
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ class ValidationResult:
     rules: list[Rule]
     timings: dict[str, float] = field(default_factory=dict)
     rule_errors: dict[str, str] = field(default_factory=dict)
+    rule_tracebacks: dict[str, str] = field(default_factory=dict)  # rule ID -> traceback of the error
     study: StudyData | None = None
     stale_dispositions: list = field(default_factory=list)
     dispositions_file: object | None = None
@@ -75,6 +77,7 @@ def run_rules(study: StudyData, rules: list[Rule], strict: bool = False) -> Vali
     batches: list[pd.DataFrame] = []
     timings: dict[str, float] = defaultdict(float)
     errors: dict[str, str] = {}
+    tracebacks: dict[str, str] = {}
     for item in rules:
         start = time.perf_counter()
         try:
@@ -91,6 +94,7 @@ def run_rules(study: StudyData, rules: list[Rule], strict: bool = False) -> Vali
             if strict:
                 raise
             errors[item.id] = f"{type(exc).__name__}: {exc}"
+            tracebacks[item.id] = traceback.format_exc()
         timings[item.id] += time.perf_counter() - start
     batches = [b for b in batches if len(b)]
     findings = pd.concat(batches, ignore_index=True) if batches else empty_findings()
@@ -98,7 +102,8 @@ def run_rules(study: StudyData, rules: list[Rule], strict: bool = False) -> Vali
         findings["_rank"] = findings["severity"].map(SEVERITY_RANK)
         findings = findings.sort_values(["_rank", "rule", "dataset", "record"], kind="stable",
                                         na_position="first").drop(columns="_rank").reset_index(drop=True)
-    return ValidationResult(findings=findings, rules=rules, timings=dict(timings), rule_errors=errors, study=study)
+    return ValidationResult(findings=findings, rules=rules, timings=dict(timings), rule_errors=errors,
+                            rule_tracebacks=tracebacks, study=study)
 
 
 def empty_findings() -> pd.DataFrame:
