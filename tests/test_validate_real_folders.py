@@ -239,3 +239,11 @@ def test_load_folder_keeps_file_facts(clean_folder):
     study = load_folder(clean_folder)
     facts = study.get("AE").facts
     assert facts.version == 5 and facts.members == ["AE"] and facts.damage == [] and facts.encoding == "ascii"
+
+
+def test_a_declared_encoding_that_does_not_fit_falls_back_to_detection(tmp_path):
+    folder = _cp1252_ts(tmp_path)
+    result = validate_folder(folder, encoding="utf-8")  # the bytes are cp1252, not UTF-8
+    assert "TS" in result.study.datasets and "MD0000" not in _rules(result)
+    notice = result.findings[result.findings["rule"].eq("MD0032")]["message"].iloc[0]
+    assert "cp1252 (detected; the declared utf-8 cannot decode it)" in notice

@@ -346,7 +346,8 @@ def check_member_names(study, ds: DatasetData):
 def check_text_encoding(study, ds: DatasetData):
     facts = _xpt_facts(ds)
     if facts is not None and facts.encoding_how and ds.path is not None:
-        how = "declared with the encoding option" if facts.encoding_how == "declared" else "detected from its bytes"
+        how = {"declared": "declared with the encoding option", "detected": "detected from its bytes"}.get(
+            facts.encoding_how, facts.encoding_how)
         yield Hits(dataset=ds.name, params={"file": ds.path.name, "encoding": facts.encoding, "how": how},
                    value=facts.encoding)
 

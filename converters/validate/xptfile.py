@@ -49,27 +49,41 @@ class XptFacts:
 
 
 def read_xpt_file(path: Path, encoding: str = "auto") -> tuple[pd.DataFrame, Dataset, XptFacts]:
-    """Frame, metadata and file facts of the first member of an XPT file; DataError when nothing can be read."""
-    from converters.validate.fastxpt import parse_xpt
+    """Frame, metadata and file facts of the first member of an XPT file; DataError when nothing can be read.
 
+    A declared encoding that cannot decode the file's text does not stop the run: the encoding is then
+    detected, and the facts say that the declared one did not fit.
+    """
     raw = path.read_bytes()
     facts = inspect_xpt(raw, path)
-    parsed = parse_xpt(raw, encoding) if facts.version == 5 and len(facts.members) == 1 else None
-    if parsed is not None:
-        frame, meta, chosen = parsed
-        facts.encoding = chosen
-    else:
-        try:
-            frame, meta, facts.encoding = _read_full(path, raw, encoding)
-        except DataError as exc:
-            if facts.damage:
-                exc.message = f"{exc.message}; {'; '.join(facts.damage)}"
+    try:
+        frame, meta, facts.encoding = _read_text(path, raw, facts, encoding)
+        how = "detected" if encoding == "auto" else "declared"
+    except DataError:
+        if encoding == "auto":
             raise
+        frame, meta, facts.encoding = _read_text(path, raw, facts, "auto")
+        how = f"detected; the declared {encoding} cannot decode it"
     if facts.encoding != "ascii":
-        facts.encoding_how = "detected" if encoding == "auto" else "declared"
+        facts.encoding_how = how
     if facts.version == 5 and len(facts.members) == 1:
         facts.damage += _short_rows(raw, meta)
     return frame, meta, facts
+
+
+def _read_text(path: Path, raw: bytes, facts: XptFacts, encoding: str) -> tuple[pd.DataFrame, Dataset, str]:
+    """The fast path for one-member v5 files, else the full reader; the damage found joins a reader's error."""
+    from converters.validate.fastxpt import parse_xpt
+
+    parsed = parse_xpt(raw, encoding) if facts.version == 5 and len(facts.members) == 1 else None
+    if parsed is not None:
+        return parsed
+    try:
+        return _read_full(path, raw, encoding)
+    except DataError as exc:
+        if facts.damage:
+            exc.message = f"{exc.message}; {'; '.join(facts.damage)}"
+        raise
 
 
 def inspect_xpt(raw: bytes, path: Path) -> XptFacts:
