@@ -245,3 +245,11 @@ def test_a_rule_that_crashes_exits_3_with_a_crash_report(clean_xpt, tmp_path, mo
     crash = (out / "crash-report.txt").read_text()
     assert "CT0001: ZeroDivisionError: forced failure inside a rule" in crash and "Traceback" in crash
     assert (out / "report.html").is_file()
+
+
+def test_a_truncated_file_fails_the_run_instead_of_passing_with_fewer_rows(clean_xpt, tmp_path):
+    folder = _copy(clean_xpt, tmp_path)
+    raw = (folder / "ae.xpt").read_bytes()
+    (folder / "ae.xpt").write_bytes(raw[:len(raw) - 150])
+    result = _run(str(folder), "--report-dir", str(tmp_path / "r"))
+    assert result.exit_code == 1 and "MD0030" in result.output
