@@ -82,19 +82,24 @@ def build_folder(out: Path, subjects: int, ae_records: int, seed: int = 20260301
     return out
 
 
-def measure(folder: Path, runs: int = 3) -> list[tuple[float, float]]:
-    """(seconds, peak RSS MB) of ``cdisc-convert validate`` in a fresh process, per run."""
+def measure(folder: Path, runs: int = 3, root: Path = ROOT) -> list[tuple[float, float, float]]:
+    """(wall seconds, peak RSS MB, CPU seconds) of ``cdisc-convert validate`` in a fresh process, per run.
+
+    CPU seconds (user + system) say more than wall time on a machine shared with other jobs.  ``root`` is the
+    checkout whose code runs (another one to compare two versions on the same folder).
+    """
     results = []
     exe = [sys.executable, "-m", "converters.cli", "validate", str(folder), "--fail-on", "never",
            "--report-dir", str(folder.parent / "reports")]
     for _ in range(runs):
         probe = ("import resource, subprocess, sys, time; t=time.perf_counter(); "
                  "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True); "
-                 "print(time.perf_counter()-t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+                 "u=resource.getrusage(resource.RUSAGE_CHILDREN); "
+                 "print(time.perf_counter()-t, u.ru_maxrss, u.ru_utime+u.ru_stime)")
         out = subprocess.run([sys.executable, "-c", probe, *exe], capture_output=True, text=True, check=True,
-                             cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": "0"})
-        seconds, rss_kb = out.stdout.split()
-        results.append((float(seconds), int(rss_kb) / 1024))
+                             cwd=root, env={**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(root)})
+        seconds, rss_kb, cpu = out.stdout.split()
+        results.append((float(seconds), int(rss_kb) / 1024, float(cpu)))
     return results
 
 
@@ -104,14 +109,15 @@ def main() -> None:
     parser.add_argument("--ae", type=int, default=50000)
     parser.add_argument("--out", type=Path, default=Path("/tmp/validate-scale"))
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--root", type=Path, default=ROOT, help="checkout to run (default: this one)")
     args = parser.parse_args()
     folder = args.out / "sdtm"
     started = time.perf_counter()
     build_folder(folder, args.subjects, args.ae)
     print(f"built DM {args.subjects} subjects + AE {args.ae} records in {time.perf_counter() - started:.1f} s "
           f"({sum(p.stat().st_size for p in folder.iterdir()) / 1e6:.1f} MB of XPT)")
-    for i, (seconds, rss) in enumerate(measure(folder, args.runs), start=1):
-        print(f"run {i}: {seconds:.2f} s, peak RSS {rss:.0f} MB")
+    for i, (seconds, rss, cpu) in enumerate(measure(folder, args.runs, args.root), start=1):
+        print(f"run {i}: {seconds:.2f} s, peak RSS {rss:.0f} MB, CPU {cpu:.2f} s, load {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

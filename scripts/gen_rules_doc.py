@@ -41,6 +41,11 @@ def render() -> str:
         "(*CG*) according to the CDISC open-rules mapping.  A blank means no counterpart could be confirmed.  "
         "`--` in a message stands for the dataset's two-letter prefix.",
         "",
+        "Version awareness: the folder's SDTMIG version is read from TS (SDTIGVER) or the define.  A requirement "
+        "that an SDTMIG version introduced (\"Notice before SDTMIG 3.3\" below, and Expected variables added in "
+        "3.3 such as ARMNRS and ACTARMUD) found in a folder of an earlier version is reported as a version "
+        "difference at Notice, naming the version that introduced it.",
+        "",
     ]
     for fam, name in FAMILIES.items():
         members = [r for r in rules if r.family == fam]
@@ -55,7 +60,8 @@ def render() -> str:
         for r in members:
             scope = "whole folder" if r.study_level else ", ".join(r.applies_to).replace("class:", "class ")
             lines.append("| " + " | ".join(_cell(x) for x in (
-                r.id, r.severity, r.title, scope, names[r.standard], r.citation, r.fda, r.core, r.cg)) + " |")
+                r.id, f"{r.severity} (Notice before SDTMIG {r.since})" if r.since else r.severity, r.title, scope,
+                names[r.standard], r.citation, r.fda, r.core, r.cg)) + " |")
         lines.append("")
     return "\n".join(lines)
 

@@ -79,3 +79,20 @@ def test_reports_are_byte_identical_for_identical_input(tmp_path):
         write_reports(_result_with_findings(), tmp_path / out)
     for name in ("report.html", "findings.xlsx", "findings.csv", "summary.csv", "findings.json"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_report_header_states_the_folders_ig_version(tmp_path):
+    import json
+
+    from validate_fixtures import clean_study
+
+    from converters.validate import validate_study
+    from converters.validate.reports import write_reports
+
+    fx = clean_study()
+    fx.set("TS", fx.where("TS", TSPARMCD="SDTIGVER"), TSVAL="3.2")
+    result = validate_study(fx.study())
+    write_reports(result, tmp_path, ("json", "html"))
+    doc = json.loads((tmp_path / "findings.json").read_text())
+    assert (doc["folder_ig_version"], doc["folder_ig_version_from"]) == ("3.2", "TS SDTIGVER")
+    assert "folder declares SDTMIG 3.2 (TS SDTIGVER)" in (tmp_path / "report.html").read_text()

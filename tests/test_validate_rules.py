@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from validate_fixtures import S1, S2, clean_study
+from validate_fixtures import S1, S2, build, clean_study
 
 from converters.validate import validate_study
 from converters.validate.catalog import all_rules
@@ -43,10 +43,58 @@ def _text_column(fx, name: str, var: str, values):
     fx.frames[name][var] = pd.Series(values, dtype=object)
 
 
+def _facts(fx, name: str, **values):
+    from converters.validate.xptfile import XptFacts
+
+    fx.facts[name] = XptFacts(**{"members": [name], **values})
+
+
+def _wrong_json_value(fx, name: str, var: str):
+    import numpy as np
+
+    from converters.validate.jsonfile import JsonFacts, ValueProblem
+
+    fx.facts[name] = JsonFacts(problems=[ValueProblem(var, "integer", np.array([0]), ["fifty"])])
+
+
+def _second_arm_with_other_treatment(fx):
+    """Arm B given to a new subject 004 with Drug B, and subject 002 (treated with Drug A like 001) put in arm B."""
+    fx.append("DM", row=0, USUBJID="CDISC01-004", SUBJID="004", ARMCD="B", ARM="Drug B", ACTARMCD="B",
+              ACTARM="Drug B")
+    fx.append("EX", row=0, USUBJID="CDISC01-004", EXTRT="DRUG B", EXDOSE=200)
+    fx.set("DM", 1, ACTARMCD="B", ACTARM="Drug B")
+
+
+def _unsorted(fx, name: str):
+    fx.frames[name] = fx.frames[name].iloc[::-1].reset_index(drop=True)
+
+
 #: rule ID -> plant(fixture, tmp_path): one small change to the clean study that breaks only that rule's check.
 PLANTS = {
     # metadata
     "MD0000": lambda fx, tmp: fx.problems.append(("xx.xpt", "not a SAS transport file")),
+    "MD0029": lambda fx, tmp: _facts(fx, "AE", version=8),
+    # issue 15: rules a reviewer still missed
+    "CR0031": lambda fx, tmp: fx.set("RELREC", 1, RDOMAIN="DD"),
+    "CR0032": lambda fx, tmp: fx.set("RELREC", 1, IDVARVAL="9"),
+    "CR0033": lambda fx, tmp: fx.set("RELREC", 0, RELTYPE="ONE"),
+    "CR0034": lambda fx, tmp: fx.set("RELREC", 1, RELID="2"),
+    "CR0035": lambda fx, tmp: fx.set("AE", 0, EPOCH=""),
+    "CR0036": lambda fx, tmp: fx.set("AE", 1, AEOUT="NOT RECOVERED/NOT RESOLVED", AESDTH="N"),
+    "CR0037": lambda fx, tmp: fx.set("EX", 3, EXDOSE=100),
+    "CR0038": lambda fx, tmp: _second_arm_with_other_treatment(fx),
+    "ID0027": lambda fx, tmp: _unsorted(fx, "AE"),
+    "VL0040": lambda fx, tmp: fx.set("DM", 2, ARMCD="SCRNFAIL", ARM="Screen Failure", ARMNRS=""),
+    "VL0041": lambda fx, tmp: fx.set("DM", 0, AGE=130),
+    "VL0042": lambda fx, tmp: fx.set("AE", 0, AETOXGR="", AESEV=""),
+    "CT0012": lambda fx, tmp: fx.set("AE", 0, AESER="U"),
+    "DT0025": lambda fx, tmp: fx.set("AE", 0, AEENDTC="2026-01-05"),
+    "DT0026": lambda fx, tmp: fx.set("AE", 0, AEENDTC="2999-01-05"),
+    "TD0010": lambda fx, tmp: fx.set("TS", fx.where("TS", TSPARMCD="DOSU"), TSVAL="g"),
+    "MD0030": lambda fx, tmp: _facts(fx, "AE", damage=["the last record is cut short"]),
+    "MD0031": lambda fx, tmp: _facts(fx, "AE", members=["ae"]),
+    "MD0032": lambda fx, tmp: _facts(fx, "AE", encoding="cp1252", encoding_how="detected"),
+    "MD0033": lambda fx, tmp: _wrong_json_value(fx, "DM", "AGE"),
     "MD0001": lambda fx, tmp: _rename(fx, "CM", "CMLONGNAME"),
     "MD0002": lambda fx, tmp: fx.meta("AE", lambda m: setattr(m, "label", "A" * 41)),
     "MD0003": lambda fx, tmp: fx.meta("AE", lambda m: setattr(m, "label", "")),
@@ -102,7 +150,7 @@ PLANTS = {
     "VL0023": lambda fx, tmp: fx.set("LB", 1, LBLOBXFL="N"),
     "VL0024": lambda fx, tmp: fx.set("LB", 0, LBSTNRLO=50),
     "VL0025": lambda fx, tmp: fx.set("LB", 0, LBORNRLO="50"),
-    "VL0026": lambda fx, tmp: fx.set("DM", 2, ARMCD="A", ARM="Drug A"),
+    "VL0026": lambda fx, tmp: fx.set("DM", 2, ARMCD="A", ARM="Drug A", ACTARMCD="A", ACTARM="Drug A"),
     "VL0027": lambda fx, tmp: fx.set("DM", 2, ARMNRS=""),
     "VL0028": lambda fx, tmp: fx.set("CM", 0, CMENRTPT="ONGOING"),
     "VL0029": lambda fx, tmp: fx.set("CM", 0, CMSTRTPT="BEFORE"),
@@ -337,3 +385,119 @@ def test_rules_doc_is_generated_from_the_current_catalog():
     done = subprocess.run([sys.executable, str(root / "scripts" / "gen_rules_doc.py"), "--check"],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout
+
+
+# --- issue 15: what each new rule must leave alone, and version awareness ---
+
+def test_assigned_not_treated_keeps_the_planned_arm():
+    """SDTMIG 3.4: a subject assigned but not treated keeps ARMCD, has null ACTARMCD and ARMNRS ASSIGNED, NOT
+    TREATED; VL0026 flagged this (329 Errors on a 10,000-subject build)."""
+    fx = clean_study()
+    fx.set("DM", 2, ARMCD="A", ARM="Drug A", ARMNRS="ASSIGNED, NOT TREATED")
+    assert "VL0026" not in set(_run(fx, select=["VL0026"]).findings["rule"])
+
+
+def test_incomplete_dose_below_plan_and_other_adjustments_pass():
+    fx = clean_study()
+    fx.set("EX", 0, EXADJ="RENAL IMPAIRMENT")  # an adjustment, not an incomplete administration
+    assert "CR0037" not in set(_run(fx, select=["CR0037"]).findings["rule"])
+
+
+def test_incomplete_administration_from_suppex():
+    fx = clean_study()
+    fx.set("EX", 3, EXADJ="", EXDOSE=100)
+    fx.frames["SUPPEX"] = build("SUPPEX", [{"RDOMAIN": "EX", "USUBJID": S2, "IDVAR": "EXSEQ", "IDVARVAL": "2",
+                                            "QNAM": "EXINCMPL", "QLABEL": "Infusion Incomplete", "QVAL": "Y",
+                                            "QORIG": "CRF"}])
+    f = _run(fx, select=["CR0037"]).findings
+    assert list(zip(f["rule"], f["usubjid"], f["seq"])) == [("CR0037", S2, "2")]
+
+
+def test_epoch_rule_ignores_records_outside_every_element():
+    fx = clean_study()
+    fx.set("AE", 0, EPOCH="", AESTDTC="2024-06-01", AESTDY=None)  # before the subject's first element
+    assert "CR0035" not in set(_run(fx, select=["CR0035"]).findings["rule"])
+
+
+def test_death_with_dd_cause_shows_the_cause():
+    fx = clean_study()
+    fx.set("AE", 1, AEOUT="NOT RECOVERED/NOT RESOLVED", AESDTH="N")
+    fx.frames["DD"] = build("DD", [{"USUBJID": S2, "DDSEQ": 1, "DDTESTCD": "PRCDTH", "DDTEST": "Primary Cause of Death",
+                                    "DDORRES": "DISEASE PROGRESSION", "DDSTRESC": "DISEASE PROGRESSION",
+                                    "DDDTC": "2025-02-10"}])
+    f = _run(fx, select=["CR0036"]).findings
+    assert len(f) == 1 and "DD cause=DISEASE PROGRESSION" in f["values"].iloc[0]
+    assert "died=DM.DTHFL, DS DEATH, DD" in f["values"].iloc[0]
+
+
+def test_unsorted_message_names_the_key_and_the_first_record_out_of_order():
+    fx = clean_study()
+    _unsorted(fx, "AE")
+    f = _run(fx, select=["ID0027"]).findings
+    assert "(USUBJID, AEDECOD, AESTDTC; from the SDTMIG 3.4 keys table)" in f["message"].iloc[0]
+    assert "record 1 comes before record 2" in f["message"].iloc[0]
+
+
+def _with_ig_version(fx, version: str):
+    fx.set("TS", fx.where("TS", TSPARMCD="SDTIGVER"), TSVAL=version)
+
+
+def test_version_difference_is_a_notice_with_the_introducing_version():
+    fx = clean_study()
+    fx.set("DM", 2, ARMCD="SCRNFAIL", ARM="Screen Failure", ARMNRS="")
+    row = _run(fx, select=["VL0040"]).findings.iloc[0]
+    assert row["severity"] == "Error"  # the folder declares SDTMIG 3.4
+    _with_ig_version(fx, "3.2")
+    row = _run(fx, select=["VL0040"]).findings.iloc[0]
+    assert row["severity"] == "Notice"
+    assert "version difference: a requirement of SDTMIG 3.3; the folder declares SDTMIG 3.2 (TS SDTIGVER)" in \
+        row["message"]
+
+
+def test_variables_added_in_3_3_missing_from_a_3_2_folder_are_notices():
+    fx = clean_study()
+    fx.drop("DM", "ARMNRS", "ACTARMUD") if "ACTARMUD" in fx.frames["DM"] else fx.drop("DM", "ARMNRS")
+    fx.set("DM", 2, ARMCD="SCRNFAIL", ARM="Screen Failure", ACTARMCD="SCRNFAIL", ACTARM="Screen Failure")
+    _with_ig_version(fx, "3.2")
+    f = _run(fx, select=["MD0014"]).findings
+    armnrs = f[f["variable"].eq("ARMNRS")]
+    assert list(armnrs["severity"]) == ["Notice"] and "SDTMIG 3.3" in armnrs["message"].iloc[0]
+    assert fx.study().ig_version == ("3.2", "TS SDTIGVER")
+
+
+def test_model_variables_of_the_class_are_not_non_standard():
+    fx = clean_study()
+    fx.set("AE", 0, AEDTC="2025-01-17")  # timing variable of every general class
+    fx.set("MH", 0, MHHLT="Vascular hypertensive disorders", MHLLT="Hypertension")  # MedDRA, Events class
+    assert "MD0015" not in set(_run(fx, select=["MD0015"]).findings["rule"])
+    fx.set("MH", 0, MHFOO="x")
+    assert set(_run(fx, select=["MD0015"]).findings["variable"]) == {"MHFOO"}
+
+
+def test_one_keys_table_for_build_and_validator():
+    from converters.sdtm import finalize
+    from converters.standards.keys import NATURAL_KEYS, natural_key
+
+    assert finalize.DEFAULT_KEYS is NATURAL_KEYS
+    assert natural_key("CM")[-1] == "CMSTDTC" and natural_key("QSCG") == NATURAL_KEYS["QS"]
+    assert natural_key("SUPPAE") == ("STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM")
+
+
+def test_define_key_sequence_replaces_the_table(tmp_path):
+    from converters.validate.define_keys import DefineKeys
+
+    fx = clean_study()
+    fx.append("AE", AESEQ=2, AETERM="PNEUMONIA AGAIN")  # same AEDECOD and AESTDTC: a table-key duplicate
+    study = fx.study()
+    study.define_keys = DefineKeys(keys={"AE": ("STUDYID", "USUBJID", "AETERM", "AESTDTC")})
+    from converters.validate import validate_study
+
+    assert "ID0004" not in set(validate_study(study, select=["ID0004"], strict=True).findings["rule"])
+
+
+def test_a_grade_in_suppae_counts_as_graded():
+    """CRS/ICANS graded on the ASTCT scale keep AETOXGR (CTCAE) null and put the grade in SUPPAE."""
+    fx = clean_study()
+    fx.set("AE", 0, AETOXGR="", AESEV="")
+    fx.append("SUPPAE", QNAM="ASTCTGR", QLABEL="ASTCT Consensus Grade", QVAL="2", QORIG="CRF")
+    assert "VL0042" not in set(_run(fx, select=["VL0042"]).findings["rule"])

@@ -55,6 +55,7 @@ class Fixture:
     meta_edits: list[Callable[[dict[str, Dataset]], None]] = field(default_factory=list)
     paths: dict[str, Path] = field(default_factory=dict)
     problems: list[tuple[str, str]] = field(default_factory=list)
+    facts: dict[str, object] = field(default_factory=dict)  # dataset -> XptFacts / JsonFacts of its "file"
 
     def study(self) -> StudyData:
         frames = {name: frame.reset_index(drop=True) for name, frame in self.frames.items()}
@@ -64,6 +65,9 @@ class Fixture:
         study = frames_to_study(frames, metas)
         for name, path in self.paths.items():
             study.datasets[name].path = path
+        for name, facts in self.facts.items():
+            study.datasets[name].facts = facts
+            study.datasets[name].path = study.datasets[name].path or Path(f"{name.lower()}.xpt")
         study.problems = list(self.problems)
         return study
 
@@ -115,11 +119,17 @@ def _ts_rows() -> list[dict]:
         if value is None and parm in TS_CODELISTS:
             value = sorted(ct.codelist(TS_CODELISTS[parm]).submission_values)[0]
         rows.append({"TSSEQ": 1, "TSPARMCD": parm, "TSPARM": tsparm[codes[parm]], "TSVAL": value or "x"})
+    for parm, value in (("DOSU", "mg"), ("DCUTDTC", "2025-12-31")):
+        rows.append({"TSSEQ": 1, "TSPARMCD": parm, "TSPARM": tsparm[codes[parm]], "TSVAL": value})
     return rows
 
 
 def clean_study() -> Fixture:
-    """Three subjects: 001 completes, 002 dies of a fatal AE, 003 fails screening (a fresh copy each call)."""
+    """Three subjects: 001 completes, 002 dies of a fatal AE, 003 fails screening (a fresh copy each call).
+
+    002's second infusion was incomplete (EXADJ) and is recorded with the half dose given; SE holds each
+    subject's elements, RELREC relates 002's fatal AE to the death disposition.
+    """
     return Fixture(frames={name: frame.copy() for name, frame in _clean_frames().items()})
 
 
@@ -148,14 +158,16 @@ def _clean_frames() -> dict[str, pd.DataFrame]:
         {"USUBJID": S2, "EXSEQ": 1, **ex_common, "EXSTDTC": "2025-01-16", "EXENDTC": "2025-01-16", "EXSTDY": 1,
          "EXENDY": 1},
         {"USUBJID": S2, "EXSEQ": 2, **ex_common, "EXSTDTC": "2025-01-23", "EXENDTC": "2025-01-23", "EXSTDY": 8,
-         "EXENDY": 8},
+         "EXENDY": 8, "EXDOSE": 50, "EXADJ": "INFUSION INCOMPLETE"},
     ])
     ae = build("AE", [
         {"USUBJID": S1, "AESEQ": 1, "AETERM": "HEADACHE", "AEDECOD": "Headache", "AESEV": "MILD", "AESER": "N",
          "AEACN": "DOSE NOT CHANGED", "AEREL": "NOT RELATED", "AEOUT": "RECOVERED/RESOLVED", "AESDTH": "N",
+         "AETOXGR": "1",
          "EPOCH": "TREATMENT", "AESTDTC": "2025-01-17", "AEENDTC": "2025-01-18", "AESTDY": 3, "AEENDY": 4},
         {"USUBJID": S2, "AESEQ": 1, "AETERM": "PNEUMONIA", "AEDECOD": "Pneumonia", "AESEV": "SEVERE", "AESER": "Y",
          "AEACN": "DRUG WITHDRAWN", "AEREL": "NOT RELATED", "AEOUT": "FATAL", "AESDTH": "Y",
+         "AETOXGR": "5",
          "EPOCH": "TREATMENT", "AESTDTC": "2025-02-01", "AEENDTC": "2025-02-10", "AESTDY": 17, "AEENDY": 26},
     ])
     lb_alt = {"LBTESTCD": "ALT", "LBTEST": "Alanine Aminotransferase", "LBCAT": "CHEMISTRY", "LBORRES": "30",
@@ -212,8 +224,19 @@ def _clean_frames() -> dict[str, pd.DataFrame]:
     suppae = build("SUPPAE", [
         {"RDOMAIN": "AE", "USUBJID": S1, "IDVAR": "AESEQ", "IDVARVAL": "1", "QNAM": "AETRTEM",
          "QLABEL": "Treatment Emergent Flag", "QVAL": "Y", "QORIG": "Derived"}])
+    elements = {"SCRN": ("Screening", "SCREENING", 1), "TRT": ("Drug A", "TREATMENT", 2),
+                "FU": ("Follow-up", "FOLLOW-UP", 3)}
+    se = build("SE", [
+        {"USUBJID": s, "SESEQ": n, "ETCD": e, "ELEMENT": elements[e][0], "TAETORD": elements[e][2],
+         "EPOCH": elements[e][1], "SESTDTC": a, "SEENDTC": b}
+        for s, n, e, a, b in ((S1, 1, "SCRN", "2025-01-05", "2025-01-15"), (S1, 2, "TRT", "2025-01-15", "2025-02-20"),
+                              (S1, 3, "FU", "2025-02-20", "2025-03-01"), (S2, 1, "SCRN", "2025-01-06", "2025-01-16"),
+                              (S2, 2, "TRT", "2025-01-16", "2025-02-10"), (S3, 1, "SCRN", "2025-01-07", "2025-01-12"))])
+    relrec = build("RELREC", [
+        {"RDOMAIN": "AE", "USUBJID": S2, "IDVAR": "AESEQ", "IDVARVAL": "1", "RELID": "1"},
+        {"RDOMAIN": "DS", "USUBJID": S2, "IDVAR": "DSSEQ", "IDVARVAL": "1", "RELID": "1"}])
     frames = {"DM": dm, "AE": ae, "EX": ex, "LB": lb, "CM": cm, "MH": mh, "DS": ds, "SV": sv, "IE": ie,
-              "TA": ta, "TE": te, "TV": tv, "TI": ti, "TS": ts, "SUPPAE": suppae}
+              "TA": ta, "TE": te, "TV": tv, "TI": ti, "TS": ts, "SE": se, "RELREC": relrec, "SUPPAE": suppae}
     return frames
 
 

@@ -31,33 +31,42 @@ def default_report_dir(folder: Path) -> Path:
               help="Exit 1 when an unexplained finding at this level or worse remains.")
 @click.option("--format", "formats", multiple=True, type=click.Choice(["html", "xlsx", "csv", "json"]),
               help="Report formats to write (repeat; default: all four).")
-@click.option("--rules", "select", multiple=True, help="Run only rules whose ID starts with this (repeat), e.g. CT.")
+@click.option("--rules", "select", multiple=True,
+              help="Run only rules whose ID starts with this (repeat), e.g. CT; a prefix no rule has is an error.")
+@click.option("--encoding", type=click.Choice(["auto", "utf-8", "cp1252", "latin-1", "ascii"]), default="auto",
+              show_default=True, help="Text encoding of the XPT files (auto: detected per file and reported).")
 @click.option("--profile", is_flag=True, help="Print the time each rule and each dataset read took.")
 @click.option("--show", default=40, show_default=True, help="Rows of the summary table to print.")
 def validate(folder: Path, define: Path | None, standard: str | None, report_dir: Path | None,
              dispositions: Path | None, fail_on: str, formats: tuple[str, ...], select: tuple[str, ...],
-             profile: bool, show: int) -> None:
+             encoding: str, profile: bool, show: int) -> None:
     """Validate every XPT / Dataset-JSON dataset in FOLDER and write HTML, XLSX, CSV and JSON reports.
 
     Offline, with the bundled SDTMIG 3.4, ADaMIG 1.3 and CDISC CT 2025-03-28.  Exit status:
     0 when no unexplained finding at --fail-on level (default Error) remains, 1 when one does,
-    2 when the folder or a file given cannot be used.
+    2 when the folder or a file given cannot be used, or an option is wrong (e.g. --rules ZZ), 3 when a rule
+    could not run (an internal error; the tracebacks go to crash-report.txt beside the reports).
 
     Example: cdisc-convert validate out/carnk-sclc/sdtm --define out/carnk-sclc/define.xml
     """
     from converters.validate import unexplained_at, validate_folder
     from converters.validate.reports import FORMATS, summary_rows, write_reports
 
+    check_rule_prefixes(select)
     started = time.perf_counter()
     out_dir = report_dir or default_report_dir(folder)
     result = validate_folder(folder, standard=standard, define=define, dispositions=dispositions,
-                             previous=out_dir, select=list(select) or None)
+                             previous=out_dir, select=list(select) or None, encoding=encoding)
     checked = time.perf_counter() - started
     files = write_reports(result, out_dir, formats or FORMATS, title=folder.resolve().name)
     summary = summary_rows(result)
     study = result.study
+    assert study is not None  # validate_folder always keeps the study it read
     click.echo(f"Validated {len(study.datasets)} datasets ({sum(len(d) for d in study.datasets.values())} records) "
                f"in {folder} against {study.standard} with {len(result.rules)} rules in {checked:.2f} s")
+    version, source = study.ig_version
+    if version:
+        click.echo(f"Folder's SDTMIG version: {version} (from {source})")
     _echo_skipped(study.skipped)
     if result.dispositions_file:
         click.echo(f"Dispositions: {result.dispositions_file}")
@@ -81,12 +90,42 @@ def validate(folder: Path, define: Path | None, standard: str | None, report_dir
     click.echo("Reports: " + ", ".join(str(p) for p in files))
     if profile:
         _print_profile(result)
+    if result.rule_errors:
+        report = write_crash_report(result, out_dir)
+        click.secho(f"Exit 3: internal error: {len(result.rule_errors)} rule(s) could not run, so the findings are "
+                    f"incomplete; crash report: {report}", fg="red", err=True)
+        raise SystemExit(3)
     failing = unexplained_at(result, fail_on)
     if failing:
         click.echo(f"Exit 1: {failing} unexplained finding(s) at {fail_on.capitalize()} level or worse "
                    f"(--fail-on {fail_on}); explain them in validation-dispositions.yaml or fix the data.")
         raise SystemExit(1)
     click.echo(f"Exit 0: no unexplained finding at {fail_on.capitalize()} level or worse (--fail-on {fail_on}).")
+
+
+def write_crash_report(result, out_dir: Path) -> Path:
+    """The tracebacks of the rules that could not run, beside the reports (written atomically)."""
+    from converters import __version__
+    from converters.validate.reports import atomic_report
+
+    path = out_dir / "crash-report.txt"
+    lines = [f"cdisc-convert {__version__}: rules that could not run (a bug; please report it with this file)", ""]
+    for rule_id in sorted(result.rule_tracebacks):
+        lines += [f"== {rule_id}: {result.rule_errors[rule_id]}", result.rule_tracebacks[rule_id]]
+    with atomic_report(path) as tmp:
+        tmp.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def check_rule_prefixes(select: tuple[str, ...]) -> None:
+    """Every --rules prefix must match a rule ID: a typo would otherwise run nothing and pass a pipeline gate."""
+    from converters.validate.catalog import REGISTRY
+
+    unknown = [p for p in select if not any(r.startswith(p.upper()) for r in REGISTRY)]
+    if unknown:
+        families = sorted({r[:2] for r in REGISTRY})
+        raise click.UsageError(f"--rules {', '.join(unknown)} matches no rule ID (rule IDs start with "
+                               f"{', '.join(families)}; see docs/rules.md)")
 
 
 def _echo_skipped(skipped: list[tuple[str, str]]) -> None:

@@ -23,6 +23,14 @@ from converters.metadata.model import Dataset, Variable
 
 def read_xpt(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, Dataset]:
     """The data and metadata of the (first) member of an XPT file; DataError naming the file if unreadable."""
+    return read_xpt_encoded(path, None)
+
+
+def read_xpt_encoded(path: str | os.PathLike[str], encoding: str | None) -> tuple[pd.DataFrame, Dataset]:
+    """:func:`read_xpt` with the text encoding of character values and labels named (None: UTF-8, pyreadstat's).
+
+    Files from other sponsors' tools often hold cp1252 or Latin-1 text; the validator reads them this way.
+    """
     import pyreadstat
 
     source = Path(path)
@@ -30,7 +38,7 @@ def read_xpt(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, Dataset]:
     if not source.is_file():
         raise DataError("XPT file not found", where=where, hint="check the path")
     try:
-        frame, meta = pyreadstat.read_xport(str(source), disable_datetime_conversion=True)
+        frame, meta = pyreadstat.read_xport(str(source), disable_datetime_conversion=True, encoding=encoding)
     except Exception as exc:  # pyreadstat raises its own error types for corrupt files
         raise DataError(f"cannot read XPT file: {exc}", where=where,
                         hint="the file is not a SAS transport file or is damaged") from exc

@@ -20,15 +20,8 @@ from converters.sdtm.rejections import DROPPED, RejectionLog
 from converters.spec.model import VariableSpec
 from converters.standards import ct, sdtmig
 
-#: natural keys when the spec names none (Define-XML key sequence).
-DEFAULT_KEYS = {
-    "DM": ("STUDYID", "USUBJID"),
-    "AE": ("STUDYID", "USUBJID", "AEDECOD", "AESTDTC"),
-    "EX": ("STUDYID", "USUBJID", "EXTRT", "EXSTDTC"),
-    "DS": ("STUDYID", "USUBJID", "DSDECOD", "DSSTDTC"),
-    "RS": ("STUDYID", "USUBJID", "RSTESTCD", "VISITNUM", "RSDTC"),
-}
-SUPP_KEYS = ("STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM")
+from converters.standards.keys import NATURAL_KEYS as DEFAULT_KEYS  # natural keys when the spec names none
+from converters.standards.keys import SUPP_KEYS
 
 
 def byte_length(values: pd.Series) -> int:

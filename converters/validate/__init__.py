@@ -40,16 +40,22 @@ def validate_study(study, *, dispositions: Path | None = None, previous: Path | 
 
 def validate_folder(folder: str | Path, *, standard: str | None = None, define: str | Path | None = None,
                     dispositions: str | Path | None = None, previous: Path | None = None,
-                    select: list[str] | None = None) -> ValidationResult:
-    """Validate every dataset of ``folder``; dispositions from ``validation-dispositions.yaml`` there by default."""
+                    select: list[str] | None = None, encoding: str = "auto") -> ValidationResult:
+    """Validate every dataset of ``folder``; dispositions from ``validation-dispositions.yaml`` there by default.
+
+    ``encoding``: text encoding of the XPT files (``auto`` detects UTF-8, cp1252 or Latin-1 per file).
+    """
     from converters.validate.data import load_folder
     from converters.validate.dispositions import find_dispositions
 
-    study = load_folder(folder, standard)
+    study = load_folder(folder, standard, encoding)
     if define:
         from converters.validate.define_reader import read_define
 
+        from converters.validate.define_keys import read_define_keys
+
         study.define = read_define(define)
+        study.define_keys = read_define_keys(define)
     path = find_dispositions(study.folder, dispositions)
     return validate_study(study, dispositions=path, previous=previous, select=select)
 

@@ -55,3 +55,37 @@ def allowed_values(codes: tuple[str, ...]) -> tuple[frozenset[str], bool, str]:
         extensible = extensible or info.extensible
         names.append(info.name)
     return frozenset(values), extensible, "/".join(names)
+
+
+#: SDTMIG classes whose domains share the SDTM model's general-observation variables.
+GENERAL_CLASSES = ("EVENTS", "FINDINGS", "FINDINGS ABOUT", "INTERVENTIONS")
+#: Variables SDTMIG added after 3.2 (SDTMIG 3.3 DM: ARMNRS, ACTARMUD), as generic names; a folder that declares
+#: an earlier version is not faulted for lacking them.
+INTRODUCED = {"ARMNRS": "3.3", "ACTARMUD": "3.3"}
+
+
+@lru_cache(maxsize=None)
+def class_variables(dataset_class: str) -> frozenset[str]:
+    """Generic names (``--DTC``) the SDTM model allows in a general-observation class, as SDTMIG 3.4 uses them.
+
+    The union over the IG's domains of the class of their variables (a variable of one Events domain, such as
+    MedDRA ``--HLT`` in AE, may be added to another, such as MH), plus the Timing and Identifier variables of
+    every general class (SDTM v2.0 2.2.5: timing variables apply to all classes).  Empty for other classes.
+    """
+    wanted = dataset_class.upper()
+    if wanted not in GENERAL_CLASSES:
+        return frozenset()
+    out: set[str] = set()
+    for name in sdtmig.dataset_names():
+        info = sdtmig.dataset(name)
+        klass = info.dataset_class.upper()
+        if klass not in GENERAL_CLASSES or len(name) != 2:
+            continue
+        for var in sdtmig.variables(name):
+            if not var.name.startswith(name):
+                continue
+            generic = "--" + var.name[2:]
+            if klass == wanted or (klass == "FINDINGS ABOUT" and wanted == "FINDINGS") or \
+                    var.role in ("Timing", "Identifier"):
+                out.add(generic)
+    return frozenset(out)

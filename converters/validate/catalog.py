@@ -11,8 +11,10 @@ from converters.validate import (  # noqa: F401 - imported to register their rul
     rules_dates,
     rules_define,
     rules_design,
+    rules_exposure,
     rules_identity,
     rules_metadata,
+    rules_relrec,
     rules_values,
 )
 from converters.validate.counterparts import COUNTERPARTS

@@ -33,6 +33,9 @@ class DatasetData:
     meta: Dataset
     path: Path | None = None
     file_format: str = "memory"  # xpt, json, ndjson or memory
+    #: what the file says beside its data: XptFacts (version, members, damage, encoding) or JsonFacts
+    #: (damage, values of the wrong type); None for in-memory data
+    facts: object | None = None
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -173,6 +176,14 @@ class DatasetData:
         return None
 
 
+def _version_number(text: str) -> str:
+    """``SDTMIG v3.2`` / ``3.2`` / ``V3.1.2`` -> ``3.2`` / ``3.1.2``."""
+    import re
+
+    found = re.search(r"\d+(?:\.\d+)+", text)
+    return found.group(0) if found else text.strip()
+
+
 def _first_per_key(values: pd.Series, keys: pd.Series) -> pd.Series:
     """``values`` indexed by ``keys``, keeping the first record of each key."""
     series = pd.Series(values.to_numpy(), index=keys.to_numpy())
@@ -200,6 +211,7 @@ class StudyData:
     folder: Path | None = None
     standard: str = "sdtmig-3.4"
     define: object | None = None  # converters.validate.define_reader.DefineMeta when --define is given
+    define_keys: object | None = None  # converters.validate.define_keys.DefineKeys when --define is given
     load_seconds: dict[str, float] = field(default_factory=dict)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (file, message) of unreadable files
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why) of files not read as datasets
@@ -213,10 +225,37 @@ class StudyData:
 
     @cached_property
     def studyid(self) -> str:
-        for ds in self.datasets.values():
-            if "STUDYID" in ds.frame.columns and len(ds):
-                return str(ds.text("STUDYID").iloc[0])
+        """The study's STUDYID: the value most records of TS and DM hold (TS wins a tie); else of any dataset.
+
+        Taken from the study-level datasets rather than from whichever dataset is read first, so one
+        record with a foreign STUDYID is the record reported, not every other record of the folder.
+        """
+        for names in (("TS", "DM"), tuple(self.datasets)):
+            counts: dict[str, int] = {}
+            for name in names:
+                ds = self.get(name)
+                if ds is None or "STUDYID" not in ds.frame.columns:
+                    continue
+                for value, count in ds.text("STUDYID").value_counts(sort=False).items():
+                    if value:
+                        counts[value] = counts.get(value, 0) + int(count)
+            if counts:
+                return max(counts, key=lambda v: counts[v])  # first seen (TS before DM) wins a tie
         return ""
+
+    @cached_property
+    def ig_version(self) -> tuple[str, str]:
+        """The folder's SDTMIG version and where it was read: TS SDTIGVER, else the define's standard."""
+        ts = self.get("TS")
+        if ts is not None and ts.has("TSPARMCD", "TSVAL"):
+            values = ts.text("TSVAL")[ts.text("TSPARMCD").eq("SDTIGVER")]
+            values = values[values.ne("")]
+            if len(values):
+                return _version_number(values.iloc[0]), "TS SDTIGVER"
+        version = getattr(self.define_keys, "ig_version", "") or ""
+        if version:
+            return _version_number(version), "define"
+        return "", ""
 
     def dm_lookup(self, name: str) -> pd.Series:
         """DM ``name`` indexed by USUBJID (first record per subject), for mapping onto other datasets."""
@@ -230,6 +269,17 @@ class StudyData:
                 self._cache[key] = _first_per_key(values, dm.text("USUBJID"))
         return self._cache[key]
 
+    def natural_key(self, ds: DatasetData) -> tuple[tuple[str, ...], str]:
+        """The natural key of ``ds`` (variables it has, STUDYID left out) and where it comes from: the define's
+        KeySequence when ``--define`` gave one for the dataset, else the bundled table (SDTMIG 3.4)."""
+        from converters.standards.keys import natural_key
+
+        stated = getattr(self.define_keys, "keys", {}).get(ds.name)
+        key, source = (stated, "define KeySequence") if stated else (natural_key(ds.name), "SDTMIG 3.4 keys table")
+        if not key:
+            return (), ""
+        return tuple(n for n in key if n != "STUDYID" and n in ds.frame.columns), source
+
     def subjects(self) -> frozenset[str]:
         """USUBJID values of DM."""
         dm = self.get("DM")
@@ -242,29 +292,30 @@ class StudyData:
 # Reading a folder
 # ---------------------------------------------------------------------------
 
-def read_dataset(path: Path) -> tuple[pd.DataFrame, Dataset]:
-    """Read one XPT or Dataset-JSON file (frame + file metadata) as the project readers do.
+def read_dataset(path: Path, encoding: str = "auto") -> tuple[pd.DataFrame, Dataset, object]:
+    """Read one XPT or Dataset-JSON file: frame, file metadata, and the file's facts (damage, encoding ...).
 
-    Plain one-member ASCII XPT v5 files go through the numpy fast path, which gives the same
-    result as ``read_xpt``; everything else through ``read_xpt`` / ``read_dataset_json``.
+    Plain one-member XPT v5 files go through the numpy fast path, which gives the same result as
+    ``read_xpt``; other XPT files through ``read_xpt`` (see :mod:`converters.validate.xptfile`).
+    Dataset-JSON values of the wrong type are kept aside per value (:mod:`converters.validate.jsonfile`).
+    ``encoding`` is the XPT text encoding: ``auto`` (detected per file) or a codec name.
     """
-    suffix = path.suffix.lower()
-    if suffix == ".xpt":
-        from converters.readers.xpt import read_xpt
-        from converters.validate.fastxpt import read_xpt_fast
+    if path.suffix.lower() == ".xpt":
+        from converters.validate.xptfile import read_xpt_file
 
-        return read_xpt_fast(path) or read_xpt(path)
-    from converters.readers.dataset_json import read_dataset_json
+        return read_xpt_file(path, encoding)
+    from converters.validate.jsonfile import read_json_file
 
-    return read_dataset_json(path)
+    return read_json_file(path)
 
 
-def load_folder(folder: str | os.PathLike[str], standard: str | None = None) -> StudyData:
+def load_folder(folder: str | os.PathLike[str], standard: str | None = None, encoding: str = "auto") -> StudyData:
     """Read every XPT/Dataset-JSON dataset of ``folder`` once.
 
     When a dataset exists in two formats the XPT wins and the other is not read.
     Unreadable files are listed in ``StudyData.problems`` (and reported by rule
-    MD0000) instead of stopping the run.
+    MD0000) instead of stopping the run; damaged files that can be read in part are
+    read, and their damage is reported (MD0030).
     """
     import time
 
@@ -281,7 +332,7 @@ def load_folder(folder: str | os.PathLike[str], standard: str | None = None) -> 
     for stem, path in sorted(files.items()):
         start = time.perf_counter()
         try:
-            frame, meta = read_dataset(path)
+            frame, meta, facts = read_dataset(path, encoding)
         except Exception as exc:  # noqa: BLE001 - reported as a finding, not a crash
             study.problems.append((path.name, str(exc).splitlines()[0]))
             continue
@@ -290,7 +341,7 @@ def load_folder(folder: str | os.PathLike[str], standard: str | None = None) -> 
             study.problems.append((path.name, f"dataset {name} already read from another file"))
             continue
         study.datasets[name] = DatasetData(name=name, frame=frame, meta=meta, path=path,
-                                           file_format=path.suffix.lower().lstrip("."))
+                                           file_format=path.suffix.lower().lstrip("."), facts=facts)
         study.load_seconds[name] = time.perf_counter() - start
     study.standard = standard or guess_standard(study.datasets)
     return study

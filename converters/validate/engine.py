@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import fnmatch
 import time
+import traceback
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -10,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from converters.validate.data import DatasetData, StudyData
-from converters.validate.model import SEVERITY_RANK, Hits, Rule
+from converters.validate.model import SEVERITY_RANK, Hits, Rule, version_key
 
 FINDING_COLUMNS = ["rule", "severity", "dataset", "variable", "record", "usubjid", "seq", "values", "message"]
 
@@ -23,6 +24,7 @@ class ValidationResult:
     rules: list[Rule]
     timings: dict[str, float] = field(default_factory=dict)
     rule_errors: dict[str, str] = field(default_factory=dict)
+    rule_tracebacks: dict[str, str] = field(default_factory=dict)  # rule ID -> traceback of the error
     study: StudyData | None = None
     stale_dispositions: list = field(default_factory=list)
     dispositions_file: object | None = None
@@ -75,6 +77,7 @@ def run_rules(study: StudyData, rules: list[Rule], strict: bool = False) -> Vali
     batches: list[pd.DataFrame] = []
     timings: dict[str, float] = defaultdict(float)
     errors: dict[str, str] = {}
+    tracebacks: dict[str, str] = {}
     for item in rules:
         start = time.perf_counter()
         try:
@@ -91,6 +94,7 @@ def run_rules(study: StudyData, rules: list[Rule], strict: bool = False) -> Vali
             if strict:
                 raise
             errors[item.id] = f"{type(exc).__name__}: {exc}"
+            tracebacks[item.id] = traceback.format_exc()
         timings[item.id] += time.perf_counter() - start
     batches = [b for b in batches if len(b)]
     findings = pd.concat(batches, ignore_index=True) if batches else empty_findings()
@@ -98,7 +102,8 @@ def run_rules(study: StudyData, rules: list[Rule], strict: bool = False) -> Vali
         findings["_rank"] = findings["severity"].map(SEVERITY_RANK)
         findings = findings.sort_values(["_rank", "rule", "dataset", "record"], kind="stable",
                                         na_position="first").drop(columns="_rank").reset_index(drop=True)
-    return ValidationResult(findings=findings, rules=rules, timings=dict(timings), rule_errors=errors, study=study)
+    return ValidationResult(findings=findings, rules=rules, timings=dict(timings), rule_errors=errors,
+                            rule_tracebacks=tracebacks, study=study)
 
 
 def empty_findings() -> pd.DataFrame:
@@ -119,9 +124,16 @@ def _to_frame(item: Rule, study: StudyData, hits: Hits) -> pd.DataFrame:
     message = item.message.format_map(params)
     if ds is not None and "--" in message:
         message = message.replace("--", ds.prefix)
+    severity = item.severity
+    since = str(hits.params.get("since") or item.since)
+    version = study.ig_version[0]
+    if since and version and version_key(version) < version_key(since):
+        severity = "Notice"
+        message += (f" [version difference: a requirement of SDTMIG {since}; the folder declares SDTMIG {version} "
+                    f"({study.ig_version[1]})]")
     variable = ", ".join(hits.variables)
     if hits.rows is None or ds is None:
-        return pd.DataFrame({"rule": [item.id], "severity": [item.severity], "dataset": [hits.dataset],
+        return pd.DataFrame({"rule": [item.id], "severity": [severity], "dataset": [hits.dataset],
                              "variable": [variable], "record": pd.array([pd.NA], dtype="Int64"),
                              "usubjid": [""], "seq": [""], "values": [hits.value or ""], "message": [message]})
     rows = np.asarray(hits.rows, dtype=np.int64)
@@ -143,7 +155,7 @@ def _to_frame(item: Rule, study: StudyData, hits: Hits) -> pd.DataFrame:
     seq_name = _seq_column(ds)
     seq = ds.text(seq_name).to_numpy(dtype=object)[rows] if seq_name else np.full(n, "")
     return pd.DataFrame({
-        "rule": np.full(n, item.id, dtype=object), "severity": np.full(n, item.severity, dtype=object),
+        "rule": np.full(n, item.id, dtype=object), "severity": np.full(n, severity, dtype=object),
         "dataset": np.full(n, hits.dataset, dtype=object), "variable": np.full(n, variable, dtype=object),
         "record": pd.array(rows + 1, dtype="Int64"), "usubjid": usubjid, "seq": seq,
         "values": values.astype(object), "message": np.full(n, message, dtype=object)})

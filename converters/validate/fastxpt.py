@@ -3,8 +3,10 @@
 The validator reads every dataset of a folder on each run, and on large studies the time
 goes into reading.  This reader parses the fixed-width v5 layout with numpy in one pass and
 returns exactly what :func:`converters.readers.xpt.read_xpt` returns (the tests compare the two
-on every file they have).  Anything unusual — a v8 file, several members, non-ASCII text, bytes
-it does not expect — returns None, and the caller uses ``read_xpt``.
+on every file they have).  Anything unusual — a v8 file, several members, bytes it does not
+expect — returns None, and the caller uses ``read_xpt``.  Non-ASCII text is read only when an
+encoding is given (``parse_xpt``): a named one, or ``auto`` to detect UTF-8, cp1252 or Latin-1 from
+the distinct values (:func:`detect_encoding`).
 """
 from __future__ import annotations
 
@@ -23,23 +25,47 @@ _MISSING_FIRST = frozenset(b"._ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def read_xpt_fast(path: str | Path) -> tuple[pd.DataFrame, Dataset] | None:
-    """Frame and metadata of a one-member XPT v5 file, or None when the file needs the full reader."""
+    """Frame and metadata of a one-member ASCII XPT v5 file, or None when the file needs the full reader."""
     try:
-        raw = Path(path).read_bytes()
-        return _parse(raw)
-    except (ValueError, IndexError, UnicodeDecodeError, OSError):
+        parsed = parse_xpt(Path(path).read_bytes())
+    except OSError:
+        return None
+    return None if parsed is None else parsed[:2]
+
+
+def parse_xpt(raw: bytes, encoding: str | None = None) -> tuple[pd.DataFrame, Dataset, str] | None:
+    """Frame, metadata and text encoding of a one-member XPT v5 file's bytes, or None (use the full reader).
+
+    ``encoding``: None reads ASCII only; ``auto`` detects (see :func:`detect_encoding`); else a codec name.
+    The encoding returned is ``ascii`` when every text byte is ASCII.
+    """
+    try:
+        return _parse(raw, encoding)
+    except (ValueError, IndexError, UnicodeDecodeError, LookupError):
         return None
 
 
-def _parse(raw: bytes) -> tuple[pd.DataFrame, Dataset] | None:
+def detect_encoding(samples: list[bytes]) -> str:
+    """The text encoding of non-ASCII byte strings: ``utf-8`` when all decode as UTF-8, else ``cp1252`` when all
+    decode as Windows-1252, else ``latin-1`` (which decodes any byte)."""
+    for name in ("utf-8", "cp1252"):
+        try:
+            for sample in samples:
+                sample.decode(name)
+        except UnicodeDecodeError:
+            continue
+        return name
+    return "latin-1"
+
+
+def _parse(raw: bytes, encoding: str | None) -> tuple[pd.DataFrame, Dataset, str] | None:
     if not raw.startswith(_LIBRARY) or raw[240:240 + len(_MEMBER)] != _MEMBER:
         return None
     namestr_size = int(raw[240 + 74:240 + 78])
     if namestr_size != 140:
         return None
     member = raw[400:560]
-    name = member[8:16].decode("ascii").strip()
-    label = member[80 + 32:80 + 72].decode("ascii").rstrip()
+    name_bytes, label_bytes = member[8:16], member[80 + 32:80 + 72]
     if raw[560:560 + len(_NAMESTR)] != _NAMESTR:
         return None
     nvars = int(raw[560 + 54:560 + 58])
@@ -50,7 +76,7 @@ def _parse(raw: bytes) -> tuple[pd.DataFrame, Dataset] | None:
         ntype = int.from_bytes(rec[0:2], "big")
         lengths.append(int.from_bytes(rec[4:6], "big"))
         names.append(rec[8:16].decode("ascii").strip())
-        labels.append(rec[16:56].decode("ascii").rstrip())
+        labels.append(rec[16:56])
         fname = rec[56:64].decode("ascii").strip()
         nfl, nfd = int.from_bytes(rec[64:66], "big"), int.from_bytes(rec[66:68], "big")
         formats.append(_format(fname, nfl, nfd))
@@ -74,33 +100,47 @@ def _parse(raw: bytes) -> tuple[pd.DataFrame, Dataset] | None:
         block = block[:rows]
     else:
         block = np.zeros((0, width), dtype=np.uint8)
+    texts: dict[str, tuple[np.ndarray, list[bytes]]] = {}
+    wide: list[bytes] = [b for b in (name_bytes, label_bytes, *labels) if not b.isascii()]
+    for var, length, pos, is_num in zip(names, lengths, positions, numeric):
+        if not is_num:
+            cells = block[:, pos:pos + length]
+            if (cells == 0).any():
+                return None
+            texts[var] = _distinct(cells, length)
+            if (cells >= 0x80).any():
+                wide += [u for u in texts[var][1] if not u.isascii()]
+    if wide and encoding is None:
+        return None
+    chosen: str = "ascii" if not wide else detect_encoding(wide) if encoding == "auto" else str(encoding)
+    codec = chosen
     columns: dict[str, pd.Series] = {}
     variables = []
-    for var, var_label, length, pos, is_num, fmt in zip(names, labels, lengths, positions, numeric, formats):
-        cells = block[:, pos:pos + length]
+    for var, raw_label, length, pos, is_num, fmt in zip(names, labels, lengths, positions, numeric, formats):
+        var_label = raw_label.decode(codec).rstrip()
         if is_num:
-            values = _ibm_to_float(cells)
+            values = _ibm_to_float(block[:, pos:pos + length])
             columns[var] = pd.Series(values, dtype="float64")
             variables.append(Variable(name=var, label=var_label, data_type=_numeric_type(values),
                                       display_format=fmt))
         else:
-            if (cells >= 0x80).any() or (cells == 0).any():
-                return None
-            columns[var] = pd.Series(_text(cells, length), dtype=object)
+            codes, uniques = texts[var]
+            table = np.array([u.rstrip(b" ").decode(codec) for u in uniques] + [""], dtype=object)
+            columns[var] = pd.Series(table[codes], dtype=object)
             variables.append(Variable(name=var, label=var_label, data_type="text", length=length or 1,
                                       display_format=fmt))
     frame = pd.DataFrame(columns, index=pd.RangeIndex(rows))
-    return frame, Dataset(name=name, label=label, variables=variables, records=rows)
+    name, label = name_bytes.decode(codec).strip(), label_bytes.decode(codec).rstrip()
+    return frame, Dataset(name=name, label=label, variables=variables, records=rows), chosen
 
 
-def _text(cells: np.ndarray, length: int) -> np.ndarray:
-    """Fixed-width ASCII cells to right-trimmed str, decoding each distinct value once."""
+def _distinct(cells: np.ndarray, length: int) -> tuple[np.ndarray, list[bytes]]:
+    """Codes and distinct raw values of fixed-width text cells, so each distinct value is decoded once."""
     if len(cells) == 0:
-        return np.array([], dtype=object)
+        return np.zeros(0, dtype=np.int64), []
     fixed = np.ascontiguousarray(cells).view(f"S{length}").ravel().astype(object)
     codes, uniques = pd.factorize(fixed)
-    table = np.array([u.rstrip(b" ").decode("ascii") for u in uniques] + [""], dtype=object)
-    return table[codes]
+    return np.asarray(codes), list(uniques)
 
 
 def _format(name: str, width: int, decimals: int) -> str | None:

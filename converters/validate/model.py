@@ -72,6 +72,9 @@ class Rule:
     fda: str = ""
     standard: str = "sdtmig"  # sdtmig, adamig, define, or any (transport-format rules)
     cg: str = ""  # SDTMIG Conformance Rule IDs the FDA validator cites for the same check
+    #: the SDTMIG version that introduced the requirement: on a folder of an earlier version, a finding is only a
+    #: version difference and is reported at Notice (a finding can also name its own version in params["since"])
+    since: str = ""
 
     @property
     def family(self) -> str:
@@ -86,14 +89,15 @@ REGISTRY: dict[str, Rule] = {}
 
 
 def rule(id: str, severity: str, title: str, message: str, citation: str, *, applies_to: Iterable[str] = ("*",),
-         needs: Iterable[str] = (), core: str = "", fda: str = "", standard: str = "sdtmig"):
+         needs: Iterable[str] = (), core: str = "", fda: str = "", standard: str = "sdtmig", since: str = ""):
     """Register the decorated check under ``id`` with its catalog data."""
     if severity not in SEVERITIES:
         raise ValueError(f"rule {id}: severity {severity!r} is not one of {SEVERITIES}")
 
     def register(check: Check) -> Check:
         add_rule(Rule(id=id, severity=severity, title=title, message=message, citation=citation, check=check,
-                      applies_to=tuple(applies_to), needs=tuple(needs), core=core, fda=fda, standard=standard))
+                      applies_to=tuple(applies_to), needs=tuple(needs), core=core, fda=fda, standard=standard,
+                      since=since))
         return check
 
     return register
@@ -103,6 +107,16 @@ def add_rule(item: Rule) -> None:
     if item.id in REGISTRY:
         raise ValueError(f"rule {item.id} is defined twice")
     REGISTRY[item.id] = item
+
+
+def version_key(text: str) -> tuple[int, ...]:
+    """``3.1.2`` -> (3, 1, 2), for comparing IG versions; () when there is no version."""
+    parts = []
+    for part in text.split("."):
+        if not part.isdigit():
+            break
+        parts.append(int(part))
+    return tuple(parts)
 
 
 def rows_of(mask) -> np.ndarray:

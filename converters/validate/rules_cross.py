@@ -2,6 +2,7 @@
 SUPP-- parents, reference dates against EX, death across DM, AE and DS, required datasets."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from converters.validate.data import DatasetData, StudyData
@@ -340,7 +341,8 @@ def check_studyid(study, ds: DatasetData):
 
 def _required_dataset(name: str):
     def check(study, _):
-        if study.get(name) is None:
+        unreadable = {file.rsplit(".", 1)[0].upper() for file, _ in study.problems}
+        if study.get(name) is None and name not in unreadable:  # a file that cannot be read is MD0000
             yield Hits(dataset=name, value=name)
     return check
 
@@ -373,3 +375,87 @@ def check_element_names(study, ds: DatasetData):
     if mask.any():
         yield Hits(dataset=ds.name, rows=rows_of(mask), variables=("ETCD", "ELEMENT"),
                    extra={"TE.ELEMENT": expected[mask].to_numpy()})
+
+
+def _event_date(ds: DatasetData) -> str | None:
+    """The date that places a record in time: --STDTC (events, interventions), else --DTC (findings)."""
+    for generic in ("--STDTC", "--DTC"):
+        if ds.has(generic):
+            return ds.var(generic)
+    return None
+
+
+@rule("CR0035", "Warning", "EPOCH null although the date falls in an element",
+      "EPOCH is null but {variable} falls within the subject's element in SE", "SDTMIG 3.4 4.1.3; SDTMIG 3.4 5.3",
+      needs=("USUBJID", "EPOCH"))
+def check_epoch_from_se(study, ds: DatasetData):
+    se = study.get("SE")
+    date = _event_date(ds)
+    if ds.name in _DESIGN or ds.name == "SE" or se is None or date is None or \
+            not se.has("USUBJID", "SESTDTC", "EPOCH"):
+        return
+    dates = ds.date(date)
+    candidates = ~ds.filled("EPOCH") & dates.notna()
+    if not candidates.any():
+        return
+    start = se.date("SESTDTC")
+    end = se.date("SEENDTC") if "SEENDTC" in se.frame.columns else pd.Series(pd.NaT, index=se.frame.index)
+    elements = pd.DataFrame({"s": se.text("USUBJID"), "start": start, "end": end.fillna(start),
+                             "epoch": se.text("EPOCH")})[start.notna() & se.filled("EPOCH")]
+    records = pd.DataFrame({"s": ds.text("USUBJID")[candidates], "d": dates[candidates],
+                            "row": np.flatnonzero(candidates.to_numpy())})
+    joined = records.merge(elements, on="s", how="inner")
+    inside = joined[(joined["d"] >= joined["start"]) & (joined["d"] <= joined["end"])].drop_duplicates("row")
+    if len(inside):
+        yield Hits(dataset=ds.name, rows=inside["row"].to_numpy(), variables=("USUBJID", date),
+                   extra={"SE.EPOCH": inside["epoch"].to_numpy()})
+
+
+def _died(study: StudyData) -> dict[str, str]:
+    """Subjects who died and where the data says so (DM.DTHFL, DS DEATH, DD)."""
+    out: dict[str, list[str]] = {}
+    dm, dsd, dd = study.get("DM"), study.get("DS"), study.get("DD")
+    if dm is not None and dm.has("USUBJID", "DTHFL"):
+        for subject in dm.text("USUBJID")[dm.text("DTHFL").eq("Y")]:
+            out.setdefault(subject, []).append("DM.DTHFL")
+    if dsd is not None and dsd.has("USUBJID", "DSDECOD"):
+        for subject in dsd.text("USUBJID")[dsd.text("DSDECOD").eq("DEATH")].unique():
+            out.setdefault(subject, []).append("DS DEATH")
+    if dd is not None and "USUBJID" in dd.frame.columns:
+        for subject in dd.text("USUBJID").unique():
+            out.setdefault(subject, []).append("DD")
+    return {s: ", ".join(w) for s, w in out.items() if s}
+
+
+def _death_causes(study: StudyData) -> dict[str, str]:
+    """Primary cause of death per subject from DD (DDTESTCD PRCDTH), when the folder has it."""
+    dd = study.get("DD")
+    if dd is None or not dd.has("USUBJID", "DDTESTCD"):
+        return {}
+    result = dd.text("DDSTRESC") if "DDSTRESC" in dd.frame.columns else dd.text("DDORRES")
+    primary = dd.text("DDTESTCD").eq("PRCDTH")
+    return dict(zip(dd.text("USUBJID")[primary], result[primary]))
+
+
+@rule("CR0036", "Warning", "Death without an adverse event of fatal outcome",
+      "The subject died (DM.DTHFL, DS DEATH or DD: see values) but has no AE with AEOUT = FATAL or AESDTH = Y",
+      "SDTMIG 3.4 6.2.1 (AE: AEOUT, AESDTH); SDTMIG 3.4 5.2 (DTHFL); SDTMIG 3.4 6.2.3 (DS); SDTMIG 3.4 6.3 (DD)",
+      applies_to=("DM",), needs=("USUBJID",))
+def check_death_without_fatal_ae(study, ds: DatasetData):
+    ae = study.get("AE")
+    died = _died(study)
+    if ae is None or not died or "USUBJID" not in ae.frame.columns:
+        return
+    fatal = pd.Series(False, index=ae.frame.index)
+    for name, value in (("AEOUT", "FATAL"), ("AESDTH", "Y")):
+        if name in ae.frame.columns:
+            fatal |= ae.text(name).eq(value)
+    with_fatal = set(ae.text("USUBJID")[fatal])
+    subjects = ds.text("USUBJID")
+    mask = subjects.isin(set(died) - with_fatal)
+    if mask.any():
+        causes = _death_causes(study)
+        extra = {"died": subjects[mask].map(died).to_numpy()}
+        if causes:
+            extra["DD cause"] = subjects[mask].map(causes).fillna("").to_numpy()
+        yield Hits(dataset=ds.name, rows=rows_of(mask), variables=("USUBJID",), extra=extra)

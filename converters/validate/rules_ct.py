@@ -221,3 +221,19 @@ def check_ts_codelist(study, ds: DatasetData):
 TS_CODELISTS = {"ADDON": "NY", "RANDOM": "NY", "STYPE": "STYPE", "SEXPOP": "SEXPOP", "HLTSUBJI": "NY",
                 "ADAPT": "NY", "TPHASE": "TPHASE", "TBLIND": "TBLIND", "TCNTRL": "TCNTRL", "INTMODEL": "INTMODEL",
                 "TTYPE": "TTYPE", "AGEU": "AGEU", "INTTYPE": "INTTYPE"}
+
+
+#: AE variables SDTMIG limits to Y or N although their codelist (NY) also holds U and NA.
+SERIOUSNESS = ("AESER", "AESCAN", "AESCONG", "AESDISAB", "AESDTH", "AESHOSP", "AESLIFE", "AESOD", "AESMIE")
+
+
+@rule("CT0012", "Error", "Seriousness value other than Y or N",
+      "{variable} is {value}; SDTMIG allows only Y or N here although the NY codelist also holds U and NA",
+      "SDTMIG 3.4 6.2.1 (AE: AESER and the seriousness criteria, CDISC Notes)", applies_to=("AE",))
+def check_seriousness_y_n(study, ds: DatasetData):
+    for name in SERIOUSNESS:
+        if name in ds.frame.columns:
+            mask = ds.filled(name) & ~ds.text(name).isin(("Y", "N"))
+            if mask.any():
+                yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,),
+                           params={"value": "/".join(sorted(set(ds.text(name)[mask])))})

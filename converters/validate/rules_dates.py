@@ -237,3 +237,46 @@ def check_day_integer(study, ds: DatasetData):
       applies_to=("DM",))
 def check_rfend_death(study, ds: DatasetData):
     yield from _order_rule("RFENDTC", "DTHDTC")(study, ds)
+
+
+_PLANNED = {"TS", "TA", "TE", "TV", "TI", "TD", "TM"}
+
+
+def _later_than(ds: DatasetData, limit: str):
+    """(variable, mask) for each date column of ``ds`` with values after ``limit`` at their shared precision."""
+    for name in _dtc_columns(ds):
+        mask = ds.unique_mask(name, lambda u: later_than(u, pd.Series(limit, index=u.index)))
+        if mask.any():
+            yield name, mask
+
+
+def _cutoff(study: StudyData) -> str:
+    ts = study.get("TS")
+    if ts is None or not ts.has("TSPARMCD", "TSVAL"):
+        return ""
+    values = ts.text("TSVAL")[ts.text("TSPARMCD").eq("DCUTDTC")]
+    values = values[values.str.fullmatch(r"\d{4}-\d{2}-\d{2}.*")]
+    return values.iloc[0] if len(values) else ""
+
+
+@rule("DT0025", "Error", "Date after the data cut-off",
+      "{variable} is after the data cut-off date (TS DCUTDTC {cutoff})", "SDTMIG 3.4 7.4.2 (TS: DCUTDTC); "
+      "SDTMIG 3.4 Appendix C")
+def check_after_cutoff(study, ds: DatasetData):
+    cutoff = _cutoff(study)
+    if not cutoff or ds.name in _PLANNED:
+        return
+    for name, mask in _later_than(ds, cutoff):
+        yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,), params={"cutoff": cutoff})
+
+
+@rule("DT0026", "Error", "Date in the future", "{variable} is later than the day the validation ran",
+      "SDTMIG 3.4 4.4.1")
+def check_future_dates(study, ds: DatasetData):
+    import datetime
+
+    if ds.name in _PLANNED:
+        return
+    today = datetime.date.today().isoformat()
+    for name, mask in _later_than(ds, today):
+        yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,))

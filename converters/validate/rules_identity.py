@@ -4,34 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from converters.standards.keys import NATURAL_KEYS
 from converters.validate.data import DatasetData
 from converters.validate.model import Hits, rule, rows_of
 
-#: Natural keys (SDTMIG 3.4 dataset metadata "Keys", without STUDYID and --SEQ), where the IG gives a
-#: unique combination for the domain.  Variables a dataset lacks are dropped from its key.
-NATURAL_KEYS: dict[str, tuple[str, ...]] = {
-    "DM": ("USUBJID",),
-    "SV": ("USUBJID", "VISITNUM"),
-    "SE": ("USUBJID", "ETCD", "SESTDTC"),
-    "TA": ("ARMCD", "TAETORD"),
-    "TE": ("ETCD",),
-    "TV": ("VISITNUM", "ARMCD"),
-    "TI": ("IETESTCD", "TIVERS"),
-    "TS": ("TSPARMCD", "TSSEQ"),
-    "AE": ("USUBJID", "AEDECOD", "AESTDTC"),
-    "CM": ("USUBJID", "CMTRT", "CMSTDTC"),
-    "EX": ("USUBJID", "EXTRT", "EXSTDTC"),
-    "MH": ("USUBJID", "MHDECOD", "MHSTDTC"),
-    "DS": ("USUBJID", "DSDECOD", "DSSTDTC"),
-    "IE": ("USUBJID", "IETESTCD"),
-    "LB": ("USUBJID", "LBTESTCD", "LBSPEC", "LBMETHOD", "VISITNUM", "LBTPTREF", "LBTPTNUM"),
-    "VS": ("USUBJID", "VSTESTCD", "VSPOS", "VSLOC", "VISITNUM", "VSTPTREF", "VSTPTNUM"),
-    "EG": ("USUBJID", "EGTESTCD", "VISITNUM", "EGTPTREF", "EGTPTNUM"),
-    "PE": ("USUBJID", "PETESTCD", "VISITNUM"),
-    "RS": ("USUBJID", "RSTESTCD", "RSEVAL", "RSEVALID", "VISITNUM"),
-    "TU": ("USUBJID", "TULNKID", "TUEVAL", "TUEVALID"),
-    "TR": ("USUBJID", "TRLNKID", "TRTESTCD", "TREVAL", "TREVALID", "VISITNUM"),
-}
 KEYS = "SDTMIG 3.4 3.2.1.1"
 
 
@@ -74,12 +50,19 @@ def check_seq_integer(study, ds: DatasetData):
         yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(ds.var("--SEQ"),))
 
 
-@rule("ID0004", "Warning", "Natural key not unique", "Records share the natural key ({key})", KEYS,
-      applies_to=tuple(k for k in NATURAL_KEYS if k not in ("DM", "SV", "TA", "TE", "TV", "TI", "TS")))
+_OWN_KEY_RULES = ("DM", "SV", "TA", "TE", "TV", "TI", "TS")
+
+
+@rule("ID0004", "Warning", "Natural key not unique", "Records share the natural key ({key}; from the {source})",
+      f"{KEYS}; Define-XML 2.1 (KeySequence)")
 def check_natural_key(study, ds: DatasetData):
-    key = tuple(n for n in NATURAL_KEYS[ds.name] if n in ds.frame.columns)
-    if key and len(key) > 1:
-        yield from _unique(ds, key)
+    if ds.name in _OWN_KEY_RULES or ds.name.startswith("SUPP"):
+        return  # ID0001, ID0007-ID0013 check these with their own rule
+    key, source = study.natural_key(ds)
+    if len(key) > 1:
+        for hits in _unique(ds, key):
+            hits.params["source"] = source
+            yield hits
 
 
 @rule("ID0005", "Warning", "Duplicate records", "Records are identical in every variable except --SEQ",
@@ -100,7 +83,7 @@ def check_subjid_unique(study, ds: DatasetData):
 
 
 def _key_rule(rule_id: str, dataset: str, title: str, citation: str):
-    key = NATURAL_KEYS[dataset]
+    key = tuple(n for n in NATURAL_KEYS[dataset] if n != "STUDYID")
 
     def check(study, ds: DatasetData):
         yield from _unique(ds, tuple(n for n in key if n in ds.frame.columns))
@@ -184,3 +167,36 @@ def check_one_baseline(study, ds: DatasetData):
     if dup.any():
         yield Hits(dataset=ds.name, rows=rows_of(ds.frame.index.isin(frame.index[dup.to_numpy()])),
                    variables=(ds.var("--TESTCD"), ds.var("--LOBXFL")))
+
+
+def _sort_codes(ds: DatasetData, name: str) -> np.ndarray:
+    """A column as numbers that sort like SAS sorts it: numbers by value (missing lowest), text by its bytes."""
+    if ds.is_numeric(name):
+        return ds.number(name).fillna(-np.inf).to_numpy(dtype="float64")
+    text = ds.text(name)
+    order = {value: rank for rank, value in enumerate(sorted(set(text.unique())))}
+    return text.map(order).to_numpy(dtype="float64")
+
+
+@rule("ID0027", "Warning", "Dataset not sorted by its keys",
+      "{dataset} is not sorted by its natural key ({key}; from the {source}): record {record} comes before "
+      "record {after} but sorts after it", f"{KEYS}; Define-XML 2.1 (KeySequence: the sort order)")
+def check_sorted_by_keys(study, ds: DatasetData):
+    if "USUBJID" not in ds.frame.columns or ds.name.startswith("SUPP") or ds.name == "RELREC":
+        return  # subject data; trial design datasets keep their design order, SUPP-- IDVARVAL is text
+    key, source = study.natural_key(ds)
+    if not key or len(ds) < 2:
+        return
+    # a row is in order when it is greater than or equal to the one before, comparing the keys left to right
+    in_order = np.ones(len(ds) - 1, dtype=bool)
+    decided = np.zeros(len(ds) - 1, dtype=bool)
+    for name in key:
+        codes = _sort_codes(ds, name)
+        step = codes[1:] - codes[:-1]
+        in_order = np.where(~decided & (step != 0), step > 0, in_order)
+        decided |= step != 0
+    broken = np.flatnonzero(~in_order)
+    if len(broken):
+        first = int(broken[0])
+        yield Hits(dataset=ds.name, params={"key": ", ".join(key), "source": source, "record": first + 1,
+                                            "after": first + 2}, value=f"record {first + 1}")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from converters.validate._std import standard_key, standard_variables
+from converters.validate._std import INTRODUCED, class_variables, standard_key, standard_variables
 from converters.validate.data import DatasetData, StudyData
 from converters.validate.model import Hits, rule, rows_of
 
@@ -148,19 +148,26 @@ def check_required_not_null(study, ds: DatasetData):
 def check_expected_present(study, ds: DatasetData):
     for var in standard_variables(ds):
         if var.core == "Exp" and var.name not in ds.frame.columns:
-            yield Hits(dataset=ds.name, variables=(var.name,), value=var.name)
+            yield Hits(dataset=ds.name, variables=(var.name,), value=var.name,
+                       params={"since": INTRODUCED.get(var.name, "")})
 
 
 @rule("MD0015", "Warning", "Variable not defined for the domain",
-      "{variable} is not an SDTMIG variable of {dataset}; non-standard variables belong in SUPP{dataset}",
-      "SDTMIG 3.4 2.7; SDTMIG 3.4 8.4")
+      "{variable} is neither an SDTMIG variable of {dataset} nor an SDTM model variable of its class; "
+      "non-standard variables belong in SUPP{dataset}", "SDTMIG 3.4 2.7; SDTMIG 3.4 8.4; SDTM v2.0 2.2")
 def check_unknown_variables(study, ds: DatasetData):
+    from converters.validate.engine import dataset_class
+
     known = {v.name for v in standard_variables(ds)}
     if not known:
         return
+    allowed = class_variables(dataset_class(ds))
     for name in ds.columns:
-        if name not in known and name not in _TIMING_AND_IDS:
-            yield Hits(dataset=ds.name, variables=(name,), value=name)
+        if name in known or name in _TIMING_AND_IDS:
+            continue
+        if name.startswith(ds.prefix) and "--" + name[len(ds.prefix):] in allowed:
+            continue  # e.g. AEDTC (timing) or MHHLT (MedDRA hierarchy of the Events class)
+        yield Hits(dataset=ds.name, variables=(name,), value=name)
 
 
 @rule("MD0016", "Error", "Character value longer than 200 bytes",
@@ -288,3 +295,68 @@ def check_numeric_text(study, ds: DatasetData):
             if mask.any():
                 yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(var.name,))
 
+
+
+def _xpt_facts(ds: DatasetData):
+    from converters.validate.xptfile import XptFacts
+
+    return ds.facts if isinstance(ds.facts, XptFacts) else None
+
+
+@rule("MD0029", "Error", "XPT file is not version 5",
+      "{file} is a SAS transport version {version} file; FDA requires version 5", f"{XPT}; FDA Study Data "
+      "Technical Conformance Guide 3.3.1", standard="any")
+def check_xpt_version(study, ds: DatasetData):
+    facts = _xpt_facts(ds)
+    if facts is not None and facts.version != 5 and ds.path is not None:
+        yield Hits(dataset=ds.name, params={"file": ds.path.name, "version": facts.version},
+                   value=f"version {facts.version}")
+
+
+@rule("MD0030", "Error", "Dataset file truncated or damaged",
+      "{file} is damaged: {problem}; the records that could be read were validated",
+      "FDA Study Data Technical Conformance Guide 3.3; SAS XPORT v5 (SAS TS-140); Dataset-JSON 1.1", standard="any")
+def check_damaged_file(study, ds: DatasetData):
+    for problem in getattr(ds.facts, "damage", None) or ():
+        yield Hits(dataset=ds.name, params={"file": ds.path.name if ds.path else ds.name, "problem": problem},
+                   value=problem)
+
+
+@rule("MD0031", "Error", "XPT member name not the upper-case dataset name, or more than one member",
+      "{file}: {problem}", f"{XPT}; SDTMIG 3.4 4.1.6; FDA Study Data Technical Conformance Guide 3.3.1",
+      standard="any")
+def check_member_names(study, ds: DatasetData):
+    facts = _xpt_facts(ds)
+    if facts is None or ds.path is None:
+        return
+    file = ds.path.name
+    if len(facts.members) > 1:
+        yield Hits(dataset=ds.name, params={"file": file, "problem": f"the file holds {len(facts.members)} members "
+                                            f"({', '.join(facts.members)}); one dataset per file, only the first "
+                                            "was read"}, value=", ".join(facts.members))
+    first = facts.members[0] if facts.members else ""
+    if first and first != first.upper():
+        yield Hits(dataset=ds.name, params={"file": file, "problem": f"member name {first!r} is not upper case"},
+                   value=first)
+
+
+@rule("MD0032", "Notice", "Character data not in ASCII: encoding used",
+      "{file}: character data read as {encoding} ({how})", f"{XPT}; FDA Study Data Technical Conformance Guide 3.3.1",
+      standard="any")
+def check_text_encoding(study, ds: DatasetData):
+    facts = _xpt_facts(ds)
+    if facts is not None and facts.encoding_how and ds.path is not None:
+        how = {"declared": "declared with the encoding option", "detected": "detected from its bytes"}.get(
+            facts.encoding_how, facts.encoding_how)
+        yield Hits(dataset=ds.name, params={"file": ds.path.name, "encoding": facts.encoding, "how": how},
+                   value=facts.encoding)
+
+
+@rule("MD0033", "Error", "Dataset-JSON value of the wrong type",
+      "{variable} is declared {data_type} but holds a value of another type (read as missing when it cannot be "
+      "converted)", "Dataset-JSON 1.1 (dataType); CDISC Define-XML 2.1 (DataType)", standard="any")
+def check_json_value_types(study, ds: DatasetData):
+    for problem in getattr(ds.facts, "problems", None) or ():
+        shown = [repr(v) if not isinstance(v, str) else f'"{v}"' for v in problem.values]
+        yield Hits(dataset=ds.name, rows=problem.rows, variables=(problem.variable,),
+                   params={"data_type": problem.data_type}, extra={"given": shown})

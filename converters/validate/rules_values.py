@@ -6,8 +6,10 @@ for the dataset's prefix.
 """
 from __future__ import annotations
 
+import pandas as pd
+
 from converters.validate.conditions import evaluate, variables_of
-from converters.validate.model import Hits, Rule, add_rule, rows_of
+from converters.validate.model import Hits, Rule, add_rule, rows_of, rule
 
 _SERIOUS = ("AESCAN", "AESCONG", "AESDISAB", "AESDTH", "AESHOSP", "AESLIFE", "AESOD", "AESMIE")
 _FINDINGS = ("class:FINDINGS", "class:FINDINGS ABOUT")
@@ -80,9 +82,10 @@ VALUE_RULES: list[tuple] = [
      "SDTMIG 3.4 6.3", _FINDINGS, ("--STNRLO", "--STNRHI"), ("gt_var", "--STNRLO", "--STNRHI"), "", ""),
     ("VL0025", "Warning", "Original normal range low above high", "--ORNRLO is greater than --ORNRHI",
      "SDTMIG 3.4 6.3", _FINDINGS, ("--ORNRLO", "--ORNRHI"), ("gt_var", "--ORNRLO", "--ORNRHI"), "", ""),
-    ("VL0026", "Error", "ARMNRS given for a subject with an arm", "ARMNRS has a value but ARMCD is populated",
-     "SDTMIG 3.4 5.2", ("DM",), ("ARMNRS", "ARMCD"),
-     ("all", ("filled", "ARMNRS"), ("filled", "ARMCD")), "", ""),
+    ("VL0026", "Error", "ARMNRS given though no arm variable is null",
+     "ARMNRS has a value but ARMCD and ACTARMCD are both populated (ARMNRS gives the reason one of them is null)",
+     "SDTMIG 3.4 5.2 (ARMNRS; DM assumptions)", ("DM",), ("ARMNRS", "ARMCD", "ACTARMCD"),
+     ("all", ("filled", "ARMNRS"), ("filled", "ARMCD"), ("filled", "ACTARMCD")), "", ""),
     ("VL0027", "Error", "Neither arm nor reason for no arm", "ARMCD is null and ARMNRS is null",
      "SDTMIG 3.4 5.2", ("DM",), ("ARMCD",), ("all", ("blank", "ARMCD"), ("blank", "ARMNRS")),
      "", ""),
@@ -147,3 +150,68 @@ for _id, _sev, _title, _msg, _cite, _applies, _needs, _cond, _core, _fda in VALU
     _check = _check_y_flags if _cond is None else _condition_check(_cond, variables_of(_cond))
     add_rule(Rule(id=_id, severity=_sev, title=_title, message=_msg, citation=_cite, check=_check,
                   applies_to=_applies, needs=_needs, core=_core, fda=_fda))
+
+
+_ARM_CODES_BEFORE_3_3 = ("SCRNFAIL", "NOTASSGN", "NOTTRT")
+
+
+@rule("VL0040", "Error", "Screen-failure or not-assigned code used as an arm",
+      "{variable} holds {value}; since SDTMIG 3.3 ARMCD/ACTARMCD are null for such subjects and ARMNRS gives why",
+      "SDTMIG 3.4 5.2 (DM assumptions: ARMNRS); SDTMIG 3.1.2 and 3.2 5.2 (DM) used SCRNFAIL, NOTASSGN",
+      applies_to=("DM",), since="3.3")
+def check_pseudo_arm_codes(study, ds):
+    for name in ("ARMCD", "ACTARMCD"):
+        if name in ds.frame.columns:
+            mask = ds.text(name).isin(_ARM_CODES_BEFORE_3_3)
+            if mask.any():
+                yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,),
+                           params={"value": "/".join(sorted(set(ds.text(name)[mask])))})
+
+
+#: AGEU -> factor to years (CT AGEU terms), for the plausibility bound.
+_TO_YEARS = {"YEARS": 1.0, "MONTHS": 1 / 12, "WEEKS": 7 / 365.25, "DAYS": 1 / 365.25, "HOURS": 1 / 8766}
+MAX_AGE_YEARS = 120
+
+
+@rule("VL0041", "Warning", "Implausible age", f"AGE is more than {MAX_AGE_YEARS} years (in AGEU)",
+      "SDTMIG 3.4 5.2 (AGE, AGEU)", applies_to=("DM",), needs=("AGE",))
+def check_age_plausible(study, ds):
+    unit = ds.text("AGEU") if "AGEU" in ds.frame.columns else None
+    factor = unit.map(_TO_YEARS).fillna(1.0) if unit is not None else 1.0
+    years = ds.number("AGE") * factor
+    mask = years.gt(MAX_AGE_YEARS)
+    if mask.any():
+        yield Hits(dataset=ds.name, rows=rows_of(mask), variables=tuple(n for n in ("AGE", "AGEU")
+                                                                         if n in ds.frame.columns))
+
+
+def _graded_in_supp(study, ds) -> pd.Series:
+    """AE records with a grade in SUPPAE (a qualifier labelled as a grade, e.g. ASTCT Consensus Grade for CRS)."""
+    supp = study.get("SUPPAE")
+    out = pd.Series(False, index=ds.frame.index)
+    if supp is None or "AESEQ" not in ds.frame.columns or \
+            not supp.has("USUBJID", "IDVAR", "IDVARVAL", "QLABEL", "QVAL"):
+        return out
+    grade = supp.text("QLABEL").str.upper().str.contains("GRADE") & supp.filled("QVAL") & \
+        supp.text("IDVAR").eq("AESEQ")
+    if grade.any():
+        known = pd.MultiIndex.from_arrays([supp.text("USUBJID")[grade], supp.text("IDVARVAL")[grade]])
+        found = pd.MultiIndex.from_arrays([ds.text("USUBJID"), ds.text("AESEQ")]).isin(known)
+        out = pd.Series(found, index=ds.frame.index)
+    return out
+
+
+@rule("VL0042", "Warning", "Adverse event not graded although the study grades",
+      "AETOXGR is null, with no AESEV and no grade in SUPPAE, although other AE records of the study are graded",
+      "SDTMIG 3.4 6.2.1 (AE: AESEV, AETOXGR); SDTMIG 3.4 8.4 (SUPPAE)", applies_to=("AE",), needs=("AETOXGR",))
+def check_toxgr_missing(study, ds):
+    graded = ds.filled("AETOXGR")
+    if not graded.any():
+        return  # the study does not grade with a toxicity scale
+    severity = ds.filled("AESEV") if "AESEV" in ds.frame.columns else ~graded & False
+    mask = ~graded & ~severity
+    if mask.any():
+        mask &= ~_graded_in_supp(study, ds)
+    if mask.any():
+        yield Hits(dataset=ds.name, rows=rows_of(mask), variables=tuple(n for n in ("AEDECOD", "AETERM", "AETOXGR")
+                                                                         if n in ds.frame.columns))

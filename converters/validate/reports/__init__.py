@@ -1,6 +1,9 @@
 """Validation reports: HTML (summary, filters, drill-down), XLSX and CSV (never break on size), JSON for machines."""
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -37,8 +40,24 @@ def summary_rows(result: ValidationResult) -> pd.DataFrame:
     return grouped[cols].reset_index(drop=True)
 
 
+@contextmanager
+def atomic_report(path: Path) -> Iterator[Path]:
+    """A hidden temporary file beside ``path`` to write; renamed over ``path`` only when the block completes.
+
+    A run that is killed or fails while writing leaves the previous report whole (and at most a ``.part``
+    file, which the next run replaces).
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def write_reports(result: ValidationResult, out_dir: str | Path, formats=FORMATS, title: str = "") -> list[Path]:
-    """Write the chosen report formats into ``out_dir`` (created); return the files written."""
+    """Write the chosen report formats into ``out_dir`` (created), each file atomically; return the files."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     summary = summary_rows(result)
@@ -46,19 +65,29 @@ def write_reports(result: ValidationResult, out_dir: str | Path, formats=FORMATS
     if "json" in formats:
         from converters.validate.reports.json import write_json
 
-        written.append(write_json(result, summary, out / "findings.json", title))
+        with atomic_report(out / "findings.json") as tmp:
+            write_json(result, summary, tmp, title)
+        written.append(out / "findings.json")
     if "csv" in formats:
-        from converters.validate.reports.csv import write_csv
+        from converters.validate.reports.csv import write_findings_csv, write_summary_csv
 
-        written += write_csv(result, summary, out)
+        with atomic_report(out / "findings.csv") as tmp:
+            write_findings_csv(result, tmp)
+        with atomic_report(out / "summary.csv") as tmp:
+            write_summary_csv(summary, tmp)
+        written += [out / "findings.csv", out / "summary.csv"]
     if "xlsx" in formats:
         from converters.validate.reports.xlsx import write_xlsx
 
-        written.append(write_xlsx(result, summary, out / "findings.xlsx"))
+        with atomic_report(out / "findings.xlsx") as tmp:
+            write_xlsx(result, summary, tmp)
+        written.append(out / "findings.xlsx")
     if "html" in formats:
         from converters.validate.reports.html import write_html
 
-        written.append(write_html(result, summary, out / "report.html", title))
+        with atomic_report(out / "report.html") as tmp:
+            write_html(result, summary, tmp, title)
+        written.append(out / "report.html")
     return written
 
 

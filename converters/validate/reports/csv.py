@@ -12,7 +12,15 @@ COLUMNS = ["rule", "severity", "dataset", "variable", "record", "usubjid", "seq"
 
 
 def write_csv(result: ValidationResult, summary: pd.DataFrame, out: Path) -> list[Path]:
-    findings_path, summary_path = out / "findings.csv", out / "summary.csv"
-    result.findings.reindex(columns=COLUMNS).to_csv(findings_path, index=False, lineterminator="\n")
-    summary.to_csv(summary_path, index=False, lineterminator="\n")
-    return [findings_path, summary_path]
+    """``findings.csv`` and ``summary.csv`` in ``out``."""
+    return [write_findings_csv(result, out / "findings.csv"), write_summary_csv(summary, out / "summary.csv")]
+
+
+def write_findings_csv(result: ValidationResult, path: Path) -> Path:
+    result.findings.reindex(columns=COLUMNS).to_csv(path, index=False, lineterminator="\n")
+    return path
+
+
+def write_summary_csv(summary: pd.DataFrame, path: Path) -> Path:
+    summary.to_csv(path, index=False, lineterminator="\n")
+    return path

@@ -32,7 +32,7 @@ tr.sel{background:#e8f0fe}.sev{font-weight:600}.sev.Error{color:#b3261e}.sev.War
 .tag.new{background:#fde7e9;color:#a0141e}
 </style></head><body>
 <h1>Conformance report{% if title %}: {{ title }}{% endif %}</h1>
-<div class="meta">Study <b>{{ study }}</b> &middot; {{ standard }} &middot; CDISC CT {{ ct }} &middot;
+<div class="meta">Study <b>{{ study }}</b> &middot; {{ standard }} &middot; {{ folder_version }} &middot; CDISC CT {{ ct }} &middot;
 {{ datasets|length }} datasets &middot; {{ rules_run }} rules run &middot; {{ tool }}</div>
 <div class="cards">
 {% for sev in ["Error", "Warning", "Notice"] %}<div class="card {{ sev }}"><b>{{ totals[sev].open }}</b>{{ sev }}s unexplained
@@ -138,11 +138,18 @@ def write_html(result: ValidationResult, summary: pd.DataFrame, path: Path, titl
     study = result.study
     html = env.from_string(TEMPLATE).render(
         title=title, study=study.studyid if study else "", standard=study.standard if study else "",
+        folder_version=folder_version(study),
         ct="2025-03-28", datasets=dataset_rows(result), rules_run=len(result.rules), tool=f"cdisc-convert {__version__}",
         totals=totals, rule_errors=result.rule_errors, stale=result.stale_dispositions, data=jinja2.Markup(data)
         if hasattr(jinja2, "Markup") else _markup(data))
     path.write_text(html, encoding="utf-8")
     return path
+
+
+def folder_version(study) -> str:
+    """'folder declares SDTMIG 3.2 (TS SDTIGVER)', or says that it declares none."""
+    version, source = study.ig_version if study is not None else ("", "")
+    return f"folder declares SDTMIG {version} ({source})" if version else "folder declares no SDTMIG version"
 
 
 def _markup(text: str):

@@ -21,6 +21,10 @@ def report_header(result: ValidationResult, summary: pd.DataFrame, title: str = 
         "title": title,
         "standard": study.standard if study else "",
         "ct_version": "2025-03-28",
+        "folder_ig_version": study.ig_version[0] if study else "",
+        "folder_ig_version_from": study.ig_version[1] if study else "",
+        "encodings": {name: getattr(ds.facts, "encoding", "") for name, ds in sorted(study.datasets.items())
+                      if getattr(ds.facts, "encoding", "ascii") != "ascii"} if study else {},
         "study": study.studyid if study else "",
         "datasets": dataset_rows(result),
         "rules_run": [r.id for r in result.rules],

@@ -1,0 +1,80 @@
+"""RELREC integrity (SDTMIG 3.4 8.2, 8.3): the records and variables a relationship names exist, relationship
+types are used only on dataset-level relationships, and each relationship relates at least two things."""
+from __future__ import annotations
+
+import pandas as pd
+
+from converters.validate.data import DatasetData, StudyData
+from converters.validate.model import Hits, rule, rows_of
+
+RELREC = "SDTMIG 3.4 8.2"
+RELTYPES = ("ONE", "MANY")
+
+
+def _record_level(ds: DatasetData) -> pd.Series:
+    """Rows that relate records (USUBJID given); the others relate whole datasets (SDTMIG 3.4 8.3)."""
+    return ds.filled("USUBJID") if "USUBJID" in ds.frame.columns else pd.Series(False, index=ds.frame.index)
+
+
+@rule("CR0031", "Error", "RELREC names a dataset or variable that does not exist",
+      "RDOMAIN {parent} has no dataset in the folder, or IDVAR names no variable of it", f"{RELREC}; SDTMIG 3.4 8.3",
+      applies_to=("RELREC",), needs=("RDOMAIN", "IDVAR"))
+def check_relrec_targets(study: StudyData, ds: DatasetData):
+    rdomain, idvar = ds.text("RDOMAIN"), ds.text("IDVAR")
+    for value in sorted(set(rdomain.unique()) - {""}):
+        rows = rdomain.eq(value)
+        parent = study.get(value)
+        bad = rows if parent is None else rows & ds.filled("IDVAR") & ~idvar.isin(parent.columns)
+        if bad.any():
+            yield Hits(dataset=ds.name, rows=rows_of(bad), variables=("RDOMAIN", "IDVAR"), params={"parent": value})
+
+
+@rule("CR0032", "Error", "RELREC record not found",
+      "No {parent} record has this USUBJID and IDVAR = IDVARVAL", RELREC,
+      applies_to=("RELREC",), needs=("RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL"))
+def check_relrec_records(study: StudyData, ds: DatasetData):
+    from converters.validate.rules_cross import _pairs_in
+
+    rdomain, idvar = ds.text("RDOMAIN"), ds.text("IDVAR")
+    level = _record_level(ds)
+    for value in sorted(set(rdomain[level].unique()) - {""}):
+        parent = study.get(value)
+        if parent is None or "USUBJID" not in parent.frame.columns:
+            continue  # CR0031
+        missing = pd.Series(False, index=ds.frame.index)
+        for name in sorted(set(idvar[level & rdomain.eq(value)].unique())):
+            rows = level & rdomain.eq(value) & idvar.eq(name)
+            if name == "":
+                missing |= rows & ~ds.text("USUBJID").isin(set(parent.text("USUBJID")))
+            elif name in parent.frame.columns:
+                known = _pairs_in((ds.text("USUBJID"), ds.text("IDVARVAL")),
+                                  (parent.text("USUBJID"), parent.text(name)))
+                missing |= rows & ~known
+        if missing.any():
+            yield Hits(dataset=ds.name, rows=rows_of(missing), variables=("RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL"),
+                       params={"parent": value})
+
+
+@rule("CR0033", "Error", "RELTYPE misused",
+      "RELTYPE must be ONE or MANY on a dataset-level relationship (USUBJID null) and null on a record-level one",
+      f"{RELREC}; SDTMIG 3.4 8.3", applies_to=("RELREC",), needs=("RELTYPE",))
+def check_reltype(study: StudyData, ds: DatasetData):
+    level = _record_level(ds)
+    reltype = ds.text("RELTYPE")
+    bad = (level & ds.filled("RELTYPE")) | (~level & ~reltype.isin(RELTYPES))
+    if bad.any():
+        yield Hits(dataset=ds.name, rows=rows_of(bad), variables=tuple(
+            n for n in ("USUBJID", "RDOMAIN", "RELTYPE", "RELID") if n in ds.frame.columns))
+
+
+@rule("CR0034", "Error", "Relationship with only one member",
+      "RELID has only one record for this subject: a relationship relates at least two records or datasets",
+      RELREC, applies_to=("RELREC",), needs=("RELID",))
+def check_relid_pairs(study: StudyData, ds: DatasetData):
+    subject = ds.text("USUBJID") if "USUBJID" in ds.frame.columns else pd.Series("", index=ds.frame.index)
+    frame = pd.DataFrame({"s": subject, "r": ds.text("RELID")})
+    sizes = frame.groupby(["s", "r"], sort=False)["r"].transform("size")
+    bad = ds.filled("RELID") & sizes.eq(1)
+    if bad.any():
+        yield Hits(dataset=ds.name, rows=rows_of(bad), variables=tuple(
+            n for n in ("USUBJID", "RDOMAIN", "RELID") if n in ds.frame.columns))
