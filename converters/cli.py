@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "standards": "converters.commands.standards:standards",
     "generate": "converters.commands.generate:generate",
     "run": "converters.commands.run:run",
+    "init": "converters.commands.init:init",
 }
 
 

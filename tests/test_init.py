@@ -1,0 +1,145 @@
+"""`cdisc-convert init`: a study's mapping folder drafted from raw exports, guesses marked with evidence.
+
+The end-to-end tests draft both example studies from their raw files alone (the shipped specs are not read) and
+measure how many DM and AE variables the draft maps the same way as the shipped specs (the bar is 70%).
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from converters.cli import cli
+from converters.readers.raw import ROW, RawSource
+from converters.scaffold.compare import compare_domain, signature
+from converters.scaffold.match import checkbox_group, choice_terms, guess_domain, target_of
+from converters.scaffold.profile import column_kind, profile_form
+from converters.scaffold.yamltext import flow
+from converters.shipped import study_mappings, study_raw
+
+ENCODINGS = {"carnk-sclc": ["--encoding", "ie=cp1252"], "cll1-aml": []}
+
+
+def form(name: str, data: dict[str, list[str | None]]) -> RawSource:
+    frame = pd.DataFrame(data, dtype="string")
+    frame[ROW] = range(1, len(frame) + 1)
+    return RawSource(name, Path(f"{name}.csv"), frame)
+
+
+@pytest.mark.parametrize(("column", "domain", "expected"), [
+    ("AETERM", "AE", ["AETERM"]),
+    ("AESTDAT", "AE", ["AESTDTC"]),       # CDASH --DAT -> --DTC
+    ("EXDAT", "EX", ["EXSTDTC"]),         # a single date of a dose is its start
+    ("AESOC", "AE", ["AESOC", "AEBODSYS"]),  # SDTMIG: --BODSYS repeats the primary SOC
+    ("ICDAT", "DM", ["RFICDTC"]),
+    ("PRODUCT", "EX", ["EXTRT"]),
+    ("DOSE", "EX", ["EXDOSE"]),
+    ("AECTCGR", "AE", ["AETOXGR"]),
+    ("FOLDER", "AE", []),
+    ("ICDAT", "AE", []),
+])
+def test_column_names_point_to_sdtm_variables(column, domain, expected):
+    assert target_of(column, domain)[0] == expected
+
+
+def test_column_kinds():
+    assert column_kind(pd.Series(["03-MAR-2025", "UN-MAR-2025", None], dtype="string")) == "date"
+    assert column_kind(pd.Series(["10:30", "08:05"], dtype="string")) == "time"
+    assert column_kind(pd.Series(["Y", "N", "Y"], dtype="string")) == "flag"
+    assert column_kind(pd.Series(["1.5", "2"], dtype="string")) == "number"
+    assert column_kind(pd.Series(["Nausea", "Rash"], dtype="string")) == "text"
+    assert column_kind(pd.Series([None, None], dtype="string")) == "empty"
+
+
+def test_a_form_is_given_the_domain_its_columns_name():
+    profile = profile_form(form("aelog", {"SUBJID": ["1", "2"], "AETERM": ["Nausea", "Rash"],
+                                          "AESTDAT": ["03-MAR-2025", "04-MAR-2025"], "AESER": ["N", "Y"]}))
+    domain, _score, evidence = guess_domain(profile)
+    assert domain == "AE"
+    assert "AETERM" in evidence
+
+
+def test_race_check_boxes_are_matched_to_ct_terms_by_their_abbreviations():
+    profile = profile_form(form("dm", {"SUBJID": ["1"], "RACE_AMIND": ["0"], "RACE_NHPI": ["1"], "RACE_WHITE": ["1"],
+                                       "RACE_NR": ["0"], "RACE_OTHSP": [None]}))
+    table, missing = choice_terms(checkbox_group(profile, "RACE"), "RACE", "RACE")
+    assert table == {"RACE_AMIND": "AMERICAN INDIAN OR ALASKA NATIVE",
+                     "RACE_NHPI": "NATIVE HAWAIIAN OR OTHER PACIFIC ISLANDER", "RACE_WHITE": "WHITE",
+                     "RACE_NR": "NOT REPORTED"}
+    assert missing == []
+
+
+def test_yaml_text_quotes_what_yaml_would_misread():
+    assert flow({"filter": {"column": "EXYN", "equals": "Y"}, "codes": ["1", "A1"], "x": None}) == \
+        '{filter: {column: EXYN, equals: "Y"}, codes: ["1", A1], x: null}'
+    assert yaml.safe_load(flow({"a": "x: y #z", "b": "no"})) == {"a": "x: y #z", "b": "no"}
+
+
+def test_the_comparison_looks_at_algorithm_and_raw_columns():
+    assert signature({"assign_ct": "SEX", "codelist": "SEX"}) == signature({"assign_ct": "sex"})
+    assert signature({"datetime": ["AESTDAT", "AESTTIM"]}) != signature({"datetime": "AESTDAT"})
+    assert signature({"derive": "first_date", "args": {"domain": "EX"}}) == "derive first_date"
+
+
+@pytest.fixture(scope="module", params=["carnk-sclc", "cll1-aml"])
+def drafted(request, tmp_path_factory) -> tuple[str, Path, Path]:
+    """A project holding only the study's raw files, and the mappings init drafts from them."""
+    study = request.param
+    project = tmp_path_factory.mktemp(study)
+    raw = project / "raw"
+    shutil.copytree(study_raw(study), raw)
+    folder = project / "mappings" / study
+    result = CliRunner().invoke(cli, ["init", str(raw), "--study", study, "--out", str(folder),
+                                      *ENCODINGS[study]])
+    assert result.exit_code == 0, result.output
+    assert "The draft builds" in result.output
+    return study, folder, raw
+
+
+@pytest.mark.slow
+def test_the_draft_runs(drafted, tmp_path):
+    _study, folder, _raw = drafted
+    out = tmp_path / "sdtm"
+    result = CliRunner().invoke(cli, ["sdtm", str(folder), "--out", str(out)])  # raw.folder is inside the project
+    assert result.exit_code == 0, result.output
+    for name in ("dm", "ae", "ds", "ex", "ts"):
+        assert (out / f"{name}.xpt").is_file()
+
+
+@pytest.mark.slow
+def test_dm_and_ae_are_mapped_like_the_shipped_specs(drafted):
+    study, folder, _raw = drafted
+    for domain in ("dm", "ae"):
+        result = compare_domain(study_mappings(study) / "sdtm" / f"{domain}.yaml", folder / "sdtm" / f"{domain}.yaml",
+                                domain.upper())
+        assert result.share >= 0.7, (domain, result.different, result.missing)
+
+
+@pytest.mark.slow
+def test_every_guess_is_marked_for_review_and_every_gap_is_a_todo(drafted):
+    _study, folder, _raw = drafted
+    for spec in (folder / "sdtm").glob("*.yaml"):
+        doc = yaml.safe_load(spec.read_text(encoding="utf-8"))
+        lines = [line for line in spec.read_text(encoding="utf-8").splitlines() if line.startswith("  ")
+                 and ": {" in line]
+        assert lines and all("# REVIEW " in line for line in lines), spec
+        assert doc["domain"] == spec.stem.upper()
+    todo = (folder / "TODO.md").read_text(encoding="utf-8")
+    assert "- [ ] " in todo
+    assert "not mapped" in todo
+    forms = (folder / "forms.md").read_text(encoding="utf-8")
+    assert "## ae.csv" in forms and "| AETERM | text |" in forms
+
+
+def test_init_does_not_overwrite_a_study(tmp_path):
+    folder = tmp_path / "mappings" / "x"
+    folder.mkdir(parents=True)
+    (folder / "study.yaml").write_text("study: {studyid: X}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["init", str(study_raw("cll1-aml")), "--study", "x", "--out", str(folder)])
+    assert result.exit_code == 2
+    assert "already holds a study" in result.output
+    assert (folder / "study.yaml").read_text(encoding="utf-8") == "study: {studyid: X}\n"
