@@ -5,6 +5,7 @@ measure how many DM and AE variables the draft maps the same way as the shipped 
 """
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -143,3 +144,23 @@ def test_init_does_not_overwrite_a_study(tmp_path):
     assert result.exit_code == 2
     assert "already holds a study" in result.output
     assert (folder / "study.yaml").read_text(encoding="utf-8") == "study: {studyid: X}\n"
+
+
+def test_a_bare_export_without_visits_or_study_id_drafts_a_study_that_builds(tmp_path):
+    """Two forms, no STUDYID, no folder column: the draft hardcodes STUDYID and has no visit plan (SV must cope)."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "demog.csv").write_text("SUBJID,SITEID,AGE,SEX,COUNTRY\n001,01,54,F,USA\n002,01,61,M,USA\n",
+                                   encoding="utf-8")
+    (raw / "ae.csv").write_text("SUBJID,AETERM,AEDECOD,AESTDAT,AESER\n001,Headache,Headache,03-MAR-2025,N\n"
+                                "002,Rash,Rash,UN-MAR-2025,Y\n", encoding="utf-8")
+    folder = tmp_path / "mappings" / "bare"
+    result = CliRunner().invoke(cli, ["init", str(raw), "--study", "bare-01", "--out", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "The draft builds" in result.output
+    dm = (folder / "sdtm" / "dm.yaml").read_text(encoding="utf-8")
+    assert re.search(r"STUDYID: +\{hardcode: BARE-01\}", dm) and "source: demog" in dm
+    out = tmp_path / "sdtm"
+    built = CliRunner().invoke(cli, ["sdtm", str(folder), "--out", str(out)])
+    assert built.exit_code == 0, built.output
+    assert (out / "ae.xpt").is_file() and (out / "sv.xpt").is_file()

@@ -267,6 +267,11 @@ def check_draft(folder: Path, raw: Path, result: ScaffoldResult, say: Callable[[
             result.todo.append(f"{domain}: moved to drafts/ because the build stopped on it: {comment(str(exc))}")
             say(f"{domain}: the build stopped on it, moved to drafts/")
             continue
+        except Exception as exc:  # noqa: BLE001 - a bug of the build must not lose the draft: it is reported instead
+            result.build_error = f"{type(exc).__name__}: {exc}"
+            result.todo.append(f"the trial build failed with an internal error ({result.build_error}); "
+                               "please report it with forms.md")
+            return
         result.built = True
         return
 
