@@ -6,6 +6,7 @@ from converters.scaffold import conventions as cv
 from converters.scaffold.match import (
     Block, DomainDraft, Guess, ValueMaps, checkbox_group, choice_terms, guess_columns, occurrence_filter,
 )
+from converters.scaffold.findings import findings_blocks, is_findings
 from converters.scaffold.profile import FormProfile
 from converters.scaffold.study import StudyFacts
 from converters.standards import sdtmig
@@ -47,6 +48,13 @@ def _timing(draft: DomainDraft, facts: StudyFacts, ex_dates: list[str]) -> None:
             day = date[:-3] + "DY" if date != f"{d}DTC" else f"{d}DY"
             if day in variables:
                 draft.shared[day] = Guess(day, {"study_day": date}, 0.9, f"study day of {date} from DM.RFSTDTC")
+    visit_columns = {b.form.visit for b in draft.blocks}
+    if is_findings(d) and facts.visits and len(visit_columns) == 1 and None not in visit_columns and dates:
+        column = visit_columns.pop()
+        for name in ("VISITNUM", "VISIT"):
+            if name in variables:
+                draft.shared[name] = Guess(name, {"visit": column, "date": dates[0]}, 0.8,
+                                           f"visit plan of study.yaml by the raw folder {column}")
     if facts.has_design and "EPOCH" in variables and dates and dates[0] != f"{d}ENDTC":
         draft.shared["EPOCH"] = Guess("EPOCH", {"epoch": dates[0]}, 0.8,
                                       f"EPOCH of {dates[0]} from the subject's elements (study.yaml element_dates)")
@@ -56,6 +64,12 @@ def draft_domain(domain: str, forms: list[FormProfile], facts: StudyFacts, maps:
     """A non-DM domain from the forms guessed for it: one record block per form."""
     draft = DomainDraft(domain, [])
     for form in forms:
+        if is_findings(domain):
+            blocks, notes = findings_blocks(form, domain, maps)
+            if blocks:
+                draft.blocks += blocks
+                draft.todo += notes
+                continue
         guesses, used = guess_columns(form, domain, maps)
         guesses.pop("STUDYID", None)
         block = Block(form, guesses, used=used)

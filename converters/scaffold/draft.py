@@ -49,7 +49,7 @@ def _ordered(domain: str, names: list[str]) -> list[str]:
 
 def unused_columns(draft: DomainDraft) -> list[str]:
     """Columns of the domain's forms that no guess reads (identifiers and decoded code columns left out)."""
-    lines = []
+    lines: list[str] = []
     for block in draft.blocks:
         read = set(block.used) | {str(c) for m in block.merges for c in m["columns"]}  # type: ignore[attr-defined]
         for guess in block.guesses.values():
@@ -66,8 +66,14 @@ def unused_columns(draft: DomainDraft) -> list[str]:
                    for suffix in cv.CODE_SUFFIXES):
                 continue
             sample = ", ".join(column.samples[:3])
+            if any(line.startswith(f"{block.form.file} column {column.name} ") for line in lines):
+                continue
+            unit = next((u for s in cv.UNIT_SUFFIXES if (u := block.form.column(column.name + s)) is not None), None)
+            what = (f"a test result with unit {unit.name}: add a record block with its {draft.domain}TESTCD"
+                    if unit is not None else
+                    f"a variable of {draft.domain}, a SUPP{draft.domain} qualifier, or nothing?")
             lines.append(f"{block.form.file} column {column.name} ({column.kind}, {column.distinct} distinct: "
-                         f"{sample}): not mapped (a variable of {draft.domain}, a SUPP{draft.domain} qualifier, or nothing?)")
+                         f"{sample}): not mapped ({what})")
     return lines
 
 
@@ -75,7 +81,7 @@ def spec_text(draft: DomainDraft, facts: StudyFacts) -> str:
     """The YAML text of one domain spec."""
     d = draft.domain
     label = sdtmig.dataset(d).label
-    forms = ", ".join(b.form.file for b in draft.blocks)
+    forms = ", ".join(dict.fromkeys(b.form.file for b in draft.blocks))
     out = [f"# {d} - {label}: drafted by cdisc-convert init from {forms}.",
            "# Every line marked REVIEW is a guess with its evidence and confidence (0-1); check each against the",
            "# protocol and the aCRF, then delete the marker. Unmapped raw columns are listed at the end as TODO.",
