@@ -125,3 +125,40 @@ def test_a_define_stage_that_writes_makes_rule_1736_pass(tmp_path, monkeypatch):
     assert (out / "m5" / "datasets" / "carnk-sclc" / "tabulations" / "sdtm" / "define.xml").is_file()
     checks = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["rejection_criteria"]
     assert [c["status"] for c in checks if c["file"].endswith("sdtm/define.xml")] == ["pass"]
+
+
+def test_an_adam_stage_plugs_in_and_its_adsl_is_checked(tmp_path, monkeypatch):
+    """A stand-in ADaM builder and define writer with the signatures docs/package.md states."""
+    import pandas as pd
+
+    from converters.metadata.model import Dataset, Variable
+    from converters.writers.xpt import write_xpt
+
+    calls = []
+
+    def build_adam(sdtm: Path, out: Path, *, mappings: Path, created, progress=None):
+        calls.append((sdtm.name, mappings.name))
+        out.mkdir(parents=True)
+        dm = pd.DataFrame({"STUDYID": ["CARNK-SCLC-101"], "USUBJID": ["CARNK-SCLC-101-101-001"]})
+        meta = Dataset(name="ADSL", label="Subject-Level Analysis Dataset",
+                       variables=[Variable(name=c, label=c, data_type="text") for c in dm.columns])
+        write_xpt(dm, meta, out / "adsl.xpt", created=created)
+        return [type("Built", (), {"name": "ADSL", "records": 1})()]
+
+    def write_define(folder: Path, *, created):
+        (folder / "define.xml").write_text("<ODM/>\n", encoding="utf-8")
+        return [folder / "define.xml"]
+
+    monkeypatch.setattr(extensions, "ADAM_BUILDER", build_adam)
+    monkeypatch.setattr(extensions, "DEFINE_WRITER", write_define)
+    out = tmp_path / "pkg"
+    code, output = run(str(study_mappings("carnk-sclc")), "--out", str(out), "--quiet")
+    assert code == 1, output  # the stand-ins are no real ADaM or define, so validation finds errors: written, exit 1
+    assert calls == [("sdtm", "carnk-sclc")]
+    analysis = out / "m5" / "datasets" / "carnk-sclc" / "analysis" / "adam" / "datasets"
+    assert (analysis / "adsl.xpt").is_file() and (analysis / "define.xml").is_file()
+    assert (out / "reviewers-guide" / "adrg.md").is_file()
+    assert (out / "reports" / "adam-validation" / "summary.csv").is_file()
+    checks = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["rejection_criteria"]
+    assert {c["status"] for c in checks} == {"pass"}
+    assert any(c["file"].endswith("analysis/adam/datasets/adsl.xpt") for c in checks)
