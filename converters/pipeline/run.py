@@ -90,16 +90,21 @@ def raw_folder(mappings: Path, raw: Path | None) -> Path | None:
 
 def run_pipeline(options: RunOptions) -> RunOutcome:
     """Run every available stage in order; a stage's exception propagates after the work folder is removed."""
+    from converters.package.assemble import check_replaceable
+
     out = Path(options.out).resolve()
     mappings = Path(options.mappings)
+    check_replaceable(out)  # before hours of work, not after
+    created = creation_stamp(mappings, options.created)
+    raw = raw_folder(mappings, options.raw)
     work = out.parent / f".{out.name}.work"
     if work.exists():
         shutil.rmtree(work)  # leftovers of a crashed run (the name is ours)
     out.parent.mkdir(parents=True, exist_ok=True)
     work.mkdir()
-    ctx = RunContext(mappings=mappings, raw=options.raw, raw_folder=raw_folder(mappings, options.raw), out=out,
-                     work=work, study=mappings.resolve().name, formats=FORMATS[options.format],
-                     created=creation_stamp(mappings, options.created), command=options.command, say=options.say)
+    ctx = RunContext(mappings=mappings, raw=options.raw, raw_folder=raw, out=out, work=work,
+                     study=mappings.resolve().name, formats=FORMATS[options.format], created=created,
+                     command=options.command, say=options.say)
     seconds: dict[str, float] = {}
     try:
         stages = STAGES
