@@ -101,13 +101,15 @@ def check_study_start(ts_file: Path, layout: PackageLayout) -> RejectionCheck:
     return RejectionCheck("1734", "pass", rel, f"SSTDTC = {good[0].strip()}")
 
 
-def _present(rule: str, path: Path, layout: PackageLayout, what: str, pending: str | None) -> RejectionCheck:
+def _present(rule: str, path: Path, layout: PackageLayout, what: str, pending: str | None,
+             note: str = "") -> RejectionCheck:
     rel = layout.relative(path)
     if path.is_file():
-        return RejectionCheck(rule, "pass", rel, f"{what} present")
+        return RejectionCheck(rule, "pass", rel, f"{what} present{note}")
     if pending:
         return RejectionCheck(rule, "pending", rel, f"not written yet: {pending}")
-    return RejectionCheck(rule, "fail", rel, f"{rel} is missing ({what} must be submitted under exactly this name)")
+    return RejectionCheck(rule, "fail", rel,
+                          f"{rel} is missing ({what} must be submitted under exactly this name){note}")
 
 
 def check_rejection_criteria(layout: PackageLayout, *, formats: tuple[str, ...] = ("xpt",),
@@ -123,10 +125,10 @@ def check_rejection_criteria(layout: PackageLayout, *, formats: tuple[str, ...] 
     ext = "xpt" if "xpt" in formats else "json"
     note = "" if ext == "xpt" else " (Dataset-JSON package: FDA's criteria name .xpt files)"
     checks = [check_study_start(layout.tabulations / f"ts.{ext}", layout)]
-    checks.append(_present("1736", layout.tabulations / f"dm.{ext}", layout, "SDTM Demographics" + note, None))
+    checks.append(_present("1736", layout.tabulations / f"dm.{ext}", layout, "SDTM Demographics", None, note))
     checks.append(_present("1736", layout.tabulations / "define.xml", layout, "SDTM define.xml", define_pending))
     if expect_adam or layout.analysis.is_dir():
-        checks.append(_present("1736", layout.analysis / f"adsl.{ext}", layout, "ADaM ADSL" + note, None))
+        checks.append(_present("1736", layout.analysis / f"adsl.{ext}", layout, "ADaM ADSL", None, note))
         checks.append(_present("1736", layout.analysis / "define.xml", layout, "ADaM define.xml", define_pending))
     elif adam_pending:
         checks.append(_present("1736", layout.analysis / f"adsl.{ext}", layout, "ADaM ADSL", adam_pending))
