@@ -15,8 +15,6 @@ DTC_SUFFIX = "DTC"
 CODE_SUFFIXES = ("_CD", "_CODE", "_C", "_COD")
 #: Suffixes of a unit column beside a result column (``ANC_U`` for ``ANC``).
 UNIT_SUFFIXES = ("_U", "_UNIT", "U")
-#: Suffix of a free-text "specify" column beside a check box or a coded item.
-SPECIFY_SUFFIXES = ("_OTHSP", "SP", "_SP", "OTH")
 
 #: Field stems (after the two-letter domain prefix, or the whole name) -> SDTM stem, for the domain at hand.
 STEM_ALIASES: dict[str, str] = {
@@ -32,8 +30,6 @@ STEM_ALIASES: dict[str, str] = {
     "DOSEU": "DOSU",
     "DOSUNIT": "DOSU",
     "ADJRSN": "ADJ",
-    "REASND": "REASND",
-    "COMM": "COMM",
 }
 #: Whole field names -> (domain, SDTM variable) where the field belongs to another domain's variable.
 NAME_ALIASES: dict[str, tuple[str, str]] = {

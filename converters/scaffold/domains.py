@@ -95,8 +95,8 @@ def _merge_for(form: FormProfile, main: FormProfile, columns: list[str], facts: 
     return merge
 
 
-def draft_dm(forms: list[FormProfile], facts: StudyFacts, maps: ValueMaps, ex: DomainDraft | None,
-             ds: DomainDraft | None) -> DomainDraft | None:
+def draft_dm(forms: list[FormProfile], facts: StudyFacts, maps: ValueMaps,
+             ex: DomainDraft | None) -> DomainDraft | None:
     """DM from the demographics form, with consent, death and arm columns merged from other per-subject forms."""
     candidates = [f for f in forms if facts.domains[f.name][0] == "DM" and f.one_per_subject]
     if not candidates:
@@ -187,5 +187,4 @@ def draft_dm(forms: list[FormProfile], facts: StudyFacts, maps: ValueMaps, ex: D
                         guess.spec[key] = prefix + str(guess.spec[key])
     if not any(f"{facts.subject}" == c.name for c in main.columns):
         draft.todo.append(f"DM: the demographics form {main.name} has no subject column {facts.subject}")
-    _ = ds
     return draft

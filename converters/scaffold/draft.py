@@ -15,7 +15,7 @@ from pathlib import Path
 from converters.errors import CdiscConvertError, DataError, Location
 from converters.scaffold import conventions as cv
 from converters.scaffold.domains import draft_dm, draft_domain
-from converters.scaffold.match import DomainDraft, Guess, ValueMaps, _is_code_column
+from converters.scaffold.match import DomainDraft, Guess, ValueMaps, decode_of
 from converters.scaffold.profile import FormProfile, profile_folder
 from converters.scaffold.study import StudyFacts, study_facts
 from converters.scaffold.yamltext import comment, flow, scalar
@@ -57,7 +57,7 @@ def unused_columns(draft: DomainDraft) -> list[str]:
         names = {c.name.upper() for c in block.form.columns}
         for column in block.form.columns:
             upper = column.name.upper()
-            decode = _is_code_column(upper, names)
+            decode = decode_of(upper, names)
             if column.name in read or upper in cv.IDENTIFIERS or column.kind == "empty":
                 continue
             if decode and any(c.name.upper() == decode and c.name in read for c in block.form.columns):
@@ -226,7 +226,7 @@ def _drafts(forms: list[FormProfile], facts: StudyFacts, maps: ValueMaps) -> tup
     drafts: dict[str, DomainDraft] = {}
     for domain in [*[d for d in FIRST if d in by_domain], *sorted(set(by_domain) - set(FIRST))]:
         drafts[domain] = draft_domain(domain, by_domain[domain], facts, maps)
-    dm = draft_dm(forms, facts, maps, drafts.get("EX"), drafts.get("DS"))
+    dm = draft_dm(forms, facts, maps, drafts.get("EX"))
     if dm is None:
         todo.append("no demographics form (one row per subject with DM variables) was found: write sdtm/dm.yaml")
     ordered = ([dm] if dm else []) + [drafts[d] for d in sorted(drafts)]

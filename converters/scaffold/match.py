@@ -83,7 +83,7 @@ def _variables(domain: str) -> dict[str, StandardVariable]:
     return {v.name: v for v in sdtmig.variables(domain)}
 
 
-def _is_code_column(name: str, names: set[str]) -> str | None:
+def decode_of(name: str, names: set[str]) -> str | None:
     """The decode column's name when ``name`` is the code column of a code/decode pair (``SEX_CD`` -> ``SEX``)."""
     upper = name.upper()
     for suffix in cv.CODE_SUFFIXES:
@@ -221,10 +221,10 @@ def guess_columns(form: FormProfile, domain: str, maps: ValueMaps,
     skip = skip or set()
     for column in form.columns:
         upper = column.name.upper()
-        if column.kind == "empty" or upper in skip or _is_code_column(upper, names):
+        if column.kind == "empty" or upper in skip or decode_of(upper, names):
             continue
         targets, confidence, evidence = target_of(upper, domain)
-        code = next((c.name for c in form.columns if _is_code_column(c.name.upper(), names) == upper), None)
+        code = next((c.name for c in form.columns if decode_of(c.name.upper(), names) == upper), None)
         if not targets and upper.endswith(cv.ONGOING_STEM) and upper.startswith(domain):
             targets = []
             rtpt, tpt = domain + "ENRTPT", domain + "ENTPT"

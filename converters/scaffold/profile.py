@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from converters.readers.raw import ROW, RawSource
+from converters.readers.raw import RawSource
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]|UN|UK):([0-5]\d|UN|UK)(:[0-5]\d)?$", re.IGNORECASE)
 _FLAGS = ({"Y", "N"}, {"Y", "N", "U"}, {"0", "1"}, {"Y"}, {"N"}, {"1"})
@@ -105,8 +105,3 @@ def profile_folder(folder: Path, encodings: dict[str, str] | None = None) -> lis
 
     raw = read_raw_folder(folder, encodings=encodings)
     return [profile_form(raw[name]) for name in sorted(raw)]
-
-
-def rows_of(form: FormProfile) -> pd.DataFrame:
-    """The form's records without the provenance column."""
-    return form.source.frame.drop(columns=[ROW])
