@@ -23,6 +23,8 @@ COMMANDS: dict[str, str] = {
     "validate": "converters.commands.validate:validate",
     "standards": "converters.commands.standards:standards",
     "generate": "converters.commands.generate:generate",
+    "run": "converters.commands.run:run",
+    "init": "converters.commands.init:init",
 }
 
 

@@ -148,7 +148,9 @@ def build_sv(study, domains: dict[str, pd.DataFrame], dm: pd.DataFrame, tv: pd.D
     out["VISIT"] = out["VISIT"].where(~planned, out["VISITNUM"].map(plan["VISIT"]))
     out["SVPRESP"] = pd.Series("Y", index=out.index, dtype="object").where(planned, None)
     out["SVOCCUR"] = "Y"
-    out["VISITDY"] = out["VISITNUM"].map(plan["VISITDY"]).where(planned)
+    # TV drops VISITDY (Perm) when no planned visit has one, or when there is no visit plan at all
+    visitdy = plan["VISITDY"] if "VISITDY" in plan else pd.Series(dtype="float64")
+    out["VISITDY"] = out["VISITNUM"].map(visitdy).where(planned)
     out["SVSTDTC"] = out["START"].dt.strftime("%Y-%m-%d").astype("object")
     out["SVENDTC"] = out["END"].dt.strftime("%Y-%m-%d").astype("object")
     for col in ("SVSTDTC", "SVENDTC"):

@@ -1,0 +1,180 @@
+"""`cdisc-convert init`: a study's mapping folder drafted from raw exports, guesses marked with evidence.
+
+The end-to-end tests draft both example studies from their raw files alone (the shipped specs are not read) and
+measure how many DM and AE variables the draft maps the same way as the shipped specs (the bar is 70%).
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from converters.cli import cli
+from converters.readers.raw import ROW, RawSource
+from converters.scaffold.compare import compare_domain, signature
+from converters.scaffold.match import checkbox_group, choice_terms, guess_domain, target_of
+from converters.scaffold.profile import column_kind, profile_form
+from converters.scaffold.yamltext import flow
+from converters.shipped import study_mappings, study_raw
+
+ENCODINGS = {"carnk-sclc": ["--encoding", "ie=cp1252"], "cll1-aml": []}
+
+
+def form(name: str, data: dict[str, list[str | None]]) -> RawSource:
+    frame = pd.DataFrame(data, dtype="string")
+    frame[ROW] = range(1, len(frame) + 1)
+    return RawSource(name, Path(f"{name}.csv"), frame)
+
+
+@pytest.mark.parametrize(("column", "domain", "expected"), [
+    ("AETERM", "AE", ["AETERM"]),
+    ("AESTDAT", "AE", ["AESTDTC"]),       # CDASH --DAT -> --DTC
+    ("EXDAT", "EX", ["EXSTDTC"]),         # a single date of a dose is its start
+    ("AESOC", "AE", ["AESOC", "AEBODSYS"]),  # SDTMIG: --BODSYS repeats the primary SOC
+    ("ICDAT", "DM", ["RFICDTC"]),
+    ("PRODUCT", "EX", ["EXTRT"]),
+    ("DOSE", "EX", ["EXDOSE"]),
+    ("AECTCGR", "AE", ["AETOXGR"]),
+    ("FOLDER", "AE", []),
+    ("ICDAT", "AE", []),
+])
+def test_column_names_point_to_sdtm_variables(column, domain, expected):
+    assert target_of(column, domain)[0] == expected
+
+
+def test_column_kinds():
+    assert column_kind(pd.Series(["03-MAR-2025", "UN-MAR-2025", None], dtype="string")) == "date"
+    assert column_kind(pd.Series(["10:30", "08:05"], dtype="string")) == "time"
+    assert column_kind(pd.Series(["Y", "N", "Y"], dtype="string")) == "flag"
+    assert column_kind(pd.Series(["1.5", "2"], dtype="string")) == "number"
+    assert column_kind(pd.Series(["Nausea", "Rash"], dtype="string")) == "text"
+    assert column_kind(pd.Series([None, None], dtype="string")) == "empty"
+
+
+def test_a_form_is_given_the_domain_its_columns_name():
+    profile = profile_form(form("aelog", {"SUBJID": ["1", "2"], "AETERM": ["Nausea", "Rash"],
+                                          "AESTDAT": ["03-MAR-2025", "04-MAR-2025"], "AESER": ["N", "Y"]}))
+    domain, _score, evidence = guess_domain(profile)
+    assert domain == "AE"
+    assert "AETERM" in evidence
+
+
+def test_race_check_boxes_are_matched_to_ct_terms_by_their_abbreviations():
+    profile = profile_form(form("dm", {"SUBJID": ["1"], "RACE_AMIND": ["0"], "RACE_NHPI": ["1"], "RACE_WHITE": ["1"],
+                                       "RACE_NR": ["0"], "RACE_OTHSP": [None]}))
+    table, missing = choice_terms(checkbox_group(profile, "RACE"), "RACE", "RACE")
+    assert table == {"RACE_AMIND": "AMERICAN INDIAN OR ALASKA NATIVE",
+                     "RACE_NHPI": "NATIVE HAWAIIAN OR OTHER PACIFIC ISLANDER", "RACE_WHITE": "WHITE",
+                     "RACE_NR": "NOT REPORTED"}
+    assert missing == []
+
+
+@pytest.mark.parametrize(("column", "domain", "expected"), [
+    ("OVRLRESP", "RS", ("OVRLRESP", "Overall Response")),
+    ("HGB", "LB", ("HGB", "Hemoglobin")),
+    ("Hemoglobin", "LB", ("HGB", "Hemoglobin")),
+    ("ANC", "LB", None),
+])
+def test_result_columns_of_wide_findings_forms_are_known_tests(column, domain, expected):
+    from converters.scaffold.findings import test_of
+    from converters.scaffold.profile import ColumnProfile
+
+    assert test_of(ColumnProfile(column, "text", 1, 1, ["x"]), domain) == expected
+
+
+def test_yaml_text_quotes_what_yaml_would_misread():
+    assert flow({"filter": {"column": "EXYN", "equals": "Y"}, "codes": ["1", "A1"], "x": None}) == \
+        '{filter: {column: EXYN, equals: "Y"}, codes: ["1", A1], x: null}'
+    assert yaml.safe_load(flow({"a": "x: y #z", "b": "no"})) == {"a": "x: y #z", "b": "no"}
+
+
+def test_the_comparison_looks_at_algorithm_and_raw_columns():
+    assert signature({"assign_ct": "SEX", "codelist": "SEX"}) == signature({"assign_ct": "sex"})
+    assert signature({"datetime": ["AESTDAT", "AESTTIM"]}) != signature({"datetime": "AESTDAT"})
+    assert signature({"derive": "first_date", "args": {"domain": "EX"}}) == "derive first_date"
+
+
+@pytest.fixture(scope="module", params=["carnk-sclc", "cll1-aml"])
+def drafted(request, tmp_path_factory) -> tuple[str, Path, Path]:
+    """A project holding only the study's raw files, and the mappings init drafts from them."""
+    study = request.param
+    project = tmp_path_factory.mktemp(study)
+    raw = project / "raw"
+    shutil.copytree(study_raw(study), raw)
+    folder = project / "mappings" / study
+    # --no-check: test_the_draft_runs builds it with `cdisc-convert sdtm`, as a user would
+    result = CliRunner().invoke(cli, ["init", str(raw), "--study", study, "--out", str(folder), "--no-check",
+                                      *ENCODINGS[study]])
+    assert result.exit_code == 0, result.output
+    return study, folder, raw
+
+
+@pytest.mark.slow
+def test_the_draft_runs(drafted, tmp_path):
+    _study, folder, _raw = drafted
+    out = tmp_path / "sdtm"
+    result = CliRunner().invoke(cli, ["sdtm", str(folder), "--out", str(out)])  # raw.folder is inside the project
+    assert result.exit_code == 0, result.output
+    for name in ("dm", "ae", "ds", "ex", "ts", "sv"):
+        assert (out / f"{name}.xpt").is_file()
+    assert (out / ("rs.xpt" if _study == "carnk-sclc" else "lb.xpt")).is_file()  # wide findings forms, one block per test
+
+
+@pytest.mark.slow
+def test_dm_and_ae_are_mapped_like_the_shipped_specs(drafted):
+    study, folder, _raw = drafted
+    for domain in ("dm", "ae"):
+        result = compare_domain(study_mappings(study) / "sdtm" / f"{domain}.yaml", folder / "sdtm" / f"{domain}.yaml",
+                                domain.upper())
+        assert result.share >= 0.7, (domain, result.different, result.missing)
+
+
+@pytest.mark.slow
+def test_every_guess_is_marked_for_review_and_every_gap_is_a_todo(drafted):
+    _study, folder, _raw = drafted
+    for spec in (folder / "sdtm").glob("*.yaml"):
+        doc = yaml.safe_load(spec.read_text(encoding="utf-8"))
+        lines = [line for line in spec.read_text(encoding="utf-8").splitlines() if line.startswith("  ")
+                 and ": {" in line]
+        assert lines and all("# REVIEW " in line for line in lines), spec
+        assert doc["domain"] == spec.stem.upper()
+    todo = (folder / "TODO.md").read_text(encoding="utf-8")
+    assert "- [ ] " in todo
+    assert "not mapped" in todo
+    forms = (folder / "forms.md").read_text(encoding="utf-8")
+    assert "## ae.csv" in forms and "| AETERM | text |" in forms
+
+
+def test_init_does_not_overwrite_a_study(tmp_path):
+    folder = tmp_path / "mappings" / "x"
+    folder.mkdir(parents=True)
+    (folder / "study.yaml").write_text("study: {studyid: X}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["init", str(study_raw("cll1-aml")), "--study", "x", "--out", str(folder)])
+    assert result.exit_code == 2
+    assert "already holds a study" in result.output
+    assert (folder / "study.yaml").read_text(encoding="utf-8") == "study: {studyid: X}\n"
+
+
+def test_a_bare_export_without_visits_or_study_id_drafts_a_study_that_builds(tmp_path):
+    """Two forms, no STUDYID, no folder column: the draft hardcodes STUDYID and has no visit plan (SV must cope)."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "demog.csv").write_text("SUBJID,SITEID,AGE,SEX,COUNTRY\n001,01,54,F,USA\n002,01,61,M,USA\n",
+                                   encoding="utf-8")
+    (raw / "ae.csv").write_text("SUBJID,AETERM,AEDECOD,AESTDAT,AESER\n001,Headache,Headache,03-MAR-2025,N\n"
+                                "002,Rash,Rash,UN-MAR-2025,Y\n", encoding="utf-8")
+    folder = tmp_path / "mappings" / "bare"
+    result = CliRunner().invoke(cli, ["init", str(raw), "--study", "bare-01", "--out", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "The draft builds" in result.output
+    dm = (folder / "sdtm" / "dm.yaml").read_text(encoding="utf-8")
+    assert re.search(r"STUDYID: +\{hardcode: BARE-01\}", dm) and "source: demog" in dm
+    out = tmp_path / "sdtm"
+    built = CliRunner().invoke(cli, ["sdtm", str(folder), "--out", str(out)])
+    assert built.exit_code == 0, built.output
+    assert (out / "ae.xpt").is_file() and (out / "sv.xpt").is_file()
