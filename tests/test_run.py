@@ -48,6 +48,15 @@ def test_run_writes_the_ectd_layout_with_both_formats(carnk_package):
     assert [p.name for p in carnk_package.parent.iterdir() if p.name.startswith(".")] == []
 
 
+def test_run_derives_the_adam_datasets_into_the_analysis_folder(carnk_package):
+    adam = carnk_package / "m5" / "datasets" / "carnk-sclc" / "analysis" / "adam" / "datasets"
+    for name in ("adsl", "adae", "adex", "adrs", "adtte"):
+        assert (adam / f"{name}.xpt").is_file() and (adam / f"{name}.json").is_file()
+    manifest = json.loads((carnk_package / "manifest.json").read_text(encoding="utf-8"))
+    by_rule = {(c["rule"], c["file"].rsplit("/", 1)[-1]): c["status"] for c in manifest["rejection_criteria"]}
+    assert by_rule[("1736", "adsl.xpt")] == "pass"
+
+
 def test_the_manifest_matches_the_files_and_names_inputs_and_versions(carnk_package):
     assert verify_manifest(carnk_package) == []
     manifest = json.loads((carnk_package / "manifest.json").read_text(encoding="utf-8"))

@@ -37,6 +37,11 @@ class AdamDataset:
     source: str
     source_records: int
 
+    @property
+    def records(self) -> int:
+        """Records written."""
+        return len(self.frame)
+
 
 @dataclass
 class AdamBuild:

@@ -11,20 +11,11 @@ from converters.commands._table import format_table
 
 def run_adam(mappings: Path, sdtm: Path, out: Path, created: datetime | None, echo=click.echo):
     """Build and write one study's ADaM; returns (build, escalation summary or None)."""
-    from converters.adam.build import build_adam
-    from converters.adam.escalation import escalation_summary, load_escalation_spec
-    from converters.adam.output import write_adam
+    from converters.adam.pipeline import build_and_write_adam
     from converters.commands.sdtm import check_out_folder
 
     check_out_folder(out)
-    build = build_adam(mappings, sdtm, progress=lambda msg: echo(f"  {msg}"))
-    spec_dir = mappings / "adam" if (mappings / "adam").is_dir() else mappings
-    escalation = None
-    if (spec_dir / "escalation.yaml").is_file():
-        spec = load_escalation_spec(spec_dir / "escalation.yaml")
-        escalation = escalation_summary(spec, {d.name: d.frame for d in build.datasets})
-    write_adam(build, out, created, escalation)
-    return build, escalation
+    return build_and_write_adam(mappings, sdtm, out, created, progress=lambda msg: echo(f"  {msg}"))
 
 
 def summary_table(build) -> str:

@@ -77,7 +77,10 @@ def _records(build_summary: Path | None) -> dict[str, str]:
     if build_summary is None or not build_summary.is_file():
         return {}
     with open(build_summary, encoding="utf-8", newline="") as handle:
-        return {row["domain"]: row["records_written"] for row in csv.DictReader(handle)}
+        rows = list(csv.DictReader(handle))
+    # SDTM's build summary names the domain and records_written; ADaM's names the dataset and its records.
+    return {row.get("domain") or row.get("dataset", ""): row.get("records_written") or row.get("records", "")
+            for row in rows}
 
 
 def dataset_rows(study: Study, records: dict[str, str]) -> Sequence[Sequence[object]]:

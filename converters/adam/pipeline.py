@@ -1,0 +1,36 @@
+"""One study's ADaM from an SDTM folder to written files: the entry point of ``adam``, ``demo`` and ``run``."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from converters.adam.build import AdamBuild, AdamDataset
+from converters.adam.escalation import EscalationSummary
+
+
+def build_and_write_adam(mappings: Path, sdtm: Path, out: Path, created: datetime | None,
+                         progress: Callable[[str], None] = lambda _: None
+                         ) -> tuple[AdamBuild, EscalationSummary | None]:
+    """Derive the study's ADaM datasets from ``sdtm`` by its ADaM specs, with the escalation summary, into ``out``."""
+    from converters.adam.build import build_adam as derive_adam
+    from converters.adam.escalation import escalation_summary, load_escalation_spec
+    from converters.adam.output import write_adam
+
+    build = derive_adam(mappings, sdtm, progress=progress)
+    spec_dir = mappings / "adam" if (mappings / "adam").is_dir() else mappings
+    escalation = None
+    if (spec_dir / "escalation.yaml").is_file():
+        spec = load_escalation_spec(spec_dir / "escalation.yaml")
+        escalation = escalation_summary(spec, {d.name: d.frame for d in build.datasets})
+    write_adam(build, out, created, escalation)
+    return build, escalation
+
+
+def build_adam(sdtm: Path, out: Path, *, mappings: Path, created: datetime,
+               progress: Callable[[str], None] | None = None) -> list[AdamDataset]:
+    """The ``run`` pipeline's ADaM stage: the datasets written, or none when the study has no ADaM specs."""
+    if not (mappings / "adam").is_dir():
+        return []
+    build, _ = build_and_write_adam(mappings, sdtm, out, created, progress or (lambda _: None))
+    return build.datasets
