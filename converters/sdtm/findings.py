@@ -137,4 +137,4 @@ def derive_last_before_exposure(ctx: DomainContext, date: str, by: list[str], re
     cand = cand.sort_values([date, "_order"], kind="mergesort")
     last = cand.groupby(["USUBJID", *by], sort=False, dropna=False).tail(1)
     out.loc[last.index] = "Y"
-    return out
+    return _obj(out)

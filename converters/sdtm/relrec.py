@@ -15,6 +15,8 @@ Per subject, so any split of the subjects gives the same rows.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from converters.errors import Location, SpecError
@@ -23,7 +25,7 @@ from converters.sdtm.trial_design._common import DERIVED, finish, rows
 KEYS = ("STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "RELID")
 
 
-def _side(study, node, name: str, line) -> tuple[str, str]:
+def _side(study: Any, node: Any, name: str, line: int | None) -> tuple[str, str]:
     side = node.get(name) if isinstance(node, dict) else None
     if not isinstance(side, dict) or not side.get("domain") or not side.get("variable"):
         raise SpecError(f"related_records: '{name}' needs {{domain: ..., variable: ...}}", Location(
@@ -31,7 +33,7 @@ def _side(study, node, name: str, line) -> tuple[str, str]:
     return str(side["domain"]).upper(), str(side["variable"])
 
 
-def _values(domains: dict, domain: str, variable: str) -> pd.DataFrame | None:
+def _values(domains: dict[str, Any], domain: str, variable: str) -> pd.DataFrame | None:
     """USUBJID, --SEQ and the link value of each record of ``domain`` (from the domain or its SUPP--)."""
     built = domains.get(domain)
     if built is None:
@@ -52,7 +54,7 @@ def _values(domains: dict, domain: str, variable: str) -> pd.DataFrame | None:
     return out[out["value"] != ""]
 
 
-def relrec_records(study, domains: dict) -> pd.DataFrame:
+def relrec_records(study: Any, domains: dict[str, Any]) -> pd.DataFrame:
     """The RELREC rows of every relationship of study.yaml ``related_records``."""
     parts = []
     for node, line in rows(study, "related_records"):
@@ -85,7 +87,7 @@ def relrec_records(study, domains: dict) -> pd.DataFrame:
     return out
 
 
-def build_relrec(context) -> list:
+def build_relrec(context: Any) -> list[Any]:
     """The engine's built-in builder: RELREC when study.yaml has ``related_records`` and a link holds."""
     from converters.sdtm.study import BuiltDomain
 

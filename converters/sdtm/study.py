@@ -52,6 +52,7 @@ from converters.writers.transport import byte_lengths
 BUILTIN_BUILDERS: dict[str, str] = {
     "trial_design": "converters.sdtm.trial_design:build_trial_design",
     "relrec": "converters.sdtm.relrec:build_relrec",
+    "data_questions": "converters.sdtm.data_questions:log_data_questions",
 }
 #: Values SDTMIG 3.4 prescribes although the codelist lacks them (DM assumption: RACE = MULTIPLE when several
 #: races are collected); they are kept and recorded as sponsor terms in the codelist metadata.

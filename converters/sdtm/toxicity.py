@@ -54,4 +54,4 @@ def grade_decrease(testcd: pd.Series, value: pd.Series, lln: pd.Series, unit: pd
         for n, bound in enumerate(crit.bounds, start=2):
             grade = np.where(v < bound, n, grade)
         out.iloc[np.flatnonzero(sel)] = grade.astype(str)
-    return out
+    return out.astype("object").where(out.notna(), None)
