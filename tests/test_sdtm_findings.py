@@ -121,3 +121,14 @@ def test_a_death_not_from_the_disease_without_a_fatal_ae_is_a_data_question():
     ae = pd.DataFrame({"USUBJID": ["A", "D"], "AEOUT": ["RECOVERED/RESOLVED", "FATAL"], "AESDTH": ["N", "Y"]})
     got = deaths_without_fatal_ae({"DM": _built(dm), "DD": _built(dd), "AE": _built(ae)})
     assert got[["USUBJID", "CAUSE"]].values.tolist() == [["A", "UNKNOWN"]]
+
+
+def test_value_level_of_aetoxgr_by_the_scale_each_record_names():
+    from converters.sdtm.value_levels import _scale_terms
+
+    ae = pd.DataFrame({"USUBJID": ["A", "A", "B"], "AESEQ": [1.0, 2.0, 1.0],
+                       "AEDECOD": ["Cytokine release syndrome", "Nausea", "Anaemia"]})
+    supp = pd.DataFrame({"USUBJID": ["A", "A", "B"], "IDVARVAL": ["1", "2", "1"], "QNAM": "AETOXSCL",
+                         "QVAL": ["ASTCT 2019", "CTCAE V5.0", "CTCAE V5.0"]})
+    assert _scale_terms(ae, supp, "AEDECOD", "AETOXSCL", "AESEQ") == {
+        "ASTCT 2019": ["Cytokine release syndrome"], "CTCAE V5.0": ["Anaemia", "Nausea"]}
