@@ -185,13 +185,17 @@ def test_every_subject_has_an_end_of_participation_and_the_ongoing_ones_their_la
 def test_doses_agree_with_known_answers(study):
     _, _, frames, expected = study
     ex = frames["ex"]
-    cells = ex[ex["EXDOSU"] == "Therapeutic Cells"]
+    cells = ex[ex["EXDOSU"] == "10^6 Therapeutic Cells"]
     treated = expected[expected["STATUS"] == "TREATED"].set_index("USUBJID")
     counts = cells.groupby("USUBJID").size()
-    dose = cells.groupby("USUBJID")["EXDOSE"].max()
+    # EXDOSE is the dose received (10^6 cells); an incomplete infusion gives less than the planned cells
+    planned = cells["USUBJID"].map(treated["CELLS_PER_INFUSION"].astype(float))
+    assert (cells["EXDOSE"] * 10 ** 6 <= planned).all()
+    complete = cells[cells["EXADJ"].isna() | (cells["EXADJ"] != "INFUSION INCOMPLETE")]
+    dose = complete.groupby("USUBJID")["EXDOSE"].max() * 10 ** 6
     # a deliberately duplicated infusion row is dropped, so counts match the known answers exactly
     assert (counts.reindex(treated.index).fillna(0).astype(int) == treated["N_INFUSIONS"].astype(int)).all()
-    assert (dose.reindex(treated.index) == treated["CELLS_PER_INFUSION"].astype(float)).all()
+    assert (dose == treated["CELLS_PER_INFUSION"].astype(float).reindex(dose.index)).all()
 
 
 def test_every_exposure_record_has_its_cycle_and_day_in_suppex(study):
@@ -208,11 +212,13 @@ def test_dlt_flags_and_crs_icans_grades_agree_with_known_answers(study):
     treated = expected[expected["STATUS"] == "TREATED"].set_index("USUBJID")
     dlt = supp[(supp["QNAM"] == "AEDLT") & (supp["QVAL"] == "Y")].groupby("USUBJID").size()
     assert (dlt.reindex(treated.index).fillna(0).astype(int) == treated["DLT_COUNT"].astype(int)).all()
-    grade = supp[supp["QNAM"] == "ASTCTGR"].assign(AESEQ=lambda f: f["IDVARVAL"].astype(float))
-    graded = ae.merge(grade[["USUBJID", "AESEQ", "QVAL"]], on=["USUBJID", "AESEQ"])
+    scale = supp[supp["QNAM"] == "AETOXSCL"].assign(AESEQ=lambda f: f["IDVARVAL"].astype(float))
+    graded = ae.merge(scale[["USUBJID", "AESEQ", "QVAL"]], on=["USUBJID", "AESEQ"])
     for term, column in (("Cytokine release syndrome", "WORST_CRS_GRADE"),
                          ("Immune effector cell-associated neurotoxicity syndrome", "WORST_ICANS_GRADE")):
-        worst = graded[graded["AEDECOD"] == term].groupby("USUBJID")["QVAL"].max()
+        events = graded[graded["AEDECOD"] == term]
+        assert (events["QVAL"] == "ASTCT 2019").all(), term
+        worst = events.groupby("USUBJID")["AETOXGR"].max()
         assert (worst.reindex(treated.index).fillna("0").astype(int) == treated[column].astype(int)).all(), column
 
 

@@ -91,6 +91,7 @@ def test_trial_summary_codes_are_ct_terms(study):
 def test_raw_codes_are_all_declared(study):
     s = _study(study)
     folders = {f for v in s["visits"] for f in v["raw_folders"]} | set(s["non_visit_folders"])
+    folders.add("UNSCHEDULED")   # unplanned samples (CRS markers at onset): numbered as unscheduled visits
     for form in sorted(p.stem for p in (ROOT / "examples" / study / "raw").glob("*.csv")):
         frame = _raw(study, form)
         assert set(frame["FOLDER"]) <= folders, form

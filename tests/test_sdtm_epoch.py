@@ -34,3 +34,11 @@ def test_timeline_from_study_yaml_rules(tmp_path):
     # the screen failure has only the screening element, ending at study end
     two = tl[tl["USUBJID"] == "TINY-1-002"]
     assert list(two["ETCD"]) == ["SCRN"] and list(two["SEENDTC"]) == ["2025-01-20"]
+
+
+def test_a_last_element_still_open_keeps_later_dates_in_it():
+    # an ongoing subject: follow-up has no end yet, so a date weeks after its start is still FOLLOW-UP (it was null
+    # when the end of the earlier elements was taken as the end of the timeline)
+    ongoing = TIMELINE.assign(SEENDTC=["2025-01-10", "2025-02-07", None])
+    dates = pd.Series(["2025-02-20", "2025-05-01", "2024-12-31"])
+    assert list(derive_epoch(dates, pd.Series(["A"] * 3), ongoing)) == ["FOLLOW-UP", "FOLLOW-UP", None]

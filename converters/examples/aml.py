@@ -97,6 +97,11 @@ CBC_DAYS = (0, 7, 14, 21) + DESIGN.assess_days
 CHIM_DAYS = (0, 7, 14, 21, 28, 56, 84, 182, 365, 547, 720)
 ECOG = {0: "0 - Fully active", 1: "1 - Restricted in strenuous activity"}
 
+#: tests of the central lab form (``lab``), whether it reports conventional units, the first assessment's folder
+LAB_TESTS = ["WBC", "LYMPH", "CREAT", "TBIL", "ALT", "AST", "INR", "APTT", "CRP", "FERR", "IL6"]
+LAB_CONVENTIONAL = False
+LAB_ASSESS_FOLDER = "D28"
+
 PROBLEMS = [
     Problem("impossible_date", "cbc", "LBDAT", "30-FEB"),
     Problem("unknown_subject", "ae", "SUBJID"),

@@ -28,7 +28,7 @@ INF_COLUMNS = KEYS + ["FOLDER", "CYCLE", "CYDAY", "EXYN", "EXREASND", "EXSTDAT",
                       "PRODUCT", "LOTNO", "DOSE", "DOSEU", "INTERRUPT", "INCOMPL", "PCTINF"]
 AE_COLUMNS = KEYS + ["FOLDER", "AESPID", "AETERM", "AELLT", "AELLTCD", "AEDECOD", "AEPTCD", "AEHLT", "AEHLTCD",
                      "AEHLGT", "AEHLGTCD", "AESOC", "AESOCCD", "AESTDAT", "AESTTIM", "AEENDAT", "AEENTIM",
-                     "AEONGO", "AECTCGR", "AEASTCGR", "AESER", "AESDTH", "AESLIFE", "AESHOSP", "AESDISAB",
+                     "AEONGO", "AETOXGR", "AEGRSCL", "AESER", "AESDTH", "AESLIFE", "AESHOSP", "AESDISAB",
                      "AESCONG", "AESMIE", "AEREL_CD", "AEREL", "AERELLD_CD", "AERELLD", "AEACN_CD", "AEACN",
                      "AEOUT_CD", "AEOUT", "AEDLT"]
 DS_COLUMNS = KEYS + ["FOLDER", "DSSTDAT", "DSDECOD_CD", "DSDECOD", "DSCOMM"]
@@ -56,6 +56,17 @@ ACN = {1: "Dose not changed", 2: "Drug interrupted", 3: "Drug withdrawn", 4: "No
 OUT = {1: "Recovered/Resolved", 2: "Recovering/Resolving", 3: "Not recovered/Not resolved",
        4: "Recovered/Resolved with sequelae", 5: "Fatal", 6: "Unknown"}
 DTHCAUS = {1: "Disease progression", 2: "Adverse event", 3: "Unknown"}
+#: grading scales as the AE form names them: CRS and ICANS on the ASTCT 2019 consensus scale, the rest CTCAE v5.0
+CTCAE_SCALE, ASTCT_SCALE = "CTCAE v5.0", "ASTCT 2019"
+
+
+def during_lymphodepletion(b: pd.DataFrame, rows: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Whether ``day`` of subject row ``rows`` falls in a lymphodepletion period (day -5 up to the cycle's day 0)."""
+    day0 = b["day0"].to_numpy()[rows]
+    c2 = b["c2_day0"].to_numpy()[rows]
+    first = (day >= b["ld_day"].to_numpy()[rows]) & (day < day0)
+    second = (c2 != NO_DATE) & (day >= c2 - 5) & (day < c2)
+    return first | second
 
 
 def _keys(design: StudyDesign, b: pd.DataFrame, rows: np.ndarray) -> dict[str, np.ndarray | str]:
@@ -238,7 +249,7 @@ def infusion_form(design: StudyDesign, b: pd.DataFrame, inf: pd.DataFrame, rng: 
                        "EXSTTIM": np.where(given, crf_time(start), ""),
                        "EXENTIM": np.where(given, crf_time(end), ""),
                        "PRODUCT": product, "LOTNO": np.where(given, lot, ""),
-                       "DOSE": np.where(given, fmt_int(cells), ""), "DOSEU": np.where(given, "x10^6 cells", ""),
+                       "DOSE": fmt_int(cells), "DOSEU": "x10^6 cells",
                        "INTERRUPT": np.where(given, np.where(irr, "Y", "N"), ""),
                        "INCOMPL": np.where(given, np.where(inf["incomplete"].to_numpy(), "Y", "N"), ""),
                        "PCTINF": np.where(given, fmt_int(inf["pct"].to_numpy()), "")}, len(rows))
@@ -354,6 +365,11 @@ def ae_form(design: StudyDesign, b: pd.DataFrame, ae: pd.DataFrame, inf: pd.Data
                     1 + (rng.random(m) * 3).astype(int))
     rel_ld = np.select([kind == "cyto", kind == "inf", np.isin(kind, ["crs", "icans", "irr"])],
                        [4 + 0 * grade, 3 + 0 * grade, 1 + 0 * grade], 1 + (rng.random(m) < 0.4))
+    # events that start during lymphodepletion (before the cycle's first CAR-NK infusion) are attributed to
+    # the chemotherapy, not to the CAR-NK product, which the subject has not yet received
+    in_ld = during_lymphodepletion(b, rows, start)
+    rel = np.where(in_ld, 1, rel)
+    rel_ld = np.where(in_ld, np.maximum(rel_ld, 3), rel_ld)
     acn = np.select([start > last, dlt, kind == "irr"], [4, 3, 2], 1)
     same_day = stop == start
     end_minute = np.where(same_day, np.minimum(ae["minute"].to_numpy() + rng.integers(20, 180, m), 1439),
@@ -373,7 +389,7 @@ def ae_form(design: StudyDesign, b: pd.DataFrame, ae: pd.DataFrame, inf: pd.Data
                        "AEENTIM": np.where(ongoing | (ae["minute"].to_numpy() < 0), "",
                                            crf_time(end_minute)),
                        "AEONGO": np.where(ongoing, "Y", "N"),
-                       "AECTCGR": np.where(astct, "", fmt_int(grade)), "AEASTCGR": np.where(astct, fmt_int(grade), ""),
+                       "AETOXGR": fmt_int(grade), "AEGRSCL": np.where(astct, ASTCT_SCALE, CTCAE_SCALE),
                        "AESER": np.where(serious, "Y", "N"), "AESDTH": yn(grade == 5),
                        "AESLIFE": yn(grade == 4), "AESHOSP": yn(grade >= 3), "AESDISAB": yn(grade < 0),
                        "AESCONG": yn(grade < 0), "AESMIE": yn((grade == 3) & (kind == "icans")),

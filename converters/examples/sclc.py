@@ -177,6 +177,11 @@ RESPONSE_CODES = RESPONSE_ABBR
 NO_RESPONSE = "NE"          # treated subject without any post-baseline assessment
 AE_WEIGHT, AE_RATE = "weight_a", 3.0
 
+#: tests of the central lab form (``lab``), whether it reports conventional units, the first assessment's folder
+LAB_TESTS = ["ANC", "PLT", "HGB", "WBC", "LYMPH", "CREAT", "TBIL", "ALT", "AST", "INR", "APTT", "CRP", "FERR", "IL6"]
+LAB_CONVENTIONAL = True
+LAB_ASSESS_FOLDER = "WEEK 6"
+
 PROBLEMS = [
     Problem("impossible_date", "ae", "AESTDAT", "31-FEB"),
     Problem("unknown_subject", "ae", "SUBJID"),

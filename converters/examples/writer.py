@@ -14,7 +14,7 @@ from types import ModuleType
 import numpy as np
 import pandas as pd
 
-from . import forms, meddra
+from . import forms, meddra, safety
 from .common import NO_DATE, Form, iso_date
 from .design import planned_armcd
 from .plan import identify, plan_subjects, subject_exists
@@ -25,12 +25,12 @@ BATCH = 5000
 
 SHARED_FORMS = {"enrol": forms.ENROL_COLUMNS, "dm": forms.DM_COLUMNS, "ie": forms.IE_COLUMNS,
                 "ld": forms.LD_COLUMNS, "carnk": forms.INF_COLUMNS, "ae": forms.AE_COLUMNS,
-                "ds": forms.DS_COLUMNS, "dd": forms.DD_COLUMNS}
+                "ds": forms.DS_COLUMNS, "dd": forms.DD_COLUMNS + ["DTHLOC"], **safety.SAFETY_FORMS}
 
 SUBJECT_COLUMNS = ["SUBJID", "USUBJID", "SITEID", "STATUS", "ARMCD", "DOSE_LEVEL", "CELLS_PER_INFUSION",
                    "LD_FIRST_DATE", "FIRST_DOSE_DATE", "LAST_DOSE_DATE", "N_INFUSIONS", "DLT_EVALUABLE", "DLT_COUNT",
                    "WORST_CRS_GRADE", "WORST_ICANS_GRADE", "BEST_RESPONSE", "PROGRESSION_DATE", "DEATH_DATE",
-                   "END_REASON"]
+                   "END_REASON", "TOTAL_CELLS", "N_NOT_GIVEN", "AE_GRADE3PLUS", "CRS_TOCILIZUMAB", "DEATH_CAUSE"]
 COHORT_COLUMNS = ["ARMCD", "DOSE_LEVEL", "CELLS_PER_INFUSION", "TREATED", "DLT_EVALUABLE", "SUBJECTS_WITH_DLT",
                   "DLT_EVENTS"]
 END_REASON = {0: "COMPLETED", 1: "DEATH", 2: "WITHDRAWAL OF CONSENT", 3: "LOST TO FOLLOW-UP",
@@ -63,6 +63,12 @@ def write_study(study: ModuleType, out: Path, subjects: int | None = None, seed:
                   "ds": forms.ds_form(design, b), "dd": forms.dd_form(design, b, ae, rng)}
         extra, resp = study.extra_forms(b, rng)
         frames.update(extra)
+        # the safety forms draw from a stream of their own, so every form above stays as it was
+        srng = np.random.default_rng([seed, 3, i])
+        frames["dd"]["DTHLOC"] = safety.death_location(b, srng)
+        safety_frames, treated_aes = safety.safety_forms(design, b, inf, ae, study.LAB_TESTS, study.LAB_CONVENTIONAL,
+                                                         study.LAB_ASSESS_FOLDER, srng)
+        frames.update(safety_frames)
         if i == 0:
             kinds = meddra.term_table()["kind"][ae["term"].to_numpy()]
             keep = pd.Series(ae["dlt"].to_numpy() | ae["fatal"].to_numpy() | np.isin(kinds, ["crs", "icans"]))
@@ -71,6 +77,11 @@ def write_study(study: ModuleType, out: Path, subjects: int | None = None, seed:
         for name, frame in frames.items():
             files[name].write(frame)
         summary = _summarise(study, b, inf, ae, resp)
+        for name, values in safety.safety_summary(b, inf, ae, design, treated_aes).items():
+            summary[name] = values
+        treated = b["treated"].to_numpy()
+        for name in ("TOTAL_CELLS", "N_NOT_GIVEN", "AE_GRADE3PLUS", "CRS_TOCILIZUMAB"):
+            summary[name] = np.where(treated, summary[name].astype(str), "")
         with open(subjects_path, "a", encoding="utf-8", newline="") as fh:
             summary[SUBJECT_COLUMNS].to_csv(fh, index=False, header=i == 0, lineterminator="\n")
         cohorts.append(_cohort_counts(summary))

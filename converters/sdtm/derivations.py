@@ -382,3 +382,7 @@ def derive_arm_null_reason(ctx: DomainContext, not_assigned: str = "SCREEN FAILU
     act = _text(f["ACTARMCD"]) if "ACTARMCD" in f else armcd
     out = np.where(armcd.isna(), not_assigned, np.where(act.isna(), not_treated, None))
     return pd.Series(out, index=f.index, dtype="object")
+
+
+# findings and exposure derivations live in a module of their own and register here on import
+from converters.sdtm import findings as _findings  # noqa: E402,F401

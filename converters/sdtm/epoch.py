@@ -98,8 +98,11 @@ def derive_epoch(dtc: pd.Series, usubjid: pd.Series, timeline: pd.DataFrame) -> 
     probe = probe.sort_values("__date__", kind="mergesort")
     tl = tl.sort_values("__start__", kind="mergesort")
     hit = pd.merge_asof(probe, tl, left_on="__date__", right_on="__start__", by="USUBJID", direction="backward")
-    # after the subject's last element end: no epoch
-    last_end = timeline.assign(__end__=date_part(timeline["SEENDTC"])).groupby("USUBJID")["__end__"].max()
+    # after the end of the subject's last element: no epoch; a last element still open (subject ongoing) or
+    # ending on a partial date has no known end, so every later date stays in it
+    ends = timeline.assign(__start__=date_part(timeline["SESTDTC"]), __end__=date_part(timeline["SEENDTC"]))
+    ends = ends.sort_values(["USUBJID", "__start__"], kind="mergesort").drop_duplicates("USUBJID", keep="last")
+    last_end = ends.set_index(ends["USUBJID"].astype("string"))["__end__"]
     after = (hit["__date__"] > hit["USUBJID"].map(last_end)).fillna(False).astype(bool)
     hit.loc[after, "EPOCH"] = None
     values = hit.set_index("__pos__")["EPOCH"]

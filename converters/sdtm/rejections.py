@@ -23,8 +23,10 @@ IGNORED = "lookup row ignored"
 EXCLUDED = "excluded by spec filter"
 EXCLUDED_BY_DESIGN = "excluded by design"
 NOT_MAPPED = "not mapped"
+#: a cross-domain disagreement for the site (records written as collected), see converters.sdtm.data_questions
+DATA_QUESTION = "data question"
 #: order of actions in the written log: problems first, rows no spec reads next, rows excluded on purpose last.
-ACTION_ORDER = {DROPPED: 0, NULLED: 1, IGNORED: 2, NOT_MAPPED: 3, EXCLUDED: 4, EXCLUDED_BY_DESIGN: 5}
+ACTION_ORDER = {DROPPED: 0, NULLED: 1, IGNORED: 2, NOT_MAPPED: 3, EXCLUDED: 4, EXCLUDED_BY_DESIGN: 5, DATA_QUESTION: 6}
 COLUMNS = ["domain", "source", "row", "column", "value", "reason", "action"]
 
 

@@ -51,6 +51,9 @@ from converters.writers.transport import byte_lengths
 #: name -> "module:function" of builders run after the spec-driven domains; a missing module is skipped.
 BUILTIN_BUILDERS: dict[str, str] = {
     "trial_design": "converters.sdtm.trial_design:build_trial_design",
+    "relrec": "converters.sdtm.relrec:build_relrec",
+    "data_questions": "converters.sdtm.data_questions:log_data_questions",
+    "value_levels": "converters.sdtm.value_levels:add_value_levels",
 }
 #: Values SDTMIG 3.4 prescribes although the codelist lacks them (DM assumption: RACE = MULTIPLE when several
 #: races are collected); they are kept and recorded as sponsor terms in the codelist metadata.
