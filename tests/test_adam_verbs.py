@@ -204,6 +204,19 @@ def test_toxicity_grade_reads_astct_before_ctcae_and_names_the_scale():
     assert out["ATOXSCL"].tolist() == ["ASTCT 2019", "CTCAE v5.0", "CTCAE v5.0"]
 
 
+def test_toxicity_grade_takes_each_records_scale_from_the_scale_variable():
+    frame = pd.DataFrame({"AETOXGR": ["2", "3", None], "AETOXSCL": ["ASTCT 2019", "CTCAE V5.0", "CTCAE V5.0"]})
+    out = run("derive_var_atoxgr", frame, {"sources": [{"var": "AETOXGR", "scale_from": "AETOXSCL"}],
+                                           "scale_var": "ATOXSCL"})
+    assert out["ATOXGRN"].tolist()[:2] == [2.0, 3.0] and pd.isna(out["ATOXGRN"].iloc[2])
+    assert out["ATOXSCL"].tolist() == ["ASTCT 2019", "CTCAE V5.0", None]
+
+
+def test_toxicity_grade_source_names_one_scale():
+    with pytest.raises(Exception, match="either 'scale'"):
+        run("derive_var_atoxgr", pd.DataFrame({"AETOXGR": ["1"]}), {"sources": [{"var": "AETOXGR"}]})
+
+
 def test_obs_number_numbers_records_per_subject_in_order():
     frame = pd.DataFrame({"USUBJID": ["B", "A", "A"], "PARAMCD": ["X", "Y", "X"]})
     out = run("derive_var_obs_number", frame, {"order": ["PARAMCD"]})

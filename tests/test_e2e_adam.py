@@ -165,7 +165,7 @@ def test_metadata_names_adamig_labels_predecessors_and_methods(study):
     assert datasets["ADTTE"]["subclass"] == "TIME-TO-EVENT" and datasets["ADAE"]["subclass"] is None
     adae = {v["name"]: v for v in datasets["ADAE"]["variables"]}
     assert adae["AEDECOD"]["origin"]["predecessor"] == "AE.AEDECOD"
-    assert adae["ASTCTGR"]["origin"]["predecessor"] == "SUPPAE.QVAL where QNAM = ASTCTGR"
+    assert adae["AETOXSCL"]["origin"]["predecessor"] == "SUPPAE.QVAL where QNAM = AETOXSCL"
 
 
 def test_adam_validation_shows_no_unexplained_error(study, demo_out):
