@@ -19,6 +19,7 @@ from converters.errors import CdiscConvertError
 COMMANDS: dict[str, str] = {
     "demo": "converters.commands.demo:demo",
     "sdtm": "converters.commands.sdtm:sdtm",
+    "define": "converters.commands.define:define",
     "validate": "converters.commands.validate:validate",
     "standards": "converters.commands.standards:standards",
     "generate": "converters.commands.generate:generate",
