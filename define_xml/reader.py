@@ -123,7 +123,7 @@ def _displays(mdv: etree._Element, where: dict[str, tuple[WhereCondition, ...]])
                 purpose=ar.get("AnalysisPurpose", ""), datasets=datasets, parameter=ar.get("ParameterOID"),
                 documentation=_text(ar.find(f"{ARM}Documentation")),
                 code=(code.findtext(f"{ARM}Code") or "") if code is not None else "",
-                code_context=code.get("Context", "") if code is not None else ""))
+                code_context=code.get("Context", "") if code is not None else "Python"))
         doc = rd.find(f"{DEF}DocumentRef")
         page = doc.find(f"{DEF}PDFPageRef") if doc is not None else None
         out.append(ResultDisplay(oid=rd.get("OID", ""), name=rd.get("Name", ""), title=_text(rd), results=results,

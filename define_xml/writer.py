@@ -109,12 +109,13 @@ def data_problems(define: Path, folder: Path) -> list[str]:
 
 
 def write_define(study: Study, folder: str | Path, *, out: str | Path | None = None, created: datetime | None = None,
-                 html: bool = True, check_data: bool = True) -> DefineReport:
+                 html: bool = True, check_data: bool = True, files: dict[str, Path] | None = None) -> DefineReport:
     """Write ``define.xml`` (and ``define.html``, ``define2-1.xsl``) describing the datasets in ``folder``.
 
     ``out`` is the folder the define goes into (default ``folder``; dataset leaves are relative to it).  The
     define is checked against the schema, for OID integrity and (``check_data``) against the datasets in
-    ``folder``; when a check fails nothing is written and a DataError lists the problems.
+    ``folder``; when a check fails nothing is written and a DataError lists the problems.  ``files`` (leaf ID ->
+    file, from study.yaml's define.documents) are copied beside define.xml, where the leaves point.
     """
     folder = Path(folder)
     out_dir = Path(out) if out is not None else folder
@@ -141,9 +142,10 @@ def write_define(study: Study, folder: str | Path, *, out: str | Path | None = N
     stylesheet = stylesheet_path()
     if html:
         report.html = write_bytes_atomically(out_dir / "define.html", render_html(tree))
-    target = out_dir / STYLESHEET
-    if not target.exists() or target.read_bytes() != stylesheet.read_bytes():
-        shutil.copyfile(stylesheet, target)
+    for source in [stylesheet, *(files or {}).values()]:
+        target = out_dir / source.name
+        if not target.exists() or target.read_bytes() != source.read_bytes():
+            shutil.copyfile(source, target)
     return report
 
 

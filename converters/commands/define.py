@@ -1,7 +1,6 @@
 """``cdisc-convert define``: write define.xml and define.html for a folder of SDTM or ADaM datasets."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import click
@@ -20,13 +19,8 @@ def build_define(folder: Path, study_dir: Path | None, out: Path | None, created
     if settings is not None:
         apply_define_settings(study, settings)
     out_dir = out or folder
-    report = write_define(study, folder, out=out_dir, created=created, html=html)
-    if settings is not None:
-        for leaf, file in settings.files.items():
-            target = out_dir / file.name
-            if not target.exists() or target.read_bytes() != file.read_bytes():
-                shutil.copyfile(file, target)
-    return report
+    return write_define(study, folder, out=out_dir, created=created, html=html,
+                        files=settings.files if settings is not None else None)
 
 
 @click.command()

@@ -224,7 +224,7 @@ def codelists_in_use(frames: list[tuple[pd.DataFrame, Dataset]], extensions: dic
             if var.codelist and var.name in frame:
                 used.setdefault(var.codelist, set()).update(frame[var.name].dropna().astype(str))
         for vl in ds.value_level:
-            if vl.item.codelist:
+            if vl.item.codelist and vl.where[0].variable == "QNAM":
                 qn = vl.where[0].values[0]
                 used.setdefault(vl.item.codelist, set()).update(
                     frame.loc[frame["QNAM"] == qn, "QVAL"].dropna().astype(str))
