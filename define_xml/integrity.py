@@ -45,7 +45,9 @@ def oid_problems(tree: etree._ElementTree) -> list[str]:
             if oid not in defined:
                 where = el.get("OID") or el.getparent().get("OID") or etree.QName(el).localname
                 problems.append(f"{etree.QName(attr).localname} {oid} (on {where}, line {el.sourceline}) is not defined")
+    # the Define-XML CT package describes the define's own enumerations: nothing in the define refers to it
+    implicit = {el.get("OID") for el in root.iter(f"{{{DEF}}}Standard") if el.get("PublishingSet") == "DEFINE-XML"}
     for oid, tag in defined.items():
-        if tag not in NEED_NO_REFERENCE and oid not in referenced:
+        if tag not in NEED_NO_REFERENCE and oid not in referenced and oid not in implicit:
             problems.append(f"{etree.QName(tag).localname} {oid} is defined but nothing refers to it")
     return problems

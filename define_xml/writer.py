@@ -101,7 +101,7 @@ def data_problems(define: Path, folder: Path) -> list[str]:
 
     study = load_folder(folder, None)
     study.define = read_define(define, check_schema=False)
-    result = validate_study(study, dispositions=None, previous=None, select=["DF"])
+    result = validate_study(study, dispositions=None, previous=None, select=["DF000"])
     rows = result.findings
     if rows.empty:
         return []

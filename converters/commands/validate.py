@@ -18,7 +18,7 @@ def default_report_dir(folder: Path) -> Path:
 
 
 @click.command()
-@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path), required=False)
 @click.option("--define", "define", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Define-XML to check the data against (adds the DF rules).")
 @click.option("--standard", type=click.Choice(["sdtmig-3.4", "adamig-1.3"]), default=None,
@@ -34,7 +34,7 @@ def default_report_dir(folder: Path) -> Path:
 @click.option("--rules", "select", multiple=True, help="Run only rules whose ID starts with this (repeat), e.g. CT.")
 @click.option("--profile", is_flag=True, help="Print the time each rule and each dataset read took.")
 @click.option("--show", default=40, show_default=True, help="Rows of the summary table to print.")
-def validate(folder: Path, define: Path | None, standard: str | None, report_dir: Path | None,
+def validate(folder: Path | None, define: Path | None, standard: str | None, report_dir: Path | None,
              dispositions: Path | None, fail_on: str, formats: tuple[str, ...], select: tuple[str, ...],
              profile: bool, show: int) -> None:
     """Validate every XPT / Dataset-JSON dataset in FOLDER and write HTML, XLSX, CSV and JSON reports.
@@ -43,21 +43,36 @@ def validate(folder: Path, define: Path | None, standard: str | None, report_dir
     0 when no unexplained finding at --fail-on level (default Error) remains, 1 when one does,
     2 when the folder or a file given cannot be used.
 
-    Example: cdisc-convert validate out/carnk-sclc/sdtm --define out/carnk-sclc/define.xml
+    With --define and no FOLDER, the define is checked on its own (schema, OIDs, roles, origins, methods,
+    codelists against CT, keys, leaf files).
+
+    Example: cdisc-convert validate out/carnk-sclc/sdtm --define out/carnk-sclc/sdtm/define.xml
     """
     from converters.validate import unexplained_at, validate_folder
     from converters.validate.reports import FORMATS, summary_rows, write_reports
 
+    if folder is None and define is None:
+        raise click.UsageError("give a FOLDER of datasets, or --define DEFINE.xml to check a define on its own")
     started = time.perf_counter()
-    out_dir = report_dir or default_report_dir(folder)
-    result = validate_folder(folder, standard=standard, define=define, dispositions=dispositions,
-                             previous=out_dir, select=list(select) or None)
+    target = folder if folder is not None else define.resolve().parent
+    out_dir = report_dir or (default_report_dir(target) if folder is not None
+                             else target.parent / f"{target.name}-define-validation")
+    if folder is None:
+        result = validate_define_alone(define, standard, dispositions, out_dir, list(select) or None)
+    else:
+        result = validate_folder(folder, standard=standard, define=define, dispositions=dispositions,
+                                 previous=out_dir, select=list(select) or None)
     checked = time.perf_counter() - started
-    files = write_reports(result, out_dir, formats or FORMATS, title=folder.resolve().name)
+    files = write_reports(result, out_dir, formats or FORMATS,
+                          title=target.resolve().name if folder is not None else define.name)
     summary = summary_rows(result)
     study = result.study
-    click.echo(f"Validated {len(study.datasets)} datasets ({sum(len(d) for d in study.datasets.values())} records) "
-               f"in {folder} against {study.standard} with {len(result.rules)} rules in {checked:.2f} s")
+    if folder is None:
+        click.echo(f"Validated {define} on its own (no datasets) with {len(result.rules)} rules in {checked:.2f} s")
+    else:
+        click.echo(f"Validated {len(study.datasets)} datasets ({sum(len(d) for d in study.datasets.values())} "
+                   f"records) in {folder} against {study.standard} with {len(result.rules)} rules in {checked:.2f} s")
+    _echo_define_version(study.define)
     _echo_skipped(study.skipped)
     if result.dispositions_file:
         click.echo(f"Dispositions: {result.dispositions_file}")
@@ -87,6 +102,30 @@ def validate(folder: Path, define: Path | None, standard: str | None, report_dir
                    f"(--fail-on {fail_on}); explain them in validation-dispositions.yaml or fix the data.")
         raise SystemExit(1)
     click.echo(f"Exit 0: no unexplained finding at {fail_on.capitalize()} level or worse (--fail-on {fail_on}).")
+
+
+def validate_define_alone(define: Path, standard: str | None, dispositions: Path | None, previous: Path,
+                          select: list[str] | None):
+    """Run the define rules (DF) on a define with no datasets."""
+    from converters.validate import validate_study
+    from converters.validate.data import StudyData
+    from converters.validate.define_reader import read_define
+
+    meta = read_define(define)
+    if standard is None:
+        analysis = meta.study is not None and meta.study.purpose == "Analysis"
+        standard = "adamig-1.3" if analysis else "sdtmig-3.4"
+    study = StudyData(datasets={}, folder=None, standard=standard, define=meta)
+    return validate_study(study, dispositions=dispositions, previous=previous, select=select or ["DF"])
+
+
+def _echo_define_version(define) -> None:
+    """Say plainly when the define is not Define-XML 2.1 (its datasets are then not compared with the data)."""
+    if define is None or define.supported:
+        return
+    version = f"Define-XML {define.version}" if define.version else "not Define-XML (no def: namespace)"
+    click.secho(f"{define.path} is {version}: only Define-XML 2.1 is supported, so the define was not compared "
+                f"with the data (rule DF0100).", fg="yellow")
 
 
 def _echo_skipped(skipped: list[tuple[str, str]]) -> None:
