@@ -13,7 +13,15 @@ from typing import Any
 
 from converters import __version__
 from converters.metadata.model import (
-    Codelist, Dataset, Origin, ResultDisplay, Standard, Study, ValueLevel, Variable, WhereCondition,
+    Codelist,
+    Dataset,
+    Origin,
+    ResultDisplay,
+    Standard,
+    Study,
+    ValueLevel,
+    Variable,
+    WhereCondition,
 )
 
 _OID_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

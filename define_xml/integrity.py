@@ -26,7 +26,7 @@ def oid_problems(tree: etree._ElementTree) -> list[str]:
     """Messages for dangling references, unreferenced definitions and duplicate OIDs (empty when sound)."""
     root = tree.getroot()
     defined: dict[str, str] = {}
-    counts: Counter[str] = Counter()
+    counts: Counter[tuple[str, str]] = Counter()
     for tag, attr in DEFINED:
         for el in root.iter(tag):
             oid = el.get(attr)

@@ -8,8 +8,21 @@ from __future__ import annotations
 from lxml import etree
 
 from converters.metadata.model import (
-    AnalysisDataset, AnalysisResult, Codelist, CodelistTerm, Comment, Dataset, Document, Method, Origin,
-    ResultDisplay, Standard, Study, ValueLevel, Variable, WhereCondition,
+    AnalysisDataset,
+    AnalysisResult,
+    Codelist,
+    CodelistTerm,
+    Comment,
+    Dataset,
+    Document,
+    Method,
+    Origin,
+    ResultDisplay,
+    Standard,
+    Study,
+    ValueLevel,
+    Variable,
+    WhereCondition,
 )
 
 ODM = "{http://www.cdisc.org/ns/odm/v1.3}"
@@ -102,7 +115,7 @@ def _codelist(cl: etree._Element, ct_oids: set[str]) -> Codelist:
                     sponsor_defined=standard is None and ext is None,
                     dictionary=ext.get("Dictionary") if ext is not None else None,
                     version=ext.get("Version") if ext is not None else None,
-                    standard=standard if standard in ct_oids else standard)
+                    standard=standard)
 
 
 def _displays(mdv: etree._Element, where: dict[str, tuple[WhereCondition, ...]]) -> list[ResultDisplay]:
@@ -176,7 +189,7 @@ def read_study(tree: etree._ElementTree) -> Study:
         klass = ig.find(f"{DEF}Class")
         sub = klass.find(f"{DEF}SubClass") if klass is not None else None
         leaf = ig.find(f"{DEF}leaf")
-        keys = tuple(v.name for v in sorted((v for v in variables if v.key_sequence), key=lambda v: v.key_sequence))
+        keys = tuple(v.name for v in sorted((v for v in variables if v.key_sequence), key=lambda v: v.key_sequence or 0))
         datasets.append(Dataset(
             name=ig.get("Name", ""), label=_text(ig), domain=ig.get("Domain"),
             dataset_class=klass.get("Name") if klass is not None else None, structure=ig.get(f"{DEF}Structure"),

@@ -7,8 +7,18 @@ from pathlib import Path
 import pandas as pd
 
 from converters.metadata.model import (
-    AnalysisDataset, AnalysisResult, Codelist, CodelistTerm, Dataset, Method, Origin, ResultDisplay, Standard, Study,
-    Variable, WhereCondition,
+    AnalysisDataset,
+    AnalysisResult,
+    Codelist,
+    CodelistTerm,
+    Dataset,
+    Method,
+    Origin,
+    ResultDisplay,
+    Standard,
+    Study,
+    Variable,
+    WhereCondition,
 )
 from converters.metadata.value_level import bds_value_level
 from converters.writers.xpt import write_xpt

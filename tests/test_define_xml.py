@@ -6,17 +6,17 @@ import copy
 from pathlib import Path
 
 import pytest
+from conftest import reference_file
+from define_fixtures import adam_frames, adam_study, write_adam_folder
 from lxml import etree
 
 from converters.errors import DataError
 from converters.metadata.io import read_metadata
 from converters.writers.xpt import write_xpt
-from define_fixtures import adam_frames, adam_study, write_adam_folder
 from define_xml.integrity import oid_problems
 from define_xml.reader import define_version, read_study
 from define_xml.schema_check import safe_parser, schema_errors
 from define_xml.writer import render_define, write_define
-from conftest import reference_file
 
 STUDIES = ("carnk-sclc", "cll1-aml")
 NS = {"odm": "http://www.cdisc.org/ns/odm/v1.3", "def": "http://www.cdisc.org/ns/def/v2.1",
@@ -105,7 +105,7 @@ def _where_values(tree, vl_oid: str) -> list[tuple[tuple[str, str], ...]]:
     for w in tree.xpath(f"//def:ValueListDef[@OID='{vl_oid}']/odm:ItemRef/def:WhereClauseRef/@WhereClauseOID",
                         namespaces=NS):
         checks = tree.xpath(f"//def:WhereClauseDef[@OID='{w}']/odm:RangeCheck", namespaces=NS)
-        out.append(tuple((c.get("{%s}ItemOID" % NS["def"]), c.findtext("odm:CheckValue", namespaces=NS))
+        out.append(tuple((c.get(f"{{{NS['def']}}}ItemOID"), c.findtext("odm:CheckValue", namespaces=NS))
                          for c in checks))
     return out
 
@@ -217,3 +217,55 @@ def test_odmlib_loads_both_defines_with_the_models_content(sdtm_folders):
         assert vl_count == sum(len(d.value_level) for d in model.datasets)
         written = {c.oid for c in model.codelists if c.terms or c.is_external}
         assert {cl.OID for cl in mdv.CodeList} == written
+
+
+def test_study_yaml_documents_give_acrf_page_links(sdtm_folders, tmp_path):
+    from click.testing import CliRunner
+
+    from converters.cli import cli
+
+    mappings = tmp_path / "mappings"
+    (mappings / "docs").mkdir(parents=True)
+    (mappings / "docs" / "acrf.pdf").write_bytes(b"%PDF-1.4\n% test stand-in for an annotated CRF\n")
+    (mappings / "study.yaml").write_text(
+        "study: {studyid: CLL1-NK-101}\nstandards: {meddra: '27.1'}\n"
+        "define:\n  metadata_version: {oid: MDV.CLL1.SDTM.1, name: CLL1-NK-101 SDTM define}\n"
+        "  documents:\n    - {id: acrf, kind: AnnotatedCRF, title: Annotated CRF, file: docs/acrf.pdf}\n",
+        encoding="utf-8")
+    out = tmp_path / "define"
+    result = CliRunner().invoke(cli, ["define", str(sdtm_folders["cll1-aml"]), "--study", str(mappings),
+                                      "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    tree = _tree(out / "define.xml")
+    assert tree.xpath("//odm:MetaDataVersion/@OID", namespaces=NS) == ["MDV.CLL1.SDTM.1"]
+    assert tree.xpath("//def:AnnotatedCRF/def:DocumentRef/@leafID", namespaces=NS) == ["LF.acrf"]
+    refs = tree.xpath("//odm:ItemDef[@OID='IT.LB.LBORRES.LBTESTCD.DNRCHIM.LBSPEC.BLOOD']/def:Origin/"
+                      "def:DocumentRef/def:PDFPageRef", namespaces=NS)
+    assert [(r.get("PageRefs"), r.get("Type")) for r in refs] == [("CHIM", "NamedDestination")]
+    assert (out / "acrf.pdf").is_file()
+    ext = tree.xpath("//odm:CodeList[@OID='CL.MEDDRA']/odm:ExternalCodeList/@Version", namespaces=NS)
+    assert ext == ["27.1"]
+
+
+def test_study_yaml_document_without_its_file_is_an_error(tmp_path):
+    from converters.errors import SpecError
+    from converters.metadata.study_define import read_define_settings
+
+    (tmp_path / "study.yaml").write_text(
+        "study: {studyid: X}\ndefine:\n  documents:\n    - {id: acrf, kind: AnnotatedCRF, title: aCRF, "
+        "file: acrf.pdf}\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="acrf.pdf not found") as err:
+        read_define_settings(tmp_path)
+    assert err.value.where.line == 4
+
+
+def test_odmlib_loads_the_adam_define(adam_folder):
+    odmlib_loader = pytest.importorskip("odmlib.define_loader")
+    from odmlib import loader as odm_loader
+    folder, study = adam_folder
+    loader = odm_loader.ODMLoader(odmlib_loader.XMLDefineLoader(model_package="define_2_1",
+                                                                 ns_uri="http://www.cdisc.org/ns/def/v2.1"))
+    loader.open_odm_document(str(folder / "define.xml"))
+    mdv = loader.MetaDataVersion()
+    assert [ig.Name for ig in mdv.ItemGroupDef] == [d.name for d in study.datasets]
+    assert sum(len(vl.ItemRef) for vl in mdv.ValueListDef) == sum(len(d.value_level) for d in study.datasets)

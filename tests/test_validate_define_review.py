@@ -6,14 +6,14 @@ import copy
 from pathlib import Path
 
 from click.testing import CliRunner
-
 from conftest import reference_file
+from define_fixtures import adam_frames, adam_study, write_adam_folder
+
 from converters.cli import cli
 from converters.metadata.model import CodelistTerm
 from converters.validate import validate_study
 from converters.validate.data import StudyData
 from converters.validate.define_reader import read_define
-from define_fixtures import adam_frames, adam_study, write_adam_folder
 from define_xml.writer import render_define, write_define
 
 

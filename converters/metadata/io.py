@@ -16,8 +16,21 @@ from typing import Any
 
 from converters.errors import DataError, Location
 from converters.metadata.model import (
-    AnalysisDataset, AnalysisResult, Codelist, CodelistTerm, Comment, Dataset, Document, Method, Origin,
-    ResultDisplay, Standard, Study, ValueLevel, Variable, WhereCondition,
+    AnalysisDataset,
+    AnalysisResult,
+    Codelist,
+    CodelistTerm,
+    Comment,
+    Dataset,
+    Document,
+    Method,
+    Origin,
+    ResultDisplay,
+    Standard,
+    Study,
+    ValueLevel,
+    Variable,
+    WhereCondition,
 )
 
 FORMAT_VERSION = 1

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from converters.errors import SpecError, Location
+from converters.errors import Location, SpecError
 from converters.metadata.model import Codelist, Document, Study
 
 DOCUMENT_KINDS = ("AnnotatedCRF", "SupplementalDoc")
@@ -47,6 +47,12 @@ def _fail(message: str, file: Path, line: int | None, hint: str | None = None) -
     return SpecError(message, Location(str(file), line), hint)
 
 
+def _line(node: object, key: str) -> int | None:
+    """The line of ``key`` in a mapping read by the line-keeping YAML loader (None for other mappings)."""
+    line_of = getattr(node, "line_of", None)
+    return line_of(key) if line_of is not None else None
+
+
 def read_define_settings(path: str | Path) -> DefineSettings:
     """Read the define section and dictionary versions of study.yaml (or of the study.yaml in a folder)."""
     from converters.spec.yaml_lines import load_yaml_file
@@ -62,17 +68,17 @@ def read_define_settings(path: str | Path) -> DefineSettings:
             settings.dictionary_versions[key] = str(standards[key])
     section = doc.get("define") or {}
     if not isinstance(section, dict):
-        raise _fail("define: must be a mapping", path, getattr(doc, "line_of", lambda k: None)("define"))
+        raise _fail("define: must be a mapping", path, _line(doc, "define"))
     for key in section:
         if key not in ("metadata_version", "documents"):
-            raise _fail(f"define: unknown key {key!r}", path, section.line_of(key),
+            raise _fail(f"define: unknown key {key!r}", path, _line(section, key),
                         "define takes metadata_version and documents")
     mdv = section.get("metadata_version") or {}
     settings.mdv_oid = mdv.get("oid")
     settings.mdv_name = mdv.get("name")
     settings.mdv_description = mdv.get("description")
     for row in section.get("documents") or []:
-        line = row.line_of("id") if hasattr(row, "line_of") else None
+        line = _line(row, "id")
         missing = [k for k in ("id", "title", "file") if not row.get(k)]
         if missing:
             raise _fail(f"define.documents: a document needs {', '.join(missing)}", path, line,
