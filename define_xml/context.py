@@ -154,6 +154,14 @@ def _value_lists(ds: Dataset, b: _Builder) -> list[dict]:
     return list(lists.values())
 
 
+def _domain_description(ds: Dataset, study: Study) -> str | None:
+    """For a split or SUPP-- dataset (Name differs from Domain): the parent domain's label (Alias DomainDescription)."""
+    if ds.purpose != "Tabulation" or not ds.domain or ds.domain == ds.name:
+        return None
+    parent = next((d for d in study.datasets if d.name == ds.domain), None)
+    return parent.label if parent is not None else None
+
+
 def _dataset(ds: Dataset, b: _Builder) -> dict:
     refs = []
     for n, var in enumerate(ds.variables, start=1):
@@ -165,7 +173,8 @@ def _dataset(ds: Dataset, b: _Builder) -> dict:
             "label": ds.label, "repeating": yes_no(ds.is_repeating), "reference": yes_no(ds.is_reference),
             "purpose": ds.purpose, "structure": ds.structure, "standard": ds.standard, "comment": ds.comment,
             "has_no_data": ds.has_no_data, "klass": class_name(ds.dataset_class), "subclass": ds.subclass,
-            "leaf_id": f"LF.{ds.name}", "href": ds.leaf_href, "refs": refs}
+            "leaf_id": f"LF.{ds.name}", "href": ds.leaf_href, "refs": refs,
+            "domain_description": _domain_description(ds, b.study)}
 
 
 def _codelist(cl: Codelist, ct_oid: str | None) -> dict:
@@ -219,7 +228,7 @@ def build_context(study: Study, *, created: datetime, stylesheet: str = "define2
     return DefineContext(
         stylesheet=stylesheet, created=created.strftime("%Y-%m-%dT%H:%M:%S"), version=__version__,
         originator=originator, context=context, file_oid=f"{mdv_oid(study)}.define",
-        study_oid=f"STDY.{oid_part(study.studyid)}", mdv_oid=mdv_oid(study), mdv_name=name.replace("  ", " "),
+        study_oid=study.studyid, mdv_oid=mdv_oid(study), mdv_name=name.replace("  ", " "),
         mdv_description=study.mdv_description, arm=bool(displays), standards=list(study.standards),
         acrf=[d for d in study.documents if d.kind == "AnnotatedCRF"],
         supplemental=[d for d in study.documents if d.kind == "SupplementalDoc"],

@@ -269,3 +269,15 @@ def test_odmlib_loads_the_adam_define(adam_folder):
     mdv = loader.MetaDataVersion()
     assert [ig.Name for ig in mdv.ItemGroupDef] == [d.name for d in study.datasets]
     assert sum(len(vl.ItemRef) for vl in mdv.ValueListDef) == sum(len(d.value_level) for d in study.datasets)
+
+
+def test_dataset_json_points_at_the_define(sdtm_folders):
+    import json
+
+    folder = sdtm_folders["carnk-sclc"]
+    tree = _tree(folder / "define.xml")
+    header = json.loads((folder / "ae.json").read_text(encoding="utf-8"))
+    assert header["metaDataRef"] == "define.xml"
+    assert header["studyOID"] == tree.xpath("//odm:Study/@OID", namespaces=NS)[0]
+    assert header["metaDataVersionOID"] == tree.xpath("//odm:MetaDataVersion/@OID", namespaces=NS)[0]
+    assert header["itemGroupOID"] in tree.xpath("//odm:ItemGroupDef/@OID", namespaces=NS)

@@ -19,7 +19,7 @@ from define_xml.writer import render_define, write_define
 
 def _findings(define: Path, standard: str = "adamig-1.3") -> dict[str, list[str]]:
     study = StudyData(datasets={}, folder=None, standard=standard, define=read_define(define))
-    result = validate_study(study, select=["DF"])
+    result = validate_study(study, select=["DF", "DX"])
     out: dict[str, list[str]] = {}
     for row in result.findings.itertuples():
         out.setdefault(row.rule, []).append(f"{row.dataset} {row.variable} {row.values}".strip())
@@ -45,11 +45,11 @@ def test_review_checks_find_what_reviewers_look_for(tmp_path):
     broken.dataset("ADRS").leaf = "missing/adrs.xpt"
     (folder / "define.xml").write_bytes(render_define(broken))
     found = _findings(folder / "define.xml")
-    assert found["DF0104"] == ["ADSL SAFFL SAFFL"]
-    assert found["DF0107"] == ["ADAE  ADAE"]
-    assert found["DF0106"] == ["DEFINE  MAYBE"]
-    assert found["DF0105"] == ["DEFINE  X"]
-    assert found["DF0108"] == ["ADRS  missing/adrs.xpt"]
+    assert found["DX0005"] == ["ADSL SAFFL SAFFL"]
+    assert found["DX0008"] == ["ADAE  ADAE"]
+    assert found["DX0007"] == ["DEFINE  MAYBE"]
+    assert found["DX0006"] == ["DEFINE  X"]
+    assert found["DX0009"] == ["ADRS  missing/adrs.xpt"]
 
 
 def test_sdtm_item_refs_need_roles_and_collected_origins_pages(tmp_path):
@@ -57,8 +57,8 @@ def test_sdtm_item_refs_need_roles_and_collected_origins_pages(tmp_path):
     define = tmp_path / "define.xml"
     define.write_bytes(tree_text)
     found = _findings(define, "sdtmig-3.4")
-    assert "DM STUDYID STUDYID" in found["DF0102"]  # the CDISC example gives no Role
-    assert "DF0101" not in found  # its OIDs are sound
+    assert "DM STUDYID STUDYID" in found["DX0003"]  # the CDISC example gives no Role
+    assert "DX0002" not in found  # its OIDs are sound
 
 
 def test_dangling_oid_is_reported(tmp_path):
@@ -68,8 +68,8 @@ def test_dangling_oid_is_reported(tmp_path):
                                                                         'MethodOID="MT.ADSL.GONE"')
     (folder / "define.xml").write_text(text, encoding="utf-8")
     found = _findings(folder / "define.xml")
-    assert any("MT.ADSL.GONE" in f and "not defined" in f for f in found["DF0101"])
-    assert any("MT.ADSL.SAFFL" in f and "nothing refers" in f for f in found["DF0101"])
+    assert any("MT.ADSL.GONE" in f and "not defined" in f for f in found["DX0002"])
+    assert any("MT.ADSL.SAFFL" in f and "nothing refers" in f for f in found["DX0002"])
 
 
 def test_cli_checks_a_define_without_data(tmp_path):
@@ -85,9 +85,10 @@ def test_cli_says_when_a_define_is_2_0(tmp_path, full_reference):
     folder = tmp_path / "adam"
     write_adam_folder(folder)
     old = full_reference / "define-xml-2.0/examples/define2-0-0-example-adam.xml"
-    result = CliRunner().invoke(cli, ["validate", str(folder), "--define", str(old), "--rules", "DF"])
+    result = CliRunner().invoke(cli, ["validate", str(folder), "--define", str(old),
+                                      "--rules", "DF", "--rules", "DX"])
     assert "is Define-XML 2.0: only Define-XML 2.1 is supported" in result.output
-    assert "DF0100" in result.output and "DF0003" not in result.output  # datasets not reported as undescribed
+    assert "DX0001" in result.output and "DF0003" not in result.output  # datasets not reported as undescribed
 
 
 def test_define_command_prints_verdict_and_counts(tmp_path):

@@ -106,7 +106,7 @@ def validate(folder: Path | None, define: Path | None, standard: str | None, rep
 
 def validate_define_alone(define: Path, standard: str | None, dispositions: Path | None, previous: Path,
                           select: list[str] | None):
-    """Run the define rules (DF) on a define with no datasets."""
+    """Run the define rules (DF, DX) on a define with no datasets."""
     from converters.validate import validate_study
     from converters.validate.data import StudyData
     from converters.validate.define_reader import read_define
@@ -116,7 +116,7 @@ def validate_define_alone(define: Path, standard: str | None, dispositions: Path
         analysis = meta.study is not None and meta.study.purpose == "Analysis"
         standard = "adamig-1.3" if analysis else "sdtmig-3.4"
     study = StudyData(datasets={}, folder=None, standard=standard, define=meta)
-    return validate_study(study, dispositions=dispositions, previous=previous, select=select or ["DF"])
+    return validate_study(study, dispositions=dispositions, previous=previous, select=select or ["DF", "DX"])
 
 
 def _echo_define_version(define) -> None:
@@ -125,7 +125,7 @@ def _echo_define_version(define) -> None:
         return
     version = f"Define-XML {define.version}" if define.version else "not Define-XML (no def: namespace)"
     click.secho(f"{define.path} is {version}: only Define-XML 2.1 is supported, so the define was not compared "
-                f"with the data (rule DF0100).", fg="yellow")
+                f"with the data (rule DX0001).", fg="yellow")
 
 
 def _echo_skipped(skipped: list[tuple[str, str]]) -> None:

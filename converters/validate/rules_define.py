@@ -10,7 +10,7 @@ DEFINE = "Define-XML 2.1 specification"
 
 
 def _define(study: StudyData):
-    """The define, or None without one or when it is not Define-XML 2.1 (rule DF0100 says so instead)."""
+    """The define, or None without one or when it is not Define-XML 2.1 (rule DX0001 says so instead)."""
     define = getattr(study, "define", None)
     return define if define is not None and getattr(define, "supported", True) else None
 

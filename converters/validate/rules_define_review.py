@@ -21,7 +21,7 @@ def _study(study):
     return define.study
 
 
-@rule("DF0100", "Error", "Define is not Define-XML 2.1", "The define is Define-XML {version}; only Define-XML 2.1 "
+@rule("DX0001", "Error", "Define is not Define-XML 2.1", "The define is Define-XML {version}; only Define-XML 2.1 "
       "is checked, so none of the define rules ran", f"{DEFINE} 1.1 (Define-XML 2.1 namespace)",
       applies_to=("study",), standard="define")
 def check_define_version(study, _):
@@ -31,7 +31,7 @@ def check_define_version(study, _):
         yield Hits(dataset="DEFINE", params={"version": version}, value=f"Define-XML {version}")
 
 
-@rule("DF0101", "Error", "OID not defined or not referenced", "{problem}", f"{DEFINE} 2.3 (OIDs and references)",
+@rule("DX0002", "Error", "OID not defined or not referenced", "{problem}", f"{DEFINE} 2.3 (OIDs and references)",
       applies_to=("study",), standard="define")
 def check_oid_integrity(study, _):
     from define_xml.integrity import oid_problems
@@ -46,7 +46,7 @@ def _tabulation(meta):
     return [ds for ds in meta.datasets if ds.purpose == "Tabulation"]
 
 
-@rule("DF0102", "Warning", "SDTM variable without Role", "{dataset}.{variable} has no Role on its ItemRef",
+@rule("DX0003", "Warning", "SDTM variable without Role", "{dataset}.{variable} has no Role on its ItemRef",
       f"{DEFINE} 5.3.3 (ItemRef Role, required for SDTM and SEND)", applies_to=("study",), standard="define")
 def check_roles(study, _):
     meta = _study(study)
@@ -56,7 +56,7 @@ def check_roles(study, _):
                 yield Hits(dataset=ds.name, variables=(var.name,), value=var.name)
 
 
-@rule("DF0103", "Warning", "Collected origin without aCRF pages", "{dataset}.{variable} is Collected but its "
+@rule("DX0004", "Warning", "Collected origin without aCRF pages", "{dataset}.{variable} is Collected but its "
       "origin names no aCRF page", f"{DEFINE} 5.3.11.1 (def:Origin Collected, def:DocumentRef)",
       applies_to=("study",), standard="define")
 def check_collected_pages(study, _):
@@ -68,7 +68,7 @@ def check_collected_pages(study, _):
                 yield Hits(dataset=ds.name, variables=(var.name,), value=var.name)
 
 
-@rule("DF0104", "Warning", "Derived variable without method", "{dataset}.{variable} is Derived but has no "
+@rule("DX0005", "Warning", "Derived variable without method", "{dataset}.{variable} is Derived but has no "
       "MethodOID", f"{DEFINE} 5.3.11 (Derived origin and MethodDef)", applies_to=("study",), standard="define")
 def check_derived_methods(study, _):
     meta = _study(study)
@@ -86,7 +86,7 @@ def _ct_codelist(cl):
     return None
 
 
-@rule("DF0105", "Error", "Codelist term not in CT", "Codelist {codelist}: {term} is not a term of CDISC CT "
+@rule("DX0006", "Error", "Codelist term not in CT", "Codelist {codelist}: {term} is not a term of CDISC CT "
       "{version} and is not marked def:ExtendedValue", f"{DEFINE} 5.3.6.2 (CodeListItem, def:ExtendedValue)",
       applies_to=("study",), standard="define")
 def check_terms_in_ct(study, _):
@@ -101,7 +101,7 @@ def check_terms_in_ct(study, _):
                                                      "version": ct.version}, value=term.submission_value)
 
 
-@rule("DF0106", "Error", "Extended value on a non-extensible codelist", "Codelist {codelist} is not extensible "
+@rule("DX0007", "Error", "Extended value on a non-extensible codelist", "Codelist {codelist} is not extensible "
       "but {term} is marked def:ExtendedValue", f"{DEFINE} 5.3.6.2 (def:ExtendedValue); CDISC CT extensibility",
       applies_to=("study",), standard="define")
 def check_extended_values(study, _):
@@ -116,7 +116,7 @@ def check_extended_values(study, _):
                            value=term.submission_value)
 
 
-@rule("DF0107", "Error", "Dataset without KeySequence", "{dataset} names no key variable (KeySequence)",
+@rule("DX0008", "Error", "Dataset without KeySequence", "{dataset} names no key variable (KeySequence)",
       f"{DEFINE} 5.3.3 (ItemRef KeySequence)", applies_to=("study",), standard="define")
 def check_keys(study, _):
     meta = _study(study)
@@ -125,7 +125,7 @@ def check_keys(study, _):
             yield Hits(dataset=ds.name, value=ds.name)
 
 
-@rule("DF0108", "Error", "Leaf file missing", "{what} {href} is not found beside the define",
+@rule("DX0009", "Error", "Leaf file missing", "{what} {href} is not found beside the define",
       f"{DEFINE} 5.3.10 (def:leaf xlink:href)", applies_to=("study",), standard="define")
 def check_leaf_files(study, _):
     meta = _study(study)
