@@ -281,3 +281,20 @@ def test_dataset_json_points_at_the_define(sdtm_folders):
     assert header["studyOID"] == tree.xpath("//odm:Study/@OID", namespaces=NS)[0]
     assert header["metaDataVersionOID"] == tree.xpath("//odm:MetaDataVersion/@OID", namespaces=NS)[0]
     assert header["itemGroupOID"] in tree.xpath("//odm:ItemGroupDef/@OID", namespaces=NS)
+
+
+def test_ts_value_level_by_parameter_with_ct_and_external_dictionaries(sdtm_folders):
+    tree = _tree(sdtm_folders["cll1-aml"] / "define.xml")
+
+    def item(oid: str) -> etree._Element:
+        return tree.xpath(f"//odm:ItemDef[@OID='{oid}']", namespaces=NS)[0]
+
+    assert item("IT.TS.TSVAL.TSPARMCD.TPHASE").find("odm:CodeListRef", NS).get("CodeListOID") == "CL.TPHASE"
+    assert item("IT.TS.TSVAL.TSPARMCD.SSTDTC").get("DataType") == "date"
+    assert tree.xpath("//odm:ItemRef[@ItemOID='IT.TS.TSVAL.TSPARMCD.SSTDTC']/@MethodOID", namespaces=NS) == [
+        "MT.TS.SSTDTC"]  # the TS builder's derived entry is kept with its method
+    indic = item("IT.TS.TSVALCD.TSPARMCD.INDIC")
+    assert indic.get("DataType") == "text"
+    oid = indic.find("odm:CodeListRef", NS).get("CodeListOID")
+    ext = tree.xpath(f"//odm:CodeList[@OID='{oid}']/odm:ExternalCodeList", namespaces=NS)[0]
+    assert ext.get("Dictionary") == "SNOMED CT" and ext.get("Version")

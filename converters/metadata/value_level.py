@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from converters.metadata.model import Dataset, Origin, ValueLevel, Variable, WhereCondition
+from converters.metadata.model import Codelist, Dataset, Origin, ValueLevel, Variable, WhereCondition
 
 #: variables after --TESTCD that tell one shape of a test from another, per findings domain.
 SHAPE_BY: dict[str, tuple[str, ...]] = {"LB": ("LBSPEC",), "RS": ("RSCAT",), "MB": ("MBSPEC",), "IS": ("ISSPEC",)}
@@ -37,6 +37,24 @@ def _number_shape(values: pd.Series) -> tuple[str, int, int | None] | None:
     return ("float", length, digits) if digits else ("integer", length, None)
 
 
+#: ISO 8601 shapes of text values and the Define-XML data type they have.
+ISO_TYPES = (
+    (r"\d{4}-\d{2}-\d{2}", "date"),
+    (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?", "datetime"),
+    (r"\d{4}(-\d{2}(-\d{2})?)?", "partialDate"),
+    (r"-?P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?", "durationDatetime"),
+)
+
+
+def _iso_type(values: pd.Series) -> str | None:
+    """``date``, ``datetime``, ``partialDate`` or ``durationDatetime`` when every value has that ISO 8601 shape."""
+    text = values.astype(str)
+    for pattern, kind in ISO_TYPES:
+        if text.str.fullmatch(pattern).all() and not text.eq("P").any():
+            return kind
+    return None
+
+
 def _item(parent: Variable, values: pd.Series, label: str, origin: Origin | None) -> Variable:
     item = Variable(name=parent.name, label=label, origin=origin or parent.origin, method=parent.method,
                     comment=parent.comment)
@@ -53,7 +71,7 @@ def _item(parent: Variable, values: pd.Series, label: str, origin: Origin | None
     if shape is not None:
         item.data_type, item.length, item.significant_digits = shape
         return item
-    item.data_type = "text"
+    item.data_type = _iso_type(values) or "text"
     item.length = max(1, int(values.astype(str).str.encode("utf-8").str.len().max()))
     item.codelist = parent.codelist
     return item
@@ -110,3 +128,51 @@ def findings_value_level(ds: Dataset, frame: pd.DataFrame, blocks: list[Block] |
 def bds_value_level(ds: Dataset, frame: pd.DataFrame) -> list[ValueLevel]:
     """ADaM BDS: by PARAMCD for AVAL and AVALC."""
     return derive_value_level(ds, frame, ("PARAMCD",), BDS_RESULTS)
+
+
+#: TSVCDREF (DICTNAM) -> (codelist name, ExternalCodeList Dictionary) for values coded by an external dictionary.
+TS_DICTIONARIES = {"SNOMED": ("SNOMED", "SNOMED CT"), "UNII": ("UNII", "UNII"), "MED-RT": ("MEDRT", "MED-RT"),
+                   "ISO 3166": ("ISO3166", "ISO 3166-1 alpha-3")}
+#: TSPARMCD whose CT codelist has another name (most TS parameters' codelist is named as the parameter).
+TS_CODELISTS = {"DOSU": "UNIT", "DOSFRQ": "FREQ", "AGEU": "AGEU"}
+
+
+def ts_value_level(ds: Dataset, frame: pd.DataFrame) -> tuple[list[ValueLevel], list[Codelist]]:
+    """TS: TSVAL by TSPARMCD (type, length, the CT codelist of the parameter; the entries the TS builder already
+    made for derived parameters are kept) and, for parameters coded with an
+    external dictionary (TSVCDREF SNOMED, UNII, MED-RT, ISO 3166), TSVALCD with an ExternalCodeList and its
+    version (TSVCDVER).  Returns the entries and the external codelists they name."""
+    from converters.standards import ct
+
+    described = {vl.where[0].values[0]: vl for vl in ds.value_level
+                 if vl.variable == "TSVAL" and len(vl.where) == 1 and vl.where[0].variable == "TSPARMCD"}
+    # entries the TS builder made (derived parameters, with their method) are kept as they are
+    entries = [described.get(vl.where[0].values[0], vl)
+               for vl in derive_value_level(ds, frame, ("TSPARMCD",), ("TSVAL",))]
+    external: dict[str, Codelist] = {}
+    for vl in entries:
+        parm = vl.where[0].values[0]
+        rows = frame[frame["TSPARMCD"].astype(str).eq(parm)]
+        values = set(rows["TSVAL"].dropna().astype(str))
+        refs = set(rows["TSVCDREF"].dropna().astype(str)) if "TSVCDREF" in rows else set()
+        if refs == {"CDISC CT"}:
+            for name in (parm, TS_CODELISTS.get(parm), "NY"):
+                if name and ct.has_codelist(name, "sdtm") and values <= ct.codelist(name, "sdtm").submission_values:
+                    vl.item.codelist = ct.codelist(name, "sdtm").name
+                    break
+    if "TSVALCD" in frame.columns and "TSVCDREF" in frame.columns and "TSVALCD" in ds.variable_names:
+        coded = frame[frame["TSVCDREF"].isin(list(TS_DICTIONARIES)) & frame["TSVALCD"].notna()]
+        extra = derive_value_level(ds, coded, ("TSPARMCD",), ("TSVALCD",))
+        for vl in extra:
+            rows = coded[coded["TSPARMCD"].astype(str).eq(vl.where[0].values[0])]
+            ref = str(rows["TSVCDREF"].iloc[0])
+            name, dictionary = TS_DICTIONARIES[ref]
+            versions = rows["TSVCDVER"].dropna().astype(str).unique() if "TSVCDVER" in rows else []
+            version = str(versions[0]) if len(versions) == 1 else None
+            key = f"{name}.{version}" if version else name
+            vl.item.codelist = key
+            vl.item.data_type, vl.item.significant_digits = "text", None  # codes are identifiers, not numbers
+            vl.item.length = int(rows["TSVALCD"].astype(str).str.len().max())
+            external.setdefault(key, Codelist(name=key, label=dictionary, dictionary=dictionary, version=version))
+        entries += extra
+    return entries, list(external.values())

@@ -29,7 +29,7 @@ import pandas as pd
 
 from converters.errors import DataError, Location, SpecError
 from converters.metadata.model import Comment, Dataset, Method, Standard, Study
-from converters.metadata.value_level import findings_value_level
+from converters.metadata.value_level import findings_value_level, ts_value_level
 from converters.sdtm import finalize
 from converters.sdtm.builder import ROW, SOURCE, SUBJECT_COLUMN, SUBJECT_VALUE, SUPP_PREFIX, VISIT_PREFIX, BuiltRecords, \
     RAW_PREFIX, build_records
@@ -481,7 +481,11 @@ def study_metadata(study: StudyDefinition, built: list[BuiltDomain], ctx: BuildC
     """The Study model of a build: datasets in a stable order, codelists in use, methods and comments (by OID)."""
     order = {name: i for i, name in enumerate(["DM", "SUPPDM"])}
     datasets = sorted((b for b in built), key=lambda b: (order.get(b.name, 2), b.name))
-    codelists = finalize.codelists_in_use([(b.frame, b.dataset) for b in datasets], ctx.extensions)
+    dictionaries = []
+    for b in datasets:
+        if b.name == "TS":
+            b.dataset.value_level, dictionaries = ts_value_level(b.dataset, b.frame)
+    codelists = finalize.codelists_in_use([(b.frame, b.dataset) for b in datasets], ctx.extensions) + dictionaries
     return Study(
         studyid=study.studyid, name=study.title or study.studyid, description=study.title,
         protocol=study.protocol or study.studyid, ct_version=study.ct_version,
