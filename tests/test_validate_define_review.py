@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from conftest import reference_file
 from define_fixtures import adam_frames, adam_study, write_adam_folder
@@ -110,3 +111,15 @@ def test_adam_frames_fixture_is_what_the_metadata_describes():
     study = adam_study(frames)
     for ds in study.datasets:
         assert list(frames[ds.name].columns) == ds.variable_names
+
+
+@pytest.mark.parametrize("uri, version", [("http://www.cdisc.org/ns/def/v2.0", "2.0"),
+                                          ("http://www.cdisc.org/ns/def/v1.0", "1.0")])
+def test_older_define_versions_are_named_not_checked(tmp_path, uri, version):
+    define = tmp_path / "define.xml"
+    define.write_text(f'<ODM xmlns="http://www.cdisc.org/ns/odm/v1.3" xmlns:def="{uri}"><Study OID="S">'
+                      f'<MetaDataVersion OID="M" Name="M" def:DefineVersion="{version}.0"><ItemGroupDef OID="IG.DM" '
+                      f'Name="DM"/></MetaDataVersion></Study></ODM>', encoding="utf-8")
+    meta = read_define(define)
+    assert (meta.version, meta.supported, meta.datasets) == (version, False, {})
+    assert _findings(define, "sdtmig-3.4") == {"DX0001": [f"DEFINE  Define-XML {version}"]}
