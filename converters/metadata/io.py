@@ -145,7 +145,9 @@ def read_metadata(path: str | Path) -> Study:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise DataError("metadata file not found", Location(str(path))) from None
+        raise DataError("metadata file not found", Location(str(path)),
+                        hint="give a folder written by 'cdisc-convert sdtm' (it holds metadata.json beside the "
+                             "datasets)") from None
     except json.JSONDecodeError as exc:
         raise DataError(f"metadata file is not valid JSON: {exc.msg}", Location(str(path), exc.lineno)) from None
     return study_from_dict(data)
