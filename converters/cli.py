@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "demo": "converters.commands.demo:demo",
     "sdtm": "converters.commands.sdtm:sdtm",
     "adam": "converters.commands.adam:adam",
+    "define": "converters.commands.define:define",
     "validate": "converters.commands.validate:validate",
     "standards": "converters.commands.standards:standards",
     "generate": "converters.commands.generate:generate",

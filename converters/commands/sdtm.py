@@ -84,7 +84,8 @@ def log_summary(build, out: Path) -> str:
 def sdtm(mappings: Path, raw: Path | None, out: Path, created: str | None) -> None:
     """Build the SDTM datasets of the study whose mapping folder is MAPPINGS.
 
-    Writes OUT/<dataset>.xpt and .json, rejections.csv, build-summary.csv and metadata.json.
+    Writes OUT/<dataset>.xpt and .json, rejections.csv, build-summary.csv, metadata.json and the
+    Define-XML 2.1 (define.xml, define.html, define2-1.xsl), checked against the schema and the data.
 
     Example: cdisc-convert sdtm mappings/carnk-sclc --out out/carnk-sclc/sdtm
     """
@@ -92,5 +93,6 @@ def sdtm(mappings: Path, raw: Path | None, out: Path, created: str | None) -> No
     click.echo(f"Building SDTM for {mappings}")
     build = run_study(mappings, raw, out, stamp)
     click.echo(summary_table(build))
-    click.echo(f"{len(build.domains)} datasets written to {out}")
+    click.echo(f"{len(build.domains)} datasets written to {out}, with define.xml and define.html "
+               f"(valid Define-XML 2.1, matching the data)")
     click.echo(log_summary(build, out))

@@ -18,7 +18,7 @@ def default_report_dir(folder: Path) -> Path:
 
 
 @click.command()
-@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path), required=False)
 @click.option("--define", "define", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Define-XML to check the data against (adds the DF rules).")
 @click.option("--standard", type=click.Choice(["sdtmig-3.4", "adamig-1.3"]), default=None,
@@ -37,7 +37,7 @@ def default_report_dir(folder: Path) -> Path:
               show_default=True, help="Text encoding of the XPT files (auto: detected per file and reported).")
 @click.option("--profile", is_flag=True, help="Print the time each rule and each dataset read took.")
 @click.option("--show", default=40, show_default=True, help="Rows of the summary table to print.")
-def validate(folder: Path, define: Path | None, standard: str | None, report_dir: Path | None,
+def validate(folder: Path | None, define: Path | None, standard: str | None, report_dir: Path | None,
              dispositions: Path | None, fail_on: str, formats: tuple[str, ...], select: tuple[str, ...],
              encoding: str, profile: bool, show: int) -> None:
     """Validate every XPT / Dataset-JSON dataset in FOLDER and write HTML, XLSX, CSV and JSON reports.
@@ -47,26 +47,41 @@ def validate(folder: Path, define: Path | None, standard: str | None, report_dir
     2 when the folder or a file given cannot be used, or an option is wrong (e.g. --rules ZZ), 3 when a rule
     could not run (an internal error; the tracebacks go to crash-report.txt beside the reports).
 
-    Example: cdisc-convert validate out/carnk-sclc/sdtm --define out/carnk-sclc/define.xml
+    With --define and no FOLDER, the define is checked on its own (schema, OIDs, roles, origins, methods,
+    codelists against CT, keys, leaf files).
+
+    Example: cdisc-convert validate out/carnk-sclc/sdtm --define out/carnk-sclc/sdtm/define.xml
     """
     from converters.validate import unexplained_at, validate_folder
     from converters.validate.reports import FORMATS, summary_rows, write_reports
 
     check_rule_prefixes(select)
+    if folder is None and define is None:
+        raise click.UsageError("give a FOLDER of datasets, or --define DEFINE.xml to check a define on its own")
     started = time.perf_counter()
-    out_dir = report_dir or default_report_dir(folder)
-    result = validate_folder(folder, standard=standard, define=define, dispositions=dispositions,
-                             previous=out_dir, select=list(select) or None, encoding=encoding)
+    target = folder if folder is not None else define.resolve().parent
+    out_dir = report_dir or (default_report_dir(target) if folder is not None
+                             else target.parent / f"{target.name}-define-validation")
+    if folder is None:
+        result = validate_define_alone(define, standard, dispositions, out_dir, list(select) or None)
+    else:
+        result = validate_folder(folder, standard=standard, define=define, dispositions=dispositions,
+                                 previous=out_dir, select=list(select) or None, encoding=encoding)
     checked = time.perf_counter() - started
-    files = write_reports(result, out_dir, formats or FORMATS, title=folder.resolve().name)
+    files = write_reports(result, out_dir, formats or FORMATS,
+                          title=target.resolve().name if folder is not None else define.name)
     summary = summary_rows(result)
     study = result.study
-    assert study is not None  # validate_folder always keeps the study it read
-    click.echo(f"Validated {len(study.datasets)} datasets ({sum(len(d) for d in study.datasets.values())} records) "
-               f"in {folder} against {study.standard} with {len(result.rules)} rules in {checked:.2f} s")
-    version, source = study.ig_version
-    if version:
-        click.echo(f"Folder's SDTMIG version: {version} (from {source})")
+    assert study is not None  # validate_folder and validate_define_alone always keep the study they read
+    if folder is None:
+        click.echo(f"Validated {define} on its own (no datasets) with {len(result.rules)} rules in {checked:.2f} s")
+    else:
+        click.echo(f"Validated {len(study.datasets)} datasets ({sum(len(d) for d in study.datasets.values())} "
+                   f"records) in {folder} against {study.standard} with {len(result.rules)} rules in {checked:.2f} s")
+        version, source = study.ig_version
+        if version:
+            click.echo(f"Folder's SDTMIG version: {version} (from {source})")
+    _echo_define_version(study.define)
     _echo_skipped(study.skipped)
     if result.dispositions_file:
         click.echo(f"Dispositions: {result.dispositions_file}")
@@ -126,6 +141,30 @@ def check_rule_prefixes(select: tuple[str, ...]) -> None:
         families = sorted({r[:2] for r in REGISTRY})
         raise click.UsageError(f"--rules {', '.join(unknown)} matches no rule ID (rule IDs start with "
                                f"{', '.join(families)}; see docs/rules.md)")
+
+
+def validate_define_alone(define: Path, standard: str | None, dispositions: Path | None, previous: Path,
+                          select: list[str] | None):
+    """Run the define rules (DF, DX) on a define with no datasets."""
+    from converters.validate import validate_study
+    from converters.validate.data import StudyData
+    from converters.validate.define_reader import read_define
+
+    meta = read_define(define)
+    if standard is None:
+        analysis = meta.study is not None and meta.study.purpose == "Analysis"
+        standard = "adamig-1.3" if analysis else "sdtmig-3.4"
+    study = StudyData(datasets={}, folder=None, standard=standard, define=meta)
+    return validate_study(study, dispositions=dispositions, previous=previous, select=select or ["DF", "DX"])
+
+
+def _echo_define_version(define) -> None:
+    """Say plainly when the define is not Define-XML 2.1 (its datasets are then not compared with the data)."""
+    if define is None or define.supported:
+        return
+    version = f"Define-XML {define.version}" if define.version else "not Define-XML (no def: namespace)"
+    click.secho(f"{define.path} is {version}: only Define-XML 2.1 is supported, so the define was not compared "
+                f"with the data (rule DX0001).", fg="yellow")
 
 
 def _echo_skipped(skipped: list[tuple[str, str]]) -> None:

@@ -16,7 +16,20 @@ from typing import Any
 
 from converters.errors import DataError, Location
 from converters.metadata.model import (
-    Codelist, CodelistTerm, Comment, Dataset, Document, Method, Origin, Standard, Study, ValueLevel, Variable,
+    AnalysisDataset,
+    AnalysisResult,
+    Codelist,
+    CodelistTerm,
+    Comment,
+    Dataset,
+    Document,
+    Method,
+    Origin,
+    ResultDisplay,
+    Standard,
+    Study,
+    ValueLevel,
+    Variable,
     WhereCondition,
 )
 
@@ -53,26 +66,49 @@ def write_metadata(study: Study, path: str | Path) -> Path:
     return path
 
 
+def _present(cls: type, d: dict) -> dict:
+    """The keys of ``d`` that are fields of ``cls`` (absent keys keep the field's default)."""
+    return {f.name: d[f.name] for f in dataclasses.fields(cls) if f.name in d}
+
+
 def _origin(d: dict | None) -> Origin | None:
     if d is None:
         return None
-    return Origin(d["type"], d.get("source"), tuple(d.get("pages") or ()), d.get("predecessor"), d.get("document"))
+    values = _present(Origin, d)
+    values["pages"] = tuple(d.get("pages") or ())
+    return Origin(**values)
+
+
+def _where(items: list) -> tuple[WhereCondition, ...]:
+    return tuple(WhereCondition(w["dataset"], w["variable"], w.get("comparator", "EQ"), tuple(w.get("values") or ()))
+                 for w in items)
+
+
+def _display(d: dict) -> ResultDisplay:
+    results = []
+    for r in d.get("results") or []:
+        values = _present(AnalysisResult, r)
+        values["datasets"] = [AnalysisDataset(a["dataset"], tuple(a.get("variables") or ()), _where(a.get("where") or []))
+                              for a in r.get("datasets") or []]
+        results.append(AnalysisResult(**values))
+    values = _present(ResultDisplay, d)
+    values["results"] = results
+    values["pages"] = tuple(d.get("pages") or ())
+    return ResultDisplay(**values)
 
 
 def _variable(d: dict) -> Variable:
-    values = {k: d.get(k) for k in (f.name for f in dataclasses.fields(Variable))}
+    values = _present(Variable, d)
     values["origin"] = _origin(d.get("origin"))
     return Variable(**values)
 
 
 def _value_level(d: dict) -> ValueLevel:
-    where = tuple(WhereCondition(w["dataset"], w["variable"], w.get("comparator", "EQ"), tuple(w.get("values") or ()))
-                  for w in d["where"])
-    return ValueLevel(d["variable"], where, _variable(d["item"]))
+    return ValueLevel(d["variable"], _where(d["where"]), _variable(d["item"]))
 
 
 def _dataset(d: dict) -> Dataset:
-    values = {k: d.get(k) for k in (f.name for f in dataclasses.fields(Dataset))}
+    values = _present(Dataset, d)
     values["keys"] = tuple(d.get("keys") or ())
     values["variables"] = [_variable(v) for v in d.get("variables") or []]
     values["value_level"] = [_value_level(v) for v in d.get("value_level") or []]
@@ -80,7 +116,7 @@ def _dataset(d: dict) -> Dataset:
 
 
 def _codelist(d: dict) -> Codelist:
-    values = {k: d.get(k) for k in (f.name for f in dataclasses.fields(Codelist))}
+    values = _present(Codelist, d)
     values["terms"] = [CodelistTerm(**t) for t in d.get("terms") or []]
     return Codelist(**values)
 
@@ -98,7 +134,9 @@ def study_from_dict(data: dict) -> Study:
         codelists=[_codelist(x) for x in s.get("codelists") or []],
         methods=[Method(**x) for x in s.get("methods") or []],
         comments=[Comment(**x) for x in s.get("comments") or []],
-        documents=[Document(**x) for x in s.get("documents") or []])
+        documents=[Document(**x) for x in s.get("documents") or []],
+        mdv_oid=s.get("mdv_oid"), mdv_name=s.get("mdv_name"), mdv_description=s.get("mdv_description"),
+        analysis_results=[_display(x) for x in s.get("analysis_results") or []])
 
 
 def read_metadata(path: str | Path) -> Study:
@@ -107,7 +145,9 @@ def read_metadata(path: str | Path) -> Study:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise DataError("metadata file not found", Location(str(path))) from None
+        raise DataError("metadata file not found", Location(str(path)),
+                        hint="give a folder written by 'cdisc-convert sdtm' (it holds metadata.json beside the "
+                             "datasets)") from None
     except json.JSONDecodeError as exc:
         raise DataError(f"metadata file is not valid JSON: {exc.msg}", Location(str(path), exc.lineno)) from None
     return study_from_dict(data)

@@ -42,6 +42,13 @@ class Origin:
     pages: tuple[str, ...] = ()  # aCRF page references
     predecessor: str | None = None  # e.g. "DM.AGE"
     document: str | None = None  # leaf ID of the document the pages are in
+    description: str | None = None  # free text beside the origin (def:Origin/Description)
+
+    @property
+    def page_type(self) -> str:
+        """``PhysicalRef`` when every page reference is a page number, else ``NamedDestination``."""
+        numbers = [part for page in self.pages for part in page.split()]
+        return "PhysicalRef" if numbers and all(n.isdigit() for n in numbers) else "NamedDestination"
 
 
 @dataclass
@@ -119,10 +126,22 @@ class Codelist:
     data_type: str = "text"
     terms: list[CodelistTerm] = field(default_factory=list)
     sponsor_defined: bool = False
+    dictionary: str | None = None  # external dictionary (ExternalCodeList): MedDRA, WHODrug, ISO 3166 ...
+    version: str | None = None  # version of the external dictionary
+    standard: str | None = None  # Standard OID of the CT package the codelist comes from
 
     @property
     def oid(self) -> str:
         return f"CL.{self.name}"
+
+    @property
+    def is_external(self) -> bool:
+        return self.dictionary is not None
+
+    @property
+    def has_decodes(self) -> bool:
+        """True when some term has a decode that differs from its submission value (a CodeListItem list)."""
+        return any(t.decode and t.decode != t.submission_value for t in self.terms)
 
 
 @dataclass
@@ -148,11 +167,12 @@ class Comment:
 
 @dataclass
 class Document:
-    """An external document referenced by the define (aCRF, reviewer's guide)."""
+    """An external document referenced by the define (aCRF, reviewer's guide): a def:leaf."""
 
-    oid: str
+    oid: str  # leaf ID, e.g. LF.acrf
     title: str
-    href: str
+    href: str  # path relative to the define
+    kind: str = "SupplementalDoc"  # AnnotatedCRF or SupplementalDoc (other documents: "Other")
 
 
 @dataclass
@@ -187,6 +207,27 @@ class Dataset:
     value_level: list[ValueLevel] = field(default_factory=list)
     comment: str | None = None
     records: int | None = None
+    subclass: str | None = None  # ADaM def:SubClass, e.g. TIME-TO-EVENT
+    repeating: bool | None = None  # None: derived from the keys (No for one record per subject)
+    is_reference_data: bool | None = None  # None: Yes for trial design datasets
+    has_no_data: bool = False  # def:HasNoData: described though the folder holds no records
+    leaf: str | None = None  # file of the dataset relative to the define (default <name>.xpt)
+
+    @property
+    def leaf_href(self) -> str:
+        return self.leaf or f"{self.name.lower()}.xpt"
+
+    @property
+    def is_repeating(self) -> bool:
+        if self.repeating is not None:
+            return self.repeating
+        return tuple(self.keys) not in (("STUDYID", "USUBJID"), ("USUBJID",), ("STUDYID", "USUBJID", "SUBJID"))
+
+    @property
+    def is_reference(self) -> bool:
+        if self.is_reference_data is not None:
+            return self.is_reference_data
+        return (self.dataset_class or "").upper() == "TRIAL DESIGN"
 
     def variable(self, name: str) -> Variable:
         """The variable called ``name``; KeyError if the dataset has none."""
@@ -212,6 +253,42 @@ class Dataset:
 
 
 @dataclass
+class AnalysisDataset:
+    """The data an analysis result used: a dataset, the variables analysed and the records selected."""
+
+    dataset: str
+    variables: tuple[str, ...]
+    where: tuple[WhereCondition, ...] = ()
+
+
+@dataclass
+class AnalysisResult:
+    """One analysis result of a display (arm:AnalysisResult)."""
+
+    oid: str
+    description: str
+    reason: str  # SPECIFIED IN PROTOCOL, SPECIFIED IN SAP, DATA DRIVEN, REQUESTED BY REGULATORY AGENCY
+    purpose: str  # PRIMARY OUTCOME MEASURE, SECONDARY OUTCOME MEASURE, EXPLORATORY OUTCOME MEASURE
+    datasets: list[AnalysisDataset] = field(default_factory=list)
+    parameter: str | None = None  # PARAMCD variable OID (IT.ADRS.PARAMCD) when the result is by parameter
+    documentation: str = ""
+    code: str = ""  # programming statements or their description
+    code_context: str = "Python"
+
+
+@dataclass
+class ResultDisplay:
+    """A table or figure of analysis results (arm:ResultDisplay)."""
+
+    oid: str
+    name: str
+    title: str
+    results: list[AnalysisResult] = field(default_factory=list)
+    document: str | None = None  # leaf ID of the document showing it
+    pages: tuple[str, ...] = ()
+
+
+@dataclass
 class Study:
     """A study's identity, the standards it uses, and all its metadata."""
 
@@ -226,6 +303,15 @@ class Study:
     methods: list[Method] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
     documents: list[Document] = field(default_factory=list)
+    mdv_oid: str | None = None  # MetaDataVersion OID (default MDV.<STUDYID>.<standard>)
+    mdv_name: str | None = None  # MetaDataVersion Name
+    mdv_description: str | None = None
+    analysis_results: list[ResultDisplay] = field(default_factory=list)  # ADaM ARM 1.0
+
+    @property
+    def purpose(self) -> str:
+        """Analysis when every dataset is an analysis dataset, else Tabulation."""
+        return "Analysis" if self.datasets and all(d.purpose == "Analysis" for d in self.datasets) else "Tabulation"
 
     def dataset(self, name: str) -> Dataset:
         for ds in self.datasets:

@@ -217,10 +217,10 @@ def codelists_in_use(frames: list[tuple[pd.DataFrame, Dataset]], extensions: dic
             if var.codelist and var.name in frame:
                 used.setdefault(var.codelist, set()).update(frame[var.name].dropna().astype(str))
         for vl in ds.value_level:
-            if vl.item.codelist:
-                qn = vl.where[0].values[0]
-                used.setdefault(vl.item.codelist, set()).update(
-                    frame.loc[frame["QNAM"] == qn, "QVAL"].dropna().astype(str))
+            if vl.item.codelist and vl.variable in frame and all(c.variable in frame for c in vl.where):
+                rows = np.logical_and.reduce([frame[c.variable].astype(str).isin(c.values).to_numpy()
+                                              for c in vl.where])
+                used.setdefault(vl.item.codelist, set()).update(frame.loc[rows, vl.variable].dropna().astype(str))
     out = []
     for name in sorted(used):
         if not ct.has_codelist(name):

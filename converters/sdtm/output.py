@@ -39,8 +39,9 @@ def summary_rows(build: StudyBuild) -> list[list]:
     return rows
 
 
-def write_build(build: StudyBuild, out: str | Path, created: datetime | None = None) -> Path:
-    """Write every dataset and report of ``build`` to ``out`` (replacing it as a whole)."""
+def write_build(build: StudyBuild, out: str | Path, created: datetime | None = None, define: bool = True) -> Path:
+    """Write every dataset and report of ``build`` to ``out`` (replacing it as a whole), with define.xml unless
+    ``define`` is False."""
     from converters.sdtm.study import os_error
 
     out = Path(out).resolve()
@@ -53,7 +54,7 @@ def write_build(build: StudyBuild, out: str | Path, created: datetime | None = N
     except OSError as exc:
         raise os_error(exc, "write") from None
     try:
-        _write_into(build, tmp, created)
+        _write_into(build, tmp, created, define)
         _swap(tmp, out)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -64,20 +65,30 @@ def write_build(build: StudyBuild, out: str | Path, created: datetime | None = N
     return out
 
 
-def _write_into(build: StudyBuild, tmp: Path, created: datetime) -> None:
-    """Write the datasets, the rejection log, the build summary and metadata.json into ``tmp``."""
+def _write_into(build: StudyBuild, tmp: Path, created: datetime, define: bool = True) -> None:
+    """Write the datasets, the rejection log, the build summary, metadata.json and define.xml into ``tmp``."""
+    from converters.metadata.study_define import apply_define_settings, read_define_settings
+    from define_xml.context import mdv_oid
+
+    settings = read_define_settings(build.definition.path) if define else None
+    if settings is not None:
+        apply_define_settings(build.study, settings)
     study_oid = build.study.studyid
     for d in build.domains:
         name = d.name.lower()
         write_xpt(d.frame, d.dataset, tmp / f"{name}.xpt", created=created)
         write_dataset_json(d.frame, d.dataset, tmp / f"{name}.json", study_oid=study_oid,
-                           metadata_version_oid=f"MDV.{study_oid}.SDTMIG.3.4", created=created)
+                           metadata_version_oid=mdv_oid(build.study), created=created)
     build.log.write_csv(tmp / "rejections.csv")
     with open(tmp / "build-summary.csv", "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(SUMMARY_COLUMNS)
         writer.writerows(summary_rows(build))
     write_metadata(build.study, tmp / "metadata.json")
+    if settings is not None:
+        from define_xml.writer import write_define
+
+        write_define(build.study, tmp, created=created, files=settings.files)
 
 
 def _swap(new: Path, target: Path) -> None:

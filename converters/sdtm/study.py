@@ -29,6 +29,7 @@ import pandas as pd
 
 from converters.errors import DataError, Location, SpecError
 from converters.metadata.model import Comment, Dataset, Method, Standard, Study
+from converters.metadata.value_level import findings_value_level, ts_value_level
 from converters.sdtm import finalize
 from converters.sdtm.builder import ROW, SOURCE, SUBJECT_COLUMN, SUBJECT_VALUE, SUPP_PREFIX, VISIT_PREFIX, BuiltRecords, \
     RAW_PREFIX, build_records
@@ -454,6 +455,10 @@ def _finish(rec: BuiltRecords, log: RejectionLog, ctx: BuildContext) -> list[Bui
     _check_lengths(rec, frame)
     shaped, names = finalize.shape_domain(d, frame, specs)
     dataset = finalize.dataset_metadata(d, shaped, names, specs, codelists, spec.keys, ctx.methods)
+    if (dataset.dataset_class or "").upper() == "FINDINGS":
+        blocks = [({n: str(v.value) for n, v in b.variables.items() if v.algorithm == "hardcode"},
+                   {n: finalize.origin_of(v) for n, v in b.variables.items()}) for b in spec.blocks]
+        dataset.value_level = findings_value_level(dataset, shaped, blocks)
     rejected = int(sum(((p["domain"] == d) & (p["action"] == DROPPED)).sum() for p in log.parts))
     out = [BuiltDomain(d, shaped, dataset, rec.rows_read, rec.filtered, rejected,
                        tuple(spec.sources()))]
@@ -479,7 +484,11 @@ def study_metadata(study: StudyDefinition, built: list[BuiltDomain], ctx: BuildC
     """The Study model of a build: datasets in a stable order, codelists in use, methods and comments (by OID)."""
     order = {name: i for i, name in enumerate(["DM", "SUPPDM"])}
     datasets = sorted((b for b in built), key=lambda b: (order.get(b.name, 2), b.name))
-    codelists = finalize.codelists_in_use([(b.frame, b.dataset) for b in datasets], ctx.extensions)
+    dictionaries = []
+    for b in datasets:
+        if b.name == "TS":
+            b.dataset.value_level, dictionaries = ts_value_level(b.dataset, b.frame)
+    codelists = finalize.codelists_in_use([(b.frame, b.dataset) for b in datasets], ctx.extensions) + dictionaries
     return Study(
         studyid=study.studyid, name=study.title or study.studyid, description=study.title,
         protocol=study.protocol or study.studyid, ct_version=study.ct_version,

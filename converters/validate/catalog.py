@@ -10,6 +10,7 @@ from converters.validate import (  # noqa: F401 - imported to register their rul
     rules_ct,
     rules_dates,
     rules_define,
+    rules_define_review,
     rules_design,
     rules_exposure,
     rules_identity,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from converters.errors import DataError, Location
 
@@ -22,13 +23,24 @@ class DefineVariable:
 
 @dataclass
 class DefineMeta:
-    """Datasets with their variables, and codelists with their coded values, as the define states them."""
+    """Datasets with their variables, and codelists with their coded values, as the define states them.
+
+    ``study`` is the whole define read into the metadata model (``define_xml.reader.read_study``), the same
+    model the writer reads; the dictionaries below are views of it for the define-vs-data rules.
+    """
 
     path: Path
     datasets: dict[str, dict[str, DefineVariable]] = field(default_factory=dict)
     dataset_labels: dict[str, str] = field(default_factory=dict)
     codelists: dict[str, tuple[str, set[str]]] = field(default_factory=dict)  # OID -> (name, values)
     schema_errors: list[str] = field(default_factory=list)
+    version: str | None = "2.1"  # Define-XML version by namespace: 2.1, 2.0, 1.0 (None: not a define)
+    study: Any = None  # converters.metadata.model.Study
+    tree: Any = None  # the parsed document (lxml ElementTree)
+
+    @property
+    def supported(self) -> bool:
+        return self.version == "2.1"
 
     def codelist_values_for(self, dataset: str) -> dict[str, set[str]]:
         """Variable -> coded values of the codelist the define names for it, in ``dataset``."""
@@ -46,8 +58,14 @@ def _parser():
 
 
 def read_define(path: str | Path, check_schema: bool = True) -> DefineMeta:
-    """Parse ``path``; DataError naming the file if it is not XML.  Schema errors are kept, not raised."""
+    """Parse ``path``; DataError naming the file if it is not XML.  Schema errors are kept, not raised.
+
+    A Define-XML 1.0 or 2.0 document is read as far as its version says (``version``), with no datasets:
+    the 2.1 rules do not apply to it.
+    """
     from lxml import etree
+
+    from define_xml.reader import define_version, read_study
 
     source = Path(path)
     try:
@@ -55,49 +73,28 @@ def read_define(path: str | Path, check_schema: bool = True) -> DefineMeta:
     except (OSError, etree.XMLSyntaxError) as exc:
         raise DataError(f"cannot read define: {exc}", where=Location(file=str(source)),
                         hint="give a Define-XML 2.1 file with --define") from exc
-    root = tree.getroot()
-    meta = DefineMeta(path=source)
-    items: dict[str, tuple[str, str, int | None, str, str | None]] = {}
-    for item in root.iter(f"{ODM}ItemDef"):
-        length = item.get("Length")
-        label = ""
-        desc = item.find(f"{ODM}Description/{ODM}TranslatedText")
-        if desc is not None and desc.text:
-            label = desc.text.strip()
-        ref = item.find(f"{ODM}CodeListRef")
-        items[item.get("OID")] = (item.get("Name", ""), item.get("DataType", "text"),
-                                  int(length) if length and length.isdigit() else None, label,
-                                  ref.get("CodeListOID") if ref is not None else None)
-    for group in root.iter(f"{ODM}ItemGroupDef"):
-        name = group.get("Name", "").upper()
-        desc = group.find(f"{ODM}Description/{ODM}TranslatedText")
-        meta.dataset_labels[name] = (desc.text or "").strip() if desc is not None else ""
-        variables = {}
-        for ref in group.iter(f"{ODM}ItemRef"):
-            found = items.get(ref.get("ItemOID"))
-            if found:
-                variables[found[0]] = DefineVariable(*found)
-        meta.datasets[name] = variables
-    for cl in root.iter(f"{ODM}CodeList"):
-        values = {i.get("CodedValue") for i in cl.iter(f"{ODM}CodeListItem")}
-        values |= {i.get("CodedValue") for i in cl.iter(f"{ODM}EnumeratedItem")}
-        meta.codelists[cl.get("OID")] = (cl.get("Name", ""), {v for v in values if v is not None})
+    meta = DefineMeta(path=source, version=define_version(tree), tree=tree)
+    if not meta.supported:
+        return meta
+    study = read_study(tree)
+    meta.study = study
+    for ds in study.datasets:
+        name = ds.name.upper()
+        meta.dataset_labels[name] = ds.label
+        meta.datasets[name] = {v.name: DefineVariable(v.name, v.data_type, v.length, v.label,
+                                                      f"CL.{v.codelist}" if v.codelist else None)
+                               for v in ds.variables}
+    for cl in study.codelists:
+        if cl.is_external:
+            continue  # values come from a dictionary the define does not list
+        meta.codelists[cl.oid] = (cl.label or cl.name, {t.submission_value for t in cl.terms})
     if check_schema:
         meta.schema_errors = schema_errors(tree)
     return meta
 
 
 def schema_errors(tree) -> list[str]:
-    """Messages of the Define-XML 2.1 XSD for ``tree`` (empty when valid or when the schema is not installed)."""
-    from importlib import resources
+    """Messages of the Define-XML 2.1 XSD (ARM 1.0 when the define has analysis results) for ``tree``."""
+    from define_xml.schema_check import schema_errors as check
 
-    from lxml import etree
-
-    try:
-        xsd_path = resources.files("define_xml").joinpath("schema", "cdisc-define-2.1", "define2-1-0.xsd")
-        schema = etree.XMLSchema(etree.parse(str(xsd_path), _parser()))
-    except (OSError, ModuleNotFoundError, etree.XMLSchemaParseError):
-        return []
-    if schema.validate(tree):
-        return []
-    return [f"line {e.line}: {e.message}" for e in schema.error_log][:200]
+    return check(tree)[:200]

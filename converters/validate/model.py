@@ -23,6 +23,7 @@ FAMILIES = {
     "VL": "Values and consistency",
     "TD": "Trial design and trial summary",
     "DF": "Define-XML against data",
+    "DX": "Define-XML document on its own",
     "AD": "ADaM",
 }
 

@@ -10,7 +10,9 @@ DEFINE = "Define-XML 2.1 specification"
 
 
 def _define(study: StudyData):
-    return getattr(study, "define", None)
+    """The define, or None without one or when it is not Define-XML 2.1 (rule DX0001 says so instead)."""
+    define = getattr(study, "define", None)
+    return define if define is not None and getattr(define, "supported", True) else None
 
 
 def _described(study: StudyData, ds: DatasetData) -> dict | None:
@@ -33,7 +35,7 @@ def check_schema(study, _):
       "folder has no such dataset", f"{DEFINE} 3.4.2 (ItemGroupDef)", applies_to=("study",), standard="define")
 def check_define_datasets(study, _):
     define = _define(study)
-    if define is None:
+    if define is None or not study.datasets:  # a define checked on its own has no folder to compare with
         return
     for name in sorted(define.datasets):
         if study.get(name) is None:
