@@ -33,7 +33,7 @@ def shipped_study(study: str) -> tuple[Path, Path]:
     return mappings, raw
 
 
-def validate_output(study: str, mappings: Path, target: Path) -> tuple[str, ...]:
+def validate_output(study: str, mappings: Path, target: Path, force: bool = False) -> tuple[str, ...]:
     """Validate a study's SDTM output with the study's dispositions; reports go beside it.
 
     Returns one summary row: study, errors, warnings, notices (each "unexplained/all"), report folder.
@@ -41,12 +41,17 @@ def validate_output(study: str, mappings: Path, target: Path) -> tuple[str, ...]
     from converters.commands.validate import default_report_dir
     from converters.validate import validate_folder
     from converters.validate.reports import write_reports
+    from converters.writers.output_folder import check_output_folder, write_output_folder
 
     dispositions = mappings / DISPOSITIONS_FILE
     report_dir = default_report_dir(target)
+    inputs = [target, mappings]
+    check_output_folder(report_dir, "validation", force=force, inputs=inputs, option="the report folder")
     result = validate_folder(target, dispositions=dispositions if dispositions.is_file() else None,
                              previous=report_dir)
-    write_reports(result, report_dir, ("html", "xlsx", "csv", "json"), title=f"{study} SDTM")
+    with write_output_folder(report_dir, "validation", force=force, inputs=inputs,
+                             option="the report folder") as tmp:
+        write_reports(result, tmp, ("html", "xlsx", "csv", "json"), title=f"{study} SDTM")
     findings = result.findings
     counts = []
     for severity in ("Error", "Warning", "Notice"):
@@ -62,7 +67,9 @@ def validate_output(study: str, mappings: Path, target: Path) -> tuple[str, ...]
 @click.option("--validate/--no-validate", "check", default=True, show_default=True,
               help="Validate each study's SDTM output with the study's dispositions "
                    f"(mappings/<study>/{DISPOSITIONS_FILE}).")
-def demo(out: Path, created: str | None, check: bool) -> None:
+@click.option("--force", is_flag=True, help="Replace OUT/<study>/sdtm and its reports even when they hold "
+              "files this tool did not write.")
+def demo(out: Path, created: str | None, check: bool, force: bool) -> None:
     """Convert both example studies (CAR-NK SCLC and CLL1 CAR-iPSC-NK AML) to SDTM and validate the result.
 
     Writes OUT/<study>/sdtm (XPT, Dataset-JSON, rejections.csv, build-summary.csv, metadata.json) and
@@ -78,12 +85,12 @@ def demo(out: Path, created: str | None, check: bool) -> None:
         mappings, raw = shipped_study(study)
         target = out / study / "sdtm"
         click.echo(f"{study}: building SDTM")
-        build = run_study(mappings, raw, target, stamp)
+        build = run_study(mappings, raw, target, stamp, force=force)
         rows += [(study, *row) for row in summary_rows(build)]
         click.echo(f"{study}: {len(build.domains)} datasets -> {target}; {log_summary(build, target)}")
         if check:
             click.echo(f"{study}: validating {target}")
-            checks.append(validate_output(study, mappings, target))
+            checks.append(validate_output(study, mappings, target, force))
     click.echo(format_table(["Study", "Dataset", "Rows read", "Records", "Filtered", "Rejected", "Variables", "Note"],
                             rows))
     if checks:

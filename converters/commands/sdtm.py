@@ -31,15 +31,36 @@ def check_out_folder(out: Path) -> None:
             return
 
 
-def run_study(mappings: Path, raw: Path | None, out: Path, created: datetime | None, echo=click.echo):
-    """Build one study into ``out`` with progress lines; returns the build."""
+def run_study(mappings: Path, raw: Path | None, out: Path, created: datetime | None, echo=click.echo,
+              force: bool = False):
+    """Build one study into ``out`` with progress lines; returns the build.
+
+    ``out`` is checked by the output-folder guard before the build starts (new, empty or this tool's
+    previous output unless ``force``; never the raw folder, the study folder or a folder holding them).
+    """
     from converters.sdtm.output import write_build
     from converters.sdtm.study import build_study
+    from converters.writers.output_folder import check_output_folder
 
-    check_out_folder(out)
+    inputs = [mappings, raw if raw is not None else study_raw_input(mappings)]
+    check_output_folder(out, "sdtm", force=force, inputs=inputs)
     build = build_study(mappings, raw, progress=lambda msg: echo(f"  {msg}"))
-    write_build(build, out, created)
+    write_build(build, out, created, force=force, inputs=inputs)
     return build
+
+
+def study_raw_input(mappings: Path) -> Path | None:
+    """The raw folder study.yaml names (to protect it from --out), or None when it cannot be told yet.
+
+    A study.yaml that does not load is reported by the build itself, with its line.
+    """
+    from converters.sdtm.study import study_raw_folder
+    from converters.spec.study import load_study
+
+    try:
+        return study_raw_folder(load_study(mappings / "study.yaml"), mappings)
+    except (CdiscConvertError, OSError):
+        return None
 
 
 def summary_rows(build) -> list[tuple]:
@@ -78,10 +99,13 @@ def log_summary(build, out: Path) -> str:
 @click.option("--raw", "raw", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder of raw exports (default: raw.folder in study.yaml).")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Output folder (replaced as a whole when the build succeeds).")
+              help="Output folder: new, empty or this tool's previous output (replaced as a whole when the "
+              "build succeeds).")
 @click.option("--created", default=None, help="Creation time written into XPT and Dataset-JSON (ISO 8601); "
               "default a fixed stamp, so identical input gives identical files.")
-def sdtm(mappings: Path, raw: Path | None, out: Path, created: str | None) -> None:
+@click.option("--force", is_flag=True, help="Replace OUT even when it holds files this tool did not write "
+              "(never the raw or study folder, the current or home folder, or a folder holding an input).")
+def sdtm(mappings: Path, raw: Path | None, out: Path, created: str | None, force: bool) -> None:
     """Build the SDTM datasets of the study whose mapping folder is MAPPINGS.
 
     Writes OUT/<dataset>.xpt and .json, rejections.csv, build-summary.csv and metadata.json.
@@ -90,7 +114,7 @@ def sdtm(mappings: Path, raw: Path | None, out: Path, created: str | None) -> No
     """
     stamp = parse_created(created)
     click.echo(f"Building SDTM for {mappings}")
-    build = run_study(mappings, raw, out, stamp)
+    build = run_study(mappings, raw, out, stamp, force=force)
     click.echo(summary_table(build))
     click.echo(f"{len(build.domains)} datasets written to {out}")
     click.echo(log_summary(build, out))

@@ -24,7 +24,8 @@ def default_report_dir(folder: Path) -> Path:
 @click.option("--standard", type=click.Choice(["sdtmig-3.4", "adamig-1.3"]), default=None,
               help="Standard of the folder (default: adamig-1.3 when every dataset is AD*, else sdtmig-3.4).")
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where reports go (default: <folder>-validation beside FOLDER).")
+              help="Where reports go (default: <folder>-validation beside FOLDER): a new, empty or earlier "
+                   "report folder, replaced as a whole.")
 @click.option("--dispositions", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Dispositions file (default: FOLDER/validation-dispositions.yaml when it exists).")
 @click.option("--fail-on", type=click.Choice(LEVELS), default="error", show_default=True,
@@ -34,9 +35,11 @@ def default_report_dir(folder: Path) -> Path:
 @click.option("--rules", "select", multiple=True, help="Run only rules whose ID starts with this (repeat), e.g. CT.")
 @click.option("--profile", is_flag=True, help="Print the time each rule and each dataset read took.")
 @click.option("--show", default=40, show_default=True, help="Rows of the summary table to print.")
+@click.option("--force", is_flag=True, help="Replace the report folder even when it holds files this tool did "
+              "not write (never FOLDER, a folder holding it, the current or home folder).")
 def validate(folder: Path, define: Path | None, standard: str | None, report_dir: Path | None,
              dispositions: Path | None, fail_on: str, formats: tuple[str, ...], select: tuple[str, ...],
-             profile: bool, show: int) -> None:
+             profile: bool, show: int, force: bool) -> None:
     """Validate every XPT / Dataset-JSON dataset in FOLDER and write HTML, XLSX, CSV and JSON reports.
 
     Offline, with the bundled SDTMIG 3.4, ADaMIG 1.3 and CDISC CT 2025-03-28.  Exit status:
@@ -48,12 +51,18 @@ def validate(folder: Path, define: Path | None, standard: str | None, report_dir
     from converters.validate import unexplained_at, validate_folder
     from converters.validate.reports import FORMATS, summary_rows, write_reports
 
+    from converters.writers.output_folder import check_output_folder, write_output_folder
+
     started = time.perf_counter()
-    out_dir = report_dir or default_report_dir(folder)
+    out_dir = (report_dir or default_report_dir(folder)).resolve()
+    inputs = [folder, define, dispositions]
+    check_output_folder(out_dir, "validation", force=force, inputs=inputs, option="--report-dir")
     result = validate_folder(folder, standard=standard, define=define, dispositions=dispositions,
                              previous=out_dir, select=list(select) or None)
     checked = time.perf_counter() - started
-    files = write_reports(result, out_dir, formats or FORMATS, title=folder.resolve().name)
+    with write_output_folder(out_dir, "validation", force=force, inputs=inputs, option="--report-dir") as tmp:
+        written = write_reports(result, tmp, formats or FORMATS, title=folder.resolve().name)
+    files = [out_dir / p.relative_to(tmp) for p in written]
     summary = summary_rows(result)
     study = result.study
     click.echo(f"Validated {len(study.datasets)} datasets ({sum(len(d) for d in study.datasets.values())} records) "
