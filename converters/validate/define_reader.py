@@ -66,7 +66,7 @@ def read_define(path: str | Path, check_schema: bool = True) -> DefineMeta:
             label = desc.text.strip()
         ref = item.find(f"{ODM}CodeListRef")
         items[item.get("OID")] = (item.get("Name", ""), item.get("DataType", "text"),
-                                  int(length) if length and length.isdigit() else None, label,
+                                  int(length) if length and length.isascii() and length.isdigit() else None, label,
                                   ref.get("CodeListOID") if ref is not None else None)
     for group in root.iter(f"{ODM}ItemGroupDef"):
         name = group.get("Name", "").upper()
