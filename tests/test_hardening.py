@@ -351,3 +351,18 @@ def xpt_folder(tmp_path_factory) -> Path:
 def test_the_suite_itself_stayed_under_the_memory_bound():
     """Runs after the cases above in this process: nothing here grew past the bound."""
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 < MEMORY_BOUND
+
+
+def test_raw_folder_entries_no_reader_reads_are_logged(study, tmp_path):
+    raw = study / "raw"
+    (raw / "lab.csv.gz").write_bytes(b"\x1f\x8b compressed")
+    (raw / "notes.txt").write_text("site notes")
+    (raw / "old").mkdir()
+    (raw / "old" / "ae.csv").write_text("STUDYID\nTINY-1\n")
+    result = sdtm(study, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "3 raw-folder entries not read" in result.output
+    log = pd.read_csv(tmp_path / "out" / "rejections.csv", dtype=str)
+    unread = log[log["action"].eq("file not read")].set_index("source")["reason"]
+    assert sorted(unread.index) == ["lab.csv.gz", "notes.txt", "old/"]
+    assert unread["lab.csv.gz"].startswith("a compressed file") and unread["old/"].startswith("a sub-folder")

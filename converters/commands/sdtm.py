@@ -45,8 +45,24 @@ def run_study(mappings: Path, raw: Path | None, out: Path, created: datetime | N
     inputs = [mappings, raw if raw is not None else study_raw_input(mappings)]
     check_output_folder(out, "sdtm", force=force, inputs=inputs)
     build = build_study(mappings, raw, progress=lambda msg: echo(f"  {msg}"))
+    if inputs[1] is not None and Path(inputs[1]).is_dir():
+        log_unread_files(Path(inputs[1]), build.log)
     write_build(build, out, created, force=force, inputs=inputs)
     return build
+
+
+#: Rejection-log action of a raw-folder entry no reader reads (a file, not a row: ``row`` is blank).
+FILE_NOT_READ = "file not read"
+
+
+def log_unread_files(folder: Path, log) -> None:
+    """Every entry of the raw folder that is not read (sub-folders, compressed and other files) goes to the log."""
+    import pandas as pd
+
+    from converters.readers.raw import unread_files
+
+    for name, why in unread_files(folder):
+        log.add("", name, pd.Series([pd.NA]), "", None, why, FILE_NOT_READ)
 
 
 def study_raw_input(mappings: Path) -> Path | None:
@@ -90,6 +106,8 @@ def log_summary(build, out: Path) -> str:
     """One line on the rejection log: problems and rows excluded on purpose."""
     unmapped = build.log.unmapped_count()
     gap = f"{unmapped} raw rows of forms no spec reads, " if unmapped else ""
+    unread = build.log.count("", FILE_NOT_READ)
+    gap += f"{unread} raw-folder entries not read (sub-folders, compressed or other files), " if unread else ""
     return (f"{build.log.problem_count()} problems (records dropped, values set to null), {gap}"
             f"{build.log.excluded_count()} raw rows excluded by spec filters or by design, in {out / 'rejections.csv'}")
 
