@@ -152,24 +152,31 @@ def load_yaml_text(text: str, file_name: str = "<string>"):
 
 
 def read_yaml_source(path: str | Path) -> str:
-    """The text of a YAML file (UTF-8, a BOM allowed); SpecError naming the file and line when it cannot be read."""
+    """The text of a YAML file (UTF-8); SpecError naming the file (and the line) when it is missing or not UTF-8.
+
+    Other OSErrors (permissions) propagate for the caller to name.
+    """
     path = Path(path)
     try:
-        data = path.read_bytes()
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecError("file not found", Location(str(path))) from None
-    except IsADirectoryError:
-        raise SpecError("is a folder, not a YAML file", Location(str(path))) from None
-    except OSError as exc:
-        raise SpecError(f"cannot read the file: {exc.strerror or exc}", Location(str(path)),
-                        hint="check the path and the file's permissions") from None
-    try:
-        return data.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+    except UnicodeDecodeError:
+        data = path.read_bytes()
+        start, reason = _first_bad_utf8(data)
+        line = data.count(b"\n", 0, start) + 1
         utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
-        raise SpecError(f"not UTF-8 text ({'UTF-16' if utf16 else exc.reason})",
+        raise SpecError(f"not UTF-8 text ({'UTF-16' if utf16 else reason})",
                         Location(str(path), line if line > 1 else None), hint="save the file as UTF-8") from None
+
+
+def _first_bad_utf8(data: bytes) -> tuple[int, str]:
+    """Offset and reason of the first byte that is not UTF-8 (0 and "" when all are)."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start, exc.reason
+    return 0, ""
 
 
 def load_yaml_file(path: str | Path):

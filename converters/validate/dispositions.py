@@ -67,7 +67,11 @@ def load_dispositions(path: str | Path, known_rules: set[str] | None = None) -> 
     from converters.spec.yaml_lines import check_yaml_expansion, read_yaml_source
 
     source = Path(path)
-    text = read_yaml_source(source)
+    try:
+        text = read_yaml_source(source)
+    except OSError as exc:
+        raise SpecError(f"cannot read the dispositions file: {exc.strerror or exc}", where=Location(file=str(source)),
+                        hint="check the path and the file's permissions") from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         check_yaml_expansion(node, str(source))
