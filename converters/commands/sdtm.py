@@ -45,10 +45,22 @@ def run_study(mappings: Path, raw: Path | None, out: Path, created: datetime | N
     inputs = [mappings, raw if raw is not None else study_raw_input(mappings)]
     check_output_folder(out, "sdtm", force=force, inputs=inputs)
     build = build_study(mappings, raw, progress=lambda msg: echo(f"  {msg}"))
+    check_ascii(build, inputs[1] or mappings)
     if inputs[1] is not None and Path(inputs[1]).is_dir():
         log_unread_files(Path(inputs[1]), build.log)
     write_build(build, out, created, force=force, inputs=inputs)
     return build
+
+
+def check_ascii(build, where: Path) -> None:
+    """Stop before writing when raw text values hold non-ASCII characters, listing every one of them."""
+    from converters.sdtm.ascii_text import non_ascii_report
+
+    report = non_ascii_report(build.log)
+    if report:
+        raise DataError(report, Location(str(where)),
+                        hint="correct the values in the raw exports, or add 'transliterate: true' to the variable "
+                             "in its spec to write them as ASCII (each change is logged in rejections.csv)")
 
 
 #: Rejection-log action of a raw-folder entry no reader reads (a file, not a row: ``row`` is blank).
@@ -106,6 +118,14 @@ def log_summary(build, out: Path) -> str:
     """One line on the rejection log: problems and rows excluded on purpose."""
     unmapped = build.log.unmapped_count()
     gap = f"{unmapped} raw rows of forms no spec reads, " if unmapped else ""
+    from converters.sdtm.plausibility import IMPLAUSIBLE
+
+    implausible = sum(build.log.count(d.name, IMPLAUSIBLE) for d in build.domains)
+    gap += f"{implausible} implausible values kept as collected (to query), " if implausible else ""
+    from converters.sdtm.ascii_text import TRANSLITERATED
+
+    changed = sum(build.log.count(d.name, TRANSLITERATED) for d in build.domains)
+    gap += f"{changed} values transliterated to ASCII, " if changed else ""
     unread = build.log.count("", FILE_NOT_READ)
     gap += f"{unread} raw-folder entries not read (sub-folders, compressed or other files), " if unread else ""
     return (f"{build.log.problem_count()} problems (records dropped, values set to null), {gap}"
