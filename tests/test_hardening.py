@@ -348,11 +348,6 @@ def xpt_folder(tmp_path_factory) -> Path:
     return root / "out"
 
 
-def test_the_suite_itself_stayed_under_the_memory_bound():
-    """Runs after the cases above in this process: nothing here grew past the bound."""
-    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 < MEMORY_BOUND
-
-
 def test_raw_folder_entries_no_reader_reads_are_logged(study, tmp_path):
     raw = study / "raw"
     (raw / "lab.csv.gz").write_bytes(b"\x1f\x8b compressed")
@@ -366,3 +361,44 @@ def test_raw_folder_entries_no_reader_reads_are_logged(study, tmp_path):
     unread = log[log["action"].eq("file not read")].set_index("source")["reason"]
     assert sorted(unread.index) == ["lab.csv.gz", "notes.txt", "old/"]
     assert unread["lab.csv.gz"].startswith("a compressed file") and unread["old/"].startswith("a sub-folder")
+
+
+def _seed_files() -> dict[str, bytes]:
+    import io
+
+    book = openpyxl.Workbook()
+    book.active.append(["SUBJID", "AGE"])
+    book.active.append(["001", 54])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    odm = (b'<?xml version="1.0"?><ODM xmlns="http://www.cdisc.org/ns/odm/v1.3"><ClinicalData StudyOID="S" '
+           b'MetaDataVersionOID="M"><SubjectData SubjectKey="001"><StudyEventData StudyEventOID="V1"><FormData '
+           b'FormOID="AE"><ItemGroupData ItemGroupOID="IG"><ItemData ItemOID="AETERM" Value="x"/></ItemGroupData>'
+           b'</FormData></StudyEventData></SubjectData></ClinicalData></ODM>')
+    dataset_json = json.dumps({"datasetJSONVersion": "1.1.0", "name": "VS", "records": 1, "columns": [
+        {"itemOID": "IT.VS.AGE", "name": "AGE", "label": "Age", "dataType": "integer"}], "rows": [[54]]})
+    return {".xlsx": buffer.getvalue(), ".xml": odm, ".json": dataset_json.encode(), ".csv": b"SUBJID,AGE\n001,54\n"}
+
+
+SEEDS = _seed_files()
+
+
+@settings(max_examples=80, deadline=None)
+@given(suffix=st.sampled_from(sorted(SEEDS)), position=st.integers(min_value=0, max_value=6000),
+       junk=st.binary(min_size=1, max_size=16), cut=st.booleans())
+def test_damaged_raw_files_of_every_format_are_read_or_refused(tmp_path_factory, suffix, position, junk, cut):
+    data = SEEDS[suffix]
+    position %= len(data) + 1
+    damaged = data[:position] if cut else data[:position] + junk + data[position + len(junk):]
+    path = tmp_path_factory.mktemp("raw") / f"form{suffix}"
+    path.write_bytes(damaged)
+    try:
+        source = read_raw(path)
+    except CdiscConvertError:
+        return
+    assert ROW in source.frame.columns
+
+
+def test_the_suite_itself_stayed_under_the_memory_bound():
+    """Runs after the cases above in this process: nothing here grew past the bound."""
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 < MEMORY_BOUND

@@ -42,7 +42,7 @@ def read_excel(path: Path, *, sheet: str | int | None = None, name: str | None =
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, EOFError,
-            zlib.error, SyntaxError) as exc:
+            zlib.error, SyntaxError, NotImplementedError, IndexError, AttributeError) as exc:
         raise DataError(f"cannot open the workbook: {_reason(exc)}", Location(file=str(path)),
                         hint="save the export as an .xlsx workbook (not .xls, not password-protected)") from exc
     try:
@@ -61,20 +61,20 @@ def check_dimensions(ws, path: Path) -> None:
     tiny file declaring (or holding) one far cell costs nothing.
     """
     try:
-        rows, columns = ws.max_row, ws.max_column
-    except (ValueError, TypeError):
+        rows, columns = ws.max_row or 0, ws.max_column or 0
+    except (ValueError, TypeError, AttributeError):
         return
-    if (rows or 0) > MAX_ROWS or (columns or 0) > MAX_COLUMNS:
+    if rows > MAX_ROWS or columns > MAX_COLUMNS:
         raise DataError(f"sheet {ws.title!r} declares {rows:,} rows x {columns:,} columns, past Excel's limits",
                         Location(file=str(path)), hint="the workbook is damaged; save the export again")
 
 
 def read_cells(ws, path: Path) -> dict[int, dict[int, object]]:
     """The sheet's stored values: sheet row number -> {column number: value}, only rows holding a value."""
-    ws.reset_dimensions()  # stream what is stored; never pad to a declared (possibly huge) size
     cells: dict[int, dict[int, object]] = {}
     count, number = 0, 0
     try:
+        ws.reset_dimensions()  # stream what is stored; never pad to a declared (possibly huge) size
         for number, row in enumerate(ws.iter_rows(), start=1):
             values = {cell.column: cell.value for cell in row if cell.value is not None}
             if values:
@@ -84,7 +84,7 @@ def read_cells(ws, path: Path) -> dict[int, dict[int, object]]:
                     raise DataError(f"sheet {ws.title!r} holds more than {MAX_CELLS:,} cells", Location(
                         file=str(path), row=number), hint="save this form as CSV; it reads faster and lighter")
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, EOFError, OSError, zlib.error, SyntaxError,
-            AttributeError, IndexError) as exc:
+            AttributeError, IndexError, NotImplementedError) as exc:
         after = f"after sheet row {number}" if number else "at its start"
         raise DataError(f"sheet {ws.title!r} is damaged {after}: {_reason(exc)}",
                         Location(file=str(path)), hint="open the workbook in Excel and save it again, "
@@ -126,6 +126,9 @@ def _reason(exc: BaseException) -> str:
 
 def _sheet(book, sheet: str | int | None, path: Path):
     names = book.sheetnames
+    if not book.worksheets:
+        raise DataError("the workbook has no worksheet", Location(file=str(path)),
+                        hint="export the form again as an .xlsx workbook with its data on the first sheet")
     if sheet is None:
         return book.worksheets[0]
     if isinstance(sheet, int) and 0 <= sheet < len(names):
