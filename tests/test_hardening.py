@@ -399,6 +399,23 @@ def test_damaged_raw_files_of_every_format_are_read_or_refused(tmp_path_factory,
     assert ROW in source.frame.columns
 
 
+XML_BOMB = ('<?xml version="1.0"?>\n<!DOCTYPE lolz [\n<!ENTITY lol0 "lol">\n'
+            + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">\n' for i in range(1, 10))
+            + ']>\n<ODM xmlns="http://www.cdisc.org/ns/odm/v1.3"><ClinicalData StudyOID="S" MetaDataVersionOID="M">'
+              '<SubjectData SubjectKey="&lol9;"/></ClinicalData></ODM>\n')
+
+
+def test_an_xml_entity_bomb_is_refused_as_odm_and_as_define(tmp_path):
+    from converters.validate.define_reader import read_define
+
+    path = tmp_path / "ae.xml"
+    path.write_text(XML_BOMB, encoding="utf-8")
+    with pytest.raises(CdiscConvertError, match="declares a DOCTYPE or entities"):
+        read_raw(path)
+    with pytest.raises(CdiscConvertError, match="cannot read define"):
+        read_define(path)
+
+
 def test_the_suite_itself_stayed_under_the_memory_bound():
     """Runs after the cases above in this process: nothing here grew past the bound."""
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 < MEMORY_BOUND
