@@ -102,9 +102,9 @@ def check_output_folder(target: str | Path, kind: str, *, force: bool = False,
     for folder, what in protected_folders(inputs):
         if out == folder or out in folder.parents:
             holds = "is" if out == folder else f"holds {folder}, which is"
-            raise DataError(f"{option} {out} {holds} {what}; the tool never writes its output there",
-                            where, hint=f"give {option} a new or empty folder of its own, e.g. {out / kind}"
-                            if out == folder else f"give {option} a new or empty folder of its own")
+            example = f", e.g. {out / kind}" if out == folder and what == "the current directory" else ""
+            raise DataError(f"{option} {out} {holds} {what}; the tool never writes its output there", where,
+                            hint=f"give {option} a new or empty folder of its own, outside the inputs{example}")
     recover_output_folder(out)
     if not out.is_dir():
         return out
