@@ -3,11 +3,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from converters.commands._table import format_table
 from converters.errors import CdiscConvertError, DataError, Location
+
+if TYPE_CHECKING:  # imported when used, so the command line starts fast
+    from converters.sdtm.rejections import RejectionLog
+    from converters.sdtm.study import StudyBuild
 
 
 def parse_created(value: str | None) -> datetime | None:
@@ -52,7 +57,7 @@ def run_study(mappings: Path, raw: Path | None, out: Path, created: datetime | N
     return build
 
 
-def check_ascii(build, where: Path) -> None:
+def check_ascii(build: StudyBuild, where: Path) -> None:
     """Stop before writing when raw text values hold non-ASCII characters, listing every one of them."""
     from converters.sdtm.ascii_text import non_ascii_report
 
@@ -67,7 +72,7 @@ def check_ascii(build, where: Path) -> None:
 FILE_NOT_READ = "file not read"
 
 
-def log_unread_files(folder: Path, log) -> None:
+def log_unread_files(folder: Path, log: RejectionLog) -> None:
     """Every entry of the raw folder that is not read (sub-folders, compressed and other files) goes to the log."""
     import pandas as pd
 

@@ -14,10 +14,14 @@ Distinct values are converted once, whole-column otherwise.
 from __future__ import annotations
 
 import unicodedata
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from converters.sdtm.rejections import RejectionLog
+
+if TYPE_CHECKING:
+    from converters.spec.model import BlockSpec, DomainSpec
 
 NON_ASCII = "non-ASCII value"
 TRANSLITERATED = "value transliterated"
@@ -45,8 +49,8 @@ def non_ascii(values: pd.Series) -> pd.Series:
     return text.str.contains(r"[^\x00-\x7f]", regex=True).fillna(False).astype(bool)
 
 
-def check_block_text(spec, block, out: pd.DataFrame, raw: pd.DataFrame, rows: pd.Series, keep: pd.Series,
-                     log: RejectionLog, file: str, supp_prefix: str) -> None:
+def check_block_text(spec: DomainSpec, block: BlockSpec, out: pd.DataFrame, raw: pd.DataFrame, rows: pd.Series,
+                     keep: pd.Series, log: RejectionLog, file: str, supp_prefix: str) -> None:
     """Log (or transliterate, per the spec) the non-ASCII text values of one record block's kept records."""
     variables = [(v, v.name) for v in block.variables.values()] + \
                 [(v, supp_prefix + v.name) for v in block.supp.values()]

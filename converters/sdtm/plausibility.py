@@ -17,11 +17,15 @@ Everything is whole-column and per record, so it gives the same answer on any su
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from converters.sdtm.rejections import NULLED, RejectionLog
+
+if TYPE_CHECKING:
+    from converters.spec.model import BlockSpec, DomainSpec
 
 #: Rejection-log action of a value kept as collected but logged as implausible.
 IMPLAUSIBLE = "implausible, kept"
@@ -37,8 +41,8 @@ def earliest_day(iso: pd.Series) -> pd.Series:
     return (year + "-" + month + "-" + day).where(year.notna())
 
 
-def check_block(spec, block, out: pd.DataFrame, raw: pd.DataFrame, rows: pd.Series, keep: pd.Series, study,
-                log: RejectionLog, file: str) -> None:
+def check_block(spec: DomainSpec, block: BlockSpec, out: pd.DataFrame, raw: pd.DataFrame, rows: pd.Series,
+                keep: pd.Series, study: Any, log: RejectionLog, file: str) -> None:
     """Check one record block's filled variables (records in ``keep``; dropped ones are logged already)."""
     from converters.sdtm.builder import is_phase_row, numeric_target
 
