@@ -1,8 +1,14 @@
 """The ``cdisc-convert`` command line.
 
 Each command lives in ``converters/commands/<name>.py`` and is imported only
-when it runs, so start-up stays fast.  Every user error (``CdiscConvertError``)
-is printed as a message, never a traceback, and exits with status 2.
+when it runs, so start-up stays fast.  Exit status, the same for every command:
+
+* 0: done; 1: ``validate``/``demo`` only, findings remain at the ``--fail-on`` level;
+* 2: a user error (``CdiscConvertError``, or a command-line usage error): the message names the
+  file, line or row and column and gives a hint, never a traceback;
+* 3: an unexpected failure (a bug): one line on stderr and a crash report file
+  (``converters.crash``) holding the traceback, never exit 1;
+* 143 on SIGTERM (temporary output folders are removed first), 130 on Ctrl-C.
 """
 from __future__ import annotations
 
@@ -44,11 +50,19 @@ class LazyGroup(click.Group):
         return getattr(importlib.import_module(module_name), attr)
 
     def invoke(self, ctx: click.Context):  # noqa: D102 - click hook
+        from converters.crash import handle_unexpected, stop_on_sigterm
+
         try:
-            return super().invoke(ctx)
+            with stop_on_sigterm():
+                return super().invoke(ctx)
         except CdiscConvertError as exc:
             click.secho(f"error: {exc}", fg="red", err=True)
             ctx.exit(2)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: exit 3 with a crash report
+            handle_unexpected(exc, ctx)
+            ctx.exit(3)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

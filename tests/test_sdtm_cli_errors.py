@@ -94,7 +94,7 @@ def test_an_out_folder_that_is_a_file_is_refused(study, tmp_path):
 
 
 def test_an_out_folder_that_cannot_be_written_is_named(study, tmp_path, monkeypatch):
-    import converters.sdtm.output as output
+    import converters.writers.output_folder as output
 
     def refuse(*args, dir=None, **kwargs):
         raise PermissionError(13, "Permission denied", str(dir))

@@ -21,7 +21,8 @@ def test_layout_and_metadata_round_trip(tiny, tmp_path):
     _, build = tiny
     out = write_build(build, tmp_path / "sdtm")
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["ae.json", "ae.xpt", "build-summary.csv", "define.html", "define.xml", "define2-1.xsl",
+    assert names == [".cdisc-convert-output",  # the output-folder marker
+                     "ae.json", "ae.xpt", "build-summary.csv", "define.html", "define.xml", "define2-1.xsl",
                      "dm.json", "dm.xpt", "ex.json", "ex.xpt", "metadata.json", "rejections.csv", "suppae.json",
                      "suppae.xpt", "suppdm.json", "suppdm.xpt"]
     again = read_metadata(out / "metadata.json")

@@ -1,10 +1,9 @@
-"""Write an ADaM build: XPT v5 and Dataset-JSON 1.1 per dataset, metadata.json, build-summary.csv and the
-escalation summary, atomically (a temporary folder beside the target replaces it in one rename)."""
+"""Write an ADaM build: XPT v5 and Dataset-JSON 1.1 per dataset, metadata.json, build-summary.csv, the escalation
+summary and define.xml, atomically through the output-folder guard (a temporary folder replaces the target)."""
 from __future__ import annotations
 
 import csv
-import shutil
-import tempfile
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from converters.adam.build import AdamBuild
 from converters.adam.escalation import EscalationSummary, write_escalation_csv
 from converters.metadata.io import write_metadata
 from converters.writers.dataset_json import write_dataset_json
+from converters.writers.output_folder import write_output_folder
 from converters.writers.xpt import write_xpt
 
 DEFAULT_CREATED = datetime(2025, 1, 1, 0, 0, 0)
@@ -26,19 +26,16 @@ def summary_rows(build: AdamBuild) -> list[list]:
 
 
 def write_adam(build: AdamBuild, out: str | Path, created: datetime | None = None,
-               escalation: EscalationSummary | None = None) -> Path:
-    """Write every dataset of ``build`` (and the escalation summary) to ``out``, replacing it as a whole."""
-    from converters.sdtm.output import _swap
-    from converters.sdtm.study import os_error
+               escalation: EscalationSummary | None = None, *, define: bool = True, force: bool = False,
+               inputs: Iterable[str | Path | None] = ()) -> Path:
+    """Write every dataset of ``build`` (and the escalation summary) to ``out``, replacing it as a whole, with its
+    Define-XML 2.1 and define.html unless ``define`` is False.
 
-    out = Path(out).resolve()
+    ``out`` goes through the output-folder guard (``converters.writers.output_folder``): new, empty or this tool's
+    previous output (``force`` skips that), never one of ``inputs`` or a folder holding one.
+    """
     created = created or DEFAULT_CREATED
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    except OSError as exc:
-        raise os_error(exc, "write") from None
-    try:
+    with write_output_folder(out, "adam", force=force, inputs=inputs) as tmp:
         oid = build.study.studyid
         for d in build.datasets:
             write_xpt(d.frame, d.dataset, tmp / f"{d.name.lower()}.xpt", created=created)
@@ -51,11 +48,8 @@ def write_adam(build: AdamBuild, out: str | Path, created: datetime | None = Non
         if escalation is not None:
             write_escalation_csv(escalation, tmp / "escalation-summary.csv")
         write_metadata(build.study, tmp / "metadata.json")
-        _swap(tmp, out)
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise os_error(exc, "write") from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+        if define:
+            from define_xml.writer import write_define
+
+            write_define(build.study, tmp, created=created)
+    return Path(out).resolve()

@@ -10,20 +10,24 @@ from converters.adam.escalation import EscalationSummary
 
 
 def build_and_write_adam(mappings: Path, sdtm: Path, out: Path, created: datetime | None,
-                         progress: Callable[[str], None] = lambda _: None
+                         progress: Callable[[str], None] = lambda _: None, *, force: bool = False
                          ) -> tuple[AdamBuild, EscalationSummary | None]:
     """Derive the study's ADaM datasets from ``sdtm`` by its ADaM specs, with the escalation summary, into ``out``."""
     from converters.adam.build import build_adam as derive_adam
     from converters.adam.escalation import escalation_summary, load_escalation_spec
     from converters.adam.output import write_adam
 
+    from converters.writers.output_folder import check_output_folder
+
+    inputs = [mappings, sdtm]
+    check_output_folder(out, "adam", force=force, inputs=inputs)
     build = derive_adam(mappings, sdtm, progress=progress)
     spec_dir = mappings / "adam" if (mappings / "adam").is_dir() else mappings
     escalation = None
     if (spec_dir / "escalation.yaml").is_file():
         spec = load_escalation_spec(spec_dir / "escalation.yaml")
         escalation = escalation_summary(spec, {d.name: d.frame for d in build.datasets})
-    write_adam(build, out, created, escalation)
+    write_adam(build, out, created, escalation, force=force, inputs=inputs)
     return build, escalation
 
 

@@ -9,13 +9,12 @@ import click
 from converters.commands._table import format_table
 
 
-def run_adam(mappings: Path, sdtm: Path, out: Path, created: datetime | None, echo=click.echo):
+def run_adam(mappings: Path, sdtm: Path, out: Path, created: datetime | None, echo=click.echo,
+             force: bool = False):
     """Build and write one study's ADaM; returns (build, escalation summary or None)."""
     from converters.adam.pipeline import build_and_write_adam
-    from converters.commands.sdtm import check_out_folder
 
-    check_out_folder(out)
-    return build_and_write_adam(mappings, sdtm, out, created, progress=lambda msg: echo(f"  {msg}"))
+    return build_and_write_adam(mappings, sdtm, out, created, progress=lambda msg: echo(f"  {msg}"), force=force)
 
 
 def summary_table(build) -> str:
@@ -37,12 +36,16 @@ def escalation_table(escalation) -> str:
 @click.option("--sdtm", "sdtm", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="SDTM folder (XPT or Dataset-JSON), from cdisc-convert sdtm or any other source.")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Output folder (replaced as a whole when the build succeeds).")
-@click.option("--created", default=None, help="Creation time written into XPT and Dataset-JSON (ISO 8601).")
-def adam(mappings: Path, sdtm: Path, out: Path, created: str | None) -> None:
+              help="Output folder: new, empty or this tool's earlier ADaM output; replaced as a whole when the build "
+                   "succeeds.")
+@click.option("--created", default=None, help="Creation time written into XPT, Dataset-JSON and define.xml (ISO 8601).")
+@click.option("--force", is_flag=True, help="Replace OUT even when it holds files this tool did not write "
+              "(never the SDTM or mappings folder, a folder holding them, the current or home folder).")
+def adam(mappings: Path, sdtm: Path, out: Path, created: str | None, force: bool) -> None:
     """Build the ADaM datasets specified in MAPPINGS/adam/*.yaml from the SDTM folder --sdtm.
 
-    Writes OUT/<dataset>.xpt and .json, metadata.json, build-summary.csv and, when MAPPINGS/adam/escalation.yaml
+    Writes OUT/<dataset>.xpt and .json, metadata.json, define.xml with define.html, build-summary.csv and, when
+    MAPPINGS/adam/escalation.yaml
     exists, escalation-summary.csv (per arm and dose level: treated, DLT-evaluable, with a DLT, 3+3 decision).
 
     Example: cdisc-convert adam mappings/carnk-sclc --sdtm out/carnk-sclc/sdtm --out out/carnk-sclc/adam
@@ -51,7 +54,7 @@ def adam(mappings: Path, sdtm: Path, out: Path, created: str | None) -> None:
 
     stamp = parse_created(created)
     click.echo(f"Building ADaM for {mappings} from {sdtm}")
-    build, escalation = run_adam(mappings, sdtm, out, stamp)
+    build, escalation = run_adam(mappings, sdtm, out, stamp, force=force)
     click.echo(summary_table(build))
     click.echo(f"{len(build.datasets)} datasets written to {out}")
     if escalation is not None:

@@ -36,7 +36,7 @@ def shipped_study(study: str) -> tuple[Path, Path]:
 
 
 def validate_output(study: str, mappings: Path, target: Path, dispositions_file: str = DISPOSITIONS_FILE,
-                    title: str = "SDTM") -> tuple[str, ...]:
+                    title: str = "SDTM", force: bool = False) -> tuple[str, ...]:
     """Validate a study's SDTM (or ADaM) output with the study's dispositions; reports go beside it.
 
     Returns one summary row: study, errors, warnings, notices (each "unexplained/all"), report folder.
@@ -44,12 +44,17 @@ def validate_output(study: str, mappings: Path, target: Path, dispositions_file:
     from converters.commands.validate import default_report_dir
     from converters.validate import validate_folder
     from converters.validate.reports import write_reports
+    from converters.writers.output_folder import check_output_folder, write_output_folder
 
     dispositions = mappings / dispositions_file
     report_dir = default_report_dir(target)
+    inputs = [target, mappings]
+    check_output_folder(report_dir, "validation", force=force, inputs=inputs, option="the report folder")
     result = validate_folder(target, dispositions=dispositions if dispositions.is_file() else None,
                              previous=report_dir)
-    write_reports(result, report_dir, ("html", "xlsx", "csv", "json"), title=f"{study} {title}")
+    with write_output_folder(report_dir, "validation", force=force, inputs=inputs,
+                             option="the report folder") as tmp:
+        write_reports(result, tmp, ("html", "xlsx", "csv", "json"), title=f"{study} {title}")
     findings = result.findings
     counts = []
     for severity in ("Error", "Warning", "Notice"):
@@ -65,7 +70,9 @@ def validate_output(study: str, mappings: Path, target: Path, dispositions_file:
 @click.option("--validate/--no-validate", "check", default=True, show_default=True,
               help="Validate each study's SDTM output with the study's dispositions "
                    f"(mappings/<study>/{DISPOSITIONS_FILE}).")
-def demo(out: Path, created: str | None, check: bool) -> None:
+@click.option("--force", is_flag=True, help="Replace OUT/<study>/sdtm, OUT/<study>/adam and their reports even when "
+              "they hold files this tool did not write.")
+def demo(out: Path, created: str | None, check: bool, force: bool) -> None:
     """Convert both example studies (CAR-NK SCLC and CLL1 CAR-iPSC-NK AML) to SDTM and ADaM and validate them.
 
     Writes OUT/<study>/sdtm (XPT, Dataset-JSON, rejections.csv, build-summary.csv, metadata.json),
@@ -82,18 +89,18 @@ def demo(out: Path, created: str | None, check: bool) -> None:
         mappings, raw = shipped_study(study)
         target = out / study / "sdtm"
         click.echo(f"{study}: building SDTM")
-        build = run_study(mappings, raw, target, stamp)
+        build = run_study(mappings, raw, target, stamp, force=force)
         rows += [(study, *row) for row in summary_rows(build)]
         click.echo(f"{study}: {len(build.domains)} datasets -> {target}; {log_summary(build, target)}")
         if check:
             click.echo(f"{study}: validating {target}")
-            checks.append(validate_output(study, mappings, target))
+            checks.append(validate_output(study, mappings, target, force=force))
         if (mappings / "adam").is_dir():
             from converters.commands.adam import escalation_table, run_adam
 
             adam_target = out / study / "adam"
             click.echo(f"{study}: building ADaM from {target}")
-            adam_build, escalation = run_adam(mappings, target, adam_target, stamp,
+            adam_build, escalation = run_adam(mappings, target, adam_target, stamp, force=force,
                                               echo=lambda msg, study=study: click.echo(f"{study}: {msg.strip()}"))
             click.echo(f"{study}: {len(adam_build.datasets)} ADaM datasets -> {adam_target}")
             if escalation is not None:
@@ -101,7 +108,8 @@ def demo(out: Path, created: str | None, check: bool) -> None:
                 click.echo(escalation_table(escalation))
             if check:
                 click.echo(f"{study}: validating {adam_target}")
-                checks.append(validate_output(study, mappings, adam_target, ADAM_DISPOSITIONS_FILE, "ADaM"))
+                checks.append(validate_output(study, mappings, adam_target, ADAM_DISPOSITIONS_FILE, "ADaM",
+                                              force=force))
     click.echo(format_table(["Study", "Dataset", "Rows read", "Records", "Filtered", "Rejected", "Variables", "Note"],
                             rows))
     if checks:

@@ -3,11 +3,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from converters.commands._table import format_table
 from converters.errors import CdiscConvertError, DataError, Location
+
+if TYPE_CHECKING:  # imported when used, so the command line starts fast
+    from converters.sdtm.rejections import RejectionLog
+    from converters.sdtm.study import StudyBuild
 
 
 def parse_created(value: str | None) -> datetime | None:
@@ -31,15 +36,64 @@ def check_out_folder(out: Path) -> None:
             return
 
 
-def run_study(mappings: Path, raw: Path | None, out: Path, created: datetime | None, echo=click.echo):
-    """Build one study into ``out`` with progress lines; returns the build."""
+def run_study(mappings: Path, raw: Path | None, out: Path, created: datetime | None, echo=click.echo,
+              force: bool = False):
+    """Build one study into ``out`` with progress lines; returns the build.
+
+    ``out`` is checked by the output-folder guard before the build starts (new, empty or this tool's
+    previous output unless ``force``; never the raw folder, the study folder or a folder holding them).
+    """
     from converters.sdtm.output import write_build
     from converters.sdtm.study import build_study
+    from converters.writers.output_folder import check_output_folder
 
-    check_out_folder(out)
+    inputs = [mappings, raw if raw is not None else study_raw_input(mappings)]
+    check_output_folder(out, "sdtm", force=force, inputs=inputs)
     build = build_study(mappings, raw, progress=lambda msg: echo(f"  {msg}"))
-    write_build(build, out, created)
+    check_ascii(build, inputs[1] or mappings)
+    if inputs[1] is not None and Path(inputs[1]).is_dir():
+        log_unread_files(Path(inputs[1]), build.log)
+    write_build(build, out, created, force=force, inputs=inputs)
     return build
+
+
+def check_ascii(build: StudyBuild, where: Path) -> None:
+    """Stop before writing when raw text values hold non-ASCII characters, listing every one of them."""
+    from converters.sdtm.ascii_text import non_ascii_report
+
+    report = non_ascii_report(build.log)
+    if report:
+        raise DataError(report, Location(str(where)),
+                        hint="correct the values in the raw exports, or add 'transliterate: true' to the variable "
+                             "in its spec to write them as ASCII (each change is logged in rejections.csv)")
+
+
+#: Rejection-log action of a raw-folder entry no reader reads (a file, not a row: ``row`` is blank).
+FILE_NOT_READ = "file not read"
+
+
+def log_unread_files(folder: Path, log: RejectionLog) -> None:
+    """Every entry of the raw folder that is not read (sub-folders, compressed and other files) goes to the log."""
+    import pandas as pd
+
+    from converters.readers.raw import unread_files
+
+    for name, why in unread_files(folder):
+        log.add("", name, pd.Series([pd.NA]), "", None, why, FILE_NOT_READ)
+
+
+def study_raw_input(mappings: Path) -> Path | None:
+    """The raw folder study.yaml names (to protect it from --out), or None when it cannot be told yet.
+
+    A study.yaml that does not load is reported by the build itself, with its line.
+    """
+    from converters.sdtm.study import study_raw_folder
+    from converters.spec.study import load_study
+
+    try:
+        return study_raw_folder(load_study(mappings / "study.yaml"), mappings)
+    except (CdiscConvertError, OSError):
+        return None
 
 
 def summary_rows(build) -> list[tuple]:
@@ -69,6 +123,16 @@ def log_summary(build, out: Path) -> str:
     """One line on the rejection log: problems and rows excluded on purpose."""
     unmapped = build.log.unmapped_count()
     gap = f"{unmapped} raw rows of forms no spec reads, " if unmapped else ""
+    from converters.sdtm.plausibility import IMPLAUSIBLE
+
+    implausible = sum(build.log.count(d.name, IMPLAUSIBLE) for d in build.domains)
+    gap += f"{implausible} implausible values kept as collected (to query), " if implausible else ""
+    from converters.sdtm.ascii_text import TRANSLITERATED
+
+    changed = sum(build.log.count(d.name, TRANSLITERATED) for d in build.domains)
+    gap += f"{changed} values transliterated to ASCII, " if changed else ""
+    unread = build.log.count("", FILE_NOT_READ)
+    gap += f"{unread} raw-folder entries not read (sub-folders, compressed or other files), " if unread else ""
     return (f"{build.log.problem_count()} problems (records dropped, values set to null), {gap}"
             f"{build.log.excluded_count()} raw rows excluded by spec filters or by design, in {out / 'rejections.csv'}")
 
@@ -78,10 +142,13 @@ def log_summary(build, out: Path) -> str:
 @click.option("--raw", "raw", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder of raw exports (default: raw.folder in study.yaml).")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Output folder (replaced as a whole when the build succeeds).")
+              help="Output folder: new, empty or this tool's previous output (replaced as a whole when the "
+              "build succeeds).")
 @click.option("--created", default=None, help="Creation time written into XPT and Dataset-JSON (ISO 8601); "
               "default a fixed stamp, so identical input gives identical files.")
-def sdtm(mappings: Path, raw: Path | None, out: Path, created: str | None) -> None:
+@click.option("--force", is_flag=True, help="Replace OUT even when it holds files this tool did not write "
+              "(never the raw or study folder, the current or home folder, or a folder holding an input).")
+def sdtm(mappings: Path, raw: Path | None, out: Path, created: str | None, force: bool) -> None:
     """Build the SDTM datasets of the study whose mapping folder is MAPPINGS.
 
     Writes OUT/<dataset>.xpt and .json, rejections.csv, build-summary.csv, metadata.json and the
@@ -91,7 +158,7 @@ def sdtm(mappings: Path, raw: Path | None, out: Path, created: str | None) -> No
     """
     stamp = parse_created(created)
     click.echo(f"Building SDTM for {mappings}")
-    build = run_study(mappings, raw, out, stamp)
+    build = run_study(mappings, raw, out, stamp, force=force)
     click.echo(summary_table(build))
     click.echo(f"{len(build.domains)} datasets written to {out}, with define.xml and define.html "
                f"(valid Define-XML 2.1, matching the data)")

@@ -24,7 +24,8 @@ def default_report_dir(folder: Path) -> Path:
 @click.option("--standard", type=click.Choice(["sdtmig-3.4", "adamig-1.3"]), default=None,
               help="Standard of the folder (default: adamig-1.3 when every dataset is AD*, else sdtmig-3.4).")
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where reports go (default: <folder>-validation beside FOLDER).")
+              help="Where reports go (default: <folder>-validation beside FOLDER): a new, empty or earlier "
+                   "report folder, replaced as a whole.")
 @click.option("--dispositions", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Dispositions file (default: FOLDER/validation-dispositions.yaml when it exists).")
 @click.option("--fail-on", type=click.Choice(LEVELS), default="error", show_default=True,
@@ -37,9 +38,11 @@ def default_report_dir(folder: Path) -> Path:
               show_default=True, help="Text encoding of the XPT files (auto: detected per file and reported).")
 @click.option("--profile", is_flag=True, help="Print the time each rule and each dataset read took.")
 @click.option("--show", default=40, show_default=True, help="Rows of the summary table to print.")
+@click.option("--force", is_flag=True, help="Replace the report folder even when it holds files this tool did "
+              "not write (never FOLDER, a folder holding it, the current or home folder).")
 def validate(folder: Path | None, define: Path | None, standard: str | None, report_dir: Path | None,
              dispositions: Path | None, fail_on: str, formats: tuple[str, ...], select: tuple[str, ...],
-             encoding: str, profile: bool, show: int) -> None:
+             encoding: str, profile: bool, show: int, force: bool) -> None:
     """Validate every XPT / Dataset-JSON dataset in FOLDER and write HTML, XLSX, CSV and JSON reports.
 
     Offline, with the bundled SDTMIG 3.4, ADaMIG 1.3 and CDISC CT 2025-03-28.  Exit status:
@@ -55,21 +58,29 @@ def validate(folder: Path | None, define: Path | None, standard: str | None, rep
     from converters.validate import unexplained_at, validate_folder
     from converters.validate.reports import FORMATS, summary_rows, write_reports
 
+    from converters.writers.output_folder import check_output_folder, write_output_folder
+
     check_rule_prefixes(select)
     if folder is None and define is None:
         raise click.UsageError("give a FOLDER of datasets, or --define DEFINE.xml to check a define on its own")
     started = time.perf_counter()
     target = folder if folder is not None else define.resolve().parent
-    out_dir = report_dir or (default_report_dir(target) if folder is not None
-                             else target.parent / f"{target.name}-define-validation")
+    out_dir = (report_dir or (default_report_dir(target) if folder is not None
+                              else target.parent / f"{target.name}-define-validation")).resolve()
+    inputs = [folder, define, dispositions]
+    check_output_folder(out_dir, "validation", force=force, inputs=inputs, option="--report-dir")
     if folder is None:
         result = validate_define_alone(define, standard, dispositions, out_dir, list(select) or None)
     else:
         result = validate_folder(folder, standard=standard, define=define, dispositions=dispositions,
                                  previous=out_dir, select=list(select) or None, encoding=encoding)
     checked = time.perf_counter() - started
-    files = write_reports(result, out_dir, formats or FORMATS,
-                          title=target.resolve().name if folder is not None else define.name)
+    with write_output_folder(out_dir, "validation", force=force, inputs=inputs, option="--report-dir") as tmp:
+        written = write_reports(result, tmp, formats or FORMATS,
+                                title=target.resolve().name if folder is not None else define.name)
+        if result.rule_errors:  # inside the report folder's swap, so the folder stays the tool's own
+            written.append(write_crash_report(result, tmp))
+    files = [out_dir / p.relative_to(tmp) for p in written]
     summary = summary_rows(result)
     study = result.study
     assert study is not None  # validate_folder and validate_define_alone always keep the study they read
@@ -106,7 +117,7 @@ def validate(folder: Path | None, define: Path | None, standard: str | None, rep
     if profile:
         _print_profile(result)
     if result.rule_errors:
-        report = write_crash_report(result, out_dir)
+        report = out_dir / "crash-report.txt"
         click.secho(f"Exit 3: internal error: {len(result.rule_errors)} rule(s) could not run, so the findings are "
                     f"incomplete; crash report: {report}", fg="red", err=True)
         raise SystemExit(3)

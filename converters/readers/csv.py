@@ -5,7 +5,9 @@
   (Windows Western, what Excel writes).  The bytes cp1252 does not define (0x81, 0x8D,
   0x8F, 0x90, 0x9D) are never guessed at: the file is rejected with the row, and the
   user declares the encoding (e.g. ``latin-1``).  ``RawSource.encoding`` says which
-  encoding was used.
+  encoding was used.  Bytes no text export holds (NUL and other C0 controls) are refused, naming
+  what the file looks like: UTF-16 or UTF-32 without a byte-order mark, a workbook saved as .csv,
+  or binary data.
 * **Delimiter**: declared, or the one of ``,`` ``;`` tab ``|`` that occurs most often
   (outside quotes) in the header line; a header with none of them is one column.
 * **Values**: every value is text (``007`` stays ``007``, ``NA`` stays ``NA``); values
@@ -83,10 +85,76 @@ def decode_text(data: bytes, path: Path, declared: str | None = None) -> tuple[s
         return _decode(data, "utf-16", path), "utf-16"
     if data.startswith(codecs.BOM_UTF8):
         return _decode(data, "utf-8-sig", path), "utf-8-sig"
+    check_not_binary(data, path)
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
+        check_not_double_byte(data, path)
         return _decode(data, "cp1252", path), "cp1252"
+
+
+#: Encodings named when a file that is not UTF-8 looks like double-byte text (tried in this order).
+DOUBLE_BYTE = ("shift_jis", "euc_jp", "gbk", "big5", "euc_kr")
+
+
+def check_not_double_byte(data: bytes, path: Path) -> None:
+    """Refuse non-UTF-8 bytes that are not Western (cp1252) text but an East Asian double-byte encoding.
+
+    In cp1252 text the non-ASCII characters stand mostly alone between ASCII letters (``José``); in
+    Shift-JIS, GBK, Big5 or EUC they come in runs of two or more bytes.  Such a file would otherwise be
+    read as cp1252 gibberish without a word.
+    """
+    high = np.frombuffer(data, dtype=np.uint8) >= 0x80
+    total = int(high.sum())
+    if total < 4:
+        return
+    before = np.concatenate(([False], high[:-1]))
+    after = np.concatenate((high[1:], [False]))
+    alone = int((high & ~before & ~after).sum())
+    if alone > total // 5:
+        return
+    fits = []
+    for name in DOUBLE_BYTE:
+        try:
+            data.decode(name)
+        except UnicodeDecodeError:
+            continue
+        fits.append(name)
+    named = f"decodes as {', '.join(fits)}" if fits else "no common double-byte encoding fits either"
+    first = int(np.flatnonzero(high)[0])
+    line = data.count(b"\n", 0, first) + 1
+    raise DataError(f"the file is not UTF-8 or Windows cp1252 text but looks like a double-byte encoding "
+                    f"({named}); first such byte on line {line}", Location(file=str(path), row=line - 1 or None),
+                    hint="declare the form's encoding in study.yaml (raw: encodings), or save the export as UTF-8")
+
+
+#: Bytes no UTF-8 or cp1252 text export holds (C0 controls other than tab, line feed, carriage return).
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def check_not_binary(data: bytes, path: Path) -> None:
+    """Refuse bytes that are not UTF-8/cp1252 text, naming what they look like: UTF-16/UTF-32 without a BOM
+    (every other byte NUL), a workbook or archive saved with a .csv name, or other binary data."""
+    found = _CONTROL.search(data, 0, 1 << 20)
+    if found is None:
+        return
+    head = data[:4096]
+    even, odd = head[0::2], head[1::2]
+    if head.startswith(b"PK\x03\x04"):
+        what, hint = "a zip archive (an .xlsx workbook?) named .csv", "give the file its real extension"
+    elif head[:3] == b"\x00\x00\x00" or head[1:4] == b"\x00\x00\x00":
+        what, hint = "UTF-32 text without a byte-order mark", "declare encoding utf-32 for this form, or save as UTF-8"
+    elif odd.count(0) > len(odd) // 2 and even.count(0) < len(even) // 4:
+        what, hint = "UTF-16 little-endian text without a byte-order mark", \
+            "declare encoding utf-16-le for this form, or save it as UTF-8"
+    elif even.count(0) > len(even) // 2 and odd.count(0) < len(odd) // 4:
+        what, hint = "UTF-16 big-endian text without a byte-order mark", \
+            "declare encoding utf-16-be for this form, or save it as UTF-8"
+    else:
+        what, hint = "binary data, not a text export", "export the form again as CSV text"
+    line = data.count(b"\n", 0, found.start()) + 1
+    raise DataError(f"the file is {what} (byte 0x{data[found.start()]:02X} on line {line})",
+                    Location(file=str(path), row=line - 1 if line > 1 else None), hint=hint)
 
 
 def _decode(data: bytes, encoding: str, path: Path) -> str:

@@ -40,14 +40,19 @@ def read_dataset_json(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, Datas
             meta, rows = _load_ndjson(source)
         else:
             with open(source, encoding="utf-8") as fh:
-                meta = json.load(fh)
+                text = fh.read()
+            meta = parse_json(text, source)
             rows = meta.get("rows", []) if isinstance(meta, dict) else None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise DataError(f"cannot read Dataset-JSON file: not UTF-8 ({exc.reason} at byte {exc.start})", where=where,
+                        hint="Dataset-JSON is UTF-8 text; the file is damaged or in another encoding") from exc
+    except (OSError, json.JSONDecodeError) as exc:
         raise DataError(f"cannot read Dataset-JSON file: {exc}", where=where,
                         hint="the file is not UTF-8 JSON or is damaged") from exc
     if not isinstance(meta, dict) or not isinstance(meta.get("columns"), list) or not isinstance(rows, list):
         raise DataError("not a Dataset-JSON file (no columns/rows)", where=where)
     try:
+        check_columns_meta(meta["columns"], source)
         return _build(meta, rows, source)
     except CdiscConvertError as exc:
         exc.where.file = str(source)
@@ -56,10 +61,105 @@ def read_dataset_json(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, Datas
 
 def _load_ndjson(source: Path) -> tuple[dict, list]:
     with open(source, encoding="utf-8") as fh:
-        lines = [line for line in fh.read().splitlines() if line.strip()]
-    if not lines:
+        text = fh.read()
+    if not text.strip():
         raise json.JSONDecodeError("empty file", "", 0)
-    return json.loads(lines[0]), [json.loads(line) for line in lines[1:]]
+    first, _, rest = text.lstrip().partition("\n")
+    meta = parse_json(first, source)
+    rows = parse_json("[" + ",".join(line for line in rest.splitlines() if line.strip()) + "]", source,
+                      line_offset=text[:len(text) - len(text.lstrip())].count("\n") + 1, ndjson=True)
+    return meta, rows
+
+
+#: Deepest nesting a Dataset-JSON file needs is 3 (file > rows > row; file > columns > column); this leaves room.
+MAX_JSON_DEPTH = 32
+
+
+def parse_json(text: str, source: Path, *, line_offset: int = 0, ndjson: bool = False):
+    """Parse JSON text strictly: no ``NaN``/``Infinity``, no duplicate key in an object, no nesting deeper than
+    Python's parser allows (named as deeper than MAX_JSON_DEPTH, with the line); DataError naming the line.
+
+    Numbers beyond a double (``1e400``, ``10**400``) are refused per column in :func:`_column`, with the row."""
+    def where(token: str) -> Location:
+        pos = text.find(token)
+        line = text.count("\n", 0, pos) + 1 if pos >= 0 else None
+        if ndjson and line is not None:
+            line = None  # one row per line: the row number is in the message instead
+        return Location(file=str(source), line=line + line_offset if line else None)
+
+    def refuse_constant(token: str):
+        raise DataError(f"{token} is not a JSON number (Dataset-JSON has no NaN or infinite values)", where(token),
+                        hint="write a missing value as null")
+
+    def unique_keys(pairs: list[tuple[str, object]]) -> dict:
+        keys = [k for k, _ in pairs]
+        if len(set(keys)) != len(keys):
+            dupe = next(k for i, k in enumerate(keys) if k in keys[:i])
+            raise DataError(f"key {dupe!r} appears twice in one JSON object", where(f'"{dupe}"'),
+                            hint="each object key must be unique")
+        return dict(pairs)
+
+    try:
+        return json.loads(text, parse_constant=refuse_constant, object_pairs_hook=unique_keys)
+    except RecursionError:
+        raise DataError(f"values are nested more than {MAX_JSON_DEPTH} levels deep", _deep_location(text, source),
+                        hint="Dataset-JSON rows hold plain values; the file is damaged or not Dataset-JSON") from None
+    except ValueError as exc:
+        if isinstance(exc, json.JSONDecodeError):
+            raise
+        raise DataError(f"cannot read the number: {exc}", Location(file=str(source)),
+                        hint="numbers must fit a 64-bit float") from None
+
+
+def _deep_location(text: str, source: Path) -> Location:
+    """The line where nesting first passes MAX_JSON_DEPTH (brackets inside strings not counted)."""
+    depth, in_string, escaped, line = 0, False, False, 1
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return Location(file=str(source), line=line)
+        elif char in "]}":
+            depth -= 1
+        if char == "\n":
+            line += 1
+    return Location(file=str(source))
+
+
+def check_columns_meta(columns: list, source: Path) -> None:
+    """Every column is an object with a unique text name, a dataType, and whole-number length/keySequence."""
+    names: dict[str, int] = {}
+    for number, column in enumerate(columns, start=1):
+        where = Location(file=str(source), column=f"#{number}")
+        if not isinstance(column, dict):
+            raise DataError(f"column {number} is {type(column).__name__} {str(column)[:40]!r}, not an object "
+                            "with name, label, dataType", where, hint="see the Dataset-JSON 1.1 columns definition")
+        name = column.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise DataError(f"column {number} has no name", where, hint="every column needs a text 'name'")
+        where = Location(file=str(source), variable=name)
+        if name in names:
+            raise DataError(f"column name {name!r} appears twice (columns {names[name]} and {number})", where,
+                            hint="column names must be unique")
+        names[name] = number
+        for key in ("length", "keySequence", "significantDigits"):
+            value = column.get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31):
+                raise DataError(f"{key} is {value!r}, not a whole number", where,
+                                hint=f"write {key} as a JSON integer or leave it out")
+        for key in ("label", "dataType", "targetDataType", "displayFormat", "itemOID"):
+            value = column.get(key)
+            if value is not None and not isinstance(value, str):
+                raise DataError(f"{key} is {value!r}, not text", where, hint=f"write {key} as a JSON string")
 
 
 def _build(meta: dict, rows: list, source: Path) -> tuple[pd.DataFrame, Dataset]:
@@ -106,24 +206,51 @@ def _column(column: dict, values: pd.Series, ds: str) -> tuple[Variable, pd.Seri
         if pd.api.types.infer_dtype(text, skipna=False) not in ("string", "empty"):
             bad = text.map(lambda v: not isinstance(v, str))
             row = int(np.flatnonzero(bad.to_numpy(dtype=bool))[0])
-            raise DataError(f"{data_type} column holds a non-text value {text.iloc[row]!r}",
+            raise DataError(f"{data_type} column holds a non-text value {_shown(text.iloc[row])}",
                             where=Location(dataset=ds, variable=name, row=row + 1))
         return var, pd.Series(text.to_numpy(dtype=object), dtype=object, name=name)
     if data_type in ("integer", "float", "double", "decimal", "boolean"):
         var.data_type = "integer" if data_type in ("integer", "boolean") else "float"
         if data_type == "boolean":
             values = values.map(_number, na_action="ignore")
-        numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+        try:
+            numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+        except (OverflowError, ValueError):  # an integer past a double's range (10**400)
+            numbers = pd.Series(np.inf, index=values.index, dtype="float64").where(
+                values.map(_too_big, na_action="ignore").fillna(False).astype(bool),
+                pd.to_numeric(values.map(_finite_or_none, na_action="ignore"), errors="coerce"))
         bad = numbers.isna().to_numpy() & values.notna().to_numpy()
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
-            raise DataError(f"{data_type} column holds {values.iloc[row]!r}, which is not a number",
+            raise DataError(f"{data_type} column holds {_shown(values.iloc[row])}, which is not a number",
                             where=Location(dataset=ds, variable=name, row=row + 1))
+        infinite = np.isinf(numbers.to_numpy())
+        if infinite.any():
+            row = int(np.flatnonzero(infinite)[0])
+            raise DataError(f"{data_type} column holds {_shown(values.iloc[row])}, beyond what a double holds",
+                            where=Location(dataset=ds, variable=name, row=row + 1),
+                            hint="numbers must fit a 64-bit float (about 1.8e308); Dataset-JSON has no infinity")
         if data_type == "decimal":
             decimals = values.dropna().astype(str).str.partition(".")[2].str.len()
             var.significant_digits = int(decimals.max()) if len(decimals) else 0
         return var, numbers.rename(name)
     raise DataError(f"unknown dataType {data_type!r}", where=Location(dataset=ds, variable=name))
+
+
+def _shown(value: object, limit: int = 40) -> str:
+    """A value as the message shows it: its repr, cut to ``limit`` characters."""
+    if isinstance(value, int) and abs(value) >= 10 ** 30:
+        return f"an integer of {len(str(abs(value)))} digits"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _too_big(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2 ** 1023
+
+
+def _finite_or_none(value: object) -> object:
+    return None if _too_big(value) else value
 
 
 def _number(value: object) -> object:

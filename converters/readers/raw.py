@@ -133,6 +133,34 @@ def read_raw_folder(folder: Path, *, encodings: dict[str, str] | None = None) ->
     return sources
 
 
+#: Suffixes of compressed files and archives (named as such when found in a raw folder).
+COMPRESSED_SUFFIXES = (".zip", ".gz", ".bz2", ".xz", ".7z", ".rar", ".tar", ".tgz", ".zst")
+#: Files operating systems and office programs leave in folders.
+SYSTEM_FILES = (".ds_store", "thumbs.db", "desktop.ini")
+
+
+def unread_files(folder: Path) -> list[tuple[str, str]]:
+    """Entries of a raw folder that :func:`read_raw_folder` does not read, each with why (nothing vanishes
+    unreported): sub-folders, compressed files, other suffixes, hidden, lock and system files."""
+    found: list[tuple[str, str]] = []
+    for path in sorted(Path(folder).iterdir(), key=lambda p: p.name):
+        suffix = path.suffix.lower()
+        if path.is_dir():
+            found.append((path.name + "/", "a sub-folder: raw folders are not searched; move its exports up"))
+        elif path.name.startswith("~$"):
+            found.append((path.name, "an Office lock file (the workbook is open); not read"))
+        elif path.name.lower() in SYSTEM_FILES:
+            found.append((path.name, "a system file; not read"))
+        elif path.name.startswith("."):
+            found.append((path.name, "a hidden file; not read"))
+        elif suffix in COMPRESSED_SUFFIXES or path.name.lower().endswith(".tar.gz"):
+            found.append((path.name, "a compressed file: unpack its exports into the raw folder to read them"))
+        elif suffix not in SUPPORTED_SUFFIXES:
+            found.append((path.name, f"file type {path.suffix or '(none)'} is not a raw export format ("
+                                     + ", ".join(SUPPORTED_SUFFIXES) + ")"))
+    return found
+
+
 def form_name(path: Path) -> str:
     """The form name of a raw file: its stem in lower case (``AE.csv`` -> ``ae``)."""
     return Path(path).stem.lower()

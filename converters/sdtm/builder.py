@@ -19,10 +19,12 @@ import pandas as pd
 
 from converters.errors import DataError, Location
 from converters.sdtm import conditions
+from converters.sdtm.ascii_text import check_block_text
 from converters.sdtm.columns import map_unique
 from converters.sdtm.dates import to_iso8601
 from converters.sdtm.derivations import REGISTRY, RowContext
 from converters.sdtm.merge import merge_source
+from converters.sdtm.plausibility import check_block
 from converters.sdtm.finalize import describe_condition
 from converters.sdtm.rejections import DROPPED, EXCLUDED, NULLED, RejectionLog
 from converters.sdtm.terminology import assign_ct
@@ -169,6 +171,7 @@ def _build_block(spec: DomainSpec, block: BlockSpec, raw: dict, study, log: Reje
     for var in block.variables.values():
         if var.algorithm == "visit":
             out[VISIT_PREFIX + var.columns[0]] = _obj(_text(frame[var.columns[0]]))
+    check_block(spec, block, out, frame, frame[ROW], ~drop, study, log, file)  # implausible values logged
     out[ROW] = frame[ROW].to_numpy()
     out[SOURCE] = file
     subj_var = block.variables.get("USUBJID")
@@ -177,6 +180,7 @@ def _build_block(spec: DomainSpec, block: BlockSpec, raw: dict, study, log: Reje
     out[SUBJECT_VALUE] = _obj(frame[subj_col]) if subj_col in frame else out.get("USUBJID")
     for qnam, values in supp_out.items():
         out[SUPP_PREFIX + qnam] = values
+    check_block_text(spec, block, out, frame, frame[ROW], ~drop, log, file, SUPP_PREFIX)  # non-ASCII text
     return out.loc[~drop].reset_index(drop=True)
 
 

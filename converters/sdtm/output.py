@@ -2,22 +2,22 @@
 ``metadata.json``, atomically.
 
 Everything is written into a temporary folder beside the target, which then
-replaces the target in one rename, so a failed run leaves the previous
-output intact.  Timestamps come from ``created`` (never the clock), so
+replaces the target in one step, so a failed run leaves the previous output
+intact; the target must be new, empty or this tool's previous output
+(``converters.writers.output_folder``).  Timestamps come from ``created`` (never the clock), so
 identical input gives byte-identical files.
 """
 from __future__ import annotations
 
 import csv
-import os
-import shutil
-import tempfile
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
 from converters.metadata.io import write_metadata
 from converters.sdtm.study import StudyBuild
 from converters.writers.dataset_json import write_dataset_json
+from converters.writers.output_folder import write_output_folder
 from converters.writers.xpt import write_xpt
 
 SUMMARY_COLUMNS = ["domain", "rows_read", "filtered", "records_written", "rows_rejected", "variables", "note"]
@@ -39,30 +39,19 @@ def summary_rows(build: StudyBuild) -> list[list]:
     return rows
 
 
-def write_build(build: StudyBuild, out: str | Path, created: datetime | None = None, define: bool = True) -> Path:
+def write_build(build: StudyBuild, out: str | Path, created: datetime | None = None, define: bool = True, *,
+                force: bool = False, inputs: Iterable[str | Path | None] = ()) -> Path:
     """Write every dataset and report of ``build`` to ``out`` (replacing it as a whole), with define.xml unless
-    ``define`` is False."""
-    from converters.sdtm.study import os_error
+    ``define`` is False.
 
-    out = Path(out).resolve()
+    ``out`` goes through the output-folder guard (``converters.writers.output_folder``): it must be new,
+    empty or this tool's previous output (``force`` skips that), and never one of ``inputs`` or a folder
+    holding one.
+    """
     created = created or DEFAULT_CREATED
-    try:
-        if out.exists() and not out.is_dir():
-            raise NotADirectoryError(20, "it is a file, not a folder", str(out))
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    except OSError as exc:
-        raise os_error(exc, "write") from None
-    try:
+    with write_output_folder(out, "sdtm", force=force, inputs=inputs) as tmp:
         _write_into(build, tmp, created, define)
-        _swap(tmp, out)
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise os_error(exc, "write") from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+    return Path(out).resolve()
 
 
 def _write_into(build: StudyBuild, tmp: Path, created: datetime, define: bool = True) -> None:
@@ -90,16 +79,3 @@ def _write_into(build: StudyBuild, tmp: Path, created: datetime, define: bool = 
 
         write_define(build.study, tmp, created=created, files=settings.files)
 
-
-def _swap(new: Path, target: Path) -> None:
-    """Replace ``target`` by ``new``: rename the old one aside, rename the new one in, remove the old one."""
-    os.chmod(new, 0o755)
-    old = None
-    if target.exists():
-        old = target.parent / f".{target.name}.old"
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(target, old)
-    os.replace(new, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

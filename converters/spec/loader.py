@@ -36,6 +36,7 @@ ALGORITHMS: dict[str, set[str]] = {
 }
 COMMON_OPTIONS = {"crf_page", "origin", "label", "type", "sponsor_defined", "qeval", "description", "on_error",
                   "codelist"}
+COMMON_OPTIONS.add("transliterate")  # non-ASCII raw text written as ASCII, each change logged (sdtm/ascii_text.py)
 #: algorithms evaluated after all record blocks are built (they read built variables, not raw columns).
 DOMAIN_PHASE = {"study_day", "seq", "epoch", "visit"}
 CONDITION_OPS = {"equals", "not_equals", "in", "not_in", "is_null", "not_null", "contains"}
@@ -54,6 +55,7 @@ OPTION_KINDS: dict[str, str] = {
     "date_formats": "names", "time_formats": "names", "crf_page": "pages", "label": "text",
     "description": "text", "codelist": "text", "sponsor_defined": "boolean", "extend": "boolean",
 }
+OPTION_KINDS["transliterate"] = "boolean"
 #: What the keys of conditions, condition cases, merges and the top level of a spec hold.
 KEY_KINDS: dict[str, str] = {
     "column": "name", "else_assign": "name", "source": "name", "prefix": "text", "required": "boolean",
@@ -282,6 +284,7 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
                          _hint(spec.qeval, ct.codelist("EVAL").submission_values))
     if "description" in node:
         spec.description = str(node["description"])
+    spec.transliterate = bool(node.get("transliterate", False))
     if "on_error" in node:
         if node["on_error"] not in (None, "null", "drop"):  # YAML reads a bare null as None
             raise r.fail(f"{name}: on_error must be 'null' or 'drop'", node.line_of("on_error"))

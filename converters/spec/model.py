@@ -80,6 +80,7 @@ class VariableSpec:
     qeval: str | None = None  # supplemental qualifiers
     description: str | None = None  # method text for derived values
     on_error: str = "null"  # null (blank the value) or drop (drop the record) for unconvertible values
+    transliterate: bool = False  # non-ASCII raw text written as ASCII, each change logged (sdtm/ascii_text.py)
 
     @property
     def origin_type(self) -> str:

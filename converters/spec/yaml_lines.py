@@ -88,6 +88,47 @@ _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 
 
+#: Most values (scalars, mappings, sequences) a document may expand to, aliases counted as copies.
+MAX_EXPANDED_NODES = 1_000_000
+#: Deepest nesting of mappings and sequences a document may have.
+MAX_DEPTH = 100
+
+
+def check_yaml_expansion(node: yaml.Node | None, file_name: str = "<string>") -> None:
+    """Refuse a composed document that expands past MAX_EXPANDED_NODES values or MAX_DEPTH levels.
+
+    Each distinct node is sized once (aliases share nodes), so the check is linear in the text.
+    """
+    if node is None:
+        return
+    sizes: dict[int, int] = {}
+    seen_alias: set[int] = set()
+
+    def size(current: yaml.Node, depth: int) -> int:
+        key = id(current)
+        if key in sizes:
+            seen_alias.add(key)
+            return sizes[key]
+        if depth > MAX_DEPTH:
+            raise SpecError(f"not accepted: values nested more than {MAX_DEPTH} levels deep",
+                            Location(file_name, current.start_mark.line + 1), hint="flatten the structure")
+        sizes[key] = 1  # a node that contains itself (a recursive alias) counts once more per visit
+        if isinstance(current, yaml.MappingNode):
+            total = 1 + sum(size(k, depth + 1) + size(v, depth + 1) for k, v in current.value)
+        elif isinstance(current, yaml.SequenceNode):
+            total = 1 + sum(size(child, depth + 1) for child in current.value)
+        else:
+            total = 1
+        if total > MAX_EXPANDED_NODES:
+            raise SpecError(f"not accepted: aliases (*name) expand this document past {MAX_EXPANDED_NODES:,} "
+                            "values", Location(file_name, current.start_mark.line + 1),
+                            hint="a spec has no need for repeated aliases; write the values out")
+        sizes[key] = total
+        return total
+
+    size(node, 0)
+
+
 def load_yaml_text(text: str, file_name: str = "<string>"):
     """Parse YAML text into LineDict/LineList/scalars; syntax errors become SpecError with the line."""
     try:
@@ -98,7 +139,9 @@ def load_yaml_text(text: str, file_name: str = "<string>"):
                         Location(file_name, line), hint="remove the control character from that line") from None
     loader.file_name = file_name
     try:
-        return loader.get_single_data()
+        node = loader.get_single_node()
+        check_yaml_expansion(node, file_name)
+        return loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -108,13 +151,34 @@ def load_yaml_text(text: str, file_name: str = "<string>"):
         loader.dispose()
 
 
-def load_yaml_file(path: str | Path):
-    """Read and parse one YAML file (UTF-8)."""
+def read_yaml_source(path: str | Path) -> str:
+    """The text of a YAML file (UTF-8); SpecError naming the file (and the line) when it is missing or not UTF-8.
+
+    Other OSErrors (permissions) propagate for the caller to name.
+    """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecError("file not found", Location(str(path))) from None
+    except UnicodeDecodeError:
+        data = path.read_bytes()
+        start, reason = _first_bad_utf8(data)
+        line = data.count(b"\n", 0, start) + 1
+        utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+        raise SpecError(f"not UTF-8 text ({'UTF-16' if utf16 else reason})",
+                        Location(str(path), line if line > 1 else None), hint="save the file as UTF-8") from None
+
+
+def _first_bad_utf8(data: bytes) -> tuple[int, str]:
+    """Offset and reason of the first byte that is not UTF-8 (0 and "" when all are)."""
+    try:
+        data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SpecError(f"not UTF-8 text ({exc.reason})", Location(str(path))) from None
-    return load_yaml_text(text, str(path))
+        return exc.start, exc.reason
+    return 0, ""
+
+
+def load_yaml_file(path: str | Path):
+    """Read and parse one YAML file (UTF-8)."""
+    return load_yaml_text(read_yaml_source(path), str(path))

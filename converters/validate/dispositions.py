@@ -64,10 +64,17 @@ def load_dispositions(path: str | Path, known_rules: set[str] | None = None) -> 
     """Read and check a dispositions file; SpecError naming file and line for anything wrong."""
     import yaml
 
+    from converters.spec.yaml_lines import check_yaml_expansion, read_yaml_source
+
     source = Path(path)
-    text = source.read_text(encoding="utf-8")
+    try:
+        text = read_yaml_source(source)
+    except OSError as exc:
+        raise SpecError(f"cannot read the dispositions file: {exc.strerror or exc}", where=Location(file=str(source)),
+                        hint="check the path and the file's permissions") from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        check_yaml_expansion(node, str(source))
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
