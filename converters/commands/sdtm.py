@@ -94,3 +94,5 @@ def sdtm(mappings: Path, raw: Path | None, out: Path, created: str | None) -> No
     click.echo(summary_table(build))
     click.echo(f"{len(build.domains)} datasets written to {out}")
     click.echo(log_summary(build, out))
+    for note in build.notes:
+        click.echo(f"Note: {note}")

@@ -365,11 +365,60 @@ def derive_source_date(ctx: DomainContext, source: str) -> pd.Series:
     return _obj(ctx.frame["USUBJID"].map(dates))
 
 
-@derivation("actual_arm", "domain", "The planned arm value when the subject received study treatment (has "
-            "records in the exposure domain), else blank.", required=("variable",), optional=("domain",))
-def derive_actual_arm(ctx: DomainContext, variable: str, domain: str = "EX") -> pd.Series:
-    treated = set(_domain(ctx, domain)["USUBJID"].dropna())
-    return _obj(ctx.frame[variable].where(ctx.frame["USUBJID"].isin(treated)))
+@derivation("actual_arm", "domain", "The arm the subject actually received (ACTARMCD, or ACTARM with variable: "
+            "ARM), from the subject's first exposure record (by EXSTDTC; among records matching 'filter_add'): the "
+            "planned arm when its study.yaml 'treatment' matches that record on 'by_vars', else the first arm whose "
+            "treatment matches, else UNPLAN (Unplanned Treatment); blank when the subject has no exposure record. "
+            "When no arm declares a treatment, the planned arm of every treated subject.",
+            required=("variable",), optional=("domain", "by_vars", "filter_add"))
+def derive_actual_arm(ctx: DomainContext, variable: str, domain: str = "EX", by_vars: list[str] | None = None,
+                      filter_add: dict | None = None) -> pd.Series:
+    """ACTARMCD/ACTARM from what was given (SDTMIG 3.4 DM: UNPLAN / Unplanned Treatment when no arm matches)."""
+    exposure = _filtered(_domain(ctx, domain), filter_add)
+    treated = set(exposure["USUBJID"].dropna())
+    arms = [a for a in ctx.study.arms if a.treatment]
+    planned_code = _text(ctx.frame["ARMCD"]) if "ARMCD" in ctx.frame else None
+    if not arms or planned_code is None:
+        return _obj(ctx.frame[variable].where(ctx.frame["USUBJID"].isin(treated)))
+    wanted = [v.upper() for v in (by_vars or sorted({k for a in arms for k, _ in a.treatment}))]
+    start = f"{domain}STDTC"
+    order = [c for c in ("USUBJID", start) if c in exposure]
+    first = exposure.sort_values(order, kind="mergesort", na_position="last").drop_duplicates("USUBJID")
+    first = first.set_index("USUBJID")
+    given = {v: _comparable(first[v]) if v in first else pd.Series(pd.NA, index=first.index, dtype="string")
+             for v in wanted}
+    subjects = ctx.frame["USUBJID"]
+    actual = pd.Series(pd.NA, index=ctx.frame.index, dtype="string")
+    matches = {}
+    for arm in arms:
+        target = {k: _comparable(pd.Series([v]))[0] for k, v in arm.treatment}
+        hit = pd.Series(True, index=first.index)
+        for v in wanted:
+            hit &= given[v].eq(target.get(v, pd.NA)).fillna(False).astype(bool)
+        matches[arm.armcd] = subjects.map(hit).fillna(False).astype(bool)
+    planned_hit = pd.Series(False, index=ctx.frame.index)
+    for armcd, hit in matches.items():
+        planned_hit |= hit & planned_code.eq(armcd).fillna(False).astype(bool)
+    actual = actual.where(~planned_hit, planned_code)
+    for armcd, hit in matches.items():  # study.yaml order: the first arm that matches
+        actual = actual.where(actual.notna() | ~hit, armcd)
+    is_treated = subjects.isin(treated)
+    actual = actual.where(actual.notna() | ~is_treated, UNPLANNED[0]).where(is_treated)
+    if variable.upper() == "ARMCD":
+        return _obj(actual)
+    names = {a.armcd: a.arm for a in ctx.study.arms} | {UNPLANNED[0]: UNPLANNED[1]}
+    return _obj(actual.map(names, na_action="ignore"))
+
+
+#: SDTMIG 3.4 DM: ACTARMCD and ACTARM of a subject given a treatment that matches no planned arm.
+UNPLANNED = ("UNPLAN", "Unplanned Treatment")
+
+
+def _comparable(values: pd.Series) -> pd.Series:
+    """Values compared as numbers when they read as numbers (``1e8`` = ``100000000``), else as upper-case text."""
+    text = _text(values.astype("string")).str.upper()
+    number = pd.to_numeric(text, errors="coerce").astype("float64")
+    return text.where(number.isna(), number.map(repr, na_action="ignore").astype("string"))
 
 
 @derivation("arm_null_reason", "domain", "ARMNRS: the 'not_assigned' reason (e.g. SCREEN FAILURE) when ARMCD is "

@@ -37,7 +37,7 @@ from converters.sdtm.derivations import REGISTRY, DomainContext
 from converters.sdtm.epoch import derive_epoch, subject_timeline
 from converters.sdtm.reference_dates import check_date_sources, date_sources
 from converters.sdtm.rejections import DROPPED, NOT_MAPPED, NULLED, RejectionLog
-from converters.sdtm.sequence import derive_seq
+from converters.sdtm.sequence import derive_seq, sort_by_keys
 from converters.sdtm.study_day import derive_study_day
 from converters.sdtm.supp import Qualifier, split_supp
 from converters.sdtm.visits import assign_visit
@@ -109,6 +109,32 @@ class StudyBuild:
     domains: list[BuiltDomain]
     log: RejectionLog
     definition: StudyDefinition
+    notes: list[str] = field(default_factory=list)  # what absent optional study.yaml sections changed
+
+
+#: Optional study.yaml sections and what the build does without them (said in the build summary).
+ABSENT_SECTION_NOTES: dict[str, str] = {
+    "data_cutoff": "no data_cutoff: the data are taken as final (the last contact of a subject without an end date "
+                   "counts every collected date)",
+    "usubjid": "no usubjid.pattern: USUBJID is {STUDYID}-{SUBJID}",
+    "arms": "no arms: ARM/ARMCD cannot be derived from arm codes and TA is empty",
+    "elements": "no elements: TE is empty",
+    "trial_arms": "no trial_arms: TA is empty, so EPOCH and SE have no elements to report",
+    "element_dates": "no element_dates: SE is empty and every EPOCH is blank",
+    "study_end": "no study_end: the end of participation comes from the last contact only",
+    "visits": "no visits: TV is empty and every collected visit is numbered as an unscheduled visit",
+    "non_visit_folders": "no non_visit_folders: every collected folder is taken as a visit",
+    "trial_summary": "no trial_summary: TS holds only the parameters the build derives",
+    "inclusion_exclusion": "no inclusion_exclusion: TI is empty",
+    "ie_source": "no ie_source: IE is not built",
+    "value_maps": "no value_maps: only inline value maps and CT synonyms apply",
+}
+
+
+def absent_section_notes(study: StudyDefinition) -> list[str]:
+    """What the build does differently because an optional study.yaml section is absent."""
+    doc = study.document if isinstance(study.document, dict) else {}
+    return [note for key, note in ABSENT_SECTION_NOTES.items() if doc.get(key) in (None, [], {})]
 
 
 def dm_timeline(study: StudyDefinition, raw: dict, dm: pd.DataFrame) -> pd.DataFrame:
@@ -168,7 +194,7 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins) -> StudyBuild
     if raw is None:
         folder = Path(raw_dir) if raw_dir else study_raw_folder(study, mappings)
         if folder is None:
-            raise SpecError("no raw data folder: give --raw, or raw_dir in study.yaml", Location(str(study.path)))
+            raise SpecError("no raw data folder: give --raw, or raw.folder in study.yaml", Location(str(study.path)))
         if not folder.is_dir():
             what = "is a file, not a folder" if folder.exists() else "does not exist"
             raise DataError(f"raw data folder {folder} {what}", Location(str(folder)),
@@ -233,7 +259,7 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins) -> StudyBuild
             built.append(domain)
             say(f"{domain.name}: {domain.records} records")
     meta = study_metadata(study, built, ctx)
-    return StudyBuild(meta, built, log, study)
+    return StudyBuild(meta, built, log, study, absent_section_notes(study))
 
 
 def forms_read(study: StudyDefinition, specs: list[DomainSpec], builtins: bool = True) -> set[str]:
@@ -440,10 +466,11 @@ def _finish(rec: BuiltRecords, log: RejectionLog, ctx: BuildContext) -> list[Bui
     d = rec.domain
     spec = rec.spec
     specs = _specs_by_name(spec)
-    frame = rec.frame
-    for name, var in specs.items():
-        if var.algorithm == "seq":
-            frame[name] = derive_seq(frame, var.by, var.order)
+    seqs = [var for var in specs.values() if var.algorithm == "seq"]
+    keys = spec.keys or finalize.DEFAULT_KEYS.get(d, ("STUDYID", "USUBJID"))
+    frame = sort_by_keys(rec.frame, keys, [c for var in seqs for c in (*var.by, *var.order)])
+    for var in seqs:
+        frame[var.name] = derive_seq(frame, var.by, var.order)
     codelists = _codelists_of(rec)
     _enforce_codelists(d, frame, codelists, log, rec.raw_column, ctx.extensions)
     for ext_cl, values in rec.extensions.items():

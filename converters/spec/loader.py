@@ -456,7 +456,7 @@ ARGUMENT_KINDS: dict[str, str] = {
     "domain": "name", "variable": "name", "source": "date source",
     "template": "value", "separator": "value", "value": "value", "multiple": "value",
     "not_assigned": "value", "not_treated": "value",
-    "where": "conditions", "choices": "choices",
+    "where": "conditions", "filter_add": "conditions", "by_vars": "names", "choices": "choices",
 }
 #: The study.yaml date sources a derivation's ``source`` argument may name.
 DATE_SOURCES = SOURCE_KEYS
@@ -702,7 +702,7 @@ OTHER_DOMAIN_VARIABLES: dict[str, tuple[str, ...]] = {
     "first_date": ("variables", "where"),
     "last_date": ("variables", "where"),
     "lookup": ("variable", "where"),
-    "actual_arm": (),
+    "actual_arm": ("by_vars", "filter_add"),
 }
 
 
@@ -744,7 +744,8 @@ def check_domain_references(specs: list[DomainSpec]) -> None:
                 if key != "domain":
                     continue
                 for arg in OTHER_DOMAIN_VARIABLES[var.derivation]:
-                    wanted = _names_of(var.args.get(arg)) if arg != "where" else tuple(var.args.get(arg) or ())
+                    wanted = _names_of(var.args.get(arg)) if arg not in ("where", "filter_add") \
+                        else tuple(var.args.get(arg) or ())
                     for variable in wanted:
                         if variable not in built[names[0]]:
                             raise r.fail(f"{what} reads {names[0]}.{variable}, which the {names[0]} spec does not "

@@ -24,7 +24,7 @@ SOURCE_KEYS = ("study_end", "reference_start", "reference_end")
 #: The keys each table row of study.yaml may hold (SDTM variable names plus the documented helper keys).
 #: An unknown key is an error: in a flow mapping ``{A: x, y}`` an unquoted comma silently makes ``y`` a key.
 ROW_KEYS: dict[str, frozenset[str]] = {
-    "arms": frozenset({"ARMCD", "ARM", "raw_codes"}),
+    "arms": frozenset({"ARMCD", "ARM", "raw_codes", "treatment"}),
     "elements": frozenset({"ETCD", "ELEMENT", "TESTRL", "TEENRL", "TEDUR"}),
     "trial_arms": frozenset({"TAETORD", "ETCD", "EPOCH", "TABRANCH", "TATRANS"}),
     "element_dates": frozenset({"TAETORD", "start"}),
@@ -43,6 +43,9 @@ class Arm:
     armcd: str
     arm: str
     raw_codes: tuple[tuple[str, ...], ...] = ()
+    #: what a subject of the arm is given, as exposure (EX) values: ``{EXTRT: ..., EXDOSE: ...}``; the
+    #: ``actual_arm`` derivation compares a subject's first treatment record with it (ACTARMCD).
+    treatment: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -169,8 +172,13 @@ def load_study(path: str | Path) -> StudyDefinition:
     width = len(definition.arm_assignment.columns) if definition.arm_assignment else 1
     for i, node in enumerate(_list(doc, "arms", file)):
         row = _row(node, ("ARMCD", "ARM"), "arm", file, doc["arms"].line_of(i))
+        treatment = row.get("treatment") or LineDict()
+        if not isinstance(treatment, LineDict) or not all(isinstance(v, (str, int, float)) for v in treatment.values()):
+            raise _fail(f"arm {row['ARMCD']}: treatment is a mapping of exposure variable to value "
+                        "(e.g. {EXTRT: DRUG X, EXDOSE: 10})", file, row.line_of("treatment"))
         definition.arms.append(Arm(str(row["ARMCD"]), str(row["ARM"]),
-                                   _raw_codes(row.get("raw_codes"), width, file, row.line_of("raw_codes"))))
+                                   _raw_codes(row.get("raw_codes"), width, file, row.line_of("raw_codes")),
+                                   tuple((str(k).upper(), str(v)) for k, v in treatment.items())))
     seen: dict[tuple[str, ...], str] = {}
     for arm in definition.arms:
         for code in arm.raw_codes:

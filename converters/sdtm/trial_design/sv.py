@@ -144,7 +144,7 @@ def build_sv(study, domains: dict[str, pd.DataFrame], dm: pd.DataFrame, tv: pd.D
     grouped = records.groupby(["USUBJID", "VISITNUM"], sort=True)
     out = grouped.agg(VISIT=("VISIT", "first"), START=("DATE", "min"), END=("DATE", "max")).reset_index()
     planned = out["VISITNUM"].isin(set(tv["VISITNUM"]))
-    plan = tv.set_index("VISITNUM")
+    plan = tv.reindex(columns=["VISITNUM", "VISIT", "VISITDY"]).set_index("VISITNUM")  # no visit plan: no columns
     out["VISIT"] = out["VISIT"].where(~planned, out["VISITNUM"].map(plan["VISIT"]))
     out["SVPRESP"] = pd.Series("Y", index=out.index, dtype="object").where(planned, None)
     out["SVOCCUR"] = "Y"
