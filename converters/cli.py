@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "validate": "converters.commands.validate:validate",
     "standards": "converters.commands.standards:standards",
     "generate": "converters.commands.generate:generate",
+    "spec": "converters.commands.spec:spec",
 }
 
 

@@ -14,13 +14,17 @@ the method text Define-XML shows for the variable.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import keyword
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, Optional, Union
 
 import numpy as np
 import pandas as pd
 
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from converters.algorithms.registry import Algorithm, algorithms, register
 from converters.errors import DataError, Location, SpecError
 from converters.sdtm.dates import date_part
 
@@ -43,6 +47,8 @@ class DomainContext:
 
 @dataclass(frozen=True)
 class Derivation:
+    """The engine's view of one named derivation: ``fn(context, **args)`` and its arguments."""
+
     name: str
     phase: str  # row or domain
     fn: Callable[..., pd.Series]
@@ -55,15 +61,96 @@ class Derivation:
         return set(self.required) | set(self.optional)
 
 
-REGISTRY: dict[str, Derivation] = {}
+Scalar = Union[str, int, float, bool]
+#: What each derivation argument holds: the kind the loader checks (with the spec line) and the type of the
+#: argument in the derivation's options model (and so in the JSON Schema of specs).
+ARGUMENT_KINDS: dict[str, str] = {
+    "factor": "number", "item": "whole number",
+    "columns": "names", "column": "names", "birth": "names", "reference": "names", "from": "names",
+    "variables": "names", "domains": "names", "checked": "values",
+    "domain": "name", "variable": "name", "source": "date source",
+    "template": "value", "separator": "value", "value": "value", "multiple": "value",
+    "not_assigned": "value", "not_treated": "value",
+    "where": "conditions", "filter_add": "conditions", "by_vars": "names", "choices": "choices",
+}
+KIND_TYPES: dict[str, Any] = {
+    "number": float, "whole number": int, "names": Union[str, list[str]],
+    "values": Union[Scalar, list[Scalar]], "name": str,
+    "date source": Literal["study_end", "reference_start", "reference_end"], "value": Scalar,
+    "conditions": dict[str, Union[Scalar, list[Scalar]]], "choices": Union[str, dict[str, Scalar]],
+}
+#: Registry phase of each derivation phase: row-level ones run per record block, domain-level ones read the
+#: other built domains (the registry's ``study`` phase).
+PHASE_OF = {"row": "record", "domain": "study"}
+
+
+def options_model(name: str, required: tuple[str, ...], optional: tuple[str, ...]) -> type[BaseModel]:
+    """The pydantic model of a derivation's ``args`` (types from ``ARGUMENT_KINDS``; unknown ones take anything)."""
+    fields: dict[str, Any] = {}
+    for arg in (*required, *optional):
+        kind = KIND_TYPES.get(ARGUMENT_KINDS.get(arg, ""), Any)
+        default = ... if arg in required else None
+        attr = f"{arg}_" if keyword.iskeyword(arg) else arg
+        fields[attr] = (kind if arg in required else Optional[kind], Field(default, alias=arg))
+    return create_model(f"{name}_args", __config__=ConfigDict(extra="forbid", populate_by_name=True), **fields)
+
+
+class _Registered(Mapping):
+    """Name -> Derivation for every SDTM algorithm of the shared registry used through ``derive``.
+
+    Those declared here with ``@derivation`` keep their function; one registered directly in
+    ``converters.algorithms`` (a new algorithm in one module) is called through its ``fill``.
+    """
+
+    def __init__(self) -> None:
+        self.declared: dict[str, Derivation] = {}
+
+    def _entries(self) -> dict[str, Algorithm]:
+        from converters.spec.schema import KEYWORDS
+
+        return {a.name: a for a in algorithms("SDTM", ("record", "domain", "study")) if a.name not in KEYWORDS}
+
+    def __getitem__(self, name: str) -> Derivation:
+        entry = self._entries()[name]
+        if name in self.declared and self.declared[name].fn is getattr(entry.fill, "__wrapped__", None):
+            return self.declared[name]
+        fields = entry.options.model_fields
+        required = tuple(f.alias or n for n, f in fields.items() if f.is_required())
+        optional = tuple(f.alias or n for n, f in fields.items() if not f.is_required())
+
+        def call(ctx: Any, **args: Any) -> pd.Series:
+            frame = ctx.raw if isinstance(ctx, RowContext) else ctx.frame
+            return entry.fill(frame, entry.options.model_validate(args), ctx)
+
+        return Derivation(name, "row" if entry.phase == "record" else "domain", call, entry.summary, required,
+                          optional)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries())
+
+    def __len__(self) -> int:
+        return len(self._entries())
+
+
+REGISTRY = _Registered()
 
 
 def derivation(name: str, phase: str, description: str, required=(), optional=()):
-    """Register ``fn`` as derivation ``name`` (decorator)."""
-    def register(fn):
-        REGISTRY[name] = Derivation(name, phase, fn, description, tuple(required), tuple(optional))
+    """Register ``fn`` as derivation ``name`` (decorator): one entry in the shared algorithm registry."""
+    def add(fn):
+        required_, optional_ = tuple(required), tuple(optional)
+        model = options_model(name, required_, optional_)
+
+        def fill(frame: pd.DataFrame, options: BaseModel, context: Any) -> pd.Series:
+            return fn(context, **options.model_dump(by_alias=True, exclude_none=True))
+
+        fill.__wrapped__ = fn  # type: ignore[attr-defined]
+        REGISTRY.declared[name] = Derivation(name, phase, fn, description, required_, optional_)
+        register(Algorithm(name=name, standards=("SDTM",), phase=PHASE_OF[phase], options=model, fill=fill,
+                           origin="Derived", summary=description,
+                           method=description.replace("{", "{{").replace("}", "}}")))
         return fn
-    return register
+    return add
 
 
 def _text(values: pd.Series) -> pd.Series:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from converters.metadata.model import Codelist, CodelistTerm, Dataset, Method, Origin, ValueLevel, Variable, \
     WhereCondition
-from converters.sdtm.derivations import REGISTRY
+from converters.algorithms.registry import algorithm
 from converters.sdtm.rejections import DROPPED, RejectionLog
 from converters.spec.model import VariableSpec
 from converters.standards import ct, sdtmig
@@ -65,7 +65,8 @@ def method_text(domain: str, var: VariableSpec) -> str | None:
         return ("Planned visits from the visit plan (TV) by the collected visit name; unplanned visits get the "
                 "VISITNUM of the preceding planned visit plus .01, .02 ... and VISIT 'UNSCHEDULED <VISITNUM>'.")
     if algo == "derive":
-        return REGISTRY[var.derivation].description
+        entry = algorithm(var.derivation, "SDTM")
+        return entry.method_text(entry.options.model_validate(var.args)) or None
     if algo == "condition":
         parts = []
         for case in var.cases:

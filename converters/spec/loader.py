@@ -13,9 +13,12 @@ import inspect
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
+
+from converters.algorithms.registry import algorithm
 from converters.errors import Location, SpecError
 from converters.sdtm.dates import DATE_FORMATS, TIME_FORMATS, canonical_format
-from converters.sdtm.derivations import REGISTRY
+from converters.sdtm.derivations import ARGUMENT_KINDS, REGISTRY
 from converters.spec.model import BlockSpec, Case, Condition, DomainSpec, MergeSpec, SpecPlace, VariableSpec
 from converters.spec.study import SOURCE_KEYS
 from converters.spec.yaml_lines import LineDict, LineList, load_yaml_file
@@ -401,6 +404,7 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
                 raise r.fail(f"{name}: derivation {arg} needs argument {key!r}", at)
         for key in args:
             _check_argument(r, f"{name}: derivation {arg} argument {key}", key, args[key], args.line_of(key))
+        _check_options(r, f"{name}: derivation {arg}", algorithm(arg, "SDTM").options, args, at)
         spec.args = _plain(args)
         spec.arg_lines = {str(k): args.line_of(k) or at for k in args}
         if "source" in d.allowed and study is not None:
@@ -448,16 +452,6 @@ def _check_ignored_options(r: _Reader, name: str, node: LineDict, algo: str, sup
                        f"remove '{key}'")
 
 
-#: What each derivation argument holds, checked when the spec is loaded (a wrong kind would fail mid-build).
-ARGUMENT_KINDS: dict[str, str] = {
-    "factor": "number", "item": "whole number",
-    "columns": "names", "column": "names", "birth": "names", "reference": "names", "from": "names",
-    "variables": "names", "domains": "names", "checked": "values",
-    "domain": "name", "variable": "name", "source": "date source",
-    "template": "value", "separator": "value", "value": "value", "multiple": "value",
-    "not_assigned": "value", "not_treated": "value",
-    "where": "conditions", "filter_add": "conditions", "by_vars": "names", "choices": "choices",
-}
 #: The study.yaml date sources a derivation's ``source`` argument may name.
 DATE_SOURCES = SOURCE_KEYS
 
@@ -516,6 +510,17 @@ KIND_EXAMPLES = {
 
 def _is_page(value) -> bool:
     return isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip() != ""
+
+
+def _check_options(r: _Reader, what: str, model: type[BaseModel], args: LineDict, line: int) -> None:
+    """The arguments against the algorithm's options model (the registry's): SpecError with the argument's line."""
+    try:
+        model.model_validate(_plain(args))
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        key = str(problem["loc"][0]) if problem["loc"] else ""
+        raise r.fail(f"{what} argument {key}: {problem['msg']}", args.line_of(key) if key in args else line,
+                     f"arguments: {', '.join(model.model_json_schema(by_alias=True).get('properties', {}))}") from None
 
 
 def _check_argument(r: _Reader, what: str, key: str, value, line: int | None) -> None:
