@@ -21,14 +21,16 @@ from converters.errors import DataError, Location
 from converters.sdtm import conditions
 from converters.sdtm.columns import map_unique
 from converters.sdtm.dates import to_iso8601
-from converters.sdtm.derivations import REGISTRY, RowContext
+from converters.sdtm.derivations import NULL_REASON, REGISTRY, RowContext
 from converters.sdtm.merge import merge_source
+from converters.sdtm.model_variables import allowed_variable
 from converters.sdtm.finalize import describe_condition
 from converters.sdtm.rejections import DROPPED, EXCLUDED, NULLED, RejectionLog
 from converters.sdtm.terminology import assign_ct
+from converters.sdtm.transforms import apply_transforms
 from converters.spec.loader import DOMAIN_PHASE
 from converters.spec.model import BlockSpec, DomainSpec, VariableSpec
-from converters.standards import ct, sdtmig
+from converters.standards import ct
 
 ROW = "__row__"
 SOURCE = "__source__"
@@ -59,7 +61,7 @@ class BuiltRecords:
 
 def is_phase_row(var: VariableSpec) -> bool:
     """True for variables filled per record block from raw columns."""
-    if var.algorithm in DOMAIN_PHASE:
+    if var.algorithm in DOMAIN_PHASE or (var.algorithm == "condition" and var.domain_refs()):
         return False
     return not (var.algorithm == "derive" and REGISTRY[var.derivation].phase != "row")
 
@@ -67,10 +69,8 @@ def is_phase_row(var: VariableSpec) -> bool:
 def numeric_target(domain: str, var: VariableSpec) -> bool:
     if var.data_type:
         return var.data_type == "Num"
-    try:
-        return sdtmig.variable(domain, var.name).type == "Num"
-    except Exception:  # noqa: BLE001 - supplemental qualifiers and sponsor variables are text
-        return False
+    known = allowed_variable(domain, var.name)
+    return known is not None and known.type == "Num"  # supplemental qualifiers and sponsor variables are text
 
 
 def build_records(spec: DomainSpec, raw: dict, study, log: RejectionLog) -> BuiltRecords:
@@ -169,6 +169,8 @@ def _build_block(spec: DomainSpec, block: BlockSpec, raw: dict, study, log: Reje
     for var in block.variables.values():
         if var.algorithm == "visit":
             out[VISIT_PREFIX + var.columns[0]] = _obj(_text(frame[var.columns[0]]))
+    for name, reasons in ctx.reasons.items():
+        out[NULL_REASON + name] = reasons
     out[ROW] = frame[ROW].to_numpy()
     out[SOURCE] = file
     subj_var = block.variables.get("USUBJID")
@@ -204,6 +206,12 @@ def _log_nulled(spec, var, log, file, rows, column, values, reason, drop, mask) 
         drop |= mask
 
 
+def _collected(var: VariableSpec, ctx: RowContext) -> pd.Series:
+    """The collected text of an assign/assign_ct variable, after its transforms."""
+    values = ctx.resolve(var.columns[0])
+    return apply_transforms(values, var.transforms, ctx.resolve) if var.transforms else values
+
+
 def _fill(spec: DomainSpec, var: VariableSpec, frame: pd.DataFrame, ctx: RowContext, log: RejectionLog, file: str,
           result: BuiltRecords, drop: pd.Series) -> pd.Series:
     """Values of one variable for the block's records (record-level algorithms)."""
@@ -211,12 +219,12 @@ def _fill(spec: DomainSpec, var: VariableSpec, frame: pd.DataFrame, ctx: RowCont
     algo = var.algorithm
     index = frame.index
     if algo == "assign":
-        values = _text(ctx.resolve(var.columns[0]))
+        values = _text(_collected(var, ctx))
     elif algo == "hardcode":
         values = pd.Series([var.value] * len(index), index=index, dtype="object")
     elif algo == "assign_ct":
         col = var.columns[0]
-        collected = ctx.resolve(col)
+        collected = _collected(var, ctx)
         info = ct.codelist(var.codelist) if var.codelist else None
         got = assign_ct(collected, info, var.value_map, extend=var.extend)
         if got.unmapped.any():
@@ -230,6 +238,8 @@ def _fill(spec: DomainSpec, var: VariableSpec, frame: pd.DataFrame, ctx: RowCont
                         got.unmapped)
         if got.extensions:
             result.extensions.setdefault(info.name, set()).update(got.extensions)
+        if got.reasons is not None:
+            ctx.reasons[var.name] = got.reasons
         if info is not None:
             result.codelists[var.name] = info.name
         values = got.values

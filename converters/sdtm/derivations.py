@@ -35,6 +35,7 @@ class RowContext:
     out: pd.DataFrame  # target variables built so far
     study: Any  # converters.spec.study.StudyDefinition
     resolve: Callable[[str], pd.Series]  # raw column or built variable by name
+    reasons: dict[str, pd.Series] = field(default_factory=dict)  # variable -> why it is null on purpose
 
 
 @dataclass
@@ -295,14 +296,11 @@ def _domain(ctx: DomainContext, name: str) -> pd.DataFrame:
 
 def _filtered(frame: pd.DataFrame, where: dict | None) -> pd.DataFrame:
     """Rows of a built domain where every ``variable: value`` (or ``variable: [values]``) of ``where`` holds."""
+    from converters.sdtm.reference_dates import where_mask
+
     if not where:
         return frame
-    keep = pd.Series(True, index=frame.index)
-    for var, wanted in where.items():
-        values = wanted if isinstance(wanted, list) else [wanted]
-        col = frame[var].astype("string").str.upper() if var in frame else pd.Series(pd.NA, index=frame.index)
-        keep &= col.isin([str(v).upper() for v in values]).fillna(False).astype(bool)
-    return frame[keep]
+    return frame[where_mask(frame, where)]
 
 
 def _per_subject(ctx: DomainContext, dates: pd.DataFrame, how: str) -> pd.Series:
@@ -516,5 +514,13 @@ def derive_arm_null_reason(ctx: DomainContext, not_assigned: str = "SCREEN FAILU
     f = ctx.frame
     armcd = _text(f["ARMCD"]) if "ARMCD" in f else pd.Series(pd.NA, index=f.index, dtype="string")
     act = _text(f["ACTARMCD"]) if "ACTARMCD" in f else armcd
-    out = np.where(armcd.isna(), not_assigned, np.where(act.isna(), not_treated, None))
-    return pd.Series(out, index=f.index, dtype="object")
+    out = pd.Series(np.where(armcd.isna(), not_assigned, np.where(act.isna(), not_treated, None)), index=f.index,
+                    dtype="object")
+    given = NULL_REASON + "ARMCD"  # the value map's reason for a collected arm that means "no arm"
+    if given in f:
+        out = out.where(f[given].isna() | armcd.notna(), f[given])
+    return out
+
+
+#: Hidden column prefix: why a variable is null on purpose (value-map entries {no_value: reason}).
+NULL_REASON = "__nullreason__"

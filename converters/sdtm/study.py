@@ -22,26 +22,27 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
 from converters.errors import DataError, Location, SpecError
 from converters.metadata.model import Comment, Dataset, Method, Standard, Study
-from converters.sdtm import finalize
+from converters.sdtm import conditions, finalize
 from converters.sdtm.builder import ROW, SOURCE, SUBJECT_COLUMN, SUBJECT_VALUE, SUPP_PREFIX, VISIT_PREFIX, BuiltRecords, \
     RAW_PREFIX, build_records
 from converters.sdtm.dates import date_part
 from converters.sdtm.derivations import REGISTRY, DomainContext
 from converters.sdtm.epoch import derive_epoch, subject_timeline
-from converters.sdtm.reference_dates import check_date_sources, date_sources
+from converters.sdtm.model_variables import allowed_variables
+from converters.sdtm.reference_dates import check_date_sources, date_sources, where_misses
 from converters.sdtm.rejections import DROPPED, NOT_MAPPED, NULLED, RejectionLog
 from converters.sdtm.sequence import derive_seq, sort_by_keys
 from converters.sdtm.study_day import derive_study_day
 from converters.sdtm.supp import Qualifier, split_supp
 from converters.sdtm.visits import assign_visit
-from converters.spec.loader import check_spec_sources, load_domain_specs
+from converters.spec.loader import build_order, check_spec_sources, load_domain_specs
 from converters.spec.paths import check_folder_entries, check_form_name, check_study_path, study_root
 from converters.spec.model import DomainSpec, VariableSpec
 from converters.spec.study import StudyDefinition, load_study
@@ -201,10 +202,12 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins) -> StudyBuild
                             hint="give --raw, or fix raw.folder in study.yaml")
         check_folder_entries(folder)
         raw = read_raw_folder(folder, encodings=study.encodings)
+    raw = join_subject_columns(study, raw)
     columns = {name: set(src.frame.columns) - {ROW} for name, src in raw.items()}
     for spec in specs:
         check_spec_sources(spec, columns)
     check_date_sources(study, columns)
+    warnings = date_source_warnings(study, raw)
 
     log = RejectionLog()
     log_unmapped_forms(raw, forms_read(study, specs, builtins), log)
@@ -227,9 +230,9 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins) -> StudyBuild
     ctx = BuildContext(study=study, raw=raw, domains={}, log=log, extensions=extensions)
     # DM first: its reference dates feed every study day and the timeline
     ordered = ["DM"] + [n for n in records if n != "DM"]
-    for name in ordered:
+    for name in build_order(specs):  # a domain after the domains it reads
         rec = records[name]
-        _domain_derivations(rec, domain_frames, study, raw)
+        _domain_derivations(rec, domain_frames, study, raw, warnings)
         domain_frames[name] = rec.frame
     timeline = dm_timeline(study, raw, records["DM"].frame)
     ctx._timeline = timeline
@@ -259,7 +262,36 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins) -> StudyBuild
             built.append(domain)
             say(f"{domain.name}: {domain.records} records")
     meta = study_metadata(study, built, ctx)
-    return StudyBuild(meta, built, log, study, absent_section_notes(study))
+    for warning in warnings:
+        say(f"warning: {warning}")
+    return StudyBuild(meta, built, log, study, absent_section_notes(study) + [f"warning: {w}" for w in warnings])
+
+
+def join_subject_columns(study: StudyDefinition, raw: dict) -> dict:
+    """Give every form that lacks part of USUBJID (study.yaml ``usubjid.join``) those columns from the join's
+    source form, by its ``by`` columns (first row per key; a left join, so no row is added or lost). Then every
+    spec, merge, date source and derivation can read such a form as if it had them."""
+    join = study.subject_join
+    if join is None:
+        return raw
+    where = Location(str(study.path), join.line or None)
+    source = raw.get(join.source)
+    if source is None:
+        raise SpecError(f"usubjid.join: raw form {join.source!r} not found", where,
+                        f"raw forms: {', '.join(sorted(raw))}")
+    missing = [c for c in (*join.by, *join.columns) if c not in source.frame]
+    if missing:
+        raise SpecError(f"usubjid.join: {', '.join(missing)} not in raw form {join.source}", where)
+    lookup = source.frame[[*join.by, *join.columns]].drop_duplicates(list(join.by))
+    out = dict(raw)
+    for name, form in raw.items():
+        frame = form.frame
+        if name == join.source or not all(c in frame for c in join.by) or all(c in frame for c in join.columns):
+            continue
+        wanted = [c for c in join.columns if c not in frame]
+        merged = frame.merge(lookup[[*join.by, *wanted]], on=list(join.by), how="left", sort=False)
+        out[name] = replace(form, frame=merged)
+    return out
 
 
 def forms_read(study: StudyDefinition, specs: list[DomainSpec], builtins: bool = True) -> set[str]:
@@ -316,7 +348,7 @@ def check_study_paths(study: StudyDefinition, specs: list[DomainSpec], mappings:
 def _codelists_of(rec: BuiltRecords) -> dict[str, str]:
     """Variable -> codelist: the one the spec used, else the one SDTMIG names."""
     codelists = dict(rec.codelists)
-    for sv in sdtmig.variables(rec.domain):
+    for sv in allowed_variables(rec.domain):
         if sv.codelist and sv.name in rec.frame and sv.name not in codelists:
             codelists[sv.name] = sv.codelist
     return codelists
@@ -373,14 +405,63 @@ def _check_end_before_start(rec: BuiltRecords, log: RejectionLog) -> None:
         rec.frame = frame
 
 
-def _domain_derivations(rec: BuiltRecords, frames: dict[str, pd.DataFrame], study, raw: dict) -> None:
+def date_source_warnings(study: StudyDefinition, raw: dict) -> list[str]:
+    """A study.yaml date source whose ``where`` value matches no row of its form (with the study.yaml line)."""
+    out = []
+    for name, source in date_sources(study):
+        if source.form in raw and source.where:
+            for miss in where_misses(raw[source.form].frame, source.where):
+                out.append(f"{Path(study.path).name}:{source.line}: {name}: where {miss} matches no row of "
+                           f"{source.form}")
+    return out
+
+
+#: Derivations that read dates of another built domain or a date source: no value for any subject is an error.
+NEEDS_INPUT = ("source_date", "first_date", "last_date")
+
+
+def _domain_derivations(rec: BuiltRecords, frames: dict[str, pd.DataFrame], study, raw: dict,
+                        warnings: list[str] | None = None) -> None:
     """Fill the domain-phase derivations of ``rec`` (e.g. DM reference dates), in spec order."""
     for name in rec.spec.variable_names():
         var = rec.spec.variable(name)
         if var.algorithm == "derive" and REGISTRY[var.derivation].phase == "domain":
+            place = f"{Path(var.place.file).parent.name}/{Path(var.place.file).name}:{var.place.line}"
+            for key in ("where", "filter_add"):
+                read = frames.get(str(var.args.get("domain", "EX")))
+                if var.args.get(key) and read is not None and warnings is not None:
+                    warnings += [f"{place}: {name}: {key} {miss} matches no record of {var.args.get('domain', 'EX')}"
+                                 for miss in where_misses(read, var.args[key])]
             ctx = DomainContext(frame=rec.frame, domains=frames, study=study, raw=raw)
             rec.frame[name] = REGISTRY[var.derivation].fn(ctx, **var.args)
+            if var.derivation in NEEDS_INPUT and len(rec.frame) and rec.frame[name].isna().all():
+                raise DataError(f"{rec.domain}.{name}: derivation {var.derivation} found no value for any subject "
+                                f"({_inputs(var)}), so {name} would be blank in every record",
+                                Location(var.place.file, var.place.line, dataset=rec.domain, variable=name),
+                                hint="check the form, column, date format and 'where' values it reads")
             frames[rec.domain] = rec.frame
+        elif var.algorithm == "condition" and var.domain_refs():
+            rec.frame[name] = conditions.apply_cases(var.cases, built_resolver(rec.frame, frames), rec.frame.index)
+            if var.codelist:
+                rec.codelists[name] = var.codelist
+            frames[rec.domain] = rec.frame
+
+
+def _inputs(var: VariableSpec) -> str:
+    """What a derivation reads, in words, for an error message."""
+    return ", ".join(f"{k}: {v}" for k, v in var.args.items()) or "no arguments"
+
+
+def built_resolver(frame: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> Callable[[str], pd.Series]:
+    """Columns of a built domain by name; ``DOMAIN.VARIABLE`` is the subject's first non-blank value there."""
+    def resolve(name: str) -> pd.Series:
+        domain, _, variable = name.rpartition(".")
+        if not domain:
+            return frame[name]
+        other = frames[domain]
+        first = other.dropna(subset=[variable]).drop_duplicates("USUBJID").set_index("USUBJID")[variable]
+        return frame["USUBJID"].map(first)
+    return resolve
 
 
 def _timing(rec: BuiltRecords, study: StudyDefinition, rfstdtc: pd.Series, timeline: pd.DataFrame) -> None:

@@ -34,23 +34,29 @@ class _Open(BaseModel):
 
 
 # ------------------------------------------------------------------------------------------------ conditions
+class ColumnRef(_Strict):
+    """Compare with another column (``DOMAIN.VARIABLE`` for a variable of another built domain)."""
+
+    column: str
+
+
 class ColumnTest(_Strict):
     """``column`` compared with one test. Text compares trimmed and case-insensitively; ``lt``/``le``/``gt``/``ge``
     compare numbers as numbers and ISO 8601 dates as dates. ``column`` may be ``DOMAIN.VARIABLE`` of another built
     domain (the subject's first record there)."""
 
     column: str
-    equals: Scalar = None
-    not_equals: Scalar = None
+    equals: Union[Scalar, ColumnRef] = None
+    not_equals: Union[Scalar, ColumnRef] = None
     in_: Values = Field(None, alias="in")
     not_in: Values = None
     contains: Values = None
     is_null: Literal[True] | None = None
     not_null: Literal[True] | None = None
-    lt: Scalar = None
-    le: Scalar = None
-    gt: Scalar = None
-    ge: Scalar = None
+    lt: Union[Scalar, ColumnRef] = None
+    le: Union[Scalar, ColumnRef] = None
+    gt: Union[Scalar, ColumnRef] = None
+    ge: Union[Scalar, ColumnRef] = None
 
 
 class AllOf(_Strict):
@@ -83,16 +89,24 @@ class ElseCase(_Strict):
 
 
 # ------------------------------------------------------------------------------------------------- variables
-class Transform(_Strict):
-    """One text transform applied to the collected text before mapping (in list order)."""
+class Substring(_Strict):
+    substring: list[int] = Field(min_length=1, max_length=2, description="[start, length], start counted from 1")
 
-    upper: Literal[True] | None = None
-    lower: Literal[True] | None = None
-    trim: Literal[True] | None = None
-    substring: list[int] | None = Field(None, description="[start, length], start counted from 1")
-    replace: list[str] | None = Field(None, description="[old, new] (plain text)")
-    extract: str | None = Field(None, description="a regular expression; the first group (or the match) is kept")
-    concatenate: list[str] | None = Field(None, description="columns appended, separated by one space")
+
+class Replace(_Strict):
+    replace: list[str] = Field(min_length=2, max_length=2, description="[old, new] (plain text)")
+
+
+class Extract(_Strict):
+    extract: str = Field(description="a regular expression; the first group (or the whole match) is kept")
+
+
+class Concatenate(_Strict):
+    concatenate: Names = Field(description="raw columns appended, separated by one space")
+
+
+#: One text transform applied to the collected text before mapping (docs: converters/sdtm/transforms.py).
+Transform = Union[Literal["upper", "lower", "trim"], Substring, Replace, Extract, Concatenate]
 
 
 class VariableOptions(_Strict):
@@ -111,14 +125,14 @@ class VariableOptions(_Strict):
 
 class AssignOptions(VariableOptions):
     assign: str
-    transform: list[Transform] | None = None
+    transform: Union[Transform, list[Transform], None] = None
 
 
 class AssignCtOptions(VariableOptions):
     assign_ct: str
     value_map: str | dict[str, Scalar] | None = None
     extend: bool | None = None
-    transform: list[Transform] | None = None
+    transform: Union[Transform, list[Transform], None] = None
 
 
 class HardcodeOptions(VariableOptions):

@@ -17,6 +17,7 @@ from typing import Any
 
 from converters.errors import Location, SpecError
 from converters.sdtm.visits import PlannedVisit
+from converters.spec.model import value_map_entry
 from converters.spec.yaml_lines import LineDict, LineList, load_yaml_file
 
 #: top-level keys whose value is a date source.
@@ -100,6 +101,16 @@ class ElementDate:
     offset: str | None = None  # ISO 8601 duration, e.g. P42D
 
 
+@dataclass(frozen=True)
+class SubjectJoin:
+    """``usubjid.join``: forms that lack part of USUBJID (e.g. SITEID) take it from ``source`` by ``by``."""
+
+    source: str
+    by: tuple[str, ...]
+    columns: tuple[str, ...]
+    line: int = 0
+
+
 @dataclass
 class StudyDefinition:
     """Everything study.yaml says that the SDTM engine needs."""
@@ -113,6 +124,7 @@ class StudyDefinition:
     ct_version: str = "2025-03-28"
     data_cutoff: str | None = None  # ISO 8601 date: no collected date is after it (null: final data)
     usubjid_pattern: str = "{STUDYID}-{SUBJID}"
+    subject_join: SubjectJoin | None = None
     arms: list[Arm] = field(default_factory=list)
     arm_assignment: ArmAssignment | None = None
     elements: list[Element] = field(default_factory=list)
@@ -148,7 +160,7 @@ def load_study(path: str | Path) -> StudyDefinition:
         raise _fail("study.yaml needs 'study: {studyid: ...}'", file, doc.line_of("study") if study else 1)
     raw = _mapping(doc, "raw", file)
     _only_keys(raw, ("folder", "encodings"), "raw", file)
-    _only_keys(_mapping(doc, "usubjid", file), ("pattern",), "usubjid", file)
+    _only_keys(_mapping(doc, "usubjid", file), ("pattern", "join"), "usubjid", file)
     standards = _mapping(doc, "standards", file)
     encodings = _mapping(raw, "encodings", file)
     definition = StudyDefinition(
@@ -167,6 +179,15 @@ def load_study(path: str | Path) -> StudyDefinition:
     usubjid = doc.get("usubjid")
     if isinstance(usubjid, LineDict) and usubjid.get("pattern"):
         definition.usubjid_pattern = str(usubjid["pattern"])
+    if isinstance(usubjid, LineDict) and usubjid.get("join") is not None:
+        join = usubjid["join"]
+        line = usubjid.line_of("join")
+        if not isinstance(join, LineDict) or set(join) != {"source", "by", "columns"}:
+            raise _fail("usubjid.join is {source: FORM, by: [COLUMNS], columns: [COLUMNS]}: the form that holds "
+                        "the missing identifier columns, the columns to join it by and the columns it gives",
+                        file, line, "for example 'join: {source: dm, by: SUBJID, columns: SITEID}'")
+        definition.subject_join = SubjectJoin(str(join["source"]).lower(), _names(join["by"]), _names(join["columns"]),
+                                              line)
     check_row_keys(doc, file)
     definition.arm_assignment = _arm_assignment(doc, file)
     width = len(definition.arm_assignment.columns) if definition.arm_assignment else 1
@@ -246,10 +267,17 @@ def load_study(path: str | Path) -> StudyDefinition:
     for name, table in maps.items():
         if not isinstance(table, LineDict):
             raise _fail(f"value map {name!r} must be a mapping of raw value to SDTM value", file, maps.line_of(name))
-        if all(isinstance(v, LineDict) for v in table.values()) and table:
+        no_values = [k for k, v in table.items() if isinstance(v, LineDict) and set(v) == {"no_value"}]
+        if all(isinstance(v, LineDict) for v in table.values()) and table and not no_values:
             definition.value_tables[str(name)] = {str(k): dict(v) for k, v in table.items()}
         else:
-            definition.value_maps[str(name)] = {str(k): str(v) for k, v in table.items() if v is not None}
+            for key, value in table.items():
+                if isinstance(value, LineDict) and key not in no_values:
+                    raise _fail(f"value map {name!r}: {key!r} maps to a mapping; an entry is a value, or "
+                                "{no_value: REASON} for a collected value that means 'no value'", file,
+                                table.line_of(key))
+            definition.value_maps[str(name)] = {str(k): value_map_entry(v) for k, v in table.items()
+                                                if v is not None}
     # the arm assignment codes are a value map too: raw code (values joined by a space) -> ARMCD
     definition.value_maps.setdefault("arms", {arm_key(code): a.armcd for a in definition.arms
                                               for code in a.raw_codes})
