@@ -453,12 +453,13 @@ def derive_source_date(ctx: DomainContext, source: str) -> pd.Series:
 @derivation("actual_arm", "domain", "The arm the subject actually received (ACTARMCD, or ACTARM with variable: "
             "ARM), from the subject's first exposure record (by EXSTDTC; among records matching 'filter_add'): the "
             "planned arm when its study.yaml 'treatment' matches that record on 'by_vars', else the first arm whose "
-            "treatment matches, else UNPLAN (Unplanned Treatment); blank when the subject has no exposure record. "
-            "When no arm declares a treatment, the planned arm of every treated subject.",
+            "treatment matches; blank when no arm matches (ARMNRS UNPLANNED TREATMENT) or the subject has no exposure "
+            "record (ARMNRS ASSIGNED, NOT TREATED). When no arm declares a treatment, the planned arm of every "
+            "treated subject.",
             required=("variable",), optional=("domain", "by_vars", "filter_add"))
 def derive_actual_arm(ctx: DomainContext, variable: str, domain: str = "EX", by_vars: list[str] | None = None,
                       filter_add: dict | None = None) -> pd.Series:
-    """ACTARMCD/ACTARM from what was given (SDTMIG 3.4 DM: UNPLAN / Unplanned Treatment when no arm matches)."""
+    """ACTARMCD/ACTARM from what was given (SDTMIG 3.4 DM: null, with ARMNRS, when no arm matches)."""
     exposure = _filtered(_domain(ctx, domain), filter_add)
     treated = set(exposure["USUBJID"].dropna())
     arms = [a for a in ctx.study.arms if a.treatment]
@@ -487,16 +488,10 @@ def derive_actual_arm(ctx: DomainContext, variable: str, domain: str = "EX", by_
     actual = actual.where(~planned_hit, planned_code)
     for armcd, hit in matches.items():  # study.yaml order: the first arm that matches
         actual = actual.where(actual.notna() | ~hit, armcd)
-    is_treated = subjects.isin(treated)
-    actual = actual.where(actual.notna() | ~is_treated, UNPLANNED[0]).where(is_treated)
+    actual = actual.where(subjects.isin(treated))
     if variable.upper() == "ARMCD":
         return _obj(actual)
-    names = {a.armcd: a.arm for a in ctx.study.arms} | {UNPLANNED[0]: UNPLANNED[1]}
-    return _obj(actual.map(names, na_action="ignore"))
-
-
-#: SDTMIG 3.4 DM: ACTARMCD and ACTARM of a subject given a treatment that matches no planned arm.
-UNPLANNED = ("UNPLAN", "Unplanned Treatment")
+    return _obj(actual.map({a.armcd: a.arm for a in ctx.study.arms}, na_action="ignore"))
 
 
 def _comparable(values: pd.Series) -> pd.Series:
@@ -506,15 +501,20 @@ def _comparable(values: pd.Series) -> pd.Series:
     return text.where(number.isna(), number.map(repr, na_action="ignore").astype("string"))
 
 
-@derivation("arm_null_reason", "domain", "ARMNRS: the 'not_assigned' reason (e.g. SCREEN FAILURE) when ARMCD is "
-            "blank; ASSIGNED, NOT TREATED when ARMCD is set but ACTARMCD is blank.",
-            optional=("not_assigned", "not_treated"))
+@derivation("arm_null_reason", "domain", "ARMNRS: the reason the collected arm gave (a value-map entry {no_value: "
+            "reason}), else the 'not_assigned' reason (e.g. SCREEN FAILURE) when ARMCD is blank; when ARMCD is set "
+            "but ACTARMCD is blank: UNPLANNED TREATMENT if the subject has exposure records (in 'domain', among "
+            "records matching 'filter_add'), else ASSIGNED, NOT TREATED.",
+            optional=("not_assigned", "not_treated", "domain", "filter_add"))
 def derive_arm_null_reason(ctx: DomainContext, not_assigned: str = "SCREEN FAILURE",
-                           not_treated: str = "ASSIGNED, NOT TREATED") -> pd.Series:
+                           not_treated: str = "ASSIGNED, NOT TREATED", domain: str = "EX",
+                           filter_add: dict | None = None) -> pd.Series:
     f = ctx.frame
     armcd = _text(f["ARMCD"]) if "ARMCD" in f else pd.Series(pd.NA, index=f.index, dtype="string")
     act = _text(f["ACTARMCD"]) if "ACTARMCD" in f else armcd
-    out = pd.Series(np.where(armcd.isna(), not_assigned, np.where(act.isna(), not_treated, None)), index=f.index,
+    treated = f["USUBJID"].isin(set(_filtered(_domain(ctx, domain), filter_add)["USUBJID"].dropna()))
+    unassigned = np.where(treated, "UNPLANNED TREATMENT", not_treated)
+    out = pd.Series(np.where(armcd.isna(), not_assigned, np.where(act.isna(), unassigned, None)), index=f.index,
                     dtype="object")
     given = NULL_REASON + "ARMCD"  # the value map's reason for a collected arm that means "no arm"
     if given in f:

@@ -125,7 +125,7 @@ ABSENT_SECTION_NOTES: dict[str, str] = {
     "study_end": "no study_end: the end of participation comes from the last contact only",
     "visits": "no visits: TV is empty and every collected visit is numbered as an unscheduled visit",
     "non_visit_folders": "no non_visit_folders: every collected folder is taken as a visit",
-    "trial_summary": "no trial_summary: TS holds only the parameters the build derives",
+    "trial_summary": "no trial_summary: TS has no parameters",
     "inclusion_exclusion": "no inclusion_exclusion: TI is empty",
     "ie_source": "no ie_source: IE is not built",
     "value_maps": "no value_maps: only inline value maps and CT synonyms apply",
@@ -445,6 +445,12 @@ def _domain_derivations(rec: BuiltRecords, frames: dict[str, pd.DataFrame], stud
             if var.codelist:
                 rec.codelists[name] = var.codelist
             frames[rec.domain] = rec.frame
+    for qnam, var in rec.spec.supp.items():  # qualifiers that read other built domains
+        if var.algorithm == "condition" and var.domain_refs():
+            rec.frame[SUPP_PREFIX + qnam] = conditions.apply_cases(var.cases, built_resolver(rec.frame, frames),
+                                                                   rec.frame.index)
+            if var.codelist:
+                rec.codelists[qnam] = var.codelist
 
 
 def _inputs(var: VariableSpec) -> str:
@@ -486,7 +492,7 @@ def _timing(rec: BuiltRecords, study: StudyDefinition, rfstdtc: pd.Series, timel
                 if unplanned.any():
                     folders = ", ".join(sorted(set(collected[unplanned].astype(str)))[:5])
                     rec.notes.append(f"{int(unplanned.sum())} record(s) at visits not in the visit plan ({folders}) "
-                                     "numbered as unscheduled visits")
+                                     "numbered as unscheduled visits (the number a label carries is kept)")
             frame[name] = visit[name]
     for name in rec.spec.variable_names():
         var = rec.spec.variable(name)

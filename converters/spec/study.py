@@ -86,7 +86,7 @@ class DateSource:
     form: str
     column: str
     time_column: str | None = None
-    where: tuple[tuple[str, str], ...] = ()
+    where: tuple[tuple[str, str | tuple[str, ...]], ...] = ()  # column -> value or values
     pick: str = "first"
     line: int = 0
 
@@ -422,7 +422,8 @@ def _source(node, file: str, line: int) -> DateSource:
         raise _fail("a date source's 'where' is a mapping of raw column to value", file, node.line_of("where"))
     return DateSource(str(node["form"]).lower(), str(node["column"]),
                       str(node["time_column"]) if node.get("time_column") else None,
-                      tuple((str(k), str(v)) for k, v in where.items()), pick, node.line)
+                      tuple((str(k), tuple(str(x) for x in v) if isinstance(v, list) else str(v))
+                            for k, v in where.items()), pick, node.line)
 
 
 _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
