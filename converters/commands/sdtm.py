@@ -67,10 +67,15 @@ def summary_table(build) -> str:
 
 def log_summary(build, out: Path) -> str:
     """One line on the rejection log: problems and rows excluded on purpose."""
+    from converters.sdtm.coverage import not_mapped_count
+
     unmapped = build.log.unmapped_count()
     gap = f"{unmapped} raw rows of forms no spec reads, " if unmapped else ""
+    columns = (f"; {not_mapped_count(build.coverage)} of {len(build.coverage)} collected columns not mapped, in "
+               f"{out / 'coverage.csv'}") if build.coverage else ""
     return (f"{build.log.problem_count()} problems (records dropped, values set to null), {gap}"
-            f"{build.log.excluded_count()} raw rows excluded by spec filters or by design, in {out / 'rejections.csv'}")
+            f"{build.log.excluded_count()} raw rows excluded by spec filters or by design, in {out / 'rejections.csv'}"
+            f"{columns}")
 
 
 @click.command()

@@ -20,8 +20,9 @@ import pandas as pd
 from converters.errors import DataError, Location
 from converters.sdtm import conditions
 from converters.sdtm.columns import map_unique
-from converters.sdtm.dates import to_iso8601
+from converters.sdtm.dates import DEFAULT_DATE_FORMATS, to_iso8601
 from converters.sdtm.derivations import NULL_REASON, REGISTRY, RowContext
+from converters.sdtm.merge import _keys as merge_keys
 from converters.sdtm.merge import merge_source
 from converters.sdtm.model_variables import allowed_variable
 from converters.sdtm.finalize import describe_condition
@@ -53,6 +54,7 @@ class BuiltRecords:
     codelists: dict[str, str] = field(default_factory=dict)  # variable or QNAM -> codelist used
     raw_column: dict[str, str] = field(default_factory=dict)  # variable -> raw column it reads first
     notes: list[str] = field(default_factory=list)  # things worth telling the user (not rejections)
+    merged_rows: dict[str, set[int]] = field(default_factory=dict)  # merged form -> its rows some record matched
 
     @property
     def domain(self) -> str:
@@ -124,6 +126,8 @@ def _build_block(spec: DomainSpec, block: BlockSpec, raw: dict, study, log: Reje
     drop = pd.Series(False, index=frame.index)
     for merge in block.merges:
         right = raw[merge.source].frame
+        hit = merge_keys(right, list(merge.right_on)).isin(set(merge_keys(frame, list(merge.left_on))))
+        result.merged_rows.setdefault(merge.source, set()).update(right.loc[hit.to_numpy(), ROW].astype(int))
         frame = merge_source(frame, right, left_on=list(merge.left_on), right_on=list(merge.right_on),
                              columns=list(merge.columns), prefix=merge.prefix,
                              right_name=raw[merge.source].path.name, on_duplicate=merge.on_duplicate,
@@ -212,6 +216,19 @@ def _collected(var: VariableSpec, ctx: RowContext) -> pd.Series:
     return apply_transforms(values, var.transforms, ctx.resolve) if var.transforms else values
 
 
+def _note_format_misses(var: VariableSpec, date: pd.Series, problem: pd.Series, file: str,
+                        result: BuiltRecords) -> None:
+    """A date column that does not match its format is said once, with the format and three examples of what was
+    seen (the log then lists every row)."""
+    wrong = problem.astype("string").eq("not a date in the expected format").fillna(False).astype(bool)
+    if not wrong.any():
+        return
+    seen = ", ".join(repr(v) for v in pd.unique(date[wrong].astype("string").str.strip())[:3])
+    formats = " or ".join(var.date_formats or DEFAULT_DATE_FORMATS)
+    result.notes.append(f"{var.name}: {int(wrong.sum())} value(s) of {file} {var.columns[0]} are not dates in the "
+                        f"expected format {formats} (seen: {seen}); each row is in rejections.csv")
+
+
 def _fill(spec: DomainSpec, var: VariableSpec, frame: pd.DataFrame, ctx: RowContext, log: RejectionLog, file: str,
           result: BuiltRecords, drop: pd.Series) -> pd.Series:
     """Values of one variable for the block's records (record-level algorithms)."""
@@ -248,6 +265,7 @@ def _fill(spec: DomainSpec, var: VariableSpec, frame: pd.DataFrame, ctx: RowCont
         time = ctx.resolve(var.columns[1]) if len(var.columns) > 1 else None
         got = to_iso8601(date, time, date_formats=var.date_formats or None, time_formats=var.time_formats or None)
         bad = got.problem.notna()
+        _note_format_misses(var, date, got.problem, file, result)
         if bad.any():
             is_time = got.problem.astype("string").str.contains("time").fillna(False).astype(bool) & \
                 (time is not None) & ~got.problem.astype("string").str.contains("date").fillna(False).astype(bool)

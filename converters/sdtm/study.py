@@ -32,12 +32,13 @@ from converters.metadata.model import Comment, Dataset, Method, Standard, Study
 from converters.sdtm import conditions, finalize
 from converters.sdtm.builder import ROW, SOURCE, SUBJECT_COLUMN, SUBJECT_VALUE, SUPP_PREFIX, VISIT_PREFIX, BuiltRecords, \
     RAW_PREFIX, build_records
+from converters.sdtm.coverage import column_coverage
 from converters.sdtm.dates import date_part
 from converters.sdtm.derivations import REGISTRY, DomainContext
 from converters.sdtm.epoch import derive_epoch, subject_timeline
 from converters.sdtm.model_variables import allowed_variables
 from converters.sdtm.reference_dates import check_date_sources, date_sources, where_misses
-from converters.sdtm.rejections import DROPPED, NOT_MAPPED, NULLED, RejectionLog
+from converters.sdtm.rejections import DROPPED, IGNORED, NOT_MAPPED, NULLED, RejectionLog
 from converters.sdtm.sequence import derive_seq, sort_by_keys
 from converters.sdtm.study_day import derive_study_day
 from converters.sdtm.supp import Qualifier, split_supp
@@ -111,6 +112,7 @@ class StudyBuild:
     log: RejectionLog
     definition: StudyDefinition
     notes: list[str] = field(default_factory=list)  # what absent optional study.yaml sections changed
+    coverage: list[tuple[str, str, str, str]] = field(default_factory=list)  # coverage.csv rows
 
 
 #: Optional study.yaml sections and what the build does without them (said in the build summary).
@@ -202,6 +204,7 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins) -> StudyBuild
                             hint="give --raw, or fix raw.folder in study.yaml")
         check_folder_entries(folder)
         raw = read_raw_folder(folder, encodings=study.encodings)
+    coverage = column_coverage(raw, specs, study)  # of the columns as collected, before any join
     raw = join_subject_columns(study, raw)
     columns = {name: set(src.frame.columns) - {ROW} for name, src in raw.items()}
     for spec in specs:
@@ -216,6 +219,7 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins) -> StudyBuild
         say(f"{spec.domain}: reading {', '.join(spec.sources())}")
         records[spec.domain] = build_records(spec, raw, study, log)
 
+    log_unmerged_rows(records, raw, forms_read(study, [], builtins), log)
     extensions: dict[str, set[str]] = {}
     for rec in records.values():
         _enforce_codelists(rec.domain, rec.frame, _codelists_of(rec), log, rec.raw_column, extensions)
@@ -264,7 +268,8 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins) -> StudyBuild
     meta = study_metadata(study, built, ctx)
     for warning in warnings:
         say(f"warning: {warning}")
-    return StudyBuild(meta, built, log, study, absent_section_notes(study) + [f"warning: {w}" for w in warnings])
+    return StudyBuild(meta, built, log, study, absent_section_notes(study) + [f"warning: {w}" for w in warnings],
+                      coverage)
 
 
 def join_subject_columns(study: StudyDefinition, raw: dict) -> dict:
@@ -292,6 +297,27 @@ def join_subject_columns(study: StudyDefinition, raw: dict) -> dict:
         merged = frame.merge(lookup[[*join.by, *wanted]], on=list(join.by), how="left", sort=False)
         out[name] = replace(form, frame=merged)
     return out
+
+
+def log_unmerged_rows(records: dict[str, BuiltRecords], raw: dict, study_forms: set[str],
+                      log: RejectionLog) -> None:
+    """Rows of forms that are only merged in (never a record source nor a study.yaml source) that no record's key
+    matched: logged as ``lookup row ignored`` with the key, so they are counted like any other row."""
+    sources = {block.source for rec in records.values() for block in rec.spec.blocks}
+    for name, rec in records.items():
+        for block in rec.spec.blocks:
+            for merge in block.merges:
+                form = merge.source
+                if form in sources or form in study_forms or form not in raw:
+                    continue
+                sources.add(form)  # once per form, under the first domain that merges it
+                matched = set().union(*(r.merged_rows.get(form, set()) for r in records.values()))
+                frame = raw[form].frame
+                unmatched = ~frame[ROW].astype(int).isin(matched)
+                keys = frame.loc[unmatched, list(merge.right_on)].astype("string").fillna("").agg("/".join, axis=1)
+                log.add(name, raw[form].path.name, frame.loc[unmatched, ROW], ", ".join(merge.right_on), keys,
+                        f"no {block.source} row has this key, so no {name} record uses the row (subject not in "
+                        f"{block.source}?)", IGNORED)
 
 
 def forms_read(study: StudyDefinition, specs: list[DomainSpec], builtins: bool = True) -> set[str]:
