@@ -21,7 +21,7 @@ def test_layout_and_metadata_round_trip(tiny, tmp_path):
     _, build = tiny
     out = write_build(build, tmp_path / "sdtm")
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["ae.json", "ae.xpt", "build-summary.csv", "dm.json", "dm.xpt", "ex.json", "ex.xpt",
+    assert names == ["ae.json", "ae.xpt", "build-summary.csv", "coverage.csv", "dm.json", "dm.xpt", "ex.json", "ex.xpt",
                      "metadata.json", "rejections.csv", "suppae.json", "suppae.xpt", "suppdm.json", "suppdm.xpt"]
     again = read_metadata(out / "metadata.json")
     assert study_to_json(again) == (out / "metadata.json").read_text(encoding="utf-8")
