@@ -107,7 +107,8 @@ def test_a_date_derivation_that_finds_nothing_stops_the_build(tmp_path: Path) ->
     text = (study / "study.yaml").read_text(encoding="utf-8")
     (study / "study.yaml").write_text(text.replace('where: {GIVEN: "yes"}, pick: first', 'where: {GIVEN: "Y"}, '
                                                    'pick: first'), encoding="utf-8")
-    with pytest.raises(DataError, match=r"dm.yaml:\d+, dataset DM, variable RFSTDTC: DM.RFSTDTC: derivation source_date found no value"):
+    with pytest.raises(DataError, match=r"dm.yaml:\d+, dataset DM, variable RFSTDTC: DM.RFSTDTC: derivation "
+                                        "source_date found no value"):
         build_study(study, builtins=False)
 
 

@@ -33,7 +33,8 @@ def test_coverage_lists_every_collected_column_and_where_it_went(tmp_path: Path)
     assert rows[("dd", "SUBJID")]["used_by"] == "DM merge key; USUBJID"
     assert rows[("dd", "DTHCAUS")]["status"] == "not mapped"
     assert rows[("dm", "ENDDAT")]["used_by"] == "study.yaml study_end"
-    assert len(rows) == sum(len(f.read_text().splitlines()[0].split(",")) for f in (tmp_path / "tiny" / "raw").iterdir())
+    raw = (tmp_path / "tiny" / "raw").iterdir()
+    assert len(rows) == sum(len(f.read_text().splitlines()[0].split(",")) for f in raw)
 
 
 def test_rows_of_a_merged_only_form_that_no_record_uses_are_logged(tmp_path: Path) -> None:

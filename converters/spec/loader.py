@@ -255,9 +255,11 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
     elif name not in standard:
         if not sponsor:
             close = difflib.get_close_matches(name, sorted(standard), n=1, cutoff=0.8)
+            hint = f"did you mean {close[0]}?" if close else (
+                "put non-standard values under 'supp:' (SUPP--), or declare a sponsor-defined variable with "
+                "'sponsor_defined: true', 'label' and 'type'")
             raise r.fail(f"{name} is not a variable of {domain} in SDTMIG 3.4 nor one the SDTM model allows in its "
-                         "class", line, (f"did you mean {close[0]}?" if close else None) or "put non-standard values under 'supp:' (SUPP--), or declare "
-                         "a sponsor-defined variable with 'sponsor_defined: true', 'label' and 'type'")
+                         "class", line, hint)
         if "label" not in node or "type" not in node:
             raise r.fail(f"sponsor-defined {name} needs a 'label' and a 'type' (Char or Num)", line)
     _check_ignored_options(r, name, node, algo, supp, sponsor, name in standard)

@@ -215,7 +215,7 @@ def domain_spec_model() -> type[BaseModel]:
         "variable is filled (docs/mapping-spec.md).",
         domain=(str, ...), description=(str | None, None), source=(str | None, None),
         filter=(Condition | None, None), merge=(Union[Merge, list[Merge]] | None, None),
-        variables=(table | None, None), records=(list[block] | None, None),  # type: ignore[valid-type]
+        variables=(table | None, None), records=(list[block] | None, None),  # type: ignore[valid-type,arg-type]
         supp=(table | None, None), supp_idvar=(str | None, None), keys=(Names | None, None))
 
 
@@ -385,7 +385,7 @@ KINDS = ("domain", "study", "dispositions")
 
 
 def json_schema(kind: str = "domain") -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of one kind of file: ``domain`` spec, ``study`` (study.yaml), ``dispositions``."""
+    """The JSON Schema (draft 2020-12) of a ``domain`` spec, ``study`` (study.yaml) or ``dispositions`` file."""
     model: type[BaseModel]
     if kind == "domain":
         model = domain_spec_model()
