@@ -87,7 +87,7 @@ def compare(left: pd.Series, right: pd.Series, op: str) -> pd.Series:
             rows = dates & width.eq(n).fillna(False).astype(bool)
             n = int(n)
             verdict = getattr(a[rows].str.slice(0, n), op)(b[rows].str.slice(0, n))
-            out[rows] = verdict.fillna(False).astype(bool)
+            out[rows] = verdict.fillna(False).to_numpy(dtype=bool)
     return out
 
 

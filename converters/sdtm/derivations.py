@@ -481,7 +481,7 @@ def derive_actual_arm(ctx: DomainContext, variable: str, domain: str = "EX", by_
         hit = pd.Series(True, index=first.index)
         for v in wanted:
             hit &= given[v].eq(target.get(v, pd.NA)).fillna(False).astype(bool)
-        matches[arm.armcd] = subjects.map(hit).fillna(False).astype(bool)
+        matches[arm.armcd] = subjects.isin(set(hit.index[hit.to_numpy(dtype=bool)]))
     planned_hit = pd.Series(False, index=ctx.frame.index)
     for armcd, hit in matches.items():
         planned_hit |= hit & planned_code.eq(armcd).fillna(False).astype(bool)

@@ -111,7 +111,7 @@ class StudyBuild:
     domains: list[BuiltDomain]
     log: RejectionLog
     definition: StudyDefinition
-    notes: list[str] = field(default_factory=list)  # what absent optional study.yaml sections changed
+    notes: list[str] = field(default_factory=list)  # what absent study.yaml sections changed; warnings
     coverage: list[tuple[str, str, str, str]] = field(default_factory=list)  # coverage.csv rows
 
 
