@@ -65,6 +65,7 @@ def test_the_actual_arm_is_what_exposure_shows(build) -> None:
 def test_where_compares_case_and_space_insensitively(build) -> None:
     dm = frame(build, "DM").set_index("SUBJID")
     assert dm.loc["02-005", "RFSTDTC"] == "2025-03-07" and dm.loc["01-002", "RFSTDTC"] == "2025-03-06"
+    assert dm.loc["01-001", "RFENDTC"] == "2025-03-19"  # subject number ' 001' joins its site trimmed
 
 
 def test_unscheduled_visits_keep_the_number_the_export_carries(build) -> None:

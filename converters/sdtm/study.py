@@ -287,14 +287,20 @@ def join_subject_columns(study: StudyDefinition, raw: dict) -> dict:
     missing = [c for c in (*join.by, *join.columns) if c not in source.frame]
     if missing:
         raise SpecError(f"usubjid.join: {', '.join(missing)} not in raw form {join.source}", where)
-    lookup = source.frame[[*join.by, *join.columns]].drop_duplicates(list(join.by))
+    keys = [f"__join__{c}" for c in join.by]  # compared trimmed and case-insensitively, as merges compare
+
+    def keyed(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.assign(**{k: frame[c].astype("string").str.strip().str.upper() for k, c in zip(keys, join.by)})
+
+    lookup = keyed(source.frame)[[*keys, *join.columns]].drop_duplicates(keys)
     out = dict(raw)
     for name, form in raw.items():
         frame = form.frame
         if name == join.source or not all(c in frame for c in join.by) or all(c in frame for c in join.columns):
             continue
         wanted = [c for c in join.columns if c not in frame]
-        merged = frame.merge(lookup[[*join.by, *wanted]], on=list(join.by), how="left", sort=False)
+        merged = keyed(frame).merge(lookup[[*keys, *wanted]], on=keys, how="left", sort=False).drop(columns=keys)
+        merged.index = frame.index
         out[name] = replace(form, frame=merged)
     return out
 
