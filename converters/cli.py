@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "generate": "converters.commands.generate:generate",
     "run": "converters.commands.run:run",
     "init": "converters.commands.init:init",
+    "spec": "converters.commands.spec:spec",
 }
 
 

@@ -22,9 +22,9 @@ def test_layout_and_metadata_round_trip(tiny, tmp_path):
     out = write_build(build, tmp_path / "sdtm")
     names = sorted(p.name for p in out.iterdir())
     assert names == [".cdisc-convert-output",  # the output-folder marker
-                     "ae.json", "ae.xpt", "build-summary.csv", "define.html", "define.xml", "define2-1.xsl",
-                     "dm.json", "dm.xpt", "ex.json", "ex.xpt", "metadata.json", "rejections.csv", "suppae.json",
-                     "suppae.xpt", "suppdm.json", "suppdm.xpt"]
+                     "ae.json", "ae.xpt", "build-summary.csv", "coverage.csv", "define.html", "define.xml",
+                     "define2-1.xsl", "dm.json", "dm.xpt", "ex.json", "ex.xpt", "metadata.json", "rejections.csv",
+                     "suppae.json", "suppae.xpt", "suppdm.json", "suppdm.xpt"]
     again = read_metadata(out / "metadata.json")
     assert study_to_json(again) == (out / "metadata.json").read_text(encoding="utf-8")
     assert again.dataset("AE").variable("AESTDY").origin.type == "Derived"

@@ -3,6 +3,7 @@
 Each SDTM algorithm and each ADaM derivation lives in a module of its own name and calls ``register`` on import;
 add the new module's import here.
 """
+from converters.sdtm import derivations  # noqa: F401  (the SDTM named derivations, used through ``derive``)
 # ADaM derivations (converters/adam: one module per verb, admiral's names)
 from converters.adam import (  # noqa: F401,E402  (register on import)
     derive_param_bor,

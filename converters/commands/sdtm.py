@@ -121,6 +121,8 @@ def summary_table(build) -> str:
 
 def log_summary(build, out: Path) -> str:
     """One line on the rejection log: problems and rows excluded on purpose."""
+    from converters.sdtm.coverage import not_mapped_count
+
     unmapped = build.log.unmapped_count()
     gap = f"{unmapped} raw rows of forms no spec reads, " if unmapped else ""
     from converters.sdtm.plausibility import IMPLAUSIBLE
@@ -133,8 +135,11 @@ def log_summary(build, out: Path) -> str:
     gap += f"{changed} values transliterated to ASCII, " if changed else ""
     unread = build.log.count("", FILE_NOT_READ)
     gap += f"{unread} raw-folder entries not read (sub-folders, compressed or other files), " if unread else ""
+    columns = (f"; {not_mapped_count(build.coverage)} of {len(build.coverage)} collected columns not mapped, in "
+               f"{out / 'coverage.csv'}") if build.coverage else ""
     return (f"{build.log.problem_count()} problems (records dropped, values set to null), {gap}"
-            f"{build.log.excluded_count()} raw rows excluded by spec filters or by design, in {out / 'rejections.csv'}")
+            f"{build.log.excluded_count()} raw rows excluded by spec filters or by design, in {out / 'rejections.csv'}"
+            f"{columns}")
 
 
 @click.command()
@@ -163,3 +168,5 @@ def sdtm(mappings: Path, raw: Path | None, out: Path, created: str | None, force
     click.echo(f"{len(build.domains)} datasets written to {out}, with define.xml and define.html "
                f"(valid Define-XML 2.1, matching the data)")
     click.echo(log_summary(build, out))
+    for note in build.notes:
+        click.echo(f"Note: {note}")

@@ -21,16 +21,19 @@ from converters.errors import DataError, Location
 from converters.sdtm import conditions
 from converters.sdtm.ascii_text import check_block_text
 from converters.sdtm.columns import map_unique
-from converters.sdtm.dates import to_iso8601
-from converters.sdtm.derivations import REGISTRY, RowContext
+from converters.sdtm.dates import DEFAULT_DATE_FORMATS, to_iso8601
+from converters.sdtm.derivations import NULL_REASON, REGISTRY, RowContext
+from converters.sdtm.merge import _keys as merge_keys
 from converters.sdtm.merge import merge_source
 from converters.sdtm.plausibility import check_block
+from converters.sdtm.model_variables import allowed_variable
 from converters.sdtm.finalize import describe_condition
 from converters.sdtm.rejections import DROPPED, EXCLUDED, NULLED, RejectionLog
 from converters.sdtm.terminology import assign_ct
+from converters.sdtm.transforms import apply_transforms
 from converters.spec.loader import DOMAIN_PHASE
 from converters.spec.model import BlockSpec, DomainSpec, VariableSpec
-from converters.standards import ct, sdtmig
+from converters.standards import ct
 
 ROW = "__row__"
 SOURCE = "__source__"
@@ -53,6 +56,7 @@ class BuiltRecords:
     codelists: dict[str, str] = field(default_factory=dict)  # variable or QNAM -> codelist used
     raw_column: dict[str, str] = field(default_factory=dict)  # variable -> raw column it reads first
     notes: list[str] = field(default_factory=list)  # things worth telling the user (not rejections)
+    merged_rows: dict[str, set[int]] = field(default_factory=dict)  # merged form -> its rows some record matched
 
     @property
     def domain(self) -> str:
@@ -61,7 +65,7 @@ class BuiltRecords:
 
 def is_phase_row(var: VariableSpec) -> bool:
     """True for variables filled per record block from raw columns."""
-    if var.algorithm in DOMAIN_PHASE:
+    if var.algorithm in DOMAIN_PHASE or (var.algorithm == "condition" and var.domain_refs()):
         return False
     return not (var.algorithm == "derive" and REGISTRY[var.derivation].phase != "row")
 
@@ -69,10 +73,8 @@ def is_phase_row(var: VariableSpec) -> bool:
 def numeric_target(domain: str, var: VariableSpec) -> bool:
     if var.data_type:
         return var.data_type == "Num"
-    try:
-        return sdtmig.variable(domain, var.name).type == "Num"
-    except Exception:  # noqa: BLE001 - supplemental qualifiers and sponsor variables are text
-        return False
+    known = allowed_variable(domain, var.name)
+    return known is not None and known.type == "Num"  # supplemental qualifiers and sponsor variables are text
 
 
 def build_records(spec: DomainSpec, raw: dict, study, log: RejectionLog) -> BuiltRecords:
@@ -126,6 +128,8 @@ def _build_block(spec: DomainSpec, block: BlockSpec, raw: dict, study, log: Reje
     drop = pd.Series(False, index=frame.index)
     for merge in block.merges:
         right = raw[merge.source].frame
+        hit = merge_keys(right, list(merge.right_on)).isin(set(merge_keys(frame, list(merge.left_on))))
+        result.merged_rows.setdefault(merge.source, set()).update(right.loc[hit.to_numpy(), ROW].astype(int))
         frame = merge_source(frame, right, left_on=list(merge.left_on), right_on=list(merge.right_on),
                              columns=list(merge.columns), prefix=merge.prefix,
                              right_name=raw[merge.source].path.name, on_duplicate=merge.on_duplicate,
@@ -172,6 +176,8 @@ def _build_block(spec: DomainSpec, block: BlockSpec, raw: dict, study, log: Reje
         if var.algorithm == "visit":
             out[VISIT_PREFIX + var.columns[0]] = _obj(_text(frame[var.columns[0]]))
     check_block(spec, block, out, frame, frame[ROW], ~drop, study, log, file)  # implausible values logged
+    for name, reasons in ctx.reasons.items():
+        out[NULL_REASON + name] = reasons
     out[ROW] = frame[ROW].to_numpy()
     out[SOURCE] = file
     subj_var = block.variables.get("USUBJID")
@@ -208,6 +214,25 @@ def _log_nulled(spec, var, log, file, rows, column, values, reason, drop, mask) 
         drop |= mask
 
 
+def _collected(var: VariableSpec, ctx: RowContext) -> pd.Series:
+    """The collected text of an assign/assign_ct variable, after its transforms."""
+    values = ctx.resolve(var.columns[0])
+    return apply_transforms(values, var.transforms, ctx.resolve) if var.transforms else values
+
+
+def _note_format_misses(var: VariableSpec, date: pd.Series, problem: pd.Series, file: str,
+                        result: BuiltRecords) -> None:
+    """A date column that does not match its format is said once, with the format and three examples of what was
+    seen (the log then lists every row)."""
+    wrong = problem.astype("string").eq("not a date in the expected format").fillna(False).astype(bool)
+    if not wrong.any():
+        return
+    seen = ", ".join(repr(v) for v in pd.unique(date[wrong].astype("string").str.strip())[:3])
+    formats = " or ".join(var.date_formats or DEFAULT_DATE_FORMATS)
+    result.notes.append(f"{var.name}: {int(wrong.sum())} value(s) of {file} {var.columns[0]} are not dates in the "
+                        f"expected format {formats} (seen: {seen}); each row is in rejections.csv")
+
+
 def _fill(spec: DomainSpec, var: VariableSpec, frame: pd.DataFrame, ctx: RowContext, log: RejectionLog, file: str,
           result: BuiltRecords, drop: pd.Series) -> pd.Series:
     """Values of one variable for the block's records (record-level algorithms)."""
@@ -215,12 +240,12 @@ def _fill(spec: DomainSpec, var: VariableSpec, frame: pd.DataFrame, ctx: RowCont
     algo = var.algorithm
     index = frame.index
     if algo == "assign":
-        values = _text(ctx.resolve(var.columns[0]))
+        values = _text(_collected(var, ctx))
     elif algo == "hardcode":
         values = pd.Series([var.value] * len(index), index=index, dtype="object")
     elif algo == "assign_ct":
         col = var.columns[0]
-        collected = ctx.resolve(col)
+        collected = _collected(var, ctx)
         info = ct.codelist(var.codelist) if var.codelist else None
         got = assign_ct(collected, info, var.value_map, extend=var.extend)
         if got.unmapped.any():
@@ -234,6 +259,8 @@ def _fill(spec: DomainSpec, var: VariableSpec, frame: pd.DataFrame, ctx: RowCont
                         got.unmapped)
         if got.extensions:
             result.extensions.setdefault(info.name, set()).update(got.extensions)
+        if got.reasons is not None:
+            ctx.reasons[var.name] = got.reasons
         if info is not None:
             result.codelists[var.name] = info.name
         values = got.values
@@ -242,6 +269,7 @@ def _fill(spec: DomainSpec, var: VariableSpec, frame: pd.DataFrame, ctx: RowCont
         time = ctx.resolve(var.columns[1]) if len(var.columns) > 1 else None
         got = to_iso8601(date, time, date_formats=var.date_formats or None, time_formats=var.time_formats or None)
         bad = got.problem.notna()
+        _note_format_misses(var, date, got.problem, file, result)
         if bad.any():
             is_time = got.problem.astype("string").str.contains("time").fillna(False).astype(bool) & \
                 (time is not None) & ~got.problem.astype("string").str.contains("date").fillna(False).astype(bool)

@@ -39,7 +39,15 @@ def evaluate(condition: Condition, resolve: Resolver, index: pd.Index) -> pd.Ser
         return out
     if op == "not":
         return ~evaluate(condition.children[0], resolve, index)
+    if op in ORDERING:
+        right = resolve(condition.other) if condition.other else pd.Series(condition.values[0], index=index)
+        return compare(resolve(condition.column), right, op).reindex(index, fill_value=False)
     column = _key(resolve(condition.column))
+    if condition.other and op in ("equals", "not_equals"):
+        other = _key(resolve(condition.other))
+        same = (column == other).fillna(False).astype(bool)
+        out = same if op == "equals" else column.notna() & other.notna() & ~same
+        return out.fillna(False).astype(bool).reindex(index, fill_value=False)
     wanted = {_norm(v) for v in condition.values}
     if op == "equals" or op == "in":
         out = column.isin(wanted)
@@ -56,6 +64,31 @@ def evaluate(condition: Condition, resolve: Resolver, index: pd.Index) -> pd.Ser
     else:  # pragma: no cover - the loader rejects unknown operators
         raise ValueError(op)
     return out.fillna(False).astype(bool).reindex(index, fill_value=False)
+
+
+#: Ordering tests: numbers compare as numbers, ISO 8601 dates as dates (at the precision both values have).
+ORDERING = {"lt": "lt", "le": "le", "gt": "gt", "ge": "ge"}
+_ISO = r"^\d{4}(-\d{2}(-\d{2}(T\d{2}(:\d{2}(:\d{2}(\.\d+)?)?)?)?)?)?$"
+
+
+def compare(left: pd.Series, right: pd.Series, op: str) -> pd.Series:
+    """``left op right`` per row: numbers as numbers; ISO 8601 dates/times compared on the precision both have
+    (``2025-03`` vs ``2025-03-14`` compares the months, so a partial date is never taken as before or after
+    a date inside it); anything else, or a blank, is False."""
+    a = left.astype("string").str.strip().replace("", pd.NA)
+    b = right.astype("string").str.strip().replace("", pd.NA).reindex(a.index)
+    x, y = pd.to_numeric(a, errors="coerce"), pd.to_numeric(b, errors="coerce")
+    numeric = x.notna() & y.notna()
+    out = pd.Series(getattr(x, op)(y).where(numeric, False), index=a.index).fillna(False).astype(bool)
+    dates = (a.str.match(_ISO) & b.str.match(_ISO)).fillna(False).astype(bool) & ~numeric
+    if dates.any():
+        width = pd.concat([a.str.len(), b.str.len()], axis=1).min(axis=1).where(dates)
+        for n in width.dropna().unique():
+            rows = dates & width.eq(n).fillna(False).astype(bool)
+            n = int(n)
+            verdict = getattr(a[rows].str.slice(0, n), op)(b[rows].str.slice(0, n))
+            out[rows] = verdict.fillna(False).to_numpy(dtype=bool)
+    return out
 
 
 def apply_cases(cases: list[Case], resolve: Resolver, index: pd.Index) -> pd.Series:

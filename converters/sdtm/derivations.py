@@ -14,13 +14,17 @@ the method text Define-XML shows for the variable.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import keyword
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, Optional, Union
 
 import numpy as np
 import pandas as pd
 
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from converters.algorithms.registry import Algorithm, algorithms, register
 from converters.errors import DataError, Location, SpecError
 from converters.sdtm.dates import date_part
 
@@ -31,6 +35,7 @@ class RowContext:
     out: pd.DataFrame  # target variables built so far
     study: Any  # converters.spec.study.StudyDefinition
     resolve: Callable[[str], pd.Series]  # raw column or built variable by name
+    reasons: dict[str, pd.Series] = field(default_factory=dict)  # variable -> why it is null on purpose
 
 
 @dataclass
@@ -43,6 +48,8 @@ class DomainContext:
 
 @dataclass(frozen=True)
 class Derivation:
+    """The engine's view of one named derivation: ``fn(context, **args)`` and its arguments."""
+
     name: str
     phase: str  # row or domain
     fn: Callable[..., pd.Series]
@@ -55,15 +62,96 @@ class Derivation:
         return set(self.required) | set(self.optional)
 
 
-REGISTRY: dict[str, Derivation] = {}
+Scalar = Union[str, int, float, bool]
+#: What each derivation argument holds: the kind the loader checks (with the spec line) and the type of the
+#: argument in the derivation's options model (and so in the JSON Schema of specs).
+ARGUMENT_KINDS: dict[str, str] = {
+    "factor": "number", "item": "whole number",
+    "columns": "names", "column": "names", "birth": "names", "reference": "names", "from": "names",
+    "variables": "names", "domains": "names", "checked": "values",
+    "domain": "name", "variable": "name", "source": "date source",
+    "template": "value", "separator": "value", "value": "value", "multiple": "value",
+    "not_assigned": "value", "not_treated": "value",
+    "where": "conditions", "filter_add": "conditions", "by_vars": "names", "choices": "choices",
+}
+KIND_TYPES: dict[str, Any] = {
+    "number": float, "whole number": int, "names": Union[str, list[str]],
+    "values": Union[Scalar, list[Scalar]], "name": str,
+    "date source": Literal["study_end", "reference_start", "reference_end"], "value": Scalar,
+    "conditions": dict[str, Union[Scalar, list[Scalar]]], "choices": Union[str, dict[str, Scalar]],
+}
+#: Registry phase of each derivation phase: row-level ones run per record block, domain-level ones read the
+#: other built domains (the registry's ``study`` phase).
+PHASE_OF = {"row": "record", "domain": "study"}
+
+
+def options_model(name: str, required: tuple[str, ...], optional: tuple[str, ...]) -> type[BaseModel]:
+    """The pydantic model of a derivation's ``args`` (types from ``ARGUMENT_KINDS``; unknown ones take anything)."""
+    fields: dict[str, Any] = {}
+    for arg in (*required, *optional):
+        kind = KIND_TYPES.get(ARGUMENT_KINDS.get(arg, ""), Any)
+        default = ... if arg in required else None
+        attr = f"{arg}_" if keyword.iskeyword(arg) else arg
+        fields[attr] = (kind if arg in required else Optional[kind], Field(default, alias=arg))
+    return create_model(f"{name}_args", __config__=ConfigDict(extra="forbid", populate_by_name=True), **fields)
+
+
+class _Registered(Mapping):
+    """Name -> Derivation for every SDTM algorithm of the shared registry used through ``derive``.
+
+    Those declared here with ``@derivation`` keep their function; one registered directly in
+    ``converters.algorithms`` (a new algorithm in one module) is called through its ``fill``.
+    """
+
+    def __init__(self) -> None:
+        self.declared: dict[str, Derivation] = {}
+
+    def _entries(self) -> dict[str, Algorithm]:
+        from converters.spec.schema import KEYWORDS
+
+        return {a.name: a for a in algorithms("SDTM", ("record", "domain", "study")) if a.name not in KEYWORDS}
+
+    def __getitem__(self, name: str) -> Derivation:
+        entry = self._entries()[name]
+        if name in self.declared and self.declared[name].fn is getattr(entry.fill, "__wrapped__", None):
+            return self.declared[name]
+        fields = entry.options.model_fields
+        required = tuple(f.alias or n for n, f in fields.items() if f.is_required())
+        optional = tuple(f.alias or n for n, f in fields.items() if not f.is_required())
+
+        def call(ctx: Any, **args: Any) -> pd.Series:
+            frame = ctx.raw if isinstance(ctx, RowContext) else ctx.frame
+            return entry.fill(frame, entry.options.model_validate(args), ctx)
+
+        return Derivation(name, "row" if entry.phase == "record" else "domain", call, entry.summary, required,
+                          optional)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries())
+
+    def __len__(self) -> int:
+        return len(self._entries())
+
+
+REGISTRY = _Registered()
 
 
 def derivation(name: str, phase: str, description: str, required=(), optional=()):
-    """Register ``fn`` as derivation ``name`` (decorator)."""
-    def register(fn):
-        REGISTRY[name] = Derivation(name, phase, fn, description, tuple(required), tuple(optional))
+    """Register ``fn`` as derivation ``name`` (decorator): one entry in the shared algorithm registry."""
+    def add(fn):
+        required_, optional_ = tuple(required), tuple(optional)
+        model = options_model(name, required_, optional_)
+
+        def fill(frame: pd.DataFrame, options: BaseModel, context: Any) -> pd.Series:
+            return fn(context, **options.model_dump(by_alias=True, exclude_none=True))
+
+        fill.__wrapped__ = fn  # type: ignore[attr-defined]
+        REGISTRY.declared[name] = Derivation(name, phase, fn, description, required_, optional_)
+        register(Algorithm(name=name, standards=("SDTM",), phase=PHASE_OF[phase], options=model, fill=fill,
+                           origin="Derived", summary=description,
+                           method=description.replace("{", "{{").replace("}", "}}")))
         return fn
-    return register
+    return add
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -208,14 +296,11 @@ def _domain(ctx: DomainContext, name: str) -> pd.DataFrame:
 
 def _filtered(frame: pd.DataFrame, where: dict | None) -> pd.DataFrame:
     """Rows of a built domain where every ``variable: value`` (or ``variable: [values]``) of ``where`` holds."""
+    from converters.sdtm.reference_dates import where_mask
+
     if not where:
         return frame
-    keep = pd.Series(True, index=frame.index)
-    for var, wanted in where.items():
-        values = wanted if isinstance(wanted, list) else [wanted]
-        col = frame[var].astype("string").str.upper() if var in frame else pd.Series(pd.NA, index=frame.index)
-        keep &= col.isin([str(v).upper() for v in values]).fillna(False).astype(bool)
-    return frame[keep]
+    return frame[where_mask(frame, where)]
 
 
 def _per_subject(ctx: DomainContext, dates: pd.DataFrame, how: str) -> pd.Series:
@@ -365,23 +450,80 @@ def derive_source_date(ctx: DomainContext, source: str) -> pd.Series:
     return _obj(ctx.frame["USUBJID"].map(dates))
 
 
-@derivation("actual_arm", "domain", "The planned arm value when the subject received study treatment (has "
-            "records in the exposure domain), else blank.", required=("variable",), optional=("domain",))
-def derive_actual_arm(ctx: DomainContext, variable: str, domain: str = "EX") -> pd.Series:
-    treated = set(_domain(ctx, domain)["USUBJID"].dropna())
-    return _obj(ctx.frame[variable].where(ctx.frame["USUBJID"].isin(treated)))
+@derivation("actual_arm", "domain", "The arm the subject actually received (ACTARMCD, or ACTARM with variable: "
+            "ARM), from the subject's first exposure record (by EXSTDTC; among records matching 'filter_add'): the "
+            "planned arm when its study.yaml 'treatment' matches that record on 'by_vars', else the first arm whose "
+            "treatment matches; blank when no arm matches (ARMNRS UNPLANNED TREATMENT) or the subject has no exposure "
+            "record (ARMNRS ASSIGNED, NOT TREATED). When no arm declares a treatment, the planned arm of every "
+            "treated subject.",
+            required=("variable",), optional=("domain", "by_vars", "filter_add"))
+def derive_actual_arm(ctx: DomainContext, variable: str, domain: str = "EX", by_vars: list[str] | None = None,
+                      filter_add: dict | None = None) -> pd.Series:
+    """ACTARMCD/ACTARM from what was given (SDTMIG 3.4 DM: null, with ARMNRS, when no arm matches)."""
+    exposure = _filtered(_domain(ctx, domain), filter_add)
+    treated = set(exposure["USUBJID"].dropna())
+    arms = [a for a in ctx.study.arms if a.treatment]
+    planned_code = _text(ctx.frame["ARMCD"]) if "ARMCD" in ctx.frame else None
+    if not arms or planned_code is None:
+        return _obj(ctx.frame[variable].where(ctx.frame["USUBJID"].isin(treated)))
+    wanted = [v.upper() for v in (by_vars or sorted({k for a in arms for k, _ in a.treatment}))]
+    start = f"{domain}STDTC"
+    order = [c for c in ("USUBJID", start) if c in exposure]
+    first = exposure.sort_values(order, kind="mergesort", na_position="last").drop_duplicates("USUBJID")
+    first = first.set_index("USUBJID")
+    given = {v: _comparable(first[v]) if v in first else pd.Series(pd.NA, index=first.index, dtype="string")
+             for v in wanted}
+    subjects = ctx.frame["USUBJID"]
+    actual = pd.Series(pd.NA, index=ctx.frame.index, dtype="string")
+    matches = {}
+    for arm in arms:
+        target = {k: _comparable(pd.Series([v]))[0] for k, v in arm.treatment}
+        hit = pd.Series(True, index=first.index)
+        for v in wanted:
+            hit &= given[v].eq(target.get(v, pd.NA)).fillna(False).astype(bool)
+        matches[arm.armcd] = subjects.isin(set(hit.index[hit.to_numpy(dtype=bool)]))
+    planned_hit = pd.Series(False, index=ctx.frame.index)
+    for armcd, hit in matches.items():
+        planned_hit |= hit & planned_code.eq(armcd).fillna(False).astype(bool)
+    actual = actual.where(~planned_hit, planned_code)
+    for armcd, hit in matches.items():  # study.yaml order: the first arm that matches
+        actual = actual.where(actual.notna() | ~hit, armcd)
+    actual = actual.where(subjects.isin(treated))
+    if variable.upper() == "ARMCD":
+        return _obj(actual)
+    return _obj(actual.map({a.armcd: a.arm for a in ctx.study.arms}, na_action="ignore"))
 
 
-@derivation("arm_null_reason", "domain", "ARMNRS: the 'not_assigned' reason (e.g. SCREEN FAILURE) when ARMCD is "
-            "blank; ASSIGNED, NOT TREATED when ARMCD is set but ACTARMCD is blank.",
-            optional=("not_assigned", "not_treated"))
+def _comparable(values: pd.Series) -> pd.Series:
+    """Values compared as numbers when they read as numbers (``1e8`` = ``100000000``), else as upper-case text."""
+    text = _text(values.astype("string")).str.upper()
+    number = pd.to_numeric(text, errors="coerce").astype("float64")
+    return text.where(number.isna(), number.map(repr, na_action="ignore").astype("string"))
+
+
+@derivation("arm_null_reason", "domain", "ARMNRS: the reason the collected arm gave (a value-map entry {no_value: "
+            "reason}), else the 'not_assigned' reason (e.g. SCREEN FAILURE) when ARMCD is blank; when ARMCD is set "
+            "but ACTARMCD is blank: UNPLANNED TREATMENT if the subject has exposure records (in 'domain', among "
+            "records matching 'filter_add'), else ASSIGNED, NOT TREATED.",
+            optional=("not_assigned", "not_treated", "domain", "filter_add"))
 def derive_arm_null_reason(ctx: DomainContext, not_assigned: str = "SCREEN FAILURE",
-                           not_treated: str = "ASSIGNED, NOT TREATED") -> pd.Series:
+                           not_treated: str = "ASSIGNED, NOT TREATED", domain: str = "EX",
+                           filter_add: dict | None = None) -> pd.Series:
     f = ctx.frame
     armcd = _text(f["ARMCD"]) if "ARMCD" in f else pd.Series(pd.NA, index=f.index, dtype="string")
     act = _text(f["ACTARMCD"]) if "ACTARMCD" in f else armcd
-    out = np.where(armcd.isna(), not_assigned, np.where(act.isna(), not_treated, None))
-    return pd.Series(out, index=f.index, dtype="object")
+    treated = f["USUBJID"].isin(set(_filtered(_domain(ctx, domain), filter_add)["USUBJID"].dropna()))
+    unassigned = np.where(treated, "UNPLANNED TREATMENT", not_treated)
+    out = pd.Series(np.where(armcd.isna(), not_assigned, np.where(act.isna(), unassigned, None)), index=f.index,
+                    dtype="object")
+    given = NULL_REASON + "ARMCD"  # the value map's reason for a collected arm that means "no arm"
+    if given in f:
+        out = out.where(f[given].isna() | armcd.notna(), f[given])
+    return out
+
+
+#: Hidden column prefix: why a variable is null on purpose (value-map entries {no_value: reason}).
+NULL_REASON = "__nullreason__"
 
 
 # findings and exposure derivations live in a module of their own and register here on import

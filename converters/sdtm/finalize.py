@@ -15,7 +15,8 @@ import pandas as pd
 
 from converters.metadata.model import Codelist, CodelistTerm, Dataset, Method, Origin, ValueLevel, Variable, \
     WhereCondition
-from converters.sdtm.derivations import REGISTRY
+from converters.algorithms.registry import algorithm
+from converters.sdtm.model_variables import allowed_variables
 from converters.sdtm.rejections import DROPPED, RejectionLog
 from converters.spec.model import VariableSpec
 from converters.standards import ct, sdtmig
@@ -58,7 +59,8 @@ def method_text(domain: str, var: VariableSpec) -> str | None:
         return ("Planned visits from the visit plan (TV) by the collected visit name; unplanned visits get the "
                 "VISITNUM of the preceding planned visit plus .01, .02 ... and VISIT 'UNSCHEDULED <VISITNUM>'.")
     if algo == "derive":
-        return REGISTRY[var.derivation].description
+        entry = algorithm(var.derivation, "SDTM")
+        return entry.method_text(entry.options.model_validate(var.args)) or None
     if algo == "condition":
         parts = []
         for case in var.cases:
@@ -78,7 +80,10 @@ def describe_condition(cond) -> str:
     if cond.op in ("is_null", "not_null"):
         return f"{cond.column} is {'blank' if cond.op == 'is_null' else 'not blank'}"
     words = {"equals": "is", "not_equals": "is not", "in": "is one of", "not_in": "is not one of",
-             "contains": "contains"}
+             "contains": "contains", "lt": "is before or less than", "le": "is on or before or at most",
+             "gt": "is after or greater than", "ge": "is on or after or at least"}
+    if cond.other:
+        return f"{cond.column} {words[cond.op]} {cond.other}"
     return f"{cond.column} {words[cond.op]} {', '.join(repr(v) for v in cond.values)}"
 
 
@@ -103,7 +108,7 @@ def drop_blank_required(domain: str, frame: pd.DataFrame, log: RejectionLog, raw
 
 def shape_domain(domain: str, frame: pd.DataFrame, specs: dict[str, VariableSpec]) -> tuple[pd.DataFrame, list[str]]:
     """Columns in SDTMIG order with Core presence rules; returns the frame and its variable names."""
-    standard = sdtmig.variables(domain)
+    standard = allowed_variables(domain)
     names = []
     for sv in standard:
         present = sv.name in frame.columns
@@ -132,7 +137,7 @@ def dataset_metadata(domain: str, frame: pd.DataFrame, names: list[str], specs: 
                      codelists_used: dict[str, str], keys: tuple[str, ...], methods: dict[str, Method]) -> Dataset:
     """The Dataset entry for a finished domain frame."""
     info = sdtmig.dataset(domain)
-    standard = {sv.name: sv for sv in sdtmig.variables(domain)}
+    standard = {sv.name: sv for sv in allowed_variables(domain)}
     keys = tuple(k for k in (keys or DEFAULT_KEYS.get(domain, ("STUDYID", "USUBJID", f"{domain}SEQ")))
                  if k in names)
     variables = []

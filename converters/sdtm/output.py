@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from converters.metadata.io import write_metadata
+from converters.sdtm.coverage import write_coverage
 from converters.sdtm.study import StudyBuild
 from converters.writers.dataset_json import write_dataset_json
 from converters.writers.output_folder import write_output_folder
@@ -69,6 +70,7 @@ def _write_into(build: StudyBuild, tmp: Path, created: datetime, define: bool = 
         write_dataset_json(d.frame, d.dataset, tmp / f"{name}.json", study_oid=study_oid,
                            metadata_version_oid=mdv_oid(build.study), created=created)
     build.log.write_csv(tmp / "rejections.csv")
+    write_coverage(build.coverage, tmp / "coverage.csv")
     with open(tmp / "build-summary.csv", "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(SUMMARY_COLUMNS)

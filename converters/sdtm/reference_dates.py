@@ -70,17 +70,39 @@ def check_date_sources(study: StudyDefinition, columns: dict[str, set[str]]) -> 
                                 f"columns: {', '.join(sorted(columns[form])[:30])}")
 
 
+def where_mask(frame: pd.DataFrame, where) -> pd.Series:
+    """Rows where every ``column: value`` (or ``column: [values]``) holds, compared case- and space-insensitively,
+    as filters compare."""
+    keep = pd.Series(True, index=frame.index)
+    for column, wanted in (where.items() if isinstance(where, dict) else where):
+        values = wanted if isinstance(wanted, (list, tuple)) else [wanted]
+        col = _normal(frame[column]) if column in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
+        keep &= col.isin([" ".join(str(v).split()).upper() for v in values]).fillna(False).astype(bool)
+    return keep
+
+
+def where_misses(frame: pd.DataFrame, where) -> list[str]:
+    """``column = value`` of each ``where`` value that matches no row of ``frame`` (worth a warning: a typo or a
+    different spelling in the export leaves the derived value blank)."""
+    missing = []
+    for column, wanted in (where.items() if isinstance(where, dict) else where):
+        present = set(_normal(frame[column]).dropna()) if column in frame else set()
+        for value in (wanted if isinstance(wanted, (list, tuple)) else [wanted]):
+            if " ".join(str(value).split()).upper() not in present:
+                missing.append(f"{column} = {value!r}")
+    return missing
+
+
+def _normal(values: pd.Series) -> pd.Series:
+    return values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.upper()
+
+
 def source_dates(study: StudyDefinition, raw: dict, source: DateSource) -> pd.Series:
     """ISO date per USUBJID (index) from one date source; empty when the form is absent."""
     src = raw.get(source.form)
     if src is None or source.column not in src.frame:
         return pd.Series(dtype="object")
-    frame = src.frame
-    keep = pd.Series(True, index=frame.index)
-    for column, value in source.where:
-        col = frame[column].astype("string").str.strip() if column in frame else pd.Series(pd.NA, index=frame.index)
-        keep &= (col == str(value)).fillna(False).astype(bool)
-    frame = frame.loc[keep]
+    frame = src.frame.loc[where_mask(src.frame, source.where)]
     time = frame[source.time_column] if source.time_column and source.time_column in frame else None
     iso = to_iso8601(frame[source.column], time).iso
     out = pd.DataFrame({"USUBJID": usubjids(study, frame).astype("object"), "date": iso}).dropna()

@@ -22,7 +22,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -30,19 +30,21 @@ import pandas as pd
 from converters.errors import DataError, Location, SpecError
 from converters.metadata.model import Comment, Dataset, Method, Standard, Study
 from converters.metadata.value_level import findings_value_level, ts_value_level
-from converters.sdtm import finalize
+from converters.sdtm import conditions, finalize
 from converters.sdtm.builder import ROW, SOURCE, SUBJECT_COLUMN, SUBJECT_VALUE, SUPP_PREFIX, VISIT_PREFIX, BuiltRecords, \
     RAW_PREFIX, build_records
+from converters.sdtm.coverage import column_coverage
 from converters.sdtm.dates import date_part
 from converters.sdtm.derivations import REGISTRY, DomainContext
 from converters.sdtm.epoch import derive_epoch, subject_timeline
-from converters.sdtm.reference_dates import check_date_sources, date_sources
-from converters.sdtm.rejections import DROPPED, NOT_MAPPED, NULLED, RejectionLog
-from converters.sdtm.sequence import derive_seq
+from converters.sdtm.model_variables import allowed_variables
+from converters.sdtm.reference_dates import check_date_sources, date_sources, where_misses
+from converters.sdtm.rejections import DROPPED, IGNORED, NOT_MAPPED, NULLED, RejectionLog
+from converters.sdtm.sequence import derive_seq, sort_by_keys
 from converters.sdtm.study_day import derive_study_day
 from converters.sdtm.supp import Qualifier, split_supp
 from converters.sdtm.visits import assign_visit
-from converters.spec.loader import check_spec_sources, load_domain_specs
+from converters.spec.loader import build_order, check_spec_sources, load_domain_specs
 from converters.spec.paths import check_folder_entries, check_form_name, check_study_path, study_root
 from converters.spec.model import DomainSpec, VariableSpec
 from converters.spec.study import StudyDefinition, load_study
@@ -113,6 +115,33 @@ class StudyBuild:
     domains: list[BuiltDomain]
     log: RejectionLog
     definition: StudyDefinition
+    notes: list[str] = field(default_factory=list)  # what absent study.yaml sections changed; warnings
+    coverage: list[tuple[str, str, str, str]] = field(default_factory=list)  # coverage.csv rows
+
+
+#: Optional study.yaml sections and what the build does without them (said in the build summary).
+ABSENT_SECTION_NOTES: dict[str, str] = {
+    "data_cutoff": "no data_cutoff: the data are taken as final (the last contact of a subject without an end date "
+                   "counts every collected date)",
+    "usubjid": "no usubjid.pattern: USUBJID is {STUDYID}-{SUBJID}",
+    "arms": "no arms: ARM/ARMCD cannot be derived from arm codes and TA is empty",
+    "elements": "no elements: TE is empty",
+    "trial_arms": "no trial_arms: TA is empty, so EPOCH and SE have no elements to report",
+    "element_dates": "no element_dates: SE is empty and every EPOCH is blank",
+    "study_end": "no study_end: the end of participation comes from the last contact only",
+    "visits": "no visits: TV is empty and every collected visit is numbered as an unscheduled visit",
+    "non_visit_folders": "no non_visit_folders: every collected folder is taken as a visit",
+    "trial_summary": "no trial_summary: TS has no parameters",
+    "inclusion_exclusion": "no inclusion_exclusion: TI is empty",
+    "ie_source": "no ie_source: IE is not built",
+    "value_maps": "no value_maps: only inline value maps and CT synonyms apply",
+}
+
+
+def absent_section_notes(study: StudyDefinition) -> list[str]:
+    """What the build does differently because an optional study.yaml section is absent."""
+    doc = study.document if isinstance(study.document, dict) else {}
+    return [note for key, note in ABSENT_SECTION_NOTES.items() if doc.get(key) in (None, [], {})]
 
 
 def dm_timeline(study: StudyDefinition, raw: dict, dm: pd.DataFrame) -> pd.DataFrame:
@@ -172,17 +201,20 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins) -> StudyBuild
     if raw is None:
         folder = Path(raw_dir) if raw_dir else study_raw_folder(study, mappings)
         if folder is None:
-            raise SpecError("no raw data folder: give --raw, or raw_dir in study.yaml", Location(str(study.path)))
+            raise SpecError("no raw data folder: give --raw, or raw.folder in study.yaml", Location(str(study.path)))
         if not folder.is_dir():
             what = "is a file, not a folder" if folder.exists() else "does not exist"
             raise DataError(f"raw data folder {folder} {what}", Location(str(folder)),
                             hint="give --raw, or fix raw.folder in study.yaml")
         check_folder_entries(folder)
         raw = read_raw_folder(folder, encodings=study.encodings)
+    coverage = column_coverage(raw, specs, study)  # of the columns as collected, before any join
+    raw = join_subject_columns(study, raw)
     columns = {name: set(src.frame.columns) - {ROW} for name, src in raw.items()}
     for spec in specs:
         check_spec_sources(spec, columns)
     check_date_sources(study, columns)
+    warnings = date_source_warnings(study, raw)
 
     log = RejectionLog()
     log_unmapped_forms(raw, forms_read(study, specs, builtins), log)
@@ -191,6 +223,7 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins) -> StudyBuild
         say(f"{spec.domain}: reading {', '.join(spec.sources())}")
         records[spec.domain] = build_records(spec, raw, study, log)
 
+    log_unmerged_rows(records, raw, forms_read(study, [], builtins), log)
     extensions: dict[str, set[str]] = {}
     for rec in records.values():
         _enforce_codelists(rec.domain, rec.frame, _codelists_of(rec), log, rec.raw_column, extensions)
@@ -205,9 +238,9 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins) -> StudyBuild
     ctx = BuildContext(study=study, raw=raw, domains={}, log=log, extensions=extensions)
     # DM first: its reference dates feed every study day and the timeline
     ordered = ["DM"] + [n for n in records if n != "DM"]
-    for name in ordered:
+    for name in build_order(specs):  # a domain after the domains it reads
         rec = records[name]
-        _domain_derivations(rec, domain_frames, study, raw)
+        _domain_derivations(rec, domain_frames, study, raw, warnings)
         domain_frames[name] = rec.frame
     timeline = dm_timeline(study, raw, records["DM"].frame)
     ctx._timeline = timeline
@@ -237,7 +270,64 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins) -> StudyBuild
             built.append(domain)
             say(f"{domain.name}: {domain.records} records")
     meta = study_metadata(study, built, ctx)
-    return StudyBuild(meta, built, log, study)
+    for warning in warnings:
+        say(f"warning: {warning}")
+    return StudyBuild(meta, built, log, study, absent_section_notes(study) + [f"warning: {w}" for w in warnings],
+                      coverage)
+
+
+def join_subject_columns(study: StudyDefinition, raw: dict) -> dict:
+    """Give every form that lacks part of USUBJID (study.yaml ``usubjid.join``) those columns from the join's
+    source form, by its ``by`` columns (first row per key; a left join, so no row is added or lost). Then every
+    spec, merge, date source and derivation can read such a form as if it had them."""
+    join = study.subject_join
+    if join is None:
+        return raw
+    where = Location(str(study.path), join.line or None)
+    source = raw.get(join.source)
+    if source is None:
+        raise SpecError(f"usubjid.join: raw form {join.source!r} not found", where,
+                        f"raw forms: {', '.join(sorted(raw))}")
+    missing = [c for c in (*join.by, *join.columns) if c not in source.frame]
+    if missing:
+        raise SpecError(f"usubjid.join: {', '.join(missing)} not in raw form {join.source}", where)
+    keys = [f"__join__{c}" for c in join.by]  # compared trimmed and case-insensitively, as merges compare
+
+    def keyed(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.assign(**{k: frame[c].astype("string").str.strip().str.upper() for k, c in zip(keys, join.by)})
+
+    lookup = keyed(source.frame)[[*keys, *join.columns]].drop_duplicates(keys)
+    out = dict(raw)
+    for name, form in raw.items():
+        frame = form.frame
+        if name == join.source or not all(c in frame for c in join.by) or all(c in frame for c in join.columns):
+            continue
+        wanted = [c for c in join.columns if c not in frame]
+        merged = keyed(frame).merge(lookup[[*keys, *wanted]], on=keys, how="left", sort=False).drop(columns=keys)
+        merged.index = frame.index
+        out[name] = replace(form, frame=merged)
+    return out
+
+
+def log_unmerged_rows(records: dict[str, BuiltRecords], raw: dict, study_forms: set[str],
+                      log: RejectionLog) -> None:
+    """Rows of forms that are only merged in (never a record source nor a study.yaml source) that no record's key
+    matched: logged as ``lookup row ignored`` with the key, so they are counted like any other row."""
+    sources = {block.source for rec in records.values() for block in rec.spec.blocks}
+    for name, rec in records.items():
+        for block in rec.spec.blocks:
+            for merge in block.merges:
+                form = merge.source
+                if form in sources or form in study_forms or form not in raw:
+                    continue
+                sources.add(form)  # once per form, under the first domain that merges it
+                matched = set().union(*(r.merged_rows.get(form, set()) for r in records.values()))
+                frame = raw[form].frame
+                unmatched = ~frame[ROW].astype(int).isin(matched)
+                keys = frame.loc[unmatched, list(merge.right_on)].astype("string").fillna("").agg("/".join, axis=1)
+                log.add(name, raw[form].path.name, frame.loc[unmatched, ROW], ", ".join(merge.right_on), keys,
+                        f"no {block.source} row has this key, so no {name} record uses the row (subject not in "
+                        f"{block.source}?)", IGNORED)
 
 
 def forms_read(study: StudyDefinition, specs: list[DomainSpec], builtins: bool = True) -> set[str]:
@@ -294,7 +384,7 @@ def check_study_paths(study: StudyDefinition, specs: list[DomainSpec], mappings:
 def _codelists_of(rec: BuiltRecords) -> dict[str, str]:
     """Variable -> codelist: the one the spec used, else the one SDTMIG names."""
     codelists = dict(rec.codelists)
-    for sv in sdtmig.variables(rec.domain):
+    for sv in allowed_variables(rec.domain):
         if sv.codelist and sv.name in rec.frame and sv.name not in codelists:
             codelists[sv.name] = sv.codelist
     return codelists
@@ -351,14 +441,69 @@ def _check_end_before_start(rec: BuiltRecords, log: RejectionLog) -> None:
         rec.frame = frame
 
 
-def _domain_derivations(rec: BuiltRecords, frames: dict[str, pd.DataFrame], study, raw: dict) -> None:
+def date_source_warnings(study: StudyDefinition, raw: dict) -> list[str]:
+    """A study.yaml date source whose ``where`` value matches no row of its form (with the study.yaml line)."""
+    out = []
+    for name, source in date_sources(study):
+        if source.form in raw and source.where:
+            for miss in where_misses(raw[source.form].frame, source.where):
+                out.append(f"{Path(study.path).name}:{source.line}: {name}: where {miss} matches no row of "
+                           f"{source.form}")
+    return out
+
+
+#: Derivations that read dates of another built domain or a date source: no value for any subject is an error.
+NEEDS_INPUT = ("source_date", "first_date", "last_date")
+
+
+def _domain_derivations(rec: BuiltRecords, frames: dict[str, pd.DataFrame], study, raw: dict,
+                        warnings: list[str] | None = None) -> None:
     """Fill the domain-phase derivations of ``rec`` (e.g. DM reference dates), in spec order."""
     for name in rec.spec.variable_names():
         var = rec.spec.variable(name)
         if var.algorithm == "derive" and REGISTRY[var.derivation].phase == "domain":
+            place = f"{Path(var.place.file).parent.name}/{Path(var.place.file).name}:{var.place.line}"
+            for key in ("where", "filter_add"):
+                read = frames.get(str(var.args.get("domain", "EX")))
+                if var.args.get(key) and read is not None and warnings is not None:
+                    warnings += [f"{place}: {name}: {key} {miss} matches no record of {var.args.get('domain', 'EX')}"
+                                 for miss in where_misses(read, var.args[key])]
             ctx = DomainContext(frame=rec.frame, domains=frames, study=study, raw=raw)
             rec.frame[name] = REGISTRY[var.derivation].fn(ctx, **var.args)
+            if var.derivation in NEEDS_INPUT and len(rec.frame) and rec.frame[name].isna().all():
+                raise DataError(f"{rec.domain}.{name}: derivation {var.derivation} found no value for any subject "
+                                f"({_inputs(var)}), so {name} would be blank in every record",
+                                Location(var.place.file, var.place.line, dataset=rec.domain, variable=name),
+                                hint="check the form, column, date format and 'where' values it reads")
             frames[rec.domain] = rec.frame
+        elif var.algorithm == "condition" and var.domain_refs():
+            rec.frame[name] = conditions.apply_cases(var.cases, built_resolver(rec.frame, frames), rec.frame.index)
+            if var.codelist:
+                rec.codelists[name] = var.codelist
+            frames[rec.domain] = rec.frame
+    for qnam, var in rec.spec.supp.items():  # qualifiers that read other built domains
+        if var.algorithm == "condition" and var.domain_refs():
+            rec.frame[SUPP_PREFIX + qnam] = conditions.apply_cases(var.cases, built_resolver(rec.frame, frames),
+                                                                   rec.frame.index)
+            if var.codelist:
+                rec.codelists[qnam] = var.codelist
+
+
+def _inputs(var: VariableSpec) -> str:
+    """What a derivation reads, in words, for an error message."""
+    return ", ".join(f"{k}: {v}" for k, v in var.args.items()) or "no arguments"
+
+
+def built_resolver(frame: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> Callable[[str], pd.Series]:
+    """Columns of a built domain by name; ``DOMAIN.VARIABLE`` is the subject's first non-blank value there."""
+    def resolve(name: str) -> pd.Series:
+        domain, _, variable = name.rpartition(".")
+        if not domain:
+            return frame[name]
+        other = frames[domain]
+        first = other.dropna(subset=[variable]).drop_duplicates("USUBJID").set_index("USUBJID")[variable]
+        return frame["USUBJID"].map(first)
+    return resolve
 
 
 def _timing(rec: BuiltRecords, study: StudyDefinition, rfstdtc: pd.Series, timeline: pd.DataFrame) -> None:
@@ -383,7 +528,7 @@ def _timing(rec: BuiltRecords, study: StudyDefinition, rfstdtc: pd.Series, timel
                 if unplanned.any():
                     folders = ", ".join(sorted(set(collected[unplanned].astype(str)))[:5])
                     rec.notes.append(f"{int(unplanned.sum())} record(s) at visits not in the visit plan ({folders}) "
-                                     "numbered as unscheduled visits")
+                                     "numbered as unscheduled visits (the number a label carries is kept)")
             frame[name] = visit[name]
     for name in rec.spec.variable_names():
         var = rec.spec.variable(name)
@@ -444,10 +589,11 @@ def _finish(rec: BuiltRecords, log: RejectionLog, ctx: BuildContext) -> list[Bui
     d = rec.domain
     spec = rec.spec
     specs = _specs_by_name(spec)
-    frame = rec.frame
-    for name, var in specs.items():
-        if var.algorithm == "seq":
-            frame[name] = derive_seq(frame, var.by, var.order)
+    seqs = [var for var in specs.values() if var.algorithm == "seq"]
+    keys = spec.keys or finalize.DEFAULT_KEYS.get(d, ("STUDYID", "USUBJID"))
+    frame = sort_by_keys(rec.frame, keys, [c for var in seqs for c in (*var.by, *var.order)])
+    for var in seqs:
+        frame[var.name] = derive_seq(frame, var.by, var.order)
     codelists = _codelists_of(rec)
     _enforce_codelists(d, frame, codelists, log, rec.raw_column, ctx.extensions)
     for ext_cl, values in rec.extensions.items():

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from converters.spec.model import NoValue
 from converters.standards import CodelistInfo, normalise
 
 
@@ -23,6 +24,8 @@ class CTResult:
     values: pd.Series
     unmapped: pd.Series  # bool mask
     extensions: set[str] = field(default_factory=set)
+    #: why a value is null on purpose (value-map entries ``{no_value: reason}``), None elsewhere
+    reasons: pd.Series | None = None
 
 
 def _normalised(values: pd.Series) -> pd.Series:
@@ -43,6 +46,15 @@ def assign_ct(values: pd.Series, codelist: CodelistInfo | None, value_map: dict[
     """
     keys = _normalised(values)
     direct = pd.Series(pd.NA, index=values.index, dtype="object")
+    reasons = None
+    nulls = {normalise(k): str(v) for k, v in (value_map or {}).items() if isinstance(v, NoValue)}
+    if nulls:
+        reasons = _as_object(keys.map(nulls, na_action="ignore"))
+        kept = values.astype("object").where(reasons.isna(), None)
+        value_map = {k: v for k, v in value_map.items() if not isinstance(v, NoValue)}
+        result = assign_ct(kept, codelist, value_map, extend=extend)
+        result.reasons = reasons
+        return result
     if value_map:
         table = {normalise(k): str(v) for k, v in value_map.items()}
         table.update({normalise(v): str(v) for v in value_map.values() if normalise(v) not in table})

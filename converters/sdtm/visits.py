@@ -5,8 +5,9 @@ space-insensitively).  A visit that is not in the plan is unplanned and is
 numbered by the usual convention: the VISITNUM of the subject's latest
 planned visit on or before its date plus .01 for the first unplanned visit
 after it, .02 for the second, and so on; VISIT is ``UNSCHEDULED <VISITNUM>``.
-Unplanned visits on the same date share a number.  Per subject, so
-partition-safe.
+Unplanned visits on the same date share a number.  An unplanned visit whose
+label carries its number (``Unscheduled 4.1``) keeps it: VISITNUM 4.1, VISIT
+``UNSCHEDULED 4.1``.  Per subject, so partition-safe.
 """
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ import numpy as np
 import pandas as pd
 
 from converters.sdtm.dates import date_part
+
+
+#: An unplanned visit whose label carries its number (``Unscheduled 4.1``, ``UNS 4.01``, ``Unscheduled visit 7``)
+#: keeps it as VISITNUM; other unplanned visits are numbered after the subject's previous visit.
+UNSCHEDULED_LABEL = r"^UNS(?:CHEDULED)?(?: VISIT)? ?(\d+(?:\.\d+)?)$"
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,11 @@ def assign_visit(collected: pd.Series, dtc: pd.Series, usubjid: pd.Series,
     name = keys.map({k: v.visit for k, v in table.items()}, na_action="ignore")
     vdy = keys.map({k: v.visitdy for k, v in table.items()}, na_action="ignore").astype("float64")
     planned = num.notna()
-    unplanned = ~planned & keys.notna()
+    carried = keys.str.extract(UNSCHEDULED_LABEL, expand=False).where(~planned)
+    has_number = carried.notna().fillna(False).astype(bool)
+    num = num.where(~has_number, pd.to_numeric(carried, errors="coerce"))
+    name = name.where(~has_number, "UNSCHEDULED " + carried)
+    unplanned = ~planned & ~has_number & keys.notna()
     out = pd.DataFrame({"VISIT": name.astype("object"), "VISITNUM": num, "VISITDY": vdy, "PLANNED": planned},
                        index=collected.index)
     if unplanned.any():
@@ -50,7 +60,7 @@ def assign_visit(collected: pd.Series, dtc: pd.Series, usubjid: pd.Series,
         frame = pd.DataFrame({"USUBJID": usubjid.astype("object"), "date": when, "num": num,
                               "pos": np.arange(len(collected))}, index=collected.index)
         frame["USUBJID"] = frame["USUBJID"].astype("string")
-        anchors = frame[planned & when.notna()].sort_values("date", kind="mergesort")
+        anchors = frame[(planned | has_number) & when.notna()].sort_values("date", kind="mergesort")
         probe = frame[unplanned].copy()
         probe["date"] = probe["date"].fillna(pd.Timestamp.max.normalize())
         probe = probe.sort_values("date", kind="mergesort")

@@ -13,18 +13,24 @@ import inspect
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
+
+from converters.algorithms.registry import algorithm
 from converters.errors import Location, SpecError
 from converters.sdtm.dates import DATE_FORMATS, TIME_FORMATS, canonical_format
-from converters.sdtm.derivations import REGISTRY
-from converters.spec.model import BlockSpec, Case, Condition, DomainSpec, MergeSpec, SpecPlace, VariableSpec
+from converters.sdtm.derivations import ARGUMENT_KINDS, REGISTRY
+from converters.sdtm.model_variables import allowed_variables
+from converters.sdtm.transforms import check_transform
+from converters.spec.model import BlockSpec, Case, Condition, DomainSpec, MergeSpec, SpecPlace, VariableSpec, \
+    value_map_entry
 from converters.spec.study import SOURCE_KEYS
 from converters.spec.yaml_lines import LineDict, LineList, load_yaml_file
 from converters.standards import ct, sdtmig
 
 #: algorithm -> options it takes besides the options every algorithm takes.
 ALGORITHMS: dict[str, set[str]] = {
-    "assign": set(),
-    "assign_ct": {"value_map", "extend"},
+    "assign": {"transform"},
+    "assign_ct": {"value_map", "extend", "transform"},
     "hardcode": set(),
     "datetime": {"formats", "date_formats", "time_formats"},
     "condition": set(),
@@ -39,7 +45,9 @@ COMMON_OPTIONS = {"crf_page", "origin", "label", "type", "sponsor_defined", "qev
 COMMON_OPTIONS.add("transliterate")  # non-ASCII raw text written as ASCII, each change logged (sdtm/ascii_text.py)
 #: algorithms evaluated after all record blocks are built (they read built variables, not raw columns).
 DOMAIN_PHASE = {"study_day", "seq", "epoch", "visit"}
-CONDITION_OPS = {"equals", "not_equals", "in", "not_in", "is_null", "not_null", "contains"}
+CONDITION_OPS = {"equals", "not_equals", "in", "not_in", "is_null", "not_null", "contains", "lt", "le", "gt", "ge"}
+#: Tests that take one value or a column ({column: NAME}) to compare with.
+COMPARE_OPS = {"equals", "not_equals", "lt", "le", "gt", "ge"}
 DOMAIN_KEYS = {"domain", "description", "source", "filter", "merge", "variables", "records", "supp", "supp_idvar",
                "keys"}
 BLOCK_KEYS = {"source", "filter", "merge", "variables", "supp", "description"}
@@ -132,7 +140,7 @@ def load_domain_spec(path: str | Path, study=None) -> DomainSpec:
     if domain.startswith("SUPP"):
         raise r.fail(f"{domain} is built from the 'supp' section of the {base} spec, not a spec of its own",
                      doc.line_of("domain"), f"move these qualifiers under 'supp:' in the {base} spec")
-    standard = {v.name: v for v in sdtmig.variables(domain)}
+    standard = {v.name: v for v in allowed_variables(domain)}
 
     shared: LineDict = doc.get("variables") or LineDict()
     if "records" in doc:
@@ -248,9 +256,12 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
             raise r.fail(f"supplemental qualifier {name} needs a 'label' (QLABEL, at most 40 characters)", line)
     elif name not in standard:
         if not sponsor:
-            raise r.fail(f"{name} is not a variable of {domain} in SDTMIG 3.4", line,
-                         _hint(name, standard) or "put non-standard values under 'supp:' (SUPP--), or declare "
-                         "a sponsor-defined variable with 'sponsor_defined: true', 'label' and 'type'")
+            close = difflib.get_close_matches(name, sorted(standard), n=1, cutoff=0.8)
+            hint = f"did you mean {close[0]}?" if close else (
+                "put non-standard values under 'supp:' (SUPP--), or declare a sponsor-defined variable with "
+                "'sponsor_defined: true', 'label' and 'type'")
+            raise r.fail(f"{name} is not a variable of {domain} in SDTMIG 3.4 nor one the SDTM model allows in its "
+                         "class", line, hint)
         if "label" not in node or "type" not in node:
             raise r.fail(f"sponsor-defined {name} needs a 'label' and a 'type' (Char or Num)", line)
     _check_ignored_options(r, name, node, algo, supp, sponsor, name in standard)
@@ -302,16 +313,26 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
     # ---- the algorithm's own argument
     if algo in ("assign", "assign_ct"):
         spec.columns = r.names(arg, f"{name}: {algo}", at)[:1]
+        if "transform" in node:
+            steps = node["transform"] if isinstance(node["transform"], list) else [node["transform"]]
+            try:
+                spec.transforms = tuple(check_transform(_plain(step)) for step in steps)
+            except ValueError as exc:
+                raise r.fail(f"{name}: {exc}", node.line_of("transform"),
+                             "for example 'transform: [trim, upper, {substring: [1, 3]}]'") from None
+            spec.columns += tuple(c for step, arg_ in spec.transforms if step == "concatenate" for c in arg_)
         if algo == "assign_ct":
             if spec.codelist is None and "value_map" not in node:
                 raise r.fail(f"{name}: assign_ct needs a 'codelist' (or a 'value_map' for a sponsor list)", at)
             if "value_map" in node:
                 vm = node["value_map"]
                 if isinstance(vm, LineDict):
-                    if not all(_is_scalar(v) and v is not None for v in vm.values()):
+                    if not all((_is_scalar(v) and v is not None) or (isinstance(v, dict) and set(v) == {"no_value"})
+                               for v in vm.values()):
                         raise r.fail(f"{name}: an inline value_map maps each collected value to one submission "
-                                     "value", node.line_of("value_map"), "for example 'value_map: {1: Y, 2: N}'")
-                    spec.value_map = {str(k): str(v) for k, v in vm.items()}
+                                     "value (or to {no_value: REASON})", node.line_of("value_map"),
+                                     "for example 'value_map: {1: Y, 2: N}'")
+                    spec.value_map = {str(k): value_map_entry(_plain(v)) for k, v in vm.items()}
                 elif isinstance(vm, str):
                     spec.value_map_name = vm
                     maps = getattr(study, "value_maps", None)
@@ -404,6 +425,7 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
                 raise r.fail(f"{name}: derivation {arg} needs argument {key!r}", at)
         for key in args:
             _check_argument(r, f"{name}: derivation {arg} argument {key}", key, args[key], args.line_of(key))
+        _check_options(r, f"{name}: derivation {arg}", algorithm(arg, "SDTM").options, args, at)
         spec.args = _plain(args)
         spec.arg_lines = {str(k): args.line_of(k) or at for k in args}
         if "source" in d.allowed and study is not None:
@@ -451,16 +473,6 @@ def _check_ignored_options(r: _Reader, name: str, node: LineDict, algo: str, sup
                        f"remove '{key}'")
 
 
-#: What each derivation argument holds, checked when the spec is loaded (a wrong kind would fail mid-build).
-ARGUMENT_KINDS: dict[str, str] = {
-    "factor": "number", "item": "whole number",
-    "columns": "names", "column": "names", "birth": "names", "reference": "names", "from": "names",
-    "variables": "names", "domains": "names", "checked": "values",
-    "domain": "name", "variable": "name", "source": "date source",
-    "template": "value", "separator": "value", "value": "value", "multiple": "value",
-    "not_assigned": "value", "not_treated": "value",
-    "where": "conditions", "choices": "choices",
-}
 #: The study.yaml date sources a derivation's ``source`` argument may name.
 DATE_SOURCES = SOURCE_KEYS
 
@@ -519,6 +531,17 @@ KIND_EXAMPLES = {
 
 def _is_page(value) -> bool:
     return isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip() != ""
+
+
+def _check_options(r: _Reader, what: str, model: type[BaseModel], args: LineDict, line: int) -> None:
+    """The arguments against the algorithm's options model (the registry's): SpecError with the argument's line."""
+    try:
+        model.model_validate(_plain(args))
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        key = str(problem["loc"][0]) if problem["loc"] else ""
+        raise r.fail(f"{what} argument {key}: {problem['msg']}", args.line_of(key) if key in args else line,
+                     f"arguments: {', '.join(model.model_json_schema(by_alias=True).get('properties', {}))}") from None
 
 
 def _check_argument(r: _Reader, what: str, key: str, value, line: int | None) -> None:
@@ -586,10 +609,18 @@ def _condition(r: _Reader, node, line: int) -> Condition:
     ops = [k for k in node if k in CONDITION_OPS]
     if "column" not in node or len(ops) != 1:
         raise r.fail("a condition is 'column: NAME' with one test (equals, not_equals, in, not_in, is_null, "
-                     "not_null, contains), or all/any/not of conditions", line)
+                     "not_null, contains, lt, le, gt, ge), or all/any/not of conditions", line)
     op = ops[0]
     raw = node[op]
     values: tuple = ()
+    if op in COMPARE_OPS and isinstance(raw, LineDict):
+        if set(raw) != {"column"} or not isinstance(raw["column"], str):
+            raise r.fail(f"'{op}' compares with a value or with another column: {{column: NAME}}", node.line_of(op),
+                         f"for example '{op}: {{column: DM.RFSTDTC}}'")
+        return Condition(op, column=str(node["column"]), other=str(raw["column"]), place=r.place(node.line_of(op)))
+    if op in ("lt", "le", "gt", "ge") and (isinstance(raw, LineList) or raw is None):
+        raise r.fail(f"'{op}' compares with one value (a number or an ISO 8601 date) or {{column: NAME}}",
+                     node.line_of(op))
     if op in ("is_null", "not_null"):
         if raw is not True:
             raise r.fail(f"'{op}' takes 'true'", node.line_of(op))
@@ -692,6 +723,9 @@ def check_spec_sources(spec: DomainSpec, columns: dict[str, set[str]]) -> None:
             for case in var.cases:
                 refs += case.when.columns() if case.when else []
                 refs += [case.column] if case.column else []
+            if var.domain_refs():  # filled after the domains are built, from built variables (checked elsewhere)
+                built.add(var.name)
+                continue
             for col in refs:
                 if col not in available and col not in built:
                     raise r.fail(f"{var.name}: column {col!r} is not in raw source {block.source}",
@@ -705,7 +739,7 @@ OTHER_DOMAIN_VARIABLES: dict[str, tuple[str, ...]] = {
     "first_date": ("variables", "where"),
     "last_date": ("variables", "where"),
     "lookup": ("variable", "where"),
-    "actual_arm": (),
+    "actual_arm": ("by_vars", "filter_add"),
 }
 
 
@@ -730,6 +764,9 @@ def check_domain_references(specs: list[DomainSpec]) -> None:
         r = _Reader(spec.file)
         for block in spec.blocks:
             for var in list(block.variables.values()) + list(block.supp.values()):
+                if var.algorithm == "condition" and var.domain_refs():
+                    _check_condition_refs(r, spec, var, built)
+                    continue
                 if var.algorithm != "derive" or REGISTRY[var.derivation].phase != "domain":
                     continue
                 what = f"{var.name}: derivation {var.derivation}"
@@ -747,7 +784,8 @@ def check_domain_references(specs: list[DomainSpec]) -> None:
                 if key != "domain":
                     continue
                 for arg in OTHER_DOMAIN_VARIABLES[var.derivation]:
-                    wanted = _names_of(var.args.get(arg)) if arg != "where" else tuple(var.args.get(arg) or ())
+                    wanted = _names_of(var.args.get(arg)) if arg not in ("where", "filter_add") \
+                        else tuple(var.args.get(arg) or ())
                     for variable in wanted:
                         if variable not in built[names[0]]:
                             raise r.fail(f"{what} reads {names[0]}.{variable}, which the {names[0]} spec does not "
@@ -755,6 +793,76 @@ def check_domain_references(specs: list[DomainSpec]) -> None:
                                          var.arg_lines.get(arg, var.place.line),
                                          _hint(variable, built[names[0]]) or
                                          f"{names[0]} variables: {', '.join(sorted(built[names[0]]))}")
+
+
+def _check_condition_refs(r: _Reader, spec: DomainSpec, var: VariableSpec, built: dict[str, set[str]]) -> None:
+    """A condition that reads another built domain reads built variables only: ``DOMAIN.VARIABLE`` of a domain the
+    study builds, and variables this spec fills (raw columns are gone once the domains are built)."""
+    for case in var.cases:
+        line = case.place.line if case.place else var.place.line
+        for column in (case.when.columns() if case.when else []) + ([case.column] if case.column else []):
+            domain, _, name = column.rpartition(".")
+            if not domain:
+                if column not in built[spec.domain]:
+                    raise r.fail(f"{var.name}: the condition reads another domain, so it runs once the domains are "
+                                 f"built and {column!r} must be a variable this spec fills", line,
+                                 _hint(column, built[spec.domain]))
+            elif domain not in built:
+                raise r.fail(f"{var.name}: the condition reads {column}, but no spec of this study builds {domain}",
+                             line, _domain_hint(domain, built))
+            elif name not in built[domain]:
+                raise r.fail(f"{var.name}: the condition reads {column}, which the {domain} spec does not fill", line,
+                             _hint(name, built[domain]))
+
+
+def domain_dependencies(specs: list[DomainSpec]) -> dict[str, list[tuple[str, SpecPlace]]]:
+    """Domain -> the other domains its derivations and conditions read, each with the spec place that reads it."""
+    deps: dict[str, list[tuple[str, SpecPlace]]] = {spec.domain: [] for spec in specs}
+    for spec in specs:
+        for block in spec.blocks:
+            for var in list(block.variables.values()) + list(block.supp.values()):
+                read: list[tuple[str, int]] = []
+                if var.algorithm == "derive" and REGISTRY[var.derivation].phase == "domain":
+                    if var.derivation in OTHER_DOMAIN_VARIABLES:
+                        read.append((str(_argument(var, "domain")), var.arg_lines.get("domain", var.place.line)))
+                    elif "domains" in var.args:
+                        line = var.arg_lines.get("domains", var.place.line)
+                        read += [(str(name), line) for name in _names_of(var.args["domains"])]
+                for case in var.cases:
+                    for ref in case.when.domain_refs() if case.when else []:
+                        line = case.place.line if case.place else var.place.line
+                        read.append((ref.split(".")[0], line))
+                for name, line in read:
+                    if name != spec.domain and (name, line) not in [(n, p.line) for n, p in deps[spec.domain]]:
+                        deps[spec.domain].append((name, SpecPlace(spec.file, line)))
+    return deps
+
+
+def build_order(specs: list[DomainSpec]) -> list[str]:
+    """The order the domains' after-build derivations run in: a domain after every domain it reads (DM first when
+    nothing says otherwise, then spec order); a cycle is a SpecError naming both spec lines."""
+    deps = domain_dependencies(specs)
+    preferred = sorted(deps, key=lambda name: (name != "DM", [s.domain for s in specs].index(name)))
+    order: list[str] = []
+    visiting: dict[str, SpecPlace | None] = {}
+
+    def visit(name: str, via: SpecPlace | None) -> None:
+        if name in order or name not in deps:
+            return
+        if name in visiting:
+            back = next((p for n, p in deps[name] if n in visiting), None)
+            raise SpecError(f"{name} and the domains it reads read each other, so neither can be built first: "
+                            f"{via} reads {name}; {back} reads back", Location(via.file, via.line) if via else
+                            Location(), hint="derive one of the two from raw data or from a third domain")
+        visiting[name] = via
+        for other, place in deps[name]:
+            visit(other, place)
+        del visiting[name]
+        order.append(name)
+
+    for name in preferred:
+        visit(name, None)
+    return order
 
 
 def _names_of(value) -> tuple:
@@ -788,4 +896,5 @@ def load_domain_specs(folder: str | Path, study=None) -> list[DomainSpec]:
                             Location(spec.file, spec.place.line))
         specs[spec.domain] = spec
     check_domain_references(list(specs.values()))
+    build_order(list(specs.values()))
     return list(specs.values())

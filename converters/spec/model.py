@@ -23,16 +23,21 @@ class SpecPlace:
 class Condition:
     """``column op values`` or a combination (``all``, ``any``, ``not``) of conditions."""
 
-    op: str  # equals, not_equals, in, not_in, is_null, not_null, contains, all, any, not
+    op: str  # equals, not_equals, in, not_in, is_null, not_null, contains, lt, le, gt, ge, all, any, not
     column: str | None = None
     values: tuple[str, ...] = ()
     children: tuple[Condition, ...] = ()
     place: SpecPlace | None = None
+    other: str | None = None  # lt/le/gt/ge/equals against another column: {column: NAME} as the value
 
     def columns(self) -> list[str]:
-        """Every column the condition reads."""
-        own = [self.column] if self.column else []
+        """Every column the condition reads (``DOMAIN.VARIABLE`` for a variable of another built domain)."""
+        own = [c for c in (self.column, self.other) if c]
         return own + [c for child in self.children for c in child.columns()]
+
+    def domain_refs(self) -> list[str]:
+        """The ``DOMAIN.VARIABLE`` columns it reads (values of another built domain)."""
+        return [c for c in self.columns() if "." in c]
 
 
 @dataclass
@@ -43,6 +48,19 @@ class Case:
     value: Any = None
     column: str | None = None
     place: SpecPlace | None = None
+
+
+class NoValue(str):
+    """A value-map entry that maps a collected value to no value, for a reason (the text):
+    ``Screen Failure: {no_value: SCREEN FAILURE}`` leaves ARMCD null and gives ARMNRS the reason, with no
+    rejection entry (the value is understood, not unmapped)."""
+
+
+def value_map_entry(value: Any) -> str:
+    """A value map's entry as the engine keeps it: ``{no_value: reason}`` -> NoValue(reason), else the text."""
+    if isinstance(value, dict) and set(value) == {"no_value"}:
+        return NoValue(str(value["no_value"]))
+    return str(value)
 
 
 #: Define-XML origin type each algorithm implies; every other algorithm derives its values.
@@ -81,6 +99,12 @@ class VariableSpec:
     description: str | None = None  # method text for derived values
     on_error: str = "null"  # null (blank the value) or drop (drop the record) for unconvertible values
     transliterate: bool = False  # non-ASCII raw text written as ASCII, each change logged (sdtm/ascii_text.py)
+
+    transforms: tuple[tuple[str, Any], ...] = ()  # text transforms applied to the collected text (assign, assign_ct)
+
+    def domain_refs(self) -> list[str]:
+        """``DOMAIN.VARIABLE`` columns its conditions read: such a variable is filled once those domains are built."""
+        return [c for case in self.cases if case.when is not None for c in case.when.domain_refs()]
 
     @property
     def origin_type(self) -> str:

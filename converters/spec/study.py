@@ -17,6 +17,7 @@ from typing import Any
 
 from converters.errors import Location, SpecError
 from converters.sdtm.visits import PlannedVisit
+from converters.spec.model import value_map_entry
 from converters.spec.yaml_lines import LineDict, LineList, load_yaml_file
 
 #: top-level keys whose value is a date source.
@@ -24,7 +25,7 @@ SOURCE_KEYS = ("study_end", "reference_start", "reference_end")
 #: The keys each table row of study.yaml may hold (SDTM variable names plus the documented helper keys).
 #: An unknown key is an error: in a flow mapping ``{A: x, y}`` an unquoted comma silently makes ``y`` a key.
 ROW_KEYS: dict[str, frozenset[str]] = {
-    "arms": frozenset({"ARMCD", "ARM", "raw_codes"}),
+    "arms": frozenset({"ARMCD", "ARM", "raw_codes", "treatment"}),
     "elements": frozenset({"ETCD", "ELEMENT", "TESTRL", "TEENRL", "TEDUR"}),
     "trial_arms": frozenset({"TAETORD", "ETCD", "EPOCH", "TABRANCH", "TATRANS"}),
     "element_dates": frozenset({"TAETORD", "start"}),
@@ -43,6 +44,9 @@ class Arm:
     armcd: str
     arm: str
     raw_codes: tuple[tuple[str, ...], ...] = ()
+    #: what a subject of the arm is given, as exposure (EX) values: ``{EXTRT: ..., EXDOSE: ...}``; the
+    #: ``actual_arm`` derivation compares a subject's first treatment record with it (ACTARMCD).
+    treatment: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ class DateSource:
     form: str
     column: str
     time_column: str | None = None
-    where: tuple[tuple[str, str], ...] = ()
+    where: tuple[tuple[str, str | tuple[str, ...]], ...] = ()  # column -> value or values
     pick: str = "first"
     line: int = 0
 
@@ -95,6 +99,16 @@ class ElementDate:
     start: DateSource | None = None
     after_taetord: tuple[int, ...] = ()
     offset: str | None = None  # ISO 8601 duration, e.g. P42D
+
+
+@dataclass(frozen=True)
+class SubjectJoin:
+    """``usubjid.join``: forms that lack part of USUBJID (e.g. SITEID) take it from ``source`` by ``by``."""
+
+    source: str
+    by: tuple[str, ...]
+    columns: tuple[str, ...]
+    line: int = 0
 
 
 @dataclass
@@ -110,6 +124,7 @@ class StudyDefinition:
     ct_version: str = "2025-03-28"
     data_cutoff: str | None = None  # ISO 8601 date: no collected date is after it (null: final data)
     usubjid_pattern: str = "{STUDYID}-{SUBJID}"
+    subject_join: SubjectJoin | None = None
     arms: list[Arm] = field(default_factory=list)
     arm_assignment: ArmAssignment | None = None
     elements: list[Element] = field(default_factory=list)
@@ -145,7 +160,7 @@ def load_study(path: str | Path) -> StudyDefinition:
         raise _fail("study.yaml needs 'study: {studyid: ...}'", file, doc.line_of("study") if study else 1)
     raw = _mapping(doc, "raw", file)
     _only_keys(raw, ("folder", "encodings"), "raw", file)
-    _only_keys(_mapping(doc, "usubjid", file), ("pattern",), "usubjid", file)
+    _only_keys(_mapping(doc, "usubjid", file), ("pattern", "join"), "usubjid", file)
     standards = _mapping(doc, "standards", file)
     encodings = _mapping(raw, "encodings", file)
     definition = StudyDefinition(
@@ -164,13 +179,27 @@ def load_study(path: str | Path) -> StudyDefinition:
     usubjid = doc.get("usubjid")
     if isinstance(usubjid, LineDict) and usubjid.get("pattern"):
         definition.usubjid_pattern = str(usubjid["pattern"])
+    if isinstance(usubjid, LineDict) and usubjid.get("join") is not None:
+        join = usubjid["join"]
+        line = usubjid.line_of("join")
+        if not isinstance(join, LineDict) or set(join) != {"source", "by", "columns"}:
+            raise _fail("usubjid.join is {source: FORM, by: [COLUMNS], columns: [COLUMNS]}: the form that holds "
+                        "the missing identifier columns, the columns to join it by and the columns it gives",
+                        file, line, "for example 'join: {source: dm, by: SUBJID, columns: SITEID}'")
+        definition.subject_join = SubjectJoin(str(join["source"]).lower(), _names(join["by"]), _names(join["columns"]),
+                                              line)
     check_row_keys(doc, file)
     definition.arm_assignment = _arm_assignment(doc, file)
     width = len(definition.arm_assignment.columns) if definition.arm_assignment else 1
     for i, node in enumerate(_list(doc, "arms", file)):
         row = _row(node, ("ARMCD", "ARM"), "arm", file, doc["arms"].line_of(i))
+        treatment = row.get("treatment") or LineDict()
+        if not isinstance(treatment, LineDict) or not all(isinstance(v, (str, int, float)) for v in treatment.values()):
+            raise _fail(f"arm {row['ARMCD']}: treatment is a mapping of exposure variable to value "
+                        "(e.g. {EXTRT: DRUG X, EXDOSE: 10})", file, row.line_of("treatment"))
         definition.arms.append(Arm(str(row["ARMCD"]), str(row["ARM"]),
-                                   _raw_codes(row.get("raw_codes"), width, file, row.line_of("raw_codes"))))
+                                   _raw_codes(row.get("raw_codes"), width, file, row.line_of("raw_codes")),
+                                   tuple((str(k).upper(), str(v)) for k, v in treatment.items())))
     seen: dict[tuple[str, ...], str] = {}
     for arm in definition.arms:
         for code in arm.raw_codes:
@@ -238,10 +267,17 @@ def load_study(path: str | Path) -> StudyDefinition:
     for name, table in maps.items():
         if not isinstance(table, LineDict):
             raise _fail(f"value map {name!r} must be a mapping of raw value to SDTM value", file, maps.line_of(name))
-        if all(isinstance(v, LineDict) for v in table.values()) and table:
+        no_values = [k for k, v in table.items() if isinstance(v, LineDict) and set(v) == {"no_value"}]
+        if all(isinstance(v, LineDict) for v in table.values()) and table and not no_values:
             definition.value_tables[str(name)] = {str(k): dict(v) for k, v in table.items()}
         else:
-            definition.value_maps[str(name)] = {str(k): str(v) for k, v in table.items() if v is not None}
+            for key, value in table.items():
+                if isinstance(value, LineDict) and key not in no_values:
+                    raise _fail(f"value map {name!r}: {key!r} maps to a mapping; an entry is a value, or "
+                                "{no_value: REASON} for a collected value that means 'no value'", file,
+                                table.line_of(key))
+            definition.value_maps[str(name)] = {str(k): value_map_entry(v) for k, v in table.items()
+                                                if v is not None}
     # the arm assignment codes are a value map too: raw code (values joined by a space) -> ARMCD
     definition.value_maps.setdefault("arms", {arm_key(code): a.armcd for a in definition.arms
                                               for code in a.raw_codes})
@@ -386,7 +422,8 @@ def _source(node, file: str, line: int) -> DateSource:
         raise _fail("a date source's 'where' is a mapping of raw column to value", file, node.line_of("where"))
     return DateSource(str(node["form"]).lower(), str(node["column"]),
                       str(node["time_column"]) if node.get("time_column") else None,
-                      tuple((str(k), str(v)) for k, v in where.items()), pick, node.line)
+                      tuple((str(k), tuple(str(x) for x in v) if isinstance(v, list) else str(v))
+                            for k, v in where.items()), pick, node.line)
 
 
 _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")

@@ -136,7 +136,8 @@ def build_sv(study, domains: dict[str, pd.DataFrame], dm: pd.DataFrame, tv: pd.D
     records = visit_records(domains)
     if raw:
         from_raw, _read = raw_visit_records(study, raw, set(dm["USUBJID"]), log)
-        records = pd.concat([records, from_raw], ignore_index=True)
+        parts = [part for part in (records, from_raw) if len(part)]  # an empty part would decide no dtype
+        records = pd.concat(parts, ignore_index=True) if len(parts) > 1 else (parts[0] if parts else records)
     records = records[records["USUBJID"].isin(set(dm["USUBJID"]))].copy()
     # a study without visit-bearing domains or forms has no visit records: SV is then empty, not an error
     records["DATE"] = pd.to_datetime(records["DATE"], errors="coerce")
@@ -144,7 +145,7 @@ def build_sv(study, domains: dict[str, pd.DataFrame], dm: pd.DataFrame, tv: pd.D
     grouped = records.groupby(["USUBJID", "VISITNUM"], sort=True)
     out = grouped.agg(VISIT=("VISIT", "first"), START=("DATE", "min"), END=("DATE", "max")).reset_index()
     planned = out["VISITNUM"].isin(set(tv["VISITNUM"]))
-    plan = tv.set_index("VISITNUM")
+    plan = tv.reindex(columns=["VISITNUM", "VISIT", "VISITDY"]).set_index("VISITNUM")  # no visit plan: no columns
     out["VISIT"] = out["VISIT"].where(~planned, out["VISITNUM"].map(plan["VISIT"]))
     out["SVPRESP"] = pd.Series("Y", index=out.index, dtype="object").where(planned, None)
     out["SVOCCUR"] = "Y"
