@@ -78,7 +78,7 @@ KIND_TYPES: dict[str, Any] = {
     "number": float, "whole number": int, "names": Union[str, list[str]],
     "values": Union[Scalar, list[Scalar]], "name": str,
     "date source": Literal["study_end", "reference_start", "reference_end"], "value": Scalar,
-    "conditions": dict[str, Union[Scalar, list[Scalar]]], "choices": Union[str, dict[str, Scalar]],
+    "conditions": dict[str, Scalar | list[Scalar]], "choices": Union[str, dict[str, Scalar]],
 }
 #: Registry phase of each derivation phase: row-level ones run per record block, domain-level ones read the
 #: other built domains (the registry's ``study`` phase).

@@ -19,7 +19,7 @@ from converters.algorithms.registry import ORIGIN_TYPES, Algorithm, algorithms
 Scalar = Union[str, int, float, bool, None]
 Names = Union[str, list[str]]
 Values = Union[Scalar, list[Scalar]]
-Pages = Union[str, int, list[Union[str, int]]]
+Pages = Union[str, int, list[str | int]]
 #: The keywords the engine itself implements (every other registered SDTM algorithm is used through ``derive``).
 KEYWORDS = ("assign", "assign_ct", "hardcode", "datetime", "condition", "study_day", "seq", "epoch", "visit",
             "derive")
@@ -46,17 +46,17 @@ class ColumnTest(_Strict):
     domain (the subject's first record there)."""
 
     column: str
-    equals: Union[Scalar, ColumnRef] = None
-    not_equals: Union[Scalar, ColumnRef] = None
+    equals: Scalar | ColumnRef = None
+    not_equals: Scalar | ColumnRef = None
     in_: Values = Field(None, alias="in")
     not_in: Values = None
     contains: Values = None
     is_null: Literal[True] | None = None
     not_null: Literal[True] | None = None
-    lt: Union[Scalar, ColumnRef] = None
-    le: Union[Scalar, ColumnRef] = None
-    gt: Union[Scalar, ColumnRef] = None
-    ge: Union[Scalar, ColumnRef] = None
+    lt: Scalar | ColumnRef = None
+    le: Scalar | ColumnRef = None
+    gt: Scalar | ColumnRef = None
+    ge: Scalar | ColumnRef = None
 
 
 class AllOf(_Strict):
@@ -125,18 +125,18 @@ class VariableOptions(_Strict):
 
 class AssignOptions(VariableOptions):
     assign: str
-    transform: Union[Transform, list[Transform], None] = None
+    transform: Transform | list[Transform] | None = None
 
 
 class AssignCtOptions(VariableOptions):
     assign_ct: str
     value_map: str | dict[str, Scalar] | None = None
     extend: bool | None = None
-    transform: Union[Transform, list[Transform], None] = None
+    transform: Transform | list[Transform] | None = None
 
 
 class HardcodeOptions(VariableOptions):
-    hardcode: Union[str, int, float]
+    hardcode: str | int | float
 
 
 class DatetimeOptions(VariableOptions):
@@ -147,7 +147,7 @@ class DatetimeOptions(VariableOptions):
 
 
 class ConditionOptions(VariableOptions):
-    condition: list[Union[WhenCase, ElseCase]]
+    condition: list[WhenCase | ElseCase]
 
 
 class StudyDayOptions(VariableOptions):
@@ -160,7 +160,7 @@ class SeqOrder(_Strict):
 
 
 class SeqOptions(VariableOptions):
-    seq: Union[Names, SeqOrder]
+    seq: Names | SeqOrder
 
 
 class EpochOptions(VariableOptions):
@@ -195,7 +195,7 @@ def variable_models() -> list[type[BaseModel]]:
 # ----------------------------------------------------------------------------------------------- domain spec
 class Merge(_Strict):
     source: str
-    by: Union[Names, dict[str, str]]
+    by: Names | dict[str, str]
     columns: Names
     prefix: str | None = None
     on_duplicate: Literal["error", "first"] | None = None
@@ -229,15 +229,15 @@ class DateSourceModel(_Strict):
 
 
 class AfterElements(_Strict):
-    after_taetord: Union[int, list[int]]
+    after_taetord: int | list[int]
     offset: str | None = None
 
 
 class ArmRow(_Strict):
     ARMCD: str
     ARM: str
-    raw_codes: list[Union[Scalar, list[Scalar]]] | None = None
-    treatment: dict[str, Union[str, int, float]] | None = None
+    raw_codes: list[Scalar | list[Scalar]] | None = None
+    treatment: dict[str, str | int | float] | None = None
 
 
 class ElementRow(_Strict):
@@ -258,7 +258,7 @@ class TrialArmRow(_Strict):
 
 class ElementDateRow(_Strict):
     TAETORD: int
-    start: Union[DateSourceModel, AfterElements]
+    start: DateSourceModel | AfterElements
 
 
 class VisitRow(_Strict):
@@ -358,7 +358,7 @@ class StudyFile(_Open):
     trial_summary: list[TrialSummaryRow] | None = None
     inclusion_exclusion: list[CriterionRow] | None = None
     ie_source: IeSourceModel | None = None
-    value_maps: dict[str, dict[str, Union[Scalar, dict[str, Scalar]]]] | None = None
+    value_maps: dict[str, dict[str, Scalar | dict[str, Scalar]]] | None = None
 
 
 # ---------------------------------------------------------------------------------------------- dispositions
@@ -369,7 +369,7 @@ class DispositionEntry(_Strict):
     dataset: str | None = None
     variable: str | None = None
     usubjid: str | None = None
-    seq: Union[int, str, None] = None
+    seq: int | str | None = None
     record: int | None = None
     value: Scalar = None
     date: str | None = None
