@@ -149,6 +149,25 @@ def write_define(study: Study, folder: str | Path, *, out: str | Path | None = N
     return report
 
 
+def write_folder_define(folder: str | Path, *, study_dir: str | Path | None = None, out: str | Path | None = None,
+                        created: datetime | None = None, html: bool = True) -> DefineReport:
+    """Write the define of a dataset folder from its ``metadata.json`` (what ``define`` and ``run`` call).
+
+    ``study_dir`` (a mapping folder or its study.yaml) adds study.yaml's define settings: MetaDataVersion,
+    documents and dictionary versions.
+    """
+    from converters.metadata.io import read_metadata
+    from converters.metadata.study_define import apply_define_settings, read_define_settings
+
+    folder = Path(folder)
+    study = read_metadata(folder / "metadata.json")
+    settings = read_define_settings(Path(study_dir)) if study_dir is not None else None
+    if settings is not None:
+        apply_define_settings(study, settings)
+    return write_define(study, folder, out=out, created=created, html=html,
+                        files=settings.files if settings is not None else None)
+
+
 def _point_leaves(study: Study, folder: Path, out_dir: Path) -> None:
     """Dataset leaves relative to the define: ``<name>.xpt`` beside it, or the path from ``out_dir`` to ``folder``."""
     import os

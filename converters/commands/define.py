@@ -8,21 +8,6 @@ import click
 from converters.commands._table import format_table
 
 
-def build_define(folder: Path, study_dir: Path | None, out: Path | None, created=None, html: bool = True):
-    """Read ``folder``/metadata.json, add study.yaml's define settings, write and check the define."""
-    from converters.metadata.io import read_metadata
-    from converters.metadata.study_define import apply_define_settings, read_define_settings
-    from define_xml.writer import write_define
-
-    study = read_metadata(folder / "metadata.json")
-    settings = read_define_settings(study_dir) if study_dir is not None else None
-    if settings is not None:
-        apply_define_settings(study, settings)
-    out_dir = out or folder
-    return write_define(study, folder, out=out_dir, created=created, html=html,
-                        files=settings.files if settings is not None else None)
-
-
 @click.command()
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--study", "study_dir", type=click.Path(exists=True, path_type=Path), default=None,
@@ -42,7 +27,10 @@ def define(folder: Path, study_dir: Path | None, out: Path | None, created: str 
     """
     from converters.commands.sdtm import parse_created
 
-    report = build_define(folder, study_dir, out, parse_created(created), html=not no_html)
+    from define_xml.writer import write_folder_define
+
+    report = write_folder_define(folder, study_dir=study_dir, out=out, created=parse_created(created),
+                                 html=not no_html)
     click.echo(f"Schema: valid against {report.schema}; OIDs: all defined and referenced; "
                f"define-vs-data: no findings")
     click.echo(format_table(["Element", "Count"], list(report.counts.items())))

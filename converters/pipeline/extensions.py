@@ -18,11 +18,12 @@ package holds no analysis folder). Errors are ``CdiscConvertError``s.
 
 **Define-XML** (``DEFINE_WRITER``)::
 
-    def write_define(folder: Path, *, created: datetime) -> Sequence[Path]
+    def write_folder_define(folder: Path, *, created: datetime) -> DefineReport
 
 reads ``folder/metadata.json`` and the datasets beside it (SDTM or ADaM: the metadata says which) and writes
 ``folder/define.xml`` (Define-XML 2.1, XSD-valid), ``folder/define.html`` and the stylesheet ``folder/*.xsl`` the
-HTML or the XML refers to; returns the files written. ``created`` is the ODM ``CreationDateTime``, so two runs
+HTML or the XML refers to; returns the report (``xml``, ``html``: the files written). study.yaml's define
+settings are already in ``metadata.json`` (the ``sdtm`` and ``adam`` writers apply them). ``created`` is the ODM ``CreationDateTime``, so two runs
 give the same bytes. The pipeline calls it once per standard folder (SDTM, then ADaM when there is one).
 """
 from __future__ import annotations
@@ -35,7 +36,7 @@ from typing import Any
 #: "module:function" of the ADaM builder (the ADaM issue, converters/adam/).
 ADAM_BUILDER = "converters.adam.pipeline:build_adam"
 #: "module:function" of the Define-XML writer (the Define-XML issue, define_xml/).
-DEFINE_WRITER = "define_xml.writer:write_define"
+DEFINE_WRITER = "define_xml.writer:write_folder_define"
 
 
 def load(target: str | Callable[..., Any]) -> Callable[..., Any] | None:

@@ -82,8 +82,10 @@ def run_define(ctx: RunContext) -> StageResult:
     for key in ("sdtm", "adam"):
         folder = ctx.folders.get(key)
         if folder is not None:
-            files = write_define(folder, created=ctx.created)
-            written.append(f"{key}: {len(list(files))} files")
+            report = write_define(folder, created=ctx.created)
+            files = ([p for p in (report.xml, report.html) if p is not None] if hasattr(report, "xml")
+                     else list(report or []))  # a DefineReport, or the paths a stand-in writer returns
+            written.append(f"{key}: {', '.join(p.name for p in files)}")
     ctx.define_written = True
     return StageResult("define", "done", "; ".join(written))
 
