@@ -157,7 +157,7 @@ def test_metadata_names_adamig_labels_predecessors_and_methods(study):
     adsl = {v["name"]: v for v in datasets["ADSL"]["variables"]}
     assert adsl["TRT01P"]["label"] == "Planned Treatment for Period 01" and adsl["TRT01P"]["core"] == "Req"
     assert adsl["AGE"]["origin"] == {"type": "Predecessor", "source": None, "pages": [], "predecessor": "DM.AGE",
-                                     "document": None}
+                                     "document": None, "description": None}
     methods = {m["oid"]: m for m in doc["methods"]}
     assert adsl["TRTSDT"]["origin"]["type"] == "Derived"
     assert "TRTSDTC" in methods[adsl["TRTSDT"]["method"]]["description"]

@@ -27,8 +27,23 @@ def build_and_write_adam(mappings: Path, sdtm: Path, out: Path, created: datetim
     if (spec_dir / "escalation.yaml").is_file():
         spec = load_escalation_spec(spec_dir / "escalation.yaml")
         escalation = escalation_summary(spec, {d.name: d.frame for d in build.datasets})
+    describe_results(build, spec_dir)
     write_adam(build, out, created, escalation, force=force, inputs=inputs)
     return build, escalation
+
+
+def describe_results(build: AdamBuild, spec_dir: Path) -> None:
+    """Value-level metadata of the BDS datasets by PARAMCD, and the study's Analysis Results Metadata (results.yaml)."""
+    from converters.adam.results import RESULTS_FILE, derive_analysis_results, load_results_spec
+    from converters.metadata.value_level import bds_value_level
+
+    for d in build.datasets:
+        if d.dataset.dataset_class == "BASIC DATA STRUCTURE" and "PARAMCD" in d.frame:
+            d.dataset.value_level = bds_value_level(d.dataset, d.frame)
+    if (spec_dir / RESULTS_FILE).is_file():
+        spec = load_results_spec(spec_dir / RESULTS_FILE)
+        build.study.analysis_results = derive_analysis_results(spec, {d.name: d.frame for d in build.datasets},
+                                                               spec_dir / RESULTS_FILE)
 
 
 def build_adam(sdtm: Path, out: Path, *, mappings: Path, created: datetime,

@@ -28,7 +28,7 @@ from converters.spec.yaml_lines import LineDict, LineList, load_yaml_file
 
 STRUCTURES = ("ADSL", "BDS", "OCCDS", "TTE")
 #: files of the adam/ folder that are not dataset specs
-NOT_SPECS = ("escalation.yaml", "validation-dispositions.yaml")
+NOT_SPECS = ("escalation.yaml", "results.yaml", "validation-dispositions.yaml")
 
 
 class VariableMeta(BaseModel):
