@@ -5,6 +5,8 @@ methods, comments, documents and analysis results that were written (a test chec
 """
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from converters.metadata.model import (
@@ -54,8 +56,15 @@ def _text(el: etree._Element | None, path: str = f"{ODM}Description/{ODM}Transla
     return (found.text or "").strip() if found is not None else ""
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+#: A whole number as XML Schema writes one (ASCII digits, optional +, surrounding blanks); 18 digits at most.
+_WHOLE = re.compile(r"\s*\+?([0-9]{1,18})\s*")
+
+
+def whole_number(value: str | None) -> int | None:
+    """A Length, SignificantDigits, OrderNumber or KeySequence as a number; None (read as absent) when it is not
+    a whole number in ASCII digits ("²", "12a", "") so that the schema check and the define rules report it."""
+    found = _WHOLE.fullmatch(value) if value else None
+    return int(found.group(1)) if found else None
 
 
 def _yes(value: str | None) -> bool | None:
@@ -82,7 +91,7 @@ def _variable(item: etree._Element, codelist_names: dict[str, str]) -> Variable:
     vl = item.find(f"{DEF}ValueListRef")
     return Variable(
         name=item.get("Name", ""), label=_text(item), data_type=item.get("DataType", "text"),
-        length=_int(item.get("Length")), significant_digits=_int(item.get("SignificantDigits")),
+        length=whole_number(item.get("Length")), significant_digits=whole_number(item.get("SignificantDigits")),
         display_format=item.get(f"{DEF}DisplayFormat"),
         codelist=codelist_names.get(ref.get("CodeListOID", "")) if ref is not None else None,
         origin=_origin(item), comment=item.get(f"{DEF}CommentOID"),
@@ -106,7 +115,7 @@ def _codelist(cl: etree._Element, ct_oids: set[str]) -> Codelist:
     for item in [*cl.iter(f"{ODM}CodeListItem"), *cl.iter(f"{ODM}EnumeratedItem")]:
         a = item.find(f"{ODM}Alias")
         decode = _text(item, f"{ODM}Decode/{ODM}TranslatedText") or None
-        terms.append((_int(item.get("OrderNumber")) or 0, CodelistTerm(
+        terms.append((whole_number(item.get("OrderNumber")) or 0, CodelistTerm(
             item.get("CodedValue", ""), a.get("Name") if a is not None else None, decode,
             item.get(f"{DEF}ExtendedValue") == "Yes")))
     standard = cl.get(f"{DEF}StandardOID")
@@ -171,9 +180,9 @@ def read_study(tree: etree._ElementTree) -> Study:
             if item is None:
                 continue
             var = _variable(item, codelist_names)
-            var.order = _int(ref.get("OrderNumber"))
+            var.order = whole_number(ref.get("OrderNumber"))
             var.mandatory = ref.get("Mandatory") == "Yes"
-            var.key_sequence = _int(ref.get("KeySequence"))
+            var.key_sequence = whole_number(ref.get("KeySequence"))
             var.method = ref.get("MethodOID")
             var.role = ref.get("Role")
             variables.append(var)

@@ -149,9 +149,33 @@ def test_a_define_with_a_non_ascii_digit_length_does_not_crash(study, tmp_path):
     define = tmp_path / "define.xml"
     text = reference_file("define-xml-2.1/examples/defineV21-SDTM.xml").read_text(encoding="utf-8")
     define.write_text(text.replace('Length="200"', 'Length="²"', 1), encoding="utf-8")
-    result = CliRunner().invoke(cli, ["validate", str(tmp_path / "out"), "--define", str(define)])
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path / "out"), "--define", str(define), "--format", "csv",
+                                      "--report-dir", str(tmp_path / "report")])
     assert result.exit_code in (0, 1), result.output
     assert "Traceback" not in result.output
+    findings = pd.read_csv(tmp_path / "report" / "findings.csv", dtype=str, keep_default_na=False)
+    schema = " ".join(findings.loc[findings["rule"].eq("DF0001"), "message"])
+    assert "attribute 'Length': '²' is not a valid value" in schema  # read as absent, reported by the schema check
+
+
+@pytest.mark.parametrize("attribute", ["Length", "SignificantDigits", "OrderNumber", "KeySequence"])
+@pytest.mark.parametrize("value", ["²", "١٢", "12a", "-1", "1" * 5000, ""])
+def test_a_define_number_that_is_not_ascii_digits_is_read_as_absent(attribute, value):
+    from lxml import etree
+
+    from define_xml.reader import read_study
+
+    odm, define = "http://www.cdisc.org/ns/odm/v1.3", "http://www.cdisc.org/ns/def/v2.1"
+    on_item = attribute in ("Length", "SignificantDigits")
+    xml = (f'<ODM xmlns="{odm}" xmlns:def="{define}"><Study OID="S"><MetaDataVersion OID="M" Name="M">'
+           f'<ItemGroupDef OID="IG.AE" Name="AE"><ItemRef ItemOID="IT.AE.AETERM" Mandatory="Yes" '
+           f'{"" if on_item else f"{attribute}={chr(34)}{value}{chr(34)}"}/></ItemGroupDef>'
+           f'<ItemDef OID="IT.AE.AETERM" Name="AETERM" DataType="text" '
+           f'{f"{attribute}={chr(34)}{value}{chr(34)}" if on_item else ""}/></MetaDataVersion></Study></ODM>')
+    variable = read_study(etree.ElementTree(etree.fromstring(xml.encode()))).datasets[0].variables[0]
+    read = {"Length": variable.length, "SignificantDigits": variable.significant_digits,
+            "OrderNumber": variable.order, "KeySequence": variable.key_sequence}
+    assert read[attribute] is None
 
 
 def _dataset_json(tmp_path: Path, mutate) -> Path:
@@ -194,17 +218,55 @@ def test_hostile_dataset_json_is_refused_with_its_location(tmp_path, case):
     assert message in str(caught.value) and str(path) in str(caught.value)
 
 
+#: What validate reports for each hostile file, and where: MD0000 when the file cannot be used at all (the reader's
+#: message with the line or column), MD0030 for damage the rows survive (the value read as missing, the row and
+#: variable named), MD0033 for a value of the wrong type (set aside per value, on its record).
+VALIDATE_FINDINGS = {
+    "an integer of 10**400": ("MD0030", "variable AGE, row 1: integer column holds an integer of 401 digits"),
+    "1e400": ("MD0030", "variable AGE, row 1: integer column holds inf, beyond what a double holds"),
+    "Infinity": ("MD0030", "variable AGE, row 1: Infinity is not a JSON number"),
+    "NaN": ("MD0030", "variable AGE, row 1: NaN is not a JSON number"),
+    "columns given as strings": ("MD0000", "column #1: column 1 is str 'SUBJID', not an object"),
+    "a duplicate column name": ("MD0000", "variable SUBJID: column name 'SUBJID' appears twice (columns 1 and 2)"),
+    "a duplicate key": ("MD0000", "line 1: key 'label' appears twice in one JSON object"),
+    "deep nesting": ("MD0000", "line 1: values are nested more than 32 levels deep"),
+    "a nested value": ("MD0033", "given=[54]"),
+    "a text length": ("MD0030", "variable SUBJID: length is '8', not a whole number (read as absent)"),
+    "a column without a name": ("MD0000", "column #1: column 1 has no name"),
+}
+
+
+def test_every_hostile_dataset_json_case_has_its_validate_finding():
+    assert set(VALIDATE_FINDINGS) == set(DATASET_JSON_CASES)
+
+
 @pytest.mark.parametrize("case", sorted(DATASET_JSON_CASES))
 def test_hostile_dataset_json_given_to_validate_is_a_finding_not_a_crash(tmp_path, case):
+    import csv
+
     mutate, message = DATASET_JSON_CASES[case]
+    rule, said = VALIDATE_FINDINGS[case]
     folder = tmp_path / "sdtm"
     folder.mkdir()
     _dataset_json(folder, mutate)
+    dm = {"datasetJSONVersion": "1.1.0", "name": "DM", "label": "Demographics", "records": 1,
+          "columns": [{"itemOID": f"IT.DM.{n}", "name": n, "label": n, "dataType": "string"}
+                      for n in ("STUDYID", "DOMAIN", "USUBJID")], "rows": [["S1", "DM", "S1-001"]]}
+    (folder / "dm.json").write_text(json.dumps(dm), encoding="utf-8")
     result = CliRunner().invoke(cli, ["validate", str(folder), "--format", "csv"])
-    assert result.exit_code in (1, 2), result.output
+    assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output and "internal error" not in result.output
-    report = (tmp_path / "sdtm-validation" / "findings.csv").read_text(encoding="utf-8")
-    assert "MD0000" in report and message.split(":")[-1].strip()[:30] in report
+    read = 1 if rule == "MD0000" else 2  # the rest of the folder is validated; a usable hostile file too
+    assert f"Validated {read} datasets" in result.output
+    with open(tmp_path / "sdtm-validation" / "findings.csv", encoding="utf-8", newline="") as handle:
+        findings = list(csv.DictReader(handle))
+    found = [f for f in findings if f["rule"] == rule and f["dataset"] == "VS"]
+    assert found and any(said in f["message"] + f["values"] for f in found), found
+    if rule == "MD0033":
+        assert (found[0]["variable"], found[0]["record"]) == ("AGE", "1")
+    else:  # the reader's own words
+        assert "vs.json" in found[0]["message"] and message.split(":")[-1].strip() in found[0]["message"]
+    assert not [f for f in findings if f["rule"] == "MD0000" and f["dataset"] == "DM"]
 
 
 def test_hostile_inputs_stay_under_the_memory_bound_in_a_fresh_process(tmp_path):

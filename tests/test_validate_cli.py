@@ -184,47 +184,46 @@ def test_encoding_option_reaches_the_reader(tmp_path):
     assert notice and "cp1252 (declared with the encoding option)" in notice[0]["message"]
 
 
-def test_reports_are_written_atomically(clean_xpt, tmp_path, monkeypatch):
-    from converters.validate.reports import html
+def test_a_failure_while_writing_reports_leaves_the_previous_reports_whole(clean_xpt, tmp_path, monkeypatch):
+    import errno
+
+    import converters.validate.reports as reports
 
     out = tmp_path / "reports"
     assert _run(str(clean_xpt), "--report-dir", str(out)).exit_code == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
+    write_reports = reports.write_reports
 
-    def killed(result, summary, path, title=""):
-        path.write_text("<html>half a rep")
-        raise OSError("disk full")  # the run fails while the page is being written
+    def killed(result, out_dir, formats=reports.FORMATS, title=""):
+        write_reports(result, out_dir, ("json",), title)  # one report written in full ...
+        page = Path(out_dir) / "report.html"
+        page.write_text("<html>half a rep")  # ... the next one half ...
+        raise OSError(errno.ENOSPC, "No space left on device", str(page))  # ... and the disk is full
 
-    monkeypatch.setattr(html, "write_html", killed)
+    monkeypatch.setattr(reports, "write_reports", killed)
     fx = clean_study()
-    fx.set("DM", 0, SEX="X")
-    with pytest.raises(OSError):
-        _run(str(write_folder(fx, tmp_path / "changed")), "--report-dir", str(out))
+    fx.set("DM", 0, SEX="X")  # the new run's findings differ from the previous reports'
+    result = _run(str(write_folder(fx, tmp_path / "changed")), "--report-dir", str(out))
+    assert result.exit_code == 2 and "No space left on device" in result.output and "Traceback" not in result.output
     after = {p.name: p.read_bytes() for p in out.iterdir()}
-    assert set(after) == set(before)  # no half-written or temporary file left
-    assert after["report.html"] == before["report.html"]  # the previous page is whole
+    assert after == before  # the previous reports, every byte, and nothing half-written beside them
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["changed", "reports"]  # no temporary folder left
 
 
-def _crash_handler_merged() -> bool:
-    """The CLI-wide handler that turns a crash into exit 3 with a crash report comes from the hardening branch."""
-    import inspect
-
-    import converters.cli
-
-    return "crash" in inspect.getsource(converters.cli).lower()
-
-
-@pytest.mark.xfail(not _crash_handler_merged(), strict=True,
-                   reason="exit 3 for an internal error is the CLI-wide crash handler of the hardening branch")
 def test_internal_error_exits_3_with_a_short_message(clean_xpt, tmp_path, monkeypatch):
     import converters.validate
 
     def broken(*args, **kwargs):
         raise RuntimeError("forced internal error")
 
+    monkeypatch.setenv("CDISC_CONVERT_CRASH_DIR", str(tmp_path / "crash"))
     monkeypatch.setattr(converters.validate, "validate_folder", broken)
     result = CliRunner().invoke(cli, ["validate", str(clean_xpt), "--report-dir", str(tmp_path / "r")])
     assert result.exit_code == 3 and "Traceback" not in result.output
+    assert "internal error in validate (a bug, not your data): RuntimeError: forced internal error" in result.output
+    [report] = (tmp_path / "crash").iterdir()  # the traceback goes to the crash report the message names
+    assert str(report) in result.output and "RuntimeError: forced internal error" in report.read_text()
+    assert not (tmp_path / "r").exists()  # nothing validated, no report folder made
 
 
 def test_a_rule_that_crashes_exits_3_with_a_crash_report(clean_xpt, tmp_path, monkeypatch):

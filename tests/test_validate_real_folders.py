@@ -247,3 +247,29 @@ def test_a_declared_encoding_that_does_not_fit_falls_back_to_detection(tmp_path)
     assert "TS" in result.study.datasets and "MD0000" not in _rules(result)
     notice = result.findings[result.findings["rule"].eq("MD0032")]["message"].iloc[0]
     assert "cp1252 (detected; the declared utf-8 cannot decode it)" in notice
+
+
+def test_a_ts_version_in_non_ascii_digits_is_no_version_not_a_crash(tmp_path):
+    fx = clean_study()
+    fx.set("TS", fx.where("TS", TSPARMCD="SDTIGVER"), TSVAL="3.²")  # "²".isdigit() is True, int("²") fails
+    fx.set("DM", 2, ARMCD="SCRNFAIL", ARM="Screen Failure", ARMNRS="")  # a finding that compares versions
+    result = validate_folder(write_folder(fx, tmp_path / "sdtm", fmt="json"))
+    assert not result.rule_errors
+    assert result.study.ig_version[0] == ""  # TS states no version a reviewer could compare
+    assert "VL0040" in _rules(result)
+
+
+def test_dataset_json_nan_and_infinity_are_damage_named_by_rows_and_the_rest_is_read(tmp_path):
+    folder = write_folder(clean_study(), tmp_path / "sdtm", fmt="json")
+    doc = json.loads((folder / "dm.json").read_text())
+    age = [c["name"] for c in doc["columns"]].index("AGE")
+    doc["rows"][0][age], doc["rows"][1][age] = float("nan"), float("inf")
+    (folder / "dm.json").write_text(json.dumps(doc))  # Python writes them as NaN and Infinity, which JSON has not
+    result = validate_folder(folder)
+    assert "DM" in result.study.datasets and "MD0000" not in _rules(result)
+    damage = result.findings[result.findings["rule"].eq("MD0030")]
+    assert list(damage["message"]) == ["dm.json is damaged: variable AGE, rows 1, 2: NaN, Infinity are not JSON numbers "
+                                       "(Dataset-JSON has no NaN or infinite values); read as missing; the records "
+                                       "that could be read were validated"]
+    ages = result.study.get("DM").number("AGE")
+    assert ages.iloc[:2].isna().all() and ages.iloc[2:].notna().all()

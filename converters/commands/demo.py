@@ -50,8 +50,9 @@ def validate_output(study: str, mappings: Path, target: Path, dispositions_file:
     report_dir = default_report_dir(target)
     inputs = [target, mappings]
     check_output_folder(report_dir, "validation", force=force, inputs=inputs, option="the report folder")
+    define = target / "define.xml"  # written by the build: the data are checked against it, as `run` does
     result = validate_folder(target, dispositions=dispositions if dispositions.is_file() else None,
-                             previous=report_dir)
+                             previous=report_dir, define=define if define.is_file() else None)
     with write_output_folder(report_dir, "validation", force=force, inputs=inputs,
                              option="the report folder") as tmp:
         write_reports(result, tmp, ("html", "xlsx", "csv", "json"), title=f"{study} {title}")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -32,16 +33,44 @@ _TEXT_TYPES = {"string": "text", "date": "date", "datetime": "datetime", "time":
 def read_dataset_json(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, Dataset]:
     """The data and metadata of a Dataset-JSON file; DataError naming the file if it cannot be read."""
     source = Path(path)
-    where = Location(file=str(source))
     if not source.is_file():
-        raise DataError("Dataset-JSON file not found", where=where, hint="check the path")
+        raise DataError("Dataset-JSON file not found", where=Location(file=str(source)), hint="check the path")
+    meta, rows = load_dataset_json(source)
+    try:
+        check_columns_meta(meta["columns"], source)
+        return _build(meta, rows, source)
+    except CdiscConvertError as exc:
+        exc.where.file = str(source)
+        raise DataError(exc.message, where=exc.where, hint=exc.hint) from exc
+
+
+class JsonConstant:
+    """``NaN``, ``Infinity`` or ``-Infinity`` as a file wrote it, kept by a lenient read (they are not JSON
+    numbers): the validator reports where they stand and reads them as missing."""
+
+    __slots__ = ("token",)
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def __repr__(self) -> str:
+        return self.token
+
+
+def load_dataset_json(source: Path, *, constants: list[JsonConstant] | None = None) -> tuple[dict, list]:
+    """The parsed header and rows of a Dataset-JSON file (``.json`` or ``.ndjson``), checked strictly as JSON
+    (see :func:`parse_json`); given a ``constants`` list, NaN/Infinity are read as :class:`JsonConstant` (each
+    also added to the list) instead of refusing the file.  DataError naming the file (and line) when it is not
+    Dataset-JSON."""
+    where = Location(file=str(source))
+    rows: list | None
     try:
         if source.suffix.lower() == ".ndjson":
-            meta, rows = _load_ndjson(source)
+            meta, rows = _load_ndjson(source, constants=constants)
         else:
             with open(source, encoding="utf-8") as fh:
                 text = fh.read()
-            meta = parse_json(text, source)
+            meta = parse_json(text, source, constants=constants)
             rows = meta.get("rows", []) if isinstance(meta, dict) else None
     except UnicodeDecodeError as exc:
         raise DataError(f"cannot read Dataset-JSON file: not UTF-8 ({exc.reason} at byte {exc.start})", where=where,
@@ -51,23 +80,19 @@ def read_dataset_json(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, Datas
                         hint="the file is not UTF-8 JSON or is damaged") from exc
     if not isinstance(meta, dict) or not isinstance(meta.get("columns"), list) or not isinstance(rows, list):
         raise DataError("not a Dataset-JSON file (no columns/rows)", where=where)
-    try:
-        check_columns_meta(meta["columns"], source)
-        return _build(meta, rows, source)
-    except CdiscConvertError as exc:
-        exc.where.file = str(source)
-        raise DataError(exc.message, where=exc.where, hint=exc.hint) from exc
+    return meta, rows
 
 
-def _load_ndjson(source: Path) -> tuple[dict, list]:
+def _load_ndjson(source: Path, *, constants: list[JsonConstant] | None = None) -> tuple[dict, list]:
     with open(source, encoding="utf-8") as fh:
         text = fh.read()
     if not text.strip():
         raise json.JSONDecodeError("empty file", "", 0)
     first, _, rest = text.lstrip().partition("\n")
-    meta = parse_json(first, source)
+    meta = parse_json(first, source, constants=constants)
     rows = parse_json("[" + ",".join(line for line in rest.splitlines() if line.strip()) + "]", source,
-                      line_offset=text[:len(text) - len(text.lstrip())].count("\n") + 1, ndjson=True)
+                      line_offset=text[:len(text) - len(text.lstrip())].count("\n") + 1, ndjson=True,
+                      constants=constants)
     return meta, rows
 
 
@@ -75,9 +100,12 @@ def _load_ndjson(source: Path) -> tuple[dict, list]:
 MAX_JSON_DEPTH = 32
 
 
-def parse_json(text: str, source: Path, *, line_offset: int = 0, ndjson: bool = False):
-    """Parse JSON text strictly: no ``NaN``/``Infinity``, no duplicate key in an object, no nesting deeper than
-    Python's parser allows (named as deeper than MAX_JSON_DEPTH, with the line); DataError naming the line.
+def parse_json(text: str, source: Path, *, line_offset: int = 0, ndjson: bool = False,
+               constants: list[JsonConstant] | None = None):
+    """Parse JSON text strictly: no ``NaN``/``Infinity`` (kept as :class:`JsonConstant` and listed in ``constants``
+    when that list is given),
+    no duplicate key in an object, no nesting deeper than Python's parser allows (named as deeper than
+    MAX_JSON_DEPTH, with the line); DataError naming the line.
 
     Numbers beyond a double (``1e400``, ``10**400``) are refused per column in :func:`_column`, with the row."""
     def where(token: str) -> Location:
@@ -91,6 +119,11 @@ def parse_json(text: str, source: Path, *, line_offset: int = 0, ndjson: bool = 
         raise DataError(f"{token} is not a JSON number (Dataset-JSON has no NaN or infinite values)", where(token),
                         hint="write a missing value as null")
 
+    def keep_constant(token: str) -> JsonConstant:
+        assert constants is not None
+        constants.append(JsonConstant(token))
+        return constants[-1]
+
     def unique_keys(pairs: list[tuple[str, object]]) -> dict:
         keys = [k for k, _ in pairs]
         if len(set(keys)) != len(keys):
@@ -100,7 +133,8 @@ def parse_json(text: str, source: Path, *, line_offset: int = 0, ndjson: bool = 
         return dict(pairs)
 
     try:
-        return json.loads(text, parse_constant=refuse_constant, object_pairs_hook=unique_keys)
+        return json.loads(text, parse_constant=refuse_constant if constants is None else keep_constant,
+                          object_pairs_hook=unique_keys)
     except RecursionError:
         raise DataError(f"values are nested more than {MAX_JSON_DEPTH} levels deep", _deep_location(text, source),
                         hint="Dataset-JSON rows hold plain values; the file is damaged or not Dataset-JSON") from None
@@ -135,9 +169,20 @@ def _deep_location(text: str, source: Path) -> Location:
     return Location(file=str(source))
 
 
-def check_columns_meta(columns: list, source: Path) -> None:
-    """Every column is an object with a unique text name, a dataType, and whole-number length/keySequence."""
+#: Column attributes a reader can do without: a lenient read (``set_aside``) drops a bad one instead of refusing.
+_OPTIONAL_WHOLE = ("length", "keySequence", "significantDigits")
+_OPTIONAL_TEXT = ("label", "targetDataType", "displayFormat", "itemOID")
+
+
+def check_columns_meta(columns: list, source: Path,
+                       set_aside: Callable[[str], None] | None = None) -> list[dict]:
+    """Every column is an object with a unique text name, a text dataType, whole-number length/keySequence/
+    significantDigits and text label/targetDataType/displayFormat/itemOID; DataError naming the column.
+
+    With ``set_aside``, a bad optional attribute is told to it (with where and what) and left out of the
+    column returned instead of refusing the file; the columns returned are the ones to read."""
     names: dict[str, int] = {}
+    checked: list[dict] = []
     for number, column in enumerate(columns, start=1):
         where = Location(file=str(source), column=f"#{number}")
         if not isinstance(column, dict):
@@ -151,15 +196,28 @@ def check_columns_meta(columns: list, source: Path) -> None:
             raise DataError(f"column name {name!r} appears twice (columns {names[name]} and {number})", where,
                             hint="column names must be unique")
         names[name] = number
-        for key in ("length", "keySequence", "significantDigits"):
+        data_type = column.get("dataType")
+        if data_type is not None and not isinstance(data_type, str):
+            raise DataError(f"dataType is {data_type!r}, not text", where, hint="write dataType as a JSON string")
+        bad: list[tuple[str, str, str]] = []
+        for key in _OPTIONAL_WHOLE:
             value = column.get(key)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31):
-                raise DataError(f"{key} is {value!r}, not a whole number", where,
-                                hint=f"write {key} as a JSON integer or leave it out")
-        for key in ("label", "dataType", "targetDataType", "displayFormat", "itemOID"):
+                bad.append((key, f"{key} is {_shown(value)}, not a whole number",
+                            f"write {key} as a JSON integer or leave it out"))
+        for key in _OPTIONAL_TEXT:
             value = column.get(key)
             if value is not None and not isinstance(value, str):
-                raise DataError(f"{key} is {value!r}, not text", where, hint=f"write {key} as a JSON string")
+                bad.append((key, f"{key} is {_shown(value)}, not text", f"write {key} as a JSON string"))
+        if bad and set_aside is None:
+            _, message, hint = bad[0]
+            raise DataError(message, where, hint=hint)
+        for _, message, _ in bad:
+            assert set_aside is not None
+            set_aside(f"variable {name}: {message} (read as absent)")
+        dropped = {key for key, _, _ in bad}
+        checked.append({k: v for k, v in column.items() if k not in dropped} if dropped else column)
+    return checked
 
 
 def _build(meta: dict, rows: list, source: Path) -> tuple[pd.DataFrame, Dataset]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from converters.errors import DataError, Location
+from converters.errors import CdiscConvertError, DataError, Location
 from converters.metadata.model import Dataset, Variable
 
 #: File suffixes the validator reads, in the order it prefers them when a dataset has two.
@@ -177,11 +177,14 @@ class DatasetData:
 
 
 def _version_number(text: str) -> str:
-    """``SDTMIG v3.2`` / ``3.2`` / ``V3.1.2`` -> ``3.2`` / ``3.1.2``."""
+    """``SDTMIG v3.2`` / ``3.2`` / ``V3.1.2`` -> ``3.2`` / ``3.1.2``; "" when the text holds no version in ASCII
+    digits ("3.²" is not one: comparing it would crash)."""
     import re
 
-    found = re.search(r"\d+(?:\.\d+)+", text)
-    return found.group(0) if found else text.strip()
+    found = re.search(r"[0-9]+(?:\.[0-9]+)+", text)
+    if found:
+        return found.group(0)
+    return text.strip() if re.fullmatch(r"[0-9]+", text.strip()) else ""
 
 
 def _first_per_key(values: pd.Series, keys: pd.Series) -> pd.Series:
@@ -334,7 +337,7 @@ def load_folder(folder: str | os.PathLike[str], standard: str | None = None, enc
         try:
             frame, meta, facts = read_dataset(path, encoding)
         except Exception as exc:  # noqa: BLE001 - reported as a finding, not a crash
-            study.problems.append((path.name, str(exc).splitlines()[0]))
+            study.problems.append((path.name, why_unreadable(exc)))
             continue
         name = (meta.name or stem).upper()
         if name in study.datasets:
@@ -345,6 +348,19 @@ def load_folder(folder: str | os.PathLike[str], standard: str | None = None, enc
         study.load_seconds[name] = time.perf_counter() - start
     study.standard = standard or guess_standard(study.datasets)
     return study
+
+
+def why_unreadable(exc: Exception) -> str:
+    """Why a file cannot be read, for the finding that names the file: the reader's message with where in the
+    file (line, variable, row, column; the file itself is named by the finding) and its hint."""
+    if not isinstance(exc, CdiscConvertError):
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    where = exc.where
+    inside = str(Location(variable=where.variable, row=where.row, column=where.column))
+    parts = [f"line {where.line}"] if where.line else []
+    parts += [inside] if inside else []
+    text = f"{', '.join(parts)}: {exc.message}" if parts else exc.message
+    return f"{text} (hint: {exc.hint})" if exc.hint else text
 
 
 def dataset_files(root: Path) -> tuple[dict[str, Path], list[tuple[str, str]]]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from define_xml.reader import whole_number
+
 ODM = "{http://www.cdisc.org/ns/odm/v1.3}"
 DEF_NAMESPACES = ("{http://www.cdisc.org/ns/def/v2.1}", "{http://www.cdisc.org/ns/def/v2.0}")
 
@@ -33,9 +35,9 @@ def read_define_keys(path: str | Path) -> DefineKeys:
     for group in root.iter(f"{ODM}ItemGroupDef"):
         keyed = []
         for ref in group.iter(f"{ODM}ItemRef"):
-            sequence = ref.get("KeySequence")
-            if sequence and sequence.isdigit() and ref.get("ItemOID") in names:
-                keyed.append((int(sequence), names[ref.get("ItemOID")]))
+            sequence = whole_number(ref.get("KeySequence"))  # "²" is a digit to isdigit(), not to int()
+            if sequence is not None and ref.get("ItemOID") in names:
+                keyed.append((sequence, names[ref.get("ItemOID")]))
         if keyed:
             out.keys[group.get("Name", "").upper()] = tuple(name for _, name in sorted(keyed))
     for ns in DEF_NAMESPACES:

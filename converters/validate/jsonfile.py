@@ -2,14 +2,20 @@
 
 The project reader (:func:`converters.readers.dataset_json.read_dataset_json`) rejects a whole file for
 one number stored as text, which would leave the dataset out and make every other dataset's records
-"orphans".  Here each column is checked the way that reader converts it; values it would refuse are
-kept aside (:class:`ValueProblem`, reported per value by rule MD0033) and read as missing, so the rest
-of the dataset is still validated.  Rows with too few or too many values and a ``records`` count that
-differs from the rows held are damage (rule MD0030); the rows are read as far as they go.
+"orphans".  Here the file goes through the same checks, sorted by what they leave usable:
+
+* the file cannot be used (not UTF-8 JSON, a key twice in one object, nesting past the bound, a column
+  that is not an object, has no name, or repeats a name, a dataType that is not text): DataError with the
+  project reader's message and location, which the validator reports as the file unreadable (MD0000);
+* damage the rows survive (rule MD0030): rows with too few or too many values (one message per row), a
+  ``records`` count that differs from the rows held, ``NaN``/``Infinity`` (not JSON numbers) and numbers
+  beyond a double (read as missing; one message per column, naming the rows), a column attribute of the
+  wrong type (length "8": read as absent);
+* values of the wrong type for the column's declared dataType (:class:`ValueProblem`, reported per value
+  by rule MD0033): read as missing when they cannot be converted, so the rest of the dataset is validated.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +27,8 @@ from converters.metadata.model import Dataset
 
 _TEXT = ("string", "date", "datetime", "time", "URI")
 _NUMBER = ("integer", "float", "double", "decimal", "boolean")
+#: Rows named in one damage message before "and N more".
+_ROWS_SHOWN = 5
 
 
 @dataclass
@@ -40,33 +48,31 @@ class JsonFacts:
 
 
 def read_json_file(path: Path) -> tuple[pd.DataFrame, Dataset, JsonFacts]:
-    """Frame, metadata and facts of a Dataset-JSON file; DataError only when it is not Dataset-JSON at all."""
-    from converters.readers.dataset_json import _build, _load_ndjson
+    """Frame, metadata and facts of a Dataset-JSON file; DataError (with the project reader's message and
+    location) only when the file cannot be used at all."""
+    from converters.readers.dataset_json import _build, check_columns_meta, load_dataset_json
 
-    where = Location(file=str(path))
-    try:
-        rows: list | None
-        if path.suffix.lower() == ".ndjson":
-            meta, rows = _load_ndjson(path)
-        else:
-            with open(path, encoding="utf-8") as handle:
-                meta = json.load(handle)
-            rows = meta.get("rows", []) if isinstance(meta, dict) else None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"cannot read Dataset-JSON file: {exc}", where=where,
-                        hint="the file is not UTF-8 JSON or is damaged (truncated?)") from exc
-    if not isinstance(meta, dict) or not isinstance(meta.get("columns"), list) or not isinstance(rows, list):
-        raise DataError("not a Dataset-JSON file (no columns/rows)", where=where)
     facts = JsonFacts()
-    rows = _whole_rows(rows, len(meta["columns"]), facts)
+    constants: list = []
+    meta, rows = load_dataset_json(path, constants=constants)
+    columns = check_columns_meta(meta["columns"], path, set_aside=facts.damage.append)
+    rows = _whole_rows(rows, len(columns), facts)
     records = meta.get("records")
-    if records is not None and records != len(rows):
+    if records is not None and (isinstance(records, bool) or not isinstance(records, int)):
+        facts.damage.append(f"'records' is {records!r}, not a whole number")
+    elif records is not None and records != len(rows):
         facts.damage.append(f"'records' states {records:,} rows but the file holds {len(rows):,} (truncated?)")
-    meta = {**meta, "records": len(rows)}
-    for pos, column in enumerate(meta["columns"]):
-        problem, unusable = _wrong_values(column, [row[pos] for row in rows])
-        if problem is not None:
+    meta = {**meta, "columns": columns, "records": len(rows)}
+    for pos, column in enumerate(columns):
+        values = [row[pos] for row in rows]
+        for unusable, what in _unusable_numbers(column, values, bool(constants)):
+            facts.damage.append(_rows_named(str(column["name"]), unusable, what))
             for row in unusable:
+                rows[row][pos] = None
+                values[row] = None
+        problem, unreadable = _wrong_values(column, values)
+        if problem is not None:
+            for row in unreadable:
                 rows[row][pos] = None
             facts.problems.append(problem)
     try:
@@ -76,6 +82,50 @@ def read_json_file(path: Path) -> tuple[pd.DataFrame, Dataset, JsonFacts]:
                                                     variable=exc.where.variable, row=exc.where.row),
                         hint=exc.hint) from exc
     return frame, dataset, facts
+
+
+def _unusable_numbers(column: dict, values: list, constants: bool) -> list[tuple[np.ndarray, str]]:
+    """Rows holding ``NaN``/``Infinity`` (any column; looked for only when the file has ``constants``) or, in a
+    number column, a number beyond a double; each group with what its first value is, in the project reader's
+    words."""
+    from converters.readers.dataset_json import JsonConstant, _shown
+
+    series = pd.Series(values, dtype=object)
+    data_type = column.get("dataType")
+    found = []
+    given = np.zeros(len(series), dtype=bool)
+    if constants:
+        given = series.map(lambda v: isinstance(v, JsonConstant)).to_numpy(dtype=bool)
+    if given.any():
+        rows = np.flatnonzero(given)
+        tokens = list(dict.fromkeys(repr(v) for v in series.iloc[rows]))
+        said = f"{tokens[0]} is not a JSON number" if len(tokens) == 1 else f"{', '.join(tokens)} are not JSON numbers"
+        found.append((rows, f"{said} (Dataset-JSON has no NaN or infinite values)"))
+    if data_type in _NUMBER:
+        kept = series.where(~given, None)
+        try:
+            beyond = np.isinf(pd.to_numeric(kept, errors="coerce").astype("float64").to_numpy())
+        except (OverflowError, ValueError, TypeError):  # an integer past a double's range (10**400)
+            beyond = kept.map(_beyond_double).to_numpy(dtype=bool)
+        if beyond.any():
+            rows = np.flatnonzero(beyond)
+            found.append((rows, f"{data_type} column holds {_shown(kept.iloc[rows[0]])}, beyond what a double holds"))
+    return found
+
+
+def _beyond_double(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return abs(value) > 2 ** 1023
+    return isinstance(value, float) and bool(np.isinf(value))
+
+
+def _rows_named(variable: str, rows: np.ndarray, what: str) -> str:
+    """One damage message for rows of a column: the first rows by number (1-based) and what is wrong."""
+    shown = ", ".join(str(r + 1) for r in rows[:_ROWS_SHOWN])
+    more = f" and {len(rows) - _ROWS_SHOWN:,} more" if len(rows) > _ROWS_SHOWN else ""
+    return f"variable {variable}, {'row' if len(rows) == 1 else 'rows'} {shown}{more}: {what}; read as missing"
 
 
 def _whole_rows(rows: list, width: int, facts: JsonFacts) -> list:

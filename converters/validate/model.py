@@ -114,7 +114,7 @@ def version_key(text: str) -> tuple[int, ...]:
     """``3.1.2`` -> (3, 1, 2), for comparing IG versions; () when there is no version."""
     parts = []
     for part in text.split("."):
-        if not part.isdigit():
+        if not (part.isascii() and part.isdigit()):  # "²".isdigit() is True, int("²") fails
             break
         parts.append(int(part))
     return tuple(parts)
