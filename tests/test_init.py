@@ -137,6 +137,14 @@ def test_the_test_code_column_of_a_long_form_is_found_by_its_values_against_ct()
     assert "LBTESTCD terms" in block.guesses["LBTESTCD"].evidence
 
 
+def test_a_long_form_is_given_the_findings_domain_whose_test_codes_its_values_are():
+    chem = form("chem", {"SUBJID": ["1", "1", "2"], "SAMPDATE": ["03-MAR-2025", "03-MAR-2025", "04-MAR-2025"],
+                         "ANALYTE_CD": ["ALT", "AST", "ALT"], "RESULT": ["30", "25", "41"]})
+    domain, _score, evidence = guess_domain(profile_form(chem))  # no column names an LB variable
+    assert domain == "LB"
+    assert "ANALYTE_CD are LBTESTCD terms" in evidence
+
+
 def test_a_wide_findings_form_is_not_taken_for_a_long_one():
     from converters.scaffold.long_findings import long_findings_block
     from converters.scaffold.match import ValueMaps
