@@ -126,6 +126,14 @@ def test_a_long_findings_form_gives_one_block_with_test_code_and_name_from_ct():
     assert all(g.evidence and 0 < g.confidence <= 1 for g in block.guesses.values())
 
 
+@pytest.mark.parametrize(("raw", "testcd"), [("IL-6", "IL6"), ("il6", "IL6"), ("17OHP", "T17OHP"),
+                                             ("CYTOKINE_PANEL", "CYTOKINE")])
+def test_a_sponsor_test_code_is_a_valid_testcd(raw, testcd):
+    from converters.scaffold.long_findings import sponsor_test_code
+
+    assert sponsor_test_code(raw) == testcd
+
+
 def test_the_test_code_column_of_a_long_form_is_found_by_its_values_against_ct():
     from converters.scaffold.long_findings import long_findings_block
     from converters.scaffold.match import ValueMaps

@@ -15,6 +15,8 @@ most of them are terms of the domain's --TESTCD codelist. The block fills:
 """
 from __future__ import annotations
 
+import re
+
 from converters.scaffold import conventions as cv
 from converters.scaffold.match import Block, Guess, ValueMaps, _pairs, coverage, guess_columns
 from converters.scaffold.profile import ColumnProfile, FormProfile
@@ -76,6 +78,15 @@ def _term_pair(code: str, name: str | None, testcd_list: str, test_list: str | N
     return term.submission_value, label
 
 
+def sponsor_test_code(code: str) -> str:
+    """A --TESTCD for a test the CT does not know: at most 8 characters, letters, digits and underscores, not
+    starting with a digit (SDTMIG 3.4, the notes of each --TESTCD), from the raw code (``IL-6`` -> ``IL6``)."""
+    cleaned = re.sub(r"[^A-Z0-9_]", "", code.upper())
+    if not cleaned or cleaned[0].isdigit():
+        cleaned = "T" + cleaned
+    return cleaned[:8]
+
+
 def _ct_guess(variable: str, column: ColumnProfile, codelist: str, base: float, what: str) -> Guess:
     share, misses = coverage(column.values, codelist)
     if share >= CT_SHARE:
@@ -119,7 +130,7 @@ def long_findings_block(form: FormProfile, domain: str, maps: ValueMaps) -> tupl
         term = _term_pair(code, pairs.get(code), testcd_list, test_list)
         if term is None:
             sponsor.append(code)
-            term = (code.upper()[:8], pairs.get(code, code))
+            term = (sponsor_test_code(code), pairs.get(code, code))
         testcd_map[code], test_map[code] = term
     identity = all(testcd_map[c] == c for c in codes)
     guesses: dict[str, Guess] = {}
