@@ -203,6 +203,7 @@ def test_the_draft_runs(drafted, tmp_path):
     assert int(lb["LBCAT"].fillna("").ne("").sum()) == len(raw_lab)  # every lab row is a record (LBCAT: lab only)
     assert {"WBC", "LYM", "BILI", "FERRITIN"} <= set(lb["LBTESTCD"])  # raw LYMPH, TBIL, FERR to their CT terms
     assert lb["LBTEST"].fillna("").ne("").all()
+    assert set(lb.loc[lb["LBTESTCD"] == "IL6", "LBTEST"]) == {"Interleukin-6"}  # a sponsor test keeps its name
 
 
 @pytest.mark.slow
