@@ -34,6 +34,12 @@ def test_extensible_codelist_accepts_and_records_sponsor_terms():
     assert not got.unmapped.any()
 
 
+def test_an_extension_named_by_the_value_map_is_the_mapped_term_not_the_raw_value():
+    got = assign_ct(pd.Series(["IL-6", "WBC"]), ct.codelist("LBTESTCD"), {"IL-6": "IL6", "WBC": "WBC"}, extend=True)
+    assert list(got.values) == ["IL6", "WBC"]
+    assert got.extensions == {"IL6"}
+
+
 def test_sponsor_list_without_codelist_uses_the_map_only():
     got = assign_ct(pd.Series(["1", "9"]), None, {"1": "NOT RELATED"})
     assert list(got.values) == ["NOT RELATED", None]

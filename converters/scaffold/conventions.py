@@ -55,3 +55,16 @@ NOT_RAW_DOMAINS = {"TA", "TE", "TV", "TI", "TS", "TD", "TM", "SE", "SV", "SUPPQU
 BUILTIN_DOMAINS = {"IE"}
 #: SDTMIG 3.4: the primary-path system organ class fills both --SOC and --BODSYS (and their codes).
 SOC_TWINS = {"SOC": ("SOC", "BODSYS"), "SOCCD": ("SOCCD", "BDSYCD")}
+#: Long findings forms (one row per test): column names of each role, as stems that may carry the domain prefix
+#: (``LBTESTCD``) or stand alone (``TESTCODE``). Only a guess: the test-code column is also found by its values.
+LONG_FINDINGS_ROLES: dict[str, tuple[str, ...]] = {
+    "TESTCD": ("TESTCD", "TESTCODE", "TEST_CODE", "TSTCD", "TESTCDE", "PARAMCD", "ANALYTECD", "ANALYTE_CD"),
+    "TEST": ("TEST", "TESTNAME", "TEST_NAME", "TESTNAM", "TSTNAM", "TESTDESC", "PARAM", "ANALYTE"),
+    "ORRES": ("ORRES", "RESULT", "RESULTS", "RES", "RSLT", "VALUE", "RESVAL", "RESULT_VALUE"),
+    "ORRESU": ("ORRESU", "UNIT", "UNITS", "RESU", "RESULTU", "RESULT_U", "RESULT_UNIT", "UOM"),
+    "SPEC": ("SPEC", "SPECIMEN", "SPECTYPE", "SAMPLE", "SAMPLETYPE", "SAMPTYPE"),
+    "CAT": ("CAT", "CATEGORY", "TESTCAT", "PANEL"),
+    "ORNRLO": ("ORNRLO", "NRLOW", "NRLO", "NR_LOW", "RANGELO", "RANGELOW", "REFLOW", "NORMLO", "NORMLOW", "LLN"),
+    "ORNRHI": ("ORNRHI", "NRHIGH", "NRHI", "NR_HIGH", "RANGEHI", "RANGEHIGH", "REFHIGH", "NORMHI", "NORMHIGH",
+               "ULN"),
+}

@@ -7,6 +7,7 @@ from converters.scaffold.match import (
     Block, DomainDraft, Guess, ValueMaps, checkbox_group, choice_terms, guess_columns, occurrence_filter,
 )
 from converters.scaffold.findings import findings_blocks, is_findings
+from converters.scaffold.long_findings import long_findings_block
 from converters.scaffold.profile import FormProfile
 from converters.scaffold.study import StudyFacts
 from converters.standards import sdtmig
@@ -65,6 +66,11 @@ def draft_domain(domain: str, forms: list[FormProfile], facts: StudyFacts, maps:
     draft = DomainDraft(domain, [])
     for form in forms:
         if is_findings(domain):
+            long_block, notes = long_findings_block(form, domain, maps)
+            if long_block is not None:
+                draft.blocks.append(long_block)
+                draft.todo += notes
+                continue
             blocks, notes = findings_blocks(form, domain, maps)
             if blocks:
                 draft.blocks += blocks

@@ -126,6 +126,7 @@ def guess_domain(form: FormProfile) -> tuple[str | None, float, str]:
     """The SDTM domain a raw form most likely feeds, its score and the evidence."""
     best: tuple[float, str, list[str]] = (0.0, "", [])
     names = [c.name for c in form.columns if c.name.upper() not in cv.IDENTIFIERS and c.kind != "empty"]
+    by_values = test_code_values(form)
     for domain in sdtmig.dataset_names():
         if domain in cv.NOT_RAW_DOMAINS:
             continue
@@ -134,11 +135,34 @@ def guess_domain(form: FormProfile) -> tuple[str | None, float, str]:
         if form.name.upper() == domain:
             score += 3
             hits = [f"form name {form.name}", *hits]
+        if domain in by_values:
+            share, column, codelist = by_values[domain]
+            score += 4 * share
+            hits = [f"{share:.0%} of the values of {column} are {codelist} terms", *hits]
         if score > best[0]:
             best = (score, domain, hits)
     if best[0] < 2:
         return None, 0.0, "no column names an SDTM variable"
     return best[1], best[0], ", ".join(best[2][:8])
+
+
+def test_code_values(form: FormProfile) -> dict[str, tuple[float, str, str]]:
+    """Findings domains whose --TESTCD codelist holds at least half the values of one of the form's text columns
+    (a long findings form's test-code column): domain -> (share, column, codelist)."""
+    found: dict[str, tuple[float, str, str]] = {}
+    columns = [c for c in form.columns
+               if c.kind == "text" and 2 <= c.distinct <= 200 and c.name.upper() not in cv.IDENTIFIERS]
+    if not columns:
+        return found
+    for domain in sdtmig.dataset_names():
+        codelist = _variables(domain).get(domain + "TESTCD")
+        if codelist is None or not codelist.codelist or not ct.has_codelist(codelist.codelist):
+            continue
+        for column in columns:
+            share, _misses = coverage(column.values, codelist.codelist)
+            if share >= 0.5 and share > found.get(domain, (0.0, "", ""))[0]:
+                found[domain] = (share, column.name, codelist.codelist)
+    return found
 
 
 def coverage(values: list[str], codelist: str) -> tuple[float, list[str]]:

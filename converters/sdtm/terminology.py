@@ -70,7 +70,9 @@ def assign_ct(values: pd.Series, codelist: CodelistInfo | None, value_map: dict[
     unmapped = (keys.notna() & out.isna()).fillna(False).astype(bool)
     extensions: set[str] = set()
     if extend and codelist.extensible and unmapped.any():
-        kept = values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
+        # a sponsor term named by the value map is the term kept, not the raw value it maps
+        kept = direct.astype("string").where(direct.notna(), values.astype("string"))
+        kept = kept.str.strip().str.replace(r"\s+", " ", regex=True)
         out = out.where(~unmapped, kept)
         extensions = set(kept[unmapped].dropna().unique())
         unmapped = pd.Series(False, index=values.index)
