@@ -69,9 +69,10 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cdisc-convert")
 def cli() -> None:
-    """Raw clinical-trial exports to SDTM and ADaM (XPT v5 and Dataset-JSON 1.1) and a conformance report.
+    """Raw clinical-trial exports to SDTM and ADaM (XPT v5 and Dataset-JSON 1.1), Define-XML 2.1, a conformance
+    report and the submission package.
 
-    Define-XML 2.1 and submission packaging build on the same metadata next.
+    Start with `cdisc-convert run mappings/<study> --out <folder>`, or `cdisc-convert demo` for the example studies.
     """
 
 
