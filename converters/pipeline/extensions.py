@@ -23,8 +23,8 @@ package holds no analysis folder). Errors are ``CdiscConvertError``s.
 reads ``folder/metadata.json`` and the datasets beside it (SDTM or ADaM: the metadata says which) and writes
 ``folder/define.xml`` (Define-XML 2.1, XSD-valid), ``folder/define.html`` and the stylesheet ``folder/*.xsl`` the
 HTML or the XML refers to; returns the report (``xml``, ``html``: the files written). study.yaml's define
-settings are already in ``metadata.json`` (the ``sdtm`` and ``adam`` writers apply them). ``created`` is the ODM ``CreationDateTime``, so two runs
-give the same bytes. The pipeline calls it once per standard folder (SDTM, then ADaM when there is one).
+settings are already in ``metadata.json`` (the ``sdtm`` and ``adam`` writers apply them). ``created`` is the ODM
+``CreationDateTime``, so two runs give the same bytes. The pipeline calls it once per standard folder (SDTM, then ADaM when there is one).
 """
 from __future__ import annotations
 
