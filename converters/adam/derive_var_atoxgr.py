@@ -62,7 +62,8 @@ def derive_var_atoxgr(frame: pd.DataFrame, options: Options, context: AdamContex
     frame[options.new_var] = grade
     frame[options.new_var_n] = pd.to_numeric(grade, errors="coerce").astype("float64")
     if options.scale_var:
-        frame[options.scale_var] = pd.Series(np.where(grade.notna(), scale, None),  # type: ignore[call-overload]  # numpy stubs: None is a valid (object) choice
+        # numpy stubs: None is a valid (object) choice
+        frame[options.scale_var] = pd.Series(np.where(grade.notna(), scale, None),  # type: ignore[call-overload]
                                              index=frame.index, dtype="object")
     return frame
 

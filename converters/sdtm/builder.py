@@ -92,7 +92,8 @@ def _text(values: pd.Series) -> pd.Series:
     """Trimmed text, blank -> missing (worked out once per distinct value)."""
     if values.dtype == "float64":
         return values.astype("string")
-    return map_unique(values, lambda u: u.astype("string").str.strip().replace("", pd.NA)).astype("string")  # type: ignore[call-overload]  # pandas-stubs: replace() takes pd.NA
+    # pandas-stubs: replace() takes pd.NA
+    return map_unique(values, lambda u: u.astype("string").str.strip().replace("", pd.NA)).astype("string")  # type: ignore[call-overload]
 
 
 def _obj(values: pd.Series) -> pd.Series:

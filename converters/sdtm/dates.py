@@ -54,7 +54,8 @@ class DateResult:
 
 
 def _text(values: pd.Series) -> pd.Series:
-    return values.astype("string").str.strip().str.upper().replace("", pd.NA)  # type: ignore[call-overload]  # pandas-stubs: replace() takes pd.NA
+    # pandas-stubs: replace() takes pd.NA
+    return values.astype("string").str.strip().str.upper().replace("", pd.NA)  # type: ignore[call-overload]
 
 
 def _parts(text: pd.Series, patterns: dict[str, str], formats) -> pd.DataFrame:

@@ -76,7 +76,7 @@ def where_mask(frame: pd.DataFrame, where) -> pd.Series:
     keep = pd.Series(True, index=frame.index)
     for column, wanted in (where.items() if isinstance(where, dict) else where):
         values = wanted if isinstance(wanted, (list, tuple)) else [wanted]
-        col = _normal(frame[column]) if column in frame else pd.Series(pd.NA, index=frame.index, dtype="string")  # type: ignore[arg-type]  # pandas-stubs: frame[key] of an untyped key is taken as a DataFrame
+        col = _normal(frame[str(column)]) if column in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
         keep &= col.isin([" ".join(str(v).split()).upper() for v in values]).fillna(False).astype(bool)
     return keep
 
@@ -86,7 +86,7 @@ def where_misses(frame: pd.DataFrame, where) -> list[str]:
     different spelling in the export leaves the derived value blank)."""
     missing = []
     for column, wanted in (where.items() if isinstance(where, dict) else where):
-        present = set(_normal(frame[column]).dropna()) if column in frame else set()  # type: ignore[arg-type]  # pandas-stubs: frame[key] of an untyped key is taken as a DataFrame
+        present = set(_normal(frame[str(column)]).dropna()) if column in frame else set()
         for value in (wanted if isinstance(wanted, (list, tuple)) else [wanted]):
             if " ".join(str(value).split()).upper() not in present:
                 missing.append(f"{column} = {value!r}")

@@ -31,7 +31,8 @@ class CTResult:
 def _normalised(values: pd.Series) -> pd.Series:
     from converters.sdtm.columns import map_unique
 
-    return map_unique(values, lambda u: u.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)  # type: ignore[call-overload]  # pandas-stubs: replace() takes pd.NA
+    # pandas-stubs: replace() takes pd.NA
+    return map_unique(values, lambda u: u.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)  # type: ignore[call-overload]
                       .str.upper().replace("", pd.NA)).astype("string")
 
 
@@ -61,7 +62,8 @@ def assign_ct(values: pd.Series, codelist: CodelistInfo | None, value_map: dict[
         direct = keys.map(table, na_action="ignore")
     if codelist is None:
         if not value_map:
-            out = values.astype("string").str.strip().replace("", pd.NA)  # type: ignore[call-overload]  # pandas-stubs: replace() takes pd.NA
+            # pandas-stubs: replace() takes pd.NA
+            out = values.astype("string").str.strip().replace("", pd.NA)  # type: ignore[call-overload]
             return CTResult(_as_object(out), pd.Series(False, index=values.index))
         unmapped = (keys.notna() & direct.isna()).fillna(False).astype(bool)
         return CTResult(_as_object(direct), unmapped)

@@ -33,7 +33,8 @@ class PlannedVisit:
 
 
 def _norm(values: pd.Series) -> pd.Series:
-    return values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.upper().replace("", pd.NA)  # type: ignore[call-overload]  # pandas-stubs: replace() takes pd.NA
+    # pandas-stubs: replace() takes pd.NA
+    return values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.upper().replace("", pd.NA)  # type: ignore[call-overload]
 
 
 def assign_visit(collected: pd.Series, dtc: pd.Series, usubjid: pd.Series,

@@ -236,7 +236,8 @@ def _datetimes_to_sas(dt: pd.Series, kind: str, original: pd.Series, dataset: st
 
 
 def _timedeltas_to_sas(td: pd.Series, original: pd.Series, dataset: str, variable: str) -> np.ndarray:
-    secs = (td / pd.Timedelta(seconds=1)).to_numpy(dtype="float64")  # type: ignore[operator]  # pandas-stubs: Series[Any] / Timedelta is valid
+    # pandas-stubs: Series[Any] / Timedelta is valid
+    secs = (td / pd.Timedelta(seconds=1)).to_numpy(dtype="float64")  # type: ignore[operator]
     bad = first_true(~np.isnan(secs) & ((secs < 0) | (secs >= 86400)))
     if bad is not None:
         raise fail(f"time variable holds a value outside one day: {original.iloc[bad]!r}", dataset, variable, bad + 1)
@@ -262,7 +263,8 @@ def _iso_to_sas(text: pd.Series, kind: str, original: pd.Series, dataset: str, v
         return _timedeltas_to_sas(pd.Series(pd.to_timedelta(full.to_numpy(), errors="coerce")), original,
                                   dataset, variable)
     fmt = "%Y-%m-%d" if kind == "date" else "ISO8601"
-    parsed = pd.Series(pd.to_datetime(iso.to_numpy(), format=fmt, errors="coerce"))  # type: ignore[call-overload]  # pandas-stubs: object arrays parse
+    # pandas-stubs: object arrays parse
+    parsed = pd.Series(pd.to_datetime(iso.to_numpy(), format=fmt, errors="coerce"))  # type: ignore[call-overload]
     bad = first_true(present & parsed.isna().to_numpy())
     if bad is not None:
         raise fail(f"{kind} variable holds an impossible {kind} {original.iloc[bad]!r}", dataset, variable, bad + 1)
