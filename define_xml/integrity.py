@@ -43,7 +43,9 @@ def oid_problems(tree: etree._ElementTree) -> list[str]:
                 continue
             referenced.add(oid)
             if oid not in defined:
-                where = el.get("OID") or el.getparent().get("OID") or etree.QName(el).localname
+                parent = el.getparent()
+                where = el.get("OID") or (parent.get("OID") if parent is not None else None) \
+                    or etree.QName(el).localname
                 problems.append(f"{etree.QName(attr).localname} {oid} (on {where}, line {el.sourceline}) is not defined")
     # the Define-XML CT package describes the define's own enumerations: nothing in the define refers to it
     implicit = {el.get("OID") for el in root.iter(f"{{{DEF}}}Standard") if el.get("PublishingSet") == "DEFINE-XML"}

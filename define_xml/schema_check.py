@@ -34,4 +34,5 @@ def schema_errors(tree: etree._ElementTree) -> list[str]:
     xsd = schema(uses_arm(tree))
     if xsd.validate(tree):
         return []
-    return [f"line {e.line}: {e.message}" for e in xsd.error_log]
+    return [f"line {e.line}: {e.message}"
+            for e in xsd.error_log]  # type: ignore[attr-defined]  # lxml-stubs: _ErrorLog is iterable at run time

@@ -80,7 +80,13 @@ def count_define(tree: etree._ElementTree) -> dict[str, int]:
              "value-level": "//def:ValueListDef/odm:ItemRef", "where clauses": "//def:WhereClauseDef",
              "codelists": "//odm:CodeList", "methods": "//odm:MethodDef", "comments": "//def:CommentDef",
              "documents": "//odm:MetaDataVersion/def:leaf", "result displays": "//arm:ResultDisplay"}
-    return {name: len(tree.xpath(path, namespaces=ns)) for name, path in paths.items()}
+    counts: dict[str, int] = {}
+    for name, path in paths.items():
+        found = tree.xpath(path, namespaces=ns)
+        if not isinstance(found, list):  # an element path always selects a node list
+            raise TypeError(f"XPath {path} did not select nodes")
+        counts[name] = len(found)
+    return counts
 
 
 def check_define_tree(tree: etree._ElementTree, report: DefineReport) -> None:

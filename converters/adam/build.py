@@ -167,7 +167,9 @@ def describe_dataset(spec: AdamSpec, frame: pd.DataFrame, provenance: dict[str, 
 
 def _byte_length(values: pd.Series) -> int:
     uniques = pd.Series(pd.unique(values.dropna()), dtype="object").astype(str)
-    return max(1, int(uniques.str.encode("utf-8").str.len().max())) if len(uniques) else 1
+    encoded = uniques.str.encode("utf-8")
+    # pandas-stubs: .str.len() works on bytes
+    return max(1, int(encoded.str.len().max())) if len(uniques) else 1  # type: ignore[misc]
 
 
 def _sdtm_label(prov: Provenance, sdtm: SdtmFolder) -> str | None:

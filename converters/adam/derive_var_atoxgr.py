@@ -54,15 +54,17 @@ def derive_var_atoxgr(frame: pd.DataFrame, options: Options, context: AdamContex
             scale = scale.where(~valid, source.scale)
     frame = frame.copy()
     listed = "; else ".join(f"{s.var} ({s.scale or 'scale in ' + str(s.scale_from)})" for s in options.sources)
-    text = (f"{options.new_var} = the grade (0-5) of {listed}; {options.new_var_n} its number"
-            f"{f'; {options.scale_var} the grading scale it came from' if options.scale_var else ''}.")
+    method = (f"{options.new_var} = the grade (0-5) of {listed}; {options.new_var_n} its number"
+              f"{f'; {options.scale_var} the grading scale it came from' if options.scale_var else ''}.")
     for name in (options.new_var, options.new_var_n, options.scale_var):
         if name:
-            context.note(name, "Derived", method=text)
+            context.note(name, "Derived", method=method)
     frame[options.new_var] = grade
     frame[options.new_var_n] = pd.to_numeric(grade, errors="coerce").astype("float64")
     if options.scale_var:
-        frame[options.scale_var] = pd.Series(np.where(grade.notna(), scale, None), index=frame.index, dtype=object)
+        # numpy stubs: None is a valid (object) choice
+        frame[options.scale_var] = pd.Series(np.where(grade.notna(), scale, None),  # type: ignore[call-overload]
+                                             index=frame.index, dtype="object")
     return frame
 
 

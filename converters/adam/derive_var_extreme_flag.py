@@ -1,6 +1,8 @@
 """derive_var_extreme_flag: flag the first or last record per group by an order (AOCCFL, worst grade, ANL01FL)."""
 from __future__ import annotations
 
+from typing import Literal
+
 import pandas as pd
 
 from converters.adam.context import AdamContext
@@ -23,7 +25,7 @@ def derive_var_extreme_flag(frame: pd.DataFrame, options: Options, context: Adam
     context.require(frame, options.by_vars + [o.lstrip("-") for o in options.order], "the dataset")
     eligible = evaluate(frame, options.filter)
     ordered = sort_records(frame[eligible], options.by_vars, options.order)
-    keep = "first" if options.mode == "first" else "last"
+    keep: Literal["first", "last"] = "first" if options.mode == "first" else "last"
     chosen = ordered.index[~ordered.duplicated(subset=options.by_vars, keep=keep)]
     frame = frame.copy()
     order = words([f"{o[1:]} (descending)" if o.startswith("-") else o for o in options.order])

@@ -36,8 +36,8 @@ def derive_var_merged_summary(frame: pd.DataFrame, options: Options, context: Ad
             values = pd.to_numeric(values, errors="coerce")
         result = values.groupby([add[b] for b in options.by_vars], sort=False).agg(
             "nunique" if options.summary_fun == "n_distinct" else options.summary_fun)
-    result = result.rename(options.new_var).astype("float64").reset_index()
-    frame = frame.drop(columns=[options.new_var], errors="ignore").merge(result, on=options.by_vars, how="left")
+    summary = result.rename(options.new_var).astype("float64").reset_index()
+    frame = frame.drop(columns=[options.new_var], errors="ignore").merge(summary, on=options.by_vars, how="left")
     if options.missing_value is not None and options.summary_fun in ("count", "n_distinct", "sum"):
         frame[options.new_var] = frame[options.new_var].fillna(float(options.missing_value))
     context.note(options.new_var, "Derived", method=(

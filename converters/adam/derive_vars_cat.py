@@ -39,8 +39,9 @@ def derive_vars_cat(frame: pd.DataFrame, options: Options, context: AdamContext)
     if options.new_var_n:
         context.note(options.new_var_n, "Derived", method=text)
     labels = np.asarray(options.labels, dtype=object)
-    frame[options.new_var] = pd.Series(np.where(value.notna(), labels[np.minimum(index, len(labels) - 1)], None),
-                                       index=frame.index, dtype=object)
+    # numpy stubs: None is a valid (object) choice
+    frame[options.new_var] = pd.Series(np.where(value.notna(), labels[np.minimum(index, len(labels) - 1)], None),  # type: ignore[call-overload]
+                                       index=frame.index, dtype="object")
     if options.new_var_n:
         frame[options.new_var_n] = np.where(value.notna(), index + 1.0, np.nan)
     return frame

@@ -12,7 +12,8 @@ def new_records(template: pd.DataFrame, by_vars: list[str], keep_vars: list[str]
     cols = list(dict.fromkeys(by_vars + [v for v in keep_vars if v in template.columns]))
     out = template[cols].drop_duplicates(subset=by_vars, keep="first").reset_index(drop=True)
     for name, value in set_values_to.items():
-        out[name] = float(value) if isinstance(value, (int, float)) else value
+        # pandas-stubs: any scalar fills a column
+        out[name] = float(value) if isinstance(value, (int, float)) else value  # type: ignore[call-overload]
     return out
 
 

@@ -59,6 +59,7 @@ def _compare(col: pd.Series, op: str, value: Any) -> pd.Series:
     if op == "notnull":
         return ~_is_null(col) if value else _is_null(col)
     numeric = pd.api.types.is_numeric_dtype(col) or pd.api.types.is_datetime64_any_dtype(col)
+    values: list[pd.Timestamp] | list[float] | list[str]
     if pd.api.types.is_datetime64_any_dtype(col):
         values = [pd.Timestamp(v) for v in (value if isinstance(value, list) else [value])]
     elif numeric:

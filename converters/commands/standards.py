@@ -57,10 +57,10 @@ def codelist(name: str, package: str | None) -> None:
         info = ct.codelist(name, package)
     except StandardsError:
         hits = sdtmig.find_variable(name) + adamig.find_variable(name)
-        named = [h for h in hits if h.codelist]
+        named = [h.codelist for h in hits if h.codelist]
         if not named:
             raise
-        info = ct.codelist(named[0].codelist)
+        info = ct.codelist(named[0])
         click.echo(f"{name.upper()} is a variable; showing its codelist {info.name}")
     ext = "extensible" if info.extensible else "not extensible"
     click.echo(f"{info.name} ({info.code}) - {info.label}; {ext}; CDISC CT {ct.version} {info.package.upper()}")

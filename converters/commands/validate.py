@@ -61,23 +61,27 @@ def validate(folder: Path | None, define: Path | None, standard: str | None, rep
     from converters.writers.output_folder import check_output_folder, write_output_folder
 
     check_rule_prefixes(select)
-    if folder is None and define is None:
+    if folder is not None:
+        target, title = folder, folder.resolve().name
+    elif define is not None:
+        target, title = define.resolve().parent, define.name
+    else:
         raise click.UsageError("give a FOLDER of datasets, or --define DEFINE.xml to check a define on its own")
     started = time.perf_counter()
-    target = folder if folder is not None else define.resolve().parent
     out_dir = (report_dir or (default_report_dir(target) if folder is not None
                               else target.parent / f"{target.name}-define-validation")).resolve()
     inputs = [folder, define, dispositions]
     check_output_folder(out_dir, "validation", force=force, inputs=inputs, option="--report-dir")
-    if folder is None:
-        result = validate_define_alone(define, standard, dispositions, out_dir, list(select) or None)
-    else:
+    if folder is not None:
         result = validate_folder(folder, standard=standard, define=define, dispositions=dispositions,
                                  previous=out_dir, select=list(select) or None, encoding=encoding)
+    elif define is not None:
+        result = validate_define_alone(define, standard, dispositions, out_dir, list(select) or None)
+    else:  # pragma: no cover - refused above
+        raise click.UsageError("give a FOLDER of datasets, or --define DEFINE.xml to check a define on its own")
     checked = time.perf_counter() - started
     with write_output_folder(out_dir, "validation", force=force, inputs=inputs, option="--report-dir") as tmp:
-        written = write_reports(result, tmp, formats or FORMATS,
-                                title=target.resolve().name if folder is not None else define.name)
+        written = write_reports(result, tmp, formats or FORMATS, title=title)
         if result.rule_errors:  # inside the report folder's swap, so the folder stays the tool's own
             written.append(write_crash_report(result, tmp))
     files = [out_dir / p.relative_to(tmp) for p in written]

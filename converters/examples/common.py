@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +28,7 @@ def day_number(iso: str) -> int:
     return _dt.date.fromisoformat(iso).toordinal() - _EPOCH.toordinal()
 
 
-def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     days = np.arange(_FIRST, _LAST + 1).astype("datetime64[D]")
     iso = np.datetime_as_string(days, unit="D").astype(object)
     y = np.array([s[0:4] for s in iso], dtype=object)
@@ -123,7 +124,7 @@ def repeat_each(counts: np.ndarray, start: int = 0) -> tuple[np.ndarray, np.ndar
     return owner, position
 
 
-def pick(rng: np.random.Generator, n: int, probs: list[float] | np.ndarray) -> np.ndarray:
+def pick(rng: np.random.Generator, n: int, probs: Sequence[float] | np.ndarray) -> np.ndarray:
     """``n`` category indices drawn with probabilities ``probs`` (inverse-CDF on uniforms)."""
     cum = np.cumsum(np.asarray(probs, dtype=float))
     cum /= cum[-1]
@@ -154,6 +155,8 @@ class Form:
 
     def write(self, frame: pd.DataFrame) -> None:
         """Append ``frame`` (all columns text) to the file; the first call writes the header."""
+        if self.path is None:
+            raise ValueError(f"form {self.name}: open() it in a folder before writing")
         columns = [frame[c].to_numpy(dtype=object).tolist() for c in self.columns]
         with open(self.path, "a", encoding=self.encoding, newline="") as fh:
             writer = csv.writer(fh, lineterminator="\n")

@@ -11,6 +11,8 @@ Each row also says how the generator uses the term: ``kind`` (``crs``,
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 #: MedDRA version the example coding claims.
@@ -116,9 +118,9 @@ COLUMNS = ["key", "kind", "verbatims", "llt", "lltcd", "pt", "ptcd", "hlt", "hlt
            "weight_a", "weight_b", "grades"]
 
 
-def term_table() -> dict[str, np.ndarray]:
+def term_table() -> dict[str, Any]:
     """The term table as column arrays (row order fixed), with SOC names and codes resolved."""
-    cols = {name: np.array([row[i] for row in _ROWS], dtype=object) for i, name in enumerate(COLUMNS)}
+    cols: dict[str, Any] = {name: np.array([row[i] for row in _ROWS], dtype=object) for i, name in enumerate(COLUMNS)}
     cols["soc"] = np.array([SOC[k][0] for k in cols["soc_key"]], dtype=object)
     cols["soccd"] = np.array([SOC[k][1] for k in cols["soc_key"]], dtype=object)
     cols["grade_cum"] = np.cumsum(np.array([row[-1] for row in _ROWS], dtype=float), axis=1)

@@ -52,7 +52,7 @@ def _escalation(design: StudyDesign, rng: np.random.Generator) -> tuple[pd.DataF
     for a, arm in enumerate(design.arms):
         treated, level = escalate(rng, a, list(arm.p_dlt))
         rp2d[a] = level
-        within = {}
+        within: dict[int, int] = {}
         for t in treated:
             pos = within.get(t.cohort, 0)
             within[t.cohort] = pos + 1

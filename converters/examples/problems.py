@@ -74,13 +74,13 @@ def inject(frames: dict[str, pd.DataFrame], problems: list[Problem], subject_exi
         if p.kind == "impossible_date":
             rows = _candidates(f, p.column, free)
             r = rows[len(rows) // 3]
-            f.loc[r, p.column] = p.value + f.loc[r, p.column][6:]
+            f.loc[r, p.column] = p.value + str(f.loc[r, p.column])[6:]
             f.loc[r, TAG] = tag
         elif p.kind == "stop_before_start":
             start_col = p.value
             rows = _candidates(f, p.column, free & (f[start_col] != "") & ~f[start_col].str.startswith("UN"))
             r = rows[len(rows) // 2]
-            start = pd.to_datetime(f.loc[r, start_col], format="%d-%b-%Y")
+            start = pd.to_datetime(str(f.loc[r, start_col]), format="%d-%b-%Y")
             earlier = (start - pd.Timedelta(days=3)).strftime("%d-%b-%Y").upper()
             f.loc[r, p.column] = earlier
             f.loc[r, TAG] = tag

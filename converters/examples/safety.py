@@ -182,12 +182,11 @@ def lab_form(design: StudyDesign, b: pd.DataFrame, inf: pd.DataFrame, ae: pd.Dat
     # CRS onset: inflammation markers drawn on the day the event starts
     kinds = meddra.term_table()["kind"][ae["term"].to_numpy()]
     crs = ae[kinds == "crs"].drop_duplicates(["subj", "start"])     # one sample however many events start that day
-    markers = [k for k, t in enumerate(chosen) if t.onset is not None]
+    markers = [(k, t.onset) for k, t in enumerate(chosen) if t.onset is not None]
     if len(crs) and markers:
         m = len(crs)
         minute = np.where(crs["minute"].to_numpy() >= 0, crs["minute"].to_numpy() + 30, 720)
-        for k in markers:
-            lo, hi = chosen[k].onset
+        for k, (lo, hi) in markers:
             parts.append(pd.DataFrame({"s": crs["subj"].to_numpy(), "day": crs["start"].to_numpy(),
                                        "minute": np.minimum(minute, 1439), "folder": "UNSCHEDULED", "test": k,
                                        "si": lo + (hi - lo) * rng.random(m), "order": 6}))
@@ -231,8 +230,8 @@ def vs_form(design: StudyDesign, b: pd.DataFrame, inf: pd.DataFrame, ae: pd.Data
     given = inf[inf["given"]].reset_index(drop=True)
     kinds = meddra.term_table()["kind"][ae["term"].to_numpy()]
     crs = ae.loc[kinds == "crs", ["subj", "start"]].drop_duplicates().rename(columns={"start": "day"})
-    crs_today = given[["subj", "day"]].merge(crs.assign(crs=True), on=["subj", "day"], how="left")["crs"]
-    crs_today = crs_today.fillna(False).to_numpy(dtype=bool)
+    crs_merged = given[["subj", "day"]].merge(crs.assign(crs=True), on=["subj", "day"], how="left")["crs"]
+    crs_today = crs_merged.fillna(False).to_numpy(dtype=bool)
     t = len(VS_TIMEPOINTS)
     r = np.repeat(np.arange(len(given)), t)
     tp = np.tile(np.arange(t), len(given))

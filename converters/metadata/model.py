@@ -207,7 +207,6 @@ class Dataset:
     value_level: list[ValueLevel] = field(default_factory=list)
     comment: str | None = None
     records: int | None = None
-    subclass: str | None = None  # ADaM def:SubClass, e.g. TIME-TO-EVENT
     repeating: bool | None = None  # None: derived from the keys (No for one record per subject)
     is_reference_data: bool | None = None  # None: Yes for trial design datasets
     has_no_data: bool = False  # def:HasNoData: described though the folder holds no records

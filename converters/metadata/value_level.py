@@ -72,7 +72,8 @@ def _item(parent: Variable, values: pd.Series, label: str, origin: Origin | None
         item.data_type, item.length, item.significant_digits = shape
         return item
     item.data_type = _iso_type(values) or "text"
-    item.length = max(1, int(values.astype(str).str.encode("utf-8").str.len().max()))
+    encoded = values.astype(str).str.encode("utf-8")
+    item.length = max(1, int(encoded.str.len().max()))  # type: ignore[misc]  # pandas-stubs: .str.len() works on bytes
     item.codelist = parent.codelist
     return item
 
@@ -167,7 +168,7 @@ def ts_value_level(ds: Dataset, frame: pd.DataFrame) -> tuple[list[ValueLevel], 
             rows = coded[coded["TSPARMCD"].astype(str).eq(vl.where[0].values[0])]
             ref = str(rows["TSVCDREF"].iloc[0])
             name, dictionary = TS_DICTIONARIES[ref]
-            versions = rows["TSVCDVER"].dropna().astype(str).unique() if "TSVCDVER" in rows else []
+            versions = rows["TSVCDVER"].dropna().astype(str).unique().tolist() if "TSVCDVER" in rows else []
             version = str(versions[0]) if len(versions) == 1 else None
             key = f"{name}.{version}" if version else name
             vl.item.codelist = key

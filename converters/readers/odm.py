@@ -101,7 +101,8 @@ def read_odm(path: Path) -> dict[str, RawSource]:
 def _item_value(el: etree._Element, tag: str, path: Path) -> str | None:
     if any(isinstance(child, etree._Entity) for child in el):
         raise DataError(f"item {el.get('ItemOID')} holds an entity reference, which is not resolved",
-                        Location(file=str(path), line=el.sourceline),
+                        # lxml-stubs type sourceline as "..."; at run time it is int | None
+                        Location(file=str(path), line=el.sourceline),  # type: ignore[arg-type]
                         hint="export the clinical data again as plain ODM-XML (no entities)")
     if el.get("IsNull") == "Yes":
         return None

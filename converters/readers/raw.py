@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -368,8 +369,7 @@ def check_column_names(names: list[str], path: Path) -> None:
                         hint="give every column a name in the export")
     if ROW in names:
         raise DataError(f"header column name {ROW!r} is reserved", where, hint="rename the column in the export")
-    seen: set[str] = set()
-    dupes = sorted({n for n in names if n in seen or seen.add(n)})
+    dupes = sorted(n for n, count in Counter(names).items() if count > 1)
     if dupes:
         raise DataError("duplicate header column names: " + ", ".join(dupes), where,
                         hint="column names must be unique (after stripping surrounding spaces)")

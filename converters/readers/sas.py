@@ -27,11 +27,8 @@ def read_sas7bdat(path: Path, *, encoding: str | None = None, name: str | None =
     import pyreadstat
 
     path = Path(path)
-    options = {"disable_datetime_conversion": True}
-    if encoding:
-        options["encoding"] = encoding
     try:
-        frame, meta = pyreadstat.read_sas7bdat(str(path), **options)
+        frame, meta = pyreadstat.read_sas7bdat(str(path), disable_datetime_conversion=True, encoding=encoding or None)
     except Exception as exc:  # pyreadstat raises its own ReadstatError/PyreadstatError and OSError
         raise DataError(f"cannot read the SAS dataset: {exc}", Location(file=str(path)),
                         hint="check that it is a SAS7BDAT file; if text looks garbled, declare its encoding") from exc

@@ -67,7 +67,7 @@ def is_phase_row(var: VariableSpec) -> bool:
     """True for variables filled per record block from raw columns."""
     if var.algorithm in DOMAIN_PHASE or (var.algorithm == "condition" and var.domain_refs()):
         return False
-    return not (var.algorithm == "derive" and REGISTRY[var.derivation].phase != "row")
+    return not (var.algorithm == "derive" and var.derivation is not None and REGISTRY[var.derivation].phase != "row")
 
 
 def numeric_target(domain: str, var: VariableSpec) -> bool:
@@ -92,7 +92,8 @@ def _text(values: pd.Series) -> pd.Series:
     """Trimmed text, blank -> missing (worked out once per distinct value)."""
     if values.dtype == "float64":
         return values.astype("string")
-    return map_unique(values, lambda u: u.astype("string").str.strip().replace("", pd.NA)).astype("string")
+    # pandas-stubs: replace() takes pd.NA
+    return map_unique(values, lambda u: u.astype("string").str.strip().replace("", pd.NA)).astype("string")  # type: ignore[call-overload]
 
 
 def _obj(values: pd.Series) -> pd.Series:
@@ -193,7 +194,7 @@ def _build_block(spec: DomainSpec, block: BlockSpec, raw: dict, study, log: Reje
 def filter_place(block: BlockSpec) -> str:
     """``sdtm/<spec>.yaml:<line>`` of a block's filter (folder and file name only, so logs do not depend on
     where the study lives)."""
-    place = block.filter.place or block.place
+    place = block.filter.place if block.filter is not None and block.filter.place else block.place
     path = Path(place.file)
     return f"{path.parent.name}/{path.name}:{place.line}"
 
@@ -201,6 +202,8 @@ def filter_place(block: BlockSpec) -> str:
 def log_filtered(log: RejectionLog, domain: str, file: str, frame: pd.DataFrame, mask: pd.Series,
                  block: BlockSpec) -> None:
     """Log the raw rows a block's filter leaves out (``excluded by spec filter``), naming the filter."""
+    if block.filter is None:
+        raise ValueError(f"the {block.source} block has no filter to log")
     column = block.filter.columns()[0]
     reason = f"{filter_place(block)}: the filter ({describe_condition(block.filter)}) does not hold"
     log.add(domain, file, frame.loc[mask, ROW], column, frame.loc[mask, column], reason, EXCLUDED)
@@ -257,7 +260,7 @@ def _fill(spec: DomainSpec, var: VariableSpec, frame: pd.DataFrame, ctx: RowCont
             where = " nor ".join(parts)
             _log_nulled(spec, var, log, file, rows, col, collected, f"{var.name}: value not in {where}", drop,
                         got.unmapped)
-        if got.extensions:
+        if got.extensions and info is not None:  # only a codelist is extended
             result.extensions.setdefault(info.name, set()).update(got.extensions)
         if got.reasons is not None:
             ctx.reasons[var.name] = got.reasons
@@ -267,21 +270,21 @@ def _fill(spec: DomainSpec, var: VariableSpec, frame: pd.DataFrame, ctx: RowCont
     elif algo == "datetime":
         date = ctx.resolve(var.columns[0])
         time = ctx.resolve(var.columns[1]) if len(var.columns) > 1 else None
-        got = to_iso8601(date, time, date_formats=var.date_formats or None, time_formats=var.time_formats or None)
-        bad = got.problem.notna()
-        _note_format_misses(var, date, got.problem, file, result)
+        dates = to_iso8601(date, time, date_formats=var.date_formats or None, time_formats=var.time_formats or None)
+        bad = dates.problem.notna()
+        _note_format_misses(var, date, dates.problem, file, result)
         if bad.any():
-            is_time = got.problem.astype("string").str.contains("time").fillna(False).astype(bool) & \
-                (time is not None) & ~got.problem.astype("string").str.contains("date").fillna(False).astype(bool)
+            is_time = dates.problem.astype("string").str.contains("time").fillna(False).astype(bool) & \
+                (time is not None) & ~dates.problem.astype("string").str.contains("date").fillna(False).astype(bool)
             for mask, col, vals in ((bad & ~is_time, var.columns[0], date),
                                     (bad & is_time, var.columns[-1], time if time is not None else date)):
                 if mask.any():
                     _log_nulled(spec, var, log, file, rows, col, vals,
-                                var.name + ": " + got.problem.astype("string"), drop, mask)
-        values = got.iso
+                                var.name + ": " + dates.problem.astype("string"), drop, mask)
+        values = dates.iso
     elif algo == "condition":
         values = conditions.apply_cases(var.cases, ctx.resolve, index)
-    elif algo == "derive":
+    elif algo == "derive" and var.derivation is not None:
         d = REGISTRY[var.derivation]
         values = d.fn(ctx, **var.args)
     else:  # pragma: no cover - domain-phase algorithms are not filled here

@@ -20,7 +20,8 @@ def _key(values: pd.Series) -> pd.Series:
     from converters.sdtm.columns import map_unique
 
     norm = map_unique(values, lambda u: u.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
-                      .str.upper().replace("", pd.NA))
+                      # pandas-stubs: replace() takes pd.NA as the value
+                      .str.upper().replace("", pd.NA))  # type: ignore[call-overload]
     return norm.astype("string")
 
 
@@ -39,6 +40,8 @@ def evaluate(condition: Condition, resolve: Resolver, index: pd.Index) -> pd.Ser
         return out
     if op == "not":
         return ~evaluate(condition.children[0], resolve, index)
+    if condition.column is None:  # pragma: no cover - the loader gives every comparison a column
+        raise ValueError(f"condition {op!r} names no column")
     if op in ORDERING:
         right = resolve(condition.other) if condition.other else pd.Series(condition.values[0], index=index)
         return compare(resolve(condition.column), right, op).reindex(index, fill_value=False)
@@ -75,8 +78,10 @@ def compare(left: pd.Series, right: pd.Series, op: str) -> pd.Series:
     """``left op right`` per row: numbers as numbers; ISO 8601 dates/times compared on the precision both have
     (``2025-03`` vs ``2025-03-14`` compares the months, so a partial date is never taken as before or after
     a date inside it); anything else, or a blank, is False."""
-    a = left.astype("string").str.strip().replace("", pd.NA)
-    b = right.astype("string").str.strip().replace("", pd.NA).reindex(a.index)
+    # pandas-stubs: replace() takes pd.NA as the value
+    a = left.astype("string").str.strip().replace("", pd.NA)  # type: ignore[call-overload]
+    # pandas-stubs: replace() takes pd.NA as the value
+    b = right.astype("string").str.strip().replace("", pd.NA).reindex(a.index)  # type: ignore[call-overload]
     x, y = pd.to_numeric(a, errors="coerce"), pd.to_numeric(b, errors="coerce")
     numeric = x.notna() & y.notna()
     out = pd.Series(getattr(x, op)(y).where(numeric, False), index=a.index).fillna(False).astype(bool)

@@ -54,7 +54,8 @@ class DateResult:
 
 
 def _text(values: pd.Series) -> pd.Series:
-    return values.astype("string").str.strip().str.upper().replace("", pd.NA)
+    # pandas-stubs: replace() takes pd.NA
+    return values.astype("string").str.strip().str.upper().replace("", pd.NA)  # type: ignore[call-overload]
 
 
 def _parts(text: pd.Series, patterns: dict[str, str], formats) -> pd.DataFrame:
@@ -71,6 +72,8 @@ def _parts(text: pd.Series, patterns: dict[str, str], formats) -> pd.DataFrame:
                 if col not in found.columns:
                     found[col] = pd.NA
                 found[col] = found[col].where(~take, got[col])
+    if found is None:
+        raise ValueError("no date/time formats to match the values against")
     return found
 
 

@@ -15,7 +15,7 @@ the method text Define-XML shows for the variable.
 from __future__ import annotations
 
 import keyword
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Optional, Union
 
@@ -145,7 +145,7 @@ def derivation(name: str, phase: str, description: str, required=(), optional=()
         def fill(frame: pd.DataFrame, options: BaseModel, context: Any) -> pd.Series:
             return fn(context, **options.model_dump(by_alias=True, exclude_none=True))
 
-        fill.__wrapped__ = fn  # type: ignore[attr-defined]
+        fill.__wrapped__ = fn
         REGISTRY.declared[name] = Derivation(name, phase, fn, description, required_, optional_)
         register(Algorithm(name=name, standards=("SDTM",), phase=PHASE_OF[phase], options=model, fill=fill,
                            origin="Derived", summary=description,
@@ -155,7 +155,8 @@ def derivation(name: str, phase: str, description: str, required=(), optional=()
 
 
 def _text(values: pd.Series) -> pd.Series:
-    return values.astype("string").str.strip().replace("", pd.NA)
+    # pandas-stubs: replace() takes pd.NA as the value
+    return values.astype("string").str.strip().replace("", pd.NA)  # type: ignore[call-overload]
 
 
 def _obj(values: pd.Series) -> pd.Series:
@@ -257,7 +258,7 @@ def _choices(ctx, choices) -> dict[str, str]:
 @derivation("multiple_choice", "row", "The single value ticked among check boxes; MULTIPLE when several are ticked "
             "(SDTMIG 3.4 DM assumption for RACE), the individual values going to SUPP-- by 'item'.",
             required=("choices",), optional=("checked", "multiple", "item"))
-def derive_multiple_choice(ctx: RowContext, choices, checked: str | list = ("1", "Y"), multiple: str = "MULTIPLE",
+def derive_multiple_choice(ctx: RowContext, choices, checked: str | Sequence[str] = ("1", "Y"), multiple: str = "MULTIPLE",
                            item: int | None = None) -> pd.Series:
     """Check-box columns (``choices``: column -> value, or a study.yaml value map name) to one value.
 
@@ -278,7 +279,8 @@ def derive_multiple_choice(ctx: RowContext, choices, checked: str | list = ("1",
         rank = np.cumsum(ticked, axis=1)
         hit = ticked & (rank == int(item))
         pick = np.where(hit.any(axis=1), names[hit.argmax(axis=1)], None)
-        return pd.Series(np.where(count > 1, pick, None), index=index, dtype="object")
+        # numpy stubs: None is a valid (object) choice
+        return pd.Series(np.where(count > 1, pick, None), index=index, dtype="object")  # type: ignore[call-overload]
     first = np.where(count >= 1, names[ticked.argmax(axis=1)], None)
     return pd.Series(np.where(count > 1, multiple, first), index=index, dtype="object")
 
@@ -424,7 +426,8 @@ def derive_participation_end(ctx: DomainContext, source: str = "study_end",
             required=("variable",), optional=("value",))
 def derive_flag_if_present(ctx: DomainContext, variable: str, value: str = "Y") -> pd.Series:
     present = _text(ctx.frame[variable]).notna() if variable in ctx.frame else pd.Series(False, index=ctx.frame.index)
-    return pd.Series(np.where(present, value, None), index=ctx.frame.index, dtype="object")
+    # numpy stubs: None is a valid (object) choice
+    return pd.Series(np.where(present, value, None), index=ctx.frame.index, dtype="object")  # type: ignore[call-overload]
 
 
 @derivation("lookup", "domain", "Value of a variable in another built domain for the same subject "
@@ -514,7 +517,9 @@ def derive_arm_null_reason(ctx: DomainContext, not_assigned: str = "SCREEN FAILU
     act = _text(f["ACTARMCD"]) if "ACTARMCD" in f else armcd
     treated = f["USUBJID"].isin(set(_filtered(_domain(ctx, domain), filter_add)["USUBJID"].dropna()))
     unassigned = np.where(treated, "UNPLANNED TREATMENT", not_treated)
-    out = pd.Series(np.where(armcd.isna(), not_assigned, np.where(act.isna(), unassigned, None)), index=f.index,
+    # numpy stubs: None is a valid (object) choice
+    out = pd.Series(np.where(armcd.isna(), not_assigned, np.where(act.isna(), unassigned, None)),  # type: ignore[call-overload]
+                    index=f.index,
                     dtype="object")
     given = NULL_REASON + "ARMCD"  # the value map's reason for a collected arm that means "no arm"
     if given in f:

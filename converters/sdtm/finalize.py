@@ -30,7 +30,8 @@ def byte_length(values: pd.Series) -> int:
     uniques = pd.Series(pd.unique(values.dropna()), dtype="object").astype(str)
     if uniques.empty:
         return 1
-    return max(1, int(uniques.str.encode("utf-8").str.len().max()))
+    encoded = uniques.str.encode("utf-8")
+    return max(1, int(encoded.str.len().max()))  # type: ignore[misc]  # pandas-stubs: .str.len() works on bytes
 
 
 def origin_of(var: VariableSpec) -> Origin:
@@ -58,7 +59,7 @@ def method_text(domain: str, var: VariableSpec) -> str | None:
     if algo == "visit":
         return ("Planned visits from the visit plan (TV) by the collected visit name; unplanned visits get the "
                 "VISITNUM of the preceding planned visit plus .01, .02 ... and VISIT 'UNSCHEDULED <VISITNUM>'.")
-    if algo == "derive":
+    if algo == "derive" and var.derivation is not None:
         entry = algorithm(var.derivation, "SDTM")
         return entry.method_text(entry.options.model_validate(var.args)) or None
     if algo == "condition":
@@ -145,6 +146,8 @@ def dataset_metadata(domain: str, frame: pd.DataFrame, names: list[str], specs: 
         spec = specs.get(name)
         if name in standard:
             var = standard[name].to_variable()
+        elif spec is None:
+            raise ValueError(f"{domain}.{name} is neither an SDTMIG 3.4 variable nor one the spec defines")
         else:
             var = Variable(name=name, label=spec.label or name, core="Perm",
                            data_type="float" if spec.data_type == "Num" else "text")
@@ -201,10 +204,11 @@ def supp_metadata(parent: str, frame: pd.DataFrame, qualifiers: dict[str, Variab
         values = frame.loc[frame["QNAM"] == qnam, "QVAL"]
         if values.empty:
             continue
+        origin = origin_of(spec)
         item = Variable(name=qnam, label=spec.label or qnam, data_type="text", length=byte_length(values),
-                        codelist=codelists_used.get(qnam), origin=origin_of(spec))
+                        codelist=codelists_used.get(qnam), origin=origin)
         text = method_text(parent, spec)
-        if text and item.origin.type == "Derived":
+        if text and origin.type == "Derived":
             oid = f"MT.{name}.{qnam}"
             methods[oid] = Method(oid, f"Algorithm to derive {name}.{qnam}", text)
             item.method = oid

@@ -50,9 +50,11 @@ def _keys(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     """One text key per row: the key columns trimmed, upper-cased and joined (blank -> a NUL marker)."""
     from converters.sdtm.columns import map_unique
 
-    out = None
+    out: pd.Series | None = None
     for col in columns:
         part = map_unique(frame[col], lambda u: u.astype("string").str.strip().str.upper())
         part = part.astype("object").where(part.notna(), "\x00").astype(str)
         out = part if out is None else out + "\x1f" + part
+    if out is None:
+        raise ValueError("a merge needs at least one key column")
     return out

@@ -40,8 +40,8 @@ def usubjids(study: StudyDefinition, frame: pd.DataFrame) -> pd.Series:
 def date_sources(study: StudyDefinition) -> list[tuple[str, DateSource]]:
     """Every date source of study.yaml with the name it is known by (``study_end``, ``element_dates TAETORD 2``)."""
     named = [(name, source) for name, source in sorted(study.sources.items())]
-    named += [(f"element_dates TAETORD {rule.taetord}", rule.start) for rule in study.element_dates
-              if getattr(rule, "start", None) is not None]
+    named += [(f"element_dates TAETORD {rule.taetord}", start) for rule in study.element_dates
+              if (start := getattr(rule, "start", None)) is not None]
     return named
 
 
@@ -76,7 +76,7 @@ def where_mask(frame: pd.DataFrame, where) -> pd.Series:
     keep = pd.Series(True, index=frame.index)
     for column, wanted in (where.items() if isinstance(where, dict) else where):
         values = wanted if isinstance(wanted, (list, tuple)) else [wanted]
-        col = _normal(frame[column]) if column in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
+        col = _normal(frame[str(column)]) if column in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
         keep &= col.isin([" ".join(str(v).split()).upper() for v in values]).fillna(False).astype(bool)
     return keep
 
@@ -86,7 +86,7 @@ def where_misses(frame: pd.DataFrame, where) -> list[str]:
     different spelling in the export leaves the derived value blank)."""
     missing = []
     for column, wanted in (where.items() if isinstance(where, dict) else where):
-        present = set(_normal(frame[column]).dropna()) if column in frame else set()
+        present = set(_normal(frame[str(column)]).dropna()) if column in frame else set()
         for value in (wanted if isinstance(wanted, (list, tuple)) else [wanted]):
             if " ".join(str(value).split()).upper() not in present:
                 missing.append(f"{column} = {value!r}")

@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from converters.errors import DataError, Location, SpecError
-from converters.metadata.model import Comment, Dataset, Method, Standard, Study
+from converters.metadata.model import Codelist, Comment, Dataset, Method, Standard, Study
 from converters.metadata.value_level import findings_value_level, ts_value_level
 from converters.sdtm import conditions, finalize
 from converters.sdtm.builder import ROW, SOURCE, SUBJECT_COLUMN, SUBJECT_VALUE, SUPP_PREFIX, VISIT_PREFIX, BuiltRecords, \
@@ -459,9 +459,8 @@ NEEDS_INPUT = ("source_date", "first_date", "last_date")
 def _domain_derivations(rec: BuiltRecords, frames: dict[str, pd.DataFrame], study, raw: dict,
                         warnings: list[str] | None = None) -> None:
     """Fill the domain-phase derivations of ``rec`` (e.g. DM reference dates), in spec order."""
-    for name in rec.spec.variable_names():
-        var = rec.spec.variable(name)
-        if var.algorithm == "derive" and REGISTRY[var.derivation].phase == "domain":
+    for name, var in rec.spec.variable_specs().items():
+        if var.algorithm == "derive" and var.derivation is not None and REGISTRY[var.derivation].phase == "domain":
             place = f"{Path(var.place.file).parent.name}/{Path(var.place.file).name}:{var.place.line}"
             for key in ("where", "filter_add"):
                 read = frames.get(str(var.args.get("domain", "EX")))
@@ -510,8 +509,7 @@ def _timing(rec: BuiltRecords, study: StudyDefinition, rfstdtc: pd.Series, timel
     """Visit, study day and EPOCH variables of one domain."""
     frame = rec.frame
     visit = None
-    for name in rec.spec.variable_names():
-        var = rec.spec.variable(name)
+    for name, var in rec.spec.variable_specs().items():
         if var.algorithm == "visit":
             if visit is None:
                 dtc = frame[var.target_refs[0]] if var.target_refs else pd.Series(None, index=frame.index)
@@ -530,8 +528,7 @@ def _timing(rec: BuiltRecords, study: StudyDefinition, rfstdtc: pd.Series, timel
                     rec.notes.append(f"{int(unplanned.sum())} record(s) at visits not in the visit plan ({folders}) "
                                      "numbered as unscheduled visits (the number a label carries is kept)")
             frame[name] = visit[name]
-    for name in rec.spec.variable_names():
-        var = rec.spec.variable(name)
+    for name, var in rec.spec.variable_specs().items():
         if var.algorithm == "study_day":
             frame[name] = derive_study_day(frame[var.target_refs[0]], frame["USUBJID"].map(rfstdtc))
         elif var.algorithm == "epoch":
@@ -559,7 +556,7 @@ def _check_lengths(rec: BuiltRecords, frame: pd.DataFrame) -> None:
 
 
 def _specs_by_name(spec: DomainSpec) -> dict[str, VariableSpec]:
-    return {name: spec.variable(name) for name in spec.variable_names()}
+    return spec.variable_specs()
 
 
 def _enforce_codelists(domain: str, frame: pd.DataFrame, codelists: dict[str, str], log: RejectionLog,
@@ -630,7 +627,7 @@ def study_metadata(study: StudyDefinition, built: list[BuiltDomain], ctx: BuildC
     """The Study model of a build: datasets in a stable order, codelists in use, methods and comments (by OID)."""
     order = {name: i for i, name in enumerate(["DM", "SUPPDM"])}
     datasets = sorted((b for b in built), key=lambda b: (order.get(b.name, 2), b.name))
-    dictionaries = []
+    dictionaries: list[Codelist] = []
     for b in datasets:
         if b.name == "TS":
             b.dataset.value_level, dictionaries = ts_value_level(b.dataset, b.frame)

@@ -40,7 +40,8 @@ def split_supp(parent: pd.DataFrame, values: pd.DataFrame, qualifiers: list[Qual
     """
     frames = []
     for q in qualifiers:
-        qval = values[q.qnam].astype("string").str.strip().replace("", pd.NA)
+        # pandas-stubs: replace() takes pd.NA
+        qval = values[q.qnam].astype("string").str.strip().replace("", pd.NA)  # type: ignore[call-overload]
         keep = qval.notna()
         if not keep.any():
             continue

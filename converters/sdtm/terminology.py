@@ -31,7 +31,8 @@ class CTResult:
 def _normalised(values: pd.Series) -> pd.Series:
     from converters.sdtm.columns import map_unique
 
-    return map_unique(values, lambda u: u.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
+    # pandas-stubs: replace() takes pd.NA
+    return map_unique(values, lambda u: u.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)  # type: ignore[call-overload]
                       .str.upper().replace("", pd.NA)).astype("string")
 
 
@@ -51,7 +52,7 @@ def assign_ct(values: pd.Series, codelist: CodelistInfo | None, value_map: dict[
     if nulls:
         reasons = _as_object(keys.map(nulls, na_action="ignore"))
         kept = values.astype("object").where(reasons.isna(), None)
-        value_map = {k: v for k, v in value_map.items() if not isinstance(v, NoValue)}
+        value_map = {k: v for k, v in (value_map or {}).items() if not isinstance(v, NoValue)}
         result = assign_ct(kept, codelist, value_map, extend=extend)
         result.reasons = reasons
         return result
@@ -61,7 +62,8 @@ def assign_ct(values: pd.Series, codelist: CodelistInfo | None, value_map: dict[
         direct = keys.map(table, na_action="ignore")
     if codelist is None:
         if not value_map:
-            out = values.astype("string").str.strip().replace("", pd.NA)
+            # pandas-stubs: replace() takes pd.NA
+            out = values.astype("string").str.strip().replace("", pd.NA)  # type: ignore[call-overload]
             return CTResult(_as_object(out), pd.Series(False, index=values.index))
         unmapped = (keys.notna() & direct.isna()).fillna(False).astype(bool)
         return CTResult(_as_object(direct), unmapped)

@@ -47,11 +47,12 @@ def apply_transforms(values: pd.Series, transforms: tuple[tuple[str, Any], ...],
             text = (found.iloc[:, 0] if isinstance(found, pd.DataFrame) else found).astype("string")
         elif name == "concatenate":
             for column in arg:
-                other = resolve(column).astype("string").str.strip().replace("", pd.NA)
+                # pandas-stubs: replace() takes pd.NA
+                other = resolve(column).astype("string").str.strip().replace("", pd.NA)  # type: ignore[call-overload]
                 text = text.where(other.isna(), text.fillna("").str.cat(other, sep=" ").str.strip())
         else:  # pragma: no cover - the loader refuses unknown transforms
             raise ValueError(name)
-    return text.str.strip().replace("", pd.NA)
+    return text.str.strip().replace("", pd.NA)  # type: ignore[call-overload]  # pandas-stubs: replace() takes pd.NA
 
 
 def check_transform(step: Any) -> tuple[str, Any]:

@@ -33,7 +33,8 @@ class PlannedVisit:
 
 
 def _norm(values: pd.Series) -> pd.Series:
-    return values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.upper().replace("", pd.NA)
+    # pandas-stubs: replace() takes pd.NA
+    return values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.upper().replace("", pd.NA)  # type: ignore[call-overload]
 
 
 def assign_visit(collected: pd.Series, dtc: pd.Series, usubjid: pd.Series,
@@ -41,8 +42,8 @@ def assign_visit(collected: pd.Series, dtc: pd.Series, usubjid: pd.Series,
     """Frame with VISIT, VISITNUM, VISITDY (VISITDY only for planned visits) and PLANNED (bool)."""
     table = {}
     for v in plan:
-        for name in (v.visit, *v.aliases):
-            table[" ".join(str(name).split()).upper()] = v
+        for label in (v.visit, *v.aliases):
+            table[" ".join(str(label).split()).upper()] = v
     keys = _norm(collected)
     num = keys.map({k: v.visitnum for k, v in table.items()}, na_action="ignore").astype("float64")
     name = keys.map({k: v.visit for k, v in table.items()}, na_action="ignore")

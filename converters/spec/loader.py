@@ -301,12 +301,12 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
             raise r.fail(f"{name}: on_error must be 'null' or 'drop'", node.line_of("on_error"))
         spec.on_error = node["on_error"] or "null"
     if "codelist" in node:
-        cl = str(node["codelist"])
-        if not ct.has_codelist(cl):
-            close = _hint(cl.upper(), [c.name for c in ct.codelists("sdtm")])
-            raise r.fail(f"{name}: CDISC CT {ct.version} has no codelist {cl!r}", node.line_of("codelist"),
-                         close or "'cdisc-convert standards codelists --search TEXT' lists codelists")
-        spec.codelist = ct.codelist(cl).name
+        codelist_name = str(node["codelist"])
+        if not ct.has_codelist(codelist_name):
+            suggestion = _hint(codelist_name.upper(), [c.name for c in ct.codelists("sdtm")])
+            raise r.fail(f"{name}: CDISC CT {ct.version} has no codelist {codelist_name!r}", node.line_of("codelist"),
+                         suggestion or "'cdisc-convert standards codelists --search TEXT' lists codelists")
+        spec.codelist = ct.codelist(codelist_name).name
     elif not supp and name in standard and standard[name].codelist and algo in ("assign_ct",):
         spec.codelist = standard[name].codelist
 
@@ -390,7 +390,7 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
                 if case.column is None and case.value is not None and not cl.extensible \
                         and str(case.value) not in cl.submission_values:
                     raise r.fail(f"{name}: {case.value!r} is not a submission value of codelist {cl.name}",
-                                 case.place.line, _hint(case.value, cl.submission_values))
+                                 case.place.line if case.place else at, _hint(case.value, cl.submission_values))
     elif algo in ("study_day", "epoch"):
         spec.target_refs = r.names(arg, f"{name}: {algo}", at)[:1]
     elif algo == "seq":
@@ -431,26 +431,27 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
         if "source" in d.allowed and study is not None:
             _check_date_source(r, f"{name}: derivation {arg}", spec, study)
         if d.phase == "row":
-            cols = []
+            source_columns: list[str] = []
             for key in ("column", "columns", "birth", "reference", "from"):
                 if key in args:
-                    cols += r.names(args[key], f"{name}: {arg} argument {key}", args.line_of(key))
+                    source_columns += r.names(args[key], f"{name}: {arg} argument {key}", args.line_of(key))
             if arg == "multiple_choice" and isinstance(args.get("choices"), LineDict):
-                cols += list(args["choices"])
+                source_columns += list(args["choices"])
             elif arg == "multiple_choice" and isinstance(args.get("choices"), str):
                 maps = getattr(study, "value_maps", None)
                 if maps is not None and args["choices"] not in maps:
                     raise r.fail(f"{name}: study.yaml has no value map {args['choices']!r}", args.line_of("choices"),
                                  _hint(args["choices"], maps))
                 if maps is not None:
-                    cols += list(maps[args["choices"]])
+                    source_columns += list(maps[args["choices"]])
             if arg == "format" and isinstance(args.get("template"), str):
                 from converters.spec.study import pattern_fields
-                cols += [t for is_field, t in pattern_fields(args["template"]) if is_field]
+                source_columns += [t for is_field, t in pattern_fields(args["template"]) if is_field]
             if arg == "usubjid" and study is not None:
                 from converters.spec.study import pattern_fields
-                cols += [t for is_field, t in pattern_fields(study.usubjid_pattern) if is_field and t != "STUDYID"]
-            spec.columns = tuple(cols)
+                source_columns += [t for is_field, t in pattern_fields(study.usubjid_pattern)
+                                   if is_field and t != "STUDYID"]
+            spec.columns = tuple(source_columns)
     return spec
 
 
@@ -699,16 +700,17 @@ def check_spec_sources(spec: DomainSpec, columns: dict[str, set[str]]) -> None:
                          _hint(block.source, columns) or f"raw sources: {', '.join(sorted(columns))}")
         available = set(columns[block.source])
         for merge in block.merges:
+            merge_line = merge.place.line if merge.place else block.place.line
             if merge.source not in columns:
-                raise r.fail(f"merged raw source {merge.source!r} not found", merge.place.line,
+                raise r.fail(f"merged raw source {merge.source!r} not found", merge_line,
                              _hint(merge.source, columns))
             for col in merge.left_on:
                 if col not in available:
-                    raise r.fail(f"merge key {col!r} is not a column of {block.source}", merge.place.line,
+                    raise r.fail(f"merge key {col!r} is not a column of {block.source}", merge_line,
                                  _hint(col, available))
             for col in merge.right_on + merge.columns:
                 if col not in columns[merge.source]:
-                    raise r.fail(f"column {col!r} is not in raw source {merge.source}", merge.place.line,
+                    raise r.fail(f"column {col!r} is not in raw source {merge.source}", merge_line,
                                  _hint(col, columns[merge.source]))
             available |= {merge.prefix + c for c in merge.columns}
         built: set[str] = set()
@@ -747,6 +749,8 @@ def _argument(var: VariableSpec, key: str):
     """The value of a derivation argument, or the default the derivation function declares for it."""
     if key in var.args:
         return var.args[key]
+    if var.derivation is None:
+        raise ValueError(f"{var.name} is filled by {var.algorithm}, not by a derivation with arguments")
     default = inspect.signature(REGISTRY[var.derivation].fn).parameters.get(key)
     return None if default is None or default.default is inspect.Parameter.empty else default.default
 
@@ -767,7 +771,7 @@ def check_domain_references(specs: list[DomainSpec]) -> None:
                 if var.algorithm == "condition" and var.domain_refs():
                     _check_condition_refs(r, spec, var, built)
                     continue
-                if var.algorithm != "derive" or REGISTRY[var.derivation].phase != "domain":
+                if var.algorithm != "derive" or var.derivation is None or REGISTRY[var.derivation].phase != "domain":
                     continue
                 what = f"{var.name}: derivation {var.derivation}"
                 if var.derivation in OTHER_DOMAIN_VARIABLES:
@@ -822,7 +826,8 @@ def domain_dependencies(specs: list[DomainSpec]) -> dict[str, list[tuple[str, Sp
         for block in spec.blocks:
             for var in list(block.variables.values()) + list(block.supp.values()):
                 read: list[tuple[str, int]] = []
-                if var.algorithm == "derive" and REGISTRY[var.derivation].phase == "domain":
+                if var.algorithm == "derive" and var.derivation is not None \
+                        and REGISTRY[var.derivation].phase == "domain":
                     if var.derivation in OTHER_DOMAIN_VARIABLES:
                         read.append((str(_argument(var, "domain")), var.arg_lines.get("domain", var.place.line)))
                     elif "domains" in var.args:

@@ -162,6 +162,14 @@ class DomainSpec:
                 seen.setdefault(name)
         return list(seen)
 
+    def variable_specs(self) -> dict[str, VariableSpec]:
+        """Every target variable some block fills, in first-seen order, with the first block's spec of it."""
+        specs: dict[str, VariableSpec] = {}
+        for block in self.blocks:
+            for name, var in block.variables.items():
+                specs.setdefault(name, var)
+        return specs
+
     def variable(self, name: str) -> VariableSpec | None:
         for block in self.blocks:
             if name in block.variables:

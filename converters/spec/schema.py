@@ -181,7 +181,7 @@ KEYWORD_MODELS: dict[str, type[VariableOptions]] = {
 
 def derive_model(entry: Algorithm) -> type[BaseModel]:
     """The spec model of ``{derive: <name>, args: {...}}`` for one registered algorithm."""
-    fields: dict[str, Any] = {"derive": (Literal[entry.name], ...),  # type: ignore[valid-type]
+    fields: dict[str, Any] = {"derive": (Literal[entry.name], ...),
                               "args": (entry.options | None, None)}
     return create_model(f"Derive_{entry.name}", __base__=VariableOptions, __doc__=entry.summary, **fields)
 

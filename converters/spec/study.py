@@ -218,8 +218,10 @@ def load_study(path: str | Path) -> StudyDefinition:
                         trial_arms.line_of(armcd))
         if rows is not None and not isinstance(rows, LineList):
             raise _fail(f"trial_arms {armcd}: the elements of an arm are a list", file, trial_arms.line_of(armcd))
+        if rows is None:
+            rows = LineList()
         items = []
-        for i, node in enumerate(rows or []):
+        for i, node in enumerate(rows):
             row = _row(node, ("TAETORD", "ETCD", "EPOCH"), "trial arm element", file, rows.line_of(i))
             if str(row["ETCD"]) not in etcds:
                 raise _fail(f"trial arm {armcd}: element {row['ETCD']!r} is not in 'elements'", file, row.line)

@@ -47,6 +47,9 @@ class LineList(list):
 class _LineLoader(yaml.SafeLoader):
     """SafeLoader with strict booleans, no implicit timestamps, and line-tracking containers."""
 
+    #: The file name errors name; ``load_yaml_text`` sets it for each document.
+    file_name: str = "<string>"
+
 
 # Rebuild the implicit resolvers without YAML 1.1 yes/no/on/off booleans and without timestamps.
 _LineLoader.yaml_implicit_resolvers = {
@@ -144,8 +147,8 @@ def load_yaml_text(text: str, file_name: str = "<string>"):
         return loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise SpecError(f"not valid YAML: {exc.problem or exc}", Location(file_name, line),
+        mark_line = mark.line + 1 if mark else None
+        raise SpecError(f"not valid YAML: {exc.problem or exc}", Location(file_name, mark_line),
                         hint="check indentation and quoting on that line") from None
     finally:
         loader.dispose()

@@ -166,7 +166,7 @@ def finding_keys(findings: pd.DataFrame) -> pd.Series:
     """A stable identity for each finding across runs (rule, dataset, variable, subject, seq, values)."""
     cols = ["rule", "dataset", "variable", "usubjid", "seq", "values"]
     parts = [findings[c].fillna("").astype(str) for c in cols]
-    return parts[0].str.cat(parts[1:], sep="|")
+    return parts[0].str.cat(parts[1:], sep="|")  # type: ignore[arg-type]  # pandas-stubs: cat() takes a list of Series
 
 
 def mark_new(findings: pd.DataFrame, previous: Path | None) -> pd.DataFrame:

@@ -455,7 +455,7 @@ def check_death_without_fatal_ae(study, ds: DatasetData):
     mask = subjects.isin(set(died) - with_fatal)
     if mask.any():
         causes = _death_causes(study)
-        extra = {"died": subjects[mask].map(died).to_numpy()}
+        extra: dict[str, object] = {"died": subjects[mask].map(died).to_numpy()}
         if causes:
             extra["DD cause"] = subjects[mask].map(causes).fillna("").to_numpy()
         yield Hits(dataset=ds.name, rows=rows_of(mask), variables=("USUBJID",), extra=extra)

@@ -24,6 +24,7 @@ import os
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -108,7 +109,7 @@ def _text_length(facts: TextFacts, var: Variable, ds: str) -> int:
     return int(var.length)
 
 
-def column_values(series: pd.Series, var: Variable, ds: str) -> list[object]:
+def column_values(series: pd.Series, var: Variable, ds: str) -> list[Any]:
     """One column's values in their Dataset-JSON form (None for missing)."""
     series = series.reset_index(drop=True)
     data_type, _ = column_data_type(var)
@@ -203,12 +204,12 @@ def column_token_table(series: pd.Series, var: Variable, ds: str, facts: TextFac
     distinct = np.asarray(uniques, dtype=np.int64).view("float64")
     if kind:
         try:
-            text = sas_to_iso(distinct, kind, ds, var.name)
+            iso_text = sas_to_iso(distinct, kind, ds, var.name)
         except TransportError as exc:  # name the first record holding the value, not its distinct position
             if exc.where.row is not None:
                 exc.where.row = int(np.argmax(codes == exc.where.row - 1)) + 1
             raise
-        tokens = [_dumps(t) for t in text]
+        tokens = [_dumps(t) for t in iso_text]
     elif data_type == "integer":
         bad = first_true(distinct != np.floor(distinct))
         if bad is not None:

@@ -22,6 +22,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -220,7 +221,8 @@ def to_sas_numbers(series: pd.Series, kind: str, dataset: str, variable: str) ->
 def _datetimes_to_sas(dt: pd.Series, kind: str, original: pd.Series, dataset: str, variable: str) -> np.ndarray:
     if kind == "time":
         bad = first_true(dt.notna().to_numpy())
-        raise fail(f"time variable holds a date/time value {original.iloc[bad]!r}", dataset, variable,
+        shown = original.iloc[bad] if bad is not None else None
+        raise fail(f"time variable holds a date/time value {shown!r}", dataset, variable,
                    None if bad is None else bad + 1, hint="give times of day (python time or hh:mm:ss text)")
     delta = dt - SAS_EPOCH
     if kind == "date":
@@ -234,7 +236,8 @@ def _datetimes_to_sas(dt: pd.Series, kind: str, original: pd.Series, dataset: st
 
 
 def _timedeltas_to_sas(td: pd.Series, original: pd.Series, dataset: str, variable: str) -> np.ndarray:
-    secs = (td / pd.Timedelta(seconds=1)).to_numpy(dtype="float64")
+    # pandas-stubs: Series[Any] / Timedelta is valid
+    secs = (td / pd.Timedelta(seconds=1)).to_numpy(dtype="float64")  # type: ignore[operator]
     bad = first_true(~np.isnan(secs) & ((secs < 0) | (secs >= 86400)))
     if bad is not None:
         raise fail(f"time variable holds a value outside one day: {original.iloc[bad]!r}", dataset, variable, bad + 1)
@@ -260,7 +263,8 @@ def _iso_to_sas(text: pd.Series, kind: str, original: pd.Series, dataset: str, v
         return _timedeltas_to_sas(pd.Series(pd.to_timedelta(full.to_numpy(), errors="coerce")), original,
                                   dataset, variable)
     fmt = "%Y-%m-%d" if kind == "date" else "ISO8601"
-    parsed = pd.Series(pd.to_datetime(iso.to_numpy(), format=fmt, errors="coerce"))
+    # pandas-stubs: object arrays parse
+    parsed = pd.Series(pd.to_datetime(iso.to_numpy(), format=fmt, errors="coerce"))  # type: ignore[call-overload]
     bad = first_true(present & parsed.isna().to_numpy())
     if bad is not None:
         raise fail(f"{kind} variable holds an impossible {kind} {original.iloc[bad]!r}", dataset, variable, bad + 1)
@@ -293,7 +297,7 @@ def sas_to_iso(values: np.ndarray | Sequence[float], kind: str, dataset: str, va
     return present_or_none(present, text.to_numpy(dtype=object))
 
 
-def present_or_none(present: np.ndarray, values: np.ndarray) -> list[object]:
+def present_or_none(present: np.ndarray, values: np.ndarray) -> list[Any]:
     """A list with ``values`` (python objects) at the ``present`` positions and None elsewhere."""
     out = np.full(len(present), None, dtype=object)
     out[present] = values

@@ -293,7 +293,10 @@ def _positions(plan: XptPlan) -> list[int]:
 
 
 def _namestr(index: int, col: XptColumn, position: int, fmt: str | None, label: str) -> bytes:
-    name, width, decimals = parse_sas_format(fmt) if fmt else ("", 0, 0)
+    parsed = parse_sas_format(fmt) if fmt else ("", 0, 0)
+    if parsed is None:  # formats are checked when the plan is made
+        raise ValueError(f"{col.variable.name}: {fmt!r} is not a SAS format")
+    name, width, decimals = parsed
     numeric = col.text is None
     return _NAMESTR.pack(_NUMERIC if numeric else _CHARACTER, 0, col.length, index + 1,
                          _ascii(col.variable.name, 8), _ascii(label, 40), _ascii(name, 8),

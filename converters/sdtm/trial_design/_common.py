@@ -24,7 +24,7 @@ DERIVED = Origin("Derived", "Sponsor")
 COLLECTED = Origin("Collected", "Investigator")
 
 
-def section(study, key: str) -> LineList:
+def section(study, key: str) -> list:
     """A list section of study.yaml (``trial_summary``, ``visits`` ...); empty when absent."""
     doc = getattr(study, "document", None)
     node = doc.get(key) if isinstance(doc, dict) else None
@@ -35,7 +35,7 @@ def section(study, key: str) -> LineList:
     return node
 
 
-def rows(study, key: str) -> list[tuple[LineDict, int]]:
+def rows(study, key: str) -> list[tuple[dict, int | None]]:
     """The mapping rows of a list section with the line each starts on."""
     items = section(study, key)
     out = []

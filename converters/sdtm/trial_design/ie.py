@@ -167,9 +167,10 @@ def build_ie(study, raw: dict, dm: pd.DataFrame, ti: pd.DataFrame, timeline: pd.
 def _suppie(study, ie: pd.DataFrame) -> tuple[pd.DataFrame, Dataset] | None:
     """SUPPIE with the collected waiver flag (QNAM IEWAIVED) per IE record, keyed by IESEQ."""
     place = SpecPlace(str(study.path), study.document.line_of("ie_source") if study.document else 0)
-    spec = VariableSpec(WAIVED, "assign_ct", place, columns=(WAIVED,), codelist="NY", label="Criterion Waived")
+    label = "Criterion Waived"
+    spec = VariableSpec(WAIVED, "assign_ct", place, columns=(WAIVED,), codelist="NY", label=label)
     values = pd.DataFrame({WAIVED: ie["__waived__"]}, index=ie.index)
-    supp = split_supp(ie, values, [Qualifier(WAIVED, spec.label, "CRF")], "IE", "IESEQ")
+    supp = split_supp(ie, values, [Qualifier(WAIVED, label, "CRF")], "IE", "IESEQ")
     if supp.empty:
         return None
     dataset = finalize.supp_metadata("IE", supp, {WAIVED: spec}, {WAIVED: "NY"}, {})

@@ -90,8 +90,8 @@ def derive_latest_participation_end(study, domains) -> str | None:
     dm = _dm(domains)
     if dm is None or "RFPENDTC" not in dm or dm.empty or dm["RFPENDTC"].isna().any():
         return None
-    se = domains.get("SE") if domains else None
-    se = se.frame if hasattr(se, "frame") else se
+    se_records = domains.get("SE") if domains else None
+    se = getattr(se_records, "frame", se_records)  # built records or a plain frame
     if se is not None and not se.empty:
         last = se.sort_values(["USUBJID", "TAETORD"], kind="mergesort").drop_duplicates("USUBJID", keep="last")
         if last["SEENDTC"].isna().any():
@@ -222,7 +222,10 @@ def trial_summary_records(study, domains: dict | None = None) -> list[dict]:
                                         f"null flavor", line, hint=f"use one of {', '.join(sorted(NULL_FLAVORS))}")
             out.append(record)
             continue
-        _check_value(study, parmcd, record["TSVAL"], line)
+        tsval = record["TSVAL"]
+        if tsval is None:  # pragma: no cover - the either/or check above rules this out
+            raise spec_error(study, f"TS {parmcd}: give either TSVAL or TSVALNF (a null flavor)", line)
+        _check_value(study, parmcd, tsval, line)
         cutoff = getattr(study, "data_cutoff", None)
         if parmcd == "DCUTDTC" and cutoff and record["TSVAL"] != cutoff:
             raise spec_error(study, f"TS DCUTDTC is {record['TSVAL']} but study.yaml data_cutoff is {cutoff}", line)

@@ -29,11 +29,11 @@ def write_xlsx(result: ValidationResult, summary: pd.DataFrame, path: Path, deta
     ws = wb.create_sheet("Summary")
     ws.append(["Rule", "Severity", "Dataset", "Findings", "Explained", "Unexplained", "New", "Title", "Message",
                "Citation", "CORE", "FDA", "Rows in detail", "Rows left out of detail"])
-    for row in summary.itertuples(index=False):
-        in_detail = int(shown_counts.get((row.rule, row.dataset), 0))
-        ws.append([row.rule, row.severity, row.dataset, int(row.count), int(row.explained), int(row.unexplained),
-                   int(row.new), row.title, row.message, row.citation, row.core, row.fda, in_detail,
-                   int(row.count) - in_detail])
+    for row in summary.to_dict("records"):  # records, not itertuples: a column is named "count"
+        in_detail = int(shown_counts.get((row["rule"], row["dataset"]), 0))
+        ws.append([row["rule"], row["severity"], row["dataset"], int(row["count"]), int(row["explained"]),
+                   int(row["unexplained"]), int(row["new"]), row["title"], row["message"], row["citation"],
+                   row["core"], row["fda"], in_detail, int(row["count"]) - in_detail])
     left_out_total = len(f) - len(shown)
     detail = shown.reindex(columns=COLUMNS)
     start, sheet_no = 0, 1
