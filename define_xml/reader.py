@@ -138,7 +138,7 @@ def _displays(mdv: etree._Element, where: dict[str, tuple[WhereCondition, ...]])
                 datasets.append(AnalysisDataset(
                     ad.get("ItemGroupOID", "").removeprefix("IG."),
                     tuple(v.get("ItemOID", "").split(".")[-1] for v in ad.iter(f"{ARM}AnalysisVariable")),
-                    where.get(wref.get("WhereClauseOID"), ()) if wref is not None else ()))
+                    where.get(wref.get("WhereClauseOID", ""), ()) if wref is not None else ()))
             code = ar.find(f"{ARM}ProgrammingCode")
             results.append(AnalysisResult(
                 oid=ar.get("OID", ""), description=_text(ar), reason=ar.get("AnalysisReason", ""),
@@ -148,9 +148,10 @@ def _displays(mdv: etree._Element, where: dict[str, tuple[WhereCondition, ...]])
                 code_context=code.get("Context", "") if code is not None else "Python"))
         doc = rd.find(f"{DEF}DocumentRef")
         page = doc.find(f"{DEF}PDFPageRef") if doc is not None else None
+        page_refs = page.get("PageRefs") if page is not None else None
         out.append(ResultDisplay(oid=rd.get("OID", ""), name=rd.get("Name", ""), title=_text(rd), results=results,
                                  document=doc.get("leafID") if doc is not None else None,
-                                 pages=(page.get("PageRefs"),) if page is not None and page.get("PageRefs") else ()))
+                                 pages=(page_refs,) if page_refs else ()))
     return out
 
 
@@ -159,15 +160,15 @@ def read_study(tree: etree._ElementTree) -> Study:
     root = tree.getroot()
     study_el = root.find(f"{ODM}Study")
     mdv = study_el.find(f"{ODM}MetaDataVersion") if study_el is not None else None
-    if mdv is None:
+    if study_el is None or mdv is None:
         return Study(studyid="")
     gv = study_el.find(f"{ODM}GlobalVariables")
     standards = [Standard(s.get("Name", ""), s.get("Version", ""), s.get("Type", "IG"), s.get("PublishingSet"))
                  for s in mdv.iter(f"{DEF}Standard")]
-    ct_oids = {s.get("OID") for s in mdv.iter(f"{DEF}Standard") if s.get("Type") == "CT"}
+    ct_oids = {s.get("OID", "") for s in mdv.iter(f"{DEF}Standard") if s.get("Type") == "CT"}
     codelist_names = {cl.get("OID", ""): cl.get("OID", "").removeprefix("CL.") for cl in mdv.iter(f"{ODM}CodeList")}
     items = {it.get("OID"): it for it in mdv.iter(f"{ODM}ItemDef")}
-    where = {wc.get("OID"): _where(wc) for wc in mdv.iter(f"{DEF}WhereClauseDef")}
+    where = {wc.get("OID", ""): _where(wc) for wc in mdv.iter(f"{DEF}WhereClauseDef")}
     value_lists = {vl.get("OID"): vl for vl in mdv.iter(f"{DEF}ValueListDef")}
     acrf = {d.get("leafID") for d in mdv.findall(f"{DEF}AnnotatedCRF/{DEF}DocumentRef")}
     supp = {d.get("leafID") for d in mdv.findall(f"{DEF}SupplementalDoc/{DEF}DocumentRef")}
@@ -194,7 +195,7 @@ def read_study(tree: etree._ElementTree) -> Study:
                     continue
                 entry = _variable(vitem, codelist_names)
                 entry.method = vref.get("MethodOID")
-                value_level.append(ValueLevel(var.name, where.get(wref.get("WhereClauseOID"), ()), entry))
+                value_level.append(ValueLevel(var.name, where.get(wref.get("WhereClauseOID", ""), ()), entry))
         klass = ig.find(f"{DEF}Class")
         sub = klass.find(f"{DEF}SubClass") if klass is not None else None
         leaf = ig.find(f"{DEF}leaf")

@@ -262,8 +262,8 @@ def _column(column: dict, values: pd.Series, ds: str) -> tuple[Variable, pd.Seri
         var.data_type = _TEXT_TYPES[data_type]
         text = values.where(values.notna(), "")
         if pd.api.types.infer_dtype(text, skipna=False) not in ("string", "empty"):
-            bad = text.map(lambda v: not isinstance(v, str))
-            row = int(np.flatnonzero(bad.to_numpy(dtype=bool))[0])
+            not_text = text.map(lambda v: not isinstance(v, str))
+            row = int(np.flatnonzero(not_text.to_numpy(dtype=bool))[0])
             raise DataError(f"{data_type} column holds a non-text value {_shown(text.iloc[row])}",
                             where=Location(dataset=ds, variable=name, row=row + 1))
         return var, pd.Series(text.to_numpy(dtype=object), dtype=object, name=name)

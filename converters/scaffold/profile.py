@@ -90,9 +90,9 @@ def profile_form(source: RawSource) -> FormProfile:
     columns = []
     for name in names:
         col = frame[name]
-        counts = col.dropna().astype(str).str.strip()
-        counts = counts[counts.ne("")].value_counts(sort=True)
-        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        text = col.dropna().astype(str).str.strip()
+        counts = text[text.ne("")].value_counts(sort=True)
+        ordered = sorted(((str(v), int(n)) for v, n in counts.items()), key=lambda kv: (-kv[1], kv[0]))
         columns.append(ColumnProfile(name=name, kind=column_kind(col), filled=int(counts.sum()),
                                      distinct=len(counts), values=[v for v, _n in ordered[:KEEP_DISTINCT]]))
     return FormProfile(name=source.name, file=source.path.name, rows=len(frame), subject=subject, visit=visit,

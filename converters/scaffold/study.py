@@ -145,12 +145,12 @@ def _visits(forms: list[FormProfile], facts: StudyFacts) -> None:
     if frames:
         data = pd.concat(frames, ignore_index=True).dropna(subset=["subject", "folder"])
         data["day"] = (data["when"] - data.groupby("subject")["when"].transform("min")).dt.days
-        median = data.groupby("folder")["day"].median().dropna().to_dict()
+        median = {str(k): float(v) for k, v in data.groupby("folder")["day"].median().dropna().items()}
         start = _reference_dates(forms, facts)
         if start is not None:
             days = (data["when"] - data["subject"].map(start)).dt.days
             data["dy"] = days.where(days < 0, days + 1)  # SDTM study day: no day 0
-            study_day = data.groupby("folder")["dy"].median().dropna().to_dict()
+            study_day = {str(k): float(v) for k, v in data.groupby("folder")["dy"].median().dropna().items()}
     visits = sorted((f for f in users if f not in non_visit), key=lambda f: (median.get(f, float("inf")), f))
     facts.visits = []
     for number, folder in enumerate(visits, 1):

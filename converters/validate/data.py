@@ -241,7 +241,7 @@ class StudyData:
                     continue
                 for value, count in ds.text("STUDYID").value_counts(sort=False).items():
                     if value:
-                        counts[value] = counts.get(value, 0) + int(count)
+                        counts[str(value)] = counts.get(str(value), 0) + int(count)
             if counts:
                 return max(counts, key=lambda v: counts[v])  # first seen (TS before DM) wins a tie
         return ""
