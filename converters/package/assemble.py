@@ -128,17 +128,12 @@ def _guides(sources: PackageSources, layout: PackageLayout, checks: list[Rejecti
 
 
 def swap_into_place(new: Path, target: Path) -> None:
-    """Replace ``target`` by ``new``: rename the old one aside, rename the new one in, remove the old one."""
+    """Replace ``target`` by ``new`` with the output-folder guard's swap, then remove the old package."""
+    from converters.writers.output_folder import swap_folders
+
     os.chmod(new, 0o755)
-    old = None
-    if target.exists():
-        old = target.parent / f".{target.name}.old"
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(target, old)
-    os.replace(new, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    swap_folders(new, target)  # afterwards ``new`` holds the old package (an exchange) or is gone (renamed in)
+    shutil.rmtree(new, ignore_errors=True)
 
 
 def staging_folder(out: Path) -> Path:

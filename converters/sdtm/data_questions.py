@@ -60,7 +60,7 @@ def log_data_questions(context: Any) -> list[Any]:
         first = raw.assign(_u=usubjids(context.study, raw)).drop_duplicates("_u").set_index("_u")[ROW]
         rows = found["USUBJID"].map(first)
         name = source.path.name
-    cause = found["CAUSE"].fillna("not recorded").astype(str)
+    cause = found["CAUSE"].astype(object).fillna("not recorded").astype(str)  # all-blank causes read as float
     reason = ("death on " + found["DTHDTC"].astype(str) + " (primary cause " + cause + ") has no adverse event "
               "with outcome FATAL or AESDTH Y: query the site")
     context.log.add("DD", name, rows, "*", found["USUBJID"], reason, DATA_QUESTION)

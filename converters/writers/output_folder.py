@@ -142,7 +142,7 @@ def write_output_folder(target: str | Path, kind: str, *, force: bool = False,
         yield tmp
         write_marker(tmp, kind, "complete")
         os.chmod(tmp, 0o755)
-        _swap(tmp, out)
+        swap_folders(tmp, out)
     except OSError as exc:
         raise _os_error(exc) from None
     finally:
@@ -182,7 +182,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _swap(new: Path, target: Path) -> None:
+def swap_folders(new: Path, target: Path) -> None:
     """Replace ``target`` by ``new`` in one step where the system allows; the old output ends at ``new``."""
     if target.exists() and _exchange(new, target):
         return  # target now holds the new output, new the old one (removed by the caller)
