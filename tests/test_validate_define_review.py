@@ -82,10 +82,10 @@ def test_cli_checks_a_define_without_data(tmp_path):
     assert (tmp_path / "adam-define-validation" / "report.html").is_file()
 
 
-def test_cli_says_when_a_define_is_2_0(tmp_path, full_reference):
+def test_cli_says_when_a_define_is_2_0(tmp_path):
     folder = tmp_path / "adam"
     write_adam_folder(folder)
-    old = full_reference / "define-xml-2.0/examples/define2-0-0-example-adam.xml"
+    old = reference_file("define-xml-2.0/examples/define2-0-0-example-adam.xml")
     result = CliRunner().invoke(cli, ["validate", str(folder), "--define", str(old),
                                       "--rules", "DF", "--rules", "DX"])
     assert "is Define-XML 2.0: only Define-XML 2.1 is supported" in result.output
