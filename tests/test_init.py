@@ -56,6 +56,12 @@ def test_column_kinds():
     assert column_kind(pd.Series([None, None], dtype="string")) == "empty"
 
 
+@pytest.mark.parametrize("column", ["SUBJ", "SUBJECT_ID", "PATIENT_ID"])
+def test_the_subject_column_of_another_edc_is_found_by_its_name(column):
+    profile = profile_form(form("dm", {"SITE": ["01", "01"], column: ["001", "002"], "GENDER": ["Male", "Female"]}))
+    assert profile.subject == column
+
+
 def test_a_form_is_given_the_domain_its_columns_name():
     profile = profile_form(form("aelog", {"SUBJID": ["1", "2"], "AETERM": ["Nausea", "Rash"],
                                           "AESTDAT": ["03-MAR-2025", "04-MAR-2025"], "AESER": ["N", "Y"]}))

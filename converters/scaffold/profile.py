@@ -17,7 +17,8 @@ from converters.readers.raw import RawSource
 _TIME = re.compile(r"^([01]?\d|2[0-3]|UN|UK):([0-5]\d|UN|UK)(:[0-5]\d)?$", re.IGNORECASE)
 _FLAGS = ({"Y", "N"}, {"Y", "N", "U"}, {"0", "1"}, {"Y"}, {"N"}, {"1"})
 #: Columns that name the subject, in order of preference (CDASH SUBJID first).
-SUBJECT_COLUMNS = ("SUBJID", "SUBJECT", "SUBJNO", "PATID", "PATIENT", "SCRNUM")
+SUBJECT_COLUMNS = ("SUBJID", "SUBJECT", "SUBJNO", "SUBJ", "SUBJ_ID", "SUBJECT_ID", "PATID", "PATIENT", "PATIENT_ID",
+                   "SCRNUM")
 #: Columns that hold the CRF folder / visit name.
 VISIT_COLUMNS = ("FOLDER", "VISIT", "VISNAME", "VISITNAME", "INSTANCENAME", "EVENT")
 SAMPLE = 5
