@@ -45,8 +45,8 @@ ONGOING_STEM = "ONGO"
 #: CDASH occurrence question stem (``EXYN``, ``--OCCUR``): records where it is not "Y" did not happen.
 OCCURRENCE_STEMS = ("YN", "OCCUR")
 #: Columns every form carries that identify rather than describe (never mapped as findings or qualifiers).
-IDENTIFIERS = {"STUDYID", "STUDY", "SITEID", "SITE", "SITENO", "SUBJID", "SUBJECT", "SUBJNO", "SUBJ", "SUBJ_ID", "SUBJECT_ID", "USUBJID", "PATID",
-               "PATIENT", "PATIENT_ID",
+IDENTIFIERS = {"STUDYID", "STUDY", "SITEID", "SITE", "SITENO", "SUBJID", "SUBJECT", "SUBJNO", "SUBJ", "SUBJ_ID",
+               "SUBJECT_ID", "USUBJID", "PATID", "PATIENT", "PATIENT_ID",
                "FOLDER", "VISIT", "VISNAME", "VISITNAME", "INSTANCENAME", "EVENT", "FORM", "PAGE", "RECORDID",
                "RECORDPOSITION"}
 #: Trial-design, relationship and generated datasets: never the domain of a raw form.
