@@ -1,0 +1,1 @@
+"""Pictures drawn from ADaM datasets only: one module per plot, each one registered :class:`Plot`."""

@@ -1,0 +1,1 @@
+"""Import every shipped plot module so its :class:`~converters.plots.registry.Plot` is registered."""
