@@ -349,3 +349,27 @@ def test_filters_are_data_with_operators_any_and_not():
         check_where({"ADY": {"greater": 1}})
     with pytest.raises(KeyError):
         evaluate(frame, {"NOSUCH": "X"})
+
+
+# --- baseline and change: derive_var_base / derive_var_chg / derive_var_pchg -----------------------------------
+
+def test_base_is_the_baseline_records_value_on_every_record_of_its_parameter():
+    frame = pd.DataFrame({"STUDYID": "S", "USUBJID": ["1", "1", "1", "1", "2"],
+                          "PARAMCD": ["ANC", "ANC", "PLT", "PLT", "ANC"],
+                          "AVAL": [2.0, 0.5, 150.0, 40.0, 1.0], "ABLFL": ["Y", None, "Y", None, None]})
+    out = run("derive_var_base", frame, {})
+    assert out["BASE"].tolist()[:4] == [2.0, 2.0, 150.0, 150.0] and np.isnan(out["BASE"].iloc[4])
+
+
+def test_base_refuses_two_baseline_records_in_one_group():
+    frame = pd.DataFrame({"STUDYID": "S", "USUBJID": ["1", "1"], "PARAMCD": ["ANC", "ANC"], "AVAL": [2.0, 3.0],
+                          "ABLFL": ["Y", "Y"]})
+    with pytest.raises(Exception, match="more than one baseline record"):
+        run("derive_var_base", frame, {})
+
+
+def test_change_and_percent_change_from_baseline_are_null_without_a_base_and_pchg_is_null_at_base_zero():
+    frame = pd.DataFrame({"AVAL": [50.0, 120.0, 3.0, 4.0], "BASE": [100.0, 100.0, None, 0.0]})
+    out = run("derive_var_pchg", run("derive_var_chg", frame, {}), {})
+    assert out["CHG"].tolist()[:2] == [-50.0, 20.0] and out["CHG"].isna().tolist()[2:] == [True, False]
+    assert out["PCHG"].tolist()[:2] == [-50.0, 20.0] and out["PCHG"].isna().tolist()[2:] == [True, True]

@@ -82,3 +82,8 @@ def _dm() -> str:
 def _ex() -> str:
     from sdtm_fixtures import EX
     return EX
+
+
+def test_the_adam_docs_hold_the_current_table_of_verbs() -> None:
+    text = (ROOT / "docs" / "adam.md").read_text(encoding="utf-8")
+    assert docs_section("ADaM") in text, "regenerate with: python -m converters.algorithms.docs ADaM"

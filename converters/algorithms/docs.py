@@ -1,5 +1,5 @@
-"""The docs table of registered algorithms, generated from the registry (``docs/mapping-spec.md`` holds a copy that
-a test keeps equal; ``python -m converters.algorithms.docs`` prints it)."""
+"""The docs table of registered algorithms, generated from the registry (``docs/mapping-spec.md`` holds the SDTM copy and
+``docs/adam.md`` the ADaM one, which tests keep equal; ``python -m converters.algorithms.docs [ADaM]`` prints it)."""
 from __future__ import annotations
 
 from converters.algorithms.registry import Algorithm, Standard, algorithms
@@ -26,9 +26,12 @@ def algorithms_table(standard: Standard = "SDTM") -> str:
 
 
 def docs_section(standard: Standard = "SDTM") -> str:
-    """The table between its markers, as docs/mapping-spec.md holds it."""
-    return f"{START}\n{algorithms_table(standard)}\n{END}"
+    """The table between its markers, as docs/mapping-spec.md (SDTM) and docs/adam.md (ADaM) hold it."""
+    start = START if standard == "SDTM" else START.replace("converters.algorithms.docs`", "converters.algorithms.docs ADaM`")
+    return f"{start}\n{algorithms_table(standard)}\n{END}"
 
 
 if __name__ == "__main__":  # pragma: no cover
-    print(docs_section())
+    import sys
+
+    print(docs_section("ADaM" if sys.argv[1:] == ["ADaM"] else "SDTM"))
