@@ -30,6 +30,8 @@ from define_xml.integrity import oid_problems
 from define_xml.schema_check import safe_parser, schema_errors
 
 STYLESHEET = "define2-1.xsl"
+#: the files a define writes beside the datasets
+DEFINE_FILES = ("define.xml", "define.html", STYLESHEET)
 #: creation stamp when none is given: fixed, so identical metadata gives identical bytes.
 DEFAULT_CREATED = datetime(2025, 1, 1, 0, 0, 0)
 
@@ -172,6 +174,38 @@ def write_folder_define(folder: str | Path, *, study_dir: str | Path | None = No
         apply_define_settings(study, settings)
     return write_define(study, folder, out=out, created=created, html=html,
                         files=settings.files if settings is not None else None)
+
+
+def write_guarded_define(folder: str | Path, *, out: str | Path | None = None, force: bool = False,
+                         study_dir: str | Path | None = None, created: datetime | None = None,
+                         html: bool = True) -> DefineReport:
+    """What ``cdisc-convert define`` does: :func:`write_folder_define` behind the output-folder guard.
+
+    With ``out`` (another folder) the define is written as a folder of its own through the guard (new, empty or
+    ours; inputs and their ancestors refused; swapped in atomically).  Into the dataset folder itself it writes
+    only when that folder is ours (its marker then lists the define files too) or holds no define files yet; a
+    define.xml, define.html or define2-1.xsl of someone else's is replaced only with ``force``.
+    """
+    from converters.writers.output_folder import read_marker, write_marker, write_output_folder
+
+    folder = Path(folder)
+    if out is not None and Path(out).resolve() != folder.resolve():
+        with write_output_folder(out, "define", force=force, inputs=[folder, study_dir]) as tmp:
+            report = write_folder_define(folder, study_dir=study_dir, out=tmp, created=created, html=html)
+        final = Path(out).resolve()
+        report.xml = final / "define.xml"
+        report.html = final / "define.html" if html else None
+        return report
+    marker = read_marker(folder)
+    present = [name for name in DEFINE_FILES if (folder / name).exists()]
+    if marker is None and present and not force:
+        raise DataError(f"{folder} already holds {', '.join(present)} that this tool did not write",
+                        Location(str(folder / present[0])),
+                        hint="give --out a new folder for the define, or add --force to replace those files")
+    report = write_folder_define(folder, study_dir=study_dir, created=created, html=html)
+    if marker is not None:
+        write_marker(folder, str(marker.get("kind", "define")), "complete")
+    return report
 
 
 def _point_leaves(study: Study, folder: Path, out_dir: Path) -> None:
