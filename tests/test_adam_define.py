@@ -91,3 +91,26 @@ def test_a_result_with_an_unknown_reason_names_the_file(tmp_path):
     with pytest.raises(SpecError, match="reason") as info:
         load_results_spec(spec_file)
     assert "results.yaml" in str(info.value)
+
+
+def _codelist_of(tree: etree._ElementTree, dataset: str, variable: str) -> list[str]:
+    return tree.xpath(f"//odm:ItemDef[@OID='IT.{dataset}.{variable}']/odm:CodeListRef/@CodeListOID", namespaces=NS)
+
+
+def test_adam_variables_take_their_ct_codelist_from_adamig_their_sdtm_copy_or_yes_no_flags(adam_folder):
+    tree = _tree(adam_folder / "define.xml")
+    assert _codelist_of(tree, "ADSL", "SEX") == ["CL.SEX"]          # ADaMIG 1.3 names C66731
+    assert _codelist_of(tree, "ADSL", "SAFFL") == ["CL.NY"]         # a Y/N flag
+    assert _codelist_of(tree, "ADAE", "AEOUT") == ["CL.OUT"]        # a copy of AE.AEOUT keeps SDTMIG's codelist
+    assert _codelist_of(tree, "ADRS", "AVALC") == []                # values differ by PARAMCD: no one codelist
+    sex = tree.xpath("//odm:CodeList[@OID='CL.SEX']/odm:CodeListItem/@CodedValue", namespaces=NS)
+    assert set(sex) == {"F", "M"}
+
+
+def test_each_adam_codelist_names_the_ct_package_it_comes_from(adam_folder):
+    tree = _tree(adam_folder / "define.xml")
+    standards = {s.get("OID"): s.get("PublishingSet") for s in tree.xpath("//def:Standard[@Type='CT']", namespaces=NS)}
+    packages = {c.get("OID"): standards[c.get("{http://www.cdisc.org/ns/def/v2.1}StandardOID")]
+                for c in tree.xpath("//odm:CodeList", namespaces=NS)}
+    assert packages["CL.SEX"] == "SDTM" and packages["CL.NY"] == "SDTM"
+    assert packages.get("CL.DATEFL", "ADaM") == "ADaM" and packages.get("CL.SBJTSTAT", "ADaM") == "ADaM"

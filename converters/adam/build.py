@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from converters.adam.codelists import assign_codelist, describe_codelists
 from converters.adam.columns import per_distinct
 from converters.adam.context import AdamContext, Provenance
 from converters.adam.metadata import CLASSES, LABELS, display_format, standard_variable
@@ -150,8 +151,7 @@ def describe_dataset(spec: AdamSpec, frame: pd.DataFrame, provenance: dict[str, 
         var.mandatory = var.core == "Req"
         if name in spec.keys:
             var.key_sequence = spec.keys.index(name) + 1
-        if meta.codelist:
-            var.codelist = meta.codelist
+        var.codelist = meta.codelist or assign_codelist(name, spec.structure, prov.predecessor, series, sdtm)
         var.origin, var.method = _origin(spec.dataset, name, prov, methods)
         variables.append(var)
     dataset_class, subclass = CLASSES[spec.structure]
@@ -228,5 +228,6 @@ def build_adam(mappings: str | Path, sdtm_folder: str | Path,
         build.datasets.append(AdamDataset(spec.dataset, out, dataset, source_name, source_records))
         study.datasets.append(dataset)
     study.methods = [methods[k] for k in sorted(methods)]
+    describe_codelists(study, {d.name: d.frame for d in build.datasets})
     _ = adamig.version  # the bundled guide is the one named in the metadata
     return build
