@@ -120,6 +120,15 @@ def test_deaths_agree_and_partial_death_dates_carry_the_imputation_flag(study):
     assert (adsl.loc[partial.index, "DTHDTF"] == "D").all()
 
 
+
+def test_the_cause_of_death_is_the_death_forms_primary_cause_for_every_death(study):
+    _, _, frames, expected = study
+    adsl = frames["adsl"].set_index("USUBJID")
+    died = expected[(expected["STATUS"] != "SCREEN FAILURE") & (expected["DEATH_DATE"] != "")]
+    assert (adsl.loc[died.index, "DTHCAUS"] == died["DEATH_CAUSE"]).all()
+    assert (adsl.loc[adsl["DTHFL"] != "Y", "DTHCAUS"].fillna("") == "").all()
+
+
 def test_progression_dates_are_the_time_to_event_events(study):
     name, _, frames, expected = study
     adtte = frames["adtte"]
