@@ -14,16 +14,16 @@ the method text Define-XML shows for the variable.
 """
 from __future__ import annotations
 
-import keyword
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Optional, Union
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel
 
+from converters.algorithms.arguments import ARGUMENT_KINDS, KIND_TYPES, options_model  # noqa: F401
 from converters.algorithms.registry import Algorithm, algorithms, register
 from converters.errors import DataError, Location, SpecError
 from converters.sdtm.dates import date_part
@@ -62,38 +62,9 @@ class Derivation:
         return set(self.required) | set(self.optional)
 
 
-Scalar = Union[str, int, float, bool]
-#: What each derivation argument holds: the kind the loader checks (with the spec line) and the type of the
-#: argument in the derivation's options model (and so in the JSON Schema of specs).
-ARGUMENT_KINDS: dict[str, str] = {
-    "factor": "number", "item": "whole number",
-    "columns": "names", "column": "names", "birth": "names", "reference": "names", "from": "names",
-    "variables": "names", "domains": "names", "checked": "values",
-    "domain": "name", "variable": "name", "source": "date source",
-    "template": "value", "separator": "value", "value": "value", "multiple": "value",
-    "not_assigned": "value", "not_treated": "value",
-    "where": "conditions", "filter_add": "conditions", "by_vars": "names", "choices": "choices",
-}
-KIND_TYPES: dict[str, Any] = {
-    "number": float, "whole number": int, "names": Union[str, list[str]],
-    "values": Union[Scalar, list[Scalar]], "name": str,
-    "date source": Literal["study_end", "reference_start", "reference_end"], "value": Scalar,
-    "conditions": dict[str, Scalar | list[Scalar]], "choices": Union[str, dict[str, Scalar]],
-}
 #: Registry phase of each derivation phase: row-level ones run per record block, domain-level ones read the
 #: other built domains (the registry's ``study`` phase).
 PHASE_OF = {"row": "record", "domain": "study"}
-
-
-def options_model(name: str, required: tuple[str, ...], optional: tuple[str, ...]) -> type[BaseModel]:
-    """The pydantic model of a derivation's ``args`` (types from ``ARGUMENT_KINDS``; unknown ones take anything)."""
-    fields: dict[str, Any] = {}
-    for arg in (*required, *optional):
-        kind = KIND_TYPES.get(ARGUMENT_KINDS.get(arg, ""), Any)
-        default = ... if arg in required else None
-        attr = f"{arg}_" if keyword.iskeyword(arg) else arg
-        fields[attr] = (kind if arg in required else Optional[kind], Field(default, alias=arg))
-    return create_model(f"{name}_args", __config__=ConfigDict(extra="forbid", populate_by_name=True), **fields)
 
 
 class _Registered(Mapping):

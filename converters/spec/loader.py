@@ -9,23 +9,22 @@ raw columns every algorithm reads against the raw sources actually present.
 from __future__ import annotations
 
 import difflib
-import inspect
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from converters.algorithms.registry import algorithm
+from converters.algorithms.arguments import ARGUMENT_KINDS
+from converters.algorithms.date_formats import DATE_FORMATS, TIME_FORMATS, canonical_format
+from converters.algorithms.registry import algorithm, derivations
+from converters.algorithms.transforms import check_transform
 from converters.errors import Location, SpecError
-from converters.sdtm.dates import DATE_FORMATS, TIME_FORMATS, canonical_format
-from converters.sdtm.derivations import ARGUMENT_KINDS, REGISTRY
-from converters.sdtm.model_variables import allowed_variables
-from converters.sdtm.transforms import check_transform
 from converters.spec.model import BlockSpec, Case, Condition, DomainSpec, MergeSpec, SpecPlace, VariableSpec, \
     value_map_entry
 from converters.spec.study import SOURCE_KEYS
 from converters.spec.yaml_lines import LineDict, LineList, load_yaml_file
 from converters.standards import ct, sdtmig
+from converters.standards.model_variables import allowed_variables
 
 #: algorithm -> options it takes besides the options every algorithm takes.
 ALGORITHMS: dict[str, set[str]] = {
@@ -409,18 +408,21 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
         if "date" in node:
             spec.target_refs = (str(node["date"]).upper(),)
     elif algo == "derive":
-        if not isinstance(arg, str) or arg not in REGISTRY:
+        named = derivations()
+        if not isinstance(arg, str) or arg not in named:
             raise r.fail(f"{name}: unknown derivation {arg!r}", at,
-                         _hint(arg, REGISTRY) or f"derivations: {', '.join(sorted(REGISTRY))}")
-        d = REGISTRY[arg]
+                         _hint(arg, named) or f"derivations: {', '.join(sorted(named))}")
+        d = named[arg]
+        required, optional = d.arguments()
+        allowed = set(required) | set(optional)
         spec.derivation = arg
         args = node.get("args") or LineDict()
         args = r.mapping(args, f"{name}: args", node.line_of("args"))
         for key in args:
-            if key not in d.allowed:
+            if key not in allowed:
                 raise r.fail(f"{name}: derivation {arg} takes no argument {key!r}", args.line_of(key),
-                             _hint(key, d.allowed) or f"arguments: {', '.join(sorted(d.allowed)) or 'none'}")
-        for key in d.required:
+                             _hint(key, allowed) or f"arguments: {', '.join(sorted(allowed)) or 'none'}")
+        for key in required:
             if key not in args:
                 raise r.fail(f"{name}: derivation {arg} needs argument {key!r}", at)
         for key in args:
@@ -428,9 +430,9 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
         _check_options(r, f"{name}: derivation {arg}", algorithm(arg, "SDTM").options, args, at)
         spec.args = _plain(args)
         spec.arg_lines = {str(k): args.line_of(k) or at for k in args}
-        if "source" in d.allowed and study is not None:
+        if "source" in allowed and study is not None:
             _check_date_source(r, f"{name}: derivation {arg}", spec, study)
-        if d.phase == "row":
+        if d.phase == "record":
             source_columns: list[str] = []
             for key in ("column", "columns", "birth", "reference", "from"):
                 if key in args:
@@ -751,8 +753,7 @@ def _argument(var: VariableSpec, key: str):
         return var.args[key]
     if var.derivation is None:
         raise ValueError(f"{var.name} is filled by {var.algorithm}, not by a derivation with arguments")
-    default = inspect.signature(REGISTRY[var.derivation].fn).parameters.get(key)
-    return None if default is None or default.default is inspect.Parameter.empty else default.default
+    return algorithm(var.derivation, "SDTM").default(key)
 
 
 def check_domain_references(specs: list[DomainSpec]) -> None:
@@ -771,7 +772,7 @@ def check_domain_references(specs: list[DomainSpec]) -> None:
                 if var.algorithm == "condition" and var.domain_refs():
                     _check_condition_refs(r, spec, var, built)
                     continue
-                if var.algorithm != "derive" or var.derivation is None or REGISTRY[var.derivation].phase != "domain":
+                if var.algorithm != "derive" or var.derivation is None or algorithm(var.derivation).phase == "record":
                     continue
                 what = f"{var.name}: derivation {var.derivation}"
                 if var.derivation in OTHER_DOMAIN_VARIABLES:
@@ -827,7 +828,7 @@ def domain_dependencies(specs: list[DomainSpec]) -> dict[str, list[tuple[str, Sp
             for var in list(block.variables.values()) + list(block.supp.values()):
                 read: list[tuple[str, int]] = []
                 if var.algorithm == "derive" and var.derivation is not None \
-                        and REGISTRY[var.derivation].phase == "domain":
+                        and algorithm(var.derivation).phase != "record":
                     if var.derivation in OTHER_DOMAIN_VARIABLES:
                         read.append((str(_argument(var, "domain")), var.arg_lines.get("domain", var.place.line)))
                     elif "domains" in var.args:

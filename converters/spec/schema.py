@@ -105,7 +105,7 @@ class Concatenate(_Strict):
     concatenate: Names = Field(description="raw columns appended, separated by one space")
 
 
-#: One text transform applied to the collected text before mapping (docs: converters/sdtm/transforms.py).
+#: One text transform applied to the collected text before mapping (docs: converters/algorithms/transforms.py).
 Transform = Union[Literal["upper", "lower", "trim"], Substring, Replace, Extract, Concatenate]
 
 

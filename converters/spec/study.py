@@ -16,9 +16,18 @@ from pathlib import Path
 from typing import Any
 
 from converters.errors import Location, SpecError
-from converters.sdtm.visits import PlannedVisit
 from converters.spec.model import value_map_entry
 from converters.spec.yaml_lines import LineDict, LineList, load_yaml_file
+
+@dataclass(frozen=True)
+class PlannedVisit:
+    """One visit of the study.yaml visit plan (TV), with the raw folder names that mean it."""
+
+    visitnum: float
+    visit: str
+    visitdy: float | None = None
+    aliases: tuple[str, ...] = ()
+
 
 #: top-level keys whose value is a date source.
 SOURCE_KEYS = ("study_end", "reference_start", "reference_end")
