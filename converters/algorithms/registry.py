@@ -13,9 +13,10 @@ An :class:`Algorithm` says everything the rest of the tool needs to know about o
 - ``summary``: one line for the docs table;
 - ``keyword``: True for the core spec keywords a variable names directly (``{assign: COL}``, ``{seq: ...}``); the
   others are used through ``{derive: <name>, args: {...}}``. A keyword's ``options`` is the whole variable entry's
-  model, its ``read`` turns the checked YAML entry into the engine's ``VariableSpec`` (semantic checks with the spec
-  line), its ``fill`` is called as ``fill(frame, variable_spec, context)`` and its ``describe`` gives the define's
-  method text from the ``VariableSpec`` when the text depends on the spec's lists (cases, sort order).
+  model, ``kinds`` says what its own argument and options hold (checked first, with the line), its ``read`` turns
+  the YAML entry into the engine's ``VariableSpec`` (semantic checks with the spec line), its ``fill`` is called as
+  ``fill(frame, variable_spec, context)`` and its ``describe`` gives the define's method text from the
+  ``VariableSpec`` when the text depends on the spec's lists (cases, sort order).
 
 Argument names follow admiral's vocabulary where the concept is the same (``dataset_add``, ``by_vars``, ``order``,
 ``new_vars``, ``filter_add``, ``mode``), so an ADaM programmer reads a spec without a glossary.
@@ -24,8 +25,8 @@ from __future__ import annotations
 
 import difflib
 import inspect
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -58,6 +59,7 @@ class Algorithm:
     summary: str
     method: str = ""
     keyword: bool = False
+    kinds: Mapping[str, str] = field(default_factory=dict)
     read: Callable[..., Any] | None = None
     describe: Callable[[Any], str | None] | None = None
 

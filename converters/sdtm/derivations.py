@@ -24,7 +24,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from converters.algorithms.arguments import ARGUMENT_KINDS, KIND_TYPES, options_model  # noqa: F401
-from converters.algorithms.registry import Algorithm, algorithms, register
+from converters.algorithms.registry import Algorithm, derivations, register
 from converters.errors import DataError, Location, SpecError
 from converters.sdtm.dates import date_part
 
@@ -78,9 +78,7 @@ class _Registered(Mapping):
         self.declared: dict[str, Derivation] = {}
 
     def _entries(self) -> dict[str, Algorithm]:
-        from converters.spec.schema import KEYWORDS
-
-        return {a.name: a for a in algorithms("SDTM", ("record", "domain", "study")) if a.name not in KEYWORDS}
+        return derivations("SDTM")
 
     def __getitem__(self, name: str) -> Derivation:
         entry = self._entries()[name]

@@ -15,54 +15,34 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from converters.algorithms.arguments import ARGUMENT_KINDS
-from converters.algorithms.date_formats import DATE_FORMATS, TIME_FORMATS, canonical_format
-from converters.algorithms.registry import algorithm, derivations
-from converters.algorithms.transforms import check_transform
+from converters.algorithms.registry import ORIGIN_TYPES, Algorithm, algorithm, keywords
 from converters.errors import Location, SpecError
-from converters.spec.model import BlockSpec, Case, Condition, DomainSpec, MergeSpec, SpecPlace, VariableSpec, \
-    value_map_entry
+from converters.spec.model import BlockSpec, Case, Condition, DomainSpec, MergeSpec, SpecPlace, VariableSpec
 from converters.spec.study import SOURCE_KEYS
+from converters.spec.schema import VariableOptions
 from converters.spec.yaml_lines import LineDict, LineList, load_yaml_file
 from converters.standards import ct, sdtmig
 from converters.standards.model_variables import allowed_variables
 
-#: algorithm -> options it takes besides the options every algorithm takes.
-ALGORITHMS: dict[str, set[str]] = {
-    "assign": {"transform"},
-    "assign_ct": {"value_map", "extend", "transform"},
-    "hardcode": set(),
-    "datetime": {"formats", "date_formats", "time_formats"},
-    "condition": set(),
-    "study_day": set(),
-    "seq": set(),
-    "epoch": set(),
-    "visit": {"date"},
-    "derive": {"args"},
-}
-COMMON_OPTIONS = {"crf_page", "origin", "label", "type", "sponsor_defined", "qeval", "description", "on_error",
-                  "codelist"}
-COMMON_OPTIONS.add("transliterate")  # non-ASCII raw text written as ASCII, each change logged (sdtm/ascii_text.py)
-#: algorithms evaluated after all record blocks are built (they read built variables, not raw columns).
-DOMAIN_PHASE = {"study_day", "seq", "epoch", "visit"}
+#: Options every algorithm takes (the fields of the common variable model); each keyword's own options come from its
+#: registration (``converters.algorithms``, ``keyword=True``).
+COMMON_OPTIONS = {info.alias or name for name, info in VariableOptions.model_fields.items()}
 CONDITION_OPS = {"equals", "not_equals", "in", "not_in", "is_null", "not_null", "contains", "lt", "le", "gt", "ge"}
 #: Tests that take one value or a column ({column: NAME}) to compare with.
 COMPARE_OPS = {"equals", "not_equals", "lt", "le", "gt", "ge"}
 DOMAIN_KEYS = {"domain", "description", "source", "filter", "merge", "variables", "records", "supp", "supp_idvar",
                "keys"}
 BLOCK_KEYS = {"source", "filter", "merge", "variables", "supp", "description"}
-ORIGINS = {"Collected", "Derived", "Assigned", "Protocol", "Predecessor", "Not Available"}
-VISIT_TARGETS = {"VISIT", "VISITNUM", "VISITDY"}
-#: What each algorithm's own argument and each option holds, checked with the spec line before anything else
+ORIGINS = set(ORIGIN_TYPES)
+#: What each common option holds (a keyword's own argument and options: its registration's ``kinds``), checked with
+#: the spec line before anything else
 #: (a wrong kind was otherwise cut to its first item, turned into text such as "{'a': 1}", or read as false).
 #: Options whose values are a closed list (origin, type, on_error, qeval), value_map, condition, seq and args
 #: are checked against those values below.
 OPTION_KINDS: dict[str, str] = {
-    "assign": "name", "assign_ct": "name", "study_day": "name", "epoch": "name", "visit": "name",
-    "derive": "name", "date": "name", "hardcode": "value", "datetime": "names", "formats": "names",
-    "date_formats": "names", "time_formats": "names", "crf_page": "pages", "label": "text",
-    "description": "text", "codelist": "text", "sponsor_defined": "boolean", "extend": "boolean",
+    "crf_page": "pages", "label": "text", "description": "text", "codelist": "text", "sponsor_defined": "boolean",
+    "transliterate": "boolean",
 }
-OPTION_KINDS["transliterate"] = "boolean"
 #: What the keys of conditions, condition cases, merges and the top level of a spec hold.
 KEY_KINDS: dict[str, str] = {
     "column": "name", "else_assign": "name", "source": "name", "prefix": "text", "required": "boolean",
@@ -226,27 +206,30 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
     if not isinstance(node, LineDict):
         raise r.fail(f"{name}: give an algorithm, e.g. '{name}: {{assign: RAWCOL}}' or '{{hardcode: value}}'",
                      line)
-    algos = [k for k in node if k in ALGORITHMS]
+    known = keywords()
+    own = {word: _own_options(entry) for word, entry in known.items()}
+    any_own = set().union(*own.values())
+    algos = [k for k in node if k in known]
     if not algos:
-        unknown = [k for k in node if k not in COMMON_OPTIONS and k not in
-                   set().union(*ALGORITHMS.values())]
+        unknown = [k for k in node if k not in COMMON_OPTIONS and k not in any_own]
         word = unknown[0] if unknown else next(iter(node), "")
         raise r.fail(f"{name}: unknown algorithm {word!r}", node.line_of(word) if word else line,
-                     _hint(word, ALGORITHMS) or f"algorithms: {', '.join(ALGORITHMS)}")
+                     _hint(word, known) or f"algorithms: {', '.join(known)}")
     if len(algos) > 1:
         raise r.fail(f"{name}: one algorithm per variable, found {', '.join(algos)}", node.line_of(algos[1]))
     algo = algos[0]
-    allowed = {algo} | COMMON_OPTIONS | ALGORITHMS[algo]
+    entry = known[algo]
+    allowed = {algo} | COMMON_OPTIONS | own[algo]
     for key in node:
         if key not in allowed:
-            hint = _hint(key, ALGORITHMS) if key not in set().union(*ALGORITHMS.values()) else None
+            hint = _hint(key, known) if key not in any_own else None
             raise r.fail(f"{name}: option {key!r} does not apply to {algo}", node.line_of(key),
                          hint or f"{algo} takes: {', '.join(sorted(allowed - {algo}))}")
+    kinds = {**OPTION_KINDS, **entry.kinds}
     for key in node:
-        r.kind(node, key, f"{name}: ", OPTION_KINDS)
+        r.kind(node, key, f"{name}: ", kinds)
     at = node.line_of(algo)
     spec = VariableSpec(name=name, algorithm=algo, place=r.place(at))
-    arg = node[algo]
 
     # ---- where the target variable is defined
     sponsor = node.get("sponsor_defined") is True
@@ -306,155 +289,17 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
             raise r.fail(f"{name}: CDISC CT {ct.version} has no codelist {codelist_name!r}", node.line_of("codelist"),
                          suggestion or "'cdisc-convert standards codelists --search TEXT' lists codelists")
         spec.codelist = ct.codelist(codelist_name).name
-    elif not supp and name in standard and standard[name].codelist and algo in ("assign_ct",):
-        spec.codelist = standard[name].codelist
 
-    # ---- the algorithm's own argument
-    if algo in ("assign", "assign_ct"):
-        spec.columns = r.names(arg, f"{name}: {algo}", at)[:1]
-        if "transform" in node:
-            steps = node["transform"] if isinstance(node["transform"], list) else [node["transform"]]
-            try:
-                spec.transforms = tuple(check_transform(_plain(step)) for step in steps)
-            except ValueError as exc:
-                raise r.fail(f"{name}: {exc}", node.line_of("transform"),
-                             "for example 'transform: [trim, upper, {substring: [1, 3]}]'") from None
-            spec.columns += tuple(c for step, arg_ in spec.transforms if step == "concatenate" for c in arg_)
-        if algo == "assign_ct":
-            if spec.codelist is None and "value_map" not in node:
-                raise r.fail(f"{name}: assign_ct needs a 'codelist' (or a 'value_map' for a sponsor list)", at)
-            if "value_map" in node:
-                vm = node["value_map"]
-                if isinstance(vm, LineDict):
-                    if not all((_is_scalar(v) and v is not None) or (isinstance(v, dict) and set(v) == {"no_value"})
-                               for v in vm.values()):
-                        raise r.fail(f"{name}: an inline value_map maps each collected value to one submission "
-                                     "value (or to {no_value: REASON})", node.line_of("value_map"),
-                                     "for example 'value_map: {1: Y, 2: N}'")
-                    spec.value_map = {str(k): value_map_entry(_plain(v)) for k, v in vm.items()}
-                elif isinstance(vm, str):
-                    spec.value_map_name = vm
-                    maps = getattr(study, "value_maps", None)
-                    if maps is not None:
-                        if vm not in maps:
-                            raise r.fail(f"{name}: study.yaml has no value map {vm!r}", node.line_of("value_map"),
-                                         _hint(vm, maps) or f"value maps: {', '.join(sorted(maps)) or 'none'}")
-                        spec.value_map = dict(maps[vm])
-                else:
-                    raise r.fail(f"{name}: value_map is a mapping (collected: submission) or the name of a "
-                                 "study.yaml value map", node.line_of("value_map"))
-            if "extend" in node:
-                spec.extend = node["extend"] is True
-                if spec.extend and not spec.codelist:
-                    raise r.fail(f"{name}: 'extend: true' needs a codelist to extend (the value map is the whole "
-                                 "list)", node.line_of("extend"), "add 'codelist: NAME' or remove extend")
-                if spec.extend and spec.codelist and not ct.codelist(spec.codelist).extensible:
-                    raise r.fail(f"{name}: codelist {spec.codelist} is not extensible; 'extend: true' is not "
-                                 "allowed", node.line_of("extend"))
-    elif algo == "hardcode":
-        if isinstance(arg, (LineDict, LineList)):
-            raise r.fail(f"{name}: hardcode takes one value", at)
-        spec.value = arg
-        if spec.codelist and isinstance(arg, str):
-            cl = ct.codelist(spec.codelist)
-            if arg not in cl.submission_values and not cl.extensible:
-                raise r.fail(f"{name}: {arg!r} is not a submission value of codelist {cl.name}", at,
-                             _hint(arg, cl.submission_values))
-    elif algo == "datetime":
-        cols = r.names(arg, f"{name}: datetime", at)
-        if len(cols) > 2:
-            raise r.fail(f"{name}: datetime takes a date field and optionally a time field", at)
-        spec.columns = cols
-        formats = []
-        for key in ("formats", "date_formats", "time_formats"):
-            if key in node:
-                formats += [(f, node.line_of(key)) for f in r.names(node[key], key, node.line_of(key))]
-        for fmt, fline in formats:
-            canon = canonical_format(fmt)
-            if canon is None:
-                raise r.fail(f"{name}: unknown date/time format {fmt!r}", fline,
-                             f"formats: {', '.join(list(DATE_FORMATS) + list(TIME_FORMATS))}")
-            if canon in DATE_FORMATS:
-                spec.date_formats += (canon,)
-            else:
-                spec.time_formats += (canon,)
-    elif algo == "condition":
-        if not isinstance(arg, LineList) or not arg:
-            raise r.fail(f"{name}: condition takes a list of cases ('- when: ..., value: ...' and a final "
-                         "'- else: ...')", at)
-        spec.cases = [_case(r, name, c, arg.line_of(i)) for i, c in enumerate(arg)]
-        if spec.codelist:
-            cl = ct.codelist(spec.codelist)
-            for case in spec.cases:
-                if case.column is None and case.value is not None and not cl.extensible \
-                        and str(case.value) not in cl.submission_values:
-                    raise r.fail(f"{name}: {case.value!r} is not a submission value of codelist {cl.name}",
-                                 case.place.line if case.place else at, _hint(case.value, cl.submission_values))
-    elif algo in ("study_day", "epoch"):
-        spec.target_refs = r.names(arg, f"{name}: {algo}", at)[:1]
-    elif algo == "seq":
-        if isinstance(arg, LineDict):
-            r.unknown_keys(arg, {"by", "order"}, f"{name}: seq")
-            spec.by = tuple(v.upper() for v in r.names(arg.get("by", "USUBJID"), "by", arg.line_of("by")))
-            spec.order = tuple(v.upper() for v in r.names(arg.get("order", []) or [], "order",
-                                                          arg.line_of("order"))) if arg.get("order") else ()
-        else:
-            spec.order = tuple(v.upper() for v in r.names(arg, f"{name}: seq", at))
-        spec.target_refs = spec.by + spec.order
-    elif algo == "visit":
-        if name not in VISIT_TARGETS:
-            raise r.fail(f"{name}: the visit algorithm fills VISIT, VISITNUM or VISITDY", at)
-        spec.columns = r.names(arg, f"{name}: visit", at)[:1]
-        if "date" in node:
-            spec.target_refs = (str(node["date"]).upper(),)
-    elif algo == "derive":
-        named = derivations()
-        if not isinstance(arg, str) or arg not in named:
-            raise r.fail(f"{name}: unknown derivation {arg!r}", at,
-                         _hint(arg, named) or f"derivations: {', '.join(sorted(named))}")
-        d = named[arg]
-        required, optional = d.arguments()
-        allowed = set(required) | set(optional)
-        spec.derivation = arg
-        args = node.get("args") or LineDict()
-        args = r.mapping(args, f"{name}: args", node.line_of("args"))
-        for key in args:
-            if key not in allowed:
-                raise r.fail(f"{name}: derivation {arg} takes no argument {key!r}", args.line_of(key),
-                             _hint(key, allowed) or f"arguments: {', '.join(sorted(allowed)) or 'none'}")
-        for key in required:
-            if key not in args:
-                raise r.fail(f"{name}: derivation {arg} needs argument {key!r}", at)
-        for key in args:
-            _check_argument(r, f"{name}: derivation {arg} argument {key}", key, args[key], args.line_of(key))
-        _check_options(r, f"{name}: derivation {arg}", algorithm(arg, "SDTM").options, args, at)
-        spec.args = _plain(args)
-        spec.arg_lines = {str(k): args.line_of(k) or at for k in args}
-        if "source" in allowed and study is not None:
-            _check_date_source(r, f"{name}: derivation {arg}", spec, study)
-        if d.phase == "record":
-            source_columns: list[str] = []
-            for key in ("column", "columns", "birth", "reference", "from"):
-                if key in args:
-                    source_columns += r.names(args[key], f"{name}: {arg} argument {key}", args.line_of(key))
-            if arg == "multiple_choice" and isinstance(args.get("choices"), LineDict):
-                source_columns += list(args["choices"])
-            elif arg == "multiple_choice" and isinstance(args.get("choices"), str):
-                maps = getattr(study, "value_maps", None)
-                if maps is not None and args["choices"] not in maps:
-                    raise r.fail(f"{name}: study.yaml has no value map {args['choices']!r}", args.line_of("choices"),
-                                 _hint(args["choices"], maps))
-                if maps is not None:
-                    source_columns += list(maps[args["choices"]])
-            if arg == "format" and isinstance(args.get("template"), str):
-                from converters.spec.study import pattern_fields
-                source_columns += [t for is_field, t in pattern_fields(args["template"]) if is_field]
-            if arg == "usubjid" and study is not None:
-                from converters.spec.study import pattern_fields
-                source_columns += [t for is_field, t in pattern_fields(study.usubjid_pattern)
-                                   if is_field and t != "STUDYID"]
-            spec.columns = tuple(source_columns)
+    # ---- the algorithm's own argument and options: its registration reads them (with the checks that need the
+    # standards, the study and the spec line)
+    if entry.read is not None:
+        entry.read(r, spec, node, study, None if supp else standard.get(name))
     return spec
+
+
+def _own_options(entry: Algorithm) -> set[str]:
+    """The options a keyword takes besides its own name and the options every algorithm takes."""
+    return {info.alias or field for field, info in entry.options.model_fields.items()} - COMMON_OPTIONS - {entry.name}
 
 
 def _check_ignored_options(r: _Reader, name: str, node: LineDict, algo: str, supp: bool, sponsor: bool,

@@ -14,15 +14,12 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from converters.algorithms.registry import ORIGIN_TYPES, Algorithm, algorithms
+from converters.algorithms.registry import ORIGIN_TYPES, Algorithm, derivations, keywords
 
 Scalar = Union[str, int, float, bool, None]
 Names = Union[str, list[str]]
 Values = Union[Scalar, list[Scalar]]
 Pages = Union[str, int, list[str | int]]
-#: The keywords the engine itself implements (every other registered SDTM algorithm is used through ``derive``).
-KEYWORDS = ("assign", "assign_ct", "hardcode", "datetime", "condition", "study_day", "seq", "epoch", "visit",
-            "derive")
 
 
 class _Strict(BaseModel):
@@ -121,62 +118,7 @@ class VariableOptions(_Strict):
     description: str | None = None
     on_error: Literal["null", "drop"] | None = None
     codelist: str | None = None
-
-
-class AssignOptions(VariableOptions):
-    assign: str
-    transform: Transform | list[Transform] | None = None
-
-
-class AssignCtOptions(VariableOptions):
-    assign_ct: str
-    value_map: str | dict[str, Scalar] | None = None
-    extend: bool | None = None
-    transform: Transform | list[Transform] | None = None
-
-
-class HardcodeOptions(VariableOptions):
-    hardcode: str | int | float
-
-
-class DatetimeOptions(VariableOptions):
-    datetime: Names
-    formats: Names | None = None
-    date_formats: Names | None = None
-    time_formats: Names | None = None
-
-
-class ConditionOptions(VariableOptions):
-    condition: list[WhenCase | ElseCase]
-
-
-class StudyDayOptions(VariableOptions):
-    study_day: str
-
-
-class SeqOrder(_Strict):
-    by: Names | None = None
-    order: Names | None = None
-
-
-class SeqOptions(VariableOptions):
-    seq: Names | SeqOrder
-
-
-class EpochOptions(VariableOptions):
-    epoch: str
-
-
-class VisitOptions(VariableOptions):
-    visit: str
-    date: str | None = None
-
-
-KEYWORD_MODELS: dict[str, type[VariableOptions]] = {
-    "assign": AssignOptions, "assign_ct": AssignCtOptions, "hardcode": HardcodeOptions,
-    "datetime": DatetimeOptions, "condition": ConditionOptions, "study_day": StudyDayOptions,
-    "seq": SeqOptions, "epoch": EpochOptions, "visit": VisitOptions,
-}
+    transliterate: bool | None = None
 
 
 def derive_model(entry: Algorithm) -> type[BaseModel]:
@@ -187,9 +129,10 @@ def derive_model(entry: Algorithm) -> type[BaseModel]:
 
 
 def variable_models() -> list[type[BaseModel]]:
-    """One model per way a variable can be filled: each keyword algorithm, then each registered derivation."""
-    derived = [derive_model(a) for a in algorithms("SDTM", ("record", "domain", "study")) if a.name not in KEYWORDS]
-    return list(KEYWORD_MODELS.values()) + derived
+    """One model per way a variable can be filled: each keyword's (its registration's options), then, in place of
+    the generic ``derive``, one per registered derivation."""
+    own = [entry.options for name, entry in keywords("SDTM").items() if name != "derive"]
+    return own + [derive_model(entry) for entry in derivations("SDTM").values()]
 
 
 # ----------------------------------------------------------------------------------------------- domain spec
