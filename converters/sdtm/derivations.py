@@ -473,6 +473,48 @@ def _comparable(values: pd.Series) -> pd.Series:
     return text.where(number.isna(), number.map(repr, na_action="ignore").astype("string"))
 
 
+#: Exposure variables an unplanned arm's description names first (then any other variable the arms' treatments name).
+UNPLANNED_ARM_VARIABLES = ("TRT", "DOSE", "DOSU", "DOSFRM", "ROUTE")
+
+
+@derivation("unplanned_arm", "domain", "ACTARMUD (SDTMIG 3.4 DM): a description of the treatment actually given to a "
+            "subject whose treatment no planned arm describes (exposure records, ACTARMCD blank or UNPLAN: ARMNRS "
+            "UNPLANNED TREATMENT), from the subject's first exposure record (by --STDTC; among records matching "
+            "'filter_add'): the values of 'by_vars' (default: --TRT, --DOSE, --DOSU and whatever else the arms' "
+            "study.yaml treatment names) joined by spaces, e.g. 'DRUG X 30 mg'; blank for every other subject.",
+            optional=("domain", "by_vars", "filter_add"))
+def derive_unplanned_arm(ctx: DomainContext, domain: str = "EX", by_vars: list[str] | None = None,
+                         filter_add: dict | None = None) -> pd.Series:
+    """ACTARMUD for subjects treated outside every planned arm (whole-column: one lookup of first records)."""
+    f = ctx.frame
+    exposure = _filtered(_domain(ctx, domain), filter_add)
+    act = _text(f["ACTARMCD"]) if "ACTARMCD" in f else pd.Series(pd.NA, index=f.index, dtype="string")
+    unplanned = f["USUBJID"].isin(set(exposure["USUBJID"].dropna())) & \
+        (act.isna() | act.str.upper().isin(("UNPLAN", "UNPLANNED")).fillna(False).astype(bool))
+    if by_vars:
+        wanted = [v.upper() for v in ([by_vars] if isinstance(by_vars, str) else by_vars)]
+    else:
+        named = [k.upper() for a in ctx.study.arms if a.treatment for k, _ in a.treatment]
+        wanted = [domain + s for s in UNPLANNED_ARM_VARIABLES if domain + s in exposure or domain + s in named]
+        wanted += [v for v in dict.fromkeys(named) if v not in wanted]
+    wanted = [v for v in wanted if v in exposure]
+    if not wanted or not unplanned.any():
+        return pd.Series(None, index=f.index, dtype="object")
+    order = [c for c in ("USUBJID", f"{domain}STDTC") if c in exposure]
+    first = exposure.sort_values(order, kind="mergesort", na_position="last").drop_duplicates("USUBJID")
+    first = first.set_index("USUBJID")
+    words = pd.Series("", index=first.index, dtype="string")
+    for variable in wanted:
+        values = first[variable]
+        if pd.api.types.is_numeric_dtype(values):  # 30.0 -> '30', 0.5 -> '0.5'
+            text = values.map(lambda v: f"{v:g}", na_action="ignore").astype("string")
+        else:
+            text = _text(values.astype("string"))
+        words = (words + " " + text.fillna("")).str.strip()
+    description = words.replace("", pd.NA)  # type: ignore[call-overload]  # pandas-stubs: replace() takes pd.NA
+    return _obj(f["USUBJID"].map(description).where(unplanned))
+
+
 @derivation("arm_null_reason", "domain", "ARMNRS: the reason the collected arm gave (a value-map entry {no_value: "
             "reason}), else the 'not_assigned' reason (e.g. SCREEN FAILURE) when ARMCD is blank; when ARMCD is set "
             "but ACTARMCD is blank: UNPLANNED TREATMENT if the subject has exposure records (in 'domain', among "

@@ -589,6 +589,7 @@ OTHER_DOMAIN_VARIABLES: dict[str, tuple[str, ...]] = {
     "last_date": ("variables", "where"),
     "lookup": ("variable", "where"),
     "actual_arm": ("by_vars", "filter_add"),
+    "unplanned_arm": ("by_vars", "filter_add"),
 }
 
 
@@ -604,7 +605,7 @@ def _argument(var: VariableSpec, key: str):
 def check_domain_references(specs: list[DomainSpec]) -> None:
     """Domains and variables named by domain-phase derivations must be built by the study's specs.
 
-    ``first_date``, ``last_date``, ``lookup`` and ``actual_arm`` read another domain's built records, and
+    ``first_date``, ``last_date``, ``lookup``, ``actual_arm`` and ``unplanned_arm`` read another domain's built records, and
     ``last_contact`` and ``participation_end`` a list of domains; a domain no spec builds, or a variable its
     spec does not fill, would leave every value blank.  Built-in datasets (trial design, SE, SV) are built
     after the derivations run, so they cannot be read either.
