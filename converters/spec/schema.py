@@ -167,7 +167,7 @@ class DateSourceModel(_Strict):
     form: str
     column: str
     time_column: str | None = None
-    where: dict[str, Scalar] | None = None
+    where: dict[str, Scalar | list[Scalar]] | None = None
     pick: Literal["first", "last"] | None = None
 
 
