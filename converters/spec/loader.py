@@ -14,12 +14,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from converters.algorithms.arguments import ARGUMENT_KINDS
 from converters.algorithms.registry import ORIGIN_TYPES, Algorithm, algorithm, keywords
 from converters.errors import Location, SpecError
 from converters.spec.model import BlockSpec, Case, Condition, DomainSpec, MergeSpec, SpecPlace, VariableSpec
 from converters.spec.study import SOURCE_KEYS
 from converters.spec.schema import VariableOptions
+from converters.spec.shape import KINDS, deepest_problem, jsonable, value_at
 from converters.spec.yaml_lines import LineDict, LineList, load_yaml_file
 from converters.standards import ct, sdtmig
 from converters.standards.model_variables import allowed_variables
@@ -85,9 +85,8 @@ class _Reader:
         if key not in kinds or key not in node:
             return
         kind = kinds[key]
-        test, phrase = _KIND_TESTS[kind]
-        if not test(node[key]):
-            raise self.fail(f"{what}{key} must be {phrase}, not {_plain(node[key])!r}", node.line_of(key),
+        if not _KIND_TESTS[kind](node[key]):
+            raise self.fail(f"{what}{key} must be {KIND_PHRASES[kind]}, not {_plain(node[key])!r}", node.line_of(key),
                             f"for example '{key}: {KIND_EXAMPLES[kind]}'")
 
     def unknown_keys(self, node: LineDict, allowed: set[str], what: str) -> None:
@@ -225,9 +224,7 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
             hint = _hint(key, known) if key not in any_own else None
             raise r.fail(f"{name}: option {key!r} does not apply to {algo}", node.line_of(key),
                          hint or f"{algo} takes: {', '.join(sorted(allowed - {algo}))}")
-    kinds = {**OPTION_KINDS, **entry.kinds}
-    for key in node:
-        r.kind(node, key, f"{name}: ", kinds)
+    check_model(r, f"{name}: ", entry.options, node, {**OPTION_KINDS, **entry.kinds}, line)
     at = node.line_of(algo)
     spec = VariableSpec(name=name, algorithm=algo, place=r.place(at))
 
@@ -341,75 +338,77 @@ def _is_scalar(value) -> bool:
     return not isinstance(value, (dict, list))
 
 
-def _is_names(value) -> bool:
-    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
 
 
-def _is_values(value) -> bool:
-    return _is_scalar(value) or (isinstance(value, list) and all(_is_scalar(v) for v in value))
 
 
-#: Each argument kind: the test a value must pass and how the error message names the kind.
-_KIND_TESTS = {
-    "number": (lambda v: _is_number(v, float), "a number"),
-    "whole number": (lambda v: _is_number(v, int), "a whole number"),
-    "names": (_is_names, "a name or a list of names"),
-    "values": (_is_values, "a value or a list of values"),
-    "name": (lambda v: isinstance(v, str), "a name"),
-    "date source": (lambda v: v in DATE_SOURCES, f"one of the study.yaml date sources {', '.join(DATE_SOURCES)}"),
-    "value": (lambda v: _is_scalar(v) and v is not None, "a single value"),
-    "conditions": (lambda v: isinstance(v, dict) and all(isinstance(k, str) and _is_values(x) for k, x in v.items()),
-                   "a mapping of variable to value (or list of values)"),
-    "choices": (lambda v: isinstance(v, str) or (isinstance(v, dict) and all(_is_scalar(x) for x in v.values())),
-                "a value map name or a mapping of raw column to value"),
+#: How an error message names what a key holds (the kinds of ``OPTION_KINDS``, ``KEY_KINDS``, ``ARGUMENT_KINDS``
+#: and the keywords' ``kinds``; the pydantic models check them).
+KIND_PHRASES = {
+    "number": "a number", "whole number": "a whole number", "names": "a name or a list of names",
+    "values": "a value or a list of values", "name": "a name",
+    "date source": f"one of the study.yaml date sources {', '.join(DATE_SOURCES)}", "value": "a single value",
+    "conditions": "a mapping of variable to value (or list of values)",
+    "choices": "a value map name or a mapping of raw column to value",
+    "pages": "a page number or text, or a list of them", "text": "text", "boolean": "true or false",
+    "scalar": "a single value",
+    "value map": "the name of a study.yaml value map or a mapping of each collected value to one submission value "
+                 "(or to {no_value: REASON})",
 }
-_KIND_TESTS.update({
-    "pages": (lambda v: _is_page(v) or (isinstance(v, list) and bool(v) and all(_is_page(p) for p in v)),
-              "a page number or text, or a list of them"),
-    "text": (lambda v: _is_scalar(v) and v is not None and not isinstance(v, bool), "text"),
-    "boolean": (lambda v: isinstance(v, bool), "true or false"),
-    "scalar": (_is_scalar, "a single value"),
-})
+#: The tests the kinds of condition, merge and top-level keys still take (checked by ``_Reader.kind``).
+_KIND_TESTS = {
+    "name": (lambda v: isinstance(v, str)),
+    "text": (lambda v: _is_scalar(v) and v is not None and not isinstance(v, bool)),
+    "boolean": (lambda v: isinstance(v, bool)),
+    "scalar": _is_scalar,
+}
 #: An example of each kind, for the hint.
 KIND_EXAMPLES = {
     "name": "RAWCOL", "names": "[DATECOL, TIMECOL]", "value": "Y", "pages": "[12, 13]", "text": "some text",
-    "boolean": "true", "scalar": "Y",
+    "boolean": "true", "scalar": "Y", "values": "[A, B]", "number": "10", "whole number": "2",
+    "conditions": "{EXCAT: INFUSION}", "choices": "{RACE_ASIAN: ASIAN, RACE_WHITE: WHITE}",
+    "value map": "{1: Y, 2: N}", "date source": "reference_start",
 }
 
 
-def _is_page(value) -> bool:
-    return isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip() != ""
 
 
-def _check_options(r: _Reader, what: str, model: type[BaseModel], args: LineDict, line: int) -> None:
-    """The arguments against the algorithm's options model (the registry's): SpecError with the argument's line."""
+def check_model(r: _Reader, what: str, model: type[BaseModel], node: LineDict, kinds: dict[str, str],
+                line: int) -> None:
+    """``node`` (a variable entry, a derivation's ``args``) against its pydantic model (the registry's, the one the
+    editor schema shows): the first problem is a SpecError with the line of its key, in the words of the kind the key
+    holds (``kinds``: ``AETERM: assign must be a name, not [...]``), with an example or the close allowed value."""
     try:
-        model.model_validate(_plain(args))
+        model.model_validate(jsonable(node))
     except ValidationError as exc:
-        problem = exc.errors()[0]
-        key = str(problem["loc"][0]) if problem["loc"] else ""
-        raise r.fail(f"{what} argument {key}: {problem['msg']}", args.line_of(key) if key in args else line,
-                     f"arguments: {', '.join(model.model_json_schema(by_alias=True).get('properties', {}))}") from None
+        raise _model_error(r, what, model, node, kinds, line, exc) from None
 
 
-def _check_argument(r: _Reader, what: str, key: str, value, line: int | None) -> None:
-    """SpecError with the line when a derivation argument is not of the kind ``ARGUMENT_KINDS`` says."""
-    if key not in ARGUMENT_KINDS:
-        return
-    test, phrase = _KIND_TESTS[ARGUMENT_KINDS[key]]
-    if not test(value):
-        raise r.fail(f"{what} must be {phrase}, not {value!r}", line)
+def _model_error(r: _Reader, what: str, model: type[BaseModel], node: LineDict, kinds: dict[str, str], line: int,
+                 exc: ValidationError) -> SpecError:
+    (path, at), problem = deepest_problem(node, exc)
+    named = [i for i, step in enumerate(path) if not isinstance(step, int)]
+    # the key the problem is about: the outermost one whose kind is known (value_map, not value_map.Yes), else the
+    # innermost; its whole value as written is shown
+    at_key = next((i for i in named if str(path[i]) in kinds), named[-1] if named else -1)
+    key = str(path[at_key]) if at_key >= 0 else ""
+    where = ".".join(str(step) for step in path[:at_key + 1] if not isinstance(step, int))
+    value = _plain(value_at(node, path[:at_key + 1]))
+    kind = kinds.get(key)
+    if problem["type"] == "literal_error":
+        expected = [str(v) for v in getattr(problem.get("ctx", {}).get("expected"), "split", lambda _s: [])(" or ")]
+        expected = [v.strip("'") for v in expected]
+        phrase = KIND_PHRASES[kind] if kind else f"one of {', '.join(expected)}"
+        return r.fail(f"{what}{where} must be {phrase}, not {value!r}", at or line,
+                      _hint(str(value), expected) or f"allowed: {', '.join(expected)}")
+    if kind is not None and (problem["type"] in KINDS or problem["type"] == "too_short"):
+        return r.fail(f"{what}{where} must be {KIND_PHRASES[kind]}, not {value!r}", at or line,
+                      f"for example '{key}: {KIND_EXAMPLES[kind]}'" if kind in KIND_EXAMPLES else None)
+    allowed = ", ".join(model.model_json_schema(by_alias=True).get("properties", {}))
+    return r.fail(f"{what}{where}: {problem['msg'][:1].lower()}{problem['msg'][1:]}", at or line,
+                  f"{'arguments' if 'argument' in what else 'options'}: {allowed}")
 
 
-def _is_number(value, kind: type) -> bool:
-    """``value`` is a YAML number (not true/false) or text that reads as one; whole for ``int``."""
-    if isinstance(value, bool):
-        return False
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        return False
-    return number == number and (kind is not int or number.is_integer())
 
 
 def _plain(node):

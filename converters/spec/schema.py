@@ -10,16 +10,16 @@ algorithm appears in the schema as soon as it is registered.
 """
 from __future__ import annotations
 
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, create_model
 
 from converters.algorithms.registry import ORIGIN_TYPES, Algorithm, derivations, keywords
 
 Scalar = Union[str, int, float, bool, None]
 Names = Union[str, list[str]]
 Values = Union[Scalar, list[Scalar]]
-Pages = Union[str, int, list[str | int]]
+Pages = Union[str, int, Annotated[list[str | int], Field(min_length=1)]]
 
 
 class _Strict(BaseModel):
@@ -113,12 +113,12 @@ class VariableOptions(_Strict):
     origin: Literal[ORIGIN_TYPES] | None = None  # type: ignore[valid-type]
     label: str | None = Field(None, max_length=40)
     type: Literal["Char", "Num"] | None = None
-    sponsor_defined: bool | None = None
+    sponsor_defined: StrictBool | None = None  # true/false only: yes/no and 1/0 are text
     qeval: str | None = None
     description: str | None = None
     on_error: Literal["null", "drop"] | None = None
     codelist: str | None = None
-    transliterate: bool | None = None
+    transliterate: StrictBool | None = None
 
 
 def derive_model(entry: Algorithm) -> type[BaseModel]:
@@ -142,7 +142,7 @@ class Merge(_Strict):
     columns: Names
     prefix: str | None = None
     on_duplicate: Literal["error", "first"] | None = None
-    required: bool | None = None
+    required: StrictBool | None = None
 
 
 def domain_spec_model() -> type[BaseModel]:

@@ -56,8 +56,7 @@ def shape_error(model: type[BaseModel], exc: ValidationError, doc: Any, file: st
                 hints: dict[str, str]) -> SpecError:
     """The most telling problem of ``exc`` (the one deepest in the document; an unknown key before a wrong value)
     as a SpecError with the line and a hint."""
-    problems = [(_walk(doc, problem), problem) for problem in exc.errors()]
-    (path, line), problem = max(problems, key=lambda item: (len(item[0][0]), item[1]["type"] == "extra_forbidden"))
+    (path, line), problem = deepest_problem(doc, exc)
     extra = hints.get(str(path[0])) if path else None
     parent = _words(path[:-1]) or "the file"
     row = " in this row" if len(path) > 1 and isinstance(path[-2], int) else ""
@@ -71,7 +70,7 @@ def shape_error(model: type[BaseModel], exc: ValidationError, doc: Any, file: st
     if problem["type"] == "missing":
         return SpecError(f"{parent}: each entry needs '{path[-1]}'" if row else f"{parent} needs '{path[-1]}'",
                          Location(file, line))
-    value = _value_at(doc, path)
+    value = value_at(doc, path)
     name = next((str(step) for step in reversed(path) if not isinstance(step, int)), "the file")
     section = f"{path[0]}: " if len(path) > 1 else ""
     kind = KINDS.get(problem["type"])
@@ -86,7 +85,7 @@ def shape_error(model: type[BaseModel], exc: ValidationError, doc: Any, file: st
     return SpecError(section + message, Location(file, line))
 
 
-def _value_at(doc: Any, path: Sequence[Any]) -> Any:
+def value_at(doc: Any, path: Sequence[Any]) -> Any:
     """The document's own value at ``path`` (as written, not as text)."""
     node = doc
     for step in path:
@@ -97,6 +96,15 @@ def _value_at(doc: Any, path: Sequence[Any]) -> Any:
         else:
             return None
     return node
+
+
+def deepest_problem(doc: Any, exc: ValidationError) -> tuple[tuple[tuple[Any, ...], int], Any]:
+    """The problem deepest in the document, with its path and line. Of a union's members (a condition's test or
+    ``all``, a case's ``when`` or ``else``) the one the writer meant is the one whose keys fit, so at equal depth a
+    wrong value of a key that belongs there goes before an unknown or a missing key."""
+    rank = {"extra_forbidden": 1, "missing": 0}
+    problems = [(_walk(doc, problem), problem) for problem in exc.errors()]
+    return max(problems, key=lambda item: (len(item[0][0]), rank.get(item[1]["type"], 2)))
 
 
 def _walk(doc: Any, problem: Any) -> tuple[tuple[Any, ...], int]:

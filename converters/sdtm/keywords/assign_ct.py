@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+from pydantic import StrictBool
 
 from converters.algorithms.registry import Algorithm, register
 from converters.sdtm.builder import RecordFill
@@ -20,7 +21,7 @@ from converters.standards import ct
 class AssignCtOptions(VariableOptions):
     assign_ct: str
     value_map: str | dict[str, Scalar | dict[str, Scalar]] | None = None
-    extend: bool | None = None
+    extend: StrictBool | None = None
     transform: Transform | list[Transform] | None = None
 
 
@@ -88,4 +89,4 @@ ASSIGN_CT = register(Algorithm(
     summary="Map collected values and synonyms to CT submission values, case- and space-insensitively; a `value_map` "
             "(a study.yaml value map or inline) is applied first; `extend: true` keeps unmatched values of an "
             "extensible codelist as sponsor terms. Unmapped values are reported.",
-    keyword=True, kinds={"assign_ct": "name", "extend": "boolean"}, read=read))
+    keyword=True, kinds={"assign_ct": "name", "extend": "boolean", "value_map": "value map"}, read=read))

@@ -56,4 +56,6 @@ CONDITION = register(Algorithm(
     summary="If/else: the first case whose condition holds gives a literal (`value`) or a column's value "
             "(`assign`); `else`/`else_assign` when none holds, else null. Conditions may read a variable of "
             "another built domain (`DOMAIN.VARIABLE`); the cases become the method text.",
-    keyword=True, read=read, describe=describe))
+    keyword=True, read=read, describe=describe,
+    kinds={"assign": "name", "else_assign": "name", "value": "scalar", "else": "scalar", "column": "name",
+           **{test: "values" for test in ("in", "not_in", "contains")}}))

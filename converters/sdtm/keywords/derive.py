@@ -9,7 +9,8 @@ import pandas as pd
 from converters.algorithms.registry import Algorithm, algorithm, derivations, register
 from converters.sdtm.builder import RecordFill
 from converters.sdtm.derivations import REGISTRY
-from converters.spec.loader import _check_argument, _check_date_source, _check_options, _hint, _plain, _Reader
+from converters.algorithms.arguments import ARGUMENT_KINDS
+from converters.spec.loader import _check_date_source, _hint, _plain, _Reader, check_model
 from converters.spec.model import VariableSpec
 from converters.spec.schema import VariableOptions
 from converters.spec.study import pattern_fields
@@ -43,9 +44,7 @@ def read(r: _Reader, spec: VariableSpec, node: LineDict, study: Any, standard: A
     for key in required:
         if key not in args:
             raise r.fail(f"{name}: derivation {arg} needs argument {key!r}", at)
-    for key in args:
-        _check_argument(r, f"{name}: derivation {arg} argument {key}", key, args[key], args.line_of(key))
-    _check_options(r, f"{name}: derivation {arg}", d.options, args, at)
+    check_model(r, f"{name}: derivation {arg} argument ", d.options, args, ARGUMENT_KINDS, at)
     spec.args = _plain(args)
     spec.arg_lines = {str(k): args.line_of(k) or at for k in args}
     if "source" in allowed and study is not None:
