@@ -62,6 +62,13 @@ class Algorithm:
     kinds: Mapping[str, str] = field(default_factory=dict)
     read: Callable[..., Any] | None = None
     describe: Callable[[Any], str | None] | None = None
+    #: what some arguments name in the built data, for the loader's reference checks and the domains' build order:
+    #: ``domain`` (another built domain), ``domains`` (a list of them), ``variables`` (variables of that domain),
+    #: ``conditions`` (a mapping whose keys are variables of that domain), ``record`` (a variable of the record).
+    reads: Mapping[str, str] = field(default_factory=dict)
+    #: the raw columns a record-level use reads besides its ``column``-like arguments, from its arguments and the
+    #: study (``fn(args, study) -> [columns]``; ``LookupError(message, argument, hint)`` for a name that is not there)
+    columns: Callable[[Mapping[str, Any], Any], list[str]] | None = None
 
     def __post_init__(self) -> None:
         if self.phase not in PHASES:

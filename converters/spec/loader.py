@@ -516,19 +516,12 @@ def _merges(r: _Reader, node, line: int) -> list[MergeSpec]:
     return out
 
 
-#: Domain-phase derivations whose ``variable`` argument names a variable of the record being built.
-SAME_RECORD_ARGS = ("actual_arm", "flag_if_present")
-
-
 def _check_references(r: _Reader, spec: DomainSpec, standard: dict) -> None:
     """Built-variable references (study_day, epoch, seq order, visit date, keys) must name filled variables."""
     filled = set(spec.variable_names())
     for block in spec.blocks:
         for var in list(block.variables.values()) + list(block.supp.values()):
-            refs = var.target_refs
-            if var.algorithm == "derive" and var.derivation in SAME_RECORD_ARGS:
-                refs = refs + (str(var.args.get("variable", "")).upper(),)
-            for ref in refs:
+            for ref in var.target_refs:
                 if ref not in filled:
                     raise r.fail(f"{var.name}: {var.algorithm} refers to {ref}, which this spec does not fill",
                                  var.place.line, _hint(ref, filled))
@@ -582,16 +575,6 @@ def check_spec_sources(spec: DomainSpec, columns: dict[str, set[str]]) -> None:
             built.add(var.name)
 
 
-#: Domain-phase derivations that read another built domain: the arguments naming that domain's variables.
-OTHER_DOMAIN_VARIABLES: dict[str, tuple[str, ...]] = {
-    "first_date": ("variables", "where"),
-    "last_date": ("variables", "where"),
-    "lookup": ("variable", "where"),
-    "actual_arm": ("by_vars", "filter_add"),
-    "unplanned_arm": ("by_vars", "filter_add"),
-}
-
-
 def _argument(var: VariableSpec, key: str):
     """The value of a derivation argument, or the default the derivation function declares for it."""
     if key in var.args:
@@ -599,6 +582,23 @@ def _argument(var: VariableSpec, key: str):
     if var.derivation is None:
         raise ValueError(f"{var.name} is filled by {var.algorithm}, not by a derivation with arguments")
     return algorithm(var.derivation, "SDTM").default(key)
+
+
+def _domains_read(var: VariableSpec) -> tuple[str, list[str]] | None:
+    """The argument naming the built domain(s) a later-phase derivation reads (its registration's ``reads``), and
+    those domains; None when it reads none."""
+    if var.algorithm != "derive" or var.derivation is None:
+        return None
+    entry = algorithm(var.derivation, "SDTM")
+    if entry.phase == "record":
+        return None
+    for key, kind in entry.reads.items():
+        if kind == "domain":
+            return key, [str(_argument(var, key))]
+    for key, kind in entry.reads.items():
+        if kind == "domains" and key in var.args:
+            return key, [str(name) for name in _names_of(var.args[key])]
+    return None
 
 
 def check_domain_references(specs: list[DomainSpec]) -> None:
@@ -620,22 +620,22 @@ def check_domain_references(specs: list[DomainSpec]) -> None:
                 if var.algorithm != "derive" or var.derivation is None or algorithm(var.derivation).phase == "record":
                     continue
                 what = f"{var.name}: derivation {var.derivation}"
-                if var.derivation in OTHER_DOMAIN_VARIABLES:
-                    names, key = [_argument(var, "domain")], "domain"
-                elif "domains" in var.args:
-                    names, key = list(_names_of(var.args["domains"])), "domains"
-                else:
+                found = _domains_read(var)
+                if found is None:
                     continue
+                key, names = found
                 line = var.arg_lines.get(key, var.place.line)
                 for name in names:
                     if name not in built:
                         raise r.fail(f"{what} reads domain {name!r}, which no spec of this study builds "
                                      "(its values would all be blank)", line, _domain_hint(str(name), built))
-                if key != "domain":
+                reads = algorithm(var.derivation or var.algorithm).reads
+                if reads.get(key) != "domain":
                     continue
-                for arg in OTHER_DOMAIN_VARIABLES[var.derivation]:
-                    wanted = _names_of(var.args.get(arg)) if arg not in ("where", "filter_add") \
-                        else tuple(var.args.get(arg) or ())
+                for arg, kind in reads.items():
+                    if kind not in ("variables", "conditions"):
+                        continue
+                    wanted = _names_of(var.args.get(arg)) if kind == "variables" else tuple(var.args.get(arg) or ())
                     for variable in wanted:
                         if variable not in built[names[0]]:
                             raise r.fail(f"{what} reads {names[0]}.{variable}, which the {names[0]} spec does not "
@@ -672,13 +672,10 @@ def domain_dependencies(specs: list[DomainSpec]) -> dict[str, list[tuple[str, Sp
         for block in spec.blocks:
             for var in list(block.variables.values()) + list(block.supp.values()):
                 read: list[tuple[str, int]] = []
-                if var.algorithm == "derive" and var.derivation is not None \
-                        and algorithm(var.derivation).phase != "record":
-                    if var.derivation in OTHER_DOMAIN_VARIABLES:
-                        read.append((str(_argument(var, "domain")), var.arg_lines.get("domain", var.place.line)))
-                    elif "domains" in var.args:
-                        line = var.arg_lines.get("domains", var.place.line)
-                        read += [(str(name), line) for name in _names_of(var.args["domains"])]
+                found = _domains_read(var)
+                if found is not None:
+                    key, names = found
+                    read += [(str(name), var.arg_lines.get(key, var.place.line)) for name in names]
                 for case in var.cases:
                     for ref in case.when.domain_refs() if case.when else []:
                         line = case.place.line if case.place else var.place.line

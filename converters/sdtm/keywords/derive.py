@@ -13,7 +13,6 @@ from converters.algorithms.arguments import ARGUMENT_KINDS
 from converters.spec.loader import _check_date_source, _hint, _plain, _Reader, check_model
 from converters.spec.model import VariableSpec
 from converters.spec.schema import VariableOptions
-from converters.spec.study import pattern_fields
 from converters.spec.yaml_lines import LineDict
 
 #: Arguments of record-level derivations that name the raw columns they read.
@@ -49,25 +48,21 @@ def read(r: _Reader, spec: VariableSpec, node: LineDict, study: Any, standard: A
     spec.arg_lines = {str(k): args.line_of(k) or at for k in args}
     if "source" in allowed and study is not None:
         _check_date_source(r, f"{name}: derivation {arg}", spec, study)
+    # variables of the record it reads (actual_arm's ``variable``) must be filled by the spec
+    spec.target_refs += tuple(str(spec.args[key]).upper() for key, kind in d.reads.items()
+                              if kind == "record" and key in spec.args)
     if d.phase != "record":
         return
     source_columns: list[str] = []
     for key in COLUMN_ARGUMENTS:
         if key in args:
             source_columns += r.names(args[key], f"{name}: {arg} argument {key}", args.line_of(key))
-    if arg == "multiple_choice" and isinstance(args.get("choices"), LineDict):
-        source_columns += list(args["choices"])
-    elif arg == "multiple_choice" and isinstance(args.get("choices"), str):
-        maps = getattr(study, "value_maps", None)
-        if maps is not None and args["choices"] not in maps:
-            raise r.fail(f"{name}: study.yaml has no value map {args['choices']!r}", args.line_of("choices"),
-                         _hint(args["choices"], maps))
-        if maps is not None:
-            source_columns += list(maps[args["choices"]])
-    if arg == "format" and isinstance(args.get("template"), str):
-        source_columns += [t for is_field, t in pattern_fields(args["template"]) if is_field]
-    if arg == "usubjid" and study is not None:
-        source_columns += [t for is_field, t in pattern_fields(study.usubjid_pattern) if is_field and t != "STUDYID"]
+    if d.columns is not None:  # columns named some other way (a template's fields, a value map's keys, the pattern)
+        try:
+            source_columns += d.columns(spec.args, study)
+        except LookupError as exc:
+            message, key, hint = (*exc.args, None, None)[:3]
+            raise r.fail(f"{name}: {message}", args.line_of(key) if key in args else at, hint) from None
     spec.columns = tuple(source_columns)
 
 
