@@ -204,12 +204,12 @@ def test_a_date_source_study_yaml_does_not_define_is_refused_with_the_defined_on
     ("{study_day: AESTDTC}", "{study_day: [AESTDTC, AEENDTC]}", "AESTDY: study_day must be a name"),
     ("{assign_ct: SER, codelist: NY}", "{assign_ct: SER, codelist: [NY]}", "AESER: codelist must be text"),
     ("{assign_ct: SER, codelist: NY}", "{assign_ct: SER, codelist: NY, value_map: {Yes: [Y]}}",
-     "AESER: an inline value_map maps each collected value to one submission value"),
+     "AESER: value_map must be the name of a study.yaml value map or a mapping of each collected value to one submission value"),
     ("{assign_ct: DLT, codelist: NY, label: Dose Limiting Toxicity}",
      "{assign_ct: DLT, codelist: NY, label: Dose Limiting Toxicity, crf_page: []}", "AEDLT: crf_page must be"),
     ("{assign: PT}", "{condition: [{when: {column: PT, equals: X}, assign: [PT]}]}",
-     "AEDECOD: a condition case's assign must be a name"),
-    ("{assign: PT}", "{condition: [{when: {column: PT, in: [[X]]}, value: X}]}", "'in' takes a value or a list"),
+     "AEDECOD: condition.assign must be a name"),
+    ("{assign: PT}", "{condition: [{when: {column: PT, in: [[X]]}, value: X}]}", "condition.when.in must be a value or a list of values"),
     ("{assign: PT}", "{hardcode: null}", "AEDECOD: hardcode must be a single value, not None"),
 ])
 def test_an_option_of_the_wrong_kind_is_refused_with_its_line(tmp_path, old, new, message):

@@ -149,7 +149,7 @@ def test_the_design_fixture_loads(tmp_path):
     ("{TAETORD: 2, start:", "{TAETORD: two, start:", 13, "TAETORD 'two' must be a whole number"),
     ("after_taetord: [1]", "after_taetord: [first]", 13, "after_taetord value 'first' must be a whole number"),
     ("offset: P14D", "offset: 2 weeks", 13, "offset '2 weeks' must be an ISO 8601 duration"),
-    ("VISITNUM: 2,", "VISITNUM: two,", 16, "VISITNUM must be a number"),
+    ("VISITNUM: 2,", "VISITNUM: two,", 16, "VISITNUM 'two' must be a number"),
 ])
 def test_a_value_that_is_not_a_number_names_study_yaml_and_its_line(tmp_path, old, new, line, words):
     assert old in DESIGN
@@ -164,7 +164,7 @@ def test_a_value_that_is_not_a_number_names_study_yaml_and_its_line(tmp_path, ol
     ("study: {studyid: X}\nvalue_maps: [sex]\n", 2, "'value_maps' must be a mapping"),
     ("study: {studyid: X}\ntrial_arms: [A]\n", 2, "'trial_arms' must be a mapping"),
     ("study: {studyid: X}\narms:\n  - {ARMCD: A, ARM: A}\ntrial_arms:\n  A: SCRN\n", 5, "a list"),
-    ("study: {studyid: X}\nstudy_end: {form: ds, column: DSDAT, where: DSDECOD}\n", 2, "'where' is a mapping"),
+    ("study: {studyid: X}\nstudy_end: {form: ds, column: DSDAT, where: DSDECOD}\n", 2, "'where' must be a mapping"),
     ("study: {studyid: X}\nelement_dates:\n  - {TAETORD: 1}\n", 3, "needs 'start'"),
     ("study: {studyid: X}\ndata_cutoff: 2026-02-30\n", 2, "ISO 8601 date"),
 ])

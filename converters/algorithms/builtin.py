@@ -4,6 +4,19 @@ Each SDTM algorithm and each ADaM derivation lives in a module of its own name a
 add the new module's import here.
 """
 from converters.sdtm import derivations  # noqa: F401  (the SDTM named derivations, used through ``derive``)
+# the core keywords of SDTM specs (converters/sdtm/keywords: one module each)
+from converters.sdtm.keywords import (  # noqa: F401  (register on import)
+    assign,
+    assign_ct,
+    condition,
+    derive,
+    epoch,
+    hardcode,
+    iso_datetime,
+    seq,
+    study_day,
+    visit,
+)
 # ADaM derivations (converters/adam: one module per verb, admiral's names)
 from converters.adam import (  # noqa: F401,E402  (register on import)
     derive_param_bor,

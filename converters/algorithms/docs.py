@@ -9,19 +9,30 @@ END = "<!-- end of algorithms table -->"
 
 
 def _arguments(entry: Algorithm) -> str:
+    """The arguments of an algorithm (``?`` optional); a keyword's own ones only, not the options every variable
+    entry takes (``crf_page``, ``origin``, ``codelist`` ...)."""
+    common: set[str] = set()
+    if entry.keyword:
+        from converters.spec.schema import VariableOptions
+
+        common = set(VariableOptions.model_fields)
     names = []
     for name, info in entry.options.model_fields.items():
+        if name in common:
+            continue
         shown = info.alias or name
         names.append(f"`{shown}`" if info.is_required() else f"`{shown}`?")
     return ", ".join(names) or "-"
 
 
 def algorithms_table(standard: Standard = "SDTM") -> str:
-    """Markdown table: name, phase, arguments (``?`` optional), implied origin, summary, one row per algorithm."""
+    """Markdown table: name, phase, arguments (``?`` optional), implied origin, summary, one row per algorithm
+    (the core keywords a variable names directly are marked; the others are used through ``derive``)."""
     rows = ["| name | phase | arguments | origin | what it does |", "| --- | --- | --- | --- | --- |"]
     for entry in algorithms(standard):
         summary = " ".join(entry.summary.split()).replace("|", "\\|")
-        rows.append(f"| `{entry.name}` | {entry.phase} | {_arguments(entry)} | {entry.origin} | {summary} |")
+        name = f"`{entry.name}` (keyword)" if entry.keyword else f"`{entry.name}`"
+        rows.append(f"| {name} | {entry.phase} | {_arguments(entry)} | {entry.origin} | {summary} |")
     return "\n".join(rows)
 
 

@@ -10,7 +10,13 @@ An :class:`Algorithm` says everything the rest of the tool needs to know about o
 - ``origin``: the Define-XML origin type its values have (Collected, Assigned, Derived, Protocol, Predecessor);
 - ``method``: the Define-XML method text, a template filled from the options (``str.format`` over the options'
   fields, so no spec text is ever evaluated), empty for algorithms that only copy collected values;
-- ``summary``: one line for the docs table.
+- ``summary``: one line for the docs table;
+- ``keyword``: True for the core spec keywords a variable names directly (``{assign: COL}``, ``{seq: ...}``); the
+  others are used through ``{derive: <name>, args: {...}}``. A keyword's ``options`` is the whole variable entry's
+  model, ``kinds`` says what its own argument and options hold (checked first, with the line), its ``read`` turns
+  the YAML entry into the engine's ``VariableSpec`` (semantic checks with the spec line), its ``fill`` is called as
+  ``fill(frame, variable_spec, context)`` and its ``describe`` gives the define's method text from the
+  ``VariableSpec`` when the text depends on the spec's lists (cases, sort order).
 
 Argument names follow admiral's vocabulary where the concept is the same (``dataset_add``, ``by_vars``, ``order``,
 ``new_vars``, ``filter_add``, ``mode``), so an ADaM programmer reads a spec without a glossary.
@@ -18,8 +24,9 @@ Argument names follow admiral's vocabulary where the concept is the same (``data
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+import inspect
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -51,6 +58,17 @@ class Algorithm:
     origin: str
     summary: str
     method: str = ""
+    keyword: bool = False
+    kinds: Mapping[str, str] = field(default_factory=dict)
+    read: Callable[..., Any] | None = None
+    describe: Callable[[Any], str | None] | None = None
+    #: what some arguments name in the built data, for the loader's reference checks and the domains' build order:
+    #: ``domain`` (another built domain), ``domains`` (a list of them), ``variables`` (variables of that domain),
+    #: ``conditions`` (a mapping whose keys are variables of that domain), ``record`` (a variable of the record).
+    reads: Mapping[str, str] = field(default_factory=dict)
+    #: the raw columns a record-level use reads besides its ``column``-like arguments, from its arguments and the
+    #: study (``fn(args, study) -> [columns]``; ``LookupError(message, argument, hint)`` for a name that is not there)
+    columns: Callable[[Mapping[str, Any], Any], list[str]] | None = None
 
     def __post_init__(self) -> None:
         if self.phase not in PHASES:
@@ -61,6 +79,27 @@ class Algorithm:
     def method_text(self, options: BaseModel) -> str:
         """The Define-XML method description for one use of the algorithm (empty when it only copies values)."""
         return self.method.format(**dict(options)) if self.method else ""
+
+    def arguments(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The names (aliases) of its required and of its optional arguments, from the options model."""
+        fields = self.options.model_fields
+        required = tuple(f.alias or n for n, f in fields.items() if f.is_required())
+        optional = tuple(f.alias or n for n, f in fields.items() if not f.is_required())
+        return required, optional
+
+    def default(self, argument: str) -> Any:
+        """The value an argument takes when a spec leaves it out: the fill function's own default (derivations
+        declared as functions keep their defaults there), else the options model's, else None."""
+        fn = getattr(self.fill, "__wrapped__", None)
+        if fn is not None:
+            parameter = inspect.signature(fn).parameters.get(argument)
+            if parameter is not None and parameter.default is not inspect.Parameter.empty:
+                return parameter.default
+            return None
+        for name, info in self.options.model_fields.items():
+            if (info.alias or name) == argument and not info.is_required():
+                return info.get_default(call_default_factory=True)
+        return None
 
 
 _REGISTRY: dict[str, Algorithm] = {}
@@ -80,6 +119,16 @@ def algorithms(standard: Standard | None = None, phases: Iterable[Phase] | None 
     wanted = set(phases) if phases is not None else set(PHASES)
     return [a for _, a in sorted(_REGISTRY.items())
             if (standard is None or standard in a.standards) and a.phase in wanted]
+
+
+def derivations(standard: Standard = "SDTM") -> dict[str, Algorithm]:
+    """The algorithms a spec uses through ``derive`` (every registered one of the standard that is not a keyword)."""
+    return {a.name: a for a in algorithms(standard, ("record", "domain", "study")) if not a.keyword}
+
+
+def keywords(standard: Standard = "SDTM") -> dict[str, Algorithm]:
+    """The core keywords a variable names directly (``assign``, ``seq`` ...), by name."""
+    return {a.name: a for a in algorithms(standard) if a.keyword}
 
 
 def algorithm(name: str, standard: Standard | None = None) -> Algorithm:

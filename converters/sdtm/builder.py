@@ -3,42 +3,41 @@
 For each record block: drop exact duplicate raw records (logged), apply the
 block's filter (rows that do not pass are counted as filtered and logged as
 ``excluded by spec filter``, never lost),
-join merged sources, then fill every record-level variable in spec order
-(assign, assign_ct, hardcode, datetime, condition, row derivations) and the
-supplemental qualifiers.  Variables that need the whole domain or other
-domains (visit, study_day, epoch, seq, domain derivations) are filled later by
-``converters.sdtm.study``.  Problems go to the rejection log with the raw
-file, row, column and value.
+join merged sources, then fill every record-level variable in spec order and
+the supplemental qualifiers, each by the ``fill`` of the algorithm the spec
+names (``converters.algorithms`` registry; the keywords live in
+``converters.sdtm.keywords``, one module each).  Variables that need the whole
+domain or other domains (phases ``domain`` and ``study``: visit, study_day,
+epoch, seq, domain derivations) are filled later (``fill_timing`` here, the
+rest by ``converters.sdtm.study``).  Problems go to the rejection log with the
+raw file, row, column and value.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from converters.algorithms.registry import algorithm
 from converters.errors import DataError, Location
 from converters.sdtm import conditions
 from converters.sdtm.ascii_text import check_block_text
 from converters.sdtm.columns import map_unique
-from converters.sdtm.dates import DEFAULT_DATE_FORMATS, to_iso8601
-from converters.sdtm.derivations import NULL_REASON, REGISTRY, RowContext
+from converters.sdtm.derivations import NULL_REASON, RowContext
+from converters.sdtm.finalize import describe_condition
 from converters.sdtm.merge import _keys as merge_keys
 from converters.sdtm.merge import merge_source
 from converters.sdtm.plausibility import check_block
-from converters.sdtm.model_variables import allowed_variable
-from converters.sdtm.finalize import describe_condition
 from converters.sdtm.rejections import DROPPED, EXCLUDED, NULLED, RejectionLog
-from converters.sdtm.terminology import assign_ct
-from converters.sdtm.transforms import apply_transforms
-from converters.spec.loader import DOMAIN_PHASE
 from converters.spec.model import BlockSpec, DomainSpec, VariableSpec
-from converters.standards import ct
+from converters.standards.model_variables import allowed_variable
 
 ROW = "__row__"
 SOURCE = "__source__"
 SUPP_PREFIX = "__supp__"
-VISIT_PREFIX = "__visit__"
+VISIT_PREFIX = "__visit__"  # raw columns a later-phase variable reads (the visit's collected folder), kept as text
 RAW_PREFIX = "__raw__"  # collected text of datetime variables, for rejection entries made later
 #: raw column and value each record's subject came from (for "subject not in DM" entries).
 SUBJECT_COLUMN, SUBJECT_VALUE = "__subjcol__", "__subjval__"
@@ -64,10 +63,44 @@ class BuiltRecords:
 
 
 def is_phase_row(var: VariableSpec) -> bool:
-    """True for variables filled per record block from raw columns."""
-    if var.algorithm in DOMAIN_PHASE or (var.algorithm == "condition" and var.domain_refs()):
+    """True for variables filled per record block from raw columns: the algorithm (or, through ``derive``, the
+    named derivation) runs in the ``record`` phase and reads no other built domain."""
+    if var.domain_refs():  # a condition on DOMAIN.VARIABLE runs once the domains are built
         return False
-    return not (var.algorithm == "derive" and var.derivation is not None and REGISTRY[var.derivation].phase != "row")
+    return algorithm(var.derivation or var.algorithm, "SDTM").phase == "record"
+
+
+@dataclass
+class RecordFill:
+    """What a record-phase keyword's ``fill(frame, variable, context)`` sees besides the block's raw frame."""
+
+    spec: DomainSpec
+    row: RowContext  # raw columns and the variables built so far (``resolve``), null reasons
+    log: RejectionLog
+    file: str  # the raw file the block reads
+    result: BuiltRecords  # counts, codelists used, extensions and notes of the domain
+    drop: pd.Series  # records to drop (``on_error: drop``); fills add to it through ``null``
+    supp: bool = False  # filling a supplemental qualifier (not a variable of the domain)
+
+    def resolve(self, name: str) -> pd.Series:
+        return self.row.resolve(name)
+
+    def null(self, var: VariableSpec, column: str, values: pd.Series, reason: str | pd.Series,
+             mask: pd.Series) -> None:
+        """Log the values of ``mask`` as not convertible (set to null, or the record dropped with ``on_error``)."""
+        _log_nulled(self.spec, var, self.log, self.file, self.row.raw[ROW], column, values, reason, self.drop, mask)
+
+
+@dataclass
+class TimingFill:
+    """What a study-phase keyword's fill (visit, study day, EPOCH) sees: the study, each subject's RFSTDTC, the
+    subject element timeline, the domain's notes and a cache shared by the variables of one domain."""
+
+    study: Any
+    rfstdtc: pd.Series
+    timeline: pd.DataFrame
+    notes: list[str]
+    cache: dict[str, Any] = field(default_factory=dict)
 
 
 def numeric_target(domain: str, var: VariableSpec) -> bool:
@@ -162,19 +195,18 @@ def _build_block(spec: DomainSpec, block: BlockSpec, raw: dict, study, log: Reje
                        [(v, None) for v in block.supp.values()]:
         if not is_phase_row(var):
             continue
-        values = _fill(spec, var, frame, ctx, log, file, result, drop)
+        fill = RecordFill(spec, ctx, log, file, result, drop, supp=target is None)
+        values = _fill(spec, var, frame, fill)
         if target is not None:
             out[var.name] = values
-            if var.algorithm == "datetime":
-                out[RAW_PREFIX + var.name] = _obj(_text(ctx.resolve(var.columns[0])))
             ctx.out = out
         else:
             supp_out[var.name] = values
         if var.columns and var.name not in result.raw_column:
             result.raw_column[var.name] = var.columns[0]
 
-    for var in block.variables.values():
-        if var.algorithm == "visit":
+    for var in block.variables.values():  # raw columns a later phase reads (the visit's folder) are kept as text
+        if not is_phase_row(var) and var.columns:
             out[VISIT_PREFIX + var.columns[0]] = _obj(_text(frame[var.columns[0]]))
     check_block(spec, block, out, frame, frame[ROW], ~drop, study, log, file)  # implausible values logged
     for name, reasons in ctx.reasons.items():
@@ -217,80 +249,15 @@ def _log_nulled(spec, var, log, file, rows, column, values, reason, drop, mask) 
         drop |= mask
 
 
-def _collected(var: VariableSpec, ctx: RowContext) -> pd.Series:
-    """The collected text of an assign/assign_ct variable, after its transforms."""
-    values = ctx.resolve(var.columns[0])
-    return apply_transforms(values, var.transforms, ctx.resolve) if var.transforms else values
-
-
-def _note_format_misses(var: VariableSpec, date: pd.Series, problem: pd.Series, file: str,
-                        result: BuiltRecords) -> None:
-    """A date column that does not match its format is said once, with the format and three examples of what was
-    seen (the log then lists every row)."""
-    wrong = problem.astype("string").eq("not a date in the expected format").fillna(False).astype(bool)
-    if not wrong.any():
-        return
-    seen = ", ".join(repr(v) for v in pd.unique(date[wrong].astype("string").str.strip())[:3])
-    formats = " or ".join(var.date_formats or DEFAULT_DATE_FORMATS)
-    result.notes.append(f"{var.name}: {int(wrong.sum())} value(s) of {file} {var.columns[0]} are not dates in the "
-                        f"expected format {formats} (seen: {seen}); each row is in rejections.csv")
-
-
-def _fill(spec: DomainSpec, var: VariableSpec, frame: pd.DataFrame, ctx: RowContext, log: RejectionLog, file: str,
-          result: BuiltRecords, drop: pd.Series) -> pd.Series:
-    """Values of one variable for the block's records (record-level algorithms)."""
+def _fill(spec: DomainSpec, var: VariableSpec, frame: pd.DataFrame, fill: RecordFill) -> pd.Series:
+    """Values of one variable for the block's records: the fill of the algorithm the spec names, then the
+    variable's type (numbers for Num variables, non-numbers logged; text trimmed, blank as null)."""
     rows = frame[ROW]
-    algo = var.algorithm
     index = frame.index
-    if algo == "assign":
-        values = _text(_collected(var, ctx))
-    elif algo == "hardcode":
-        values = pd.Series([var.value] * len(index), index=index, dtype="object")
-    elif algo == "assign_ct":
-        col = var.columns[0]
-        collected = _collected(var, ctx)
-        info = ct.codelist(var.codelist) if var.codelist else None
-        got = assign_ct(collected, info, var.value_map, extend=var.extend)
-        if got.unmapped.any():
-            parts = []
-            if var.value_map is not None:
-                parts.append(f"value map {var.value_map_name}" if var.value_map_name else "the spec's value map")
-            if info is not None:
-                parts.append(f"codelist {info.name}")
-            where = " nor ".join(parts)
-            _log_nulled(spec, var, log, file, rows, col, collected, f"{var.name}: value not in {where}", drop,
-                        got.unmapped)
-        if got.extensions and info is not None:  # only a codelist is extended
-            result.extensions.setdefault(info.name, set()).update(got.extensions)
-        if got.reasons is not None:
-            ctx.reasons[var.name] = got.reasons
-        if info is not None:
-            result.codelists[var.name] = info.name
-        values = got.values
-    elif algo == "datetime":
-        date = ctx.resolve(var.columns[0])
-        time = ctx.resolve(var.columns[1]) if len(var.columns) > 1 else None
-        dates = to_iso8601(date, time, date_formats=var.date_formats or None, time_formats=var.time_formats or None)
-        bad = dates.problem.notna()
-        _note_format_misses(var, date, dates.problem, file, result)
-        if bad.any():
-            is_time = dates.problem.astype("string").str.contains("time").fillna(False).astype(bool) & \
-                (time is not None) & ~dates.problem.astype("string").str.contains("date").fillna(False).astype(bool)
-            for mask, col, vals in ((bad & ~is_time, var.columns[0], date),
-                                    (bad & is_time, var.columns[-1], time if time is not None else date)):
-                if mask.any():
-                    _log_nulled(spec, var, log, file, rows, col, vals,
-                                var.name + ": " + dates.problem.astype("string"), drop, mask)
-        values = dates.iso
-    elif algo == "condition":
-        values = conditions.apply_cases(var.cases, ctx.resolve, index)
-    elif algo == "derive" and var.derivation is not None:
-        d = REGISTRY[var.derivation]
-        values = d.fn(ctx, **var.args)
-    else:  # pragma: no cover - domain-phase algorithms are not filled here
-        raise AssertionError(algo)
-    if var.codelist and algo != "assign_ct":
-        result.codelists[var.name] = var.codelist
+    log, file, drop = fill.log, fill.file, fill.drop
+    if var.codelist:  # the codelist the values are checked against (assign_ct records the one it mapped to)
+        fill.result.codelists[var.name] = var.codelist
+    values = algorithm(var.algorithm, "SDTM").fill(frame, var, fill)
     if numeric_target(spec.domain, var):
         num = pd.to_numeric(values, errors="coerce") if values.dtype != "float64" else values
         bad = values.notna() & pd.Series(num, index=index).isna()
@@ -302,3 +269,16 @@ def _fill(spec: DomainSpec, var: VariableSpec, frame: pd.DataFrame, ctx: RowCont
     if values.dtype == "float64":
         return values
     return _obj(_text(values))
+
+
+def fill_timing(rec: BuiltRecords, study: Any, rfstdtc: pd.Series, timeline: pd.DataFrame) -> None:
+    """Visit, study day and EPOCH variables of one domain: each study-phase keyword the spec names, in spec order,
+    by its registered fill (they read DM's RFSTDTC and the subject element timeline, so they run once the domains
+    and their derivations are built)."""
+    context = TimingFill(study, rfstdtc, timeline, rec.notes)
+    frame = rec.frame
+    for name, var in rec.spec.variable_specs().items():
+        entry = algorithm(var.algorithm, "SDTM")
+        if entry.keyword and entry.phase == "study":
+            frame[name] = entry.fill(frame, var, context)
+    rec.frame = frame

@@ -14,19 +14,21 @@ the method text Define-XML shows for the variable.
 """
 from __future__ import annotations
 
-import keyword
+import difflib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Optional, Union
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel
 
-from converters.algorithms.registry import Algorithm, algorithms, register
+from converters.algorithms.arguments import ARGUMENT_KINDS, KIND_TYPES, options_model  # noqa: F401
+from converters.algorithms.registry import Algorithm, derivations, register
 from converters.errors import DataError, Location, SpecError
 from converters.sdtm.dates import date_part
+from converters.spec.study import pattern_fields
 
 
 @dataclass
@@ -62,38 +64,9 @@ class Derivation:
         return set(self.required) | set(self.optional)
 
 
-Scalar = Union[str, int, float, bool]
-#: What each derivation argument holds: the kind the loader checks (with the spec line) and the type of the
-#: argument in the derivation's options model (and so in the JSON Schema of specs).
-ARGUMENT_KINDS: dict[str, str] = {
-    "factor": "number", "item": "whole number",
-    "columns": "names", "column": "names", "birth": "names", "reference": "names", "from": "names",
-    "variables": "names", "domains": "names", "checked": "values",
-    "domain": "name", "variable": "name", "source": "date source",
-    "template": "value", "separator": "value", "value": "value", "multiple": "value",
-    "not_assigned": "value", "not_treated": "value",
-    "where": "conditions", "filter_add": "conditions", "by_vars": "names", "choices": "choices",
-}
-KIND_TYPES: dict[str, Any] = {
-    "number": float, "whole number": int, "names": Union[str, list[str]],
-    "values": Union[Scalar, list[Scalar]], "name": str,
-    "date source": Literal["study_end", "reference_start", "reference_end"], "value": Scalar,
-    "conditions": dict[str, Scalar | list[Scalar]], "choices": Union[str, dict[str, Scalar]],
-}
 #: Registry phase of each derivation phase: row-level ones run per record block, domain-level ones read the
 #: other built domains (the registry's ``study`` phase).
 PHASE_OF = {"row": "record", "domain": "study"}
-
-
-def options_model(name: str, required: tuple[str, ...], optional: tuple[str, ...]) -> type[BaseModel]:
-    """The pydantic model of a derivation's ``args`` (types from ``ARGUMENT_KINDS``; unknown ones take anything)."""
-    fields: dict[str, Any] = {}
-    for arg in (*required, *optional):
-        kind = KIND_TYPES.get(ARGUMENT_KINDS.get(arg, ""), Any)
-        default = ... if arg in required else None
-        attr = f"{arg}_" if keyword.iskeyword(arg) else arg
-        fields[attr] = (kind if arg in required else Optional[kind], Field(default, alias=arg))
-    return create_model(f"{name}_args", __config__=ConfigDict(extra="forbid", populate_by_name=True), **fields)
 
 
 class _Registered(Mapping):
@@ -107,9 +80,7 @@ class _Registered(Mapping):
         self.declared: dict[str, Derivation] = {}
 
     def _entries(self) -> dict[str, Algorithm]:
-        from converters.spec.schema import KEYWORDS
-
-        return {a.name: a for a in algorithms("SDTM", ("record", "domain", "study")) if a.name not in KEYWORDS}
+        return derivations("SDTM")
 
     def __getitem__(self, name: str) -> Derivation:
         entry = self._entries()[name]
@@ -136,8 +107,10 @@ class _Registered(Mapping):
 REGISTRY = _Registered()
 
 
-def derivation(name: str, phase: str, description: str, required=(), optional=()):
-    """Register ``fn`` as derivation ``name`` (decorator): one entry in the shared algorithm registry."""
+def derivation(name: str, phase: str, description: str, required=(), optional=(), reads: dict[str, str] | None = None,
+               columns: Callable[[Mapping[str, Any], Any], list[str]] | None = None):
+    """Register ``fn`` as derivation ``name`` (decorator): one entry in the shared algorithm registry (``reads`` and
+    ``columns``: what its arguments name, see ``converters.algorithms.registry.Algorithm``)."""
     def add(fn):
         required_, optional_ = tuple(required), tuple(optional)
         model = options_model(name, required_, optional_)
@@ -149,7 +122,8 @@ def derivation(name: str, phase: str, description: str, required=(), optional=()
         REGISTRY.declared[name] = Derivation(name, phase, fn, description, required_, optional_)
         register(Algorithm(name=name, standards=("SDTM",), phase=PHASE_OF[phase], options=model, fill=fill,
                            origin="Derived", summary=description,
-                           method=description.replace("{", "{{").replace("}", "}}")))
+                           method=description.replace("{", "{{").replace("}", "}}"), reads=reads or {},
+                           columns=columns))
         return fn
     return add
 
@@ -166,7 +140,8 @@ def _obj(values: pd.Series) -> pd.Series:
 
 # ----------------------------------------------------------------------------------------------- row phase
 @derivation("usubjid", "row", "USUBJID formed by the study's pattern (study.yaml usubjid.pattern, e.g. "
-            "STUDYID-SUBJID) from the record's raw identifiers.")
+            "STUDYID-SUBJID) from the record's raw identifiers.", columns=lambda args, study: [] if study is None else
+            [text for is_field, text in pattern_fields(study.usubjid_pattern) if is_field and text != "STUDYID"])
 def derive_usubjid(ctx: RowContext) -> pd.Series:
     from converters.sdtm.reference_dates import usubjids
 
@@ -184,7 +159,9 @@ def derive_concat(ctx: RowContext, columns: list[str], separator: str = " ") -> 
 
 
 @derivation("format", "row", "Text built from a template with raw fields in braces (e.g. 'CYCLE {CYCLE} DAY "
-            "{CYDAY}'); blank when any field is blank.", required=("template",))
+            "{CYDAY}'); blank when any field is blank.", required=("template",),
+            columns=lambda args, study: [text for is_field, text in pattern_fields(args["template"]) if is_field]
+            if isinstance(args.get("template"), str) else [])
 def derive_format(ctx: RowContext, template: str) -> pd.Series:
     from converters.spec.study import pattern_fields
 
@@ -249,6 +226,21 @@ def derive_planned_arm(ctx: RowContext, variable: str = "ARMCD") -> pd.Series:
     return _obj(out)
 
 
+def _choice_columns(args: Mapping[str, Any], study: Any) -> list[str]:
+    """The check-box columns ``multiple_choice`` reads: the keys of its ``choices`` (or of the value map it names)."""
+    choices = args.get("choices")
+    if isinstance(choices, dict):
+        return list(choices)
+    maps = getattr(study, "value_maps", None)
+    if not isinstance(choices, str) or maps is None:
+        return []
+    if choices not in maps:
+        close = difflib.get_close_matches(choices, sorted(maps), n=1)
+        raise LookupError(f"study.yaml has no value map {choices!r}", "choices",
+                          f"did you mean {close[0]}?" if close else None)
+    return list(maps[choices])
+
+
 def _choices(ctx, choices) -> dict[str, str]:
     if isinstance(choices, str):
         return dict(ctx.study.value_maps[choices])
@@ -257,7 +249,7 @@ def _choices(ctx, choices) -> dict[str, str]:
 
 @derivation("multiple_choice", "row", "The single value ticked among check boxes; MULTIPLE when several are ticked "
             "(SDTMIG 3.4 DM assumption for RACE), the individual values going to SUPP-- by 'item'.",
-            required=("choices",), optional=("checked", "multiple", "item"))
+            required=("choices",), optional=("checked", "multiple", "item"), columns=lambda args, study: _choice_columns(args, study))
 def derive_multiple_choice(ctx: RowContext, choices, checked: str | Sequence[str] = ("1", "Y"), multiple: str = "MULTIPLE",
                            item: int | None = None) -> pd.Series:
     """Check-box columns (``choices``: column -> value, or a study.yaml value map name) to one value.
@@ -321,13 +313,15 @@ def _iso_only(values: pd.Series) -> pd.Series:
 
 
 @derivation("first_date", "domain", "Earliest date/time of the named variables in a domain for the subject, "
-            "among records matching 'where'.", required=("domain", "variables"), optional=("where",))
+            "among records matching 'where'.", required=("domain", "variables"), optional=("where",),
+            reads={"domain": "domain", "variables": "variables", "where": "conditions"})
 def derive_first_date(ctx: DomainContext, domain: str, variables: list[str], where: dict | None = None) -> pd.Series:
     return _per_subject(ctx, _stack(ctx, domain, variables, where), "first")
 
 
 @derivation("last_date", "domain", "Latest date/time of the named variables in a domain for the subject, "
-            "among records matching 'where'.", required=("domain", "variables"), optional=("where",))
+            "among records matching 'where'.", required=("domain", "variables"), optional=("where",),
+            reads={"domain": "domain", "variables": "variables", "where": "conditions"})
 def derive_last_date(ctx: DomainContext, domain: str, variables: list[str], where: dict | None = None) -> pd.Series:
     return _per_subject(ctx, _stack(ctx, domain, variables, where), "last")
 
@@ -341,7 +335,7 @@ def _stack(ctx: DomainContext, domain: str, variables, where) -> pd.DataFrame:
 
 
 @derivation("last_contact", "domain", "Latest full or partial date/time in any --DTC variable of any built "
-            "domain for the subject (last known contact).", optional=("domains",))
+            "domain for the subject (last known contact).", optional=("domains",), reads={"domains": "domains"})
 def derive_last_contact(ctx: DomainContext, domains: list[str] | None = None) -> pd.Series:
     parts = []
     for name, frame in sorted(ctx.domains.items()):
@@ -411,7 +405,7 @@ def contact_dates(domains: dict[str, pd.DataFrame], cutoff: str | None = None) -
             "the study.yaml date source 'source' (end of study) when the subject has ended; for a subject still "
             "ongoing at the data cut-off, the latest complete date of contact in the collected data (any --DTC, "
             "--STDTC or --ENDTC of a non-DM domain, except end dates of ongoing events and dates after the "
-            "cut-off).", optional=("source", "domains"))
+            "cut-off).", optional=("source", "domains"), reads={"domains": "domains"})
 def derive_participation_end(ctx: DomainContext, source: str = "study_end",
                              domains: list[str] | None = None) -> pd.Series:
     """RFPENDTC per SDTMIG 3.4 (date/time of last contact), partition-safe by subject."""
@@ -423,7 +417,7 @@ def derive_participation_end(ctx: DomainContext, source: str = "study_end",
 
 
 @derivation("flag_if_present", "domain", "Y when the named variable of the record is not blank, else blank.",
-            required=("variable",), optional=("value",))
+            required=("variable",), optional=("value",), reads={"variable": "record"})
 def derive_flag_if_present(ctx: DomainContext, variable: str, value: str = "Y") -> pd.Series:
     present = _text(ctx.frame[variable]).notna() if variable in ctx.frame else pd.Series(False, index=ctx.frame.index)
     # numpy stubs: None is a valid (object) choice
@@ -431,7 +425,8 @@ def derive_flag_if_present(ctx: DomainContext, variable: str, value: str = "Y") 
 
 
 @derivation("lookup", "domain", "Value of a variable in another built domain for the same subject "
-            "(the first matching record by sequence).", required=("domain", "variable"), optional=("where",))
+            "(the first matching record by sequence).", required=("domain", "variable"), optional=("where",),
+            reads={"domain": "domain", "variable": "variables", "where": "conditions"})
 def derive_lookup(ctx: DomainContext, domain: str, variable: str, where: dict | None = None) -> pd.Series:
     frame = _filtered(_domain(ctx, domain), where)
     if variable not in frame or frame.empty:
@@ -459,7 +454,8 @@ def derive_source_date(ctx: DomainContext, source: str) -> pd.Series:
             "treatment matches; blank when no arm matches (ARMNRS UNPLANNED TREATMENT) or the subject has no exposure "
             "record (ARMNRS ASSIGNED, NOT TREATED). When no arm declares a treatment, the planned arm of every "
             "treated subject.",
-            required=("variable",), optional=("domain", "by_vars", "filter_add"))
+            required=("variable",), optional=("domain", "by_vars", "filter_add"),
+            reads={"variable": "record", "domain": "domain", "by_vars": "variables", "filter_add": "conditions"})
 def derive_actual_arm(ctx: DomainContext, variable: str, domain: str = "EX", by_vars: list[str] | None = None,
                       filter_add: dict | None = None) -> pd.Series:
     """ACTARMCD/ACTARM from what was given (SDTMIG 3.4 DM: null, with ARMNRS, when no arm matches)."""
@@ -502,6 +498,49 @@ def _comparable(values: pd.Series) -> pd.Series:
     text = _text(values.astype("string")).str.upper()
     number = pd.to_numeric(text, errors="coerce").astype("float64")
     return text.where(number.isna(), number.map(repr, na_action="ignore").astype("string"))
+
+
+#: Exposure variables an unplanned arm's description names first (then any other variable the arms' treatments name).
+UNPLANNED_ARM_VARIABLES = ("TRT", "DOSE", "DOSU", "DOSFRM", "ROUTE")
+
+
+@derivation("unplanned_arm", "domain", "ACTARMUD (SDTMIG 3.4 DM): a description of the treatment actually given to a "
+            "subject whose treatment no planned arm describes (exposure records, ACTARMCD blank or UNPLAN: ARMNRS "
+            "UNPLANNED TREATMENT), from the subject's first exposure record (by --STDTC; among records matching "
+            "'filter_add'): the values of 'by_vars' (default: --TRT, --DOSE, --DOSU and whatever else the arms' "
+            "study.yaml treatment names) joined by spaces, e.g. 'DRUG X 30 mg'; blank for every other subject.",
+            optional=("domain", "by_vars", "filter_add"),
+            reads={"domain": "domain", "by_vars": "variables", "filter_add": "conditions"})
+def derive_unplanned_arm(ctx: DomainContext, domain: str = "EX", by_vars: list[str] | None = None,
+                         filter_add: dict | None = None) -> pd.Series:
+    """ACTARMUD for subjects treated outside every planned arm (whole-column: one lookup of first records)."""
+    f = ctx.frame
+    exposure = _filtered(_domain(ctx, domain), filter_add)
+    act = _text(f["ACTARMCD"]) if "ACTARMCD" in f else pd.Series(pd.NA, index=f.index, dtype="string")
+    unplanned = f["USUBJID"].isin(set(exposure["USUBJID"].dropna())) & \
+        (act.isna() | act.str.upper().isin(("UNPLAN", "UNPLANNED")).fillna(False).astype(bool))
+    if by_vars:
+        wanted = [v.upper() for v in ([by_vars] if isinstance(by_vars, str) else by_vars)]
+    else:
+        named = [k.upper() for a in ctx.study.arms if a.treatment for k, _ in a.treatment]
+        wanted = [domain + s for s in UNPLANNED_ARM_VARIABLES if domain + s in exposure or domain + s in named]
+        wanted += [v for v in dict.fromkeys(named) if v not in wanted]
+    wanted = [v for v in wanted if v in exposure]
+    if not wanted or not unplanned.any():
+        return pd.Series(None, index=f.index, dtype="object")
+    order = [c for c in ("USUBJID", f"{domain}STDTC") if c in exposure]
+    first = exposure.sort_values(order, kind="mergesort", na_position="last").drop_duplicates("USUBJID")
+    first = first.set_index("USUBJID")
+    words = pd.Series("", index=first.index, dtype="string")
+    for variable in wanted:
+        values = first[variable]
+        if pd.api.types.is_numeric_dtype(values):  # 30.0 -> '30', 0.5 -> '0.5'
+            text = values.map(lambda v: f"{v:g}", na_action="ignore").astype("string")
+        else:
+            text = _text(values.astype("string"))
+        words = (words + " " + text.fillna("")).str.strip()
+    description = words.replace("", pd.NA)  # type: ignore[call-overload]  # pandas-stubs: replace() takes pd.NA
+    return _obj(f["USUBJID"].map(description).where(unplanned))
 
 
 @derivation("arm_null_reason", "domain", "ARMNRS: the reason the collected arm gave (a value-map entry {no_value: "

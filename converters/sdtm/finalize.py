@@ -43,32 +43,12 @@ def origin_of(var: VariableSpec) -> Origin:
 
 
 def method_text(domain: str, var: VariableSpec) -> str | None:
-    """Human-readable derivation for Define-XML (MethodDef), or None for collected and assigned values."""
+    """Human-readable derivation for Define-XML (MethodDef), or None for collected and assigned values: the spec's
+    ``description``, else the text the algorithm's registration gives for this use of it."""
     if var.description:
         return var.description
-    algo = var.algorithm
-    if algo == "study_day":
-        return (f"{var.name} = date of {var.target_refs[0]} - DM.RFSTDTC + 1 when on or after RFSTDTC, else "
-                f"date of {var.target_refs[0]} - DM.RFSTDTC (no day 0); blank when either date is partial.")
-    if algo == "seq":
-        order = ", ".join(var.order) or "record order"
-        return f"Sequential number within {', '.join(var.by)}, ordered by {order}."
-    if algo == "epoch":
-        return (f"EPOCH of the subject's element (SE) that started most recently on or before "
-                f"{var.target_refs[0]}; blank for partial dates.")
-    if algo == "visit":
-        return ("Planned visits from the visit plan (TV) by the collected visit name; unplanned visits get the "
-                "VISITNUM of the preceding planned visit plus .01, .02 ... and VISIT 'UNSCHEDULED <VISITNUM>'.")
-    if algo == "derive" and var.derivation is not None:
-        entry = algorithm(var.derivation, "SDTM")
-        return entry.method_text(entry.options.model_validate(var.args)) or None
-    if algo == "condition":
-        parts = []
-        for case in var.cases:
-            what = repr(case.value) if case.column is None else f"the value of {case.column}"
-            parts.append(f"else {what}" if case.when is None else f"{what} when {describe_condition(case.when)}")
-        return f"{var.name} is " + "; ".join(parts) + "."
-    return None
+    entry = algorithm(var.algorithm, "SDTM")
+    return entry.describe(var) if entry.describe is not None else (entry.method or None)
 
 
 def describe_condition(cond) -> str:

@@ -31,19 +31,18 @@ from converters.errors import DataError, Location, SpecError
 from converters.metadata.model import Codelist, Comment, Dataset, Method, Standard, Study
 from converters.metadata.value_level import findings_value_level, ts_value_level
 from converters.sdtm import conditions, finalize
-from converters.sdtm.builder import ROW, SOURCE, SUBJECT_COLUMN, SUBJECT_VALUE, SUPP_PREFIX, VISIT_PREFIX, BuiltRecords, \
+from converters.sdtm.builder import ROW, SOURCE, SUBJECT_COLUMN, SUBJECT_VALUE, SUPP_PREFIX, BuiltRecords, \
     RAW_PREFIX, build_records
+from converters.sdtm.builder import fill_timing as _timing  # visit, study day, EPOCH: by their registered fills
 from converters.sdtm.coverage import column_coverage
 from converters.sdtm.dates import date_part
 from converters.sdtm.derivations import REGISTRY, DomainContext
-from converters.sdtm.epoch import derive_epoch, subject_timeline
+from converters.sdtm.epoch import subject_timeline
 from converters.sdtm.model_variables import allowed_variables
 from converters.sdtm.reference_dates import check_date_sources, date_sources, where_misses
 from converters.sdtm.rejections import DROPPED, IGNORED, NOT_MAPPED, NULLED, RejectionLog
 from converters.sdtm.sequence import derive_seq, sort_by_keys
-from converters.sdtm.study_day import derive_study_day
 from converters.sdtm.supp import Qualifier, split_supp
-from converters.sdtm.visits import assign_visit
 from converters.spec.loader import build_order, check_spec_sources, load_domain_specs
 from converters.spec.paths import check_folder_entries, check_form_name, check_study_path, study_root
 from converters.spec.model import DomainSpec, VariableSpec
@@ -503,37 +502,6 @@ def built_resolver(frame: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> Call
         first = other.dropna(subset=[variable]).drop_duplicates("USUBJID").set_index("USUBJID")[variable]
         return frame["USUBJID"].map(first)
     return resolve
-
-
-def _timing(rec: BuiltRecords, study: StudyDefinition, rfstdtc: pd.Series, timeline: pd.DataFrame) -> None:
-    """Visit, study day and EPOCH variables of one domain."""
-    frame = rec.frame
-    visit = None
-    for name, var in rec.spec.variable_specs().items():
-        if var.algorithm == "visit":
-            if visit is None:
-                dtc = frame[var.target_refs[0]] if var.target_refs else pd.Series(None, index=frame.index)
-                collected = frame.get(VISIT_PREFIX + var.columns[0])
-                if collected is None:
-                    raise DataError(f"{name}: collected visit column {var.columns[0]} was not kept",
-                                    Location(var.place.file, var.place.line))
-                # log forms (AE log, end of study ...) carry no visit
-                skip = {" ".join(f.split()).upper() for f in study.non_visit_folders}
-                keys = collected.astype("string").str.strip().str.upper()
-                collected = collected.where(~keys.isin(skip).fillna(False).astype(bool), None)
-                visit = assign_visit(collected, dtc, frame["USUBJID"], study.visits)
-                unplanned = collected.notna() & ~visit["PLANNED"].astype(bool)
-                if unplanned.any():
-                    folders = ", ".join(sorted(set(collected[unplanned].astype(str)))[:5])
-                    rec.notes.append(f"{int(unplanned.sum())} record(s) at visits not in the visit plan ({folders}) "
-                                     "numbered as unscheduled visits (the number a label carries is kept)")
-            frame[name] = visit[name]
-    for name, var in rec.spec.variable_specs().items():
-        if var.algorithm == "study_day":
-            frame[name] = derive_study_day(frame[var.target_refs[0]], frame["USUBJID"].map(rfstdtc))
-        elif var.algorithm == "epoch":
-            frame[name] = derive_epoch(frame[var.target_refs[0]], frame["USUBJID"], timeline)
-    rec.frame = frame
 
 
 def _check_lengths(rec: BuiltRecords, frame: pd.DataFrame) -> None:

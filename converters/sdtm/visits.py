@@ -11,25 +11,17 @@ label carries its number (``Unscheduled 4.1``) keeps it: VISITNUM 4.1, VISIT
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from converters.sdtm.dates import date_part
+from converters.spec.study import PlannedVisit
 
 
 #: An unplanned visit whose label carries its number (``Unscheduled 4.1``, ``UNS 4.01``, ``Unscheduled visit 7``)
 #: keeps it as VISITNUM; other unplanned visits are numbered after the subject's previous visit.
 UNSCHEDULED_LABEL = r"^UNS(?:CHEDULED)?(?: VISIT)? ?(\d+(?:\.\d+)?)$"
-
-
-@dataclass(frozen=True)
-class PlannedVisit:
-    visitnum: float
-    visit: str
-    visitdy: float | None = None
-    aliases: tuple[str, ...] = ()
 
 
 def _norm(values: pd.Series) -> pd.Series:

@@ -9,61 +9,40 @@ raw columns every algorithm reads against the raw sources actually present.
 from __future__ import annotations
 
 import difflib
-import inspect
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from converters.algorithms.registry import algorithm
+from converters.algorithms.registry import ORIGIN_TYPES, Algorithm, algorithm, keywords
 from converters.errors import Location, SpecError
-from converters.sdtm.dates import DATE_FORMATS, TIME_FORMATS, canonical_format
-from converters.sdtm.derivations import ARGUMENT_KINDS, REGISTRY
-from converters.sdtm.model_variables import allowed_variables
-from converters.sdtm.transforms import check_transform
-from converters.spec.model import BlockSpec, Case, Condition, DomainSpec, MergeSpec, SpecPlace, VariableSpec, \
-    value_map_entry
+from converters.spec.model import BlockSpec, Case, Condition, DomainSpec, MergeSpec, SpecPlace, VariableSpec
 from converters.spec.study import SOURCE_KEYS
+from converters.spec.schema import VariableOptions
+from converters.spec.shape import KINDS, deepest_problem, jsonable, value_at
 from converters.spec.yaml_lines import LineDict, LineList, load_yaml_file
 from converters.standards import ct, sdtmig
+from converters.standards.model_variables import allowed_variables
 
-#: algorithm -> options it takes besides the options every algorithm takes.
-ALGORITHMS: dict[str, set[str]] = {
-    "assign": {"transform"},
-    "assign_ct": {"value_map", "extend", "transform"},
-    "hardcode": set(),
-    "datetime": {"formats", "date_formats", "time_formats"},
-    "condition": set(),
-    "study_day": set(),
-    "seq": set(),
-    "epoch": set(),
-    "visit": {"date"},
-    "derive": {"args"},
-}
-COMMON_OPTIONS = {"crf_page", "origin", "label", "type", "sponsor_defined", "qeval", "description", "on_error",
-                  "codelist"}
-COMMON_OPTIONS.add("transliterate")  # non-ASCII raw text written as ASCII, each change logged (sdtm/ascii_text.py)
-#: algorithms evaluated after all record blocks are built (they read built variables, not raw columns).
-DOMAIN_PHASE = {"study_day", "seq", "epoch", "visit"}
+#: Options every algorithm takes (the fields of the common variable model); each keyword's own options come from its
+#: registration (``converters.algorithms``, ``keyword=True``).
+COMMON_OPTIONS = {info.alias or name for name, info in VariableOptions.model_fields.items()}
 CONDITION_OPS = {"equals", "not_equals", "in", "not_in", "is_null", "not_null", "contains", "lt", "le", "gt", "ge"}
 #: Tests that take one value or a column ({column: NAME}) to compare with.
 COMPARE_OPS = {"equals", "not_equals", "lt", "le", "gt", "ge"}
 DOMAIN_KEYS = {"domain", "description", "source", "filter", "merge", "variables", "records", "supp", "supp_idvar",
                "keys"}
 BLOCK_KEYS = {"source", "filter", "merge", "variables", "supp", "description"}
-ORIGINS = {"Collected", "Derived", "Assigned", "Protocol", "Predecessor", "Not Available"}
-VISIT_TARGETS = {"VISIT", "VISITNUM", "VISITDY"}
-#: What each algorithm's own argument and each option holds, checked with the spec line before anything else
+ORIGINS = set(ORIGIN_TYPES)
+#: What each common option holds (a keyword's own argument and options: its registration's ``kinds``), checked with
+#: the spec line before anything else
 #: (a wrong kind was otherwise cut to its first item, turned into text such as "{'a': 1}", or read as false).
 #: Options whose values are a closed list (origin, type, on_error, qeval), value_map, condition, seq and args
 #: are checked against those values below.
 OPTION_KINDS: dict[str, str] = {
-    "assign": "name", "assign_ct": "name", "study_day": "name", "epoch": "name", "visit": "name",
-    "derive": "name", "date": "name", "hardcode": "value", "datetime": "names", "formats": "names",
-    "date_formats": "names", "time_formats": "names", "crf_page": "pages", "label": "text",
-    "description": "text", "codelist": "text", "sponsor_defined": "boolean", "extend": "boolean",
+    "crf_page": "pages", "label": "text", "description": "text", "codelist": "text", "sponsor_defined": "boolean",
+    "transliterate": "boolean",
 }
-OPTION_KINDS["transliterate"] = "boolean"
 #: What the keys of conditions, condition cases, merges and the top level of a spec hold.
 KEY_KINDS: dict[str, str] = {
     "column": "name", "else_assign": "name", "source": "name", "prefix": "text", "required": "boolean",
@@ -106,9 +85,8 @@ class _Reader:
         if key not in kinds or key not in node:
             return
         kind = kinds[key]
-        test, phrase = _KIND_TESTS[kind]
-        if not test(node[key]):
-            raise self.fail(f"{what}{key} must be {phrase}, not {_plain(node[key])!r}", node.line_of(key),
+        if not _KIND_TESTS[kind](node[key]):
+            raise self.fail(f"{what}{key} must be {KIND_PHRASES[kind]}, not {_plain(node[key])!r}", node.line_of(key),
                             f"for example '{key}: {KIND_EXAMPLES[kind]}'")
 
     def unknown_keys(self, node: LineDict, allowed: set[str], what: str) -> None:
@@ -227,27 +205,28 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
     if not isinstance(node, LineDict):
         raise r.fail(f"{name}: give an algorithm, e.g. '{name}: {{assign: RAWCOL}}' or '{{hardcode: value}}'",
                      line)
-    algos = [k for k in node if k in ALGORITHMS]
+    known = keywords()
+    own = {word: _own_options(entry) for word, entry in known.items()}
+    any_own = set().union(*own.values())
+    algos = [k for k in node if k in known]
     if not algos:
-        unknown = [k for k in node if k not in COMMON_OPTIONS and k not in
-                   set().union(*ALGORITHMS.values())]
+        unknown = [k for k in node if k not in COMMON_OPTIONS and k not in any_own]
         word = unknown[0] if unknown else next(iter(node), "")
         raise r.fail(f"{name}: unknown algorithm {word!r}", node.line_of(word) if word else line,
-                     _hint(word, ALGORITHMS) or f"algorithms: {', '.join(ALGORITHMS)}")
+                     _hint(word, known) or f"algorithms: {', '.join(known)}")
     if len(algos) > 1:
         raise r.fail(f"{name}: one algorithm per variable, found {', '.join(algos)}", node.line_of(algos[1]))
     algo = algos[0]
-    allowed = {algo} | COMMON_OPTIONS | ALGORITHMS[algo]
+    entry = known[algo]
+    allowed = {algo} | COMMON_OPTIONS | own[algo]
     for key in node:
         if key not in allowed:
-            hint = _hint(key, ALGORITHMS) if key not in set().union(*ALGORITHMS.values()) else None
+            hint = _hint(key, known) if key not in any_own else None
             raise r.fail(f"{name}: option {key!r} does not apply to {algo}", node.line_of(key),
                          hint or f"{algo} takes: {', '.join(sorted(allowed - {algo}))}")
-    for key in node:
-        r.kind(node, key, f"{name}: ", OPTION_KINDS)
+    check_model(r, f"{name}: ", entry.options, node, {**OPTION_KINDS, **entry.kinds}, line)
     at = node.line_of(algo)
     spec = VariableSpec(name=name, algorithm=algo, place=r.place(at))
-    arg = node[algo]
 
     # ---- where the target variable is defined
     sponsor = node.get("sponsor_defined") is True
@@ -307,152 +286,17 @@ def _variable(r: _Reader, name: str, node: Any, line: int, domain: str, standard
             raise r.fail(f"{name}: CDISC CT {ct.version} has no codelist {codelist_name!r}", node.line_of("codelist"),
                          suggestion or "'cdisc-convert standards codelists --search TEXT' lists codelists")
         spec.codelist = ct.codelist(codelist_name).name
-    elif not supp and name in standard and standard[name].codelist and algo in ("assign_ct",):
-        spec.codelist = standard[name].codelist
 
-    # ---- the algorithm's own argument
-    if algo in ("assign", "assign_ct"):
-        spec.columns = r.names(arg, f"{name}: {algo}", at)[:1]
-        if "transform" in node:
-            steps = node["transform"] if isinstance(node["transform"], list) else [node["transform"]]
-            try:
-                spec.transforms = tuple(check_transform(_plain(step)) for step in steps)
-            except ValueError as exc:
-                raise r.fail(f"{name}: {exc}", node.line_of("transform"),
-                             "for example 'transform: [trim, upper, {substring: [1, 3]}]'") from None
-            spec.columns += tuple(c for step, arg_ in spec.transforms if step == "concatenate" for c in arg_)
-        if algo == "assign_ct":
-            if spec.codelist is None and "value_map" not in node:
-                raise r.fail(f"{name}: assign_ct needs a 'codelist' (or a 'value_map' for a sponsor list)", at)
-            if "value_map" in node:
-                vm = node["value_map"]
-                if isinstance(vm, LineDict):
-                    if not all((_is_scalar(v) and v is not None) or (isinstance(v, dict) and set(v) == {"no_value"})
-                               for v in vm.values()):
-                        raise r.fail(f"{name}: an inline value_map maps each collected value to one submission "
-                                     "value (or to {no_value: REASON})", node.line_of("value_map"),
-                                     "for example 'value_map: {1: Y, 2: N}'")
-                    spec.value_map = {str(k): value_map_entry(_plain(v)) for k, v in vm.items()}
-                elif isinstance(vm, str):
-                    spec.value_map_name = vm
-                    maps = getattr(study, "value_maps", None)
-                    if maps is not None:
-                        if vm not in maps:
-                            raise r.fail(f"{name}: study.yaml has no value map {vm!r}", node.line_of("value_map"),
-                                         _hint(vm, maps) or f"value maps: {', '.join(sorted(maps)) or 'none'}")
-                        spec.value_map = dict(maps[vm])
-                else:
-                    raise r.fail(f"{name}: value_map is a mapping (collected: submission) or the name of a "
-                                 "study.yaml value map", node.line_of("value_map"))
-            if "extend" in node:
-                spec.extend = node["extend"] is True
-                if spec.extend and not spec.codelist:
-                    raise r.fail(f"{name}: 'extend: true' needs a codelist to extend (the value map is the whole "
-                                 "list)", node.line_of("extend"), "add 'codelist: NAME' or remove extend")
-                if spec.extend and spec.codelist and not ct.codelist(spec.codelist).extensible:
-                    raise r.fail(f"{name}: codelist {spec.codelist} is not extensible; 'extend: true' is not "
-                                 "allowed", node.line_of("extend"))
-    elif algo == "hardcode":
-        if isinstance(arg, (LineDict, LineList)):
-            raise r.fail(f"{name}: hardcode takes one value", at)
-        spec.value = arg
-        if spec.codelist and isinstance(arg, str):
-            cl = ct.codelist(spec.codelist)
-            if arg not in cl.submission_values and not cl.extensible:
-                raise r.fail(f"{name}: {arg!r} is not a submission value of codelist {cl.name}", at,
-                             _hint(arg, cl.submission_values))
-    elif algo == "datetime":
-        cols = r.names(arg, f"{name}: datetime", at)
-        if len(cols) > 2:
-            raise r.fail(f"{name}: datetime takes a date field and optionally a time field", at)
-        spec.columns = cols
-        formats = []
-        for key in ("formats", "date_formats", "time_formats"):
-            if key in node:
-                formats += [(f, node.line_of(key)) for f in r.names(node[key], key, node.line_of(key))]
-        for fmt, fline in formats:
-            canon = canonical_format(fmt)
-            if canon is None:
-                raise r.fail(f"{name}: unknown date/time format {fmt!r}", fline,
-                             f"formats: {', '.join(list(DATE_FORMATS) + list(TIME_FORMATS))}")
-            if canon in DATE_FORMATS:
-                spec.date_formats += (canon,)
-            else:
-                spec.time_formats += (canon,)
-    elif algo == "condition":
-        if not isinstance(arg, LineList) or not arg:
-            raise r.fail(f"{name}: condition takes a list of cases ('- when: ..., value: ...' and a final "
-                         "'- else: ...')", at)
-        spec.cases = [_case(r, name, c, arg.line_of(i)) for i, c in enumerate(arg)]
-        if spec.codelist:
-            cl = ct.codelist(spec.codelist)
-            for case in spec.cases:
-                if case.column is None and case.value is not None and not cl.extensible \
-                        and str(case.value) not in cl.submission_values:
-                    raise r.fail(f"{name}: {case.value!r} is not a submission value of codelist {cl.name}",
-                                 case.place.line if case.place else at, _hint(case.value, cl.submission_values))
-    elif algo in ("study_day", "epoch"):
-        spec.target_refs = r.names(arg, f"{name}: {algo}", at)[:1]
-    elif algo == "seq":
-        if isinstance(arg, LineDict):
-            r.unknown_keys(arg, {"by", "order"}, f"{name}: seq")
-            spec.by = tuple(v.upper() for v in r.names(arg.get("by", "USUBJID"), "by", arg.line_of("by")))
-            spec.order = tuple(v.upper() for v in r.names(arg.get("order", []) or [], "order",
-                                                          arg.line_of("order"))) if arg.get("order") else ()
-        else:
-            spec.order = tuple(v.upper() for v in r.names(arg, f"{name}: seq", at))
-        spec.target_refs = spec.by + spec.order
-    elif algo == "visit":
-        if name not in VISIT_TARGETS:
-            raise r.fail(f"{name}: the visit algorithm fills VISIT, VISITNUM or VISITDY", at)
-        spec.columns = r.names(arg, f"{name}: visit", at)[:1]
-        if "date" in node:
-            spec.target_refs = (str(node["date"]).upper(),)
-    elif algo == "derive":
-        if not isinstance(arg, str) or arg not in REGISTRY:
-            raise r.fail(f"{name}: unknown derivation {arg!r}", at,
-                         _hint(arg, REGISTRY) or f"derivations: {', '.join(sorted(REGISTRY))}")
-        d = REGISTRY[arg]
-        spec.derivation = arg
-        args = node.get("args") or LineDict()
-        args = r.mapping(args, f"{name}: args", node.line_of("args"))
-        for key in args:
-            if key not in d.allowed:
-                raise r.fail(f"{name}: derivation {arg} takes no argument {key!r}", args.line_of(key),
-                             _hint(key, d.allowed) or f"arguments: {', '.join(sorted(d.allowed)) or 'none'}")
-        for key in d.required:
-            if key not in args:
-                raise r.fail(f"{name}: derivation {arg} needs argument {key!r}", at)
-        for key in args:
-            _check_argument(r, f"{name}: derivation {arg} argument {key}", key, args[key], args.line_of(key))
-        _check_options(r, f"{name}: derivation {arg}", algorithm(arg, "SDTM").options, args, at)
-        spec.args = _plain(args)
-        spec.arg_lines = {str(k): args.line_of(k) or at for k in args}
-        if "source" in d.allowed and study is not None:
-            _check_date_source(r, f"{name}: derivation {arg}", spec, study)
-        if d.phase == "row":
-            source_columns: list[str] = []
-            for key in ("column", "columns", "birth", "reference", "from"):
-                if key in args:
-                    source_columns += r.names(args[key], f"{name}: {arg} argument {key}", args.line_of(key))
-            if arg == "multiple_choice" and isinstance(args.get("choices"), LineDict):
-                source_columns += list(args["choices"])
-            elif arg == "multiple_choice" and isinstance(args.get("choices"), str):
-                maps = getattr(study, "value_maps", None)
-                if maps is not None and args["choices"] not in maps:
-                    raise r.fail(f"{name}: study.yaml has no value map {args['choices']!r}", args.line_of("choices"),
-                                 _hint(args["choices"], maps))
-                if maps is not None:
-                    source_columns += list(maps[args["choices"]])
-            if arg == "format" and isinstance(args.get("template"), str):
-                from converters.spec.study import pattern_fields
-                source_columns += [t for is_field, t in pattern_fields(args["template"]) if is_field]
-            if arg == "usubjid" and study is not None:
-                from converters.spec.study import pattern_fields
-                source_columns += [t for is_field, t in pattern_fields(study.usubjid_pattern)
-                                   if is_field and t != "STUDYID"]
-            spec.columns = tuple(source_columns)
+    # ---- the algorithm's own argument and options: its registration reads them (with the checks that need the
+    # standards, the study and the spec line)
+    if entry.read is not None:
+        entry.read(r, spec, node, study, None if supp else standard.get(name))
     return spec
+
+
+def _own_options(entry: Algorithm) -> set[str]:
+    """The options a keyword takes besides its own name and the options every algorithm takes."""
+    return {info.alias or field for field, info in entry.options.model_fields.items()} - COMMON_OPTIONS - {entry.name}
 
 
 def _check_ignored_options(r: _Reader, name: str, node: LineDict, algo: str, supp: bool, sponsor: bool,
@@ -494,75 +338,77 @@ def _is_scalar(value) -> bool:
     return not isinstance(value, (dict, list))
 
 
-def _is_names(value) -> bool:
-    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
 
 
-def _is_values(value) -> bool:
-    return _is_scalar(value) or (isinstance(value, list) and all(_is_scalar(v) for v in value))
 
 
-#: Each argument kind: the test a value must pass and how the error message names the kind.
-_KIND_TESTS = {
-    "number": (lambda v: _is_number(v, float), "a number"),
-    "whole number": (lambda v: _is_number(v, int), "a whole number"),
-    "names": (_is_names, "a name or a list of names"),
-    "values": (_is_values, "a value or a list of values"),
-    "name": (lambda v: isinstance(v, str), "a name"),
-    "date source": (lambda v: v in DATE_SOURCES, f"one of the study.yaml date sources {', '.join(DATE_SOURCES)}"),
-    "value": (lambda v: _is_scalar(v) and v is not None, "a single value"),
-    "conditions": (lambda v: isinstance(v, dict) and all(isinstance(k, str) and _is_values(x) for k, x in v.items()),
-                   "a mapping of variable to value (or list of values)"),
-    "choices": (lambda v: isinstance(v, str) or (isinstance(v, dict) and all(_is_scalar(x) for x in v.values())),
-                "a value map name or a mapping of raw column to value"),
+#: How an error message names what a key holds (the kinds of ``OPTION_KINDS``, ``KEY_KINDS``, ``ARGUMENT_KINDS``
+#: and the keywords' ``kinds``; the pydantic models check them).
+KIND_PHRASES = {
+    "number": "a number", "whole number": "a whole number", "names": "a name or a list of names",
+    "values": "a value or a list of values", "name": "a name",
+    "date source": f"one of the study.yaml date sources {', '.join(DATE_SOURCES)}", "value": "a single value",
+    "conditions": "a mapping of variable to value (or list of values)",
+    "choices": "a value map name or a mapping of raw column to value",
+    "pages": "a page number or text, or a list of them", "text": "text", "boolean": "true or false",
+    "scalar": "a single value",
+    "value map": "the name of a study.yaml value map or a mapping of each collected value to one submission value "
+                 "(or to {no_value: REASON})",
 }
-_KIND_TESTS.update({
-    "pages": (lambda v: _is_page(v) or (isinstance(v, list) and bool(v) and all(_is_page(p) for p in v)),
-              "a page number or text, or a list of them"),
-    "text": (lambda v: _is_scalar(v) and v is not None and not isinstance(v, bool), "text"),
-    "boolean": (lambda v: isinstance(v, bool), "true or false"),
-    "scalar": (_is_scalar, "a single value"),
-})
+#: The tests the kinds of condition, merge and top-level keys still take (checked by ``_Reader.kind``).
+_KIND_TESTS = {
+    "name": (lambda v: isinstance(v, str)),
+    "text": (lambda v: _is_scalar(v) and v is not None and not isinstance(v, bool)),
+    "boolean": (lambda v: isinstance(v, bool)),
+    "scalar": _is_scalar,
+}
 #: An example of each kind, for the hint.
 KIND_EXAMPLES = {
     "name": "RAWCOL", "names": "[DATECOL, TIMECOL]", "value": "Y", "pages": "[12, 13]", "text": "some text",
-    "boolean": "true", "scalar": "Y",
+    "boolean": "true", "scalar": "Y", "values": "[A, B]", "number": "10", "whole number": "2",
+    "conditions": "{EXCAT: INFUSION}", "choices": "{RACE_ASIAN: ASIAN, RACE_WHITE: WHITE}",
+    "value map": "{1: Y, 2: N}", "date source": "reference_start",
 }
 
 
-def _is_page(value) -> bool:
-    return isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip() != ""
 
 
-def _check_options(r: _Reader, what: str, model: type[BaseModel], args: LineDict, line: int) -> None:
-    """The arguments against the algorithm's options model (the registry's): SpecError with the argument's line."""
+def check_model(r: _Reader, what: str, model: type[BaseModel], node: LineDict, kinds: dict[str, str],
+                line: int) -> None:
+    """``node`` (a variable entry, a derivation's ``args``) against its pydantic model (the registry's, the one the
+    editor schema shows): the first problem is a SpecError with the line of its key, in the words of the kind the key
+    holds (``kinds``: ``AETERM: assign must be a name, not [...]``), with an example or the close allowed value."""
     try:
-        model.model_validate(_plain(args))
+        model.model_validate(jsonable(node))
     except ValidationError as exc:
-        problem = exc.errors()[0]
-        key = str(problem["loc"][0]) if problem["loc"] else ""
-        raise r.fail(f"{what} argument {key}: {problem['msg']}", args.line_of(key) if key in args else line,
-                     f"arguments: {', '.join(model.model_json_schema(by_alias=True).get('properties', {}))}") from None
+        raise _model_error(r, what, model, node, kinds, line, exc) from None
 
 
-def _check_argument(r: _Reader, what: str, key: str, value, line: int | None) -> None:
-    """SpecError with the line when a derivation argument is not of the kind ``ARGUMENT_KINDS`` says."""
-    if key not in ARGUMENT_KINDS:
-        return
-    test, phrase = _KIND_TESTS[ARGUMENT_KINDS[key]]
-    if not test(value):
-        raise r.fail(f"{what} must be {phrase}, not {value!r}", line)
+def _model_error(r: _Reader, what: str, model: type[BaseModel], node: LineDict, kinds: dict[str, str], line: int,
+                 exc: ValidationError) -> SpecError:
+    (path, at), problem = deepest_problem(node, exc)
+    named = [i for i, step in enumerate(path) if not isinstance(step, int)]
+    # the key the problem is about: the outermost one whose kind is known (value_map, not value_map.Yes), else the
+    # innermost; its whole value as written is shown
+    at_key = next((i for i in named if str(path[i]) in kinds), named[-1] if named else -1)
+    key = str(path[at_key]) if at_key >= 0 else ""
+    where = ".".join(str(step) for step in path[:at_key + 1] if not isinstance(step, int))
+    value = _plain(value_at(node, path[:at_key + 1]))
+    kind = kinds.get(key)
+    if problem["type"] == "literal_error":
+        expected = [str(v) for v in getattr(problem.get("ctx", {}).get("expected"), "split", lambda _s: [])(" or ")]
+        expected = [v.strip("'") for v in expected]
+        phrase = KIND_PHRASES[kind] if kind else f"one of {', '.join(expected)}"
+        return r.fail(f"{what}{where} must be {phrase}, not {value!r}", at or line,
+                      _hint(str(value), expected) or f"allowed: {', '.join(expected)}")
+    if kind is not None and (problem["type"] in KINDS or problem["type"] == "too_short"):
+        return r.fail(f"{what}{where} must be {KIND_PHRASES[kind]}, not {value!r}", at or line,
+                      f"for example '{key}: {KIND_EXAMPLES[kind]}'" if kind in KIND_EXAMPLES else None)
+    allowed = ", ".join(model.model_json_schema(by_alias=True).get("properties", {}))
+    return r.fail(f"{what}{where}: {problem['msg'][:1].lower()}{problem['msg'][1:]}", at or line,
+                  f"{'arguments' if 'argument' in what else 'options'}: {allowed}")
 
 
-def _is_number(value, kind: type) -> bool:
-    """``value`` is a YAML number (not true/false) or text that reads as one; whole for ``int``."""
-    if isinstance(value, bool):
-        return False
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        return False
-    return number == number and (kind is not int or number.is_integer())
 
 
 def _plain(node):
@@ -670,19 +516,12 @@ def _merges(r: _Reader, node, line: int) -> list[MergeSpec]:
     return out
 
 
-#: Domain-phase derivations whose ``variable`` argument names a variable of the record being built.
-SAME_RECORD_ARGS = ("actual_arm", "flag_if_present")
-
-
 def _check_references(r: _Reader, spec: DomainSpec, standard: dict) -> None:
     """Built-variable references (study_day, epoch, seq order, visit date, keys) must name filled variables."""
     filled = set(spec.variable_names())
     for block in spec.blocks:
         for var in list(block.variables.values()) + list(block.supp.values()):
-            refs = var.target_refs
-            if var.algorithm == "derive" and var.derivation in SAME_RECORD_ARGS:
-                refs = refs + (str(var.args.get("variable", "")).upper(),)
-            for ref in refs:
+            for ref in var.target_refs:
                 if ref not in filled:
                     raise r.fail(f"{var.name}: {var.algorithm} refers to {ref}, which this spec does not fill",
                                  var.place.line, _hint(ref, filled))
@@ -736,29 +575,36 @@ def check_spec_sources(spec: DomainSpec, columns: dict[str, set[str]]) -> None:
             built.add(var.name)
 
 
-#: Domain-phase derivations that read another built domain: the arguments naming that domain's variables.
-OTHER_DOMAIN_VARIABLES: dict[str, tuple[str, ...]] = {
-    "first_date": ("variables", "where"),
-    "last_date": ("variables", "where"),
-    "lookup": ("variable", "where"),
-    "actual_arm": ("by_vars", "filter_add"),
-}
-
-
 def _argument(var: VariableSpec, key: str):
     """The value of a derivation argument, or the default the derivation function declares for it."""
     if key in var.args:
         return var.args[key]
     if var.derivation is None:
         raise ValueError(f"{var.name} is filled by {var.algorithm}, not by a derivation with arguments")
-    default = inspect.signature(REGISTRY[var.derivation].fn).parameters.get(key)
-    return None if default is None or default.default is inspect.Parameter.empty else default.default
+    return algorithm(var.derivation, "SDTM").default(key)
+
+
+def _domains_read(var: VariableSpec) -> tuple[str, list[str]] | None:
+    """The argument naming the built domain(s) a later-phase derivation reads (its registration's ``reads``), and
+    those domains; None when it reads none."""
+    if var.algorithm != "derive" or var.derivation is None:
+        return None
+    entry = algorithm(var.derivation, "SDTM")
+    if entry.phase == "record":
+        return None
+    for key, kind in entry.reads.items():
+        if kind == "domain":
+            return key, [str(_argument(var, key))]
+    for key, kind in entry.reads.items():
+        if kind == "domains" and key in var.args:
+            return key, [str(name) for name in _names_of(var.args[key])]
+    return None
 
 
 def check_domain_references(specs: list[DomainSpec]) -> None:
     """Domains and variables named by domain-phase derivations must be built by the study's specs.
 
-    ``first_date``, ``last_date``, ``lookup`` and ``actual_arm`` read another domain's built records, and
+    ``first_date``, ``last_date``, ``lookup``, ``actual_arm`` and ``unplanned_arm`` read another domain's built records, and
     ``last_contact`` and ``participation_end`` a list of domains; a domain no spec builds, or a variable its
     spec does not fill, would leave every value blank.  Built-in datasets (trial design, SE, SV) are built
     after the derivations run, so they cannot be read either.
@@ -771,25 +617,25 @@ def check_domain_references(specs: list[DomainSpec]) -> None:
                 if var.algorithm == "condition" and var.domain_refs():
                     _check_condition_refs(r, spec, var, built)
                     continue
-                if var.algorithm != "derive" or var.derivation is None or REGISTRY[var.derivation].phase != "domain":
+                if var.algorithm != "derive" or var.derivation is None or algorithm(var.derivation).phase == "record":
                     continue
                 what = f"{var.name}: derivation {var.derivation}"
-                if var.derivation in OTHER_DOMAIN_VARIABLES:
-                    names, key = [_argument(var, "domain")], "domain"
-                elif "domains" in var.args:
-                    names, key = list(_names_of(var.args["domains"])), "domains"
-                else:
+                found = _domains_read(var)
+                if found is None:
                     continue
+                key, names = found
                 line = var.arg_lines.get(key, var.place.line)
                 for name in names:
                     if name not in built:
                         raise r.fail(f"{what} reads domain {name!r}, which no spec of this study builds "
                                      "(its values would all be blank)", line, _domain_hint(str(name), built))
-                if key != "domain":
+                reads = algorithm(var.derivation or var.algorithm).reads
+                if reads.get(key) != "domain":
                     continue
-                for arg in OTHER_DOMAIN_VARIABLES[var.derivation]:
-                    wanted = _names_of(var.args.get(arg)) if arg not in ("where", "filter_add") \
-                        else tuple(var.args.get(arg) or ())
+                for arg, kind in reads.items():
+                    if kind not in ("variables", "conditions"):
+                        continue
+                    wanted = _names_of(var.args.get(arg)) if kind == "variables" else tuple(var.args.get(arg) or ())
                     for variable in wanted:
                         if variable not in built[names[0]]:
                             raise r.fail(f"{what} reads {names[0]}.{variable}, which the {names[0]} spec does not "
@@ -826,13 +672,10 @@ def domain_dependencies(specs: list[DomainSpec]) -> dict[str, list[tuple[str, Sp
         for block in spec.blocks:
             for var in list(block.variables.values()) + list(block.supp.values()):
                 read: list[tuple[str, int]] = []
-                if var.algorithm == "derive" and var.derivation is not None \
-                        and REGISTRY[var.derivation].phase == "domain":
-                    if var.derivation in OTHER_DOMAIN_VARIABLES:
-                        read.append((str(_argument(var, "domain")), var.arg_lines.get("domain", var.place.line)))
-                    elif "domains" in var.args:
-                        line = var.arg_lines.get("domains", var.place.line)
-                        read += [(str(name), line) for name in _names_of(var.args["domains"])]
+                found = _domains_read(var)
+                if found is not None:
+                    key, names = found
+                    read += [(str(name), var.arg_lines.get(key, var.place.line)) for name in names]
                 for case in var.cases:
                     for ref in case.when.domain_refs() if case.when else []:
                         line = case.place.line if case.place else var.place.line

@@ -63,11 +63,6 @@ def value_map_entry(value: Any) -> str:
     return str(value)
 
 
-#: Define-XML origin type each algorithm implies; every other algorithm derives its values.
-ORIGIN_BY_ALGORITHM = {"assign": "Collected", "assign_ct": "Collected", "datetime": "Collected",
-                       "hardcode": "Assigned"}
-
-
 @dataclass
 class VariableSpec:
     """How one target variable (or one supplemental qualifier) is filled."""
@@ -108,8 +103,13 @@ class VariableSpec:
 
     @property
     def origin_type(self) -> str:
-        """The Define-XML origin type: the spec's override, else the one the algorithm implies."""
-        return self.origin or ORIGIN_BY_ALGORITHM.get(self.algorithm, "Derived")
+        """The Define-XML origin type: the spec's override, else the one the algorithm implies (its registration's;
+        for ``derive``, the named derivation's)."""
+        if self.origin:
+            return self.origin
+        from converters.algorithms.registry import algorithm
+
+        return algorithm(self.derivation or self.algorithm).origin
 
 
 @dataclass

@@ -10,19 +10,16 @@ algorithm appears in the schema as soon as it is registered.
 """
 from __future__ import annotations
 
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, create_model
 
-from converters.algorithms.registry import ORIGIN_TYPES, Algorithm, algorithms
+from converters.algorithms.registry import ORIGIN_TYPES, Algorithm, derivations, keywords
 
 Scalar = Union[str, int, float, bool, None]
 Names = Union[str, list[str]]
 Values = Union[Scalar, list[Scalar]]
-Pages = Union[str, int, list[str | int]]
-#: The keywords the engine itself implements (every other registered SDTM algorithm is used through ``derive``).
-KEYWORDS = ("assign", "assign_ct", "hardcode", "datetime", "condition", "study_day", "seq", "epoch", "visit",
-            "derive")
+Pages = Union[str, int, Annotated[list[str | int], Field(min_length=1)]]
 
 
 class _Strict(BaseModel):
@@ -105,7 +102,7 @@ class Concatenate(_Strict):
     concatenate: Names = Field(description="raw columns appended, separated by one space")
 
 
-#: One text transform applied to the collected text before mapping (docs: converters/sdtm/transforms.py).
+#: One text transform applied to the collected text before mapping (docs: converters/algorithms/transforms.py).
 Transform = Union[Literal["upper", "lower", "trim"], Substring, Replace, Extract, Concatenate]
 
 
@@ -116,67 +113,12 @@ class VariableOptions(_Strict):
     origin: Literal[ORIGIN_TYPES] | None = None  # type: ignore[valid-type]
     label: str | None = Field(None, max_length=40)
     type: Literal["Char", "Num"] | None = None
-    sponsor_defined: bool | None = None
+    sponsor_defined: StrictBool | None = None  # true/false only: yes/no and 1/0 are text
     qeval: str | None = None
     description: str | None = None
     on_error: Literal["null", "drop"] | None = None
     codelist: str | None = None
-
-
-class AssignOptions(VariableOptions):
-    assign: str
-    transform: Transform | list[Transform] | None = None
-
-
-class AssignCtOptions(VariableOptions):
-    assign_ct: str
-    value_map: str | dict[str, Scalar] | None = None
-    extend: bool | None = None
-    transform: Transform | list[Transform] | None = None
-
-
-class HardcodeOptions(VariableOptions):
-    hardcode: str | int | float
-
-
-class DatetimeOptions(VariableOptions):
-    datetime: Names
-    formats: Names | None = None
-    date_formats: Names | None = None
-    time_formats: Names | None = None
-
-
-class ConditionOptions(VariableOptions):
-    condition: list[WhenCase | ElseCase]
-
-
-class StudyDayOptions(VariableOptions):
-    study_day: str
-
-
-class SeqOrder(_Strict):
-    by: Names | None = None
-    order: Names | None = None
-
-
-class SeqOptions(VariableOptions):
-    seq: Names | SeqOrder
-
-
-class EpochOptions(VariableOptions):
-    epoch: str
-
-
-class VisitOptions(VariableOptions):
-    visit: str
-    date: str | None = None
-
-
-KEYWORD_MODELS: dict[str, type[VariableOptions]] = {
-    "assign": AssignOptions, "assign_ct": AssignCtOptions, "hardcode": HardcodeOptions,
-    "datetime": DatetimeOptions, "condition": ConditionOptions, "study_day": StudyDayOptions,
-    "seq": SeqOptions, "epoch": EpochOptions, "visit": VisitOptions,
-}
+    transliterate: StrictBool | None = None
 
 
 def derive_model(entry: Algorithm) -> type[BaseModel]:
@@ -187,9 +129,10 @@ def derive_model(entry: Algorithm) -> type[BaseModel]:
 
 
 def variable_models() -> list[type[BaseModel]]:
-    """One model per way a variable can be filled: each keyword algorithm, then each registered derivation."""
-    derived = [derive_model(a) for a in algorithms("SDTM", ("record", "domain", "study")) if a.name not in KEYWORDS]
-    return list(KEYWORD_MODELS.values()) + derived
+    """One model per way a variable can be filled: each keyword's (its registration's options), then, in place of
+    the generic ``derive``, one per registered derivation."""
+    own = [entry.options for name, entry in keywords("SDTM").items() if name != "derive"]
+    return own + [derive_model(entry) for entry in derivations("SDTM").values()]
 
 
 # ----------------------------------------------------------------------------------------------- domain spec
@@ -199,7 +142,7 @@ class Merge(_Strict):
     columns: Names
     prefix: str | None = None
     on_duplicate: Literal["error", "first"] | None = None
-    required: bool | None = None
+    required: StrictBool | None = None
 
 
 def domain_spec_model() -> type[BaseModel]:
@@ -224,7 +167,7 @@ class DateSourceModel(_Strict):
     form: str
     column: str
     time_column: str | None = None
-    where: dict[str, Scalar] | None = None
+    where: dict[str, Scalar | list[Scalar]] | None = None
     pick: Literal["first", "last"] | None = None
 
 

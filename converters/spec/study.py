@@ -16,25 +16,27 @@ from pathlib import Path
 from typing import Any
 
 from converters.errors import Location, SpecError
-from converters.sdtm.visits import PlannedVisit
 from converters.spec.model import value_map_entry
+from converters.spec.schema import StudyFile
+from converters.spec.shape import check_shape
 from converters.spec.yaml_lines import LineDict, LineList, load_yaml_file
+
+@dataclass(frozen=True)
+class PlannedVisit:
+    """One visit of the study.yaml visit plan (TV), with the raw folder names that mean it."""
+
+    visitnum: float
+    visit: str
+    visitdy: float | None = None
+    aliases: tuple[str, ...] = ()
+
 
 #: top-level keys whose value is a date source.
 SOURCE_KEYS = ("study_end", "reference_start", "reference_end")
-#: The keys each table row of study.yaml may hold (SDTM variable names plus the documented helper keys).
-#: An unknown key is an error: in a flow mapping ``{A: x, y}`` an unquoted comma silently makes ``y`` a key.
-ROW_KEYS: dict[str, frozenset[str]] = {
-    "arms": frozenset({"ARMCD", "ARM", "raw_codes", "treatment"}),
-    "elements": frozenset({"ETCD", "ELEMENT", "TESTRL", "TEENRL", "TEDUR"}),
-    "trial_arms": frozenset({"TAETORD", "ETCD", "EPOCH", "TABRANCH", "TATRANS"}),
-    "element_dates": frozenset({"TAETORD", "start"}),
-    "visits": frozenset({"VISITNUM", "VISIT", "VISITDY", "TVSTRL", "TVENRL", "ARMCD", "window_before",
-                         "window_after", "raw_folders"}),
-    "trial_summary": frozenset({"TSPARMCD", "TSPARM", "TSGRPID", "TSVAL", "TSVALNF", "TSVALCD", "TSVCDREF",
-                                "TSVCDVER", "derive"}),
-    "inclusion_exclusion": frozenset({"IETESTCD", "IETEST", "IECAT", "IESCAT", "TIRL", "TIVERS", "full_text"}),
-}
+#: The table sections of study.yaml: an unknown key in a row is most often an unquoted comma in a flow mapping
+#: (``{A: x, y}`` makes ``y`` a key), so the error says so.
+TABLE_HINTS = {name: "a value that contains a comma inside {...} must be quoted" for name in
+               ("arms", "elements", "trial_arms", "element_dates", "visits", "trial_summary", "inclusion_exclusion")}
 
 
 @dataclass(frozen=True)
@@ -158,9 +160,8 @@ def load_study(path: str | Path) -> StudyDefinition:
     study = doc.get("study")
     if not isinstance(study, LineDict) or not study.get("studyid"):
         raise _fail("study.yaml needs 'study: {studyid: ...}'", file, doc.line_of("study") if study else 1)
+    check_shape(StudyFile, doc, file, TABLE_HINTS)  # the shape (schema.StudyFile); the meaning is checked below
     raw = _mapping(doc, "raw", file)
-    _only_keys(raw, ("folder", "encodings"), "raw", file)
-    _only_keys(_mapping(doc, "usubjid", file), ("pattern", "join"), "usubjid", file)
     standards = _mapping(doc, "standards", file)
     encodings = _mapping(raw, "encodings", file)
     definition = StudyDefinition(
@@ -182,21 +183,13 @@ def load_study(path: str | Path) -> StudyDefinition:
     if isinstance(usubjid, LineDict) and usubjid.get("join") is not None:
         join = usubjid["join"]
         line = usubjid.line_of("join")
-        if not isinstance(join, LineDict) or set(join) != {"source", "by", "columns"}:
-            raise _fail("usubjid.join is {source: FORM, by: [COLUMNS], columns: [COLUMNS]}: the form that holds "
-                        "the missing identifier columns, the columns to join it by and the columns it gives",
-                        file, line, "for example 'join: {source: dm, by: SUBJID, columns: SITEID}'")
         definition.subject_join = SubjectJoin(str(join["source"]).lower(), _names(join["by"]), _names(join["columns"]),
                                               line)
-    check_row_keys(doc, file)
     definition.arm_assignment = _arm_assignment(doc, file)
     width = len(definition.arm_assignment.columns) if definition.arm_assignment else 1
     for i, node in enumerate(_list(doc, "arms", file)):
         row = _row(node, ("ARMCD", "ARM"), "arm", file, doc["arms"].line_of(i))
         treatment = row.get("treatment") or LineDict()
-        if not isinstance(treatment, LineDict) or not all(isinstance(v, (str, int, float)) for v in treatment.values()):
-            raise _fail(f"arm {row['ARMCD']}: treatment is a mapping of exposure variable to value "
-                        "(e.g. {EXTRT: DRUG X, EXDOSE: 10})", file, row.line_of("treatment"))
         definition.arms.append(Arm(str(row["ARMCD"]), str(row["ARM"]),
                                    _raw_codes(row.get("raw_codes"), width, file, row.line_of("raw_codes")),
                                    tuple((str(k).upper(), str(v)) for k, v in treatment.items())))
@@ -251,17 +244,8 @@ def load_study(path: str | Path) -> StudyDefinition:
             definition.sources[key] = _source(doc[key], file, doc.line_of(key))
     for i, node in enumerate(_list(doc, "visits", file)):
         row = _row(node, ("VISITNUM", "VISIT"), "visit", file, doc["visits"].line_of(i))
-        try:
-            num = float(row["VISITNUM"])
-        except (TypeError, ValueError):
-            raise _fail(f"visit {row['VISIT']!r}: VISITNUM must be a number", file, row.line) from None
-        day = row.get("VISITDY")
-        if day is not None:
-            try:
-                day = float(day)
-            except (TypeError, ValueError):
-                raise _fail(f"visit {row['VISIT']!r}: VISITDY {day!r} must be a number (planned study day)", file,
-                            row.line_of("VISITDY")) from None
+        num = float(row["VISITNUM"])  # numbers: the shape check says so with the line
+        day = float(row["VISITDY"]) if row.get("VISITDY") is not None else None
         definition.visits.append(PlannedVisit(num, str(row["VISIT"]), day,
                                               _names(row.get("raw_folders"))))
     definition.non_visit_folders = _names(doc.get("non_visit_folders"))
@@ -369,33 +353,6 @@ def _list(doc: LineDict, key: str, file: str) -> LineList:
     return _section(doc, key, file, LineList, "a list")
 
 
-def _only_keys(node: LineDict, allowed: tuple[str, ...], section: str, file: str) -> None:
-    """A study.yaml section that takes only ``allowed`` keys: an unknown one would be read by nothing."""
-    for key in node:
-        if key not in allowed:
-            raise _fail(f"{section}: unknown key {str(key)!r}", file, node.line_of(key),
-                        f"{section} takes {', '.join(allowed)}; nothing else is read")
-
-
-def check_row_keys(doc: LineDict, file: str) -> None:
-    """Every row of the table sections holds only the keys ``ROW_KEYS`` allows; SpecError with the line otherwise."""
-    tables = [(name, doc.get(name)) for name in ROW_KEYS if name != "trial_arms"]
-    arms = doc.get("trial_arms")
-    if isinstance(arms, LineDict):
-        tables += [("trial_arms", rows) for rows in arms.values()]
-    for name, rows in tables:
-        if not isinstance(rows, LineList):
-            continue
-        for node in rows:
-            if not isinstance(node, LineDict):
-                continue
-            for key in node:
-                if key not in ROW_KEYS[name]:
-                    raise _fail(f"{name}: unknown key {str(key)!r} in this row", file, node.line_of(key),
-                                f"allowed: {', '.join(sorted(ROW_KEYS[name]))}; a value that contains a comma "
-                                "inside {...} must be quoted")
-
-
 def _row(node, keys: tuple[str, ...], what: str, file: str, line: int) -> LineDict:
     if not isinstance(node, LineDict):
         raise _fail(f"each {what} must be a mapping", file, line)
@@ -417,11 +374,7 @@ def _source(node, file: str, line: int) -> DateSource:
     if not isinstance(node, LineDict) or "form" not in node or "column" not in node:
         raise _fail("a date source is {form, column} with optional time_column, where, pick", file, line)
     pick = str(node.get("pick", "first"))
-    if pick not in ("first", "last"):
-        raise _fail("pick must be 'first' or 'last'", file, node.line_of("pick"))
     where = node.get("where") or LineDict()
-    if not isinstance(where, dict):
-        raise _fail("a date source's 'where' is a mapping of raw column to value", file, node.line_of("where"))
     return DateSource(str(node["form"]).lower(), str(node["column"]),
                       str(node["time_column"]) if node.get("time_column") else None,
                       tuple((str(k), tuple(str(x) for x in v) if isinstance(v, list) else str(v))
