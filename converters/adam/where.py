@@ -5,6 +5,8 @@ A filter is a mapping; every entry must hold (AND). An entry is either
 - ``VAR: value`` (equals) or ``VAR: [v1, v2]`` (one of),
 - ``VAR: {op: value}`` with ``op`` one of ``eq``, ``ne``, ``in``, ``not_in``, ``lt``, ``le``, ``gt``, ``ge``,
   ``isnull``/``notnull`` (value ``true``), ``contains`` (case-insensitive text),
+- ``VAR: {op: {var: OTHER}}`` with ``op`` one of ``eq``, ``ne``, ``lt``, ``le``, ``gt``, ``ge``: compared with another
+  variable of the same record (``ADTM: {le: {var: TRTSDTM}}``); false where either is null,
 - ``any: [filter, ...]`` (OR of filters), ``not: filter``.
 
 Text comparisons are on the stripped value; numbers compare as numbers when the column is numeric.
@@ -19,6 +21,8 @@ import pandas as pd
 from converters.adam.columns import blank_mask, per_distinct, stripped_text
 
 OPERATORS = ("eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "isnull", "notnull", "contains")
+#: operators that may compare with another variable of the record (``{var: NAME}``)
+VAR_OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge")
 Where = dict[str, Any]
 
 
@@ -35,9 +39,13 @@ def check_where(where: Any, what: str = "filter") -> Where:
         elif key == "not":
             check_where(value, what)
         elif isinstance(value, dict):
-            for op in value:
+            for op, ref in value.items():
                 if op not in OPERATORS:
                     raise ValueError(f"{what}: {key}: unknown operator {op!r} (known: {', '.join(OPERATORS)})")
+                if isinstance(ref, dict) and (op not in VAR_OPERATORS or set(ref) != {"var"}
+                                              or not isinstance(ref["var"], str)):
+                    raise ValueError(f"{what}: {key}: {op}: compare with another variable as {{var: NAME}}, with "
+                                     f"one of {', '.join(VAR_OPERATORS)}")
         elif not isinstance(value, (str, int, float, list)):
             raise ValueError(f"{what}: {key}: give a value, a list of values or {{operator: value}}")
     return where
@@ -89,6 +97,20 @@ def _compare(col: pd.Series, op: str, value: Any) -> pd.Series:
     return pd.Series(np.asarray(out.fillna(False), dtype=bool), index=col.index)
 
 
+def _compare_var(col: pd.Series, op: str, other: pd.Series) -> pd.Series:
+    """``col op other`` record by record: dates as dates, numbers as numbers, else stripped text; null is false."""
+    if pd.api.types.is_datetime64_any_dtype(col) or pd.api.types.is_datetime64_any_dtype(other):
+        left, right = pd.to_datetime(col, errors="coerce"), pd.to_datetime(other, errors="coerce")
+    elif pd.api.types.is_numeric_dtype(col) and pd.api.types.is_numeric_dtype(other):
+        left, right = col, other
+    else:
+        left, right = stripped_text(col), stripped_text(other)
+    both = left.notna() & right.notna()
+    out = {"eq": left == right, "ne": left != right, "lt": left < right, "le": left <= right, "gt": left > right,
+           "ge": left >= right}[op]
+    return pd.Series(np.asarray((out & both).fillna(False), dtype=bool), index=col.index)
+
+
 def evaluate(frame: pd.DataFrame, where: Where | None) -> pd.Series:
     """Boolean mask of the records of ``frame`` the filter keeps (all records when ``where`` is None)."""
     mask = pd.Series(True, index=frame.index)
@@ -105,7 +127,10 @@ def evaluate(frame: pd.DataFrame, where: Where | None) -> pd.Series:
         elif isinstance(value, dict):
             col = _column(frame, key)
             for op, ref in value.items():
-                mask &= _compare(col, op, ref)
+                if isinstance(ref, dict):
+                    mask &= _compare_var(col, op, _column(frame, ref["var"]))
+                else:
+                    mask &= _compare(col, op, ref)
         else:
             mask &= _compare(_column(frame, key), "in", value)
     return mask
@@ -122,6 +147,8 @@ def variables_of(where: Where | None) -> set[str]:
             out |= variables_of(value)
         else:
             out.add(key)
+            if isinstance(value, dict):
+                out |= {ref["var"] for ref in value.values() if isinstance(ref, dict)}
     return out
 
 
@@ -141,6 +168,8 @@ def describe(where: Where | None) -> str:
                         "le": "<=", "gt": ">", "ge": ">=", "contains": "contains"}.get(op)
                 if op in ("isnull", "notnull"):
                     parts.append(f"{key} is {'blank' if (op == 'isnull') == bool(ref) else 'not blank'}")
+                elif isinstance(ref, dict):
+                    parts.append(f"{key} {word} {ref['var']}")
                 else:
                     parts.append(f"{key} {word} {_values(ref)}")
         elif isinstance(value, list):

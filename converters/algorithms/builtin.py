@@ -37,6 +37,7 @@ from converters.adam import (  # noqa: F401,E402  (register on import)
     derive_var_pchg,
     derive_var_ontrtfl,
     derive_var_trtemfl,
+    derive_var_worst_flag,
     derive_vars_cat,
     derive_vars_constant,
     derive_vars_dt,
@@ -44,4 +45,5 @@ from converters.adam import (  # noqa: F401,E402  (register on import)
     derive_vars_duration,
     derive_vars_dy,
     derive_vars_merged,
+    derive_vars_param,
 )

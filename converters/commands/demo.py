@@ -7,7 +7,9 @@ records made from them + rows filtered by the spec + rows rejected.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,6 +17,9 @@ from converters.commands._table import format_table
 from converters.commands.sdtm import check_out_folder, log_summary, parse_created, run_study, summary_rows
 from converters.errors import DataError, Location
 from converters.shipped import EXAMPLE_STUDIES, study_mappings, study_raw
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: The file in a study's mappings folder where the team explains validation findings.
 DISPOSITIONS_FILE = "validation-dispositions.yaml"
@@ -64,6 +69,17 @@ def validate_output(study: str, mappings: Path, target: Path, dispositions_file:
     return (study if title == "SDTM" else f"{study} {title}", *counts, str(report_dir / "report.html"))
 
 
+def write_study_plots(adam: Mapping[str, pd.DataFrame], target: Path, inputs: list[Path], force: bool = False) -> list[Path]:
+    """Every registered plot that applies to a study's ADaM datasets, as PNG and SVG, into ``target``
+    (an output folder of its own, swapped in whole); returns the files written."""
+    from converters.plots.registry import write_plots
+    from converters.writers.output_folder import write_output_folder
+
+    with write_output_folder(target, "plots", force=force, inputs=inputs, option="the plots folder") as tmp:
+        written = write_plots(adam, tmp)
+    return [target / path.name for path in written]
+
+
 @click.command()
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("out/demo"),
               show_default=True, help="Output folder; each study goes to OUT/<study>/sdtm and OUT/<study>/adam.")
@@ -77,8 +93,9 @@ def demo(out: Path, created: str | None, check: bool, force: bool) -> None:
     """Convert both example studies (CAR-NK SCLC and CLL1 CAR-iPSC-NK AML) to SDTM and ADaM and validate them.
 
     Writes OUT/<study>/sdtm (XPT, Dataset-JSON, rejections.csv, build-summary.csv, metadata.json),
-    OUT/<study>/adam (ADSL, ADAE, ADEX, ADRS, ADTTE, metadata.json, escalation-summary.csv) and
-    OUT/<study>/sdtm-validation, OUT/<study>/adam-validation (HTML, XLSX, CSV and JSON conformance reports).
+    OUT/<study>/adam (ADSL, ADAE, ADEX, ADLB, ADRS, ADTTE, metadata.json, escalation-summary.csv),
+    OUT/<study>/plots (every registered plot the study's ADaM datasets allow, e.g. the swimmer plot, as PNG and SVG)
+    and OUT/<study>/sdtm-validation, OUT/<study>/adam-validation (HTML, XLSX, CSV and JSON conformance reports).
     Exits 1 when a study's output keeps an Error that its dispositions do not explain.
 
     Example: cdisc-convert demo --out out/demo
@@ -104,6 +121,9 @@ def demo(out: Path, created: str | None, check: bool, force: bool) -> None:
             adam_build, escalation = run_adam(mappings, target, adam_target, stamp, force=force,
                                               echo=lambda msg, study=study: click.echo(f"{study}: {msg.strip()}"))
             click.echo(f"{study}: {len(adam_build.datasets)} ADaM datasets -> {adam_target}")
+            plots = write_study_plots({d.name: d.frame for d in adam_build.datasets}, out / study / "plots",
+                                      inputs=[mappings, target], force=force)
+            click.echo(f"{study}: {len(plots)} plots (PNG and SVG) -> {out / study / 'plots'}")
             if escalation is not None:
                 click.echo(f"{study}: dose escalation (from ADSL and ADAE)")
                 click.echo(escalation_table(escalation))

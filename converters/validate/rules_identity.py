@@ -158,7 +158,8 @@ def check_one_baseline(study, ds: DatasetData):
     flagged = ds.text("--LOBXFL").eq("Y")
     if flagged.sum() < 2:
         return
-    by = [n for n in ("USUBJID", ds.var("--TESTCD"), ds.var("--CAT"), ds.var("--SCAT"), ds.var("--SPEC"),
+    # --TSTDTL: one test may give several results (IHC: % positive cells, intensity, H-score), each its own baseline
+    by = [n for n in ("USUBJID", ds.var("--TESTCD"), ds.var("--TSTDTL"), ds.var("--CAT"), ds.var("--SCAT"), ds.var("--SPEC"),
                       ds.var("--POS"), ds.var("--LOC"), ds.var("--LAT"), ds.var("--METHOD"), ds.var("--TPTNUM"),
                       ds.var("--EVAL"))
           if n in ds.frame.columns]
