@@ -83,7 +83,7 @@ BM_COLUMNS = KEYS + ["FOLDER", "BMDAT", "BMMETH", "BLASTPCT", "BMCOMM"]
 CBC_COLUMNS = KEYS + ["FOLDER", "LBDAT", "LBTIM", "ANC", "ANC_U", "PLT", "PLT_U", "HGB", "HGB_U", "PBBLAST"]
 CHIM_COLUMNS = KEYS + ["FOLDER", "CHDAT", "CHTIM", "SPEC", "METHOD", "CHIMPCT", "CHIMU", "LLOQ"]
 RSP_COLUMNS = KEYS + ["FOLDER", "RSDAT", "RESP_CD", "RESP", "RSCRIT", "RSEVAL"]
-EMD_COLUMNS = KEYS + ["FOLDER", "EMDDAT", "EMDMETH", "EMDYN", "EMDLOC"]
+EMD_COLUMNS = KEYS + ["FOLDER", "EMDDAT", "EMDMETH", "EMDPRES", "EMDLOC"]
 EXTRA_FORMS = {"scrn": SCRN_COLUMNS, "bm": BM_COLUMNS, "cbc": CBC_COLUMNS, "chim": CHIM_COLUMNS,
                "rsp": RSP_COLUMNS, "emd": EMD_COLUMNS}
 ENCODINGS: dict[str, str] = {}
@@ -296,7 +296,8 @@ def emd_form(b: pd.DataFrame, bm: pd.DataFrame, own: np.random.Generator) -> pd.
                         base[subj])
     return text_frame({**_keys(DESIGN, b, subj), "FOLDER": bm["folder"].to_numpy(),
                        "EMDDAT": crf_date(bm["day"].to_numpy()), "EMDMETH": "Physical examination",
-                       "EMDYN": np.where(present, "Yes", "No"), "EMDLOC": np.where(present, site[subj], "")}, len(subj))
+                       "EMDPRES": np.where(present, "Present", "Absent"), "EMDLOC": np.where(present, site[subj], "")},
+                      len(subj))
 
 
 def chim_form(b: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
