@@ -2,8 +2,13 @@
 
 Study-specific forms: screening disease assessment (``scrn``: disease status,
 ECOG, CLL1 expression, donor-specific antibodies), bone marrow blasts
-(``bm``), blood counts (``cbc``), chimerism (``chim``, % product DNA in
-peripheral blood up to about 2 years) and ELN 2022 response (``rsp``).
+(``bm``), blood counts with circulating blasts (``cbc``), chimerism (``chim``, % product DNA in
+peripheral blood up to about 2 years), extramedullary disease (``emd``) and ELN 2022 response (``rsp``).
+
+The marrow blasts, peripheral counts and extramedullary disease of every assessment agree with the
+investigator's ELN 2022 category (Dohner et al., Blood 2022;140:1345-1377, Table 6; the rules are
+spelled out in ``tests/test_eln_response.py``).  What was added for that (circulating blasts, the ``emd``
+form) draws from random stream 5, so the forms drawn from stream 2 stay as they were.
 """
 from __future__ import annotations
 
@@ -75,11 +80,12 @@ DESIGN = StudyDesign(
 
 SCRN_COLUMNS = KEYS + ["FOLDER", "SCRDAT", "DISSTAT", "PRIORLN", "ECOG_CD", "ECOG", "CLL1PCT", "DSAMFI", "DSARES"]
 BM_COLUMNS = KEYS + ["FOLDER", "BMDAT", "BMMETH", "BLASTPCT", "BMCOMM"]
-CBC_COLUMNS = KEYS + ["FOLDER", "LBDAT", "LBTIM", "ANC", "ANC_U", "PLT", "PLT_U", "HGB", "HGB_U"]
+CBC_COLUMNS = KEYS + ["FOLDER", "LBDAT", "LBTIM", "ANC", "ANC_U", "PLT", "PLT_U", "HGB", "HGB_U", "PBBLAST"]
 CHIM_COLUMNS = KEYS + ["FOLDER", "CHDAT", "CHTIM", "SPEC", "METHOD", "CHIMPCT", "CHIMU", "LLOQ"]
 RSP_COLUMNS = KEYS + ["FOLDER", "RSDAT", "RESP_CD", "RESP", "RSCRIT", "RSEVAL"]
+EMD_COLUMNS = KEYS + ["FOLDER", "EMDDAT", "EMDMETH", "EMDPRES", "EMDLOC"]
 EXTRA_FORMS = {"scrn": SCRN_COLUMNS, "bm": BM_COLUMNS, "cbc": CBC_COLUMNS, "chim": CHIM_COLUMNS,
-               "rsp": RSP_COLUMNS}
+               "rsp": RSP_COLUMNS, "emd": EMD_COLUMNS}
 ENCODINGS: dict[str, str] = {}
 
 # ELN 2022 response categories, in best-to-worst order (index = raw code - 1)
@@ -129,6 +135,10 @@ def response_rows(b: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
                       cr_kind], ELN_NE)
     resp = np.where((best == PR) & (j == prog), ELN_PD, resp)
     resp = np.where(~np.isin(resp, [ELN_PD, ELN_RELAPSE]) & (rng.random(len(subj)) < 0.03), ELN_NE, resp)
+    # ELN 2022: relapse follows a CR, CRh or CRi; recurrence after none of them is progression
+    remission = np.isin(resp, [ELN_CR, ELN_CRH, ELN_CRI]).astype(int)
+    before = pd.Series(remission).groupby(subj).cumsum().to_numpy() - remission
+    resp = np.where((resp == ELN_RELAPSE) & (before == 0), ELN_PD, resp)
     assess = b[[f"assess_{k}" for k in range(1, len(DESIGN.assess_days) + 1)]].to_numpy()
     return pd.DataFrame({"subj": subj, "visit": j, "day": assess[subj, j - 1],
                          "rel": np.array(DESIGN.assess_days)[j - 1], "resp": resp})
@@ -151,25 +161,48 @@ def scrn_form(b: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
                        "DSAMFI": fmt_int(mfi), "DSARES": np.where(mfi <= 2000, "Negative", "Positive")}, n)
 
 
+ELN_STREAM = 5
+EMD_SITES = np.array(["Skin", "Lymph node", "Soft tissue", "Gingiva"], dtype=object)
+REMISSION = [ELN_CR, ELN_CRH, ELN_CRI, ELN_MLFS, ELN_PR]   # no circulating blasts, no extramedullary disease
+
+
+def own_stream(rng: np.random.Generator, stream: int = ELN_STREAM) -> np.random.Generator:
+    """The batch's generator on random stream ``stream``: same seed and batch as ``rng`` (stream 2)."""
+    entropy = rng.bit_generator.seed_seq.entropy  # type: ignore[attr-defined]  # [seed, 2, batch]
+    return np.random.default_rng([int(entropy[0]), stream, int(entropy[2])])
+
+
+def _pd_by_marrow(blast: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """ELN progression by marrow blasts: > 50% increase over baseline, at least 15 points when baseline < 30%."""
+    return (blast > 1.5 * base) & ((base >= 30) | (blast - base >= 15))
+
+
 def marrow_and_counts(b: pd.DataFrame, resp: pd.DataFrame, rng: np.random.Generator
-                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Bone marrow blasts and blood counts that agree with each assessment's ELN response."""
+                      ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Bone marrow blasts, blood counts and extramedullary disease that agree with each ELN 2022 response."""
     n = len(b)
+    own = own_stream(rng)
     treated = b["treated"].to_numpy()
-    base_blast = rng.uniform(20, 85, n)
+    base_blast = np.round(rng.uniform(20, 85, n), 1)
     # marrow: screening (every treated subject) + one per response assessment
     sub = resp["subj"].to_numpy()
     r = resp["resp"].to_numpy()
     m = len(sub)
-    blast = np.select([r <= ELN_MLFS, r == ELN_PR, r == ELN_NR, r == ELN_PD, r == ELN_RELAPSE],
-                      [rng.uniform(0.5, 4.5, m), np.clip(base_blast[sub] * rng.uniform(0.2, 0.5, m), 5.5, 24.5),
-                       np.maximum(base_blast[sub] * rng.uniform(0.6, 1.2, m), 5.5),
-                       np.minimum(base_blast[sub] * rng.uniform(1.55, 2.0, m), 98.0), rng.uniform(6, 40, m)], 0.0)
+    base = base_blast[sub]
+    blast = np.round(np.select(
+        [r <= ELN_MLFS, r == ELN_PR, r == ELN_NR, r == ELN_PD, r == ELN_RELAPSE],
+        [rng.uniform(0.5, 4.5, m), np.clip(base * rng.uniform(0.2, 0.5, m), 5.5, np.minimum(24.5, np.floor(base * 5) / 10)),
+         np.clip(base * rng.uniform(0.6, 1.2, m), 5.5, 70.0),      # no response: never > 70% (persistence is PD)
+         np.minimum(np.maximum(base * rng.uniform(1.55, 2.0, m), base + 15.5), 98.0), rng.uniform(6, 40, m)],
+        0.0), 1)
+    # progression the marrow cannot show (baseline over 65%) is new extramedullary disease
+    pd_emd = (r == ELN_PD) & ~_pd_by_marrow(blast, base)
     bl = np.flatnonzero(treated)
     scr_day = b["consent_day"].to_numpy()[bl] + rng.integers(1, 6, len(bl))
     bm = pd.DataFrame({"subj": np.r_[bl, sub], "day": np.r_[scr_day, resp["day"].to_numpy()],
                        "folder": np.r_[np.full(len(bl), "SCREENING", dtype=object), _folder(resp["rel"].to_numpy())],
                        "blast": np.r_[base_blast[bl], blast], "ne": np.r_[np.zeros(len(bl), bool), r == ELN_NE],
+                       "resp": np.r_[np.full(len(bl), -1), r], "pd_emd": np.r_[np.zeros(len(bl), bool), pd_emd],
                        "o": np.r_[np.zeros(len(bl), int), resp["visit"].to_numpy()]})
     bm = bm.sort_values(["subj", "o"], kind="stable")
     ne = bm["ne"].to_numpy()
@@ -177,6 +210,7 @@ def marrow_and_counts(b: pd.DataFrame, resp: pd.DataFrame, rng: np.random.Genera
                            "BMDAT": crf_date(bm["day"].to_numpy()), "BMMETH": "Morphology (aspirate)",
                            "BLASTPCT": fmt_fixed(bm["blast"].to_numpy(), 1, ne),
                            "BMCOMM": np.where(ne, "Aspirate inadequate (dry tap)", "")}, len(bm))
+    emd_frame = emd_form(b, bm, own)
     # counts on planned days while on study and not past progression
     days = np.array(CBC_DAYS)
     k = len(days)
@@ -200,21 +234,30 @@ def marrow_and_counts(b: pd.DataFrame, resp: pd.DataFrame, rng: np.random.Genera
     q = len(subj)
     rcode = np.where(np.isnan(rr), -1, np.nan_to_num(rr)).astype(int)
     u = rng.random(q)
+    # CRi: one lineage recovered (ANC >= 1.0 or platelets >= 100), the other not even to the CRh level
+    neut_back = u < 0.5
     anc = np.select([rel == 0, rel == 7, rel == 14, rel == 21, rcode == ELN_CR, rcode == ELN_CRH, rcode == ELN_CRI,
                      rcode == ELN_MLFS, rcode == ELN_PR],
                     [0.1 + 0.6 * u, 0.01 + 0.2 * u, 0.05 + 0.4 * u, 0.1 + 0.8 * u, 1.1 + 3 * u, 0.55 + 0.4 * u,
-                     0.2 + 0.7 * u, 0.05 + 0.4 * u, 0.3 + 1.2 * u], 0.05 + 1.1 * u)
+                     np.where(neut_back, 1.05 + 2 * u, 0.05 + 0.7 * (u - 0.5)), 0.05 + 0.4 * u, 1.05 + 1.5 * u],
+                    0.05 + 1.1 * u)
     v = rng.random(q)
     plt_ = np.select([rel == 0, rel == 7, rel == 14, rel == 21, rcode == ELN_CR, rcode == ELN_CRH, rcode == ELN_CRI,
                       rcode == ELN_MLFS, rcode == ELN_PR],
-                     [10 + 50 * v, 5 + 20 * v, 5 + 30 * v, 10 + 40 * v, 105 + 200 * v, 52 + 45 * v, 20 + 25 * v,
-                      5 + 14 * v, 20 + 100 * v], 5 + 55 * v)
+                     [10 + 50 * v, 5 + 20 * v, 5 + 30 * v, 10 + 40 * v, 105 + 200 * v, 52 + 45 * v,
+                      np.where(neut_back, 20 + 25 * v, 105 + 100 * v), 5 + 14 * v, 102 + 100 * v], 5 + 55 * v)
     hgb = np.where(rcode == ELN_CR, 95 + 35 * rng.random(q), 65 + 35 * rng.random(q))
     # screening counts
-    scr = pd.DataFrame({"subj": bl, "rel": -1, "day": scr_day, "anc": rng.uniform(0.2, 2.5, len(bl)),
-                        "plt": rng.uniform(10, 120, len(bl)), "hgb": rng.uniform(70, 110, len(bl))})
-    post = pd.DataFrame({"subj": subj, "rel": rel, "day": day, "anc": anc, "plt": plt_, "hgb": hgb})
-    cbc = pd.concat([scr, post], ignore_index=True).sort_values(["subj", "rel"], kind="stable")
+    scr_anc, scr_plt = np.round(rng.uniform(0.2, 2.5, len(bl)), 2), np.rint(rng.uniform(10, 120, len(bl)))
+    scr = pd.DataFrame({"subj": bl, "rel": -1, "day": scr_day, "anc": scr_anc, "plt": scr_plt,
+                        "hgb": rng.uniform(70, 110, len(bl))})
+    # progression: no doubling of ANC or platelets over screening (ELN: the blast rise counts only without it)
+    at = pd.Series(np.arange(len(bl)), index=bl).reindex(subj).to_numpy()
+    worse = rcode == ELN_PD
+    anc = np.where(worse, np.minimum(anc, 1.9 * scr_anc[at]), anc)
+    plt_ = np.where(worse, np.minimum(plt_, np.floor(1.9 * scr_plt[at])), plt_)
+    post = pd.DataFrame({"subj": subj, "rel": rel, "day": day, "anc": anc, "plt": plt_, "hgb": hgb, "r": rcode})
+    cbc = pd.concat([scr.assign(r=-1), post], ignore_index=True).sort_values(["subj", "rel"], kind="stable")
     rel_all = cbc["rel"].to_numpy()
     cbc_frame = text_frame({**_keys(DESIGN, b, cbc["subj"].to_numpy()),
                             "FOLDER": np.where(rel_all < 0, "SCREENING", _folder(np.maximum(rel_all, 0))),
@@ -222,8 +265,39 @@ def marrow_and_counts(b: pd.DataFrame, resp: pd.DataFrame, rng: np.random.Genera
                             "LBTIM": crf_time(rng.integers(7 * 60, 11 * 60, len(cbc))),
                             "ANC": fmt_fixed(cbc["anc"].to_numpy(), 2), "ANC_U": "10^9/L",
                             "PLT": fmt_int(np.rint(cbc["plt"].to_numpy())), "PLT_U": "10^9/L",
-                            "HGB": fmt_int(np.rint(cbc["hgb"].to_numpy())), "HGB_U": "g/L"}, len(cbc))
-    return bm_frame, cbc_frame
+                            "HGB": fmt_int(np.rint(cbc["hgb"].to_numpy())), "HGB_U": "g/L",
+                            "PBBLAST": fmt_int(circulating_blasts(cbc["r"].to_numpy(), rel_all, own))}, len(cbc))
+    return bm_frame, cbc_frame, emd_frame
+
+
+def circulating_blasts(r: np.ndarray, rel: np.ndarray, own: np.random.Generator) -> np.ndarray:
+    """% blasts in the peripheral blood differential: none in any remission (ELN 2022 CR ... PR), often some else."""
+    q = len(r)
+    present = own.random(q) < np.where(rel < 0, 0.75, np.where(np.isin(r, [ELN_NR, ELN_PD, ELN_RELAPSE]), 0.6, 0.3))
+    level = np.rint(own.uniform(1, 35, q))
+    return np.where(present & ~np.isin(r, REMISSION), level, 0)
+
+
+def emd_form(b: pd.DataFrame, bm: pd.DataFrame, own: np.random.Generator) -> pd.DataFrame:
+    """Extramedullary disease at each marrow assessment (physical examination; site when present).
+
+    Present at screening in some subjects (never in one whose progression only new extramedullary disease shows),
+    gone in every remission, persisting without response, new at such progression, developing at some relapses.
+    """
+    n = len(b)
+    subj = bm["subj"].to_numpy()
+    r = bm["resp"].to_numpy()
+    pd_emd = bm["pd_emd"].to_numpy()
+    base = own.random(n) < 0.15
+    base[np.unique(subj[pd_emd])] = False
+    site = EMD_SITES[own.integers(0, len(EMD_SITES), n)]
+    develops = own.random(len(subj)) < 0.35
+    present = np.select([r < 0, np.isin(r, REMISSION), pd_emd, r == ELN_RELAPSE], [base[subj], False, True, develops],
+                        base[subj])
+    return text_frame({**_keys(DESIGN, b, subj), "FOLDER": bm["folder"].to_numpy(),
+                       "EMDDAT": crf_date(bm["day"].to_numpy()), "EMDMETH": "Physical examination",
+                       "EMDPRES": np.where(present, "Present", "Absent"), "EMDLOC": np.where(present, site[subj], "")},
+                      len(subj))
 
 
 def chim_form(b: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
@@ -260,6 +334,6 @@ def rsp_form(b: pd.DataFrame, resp: pd.DataFrame) -> pd.DataFrame:
 def extra_forms(b: pd.DataFrame, rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """The study-specific forms of a batch and the per-assessment responses (for the expected answers)."""
     resp = response_rows(b, rng)
-    bm, cbc = marrow_and_counts(b, resp, rng)
+    bm, cbc, emd = marrow_and_counts(b, resp, rng)
     return {"scrn": scrn_form(b, rng), "bm": bm, "cbc": cbc, "chim": chim_form(b, rng),
-            "rsp": rsp_form(b, resp)}, resp
+            "rsp": rsp_form(b, resp), "emd": emd}, resp

@@ -79,6 +79,8 @@ def relrec_records(study: Any, domains: dict[str, Any]) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame()
     out = pd.concat(parts, ignore_index=True)
+    # a parent related to children of two domains (an RS response and its LB and TU records) is listed once
+    out = out.drop_duplicates(["USUBJID", "RDOMAIN", "IDVAR", "IDVARVAL", "RELID"])
     out["_v"] = pd.to_numeric(out["IDVARVAL"])
     out = out.sort_values(["USUBJID", "_k", "_o", "RDOMAIN", "_v"], kind="mergesort")
     out = out.drop(columns=["_o", "_k", "_v"]).reset_index(drop=True)
