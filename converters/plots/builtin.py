@@ -1,1 +1,2 @@
 """Import every shipped plot module so its :class:`~converters.plots.registry.Plot` is registered."""
+from converters.plots import kinetics  # noqa: F401,E402  (cellular kinetics curves by dose level)
