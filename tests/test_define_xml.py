@@ -113,8 +113,8 @@ def _where_values(tree, vl_oid: str) -> list[tuple[tuple[str, str], ...]]:
 def test_lb_rs_and_supp_carry_value_level_metadata_with_where_clauses(sdtm_folders):
     tree = _tree(sdtm_folders["cll1-aml"] / "define.xml")
     lb = _where_values(tree, "VL.LB.LBORRES")
-    assert (("IT.LB.LBTESTCD", "DNRCHIM"), ("IT.LB.LBSPEC", "BLOOD")) in lb
-    assert {"NEUT", "PLAT", "HGB", "DNRCHIM", "CRP", "FERRITIN", "INTLK6"} <= {w[0][1] for w in lb}
+    assert (("IT.LB.LBTESTCD", "NEUT"), ("IT.LB.LBSPEC", "BLOOD")) in lb
+    assert {"NEUT", "PLAT", "HGB", "CRP", "FERRITIN", "INTLK6"} <= {w[0][1] for w in lb}
     assert _where_values(tree, "VL.RS.RSSTRESC") == [(("IT.RS.RSTESTCD", "OVRLRESP"),
                                                       ("IT.RS.RSCAT", "ELN DOHNER AML 2022"))]
     assert ("IT.SUPPAE.QNAM", "AEDLT") in [w[0] for w in _where_values(tree, "VL.SUPPAE.QVAL")]
@@ -126,7 +126,7 @@ def test_lb_value_level_keeps_each_blocks_origin(sdtm_folders):
     study = read_metadata(sdtm_folders["cll1-aml"] / "metadata.json")
     lb = study.dataset("LB")
     pages = {vl.where[0].values[0]: vl.item.origin.pages for vl in lb.value_level if vl.variable == "LBORRES"}
-    assert pages["DNRCHIM"] == ("CHIM",) and pages["NEUT"] == ("CBC",)
+    assert pages["NEUT"] == pages["PLAT"] == pages["HGB"] == ("CBC",)
 
 
 def test_round_trip_write_read_gives_the_same_model(sdtm_folders):
@@ -239,9 +239,9 @@ def test_study_yaml_documents_give_acrf_page_links(sdtm_folders, tmp_path):
     tree = _tree(out / "define.xml")
     assert tree.xpath("//odm:MetaDataVersion/@OID", namespaces=NS) == ["MDV.CLL1.SDTM.1"]
     assert tree.xpath("//def:AnnotatedCRF/def:DocumentRef/@leafID", namespaces=NS) == ["LF.acrf"]
-    refs = tree.xpath("//odm:ItemDef[@OID='IT.LB.LBORRES.LBTESTCD.DNRCHIM.LBSPEC.BLOOD']/def:Origin/"
+    refs = tree.xpath("//odm:ItemDef[@OID='IT.LB.LBORRES.LBTESTCD.NEUT.LBSPEC.BLOOD']/def:Origin/"
                       "def:DocumentRef/def:PDFPageRef", namespaces=NS)
-    assert [(r.get("PageRefs"), r.get("Type")) for r in refs] == [("CHIM", "NamedDestination")]
+    assert [(r.get("PageRefs"), r.get("Type")) for r in refs] == [("CBC", "NamedDestination")]
     assert (out / "acrf.pdf").is_file()
     ext = tree.xpath("//odm:CodeList[@OID='CL.MEDDRA']/odm:ExternalCodeList/@Version", namespaces=NS)
     assert ext == ["27.1"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import kinetics
 from .common import crf_date, decode, fmt_int, pick, repeat_each, text_frame
 from .design import Arm, Criterion, DoseLevel, Site, StudyDesign
 from .forms import KEYS, _keys
@@ -84,6 +85,7 @@ IHC_COLUMNS = KEYS + ["FOLDER", "IHCDAT", "SPECTYPE", "ANTIGEN", "PCTPOS", "INTE
 RS_COLUMNS = KEYS + ["FOLDER", "RSDAT", "TRGSUM", "TRGRESP", "NTRGRESP", "NEWLES", "OVRLRESP_CD", "OVRLRESP",
                      "RSEVAL"]
 EXTRA_FORMS = {"ihc": IHC_COLUMNS, "rs": RS_COLUMNS}
+EXTRA_FORMS["ck"] = kinetics.CK_COLUMNS   # cellular kinetics (qPCR), random stream 6
 #: forms exported in another encoding than UTF-8
 ENCODINGS = {"ie": "cp1252"}
 
@@ -168,7 +170,7 @@ def rs_form(b: pd.DataFrame, resp: pd.DataFrame, rng: np.random.Generator) -> pd
 def extra_forms(b: pd.DataFrame, rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """The study-specific forms of a batch and the per-assessment responses (for the expected answers)."""
     resp = response_rows(b, rng)
-    return {"ihc": ihc_form(b, rng), "rs": rs_form(b, resp, rng)}, resp
+    return {"ihc": ihc_form(b, rng), "rs": rs_form(b, resp, rng), "ck": kinetics.ck_form(DESIGN, b, rng)}, resp
 
 
 BEST_ORDER = {CR: 0, PR: 1, SD: 2, PD: 3, NE: 4}

@@ -14,7 +14,7 @@ from types import ModuleType
 import numpy as np
 import pandas as pd
 
-from . import forms, meddra, safety
+from . import forms, kinetics, meddra, safety
 from .common import NO_DATE, Form, iso_date
 from .design import planned_armcd
 from .plan import identify, plan_subjects, subject_exists
@@ -50,6 +50,7 @@ def write_study(study: ModuleType, out: Path, subjects: int | None = None, seed:
     for f in files.values():
         f.open(raw)
     cohorts, problem_rows = [], []
+    known_kinetics = []
     subjects_path = expected / "subjects.csv"
     subjects_path.write_bytes(b"")
     for i, start in enumerate(range(0, len(plan), BATCH)):
@@ -69,6 +70,7 @@ def write_study(study: ModuleType, out: Path, subjects: int | None = None, seed:
         safety_frames, treated_aes = safety.safety_forms(design, b, inf, ae, study.LAB_TESTS, study.LAB_CONVENTIONAL,
                                                          study.LAB_ASSESS_FOLDER, srng)
         frames.update(safety_frames)
+        known_kinetics.append(kinetics.known_answers(design.key, frames))
         if i == 0:
             kinds = meddra.term_table()["kind"][ae["term"].to_numpy()]
             keep = pd.Series(ae["dlt"].to_numpy() | ae["fatal"].to_numpy() | np.isin(kinds, ["crs", "icans"]))
@@ -87,6 +89,7 @@ def write_study(study: ModuleType, out: Path, subjects: int | None = None, seed:
         cohorts.append(_cohort_counts(summary))
     _write_csv(expected / "cohorts.csv", _cohorts(pd.concat(cohorts, ignore_index=True)))
     _write_csv(expected / "problems.csv", pd.DataFrame(problem_rows, columns=PROBLEM_COLUMNS))
+    _write_csv(expected / "kinetics.csv", pd.concat(known_kinetics, ignore_index=True))
     return {name: f.rows_written for name, f in files.items()}
 
 
