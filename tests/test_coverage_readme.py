@@ -76,3 +76,34 @@ def test_each_comment_belongs_to_a_parent_record_that_exists(study: str) -> None
             assert len(matched) == len(rows), (rdomain, idvar)  # every comment finds exactly one parent record
     ds_comments = frames["CO"][frames["CO"]["RDOMAIN"] == "DS"]
     assert len(ds_comments) == len(pd.unique(ds_comments["USUBJID"]))
+
+
+def test_the_screening_form_of_study_b_lands_in_cp_and_is_value_for_value() -> None:
+    from converters.readers.raw import read_raw
+    from converters.shipped import study_raw
+
+    frames = {d.name: d.frame for d in _build("cll1-aml").domains}
+    scrn = read_raw(study_raw("cll1-aml") / "scrn.csv").frame
+    scrn = scrn.assign(USUBJID="CLL1-NK-101-" + scrn["SUBJID"]).set_index("USUBJID")
+    cp = frames["CP"].set_index("USUBJID")
+    assert set(cp.index) == set(scrn.index) and cp.index.is_unique
+    assert (cp["CPORRES"] == scrn.loc[cp.index, "CLL1PCT"]).all()
+    assert set(cp["CPTESTCD"]) == {"ABCSP"} and set(cp["CPSBMRKS"]) == {"CD371+"}
+    is_ = frames["IS"]
+    mfi = is_[is_["ISTSTDTL"].isna()].set_index("USUBJID")
+    call = is_[is_["ISTSTDTL"] == "INTERPRETATION"].set_index("USUBJID")
+    assert set(mfi.index) == set(call.index) == set(scrn.index)
+    assert (mfi["ISSTRESN"] == scrn.loc[mfi.index, "DSAMFI"].astype(float)).all()
+    assert (call["ISSTRESC"] == scrn.loc[call.index, "DSARES"].str.upper()).all()
+    assert set(is_["ISTESTCD"]) == {"ALAB"}
+
+
+@pytest.mark.parametrize("study", EXAMPLE_STUDIES)
+def test_a_lymphodepletion_dose_has_an_adjustment_reason_exactly_when_the_form_says_it_was_adjusted(study: str) -> None:
+    from converters.readers.raw import read_raw
+    from converters.shipped import study_raw
+
+    ex = {d.name: d.frame for d in _build(study).domains}["EX"]
+    ld = ex[ex["EXCAT"] == "LYMPHODEPLETING CHEMOTHERAPY"]
+    raw = read_raw(study_raw(study) / "ld.csv").frame
+    assert ld["EXADJ"].notna().sum() == (raw["DOSEADJ"] == "Y").sum()
