@@ -67,7 +67,7 @@ def test_reasons_are_real_except_for_the_columns_colleagues_are_mapping(study: s
 def test_each_comment_belongs_to_a_parent_record_that_exists(study: str) -> None:
     frames = {d.name: d.frame for d in _build(study).domains}
     co = frames["CO"]
-    assert not co.empty and set(co["RDOMAIN"]) == {"DS", "IE"}
+    assert not co.empty and set(co["RDOMAIN"]) == {"DS"}
     for rdomain, part in co.groupby("RDOMAIN"):
         parent = frames[str(rdomain)]
         for idvar, rows in part.groupby("IDVAR"):
