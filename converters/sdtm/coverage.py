@@ -4,18 +4,33 @@ Rows tell whether each raw *record* ended somewhere (the rejection log); coverag
 *column*: the SDTM variables or SUPP-- qualifiers it fills, the filters, merges, conditions and derivations that
 read it, the study.yaml entries (date sources, arm assignment, eligibility form, USUBJID pattern) that use it, or
 ``not mapped``. A data manager reads the ``not mapped`` rows to see which collected data the submission leaves out.
+
+Three things are read without being named by a spec, and coverage says where they went:
+
+- the subject identifiers of the USUBJID pattern (``{STUDYID}`` is study.yaml's studyid, not a raw column), on the
+  forms something reads, and the columns ``usubjid.join`` gives other forms;
+- a decode beside its code (``AEREL`` beside ``AEREL_CD``): when one of the two is mapped and the data pair them
+  one to one, the other went to the same place (``AE.AEREL (via AEREL_CD)``); a pair that disagrees stays
+  ``not mapped``, since the text then says something the code does not;
+- the criterion text and category of the eligibility form (``IETEST``, ``IECAT``): IE takes them from TI by
+  IETESTCD, so they went there when every row agrees with TI.
 """
 from __future__ import annotations
 
 import csv
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 from converters.spec.model import BlockSpec, DomainSpec, VariableSpec
 from converters.spec.study import StudyDefinition, pattern_fields
 
 NOT_MAPPED = "not mapped"
 HEADER = ("form", "column", "status", "used_by")
+CODE_SUFFIX = "_CD"  # the code column of a code/decode pair: AEREL_CD (code) beside AEREL (its decode)
+TI_TEXT = ("IETEST", "IECAT", "IESCAT")  # eligibility-form columns IE takes from TI by IETESTCD
 
 
 def _variable_reads(var: VariableSpec) -> list[str]:
@@ -79,16 +94,87 @@ def column_coverage(raw: dict, specs: list[DomainSpec], study: StudyDefinition) 
             column = ie.get(key) or defaults.get(key)
             if column:
                 uses[(str(ie["form"]).lower(), str(column))].add(f"{yaml} ie_source (IE)")
-    identifiers = [text for is_field, text in pattern_fields(study.usubjid_pattern) if is_field]
+    if isinstance(ie, dict) and ie.get("form"):
+        _ti_text_uses(raw.get(str(ie["form"]).lower()), str(ie.get("testcd_column") or ""), study, uses)
+    _identifier_uses(raw, study, uses)
+    for form in sorted(raw):
+        _decode_uses(form, raw[form].frame, uses)
     rows = []
     for form in sorted(raw):
         for column in raw[form].column_names():
-            used = set(uses.get((form, column), set()))
-            if column in identifiers:
-                used.add("USUBJID")
+            used = uses.get((form, column), set())
             status = "used" if used else NOT_MAPPED
             rows.append((form, column, status, "; ".join(sorted(used))))
     return rows
+
+
+def _identifier_uses(raw: dict, study: StudyDefinition, uses: dict[tuple[str, str], set[str]]) -> None:
+    """The USUBJID pattern's raw columns on every form something reads (``{STUDYID}`` is study.yaml's studyid,
+    never a raw column), and the columns ``usubjid.join`` takes from its source form for the forms that lack them."""
+    identifiers = [text for is_field, text in pattern_fields(study.usubjid_pattern) if is_field and text != "STUDYID"]
+    read = {form for form, _column in uses}
+    join = study.subject_join
+    joined: list[str] = []
+    if join is not None:
+        joined = sorted(form for form in read if form != join.source and form in raw
+                        and all(c in raw[form].frame for c in join.by)
+                        and not all(c in raw[form].frame for c in join.columns))
+        if joined:
+            for column in (*join.by, *join.columns):
+                uses[(join.source, column)].add(f"usubjid.join ({', '.join(joined)})")
+    for form in read:
+        if form in raw:
+            for column in identifiers:
+                if column in raw[form].frame:
+                    uses[(form, column)].add("USUBJID")
+
+
+def _text(series: pd.Series) -> pd.Series:
+    """Values compared as text: trimmed, upper case, inner spaces collapsed; blank is missing."""
+    out = series.astype("string").str.strip().str.upper().str.replace(r"\s+", " ", regex=True)
+    return out.mask(out == "")
+
+
+def _one_to_one(left: pd.Series, right: pd.Series) -> bool:
+    """True when the two columns pair their values one to one on every row (both blank or both filled)."""
+    a, b = _text(left), _text(right)
+    if bool((a.isna() != b.isna()).any()):
+        return False
+    both = pd.DataFrame({"a": a, "b": b}).dropna()
+    return bool(both.groupby("a")["b"].nunique().le(1).all() and both.groupby("b")["a"].nunique().le(1).all())
+
+
+def _decode_uses(form: str, frame: pd.DataFrame, uses: dict[tuple[str, str], set[str]]) -> None:
+    """A decode beside its code (``AEREL`` beside ``AEREL_CD``), one to one in the data: the one of the two that no
+    spec reads went where the other went."""
+    for code in frame.columns:
+        decode = code[: -len(CODE_SUFFIX)] if code.endswith(CODE_SUFFIX) else ""
+        if not decode or decode not in frame:
+            continue
+        code_uses, decode_uses = uses.get((form, code), set()), uses.get((form, decode), set())
+        if bool(code_uses) == bool(decode_uses) or not _one_to_one(frame[code], frame[decode]):
+            continue
+        source, target = (code, decode) if code_uses else (decode, code)
+        uses[(form, target)] = {f"{use} (via {source})" for use in uses[(form, source)]}
+
+
+def _ti_text_uses(source: Any, testcd: str, study: StudyDefinition, uses: dict[tuple[str, str], set[str]]) -> None:
+    """IETEST/IECAT/IESCAT of the eligibility form went to IE (from TI by IETESTCD) when every row agrees with TI."""
+    document = study.document if isinstance(study.document, dict) else {}
+    criteria = document.get("inclusion_exclusion") or []
+    if source is None or testcd not in source.frame or not isinstance(criteria, list):
+        return
+    frame = source.frame
+    codes = _text(frame[testcd])
+    for column in TI_TEXT:
+        if column not in frame or uses.get((source.name, column)):
+            continue
+        ti = {str(c.get("IETESTCD", "")).strip().upper(): c.get(column) for c in criteria if isinstance(c, dict)}
+        expected = _text(pd.Series([ti.get(code) if isinstance(code, str) else None for code in codes],
+                                   index=frame.index, dtype="object"))
+        collected = _text(frame[column])
+        if bool(collected.notna().any()) and bool((collected.fillna("") == expected.fillna("")).all()):
+            uses[(source.name, column)].add(f"IE.{column} (from TI by {testcd})")
 
 
 def write_coverage(rows: list[tuple[str, str, str, str]], path: Path) -> None:
