@@ -42,12 +42,13 @@ TARGET_ORGANS = [("Lung", False, True, 3.0), ("Liver", False, False, 2.0), ("Adr
 NODE_SITES = [("Mediastinal lymph node", False), ("Hilar lymph node", True), ("Supraclavicular lymph node", True),
               ("Subcarinal lymph node", False)]
 #: non-target sites (location, nodal, laterality, method)
-NONTARGET_SITES = [("Bone", False, False, "CT"), ("Brain", False, False, "MRI"), ("Liver", False, False, "CT"),
-                   ("Lung", False, True, "CT"), ("Pleural cavity", False, True, "CT"),
-                   ("Retroperitoneal lymph node", True, False, "CT"), ("Mediastinal lymph node", True, False, "CT")]
+CT = "CT scan"     # as the form writes it ("CT" alone is also a CT synonym of the clotting time lab test)
+NONTARGET_SITES = [("Bone", False, False, CT), ("Brain", False, False, "MRI"), ("Liver", False, False, CT),
+                   ("Lung", False, True, CT), ("Pleural cavity", False, True, CT),
+                   ("Retroperitoneal lymph node", True, False, CT), ("Mediastinal lymph node", True, False, CT)]
 #: sites of new lesions at progression (location, laterality, method)
-NEW_SITES = [("Liver", False, "CT"), ("Bone", False, "CT"), ("Brain", False, "MRI"), ("Adrenal gland", True, "CT"),
-             ("Lung", True, "CT")]
+NEW_SITES = [("Liver", False, CT), ("Bone", False, CT), ("Brain", False, "MRI"), ("Adrenal gland", True, CT),
+             ("Lung", True, CT)]
 SIDES = np.array(["Left", "Right"], dtype=object)
 
 # non-target states as the form collects them
@@ -104,7 +105,7 @@ def lesion_forms(design, b: pd.DataFrame, resp: pd.DataFrame, base_day: np.ndarr
     size = np.where(nodal, 15 + np.rint(rng.gamma(2.0, 6.0, len(owner))),
                     10 + np.rint(rng.gamma(1.6, 12.0, len(owner))))
     size = np.minimum(size, np.where(nodal, 60, 110)).astype(np.int64)
-    method = np.where((loc == "Liver") & (rng.random(len(owner)) < 0.3), "MRI", "CT")
+    method = np.where((loc == "Liver") & (rng.random(len(owner)) < 0.3), "MRI", CT)
     tl = pd.DataFrame({"s": owner, "les": pos + 1, "loc": loc, "lat": np.where(lat_ok, side, ""),
                        "nodal": nodal, "method": method, "base": size,
                        "cr_node": rng.integers(4, 10, len(owner))})
