@@ -162,7 +162,7 @@ def test_metadata_names_adamig_labels_predecessors_and_methods(study):
     _, folder, _, _ = study
     doc = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))["study"]
     datasets = {d["name"]: d for d in doc["datasets"]}
-    assert {d.upper() for d in DATASETS} <= set(datasets)  # and the datasets other specs add (ADLB ...)
+    assert {d.upper() for d in DATASETS} <= set(datasets)  # and each study's own (ADLB, ADTR, ADPC ...)
     adsl = {v["name"]: v for v in datasets["ADSL"]["variables"]}
     assert adsl["TRT01P"]["label"] == "Planned Treatment for Period 01" and adsl["TRT01P"]["core"] == "Req"
     assert adsl["AGE"]["origin"] == {"type": "Predecessor", "source": None, "pages": [], "predecessor": "DM.AGE",

@@ -34,6 +34,7 @@ from converters.adam import (  # noqa: F401,E402  (register on import)
     derive_var_map,
     derive_var_merged_exist_flag,
     derive_var_merged_summary,
+    derive_var_nadir,
     derive_var_obs_number,
     derive_var_ontrtfl,
     derive_var_pchg,

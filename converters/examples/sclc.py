@@ -1,7 +1,7 @@
 """Example study A: CARNK-SCLC-101, dual-target CAR-NK in relapsed/refractory small cell lung cancer.
 
 Study-specific forms: tumour antigen IHC at screening (``ihc``) and RECIST 1.1
-tumour response every 6 weeks (``rs``).  The eligibility form (``ie``) is
+tumour response every 6 weeks (``rs``) with its lesions (``tl``, ``ntl``, ``nl``; ``recist.py``).  The eligibility form (``ie``) is
 exported in cp1252, as some EDCs do for sites with accented comments.
 """
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import kinetics
+from . import kinetics, recist
 from .common import crf_date, decode, fmt_int, pick, repeat_each, text_frame
 from .design import Arm, Criterion, DoseLevel, Site, StudyDesign
 from .forms import KEYS, _keys
@@ -84,7 +84,7 @@ IHC_COLUMNS = KEYS + ["FOLDER", "IHCDAT", "SPECTYPE", "ANTIGEN", "PCTPOS", "INTE
                       "IHCRES"]
 RS_COLUMNS = KEYS + ["FOLDER", "RSDAT", "TRGSUM", "TRGRESP", "NTRGRESP", "NEWLES", "OVRLRESP_CD", "OVRLRESP",
                      "RSEVAL"]
-EXTRA_FORMS = {"ihc": IHC_COLUMNS, "rs": RS_COLUMNS}
+EXTRA_FORMS = {"ihc": IHC_COLUMNS, "rs": RS_COLUMNS, **recist.FORMS}
 EXTRA_FORMS["ck"] = kinetics.CK_COLUMNS   # cellular kinetics (qPCR), random stream 6
 #: forms exported in another encoding than UTF-8
 ENCODINGS = {"ie": "cp1252"}
@@ -128,49 +128,34 @@ def response_rows(b: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     return pd.DataFrame({"subj": subj, "visit": j, "day": day, "resp": resp})
 
 
-def rs_form(b: pd.DataFrame, resp: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """RECIST 1.1 assessments: a baseline row at screening, then every 6 weeks until progression."""
-    n = len(b)
-    base = rng.integers(40, 181, n)
-    treated = b["treated"].to_numpy()
-    bl = np.flatnonzero(treated)
-    subj = resp["subj"].to_numpy()
-    r = resp["resp"].to_numpy()
-    m = len(subj)
-    via_new = rng.random(m) < 0.5
-    # target-lesion sums as a fraction of baseline: never rising while not progressing (so no row is PD
-    # against the nadir), and at progression either +25-60% over the nadir plus 5 mm or a new lesion
-    raw = np.select([r == CR, r == PR, r == SD], [0.0, rng.uniform(0.35, 0.68, m), rng.uniform(0.75, 1.15, m)],
-                    np.nan)
-    running = pd.Series(raw).groupby(subj).cummin()
-    nadir = running.groupby(subj).ffill().fillna(1.0).to_numpy()
-    base_s = base[subj]
-    pd_sum = np.where(via_new, nadir * base_s * rng.uniform(0.95, 1.15, m),
-                      nadir * base_s * rng.uniform(1.25, 1.6, m) + 5)
-    target_sum = np.where(r == PD, pd_sum, running.to_numpy() * base_s)
-    ratio = np.rint(np.nan_to_num(target_sum)) / base_s
-    by_size = np.select([ratio == 0, ratio <= 0.7], ["CR", "PR"], "SD")      # target status of a new-lesion PD
-    trg = np.select([r == PD, r == NE], [np.where(via_new, by_size, "PD"), "NE"], RESPONSE_ABBR[r])
-    ntrg = np.select([r == CR, r == NE, (r == PD) & ~via_new], ["CR", "NE", "PD"], "Non-CR/Non-PD")
-    post = text_frame({**_keys(DESIGN, b, subj), "FOLDER": "WEEK " + fmt_int(6 * resp["visit"].to_numpy()),
-                       "RSDAT": crf_date(resp["day"].to_numpy()),
-                       "TRGSUM": np.where(r == NE, "", fmt_int(np.rint(np.nan_to_num(target_sum)))),
-                       "TRGRESP": trg, "NTRGRESP": ntrg, "NEWLES": np.where((r == PD) & via_new, "Y", "N"),
-                       "OVRLRESP_CD": fmt_int(r + 1), "OVRLRESP": decode(r, RESPONSE), "RSEVAL": "Investigator"}, m)
-    post["_o"], post["_v"] = subj, resp["visit"].to_numpy()
-    pre = text_frame({**_keys(DESIGN, b, bl), "FOLDER": "SCREENING",
-                      "RSDAT": crf_date(b["consent_day"].to_numpy()[bl] + 3), "TRGSUM": fmt_int(base[bl]),
-                      "TRGRESP": "", "NTRGRESP": "", "NEWLES": "", "OVRLRESP_CD": "", "OVRLRESP": "",
-                      "RSEVAL": "Investigator"}, len(bl))
-    pre["_o"], pre["_v"] = bl, 0
-    out = pd.concat([pre, post], ignore_index=True).sort_values(["_o", "_v"], kind="stable")
-    return out.drop(columns=["_o", "_v"]).reset_index(drop=True)
+def rs_form(b: pd.DataFrame, comp: pd.DataFrame) -> pd.DataFrame:
+    """RECIST 1.1 assessments: a baseline row at screening, then every 6 weeks until progression.
+
+    The target sum, target, non-target and new-lesion columns follow from the lesion forms
+    (``recist.lesion_forms``); the overall response is the plan's, which the lesions reproduce.
+    """
+    subj, visit, post = comp["subj"].to_numpy(), comp["visit"].to_numpy(), comp["visit"].to_numpy() > 0
+    total = comp["TRGSUM"].to_numpy()
+    ovr = comp["OVRLRESP"].to_numpy()
+    code = pd.Series(ovr).map({abbr: i for i, abbr in enumerate(RESPONSE_ABBR)}).fillna(-1).to_numpy().astype(int)
+    return text_frame({**_keys(DESIGN, b, subj),
+                       "FOLDER": np.where(post, "WEEK " + fmt_int(6 * visit), "SCREENING"),
+                       "RSDAT": crf_date(comp["day"].to_numpy()),
+                       "TRGSUM": np.where(np.isnan(total), "", fmt_int(np.nan_to_num(total))),
+                       "TRGRESP": comp["TRGRESP"].to_numpy(), "NTRGRESP": comp["NTRGRESP"].to_numpy(),
+                       "NEWLES": comp["NEWLES"].to_numpy(), "OVRLRESP_CD": fmt_int(code + 1, blank=~post),
+                       "OVRLRESP": np.where(post, decode(np.maximum(code, 0), RESPONSE), ""),
+                       "RSEVAL": "Investigator"}, len(comp))
 
 
 def extra_forms(b: pd.DataFrame, rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """The study-specific forms of a batch and the per-assessment responses (for the expected answers)."""
     resp = response_rows(b, rng)
-    return {"ihc": ihc_form(b, rng), "rs": rs_form(b, resp, rng), "ck": kinetics.ck_form(DESIGN, b, rng)}, resp
+    ihc = ihc_form(b, rng)
+    lesions, comp, known = recist.lesion_forms(DESIGN, b, resp, b["consent_day"].to_numpy() + 3,
+                                               recist.own_stream(rng))
+    return {"ihc": ihc, "rs": rs_form(b, comp), **lesions, "ck": kinetics.ck_form(DESIGN, b, rng),
+            "expected/recist": known}, resp
 
 
 BEST_ORDER = {CR: 0, PR: 1, SD: 2, PD: 3, NE: 4}

@@ -63,6 +63,8 @@ def write_study(study: ModuleType, out: Path, subjects: int | None = None, seed:
                   "carnk": forms.infusion_form(design, b, inf, rng), "ae": forms.ae_form(design, b, ae, inf, rng),
                   "ds": forms.ds_form(design, b), "dd": forms.dd_form(design, b, ae, rng)}
         extra, resp = study.extra_forms(b, rng)
+        for name in [k for k in extra if k.startswith("expected/")]:     # a study's own known answers
+            _append_csv(Path(out) / f"{name}.csv", extra.pop(name), first=i == 0)
         frames.update(extra)
         # the safety forms draw from a stream of their own, so every form above stays as it was
         srng = np.random.default_rng([seed, 3, i])
@@ -91,6 +93,11 @@ def write_study(study: ModuleType, out: Path, subjects: int | None = None, seed:
     _write_csv(expected / "problems.csv", pd.DataFrame(problem_rows, columns=PROBLEM_COLUMNS))
     _write_csv(expected / "kinetics.csv", pd.concat(known_kinetics, ignore_index=True))
     return {name: f.rows_written for name, f in files.items()}
+
+
+def _append_csv(path: Path, frame: pd.DataFrame, first: bool) -> None:
+    with open(path, "w" if first else "a", encoding="utf-8", newline="") as fh:
+        frame.astype(str).to_csv(fh, index=False, header=first, lineterminator="\n")
 
 
 def _write_csv(path: Path, frame: pd.DataFrame) -> None:

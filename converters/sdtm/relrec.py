@@ -12,6 +12,15 @@ parent's row (IDVAR ``AESEQ``) and on every child's row (IDVAR ``CMSEQ``), RELTY
 relationships, SDTMIG 3.4 section 8.2).  A child whose link names no parent record of the subject stays in
 its domain without a RELREC row (its link value stays in the domain or SUPP--, where a reviewer finds it).
 Per subject, so any split of the subjects gives the same rows.
+
+``level: dataset`` relates two datasets by a link variable instead (SDTMIG 3.4 section 8.3, the oncology domains'
+--LNKID and --LNKGRP): two rows with USUBJID and IDVARVAL blank, RELTYPE ``ONE`` on the parent's row and
+``MANY`` on the child's, RELID ``<parent domain><child domain>`` (e.g. ``TUTR``), written when both domains carry
+the variable:
+
+```yaml
+  - {parent: {domain: TU, variable: TULNKID}, child: {domain: TR, variable: TRLNKID}, level: dataset}
+```
 """
 from __future__ import annotations
 
@@ -56,10 +65,16 @@ def _values(domains: dict[str, Any], domain: str, variable: str) -> pd.DataFrame
 
 def relrec_records(study: Any, domains: dict[str, Any]) -> pd.DataFrame:
     """The RELREC rows of every relationship of study.yaml ``related_records``."""
-    parts = []
+    parts: list[pd.DataFrame] = []
     for node, line in rows(study, "related_records"):
         pdom, pvar = _side(study, node, "parent", line)
         cdom, cvar = _side(study, node, "child", line)
+        if node.get("level", "record") == "dataset":
+            parts.append(_dataset_level(domains, pdom, pvar, cdom, cvar, order=len(parts)))
+            continue
+        if node.get("level", "record") != "record":
+            raise SpecError(f"related_records: level must be 'record' or 'dataset', not {node.get('level')!r}",
+                            Location(str(study.path), line))
         parent, child = _values(domains, pdom, pvar), _values(domains, cdom, cvar)
         if parent is None or child is None:
             continue
@@ -76,17 +91,31 @@ def relrec_records(study: Any, domains: dict[str, Any]) -> pd.DataFrame:
         parts.append(pd.DataFrame({"RDOMAIN": cdom, "USUBJID": linked["USUBJID"].to_numpy(), "IDVAR": cseq,
                                    "IDVARVAL": linked[cseq].astype("int64").astype(str).to_numpy(),
                                    "RELID": relid.to_numpy(), "_o": 1, "_k": linked["_pseq"].to_numpy()}))
+    parts = [p for p in parts if not p.empty]
     if not parts:
         return pd.DataFrame()
     out = pd.concat(parts, ignore_index=True)
+    if "RELTYPE" not in out:
+        out["RELTYPE"] = None
     # a parent related to children of two domains (an RS response and its LB and TU records) is listed once
     out = out.drop_duplicates(["USUBJID", "RDOMAIN", "IDVAR", "IDVARVAL", "RELID"])
     out["_v"] = pd.to_numeric(out["IDVARVAL"])
-    out = out.sort_values(["USUBJID", "_k", "_o", "RDOMAIN", "_v"], kind="mergesort")
+    out = out.sort_values(["USUBJID", "_k", "_o", "RDOMAIN", "_v"], kind="mergesort", na_position="first")
     out = out.drop(columns=["_o", "_k", "_v"]).reset_index(drop=True)
     out.insert(0, "STUDYID", study.studyid)
-    out.insert(4, "RELTYPE", None)
+    reltype = out.pop("RELTYPE")
+    out.insert(4, "RELTYPE", reltype.astype(object).where(reltype.notna(), None))
     return out
+
+
+def _dataset_level(domains: dict[str, Any], pdom: str, pvar: str, cdom: str, cvar: str, order: int) -> pd.DataFrame:
+    """The two rows relating dataset ``pdom`` (ONE) to ``cdom`` (MANY) by their link variables."""
+    built = [domains.get(d) for d in (pdom, cdom)]
+    if any(b is None or v not in b.frame for b, v in zip(built, (pvar, cvar))):
+        return pd.DataFrame()
+    return pd.DataFrame({"RDOMAIN": [pdom, cdom], "USUBJID": [None, None], "IDVAR": [pvar, cvar],
+                         "IDVARVAL": [None, None], "RELTYPE": ["ONE", "MANY"], "RELID": [pdom + cdom] * 2,
+                         "_o": [0, 1], "_k": [float(order)] * 2})
 
 
 def build_relrec(context: Any) -> list[Any]:
