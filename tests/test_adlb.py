@@ -91,18 +91,27 @@ def test_every_lb_test_with_a_result_is_a_parameter(study):
     lb, adlb = study["lb"], study["adlb"]
     analysed = lb[lb.USUBJID.isin(study["adsl"].USUBJID) & lb.LBSTRESC.notna()]
     assert len(adlb) == len(analysed)
-    assert set(adlb.PARAMCD) == set(analysed.LBTESTCD)
+    marrow = analysed.LBSPEC.eq("BONE MARROW")
+    codes = _paramcd(analysed)
+    names = analysed.LBTEST.where(~marrow, analysed.LBTEST + ", Bone Marrow")
+    assert set(adlb.PARAMCD) == set(codes)
     assert adlb.groupby("PARAMCD").PARAM.nunique().eq(1).all()
-    units = analysed.groupby("LBTESTCD").LBSTRESU.first().dropna()
-    for code, unit in units.items():
-        assert set(adlb.loc[adlb.PARAMCD.eq(code), "PARAM"]) == {
-            f"{analysed.loc[analysed.LBTESTCD.eq(code), 'LBTEST'].iloc[0]} ({unit})"}
+    units = analysed.assign(CODE=codes, NAME=names).groupby("CODE")[["NAME", "LBSTRESU"]].first().dropna()
+    for code, (name, unit) in units.iterrows():
+        assert set(adlb.loc[adlb.PARAMCD.eq(code), "PARAM"]) == {f"{name} ({unit})"}
+
+
+def _paramcd(lb: pd.DataFrame) -> pd.Series:
+    """The parameter of each LB record: its test code, and for a bone-marrow result the code cut to 6 + "BM" (the
+    ADLB spec's qualifier keeps marrow and blood results of one test apart)."""
+    return lb.LBTESTCD.where(~lb.LBSPEC.eq("BONE MARROW"), lb.LBTESTCD.str.slice(0, 6) + "BM")
 
 
 @pytest.mark.slow
 def test_baseline_is_the_last_value_on_or_before_the_first_infusion_and_change_follows(study):
     lb, adlb, adsl = study["lb"], study["adlb"], study["adsl"]
     lb = lb[lb.LBSTRESN.notna()].merge(adsl[["USUBJID", "TRTSDTM"]], on="USUBJID")
+    lb = lb.assign(LBTESTCD=_paramcd(lb))  # compared with ADLB's PARAMCD below
     when = pd.to_datetime(lb.LBDTC.where(lb.LBDTC.str.len() >= 10), format="ISO8601", errors="coerce")
     before = lb[when.le(lb.TRTSDTM)].assign(_t=when[when.le(lb.TRTSDTM)])
     expected = (before.sort_values(["USUBJID", "LBTESTCD", "_t", "LBSEQ"])
