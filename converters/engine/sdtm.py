@@ -69,6 +69,8 @@ def build_records_in_batches(study: StudyDefinition, specs: list[DomainSpec], ra
             "apart by subject")
         batch_subjects = 10 ** 12
     batches = partition_raw(study, raw, batch_subjects)
+    for spec in specs:
+        say(f"{spec.domain}: reading {', '.join(spec.sources())}")
     say(f"{len(batches)} batch(es) of at most {batch_subjects if not unsplit else 'all'} subjects on the "
         f"{engine.name} engine")
     results = []
