@@ -2,7 +2,7 @@
 
     python benchmarks/sdtm_scale.py [--sizes 1000 10000 50000] [--studies carnk-sclc cll1-aml]
                                     [--work /tmp/sdtm-scale] [--markdown FILE]
-                                    [--batch-subjects whole 5000] [--engine local|dask]
+                                    [--batch-subjects whole 5000 5000:dask] [--engine local|dask]
 
 For each study and size, generates the raw exports (``cdisc-convert generate``, not timed here; see
 ``generate_scale.py``), then runs ``cdisc-convert sdtm mappings/STUDY --raw DIR/raw --out DIR/sdtm``
@@ -175,13 +175,15 @@ def measure_batches(study: str, subjects: int, folder: Path, batches: list[str],
     shutil.rmtree(folder, ignore_errors=True)
     run_cli("generate", study, "--out", str(folder), "--subjects", str(subjects))
     rows, first = [], None
-    for batch in batches:
-        out = folder / f"sdtm-{batch}"
+    for spec in batches:
+        batch, _, on = spec.partition(":")
+        on = on or engine
+        out = folder / f"sdtm-{batch}-{on}"
         if batch == "whole":
             command = [sys.executable, "-c", WHOLE, str(ROOT / "mappings" / study), str(folder / "raw"), str(out)]
         else:
             command = [sys.executable, "-m", "converters.cli", "sdtm", str(ROOT / "mappings" / study), "--raw",
-                       str(folder / "raw"), "--out", str(out), "--batch-subjects", batch, "--engine", engine]
+                       str(folder / "raw"), "--out", str(out), "--batch-subjects", batch, "--engine", on]
         seconds, peak = run_sampled(command)
         same = ""
         if first is None:
@@ -190,7 +192,7 @@ def measure_batches(study: str, subjects: int, folder: Path, batches: list[str],
             same = "yes" if all((first / p.name).read_bytes() == p.read_bytes() for p in out.iterdir()
                                 if p.is_file() and (first / p.name).is_file()) else "NO"
             shutil.rmtree(out)
-        rows.append([study, f"{subjects:,}", batch, engine if batch != "whole" else "-", f"{seconds:.1f}",
+        rows.append([study, f"{subjects:,}", batch, on if batch != "whole" else "-", f"{seconds:.1f}",
                      f"{peak:.0f}", same])
         print(text_table(BATCH_HEADER, rows[-1:]).splitlines()[-1], flush=True)
     shutil.rmtree(folder, ignore_errors=True)
@@ -207,7 +209,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/sdtm-scale"))
     parser.add_argument("--markdown", type=Path, default=None, help="also write the table as Markdown here")
     parser.add_argument("--batch-subjects", nargs="+", default=None, metavar="N",
-                        help="compare batch sizes (N or 'whole') instead of the sanity run")
+                        help="compare batch sizes (N, N:ENGINE or 'whole') instead of the sanity run")
     parser.add_argument("--engine", choices=["local", "dask"], default="local")
     args = parser.parse_args()
     if args.batch_subjects:

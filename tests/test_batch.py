@@ -63,3 +63,10 @@ def test_batch_subjects_must_be_positive(tmp_path):
     result = CliRunner().invoke(cli, ["sdtm", str(study_mappings("carnk-sclc")), "--out", str(tmp_path / "o"),
                                       "--batch-subjects", "0"])
     assert result.exit_code == 2 and "--batch-subjects" in result.output
+
+
+def test_notes_of_the_batches_are_told_once_with_their_counts_added():
+    from converters.engine.sdtm import merge_notes
+
+    assert merge_notes(["24 record(s) at visits not in the plan", "kept", "36 record(s) at visits not in the plan",
+                        "kept"]) == ["60 record(s) at visits not in the plan", "kept"]

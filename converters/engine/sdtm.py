@@ -101,10 +101,22 @@ def merge_batches(results: list[BatchResult], log: RejectionLog, warnings: list[
             merged.raw_column.update(p.raw_column)
             for form, rows in p.merged_rows.items():
                 merged.merged_rows.setdefault(form, set()).update(rows)
-            merged.notes += [n for n in p.notes if n not in merged.notes]
             p.frame = pd.DataFrame()
+        merged.notes = merge_notes([n for p in parts for n in p.notes])
         records[name] = merged
     return records
+
+
+def merge_notes(notes: list[str]) -> list[str]:
+    """The batches' notes once each; notes that differ only in their leading count are one note with the sum."""
+    counts: dict[str, int | None] = {}
+    for note in notes:
+        count, _, rest = note.partition(" ")
+        if count.isdigit():
+            counts[rest] = (counts.get(rest) or 0) + int(count)
+        else:
+            counts.setdefault(note, None)
+    return [text if count is None else f"{count} {text}" for text, count in counts.items()]
 
 
 def raise_missing_input(results: list[BatchResult]) -> None:
