@@ -2,6 +2,7 @@
 
     python benchmarks/sdtm_scale.py [--sizes 1000 10000 50000] [--studies carnk-sclc cll1-aml]
                                     [--work /tmp/sdtm-scale] [--markdown FILE]
+                                    [--batch-subjects whole 5000 5000:dask] [--engine local|dask]
 
 For each study and size, generates the raw exports (``cdisc-convert generate``, not timed here; see
 ``generate_scale.py``), then runs ``cdisc-convert sdtm mappings/STUDY --raw DIR/raw --out DIR/sdtm``
@@ -13,13 +14,21 @@ size (linear growth); the rejection log holds exactly the generator's deliberate
 (``expected/problems.csv``, matched on file and row) plus the raw rows that fail the mapping
 specs' ``filter`` conditions (evaluated here directly on the raw CSVs), and nothing else.
 Each study folder is deleted after it is checked.
+
+``--batch-subjects`` compares batch sizes on the same raw exports (``whole``: the study in one piece, as
+before the per-batch plan, through ``build_study(batch_subjects=None)``); ``--engine dask`` runs the batches on a
+local Dask cluster. Peak memory is then the largest sum of resident memory over the command and every process
+it starts (Dask workers included), sampled every 0.1 s (docs/scale.md).
 """
 from __future__ import annotations
 
 import argparse
 import csv
+import os
 import shutil
+import subprocess
 import sys
+import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,13 +141,86 @@ def measure_sdtm(study: str, subjects: int, folder: Path) -> SdtmRun:
                    check_rejections(study, folder))
 
 
+#: the study built in one piece (no batches) and written, as ``cdisc-convert sdtm`` did before the batch plan
+WHOLE = ("from pathlib import Path; import sys; from converters.sdtm.study import build_study; "
+         "from converters.sdtm.output import write_build; "
+         "write_build(build_study(Path(sys.argv[1]), Path(sys.argv[2]), batch_subjects=None), Path(sys.argv[3]))")
+
+
+def run_sampled(command: list[str]) -> tuple[float, float]:
+    """(seconds, peak MB) of ``command``: wall time, and the largest sum of RSS over it and its descendants."""
+    import psutil  # installed with the dask extra
+
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONHASHSEED": "0"})
+    root, peak = psutil.Process(proc.pid), 0
+    while proc.poll() is None:
+        total = 0
+        try:
+            for p in [root, *root.children(recursive=True)]:
+                total += p.memory_info().rss
+        except psutil.Error:
+            pass
+        peak = max(peak, total)
+        time.sleep(0.1)
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
+    return seconds, peak / 2**20
+
+
+def measure_batches(study: str, subjects: int, folder: Path, batches: list[str], engine: str) -> list[list[str]]:
+    """One row per batch size: the SDTM stage on the same raw exports, whole or per batch, on ``engine``."""
+    shutil.rmtree(folder, ignore_errors=True)
+    run_cli("generate", study, "--out", str(folder), "--subjects", str(subjects))
+    rows, first = [], None
+    for spec in batches:
+        batch, _, on = spec.partition(":")
+        on = on or engine
+        out = folder / f"sdtm-{batch}-{on}"
+        if batch == "whole":
+            command = [sys.executable, "-c", WHOLE, str(ROOT / "mappings" / study), str(folder / "raw"), str(out)]
+        else:
+            command = [sys.executable, "-m", "converters.cli", "sdtm", str(ROOT / "mappings" / study), "--raw",
+                       str(folder / "raw"), "--out", str(out), "--batch-subjects", batch, "--engine", on]
+        seconds, peak = run_sampled(command)
+        same = ""
+        if first is None:
+            first = out
+        else:
+            same = "yes" if all((first / p.name).read_bytes() == p.read_bytes() for p in out.iterdir()
+                                if p.is_file() and (first / p.name).is_file()) else "NO"
+            shutil.rmtree(out)
+        rows.append([study, f"{subjects:,}", batch, on if batch != "whole" else "-", f"{seconds:.1f}",
+                     f"{peak:.0f}", same])
+        print(text_table(BATCH_HEADER, rows[-1:]).splitlines()[-1], flush=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    return rows
+
+
+BATCH_HEADER = ["Study", "Enrolled", "Batch subjects", "Engine", "Seconds", "Peak MB", "Same bytes"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
     parser.add_argument("--studies", nargs="+", choices=STUDIES, default=list(STUDIES))
     parser.add_argument("--work", type=Path, default=Path("/tmp/sdtm-scale"))
     parser.add_argument("--markdown", type=Path, default=None, help="also write the table as Markdown here")
+    parser.add_argument("--batch-subjects", nargs="+", default=None, metavar="N",
+                        help="compare batch sizes (N, N:ENGINE or 'whole') instead of the sanity run")
+    parser.add_argument("--engine", choices=["local", "dask"], default="local")
     args = parser.parse_args()
+    if args.batch_subjects:
+        rows = [row for study in args.studies for size in args.sizes
+                for row in measure_batches(study, size, args.work / f"{study}-{size}", args.batch_subjects,
+                                           args.engine)]
+        print()
+        print(text_table(BATCH_HEADER, rows))
+        if args.markdown:
+            args.markdown.write_text(markdown_table(BATCH_HEADER, rows) + "\n", encoding="utf-8")
+        return
     header = ["Study", "Enrolled", "Raw rows", "Output records", "Seconds", "Peak MB", "Records/s"]
     rows, runs = [], []
     for study in args.studies:

@@ -7,6 +7,7 @@ import click
 
 from converters.commands._table import format_table
 from converters.commands.sdtm import parse_created
+from converters.engine.options import BatchOptions, batch_options
 
 
 def command_line(mappings: Path, raw: Path | None, out: Path, fmt: str, created: str | None) -> list[str]:
@@ -31,7 +32,9 @@ def command_line(mappings: Path, raw: Path | None, out: Path, fmt: str, created:
 @click.option("--created", default=None,
               help="Creation stamp of every file (ISO 8601); default study.yaml data_cutoff, else a fixed stamp.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors (for pipelines); the exit status tells.")
-def run(mappings: Path, raw: Path | None, out: Path, fmt: str, created: str | None, quiet: bool) -> None:
+@batch_options
+def run(mappings: Path, raw: Path | None, out: Path, fmt: str, created: str | None, quiet: bool, batch_subjects: int,
+        engine: str, scheduler: str | None) -> None:
     """Build the submission package of the study whose mapping folder is MAPPINGS.
 
     Stages: sdtm, adam, define, validate, package (a stage this version lacks is skipped and named). Writes
@@ -47,7 +50,8 @@ def run(mappings: Path, raw: Path | None, out: Path, fmt: str, created: str | No
     say = (lambda _msg: None) if quiet else click.echo
     outcome = run_pipeline(RunOptions(mappings=mappings, raw=raw, out=out, format=fmt,
                                       created=parse_created(created),
-                                      command=command_line(mappings, raw, out, fmt, created), say=say))
+                                      command=command_line(mappings, raw, out, fmt, created), say=say,
+                                      batch=BatchOptions(batch_subjects, engine, scheduler)))
     if quiet:
         if outcome.unexplained_errors:
             raise SystemExit(1)

@@ -10,6 +10,8 @@ import click
 from converters.commands._table import format_table
 from converters.errors import CdiscConvertError, DataError, Location
 
+from converters.engine.options import BatchOptions, batch_options
+
 if TYPE_CHECKING:  # imported when used, so the command line starts fast
     from converters.sdtm.rejections import RejectionLog
     from converters.sdtm.study import StudyBuild
@@ -37,8 +39,8 @@ def check_out_folder(out: Path) -> None:
 
 
 def run_study(mappings: Path, raw: Path | None, out: Path, created: datetime | None, echo=click.echo,
-              force: bool = False):
-    """Build one study into ``out`` with progress lines; returns the build.
+              force: bool = False, batch: BatchOptions | None = None):
+    """Build one study into ``out`` with progress lines, per batch of subjects (``batch``); returns the build.
 
     ``out`` is checked by the output-folder guard before the build starts (new, empty or this tool's
     previous output unless ``force``; never the raw folder, the study folder or a folder holding them).
@@ -49,7 +51,13 @@ def run_study(mappings: Path, raw: Path | None, out: Path, created: datetime | N
 
     inputs = [mappings, raw if raw is not None else study_raw_input(mappings)]
     check_output_folder(out, "sdtm", force=force, inputs=inputs)
-    build = build_study(mappings, raw, progress=lambda msg: echo(f"  {msg}"))
+    batch = batch or BatchOptions()
+    engine = batch.start()
+    try:
+        build = build_study(mappings, raw, progress=lambda msg: echo(f"  {msg}"), batch_subjects=batch.batch_subjects,
+                            engine=engine)
+    finally:
+        engine.close()
     check_ascii(build, inputs[1] or mappings)
     if inputs[1] is not None and Path(inputs[1]).is_dir():
         log_unread_files(Path(inputs[1]), build.log)
@@ -153,7 +161,9 @@ def log_summary(build, out: Path) -> str:
               "default a fixed stamp, so identical input gives identical files.")
 @click.option("--force", is_flag=True, help="Replace OUT even when it holds files this tool did not write "
               "(never the raw or study folder, the current or home folder, or a folder holding an input).")
-def sdtm(mappings: Path, raw: Path | None, out: Path, created: str | None, force: bool) -> None:
+@batch_options
+def sdtm(mappings: Path, raw: Path | None, out: Path, created: str | None, force: bool, batch_subjects: int,
+         engine: str, scheduler: str | None) -> None:
     """Build the SDTM datasets of the study whose mapping folder is MAPPINGS.
 
     Writes OUT/<dataset>.xpt and .json, rejections.csv, build-summary.csv, metadata.json and the
@@ -163,7 +173,7 @@ def sdtm(mappings: Path, raw: Path | None, out: Path, created: str | None, force
     """
     stamp = parse_created(created)
     click.echo(f"Building SDTM for {mappings}")
-    build = run_study(mappings, raw, out, stamp, force=force)
+    build = run_study(mappings, raw, out, stamp, force=force, batch=BatchOptions(batch_subjects, engine, scheduler))
     click.echo(summary_table(build))
     click.echo(f"{len(build.domains)} datasets written to {out}, with define.xml and define.html "
                f"(valid Define-XML 2.1, matching the data)")

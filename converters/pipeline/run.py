@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from converters.engine.options import BatchOptions
 from converters.package.rejection import RejectionCheck
 from converters.pipeline.stages import STAGES, StageResult
 
@@ -32,6 +33,8 @@ class RunOptions:
     created: datetime | None = None
     command: list[str] = field(default_factory=list)
     say: Callable[[str], None] = lambda _msg: None
+    #: subjects per batch and engine of the SDTM stage (not in the manifest's command: the output is the same)
+    batch: BatchOptions = field(default_factory=BatchOptions)
 
 
 @dataclass
@@ -54,6 +57,7 @@ class RunContext:
     checks: list[RejectionCheck] = field(default_factory=list)
     define_written: bool = False
     unexplained_errors: int = 0
+    batch: BatchOptions = field(default_factory=BatchOptions)
 
 
 @dataclass
@@ -104,7 +108,7 @@ def run_pipeline(options: RunOptions) -> RunOutcome:
     work.mkdir()
     ctx = RunContext(mappings=mappings, raw=options.raw, raw_folder=raw, out=out, work=work,
                      study=mappings.resolve().name, formats=FORMATS[options.format], created=created,
-                     command=options.command, say=options.say)
+                     command=options.command, say=options.say, batch=options.batch)
     seconds: dict[str, float] = {}
     try:
         stages = STAGES

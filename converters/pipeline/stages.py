@@ -50,7 +50,12 @@ def run_sdtm(ctx: RunContext) -> StageResult:
     from converters.sdtm.study import build_study
 
     target = ctx.work / "sdtm"
-    build = build_study(ctx.mappings, ctx.raw, progress=lambda msg: ctx.say(f"    {msg}"))
+    engine = ctx.batch.start()
+    try:
+        build = build_study(ctx.mappings, ctx.raw, progress=lambda msg: ctx.say(f"    {msg}"),
+                            batch_subjects=ctx.batch.batch_subjects, engine=engine)
+    finally:
+        engine.close()
     write_build(build, target, ctx.created)
     ctx.folders["sdtm"] = target
     ctx.studyid = build.study.studyid

@@ -172,20 +172,23 @@ def os_error(exc: OSError, doing: str = "read") -> DataError:
 
 def build_study(mappings: str | Path, raw_dir: str | Path | None = None,
                 progress: Callable[[str], None] | None = None, raw: dict | None = None,
-                builtins: bool = True) -> StudyBuild:
+                builtins: bool = True, batch_subjects: int | None = None, engine: object = None) -> StudyBuild:
     """Build all SDTM domains of the study whose mappings folder is ``mappings``.
+
+    ``batch_subjects``: run the subject-local steps per batch of that many subjects (``converters.engine``; the
+    same output whatever the size) on ``engine`` (a ``converters.engine.Engine``; default in-process).
 
     ``raw`` gives the raw sources directly (else they are read from ``raw_dir`` or study.yaml's
     raw folder); ``builtins=False`` skips the built-in builders (spec-driven domains only).
     A file that cannot be read stops the build with a DataError naming it (never an OSError).
     """
     try:
-        return _build_study(Path(mappings), raw_dir, progress, raw, builtins)
+        return _build_study(Path(mappings), raw_dir, progress, raw, builtins, batch_subjects, engine)
     except OSError as exc:
         raise os_error(exc, "read") from None
 
 
-def _build_study(mappings: Path, raw_dir, progress, raw, builtins) -> StudyBuild:
+def _build_study(mappings: Path, raw_dir, progress, raw, builtins, batch_subjects=None, engine=None) -> StudyBuild:
     from converters.readers.raw import read_raw_folder
 
     say = progress or (lambda _msg: None)
@@ -217,38 +220,23 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins) -> StudyBuild
 
     log = RejectionLog()
     log_unmapped_forms(raw, forms_read(study, specs, builtins), log)
-    records: dict[str, BuiltRecords] = {}
-    for spec in specs:
-        say(f"{spec.domain}: reading {', '.join(spec.sources())}")
-        records[spec.domain] = build_records(spec, raw, study, log)
-
-    log_unmerged_rows(records, raw, forms_read(study, [], builtins), log)
-    extensions: dict[str, set[str]] = {}
-    for rec in records.values():
-        _enforce_codelists(rec.domain, rec.frame, _codelists_of(rec), log, rec.raw_column, extensions)
-        _require(rec, log)
-    if "DM" not in records:
+    if "DM" not in {spec.domain for spec in specs}:
         raise SpecError("the study has no DM spec; every other domain needs DM's subjects", Location(str(spec_dir)))
-    _check_subjects(records, log)
-    for rec in records.values():
-        _check_end_before_start(rec, log)
+    if batch_subjects is not None:  # the same steps per batch of subjects (converters.engine)
+        from converters.engine.sdtm import build_records_in_batches
 
-    domain_frames = {name: rec.frame for name, rec in records.items()}
-    ctx = BuildContext(study=study, raw=raw, domains={}, log=log, extensions=extensions)
-    # DM first: its reference dates feed every study day and the timeline
+        raw = dict(raw)  # the batches take its subject forms over, so they are freed as the batches are made
+        records, raw = build_records_in_batches(study, specs, raw, log, warnings, batch_subjects, engine, say)
+    else:
+        records, timeline = build_subject_records(study, specs, raw, log, warnings, say)
+    log_unmerged_rows(records, raw, forms_read(study, [], builtins), log)
+    ctx = BuildContext(study=study, raw=raw, domains={}, log=log, extensions={})
+    if batch_subjects is None:
+        ctx._timeline = timeline  # else made from all subjects when a built-in builder asks for it
     ordered = ["DM"] + [n for n in records if n != "DM"]
-    for name in build_order(specs):  # a domain after the domains it reads
-        rec = records[name]
-        _domain_derivations(rec, domain_frames, study, raw, warnings)
-        domain_frames[name] = rec.frame
-    timeline = dm_timeline(study, raw, records["DM"].frame)
-    ctx._timeline = timeline
-    dm = records["DM"].frame
-    rfstdtc = dm.set_index("USUBJID")["RFSTDTC"] if "RFSTDTC" in dm else pd.Series(dtype="object")
     built: list[BuiltDomain] = []
     for name in ordered:
         rec = records[name]
-        _timing(rec, study, rfstdtc, timeline)
         done = _finish(rec, log, ctx)
         for note in rec.notes:
             say(f"{name}: {note}")
@@ -273,6 +261,39 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins) -> StudyBuild
         say(f"warning: {warning}")
     return StudyBuild(meta, built, log, study, absent_section_notes(study) + [f"warning: {w}" for w in warnings],
                       coverage)
+
+
+def build_subject_records(study: StudyDefinition, specs: list[DomainSpec], raw: dict, log: RejectionLog,
+                          warnings: list[str], say: Callable[[str], None],
+                          missing_input: list[DataError] | None = None
+                          ) -> tuple[dict[str, BuiltRecords], pd.DataFrame]:
+    """The subject-local steps of a build (1 to 4 of the module docstring and each domain's timing), on any set of
+    subjects: record phase, codelists, Req variables, subjects in DM, end before start, domain derivations,
+    visits, study days and EPOCH. Gives the same records for a subject whatever other subjects ``raw`` holds
+    (``converters.engine`` runs it per batch of subjects). Returns the records and the subject element timeline.
+    ``missing_input`` (batches): a derivation that found no value for any subject of the batch is collected there
+    instead of stopping the build (the engine stops it when no batch found one)."""
+    records: dict[str, BuiltRecords] = {}
+    for spec in specs:
+        say(f"{spec.domain}: reading {', '.join(spec.sources())}")
+        records[spec.domain] = build_records(spec, raw, study, log)
+    for rec in records.values():
+        _enforce_codelists(rec.domain, rec.frame, _codelists_of(rec), log, rec.raw_column, rec.extensions)
+        _require(rec, log)
+    _check_subjects(records, log)
+    for rec in records.values():
+        _check_end_before_start(rec, log)
+    domain_frames = {name: rec.frame for name, rec in records.items()}
+    for name in build_order(specs):  # a domain after the domains it reads
+        rec = records[name]
+        _domain_derivations(rec, domain_frames, study, raw, warnings, missing_input)
+        domain_frames[name] = rec.frame
+    timeline = dm_timeline(study, raw, records["DM"].frame)
+    dm = records["DM"].frame
+    rfstdtc = dm.set_index("USUBJID")["RFSTDTC"] if "RFSTDTC" in dm else pd.Series(dtype="object")
+    for rec in records.values():
+        _timing(rec, study, rfstdtc, timeline)
+    return records, timeline
 
 
 def join_subject_columns(study: StudyDefinition, raw: dict) -> dict:
@@ -456,7 +477,7 @@ NEEDS_INPUT = ("source_date", "first_date", "last_date")
 
 
 def _domain_derivations(rec: BuiltRecords, frames: dict[str, pd.DataFrame], study, raw: dict,
-                        warnings: list[str] | None = None) -> None:
+                        warnings: list[str] | None = None, missing_input: list[DataError] | None = None) -> None:
     """Fill the domain-phase derivations of ``rec`` (e.g. DM reference dates), in spec order."""
     for name, var in rec.spec.variable_specs().items():
         if var.algorithm == "derive" and var.derivation is not None and REGISTRY[var.derivation].phase == "domain":
@@ -469,10 +490,13 @@ def _domain_derivations(rec: BuiltRecords, frames: dict[str, pd.DataFrame], stud
             ctx = DomainContext(frame=rec.frame, domains=frames, study=study, raw=raw)
             rec.frame[name] = REGISTRY[var.derivation].fn(ctx, **var.args)
             if var.derivation in NEEDS_INPUT and len(rec.frame) and rec.frame[name].isna().all():
-                raise DataError(f"{rec.domain}.{name}: derivation {var.derivation} found no value for any subject "
-                                f"({_inputs(var)}), so {name} would be blank in every record",
-                                Location(var.place.file, var.place.line, dataset=rec.domain, variable=name),
-                                hint="check the form, column, date format and 'where' values it reads")
+                error = DataError(f"{rec.domain}.{name}: derivation {var.derivation} found no value for any subject "
+                                  f"({_inputs(var)}), so {name} would be blank in every record",
+                                  Location(var.place.file, var.place.line, dataset=rec.domain, variable=name),
+                                  hint="check the form, column, date format and 'where' values it reads")
+                if missing_input is None:
+                    raise error
+                missing_input.append(error)
             frames[rec.domain] = rec.frame
         elif var.algorithm == "condition" and var.domain_refs():
             rec.frame[name] = conditions.apply_cases(var.cases, built_resolver(rec.frame, frames), rec.frame.index)

@@ -1,0 +1,129 @@
+"""The SDTM build's per-batch plan: subject-local steps per batch of subjects, study-wide steps once.
+
+Per batch (``run_batch``, on any engine): the record phase of every spec, codelists, Req variables, subjects in
+DM, end before start, domain derivations, visits, study days and EPOCH
+(``converters.sdtm.study.build_subject_records``). Merged across batches (``merge_batches``): the records of each
+domain in subject order, counts, codelist extensions, the rejection log, merged-form matches, warnings and the
+derivations that found no value. The study-wide steps then run once on the merged records, as in an unbatched
+build: --SEQ and key order, lengths and the XPT v5 checks, SUPP-- split, trial design, RELREC, value-level
+metadata and codelists in use (``converters.sdtm.study``).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from converters.engine import Engine, LocalEngine
+from converters.engine.batches import join_pieces, partition_raw, subject_forms
+from converters.errors import DataError
+from converters.readers.raw import RawSource
+from converters.sdtm.builder import BuiltRecords
+from converters.sdtm.rejections import RejectionLog
+from converters.spec.model import DomainSpec
+from converters.spec.study import StudyDefinition
+
+
+@dataclass
+class BatchResult:
+    """What one batch of subjects gives back: its records, its log, its warnings and missing inputs."""
+
+    records: dict[str, BuiltRecords]
+    log: RejectionLog
+    warnings: list[str] = field(default_factory=list)
+    missing_input: list[DataError] = field(default_factory=list)
+
+
+def run_batch(raw: dict[str, RawSource], study: StudyDefinition, specs: list[DomainSpec]) -> BatchResult:
+    """The subject-local steps on one batch of subjects (a plain function, so Dask can ship it to a worker)."""
+    from converters.sdtm.study import build_subject_records
+
+    log = RejectionLog()
+    result = BatchResult({}, log)
+    result.records, _timeline = build_subject_records(study, specs, raw, log, result.warnings, lambda _m: None,
+                                                      result.missing_input)
+    return result
+
+
+def batchable(study: StudyDefinition, specs: list[DomainSpec], raw: dict[str, RawSource]) -> list[str]:
+    """Record sources that are not subject forms (then the study runs as one batch), empty when all are."""
+    forms = set(subject_forms(study, raw))
+    sources = {block.source for spec in specs for block in spec.blocks}
+    return sorted(s for s in sources if s in raw and s not in forms)
+
+
+def build_records_in_batches(study: StudyDefinition, specs: list[DomainSpec], raw: dict[str, RawSource],
+                             log: RejectionLog, warnings: list[str], batch_subjects: int, engine: Engine | None,
+                             say: Callable[[str], None]) -> tuple[dict[str, BuiltRecords], dict[str, RawSource]]:
+    """Records of every spec, built per batch of ``batch_subjects`` subjects on ``engine`` and merged.
+
+    Takes ``raw`` over (its subject forms are split into batches and dropped from it); returns the merged
+    records and the raw forms put back together for the study-wide steps."""
+    if batch_subjects < 1:
+        raise ValueError("batch_subjects must be at least 1")
+    engine = engine or LocalEngine()
+    unsplit = batchable(study, specs, raw)
+    if unsplit:
+        say(f"one batch: form(s) {', '.join(unsplit)} lack the USUBJID fields, so their rows cannot be told "
+            "apart by subject")
+        batch_subjects = 10 ** 12
+    batches = partition_raw(study, raw, batch_subjects)
+    for spec in specs:
+        say(f"{spec.domain}: reading {', '.join(spec.sources())}")
+    say(f"{len(batches)} batch(es) of at most {batch_subjects if not unsplit else 'all'} subjects on the "
+        f"{engine.name} engine")
+    results = []
+    for i, result in enumerate(engine.map(run_batch, batches, study, specs), start=1):
+        say(f"batch {i} of {len(batches)}: {sum(len(r.frame) for r in result.records.values())} records")
+        results.append(result)
+    records = merge_batches(results, log, warnings)
+    return records, join_pieces(batches)
+
+
+def merge_batches(results: list[BatchResult], log: RejectionLog, warnings: list[str]) -> dict[str, BuiltRecords]:
+    """One set of records from the batches, in subject order, with their logs, warnings and missing inputs."""
+    for result in results:
+        log.parts.extend(result.log.parts)
+    common = [w for w in results[0].warnings if all(w in r.warnings for r in results[1:])]
+    warnings.extend(dict.fromkeys(common))  # a 'matches no row' holds for the study when it holds in every batch
+    raise_missing_input(results)
+    records: dict[str, BuiltRecords] = {}
+    for name, first in results[0].records.items():
+        parts = [r.records[name] for r in results]
+        frames = [p.frame for p in parts if len(p.frame)] or [first.frame]
+        merged = BuiltRecords(first.spec, pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0],
+                              rows_read=sum(p.rows_read for p in parts), filtered=sum(p.filtered for p in parts))
+        for p in parts:
+            for cl, values in p.extensions.items():
+                merged.extensions.setdefault(cl, set()).update(values)
+            merged.codelists.update(p.codelists)
+            merged.raw_column.update(p.raw_column)
+            for form, rows in p.merged_rows.items():
+                merged.merged_rows.setdefault(form, set()).update(rows)
+            p.frame = pd.DataFrame()
+        merged.notes = merge_notes([n for p in parts for n in p.notes])
+        records[name] = merged
+    return records
+
+
+def merge_notes(notes: list[str]) -> list[str]:
+    """The batches' notes once each; notes that differ only in their leading count are one note with the sum."""
+    counts: dict[str, int | None] = {}
+    for note in notes:
+        count, _, rest = note.partition(" ")
+        if count.isdigit():
+            counts[rest] = (counts.get(rest) or 0) + int(count)
+        else:
+            counts.setdefault(note, None)
+    return [text if count is None else f"{count} {text}" for text, count in counts.items()]
+
+
+def raise_missing_input(results: list[BatchResult]) -> None:
+    """A derivation that found no value in any batch holding records of its domain stops the build, as it does
+    unbatched (with the same message)."""
+    for error in results[0].missing_input + [e for r in results[1:] for e in r.missing_input]:
+        domain = error.where.dataset
+        holding = [r for r in results if domain in r.records and len(r.records[domain].frame)]
+        if all(any(str(e) == str(error) for e in r.missing_input) for r in holding):
+            raise error
