@@ -115,7 +115,8 @@ def test_lb_rs_and_supp_carry_value_level_metadata_with_where_clauses(sdtm_folde
     lb = _where_values(tree, "VL.LB.LBORRES")
     assert (("IT.LB.LBTESTCD", "NEUT"), ("IT.LB.LBSPEC", "BLOOD")) in lb
     assert {"NEUT", "PLAT", "HGB", "CRP", "FERRITIN", "INTLK6"} <= {w[0][1] for w in lb}
-    assert _where_values(tree, "VL.RS.RSSTRESC") == [(("IT.RS.RSTESTCD", "OVRLRESP"),
+    assert _where_values(tree, "VL.RS.RSSTRESC") == [(("IT.RS.RSTESTCD", "ECOG101"), ("IT.RS.RSCAT", "ECOG")),
+                                                     (("IT.RS.RSTESTCD", "OVRLRESP"),
                                                       ("IT.RS.RSCAT", "ELN DOHNER AML 2022"))]
     assert ("IT.SUPPAE.QNAM", "AEDLT") in [w[0] for w in _where_values(tree, "VL.SUPPAE.QVAL")]
     assert tree.xpath("//odm:ItemDef[@OID='IT.LB.LBORRES']/def:ValueListRef/@ValueListOID", namespaces=NS) == [
