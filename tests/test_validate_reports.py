@@ -134,3 +134,14 @@ def test_report_header_states_the_folders_ig_version(tmp_path):
     doc = json.loads((tmp_path / "findings.json").read_text())
     assert (doc["folder_ig_version"], doc["folder_ig_version_from"]) == ("3.2", "TS SDTIGVER")
     assert "folder declares SDTMIG 3.2 (TS SDTIGVER)" in (tmp_path / "report.html").read_text()
+
+
+def test_a_grouped_findings_json_as_the_previous_run_marks_only_new_problems(tmp_path):
+    from converters.validate.dispositions import mark_new
+
+    _fx, result = _same_problem_in_many_records()
+    write_reports(result, tmp_path, ["json"])
+    assert not mark_new(result.findings, tmp_path / "findings.json")["new"].any()
+    changed = result.findings.copy()
+    changed.loc[0, "values"] = "SEX=Z"
+    assert mark_new(changed, tmp_path / "findings.json")["new"].tolist() == [True] + [False] * (len(changed) - 1)
