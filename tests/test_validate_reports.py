@@ -22,11 +22,11 @@ def _result_with_findings():
     return validate_study(fx.study(), strict=True)
 
 
-def test_json_and_csv_hold_every_finding(tmp_path):
+def test_json_groups_and_csv_hold_every_finding(tmp_path):
     result = _result_with_findings()
     write_reports(result, tmp_path, ["json", "csv"])
     doc = json.loads((tmp_path / "findings.json").read_text())
-    assert len(doc["findings"]) == len(result.findings)
+    assert sum(f["count"] for f in doc["findings"]) == len(result.findings) == doc["finding_records"]
     assert {"rule", "severity", "dataset", "variable", "record", "usubjid", "values", "explained", "new"} <= set(
         doc["findings"][0])
     summary = {(s["rule"], s["dataset"]): s["count"] for s in doc["summary"]}
@@ -35,6 +35,44 @@ def test_json_and_csv_hold_every_finding(tmp_path):
         rows = list(csv.DictReader(handle))
     assert len(rows) == len(result.findings)
     assert {r["values"] for r in rows if r["rule"] == "CT0001"} == {"SEX=X", "SEX=Y"}
+
+
+def _same_problem_in_many_records():
+    """SEX outside its codelist in every DM record but one: 'X' in the first two, 'Y' in the rest."""
+    fx = clean_study()
+    for row in range(len(fx.frames["DM"])):
+        fx.set("DM", row, SEX="X" if row < 2 else "Y")
+    fx.set("DM", len(fx.frames["DM"]) - 1, SEX="M")
+    return fx, validate_study(fx.study(), strict=True)
+
+
+def test_findings_of_the_same_problem_and_value_are_one_group_with_a_count(tmp_path):
+    fx, result = _same_problem_in_many_records()
+    records = len(fx.frames["DM"]) - 1
+    assert records >= 2
+    write_reports(result, tmp_path, ["json", "csv", "html"])
+    doc = json.loads((tmp_path / "findings.json").read_text())
+    groups = [f for f in doc["findings"] if f["rule"] == "CT0001" and f["dataset"] == "DM"]
+    by_value = {g["values"]: g for g in groups}
+    assert set(by_value) == ({"SEX=X", "SEX=Y"} if records > 2 else {"SEX=X"})
+    assert by_value["SEX=X"]["count"] == 2 and by_value["SEX=X"]["record"] == 1
+    assert [r["record"] for r in by_value["SEX=X"]["records"]] == [1, 2]
+    assert sum(g["count"] for g in groups) == records
+    with open(tmp_path / "findings.csv", newline="") as handle:  # every record, one line each
+        rows = [r for r in csv.DictReader(handle) if r["rule"] == "CT0001" and r["dataset"] == "DM"]
+    assert [int(r["record"]) for r in rows] == list(range(1, records + 1))
+    html = (tmp_path / "report.html").read_text()
+    assert '"count": 2' in html and "records 1, 2" in html
+
+
+def test_a_group_keeps_explained_records_apart_from_open_ones():
+    from converters.validate.reports import finding_groups
+
+    fx, result = _same_problem_in_many_records()
+    result.findings.loc[result.findings["values"].eq("SEX=X") & result.findings["record"].eq(1), "explained"] = True
+    groups = finding_groups(result)
+    x = groups[groups["values"].eq("SEX=X")]
+    assert sorted(zip(x["explained"], x["count"])) == [(False, 1), (True, 1)]
 
 
 def test_xlsx_caps_detail_and_says_how_many_rows_were_left_out(tmp_path):
@@ -96,3 +134,14 @@ def test_report_header_states_the_folders_ig_version(tmp_path):
     doc = json.loads((tmp_path / "findings.json").read_text())
     assert (doc["folder_ig_version"], doc["folder_ig_version_from"]) == ("3.2", "TS SDTIGVER")
     assert "folder declares SDTMIG 3.2 (TS SDTIGVER)" in (tmp_path / "report.html").read_text()
+
+
+def test_a_grouped_findings_json_as_the_previous_run_marks_only_new_problems(tmp_path):
+    from converters.validate.dispositions import mark_new
+
+    _fx, result = _same_problem_in_many_records()
+    write_reports(result, tmp_path, ["json"])
+    assert not mark_new(result.findings, tmp_path / "findings.json")["new"].any()
+    changed = result.findings.copy()
+    changed.loc[0, "values"] = "SEX=Z"
+    assert mark_new(changed, tmp_path / "findings.json")["new"].tolist() == [True] + [False] * (len(changed) - 1)

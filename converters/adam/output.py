@@ -12,6 +12,7 @@ from converters.adam.escalation import EscalationSummary, write_escalation_csv
 from converters.metadata.io import write_metadata
 from converters.writers.dataset_json import write_dataset_json
 from converters.writers.output_folder import write_output_folder
+from converters.writers.text_facts import dataset_text_facts
 from converters.writers.xpt import write_xpt
 
 DEFAULT_CREATED = datetime(2025, 1, 1, 0, 0, 0)
@@ -38,9 +39,10 @@ def write_adam(build: AdamBuild, out: str | Path, created: datetime | None = Non
     with write_output_folder(out, "adam", force=force, inputs=inputs) as tmp:
         oid = build.study.studyid
         for d in build.datasets:
-            write_xpt(d.frame, d.dataset, tmp / f"{d.name.lower()}.xpt", created=created)
+            facts = dataset_text_facts(d.frame, d.dataset)  # each text column measured once for both files
+            write_xpt(d.frame, d.dataset, tmp / f"{d.name.lower()}.xpt", created=created, facts=facts)
             write_dataset_json(d.frame, d.dataset, tmp / f"{d.name.lower()}.json", study_oid=oid,
-                               metadata_version_oid=f"MDV.{oid}.ADaMIG.1.3", created=created)
+                               metadata_version_oid=f"MDV.{oid}.ADaMIG.1.3", created=created, facts=facts)
         with open(tmp / "build-summary.csv", "w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(SUMMARY_COLUMNS)

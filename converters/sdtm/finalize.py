@@ -7,8 +7,14 @@
 * Numbers as float64, text as object with None for null.
 * Metadata: labels, types, core, role and codelists from SDTMIG; lengths from
   the data; origins and methods from the algorithm that filled each variable.
+
+Lengths and the codelist terms in use are read from the text facts of each column
+(:mod:`converters.writers.text_facts`) when the build passes them: each text column is then
+measured once per build, on its distinct values, for the metadata, the checks and both writers.
 """
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -20,13 +26,16 @@ from converters.sdtm.model_variables import allowed_variables
 from converters.sdtm.rejections import DROPPED, RejectionLog
 from converters.spec.model import VariableSpec
 from converters.standards import ct, sdtmig
+from converters.writers.text_facts import TextFacts
 
 from converters.standards.keys import NATURAL_KEYS as DEFAULT_KEYS  # natural keys when the spec names none
 from converters.standards.keys import SUPP_KEYS
 
 
-def byte_length(values: pd.Series) -> int:
-    """Longest value in UTF-8 bytes (at least 1)."""
+def byte_length(values: pd.Series, facts: TextFacts | None = None) -> int:
+    """Longest value in UTF-8 bytes (at least 1); read from the column's text ``facts`` when given."""
+    if facts is not None and facts.records == len(values):
+        return max(1, facts.max_bytes)
     uniques = pd.Series(pd.unique(values.dropna()), dtype="object").astype(str)
     if uniques.empty:
         return 1
@@ -115,8 +124,10 @@ def shape_domain(domain: str, frame: pd.DataFrame, specs: dict[str, VariableSpec
 
 
 def dataset_metadata(domain: str, frame: pd.DataFrame, names: list[str], specs: dict[str, VariableSpec],
-                     codelists_used: dict[str, str], keys: tuple[str, ...], methods: dict[str, Method]) -> Dataset:
-    """The Dataset entry for a finished domain frame."""
+                     codelists_used: dict[str, str], keys: tuple[str, ...], methods: dict[str, Method],
+                     facts: Mapping[str, TextFacts] | None = None) -> Dataset:
+    """The Dataset entry for a finished domain frame (``facts``: text facts of its columns, lengths read there)."""
+    facts = facts or {}
     info = sdtmig.dataset(domain)
     standard = {sv.name: sv for sv in allowed_variables(domain)}
     keys = tuple(k for k in (keys or DEFAULT_KEYS.get(domain, ("STUDYID", "USUBJID", f"{domain}SEQ")))
@@ -140,7 +151,7 @@ def dataset_metadata(domain: str, frame: pd.DataFrame, names: list[str], specs: 
             var.data_type = "integer" if (col == col.round()).all() else "float"
             var.length = 8
         else:
-            var.length = byte_length(frame[name])
+            var.length = byte_length(frame[name], facts.get(name))
         if spec is not None:
             var.origin = origin_of(spec)
             text = method_text(domain, spec)
@@ -162,8 +173,10 @@ def dataset_metadata(domain: str, frame: pd.DataFrame, names: list[str], specs: 
 
 
 def supp_metadata(parent: str, frame: pd.DataFrame, qualifiers: dict[str, VariableSpec],
-                  codelists_used: dict[str, str], methods: dict[str, Method]) -> Dataset:
-    """The SUPP-- Dataset with value-level metadata for QVAL per QNAM."""
+                  codelists_used: dict[str, str], methods: dict[str, Method],
+                  facts: Mapping[str, TextFacts] | None = None) -> Dataset:
+    """The SUPP-- Dataset with value-level metadata for QVAL per QNAM (``facts``: text facts of its columns)."""
+    facts = facts or {}
     name = f"SUPP{parent}"
     info = sdtmig.dataset(name)
     variables = []
@@ -171,7 +184,7 @@ def supp_metadata(parent: str, frame: pd.DataFrame, qualifiers: dict[str, Variab
     for order, sv in enumerate(present, start=1):
         var = sv.to_variable()
         var.order = order
-        var.length = byte_length(frame[sv.name]) if sv.name in frame else 1
+        var.length = byte_length(frame[sv.name], facts.get(sv.name)) if sv.name in frame else 1
         var.origin = Origin("Assigned", "Sponsor") if sv.name != "QVAL" else Origin("Collected", "Investigator")
         if sv.name in SUPP_KEYS:
             var.key_sequence = SUPP_KEYS.index(sv.name) + 1
@@ -181,11 +194,11 @@ def supp_metadata(parent: str, frame: pd.DataFrame, qualifiers: dict[str, Variab
         variables.append(var)
     value_level = []
     for qnam, spec in qualifiers.items():
-        values = frame.loc[frame["QNAM"] == qnam, "QVAL"]
-        if values.empty:
+        length = _qval_length(frame, qnam, facts)
+        if length is None:
             continue
         origin = origin_of(spec)
-        item = Variable(name=qnam, label=spec.label or qnam, data_type="text", length=byte_length(values),
+        item = Variable(name=qnam, label=spec.label or qnam, data_type="text", length=length,
                         codelist=codelists_used.get(qnam), origin=origin)
         text = method_text(parent, spec)
         if text and origin.type == "Derived":
@@ -198,18 +211,59 @@ def supp_metadata(parent: str, frame: pd.DataFrame, qualifiers: dict[str, Variab
                    variables=variables, value_level=value_level, records=len(frame))
 
 
-def codelists_in_use(frames: list[tuple[pd.DataFrame, Dataset]], extensions: dict[str, set[str]]) -> list[Codelist]:
-    """Codelists referenced by the datasets, with only the terms that occur (extensions marked)."""
+def _qval_length(frame: pd.DataFrame, qnam: str, facts: Mapping[str, TextFacts]) -> int | None:
+    """Longest QVAL of one QNAM in UTF-8 bytes (at least 1), None when the QNAM has no record."""
+    names, qvals = facts.get("QNAM"), facts.get("QVAL")
+    if names is None or qvals is None or names.records != len(frame) or qvals.records != len(frame):
+        values = frame.loc[frame["QNAM"] == qnam, "QVAL"]
+        return None if values.empty else byte_length(values)
+    at = np.flatnonzero(names.values == qnam)
+    if not len(at):
+        return None
+    codes = qvals.codes[names.codes == at[0]]
+    present = np.unique(codes[codes >= 0])
+    return max(1, int(qvals.nbytes[present].max())) if len(present) else 1
+
+
+def _distinct_in_use(frame: pd.DataFrame, name: str, facts: Mapping[str, TextFacts]) -> TextFacts | None:
+    found = facts.get(name)
+    return found if found is not None and found.records == len(frame) else None
+
+
+def _terms_in_use(frame: pd.DataFrame, ds: Dataset, vl: ValueLevel, facts: Mapping[str, TextFacts]) -> list[str]:
+    """Values of a value-level item where its where-clause holds, from the text facts when all columns have them."""
+    item = _distinct_in_use(frame, vl.variable, facts)
+    conditions = [(c, _distinct_in_use(frame, c.variable, facts)) for c in vl.where]
+    if item is None or any(f is None for _c, f in conditions):
+        rows = np.logical_and.reduce([frame[c.variable].astype(str).isin(c.values).to_numpy() for c in vl.where])
+        return frame.loc[rows, vl.variable].dropna().astype(str).tolist()
+    rows = np.ones(item.records, dtype=bool)
+    for cond, where in conditions:
+        assert where is not None
+        holds = np.isin(where.values, np.asarray(cond.values, dtype=object))
+        rows &= np.append(holds, "None" in cond.values)[where.codes]  # a missing value reads as 'None' (astype)
+    codes = np.unique(item.codes[rows])
+    return item.values[codes[codes >= 0]].tolist()
+
+
+def codelists_in_use(frames: list[tuple[pd.DataFrame, Dataset]], extensions: dict[str, set[str]],
+                     facts: Mapping[str, Mapping[str, TextFacts]] | None = None) -> list[Codelist]:
+    """Codelists referenced by the datasets, with only the terms that occur (extensions marked).
+
+    ``facts``: per dataset name, the text facts of its columns; the terms are then read from each column's
+    distinct values instead of its records.
+    """
     used: dict[str, set[str]] = {}
     for frame, ds in frames:
+        known = (facts or {}).get(ds.name, {})
         for var in ds.variables:
             if var.codelist and var.name in frame:
-                used.setdefault(var.codelist, set()).update(frame[var.name].dropna().astype(str))
+                distinct = _distinct_in_use(frame, var.name, known)
+                values = distinct.values.tolist() if distinct is not None else frame[var.name].dropna().astype(str)
+                used.setdefault(var.codelist, set()).update(values)
         for vl in ds.value_level:
             if vl.item.codelist and vl.variable in frame and all(c.variable in frame for c in vl.where):
-                rows = np.logical_and.reduce([frame[c.variable].astype(str).isin(c.values).to_numpy()
-                                              for c in vl.where])
-                used.setdefault(vl.item.codelist, set()).update(frame.loc[rows, vl.variable].dropna().astype(str))
+                used.setdefault(vl.item.codelist, set()).update(_terms_in_use(frame, ds, vl, known))
     out = []
     for name in sorted(used):
         if not ct.has_codelist(name):

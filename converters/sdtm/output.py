@@ -66,9 +66,10 @@ def _write_into(build: StudyBuild, tmp: Path, created: datetime, define: bool = 
     study_oid = build.study.studyid
     for d in build.domains:
         name = d.name.lower()
-        write_xpt(d.frame, d.dataset, tmp / f"{name}.xpt", created=created)
+        facts = d.text_facts()  # measured once by the build; both writers read them
+        write_xpt(d.frame, d.dataset, tmp / f"{name}.xpt", created=created, facts=facts)
         write_dataset_json(d.frame, d.dataset, tmp / f"{name}.json", study_oid=study_oid,
-                           metadata_version_oid=mdv_oid(build.study), created=created)
+                           metadata_version_oid=mdv_oid(build.study), created=created, facts=facts)
     build.log.write_csv(tmp / "rejections.csv")
     write_coverage(build.coverage, tmp / "coverage.csv")
     with open(tmp / "build-summary.csv", "w", encoding="utf-8", newline="") as handle:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -48,6 +48,7 @@ from converters.spec.paths import check_folder_entries, check_form_name, check_s
 from converters.spec.model import DomainSpec, VariableSpec
 from converters.spec.study import StudyDefinition, load_study
 from converters.standards import ct, sdtmig
+from converters.writers.text_facts import TextFacts, text_columns_facts
 from converters.writers.transport import byte_lengths
 
 #: name -> "module:function" of builders run after the spec-driven domains; a missing module is skipped.
@@ -76,10 +77,19 @@ class BuiltDomain:
     rejected: int = 0
     sources: tuple[str, ...] = ()
     parent: str | None = None  # SUPP-- datasets: the domain split from (their rows are generated, not read)
+    #: text facts of the frame's text columns, measured once when the domain is finished (writers reuse them)
+    facts: dict[str, TextFacts] = field(default_factory=dict, repr=False)
 
     @property
     def records(self) -> int:
         return len(self.frame)
+
+    def text_facts(self) -> dict[str, TextFacts]:
+        """The text facts of every character variable, measured now for those the build did not measure."""
+        missing = [v.name for v in self.dataset.variables if not v.is_numeric and v.name not in self.facts]
+        if missing:
+            self.facts.update(text_columns_facts(self.frame, self.name, missing))
+        return self.facts
 
 
 @dataclass
@@ -528,23 +538,34 @@ def built_resolver(frame: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> Call
     return resolve
 
 
-def _check_lengths(rec: BuiltRecords, frame: pd.DataFrame) -> None:
-    """XPT v5 text values hold at most 200 bytes: stop with the raw file, row and column of the first longer one."""
+def _check_lengths(rec: BuiltRecords, frame: pd.DataFrame, facts: Mapping[str, TextFacts] | None = None) -> None:
+    """XPT v5 text values hold at most 200 bytes: stop with the raw file, row and column of the first longer one.
+
+    ``facts``: text facts of the shaped domain (same index as ``frame``), read instead of measuring again.
+    """
     for name in rec.spec.variable_names():
         if name not in frame or not (frame[name].dtype == object or pd.api.types.is_string_dtype(frame[name])):
             continue  # numbers and dates have no byte limit
-        values = frame[name].dropna().astype(str)
-        if values.empty:
-            continue
-        size = byte_lengths(values)
-        if (size > 200).any():
-            first = int((size > 200).argmax())
-            at = values.index[first]
-            raise DataError(f"{rec.domain}.{name} value of {int(size[first])} bytes; SDTM text values hold at most 200",
-                            Location(file=str(frame.loc[at, SOURCE]), row=int(frame.loc[at, ROW]),
-                                     column=rec.raw_column.get(name, name), dataset=rec.domain, variable=name),
-                            hint="shorten it at the source, or map the text beyond 200 characters to SUPP-- "
-                                 "(SDTMIG 3.4 section 4.5.3.2)")
+        known = (facts or {}).get(name)
+        if known is not None and known.records == len(frame):
+            row = known.first_row(known.nbytes > 200)
+            if row is None:
+                continue
+            at, size = frame.index[row], int(known.nbytes[known.codes[row]])
+        else:
+            values = frame[name].dropna().astype(str)
+            if values.empty:
+                continue
+            sizes = byte_lengths(values)
+            if not (sizes > 200).any():
+                continue
+            first = int((sizes > 200).argmax())
+            at, size = values.index[first], int(sizes[first])
+        raise DataError(f"{rec.domain}.{name} value of {size} bytes; SDTM text values hold at most 200",
+                        Location(file=str(frame.loc[at, SOURCE]), row=int(frame.loc[at, ROW]),
+                                 column=rec.raw_column.get(name, name), dataset=rec.domain, variable=name),
+                        hint="shorten it at the source, or map the text beyond 200 characters to SUPP-- "
+                             "(SDTMIG 3.4 section 4.5.3.2)")
 
 
 def _specs_by_name(spec: DomainSpec) -> dict[str, VariableSpec]:
@@ -587,16 +608,17 @@ def _finish(rec: BuiltRecords, log: RejectionLog, ctx: BuildContext) -> list[Bui
     _enforce_codelists(d, frame, codelists, log, rec.raw_column, ctx.extensions)
     for ext_cl, values in rec.extensions.items():
         ctx.extensions.setdefault(ext_cl, set()).update(values)
-    _check_lengths(rec, frame)
     shaped, names = finalize.shape_domain(d, frame, specs)
-    dataset = finalize.dataset_metadata(d, shaped, names, specs, codelists, spec.keys, ctx.methods)
+    facts = text_columns_facts(shaped, d)  # each text column measured once: checks, metadata, writers
+    _check_lengths(rec, frame, facts)
+    dataset = finalize.dataset_metadata(d, shaped, names, specs, codelists, spec.keys, ctx.methods, facts)
     if (dataset.dataset_class or "").upper() == "FINDINGS":
         blocks = [({n: str(v.value) for n, v in b.variables.items() if v.algorithm == "hardcode"},
                    {n: finalize.origin_of(v) for n, v in b.variables.items()}) for b in spec.blocks]
         dataset.value_level = findings_value_level(dataset, shaped, blocks)
     rejected = int(sum(((p["domain"] == d) & (p["action"] == DROPPED)).sum() for p in log.parts))
     out = [BuiltDomain(d, shaped, dataset, rec.rows_read, rec.filtered, rejected,
-                       tuple(spec.sources()))]
+                       tuple(spec.sources()), facts=facts)]
     if spec.supp:
         qualifiers = []
         supp_values = pd.DataFrame(index=frame.index)
@@ -609,9 +631,10 @@ def _finish(rec: BuiltRecords, log: RejectionLog, ctx: BuildContext) -> list[Bui
                 supp_codelists[qnam] = rec.codelists[qnam]
         idvar = None if d == "DM" else (spec.supp_idvar or f"{d}SEQ")
         supp = split_supp(frame, supp_values, qualifiers, d, idvar)
-        supp_ds = finalize.supp_metadata(d, supp, spec.supp, supp_codelists, ctx.methods)
         supp, _names = finalize.shape_domain(f"SUPP{d}", supp, {})
-        out.append(BuiltDomain(f"SUPP{d}", supp, supp_ds, rows_read=len(shaped), parent=d))
+        supp_facts = text_columns_facts(supp, f"SUPP{d}")
+        supp_ds = finalize.supp_metadata(d, supp, spec.supp, supp_codelists, ctx.methods, supp_facts)
+        out.append(BuiltDomain(f"SUPP{d}", supp, supp_ds, rows_read=len(shaped), parent=d, facts=supp_facts))
     return out
 
 
@@ -623,7 +646,8 @@ def study_metadata(study: StudyDefinition, built: list[BuiltDomain], ctx: BuildC
     for b in datasets:
         if b.name == "TS":
             b.dataset.value_level, dictionaries = ts_value_level(b.dataset, b.frame)
-    codelists = finalize.codelists_in_use([(b.frame, b.dataset) for b in datasets], ctx.extensions) + dictionaries
+    codelists = finalize.codelists_in_use([(b.frame, b.dataset) for b in datasets], ctx.extensions,
+                                          {b.name: b.text_facts() for b in datasets}) + dictionaries
     return Study(
         studyid=study.studyid, name=study.title or study.studyid, description=study.title,
         protocol=study.protocol or study.studyid, ct_version=study.ct_version,

@@ -162,9 +162,9 @@ def apply_dispositions(findings: pd.DataFrame, entries: list[Disposition]) -> tu
     return out, stale
 
 
-def finding_keys(findings: pd.DataFrame) -> pd.Series:
-    """A stable identity for each finding across runs (rule, dataset, variable, subject, seq, values)."""
-    cols = ["rule", "dataset", "variable", "usubjid", "seq", "values"]
+def finding_keys(findings: pd.DataFrame, cols: list[str] | None = None) -> pd.Series:
+    """A stable identity for each finding across runs (rule, dataset, variable, subject, seq, values, or ``cols``)."""
+    cols = cols or ["rule", "dataset", "variable", "usubjid", "seq", "values"]
     parts = [findings[c].fillna("").astype(str) for c in cols]
     return parts[0].str.cat(parts[1:], sep="|")  # type: ignore[arg-type]  # pandas-stubs: cat() takes a list of Series
 
@@ -193,6 +193,10 @@ def mark_new(findings: pd.DataFrame, previous: Path | None) -> pd.DataFrame:
     except (OSError, ValueError):
         return out
     if old.empty or not set(cols) <= set(old.columns):
+        return out
+    if "count" in old.columns:  # a grouped findings.json names only a problem's first records: compare problems
+        problem = ["rule", "dataset", "variable", "values"]
+        out["new"] = ~finding_keys(out, problem).isin(set(finding_keys(old.fillna(""), problem)))
         return out
     out["new"] = ~finding_keys(out).isin(set(finding_keys(old.fillna(""))))
     return out

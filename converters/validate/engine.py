@@ -28,6 +28,8 @@ class ValidationResult:
     study: StudyData | None = None
     stale_dispositions: list = field(default_factory=list)
     dispositions_file: object | None = None
+    #: derived views of ``findings`` (the report's groups), kept with the findings they were made from
+    cache: dict[str, object] = field(default_factory=dict, repr=False)
 
     def counts(self) -> pd.DataFrame:
         """One row per rule and dataset: severity, count, explained count."""
@@ -140,17 +142,7 @@ def _to_frame(item: Rule, study: StudyData, hits: Hits) -> pd.DataFrame:
     n = len(rows)
     if n == 0:
         return empty_findings()
-    parts: list[np.ndarray] = []
-    for name in hits.variables:
-        if name in ds.frame.columns:
-            parts.append(np.char.add(f"{name}=", ds.text(name).to_numpy(dtype=str)[rows]))
-    for name, values in hits.extra.items():
-        arr = np.asarray(values)
-        text = pd.Series(arr).astype(object).where(pd.notna(arr), "").astype(str).to_numpy(dtype=str)
-        parts.append(np.char.add(f"{name}=", text))
-    values = parts[0] if parts else np.full(n, "", dtype=str)
-    for part in parts[1:]:
-        values = np.char.add(np.char.add(values, "; "), part)
+    values = _values_text(ds, hits, rows)
     usubjid = ds.text("USUBJID").to_numpy(dtype=object)[rows] if "USUBJID" in ds.frame.columns else np.full(n, "")
     seq_name = _seq_column(ds)
     seq = ds.text(seq_name).to_numpy(dtype=object)[rows] if seq_name else np.full(n, "")
@@ -158,7 +150,41 @@ def _to_frame(item: Rule, study: StudyData, hits: Hits) -> pd.DataFrame:
         "rule": np.full(n, item.id, dtype=object), "severity": np.full(n, severity, dtype=object),
         "dataset": np.full(n, hits.dataset, dtype=object), "variable": np.full(n, variable, dtype=object),
         "record": pd.array(rows + 1, dtype="Int64"), "usubjid": usubjid, "seq": seq,
-        "values": values.astype(object), "message": np.full(n, message, dtype=object)})
+        "values": values, "message": np.full(n, message, dtype=object)})
+
+
+def _values_text(ds: DatasetData, hits: Hits, rows: np.ndarray) -> np.ndarray:
+    """Per failing record, ``NAME=value; ...`` of the variables (and computed extras) that explain the finding.
+
+    The text is built once per distinct combination of values and shared by the records that hold it, so
+    a million findings of a few distinct problems hold a few strings, not a million.
+    """
+    parts: list[tuple[str, np.ndarray, np.ndarray]] = []  # (name, per-record codes, per-record text)
+    for name in hits.variables:
+        if name in ds.frame.columns:
+            parts.append((name, ds.text_codes(name)[rows], ds.text(name).to_numpy(dtype=object)[rows]))
+    for name, extra in hits.extra.items():
+        arr = np.asarray(extra)
+        text = pd.Series(arr).astype(object).where(pd.notna(arr), "").astype(str).to_numpy(dtype=object)
+        parts.append((name, pd.factorize(text)[0], text))
+    if not parts:
+        return np.full(len(rows), "", dtype=object)
+    sizes = [int(codes.max()) + 1 if len(codes) else 1 for _n, codes, _t in parts]
+    if np.prod(np.asarray(sizes, dtype=float)) < 2**62:  # one integer per combination (mixed radix)
+        key = np.zeros(len(rows), dtype=np.int64)
+        for (_name, codes, _text), size in zip(parts, sizes):
+            key = key * size + codes
+    else:
+        key = pd.factorize(pd.MultiIndex.from_arrays([codes for _n, codes, _t in parts]))[0]
+    group, first = _first_of_groups(key)
+    texts = np.array(["; ".join(f"{name}={text[i]}" for name, _codes, text in parts) for i in first], dtype=object)
+    return texts[group]
+
+
+def _first_of_groups(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(group of each element, position of each group's first element), groups in order of first appearance."""
+    group, _ = pd.factorize(key)
+    return group, np.unique(group, return_index=True)[1]
 
 
 def _seq_column(ds: DatasetData) -> str | None:

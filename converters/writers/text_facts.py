@@ -15,7 +15,7 @@ record holding a bad value is the first record of the first bad distinct value
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -129,6 +129,27 @@ def dataset_text_facts(frame: pd.DataFrame, dataset: Dataset) -> dict[str, TextF
     """
     return {var.name: text_facts(frame[var.name], dataset.name, var.name)
             for var in dataset.variables if not var.is_numeric and var.name in frame}
+
+
+def text_columns_facts(frame: pd.DataFrame, dataset: str, names: Iterable[str] | None = None) -> dict[str, TextFacts]:
+    """:func:`text_facts` of every text column of ``frame`` (object or string dtype), or of ``names`` among them.
+
+    For a build to measure each text column once, before the metadata exists: the lengths, the codelist
+    terms in use, the build's 200-byte check and both writers then read these facts.  A column holding a
+    value that is not text is left out (the writers measure it themselves and report that value).
+    """
+    out: dict[str, TextFacts] = {}
+    for name in (frame.columns if names is None else names):
+        if name not in frame:
+            continue
+        column = frame[name]
+        if not (column.dtype == object or pd.api.types.is_string_dtype(column.dtype)):
+            continue
+        try:
+            out[str(name)] = text_facts(column, dataset, str(name))
+        except TransportError:
+            continue
+    return out
 
 
 def facts_for(facts: Mapping[str, TextFacts] | None, series: pd.Series, dataset: str, variable: str) -> TextFacts:

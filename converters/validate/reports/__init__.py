@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from converters.validate.engine import ValidationResult
@@ -38,6 +39,48 @@ def summary_rows(result: ValidationResult) -> pd.DataFrame:
     grouped["_rank"] = grouped["severity"].map(SEVERITY_RANK)
     grouped = grouped.sort_values(["_open", "_rank", "rule", "dataset"], kind="stable")
     return grouped[cols].reset_index(drop=True)
+
+
+#: What makes findings one problem: the same rule, dataset, variables, values and message, with the same
+#: status (explained by the same disposition, new or not).  Subjects and records differ within a group.
+GROUP_KEYS = ["rule", "severity", "dataset", "variable", "values", "message", "explained", "reason", "by", "new"]
+#: Records named with each group in the JSON and HTML reports (every record is in findings.csv).
+FIRST_RECORDS = 5
+
+
+def finding_groups(result: ValidationResult) -> pd.DataFrame:
+    """One row per distinct problem (:data:`GROUP_KEYS`), in report order: its count and its first records.
+
+    ``record``, ``usubjid`` and ``seq`` are those of the group's first record; ``records`` lists the first
+    :data:`FIRST_RECORDS` as ``{record, usubjid, seq}``.  Memory follows the groups: one grouping pass over
+    the findings, then only the groups and their first records are kept.
+    """
+    f = result.findings
+    cached = result.cache.get("groups")
+    if isinstance(cached, tuple) and cached[0] is f:
+        return cached[1]
+    columns = [*GROUP_KEYS, "record", "usubjid", "seq", "count", "records"]
+    if f.empty:
+        return pd.DataFrame(columns=columns)
+    keys = [c for c in GROUP_KEYS if c in f.columns]
+    codes = np.zeros(len(f), dtype=np.int64)
+    for column in keys:  # one integer per distinct combination, in order of first appearance
+        part, uniques = pd.factorize(f[column].astype(object).where(f[column].notna(), ""))
+        codes = pd.factorize(codes * (len(uniques) + 1) + part)[0].astype(np.int64)
+    order = np.argsort(codes, kind="stable")
+    starts = np.flatnonzero(np.r_[True, codes[order][1:] != codes[order][:-1]])
+    counts = np.diff(np.r_[starts, len(order)])
+    firsts = order[starts]
+    groups = f.iloc[firsts].reset_index(drop=True)
+    groups["count"] = counts
+    head = [order[start:start + min(FIRST_RECORDS, count)] for start, count in zip(starts, counts)]
+    record, usubjid, seq = (f["record"].to_numpy(dtype=object), f["usubjid"].to_numpy(dtype=object),
+                            f["seq"].to_numpy(dtype=object))
+    groups["records"] = pd.Series([[{"record": None if pd.isna(record[i]) else int(record[i]), "usubjid": usubjid[i],
+                           "seq": seq[i]} for i in rows] for rows in head], dtype=object)
+    groups = groups.reindex(columns=[c for c in columns if c in groups.columns or c in ("count", "records")])
+    result.cache["groups"] = (f, groups)
+    return groups
 
 
 @contextmanager

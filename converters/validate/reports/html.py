@@ -1,7 +1,9 @@
 """Self-contained HTML report: summary by rule with counts, filters, and drill-down to the failing records.
 
 One file, inline CSS and JavaScript, no network.  The data sits in the page as JSON;
-each rule and dataset shows at most ``DETAIL_CAP`` records (the rest are in findings.csv).
+the drill-down of a rule and dataset shows its findings grouped by problem (the same variables, values and
+status): one line per group with its count and first records, at most ``DETAIL_CAP`` groups (every record
+is in findings.csv).
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from converters.validate.engine import ValidationResult
-from converters.validate.reports import DETAIL_CAP, dataset_rows
+from converters.validate.reports import DETAIL_CAP, dataset_rows, finding_groups
 
 TEMPLATE = r"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -91,15 +93,17 @@ function show(i, tr){
   const r = D.summary[i]; const rows = D.details[r.rule + '|' + r.dataset] || [];
   const open = document.getElementById('fopen').checked;
   let h = '<h2>' + esc(r.rule) + ' in ' + esc(r.dataset) + ': ' + esc(r.title) + '</h2><p>' + esc(r.message) + '</p>' +
-    '<table><thead><tr><th class="num">Record</th><th>USUBJID</th><th>Seq</th><th>Variable</th><th>Values</th><th>Status</th></tr></thead><tbody>';
+    '<table><thead><tr><th class="num">Records</th><th class="num">First record</th><th>USUBJID</th><th>Seq</th><th>Variable</th><th>Values</th><th>Status</th></tr></thead><tbody>';
   rows.forEach(x => {
     if (open && x.explained) return;
-    h += '<tr><td class="num">' + esc(x.record) + '</td><td>' + esc(x.usubjid) + '</td><td>' + esc(x.seq) + '</td><td>' + esc(x.variable) +
+    h += '<tr><td class="num">' + esc(x.count) + '</td><td class="num">' + esc(x.record) +
+      (x.count > 1 ? '<div class="muted">' + esc(x.more) + '</div>' : '') + '</td><td>' + esc(x.usubjid) + '</td><td>' + esc(x.seq) + '</td><td>' + esc(x.variable) +
       '</td><td><code>' + esc(x.values) + '</code></td><td>' + (x.explained ? '<span class="tag">explained</span> ' + esc(x.reason) + ' <span class="muted">' + esc(x.by) + '</span>'
       : (x.new ? '<span class="tag new">new</span>' : '')) + '</td></tr>';
   });
   h += '</tbody></table>';
-  if (r.count > rows.length) h += '<p class="muted">' + (r.count - rows.length) + ' more records not shown; findings.csv lists every finding.</p>';
+  const shown = rows.reduce((n, x) => n + x.count, 0);
+  if (r.count > shown) h += '<p class="muted">' + (r.count - shown) + ' more records not shown; findings.csv lists every finding.</p>';
   const d = document.getElementById('detail'); d.innerHTML = h; d.scrollIntoView({behavior: 'smooth'});
 }
 document.querySelectorAll('.fsev,#fds,#fopen').forEach(e => e.addEventListener('change', render));
@@ -120,10 +124,15 @@ def write_html(result: ValidationResult, summary: pd.DataFrame, path: Path, titl
     f = result.findings
     details: dict[str, list[dict]] = {}
     if len(f):
-        shown = f.groupby(["rule", "dataset"], sort=False).head(DETAIL_CAP)
-        cols = ["rule", "dataset", "record", "usubjid", "seq", "variable", "values", "explained", "reason", "by", "new"]
+        groups = finding_groups(result)
+        shown = groups.groupby(["rule", "dataset"], sort=False).head(DETAIL_CAP)
+        cols = ["rule", "dataset", "count", "record", "usubjid", "seq", "variable", "values", "explained", "reason",
+                "by", "new"]
         part = shown[cols].astype(object)
         part = part.where(part.notna(), "")
+        part["more"] = [("records " + ", ".join(str(r["record"]) for r in records) +
+                         (" ..." if count > len(records) else "")) for records, count in zip(shown["records"],
+                                                                                            shown["count"])]
         for key, group in part.groupby(["rule", "dataset"], sort=False):
             details[f"{key[0]}|{key[1]}"] = group.drop(columns=["rule", "dataset"]).to_dict(orient="records")
     totals = {}

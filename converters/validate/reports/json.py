@@ -1,4 +1,11 @@
-"""JSON report for machines: summary, every finding, the rules that ran, datasets read, stale dispositions."""
+"""JSON report for machines: summary, the findings grouped by problem, the rules that ran, datasets read, stale
+dispositions.
+
+``findings`` holds one entry per distinct problem (:func:`converters.validate.reports.finding_groups`): the
+keys of a finding (``record``, ``usubjid`` and ``seq`` of its first record), ``count`` (records with that
+problem) and ``records`` (the first few).  A rule failing on a million records with three distinct values
+gives three entries; ``findings.csv`` lists every record.
+"""
 from __future__ import annotations
 
 import json
@@ -29,6 +36,7 @@ def report_header(result: ValidationResult, summary: pd.DataFrame, title: str = 
         "datasets": dataset_rows(result),
         "rules_run": [r.id for r in result.rules],
         "rule_errors": result.rule_errors,
+        "finding_records": int(len(result.findings)),
         "summary": summary.astype(object).where(summary.notna(), None).to_dict(orient="records"),
         "stale_dispositions": [{"rule": d.rule, "dataset": d.dataset, "line": d.line, "reason": d.reason}
                                for d in result.stale_dispositions],
@@ -36,11 +44,15 @@ def report_header(result: ValidationResult, summary: pd.DataFrame, title: str = 
 
 
 def finding_records(result: ValidationResult):
-    """Each finding as a plain dict (None for missing), in report order."""
-    findings = result.findings.reindex(columns=COLUMNS)
-    columns = [findings[c].astype(object).where(findings[c].notna(), None).tolist() for c in COLUMNS]
+    """Each group of findings as a plain dict (None for missing), in report order, with its count and first records."""
+    from converters.validate.reports import finding_groups
+
+    groups = finding_groups(result)
+    keys = [*COLUMNS, "count", "records"]
+    findings = groups.reindex(columns=keys)
+    columns = [findings[c].astype(object).where(findings[c].notna(), None).tolist() for c in keys]
     for values in zip(*columns):
-        yield dict(zip(COLUMNS, values))
+        yield dict(zip(keys, values))
 
 
 def write_json(result: ValidationResult, summary: pd.DataFrame, path: Path, title: str = "") -> Path:
