@@ -114,3 +114,15 @@ def test_each_adam_codelist_names_the_ct_package_it_comes_from(adam_folder):
                 for c in tree.xpath("//odm:CodeList", namespaces=NS)}
     assert packages["CL.SEX"] == "SDTM" and packages["CL.NY"] == "SDTM"
     assert packages.get("CL.DATEFL", "ADaM") == "ADaM" and packages.get("CL.SBJTSTAT", "ADaM") == "ADaM"
+
+
+@pytest.mark.parametrize("dtype", [object, "string"])
+def test_a_yes_no_flag_takes_ny_whichever_text_dtype_pandas_gives_it(dtype):
+    import pandas as pd
+
+    from converters.adam.codelists import assign_codelist
+    from converters.adam.sources import SdtmFolder
+
+    sdtm = SdtmFolder(Path("."), {}, {})
+    assert assign_codelist("ANL01FL", "BDS", None, pd.Series(["Y", None, "N"], dtype=dtype), sdtm) == "NY"
+    assert assign_codelist("ANL01FL", "BDS", None, pd.Series(["Y", "MAYBE"], dtype=dtype), sdtm) is None

@@ -47,7 +47,7 @@ def assign_codelist(name: str, structure: str, predecessor: str | None, values: 
     found = predecessor_codelist(predecessor, sdtm) if copied else None
     if found and ct.has_codelist(found):
         return ct.codelist(found).name
-    if name.endswith("FL") and values.dtype == object:
+    if name.endswith("FL") and not pd.api.types.is_numeric_dtype(values):  # text of either pandas dtype
         present = set(values.dropna().astype(str).unique())
         if present and present <= _YES_NO:
             return "NY"
