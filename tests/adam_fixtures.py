@@ -21,8 +21,15 @@ def dates(*values: str | None) -> pd.Series:
 
 
 def run(verb: str, frame: pd.DataFrame, options: dict, ctx: AdamContext | None = None) -> pd.DataFrame:
-    """Run a registered verb by name with options checked by its model, as a spec step does."""
+    """Run a registered verb by name with options checked by its model, as a spec step does.
+
+    Every verb returns a new frame and leaves its input as it was (derivations work on shallow copies): checked on
+    each call.
+    """
     from converters.algorithms import algorithm
 
     entry = algorithm(verb, standard="ADaM")
-    return entry.fill(frame, entry.options.model_validate(options), ctx or context())
+    before = frame.copy(deep=True)
+    out = entry.fill(frame, entry.options.model_validate(options), ctx or context())
+    pd.testing.assert_frame_equal(frame, before, obj=f"{verb}'s input")
+    return out

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from converters.adam.codelists import assign_codelist, describe_codelists
-from converters.adam.columns import per_distinct
+from converters.adam.columns import per_distinct, working_copy
 from converters.adam.context import AdamContext, Provenance
 from converters.adam.metadata import CLASSES, LABELS, display_format, standard_variable
 from converters.adam.sources import SdtmFolder, read_sdtm_folder
@@ -69,7 +69,7 @@ def _source_frame(spec: AdamSpec, context: AdamContext) -> pd.DataFrame:
         except KeyError as exc:
             raise SpecError(f"source filter reads {exc.args[0]}, which {spec.source.dataset} does not have",
                             spec.where("source")) from None
-    return frame.reset_index(drop=True).copy()
+    return working_copy(frame.reset_index(drop=True))
 
 
 def derive_dataset(spec: AdamSpec, sdtm: SdtmFolder, built: dict[str, pd.DataFrame]

@@ -8,6 +8,16 @@ import numpy as np
 import pandas as pd
 
 
+def working_copy(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` that a derivation may change without touching its input.
+
+    The copy shares its columns with ``frame``; derivations add or replace whole columns (``frame[name] = ...``,
+    never a write into a column's array), which leaves ``frame`` as it was, and pandas 3 copies on write besides.
+    So a derivation that sets a few columns of a large frame costs those columns, not the frame.
+    """
+    return frame.copy(deep=False)
+
+
 def per_distinct(col: pd.Series, fn: Callable[[pd.Series], pd.Series], missing: object = None) -> pd.Series:
     """``fn`` applied to the distinct non-missing values of ``col`` and spread back; ``missing`` where col is NA."""
     codes, uniques = pd.factorize(col, use_na_sentinel=True)

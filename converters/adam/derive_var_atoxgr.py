@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from pydantic import model_validator
 
-from converters.adam.columns import per_distinct
+from converters.adam.columns import per_distinct, working_copy
 from converters.adam.context import AdamContext
 from converters.adam.options import VerbOptions
 from converters.algorithms.registry import Algorithm, register
@@ -52,7 +52,7 @@ def derive_var_atoxgr(frame: pd.DataFrame, options: Options, context: AdamContex
             scale = scale.where(~valid, frame[source.scale_from].astype(object))
         else:
             scale = scale.where(~valid, source.scale)
-    frame = frame.copy()
+    frame = working_copy(frame)
     listed = "; else ".join(f"{s.var} ({s.scale or 'scale in ' + str(s.scale_from)})" for s in options.sources)
     method = (f"{options.new_var} = the grade (0-5) of {listed}; {options.new_var_n} its number"
               f"{f'; {options.scale_var} the grading scale it came from' if options.scale_var else ''}.")

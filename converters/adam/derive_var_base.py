@@ -8,6 +8,7 @@ from converters.adam.options import Filter, VerbOptions, words
 from converters.adam.where import describe, evaluate
 from converters.algorithms.registry import Algorithm, register
 from converters.errors import DataError, Location
+from converters.adam.columns import working_copy
 
 
 class Options(VerbOptions):
@@ -33,7 +34,7 @@ def derive_var_base(frame: pd.DataFrame, options: Options, context: AdamContext)
                         hint="flag one baseline record per group first (derive_var_extreme_flag with a filter)")
     looked_up = frame[options.by_vars].merge(baseline.rename(columns={options.source_var: "__base__"}),
                                             on=options.by_vars, how="left", validate="many_to_one")
-    frame = frame.copy()
+    frame = working_copy(frame)
     frame[options.new_var] = looked_up["__base__"].to_numpy()
     context.note(options.new_var, "Derived", method=(
         f"{options.new_var} = {options.source_var} of the record where {describe(options.filter)} within "

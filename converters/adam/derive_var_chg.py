@@ -6,6 +6,7 @@ import pandas as pd
 from converters.adam.context import AdamContext
 from converters.adam.options import VerbOptions
 from converters.algorithms.registry import Algorithm, register
+from converters.adam.columns import working_copy
 
 
 class Options(VerbOptions):
@@ -19,7 +20,7 @@ def derive_var_chg(frame: pd.DataFrame, options: Options, context: AdamContext) 
     context.require(frame, [options.source_var, options.base_var], "the dataset")
     value = pd.to_numeric(frame[options.source_var], errors="coerce")
     base = pd.to_numeric(frame[options.base_var], errors="coerce")
-    frame = frame.copy()
+    frame = working_copy(frame)
     frame[options.new_var] = (value - base).astype(float)
     context.note(options.new_var, "Derived", method=(
         f"{options.new_var} = {options.source_var} - {options.base_var}; null where either is null."))

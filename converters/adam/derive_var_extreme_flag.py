@@ -9,6 +9,7 @@ from converters.adam.context import AdamContext
 from converters.adam.options import Filter, Mode, VerbOptions, flag_values, sort_records, words
 from converters.adam.where import describe, evaluate
 from converters.algorithms.registry import Algorithm, register
+from converters.adam.columns import working_copy
 
 
 class Options(VerbOptions):
@@ -27,7 +28,7 @@ def derive_var_extreme_flag(frame: pd.DataFrame, options: Options, context: Adam
     ordered = sort_records(frame[eligible], options.by_vars, options.order)
     keep: Literal["first", "last"] = "first" if options.mode == "first" else "last"
     chosen = ordered.index[~ordered.duplicated(subset=options.by_vars, keep=keep)]
-    frame = frame.copy()
+    frame = working_copy(frame)
     order = words([f"{o[1:]} (descending)" if o.startswith("-") else o for o in options.order])
     context.note(options.new_var, "Derived", method=(
         f"{options.new_var} = '{options.true_value}' on the {options.mode} record per {words(options.by_vars)} "

@@ -7,6 +7,7 @@ from converters.adam.context import AdamContext
 from converters.adam.options import Filter, VerbOptions, flag_values
 from converters.adam.where import describe, evaluate
 from converters.algorithms.registry import Algorithm, register
+from converters.adam.columns import working_copy
 
 
 class Options(VerbOptions):
@@ -17,7 +18,7 @@ class Options(VerbOptions):
 
 
 def derive_var_flag(frame: pd.DataFrame, options: Options, context: AdamContext) -> pd.DataFrame:
-    frame = frame.copy()
+    frame = working_copy(frame)
     frame[options.new_var] = flag_values(evaluate(frame, options.condition), options.true_value, options.false_value)
     context.note(options.new_var, "Derived", method=(
         f"{options.new_var} = '{options.true_value}' when {describe(options.condition)}; "

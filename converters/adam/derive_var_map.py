@@ -5,7 +5,7 @@ from typing import Literal
 
 import pandas as pd
 
-from converters.adam.columns import stripped_text
+from converters.adam.columns import stripped_text, working_copy
 from converters.adam.context import AdamContext
 from converters.adam.options import VerbOptions
 from converters.algorithms.registry import Algorithm, register
@@ -46,7 +46,7 @@ def derive_var_map(frame: pd.DataFrame, options: Options, context: AdamContext) 
     numeric = options.type == "Num" or (
         options.type is None and bool(given) and all(isinstance(v, (int, float)) for v in given)
         and (options.other != "keep" or pd.api.types.is_numeric_dtype(source)))
-    frame = frame.copy()
+    frame = working_copy(frame)
     frame[options.new_var] = pd.to_numeric(result, errors="coerce").astype("float64") if numeric else result
     pairs = "; ".join(f"{k!r} -> {'null' if v is None else repr(v)}" for k, v in options.values.items())
     rest = {"keep": "other values kept", "null": "other values null",

@@ -7,6 +7,7 @@ from converters.adam.context import AdamContext
 from converters.adam.options import Filter, VerbOptions, flag_values
 from converters.adam.where import describe, evaluate
 from converters.algorithms.registry import Algorithm, register
+from converters.adam.columns import working_copy
 
 
 class Options(VerbOptions):
@@ -24,7 +25,7 @@ def derive_var_merged_exist_flag(frame: pd.DataFrame, options: Options, context:
     hits = add.loc[evaluate(add, options.condition), options.by_vars].drop_duplicates()
     key = pd.MultiIndex.from_frame(frame[options.by_vars])
     found = key.isin(pd.MultiIndex.from_frame(hits)) if len(hits) else [False] * len(frame)
-    frame = frame.copy()
+    frame = working_copy(frame)
     frame[options.new_var] = flag_values(pd.Series(found, index=frame.index), options.true_value,
                                          options.false_value)
     context.note(options.new_var, "Derived", method=(

@@ -7,6 +7,7 @@ from converters.adam.context import AdamContext
 from converters.adam.options import Filter, VerbOptions, sort_records, words
 from converters.adam.where import describe, evaluate
 from converters.algorithms.registry import Algorithm, register
+from converters.adam.columns import working_copy
 
 
 class Options(VerbOptions):
@@ -34,7 +35,7 @@ def derive_var_nadir(frame: pd.DataFrame, options: Options, context: AdamContext
     running = counted.groupby(group.to_numpy()).cummin()
     running = running.groupby(group.to_numpy()).ffill()
     earlier = running.groupby(group.to_numpy()).shift(1)
-    frame = frame.copy()
+    frame = working_copy(frame)
     frame[options.new_var] = earlier.reindex(frame.index).to_numpy(dtype=float)
     context.note(options.new_var, "Derived", method=(
         f"{options.new_var} = the minimum {options.source_var} of the records before this one per "

@@ -6,6 +6,7 @@ import pandas as pd
 from converters.adam.context import AdamContext
 from converters.adam.options import VerbOptions, as_dates, flag_values
 from converters.algorithms.registry import Algorithm, register
+from converters.adam.columns import working_copy
 
 
 class Options(VerbOptions):
@@ -25,7 +26,7 @@ def derive_var_ontrtfl(frame: pd.DataFrame, options: Options, context: AdamConte
         context.require(frame, [options.ref_end_date], "the dataset")
         end = as_dates(frame[options.ref_end_date]) + pd.Timedelta(days=options.ref_end_window)
         on &= end.isna() | (date <= end)
-    frame = frame.copy()
+    frame = working_copy(frame)
     frame[options.new_var] = flag_values(on, "Y", None)
     return frame
 

@@ -7,6 +7,7 @@ import pandas as pd
 from converters.adam.context import AdamContext
 from converters.adam.options import VerbOptions
 from converters.algorithms.registry import Algorithm, register
+from converters.adam.columns import working_copy
 
 
 class Options(VerbOptions):
@@ -22,7 +23,7 @@ def derive_var_pchg(frame: pd.DataFrame, options: Options, context: AdamContext)
     base = pd.to_numeric(frame[options.base_var], errors="coerce").to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         pchg = np.where(base != 0, (value - base) / np.abs(base) * 100.0, np.nan)
-    frame = frame.copy()
+    frame = working_copy(frame)
     frame[options.new_var] = pchg
     context.note(options.new_var, "Derived", method=(
         f"{options.new_var} = ({options.source_var} - {options.base_var}) / abs({options.base_var}) x 100; null "

@@ -13,6 +13,7 @@ import pandas as pd
 from converters.adam.context import AdamContext
 from converters.adam.options import VerbOptions, as_dates
 from converters.algorithms.registry import Algorithm, register
+from converters.adam.columns import working_copy
 
 _PER_DAY = {"days": 1.0, "hours": 24.0}
 
@@ -32,7 +33,7 @@ def derive_var_relative_time(frame: pd.DataFrame, options: Options, context: Ada
     end = as_dates(frame[options.end_date])
     seconds = (end - start).dt.total_seconds().astype("float64")
     value: pd.Series = (seconds / 86400.0 * _PER_DAY[options.out_unit]).round(options.digits)
-    frame = frame.copy()
+    frame = working_copy(frame)
     frame[options.new_var] = value
     context.note(options.new_var, "Derived", method=(
         f"{options.new_var} = ({options.end_date} - {options.start_date}) in {options.out_unit}, not floored "

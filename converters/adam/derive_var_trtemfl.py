@@ -11,6 +11,7 @@ import pandas as pd
 from converters.adam.context import AdamContext
 from converters.adam.options import VerbOptions, as_dates, flag_values
 from converters.algorithms.registry import Algorithm, register
+from converters.adam.columns import working_copy
 
 
 class Options(VerbOptions):
@@ -34,7 +35,7 @@ def derive_var_trtemfl(frame: pd.DataFrame, options: Options, context: AdamConte
         limit = as_dates(frame[options.trt_end_date]) + pd.Timedelta(days=options.end_window)
         emergent &= limit.isna() | (start <= limit)
     emergent |= trt_start.notna() & start.isna() & (end.isna() | (end >= trt_start))
-    frame = frame.copy()
+    frame = working_copy(frame)
     frame[options.new_var] = flag_values(emergent, "Y", None)
     window = (f" and on or before {options.trt_end_date} + {options.end_window} days"
               if options.end_window is not None and options.trt_end_date else "")

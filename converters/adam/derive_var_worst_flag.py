@@ -18,6 +18,7 @@ from converters.adam.context import AdamContext
 from converters.adam.options import Filter, VerbOptions, flag_values, sort_records, words
 from converters.adam.where import describe, evaluate
 from converters.algorithms.registry import Algorithm, register
+from converters.adam.columns import working_copy
 
 
 class Options(VerbOptions):
@@ -60,7 +61,7 @@ def derive_var_worst_flag(frame: pd.DataFrame, options: Options, context: AdamCo
     work["__worst__"] = key[eligible]
     ordered = sort_records(work, options.by_vars, ["-__worst__", *options.order])
     chosen = ordered.index[~ordered.duplicated(subset=options.by_vars, keep="first")]
-    frame = frame.copy()
+    frame = working_copy(frame)
     frame[options.new_var] = flag_values(pd.Series(frame.index.isin(chosen), index=frame.index), options.true_value,
                                          options.false_value)
     sides = [f"highest for {options.param_var} in {', '.join(options.worst_high)}" if options.worst_high else "",

@@ -8,6 +8,7 @@ from pydantic import model_validator
 from converters.adam.context import AdamContext
 from converters.adam.options import VerbOptions, words
 from converters.algorithms.registry import Algorithm, register
+from converters.adam.columns import working_copy
 
 
 class Options(VerbOptions):
@@ -30,7 +31,7 @@ def derive_vars_cat(frame: pd.DataFrame, options: Options, context: AdamContext)
     context.require(frame, [options.source_var], "the dataset")
     value = pd.to_numeric(frame[options.source_var], errors="coerce")
     index = np.searchsorted(np.asarray(options.breaks, dtype=float), value.to_numpy(dtype=float), side="right")
-    frame = frame.copy()
+    frame = working_copy(frame)
     bounds = [f"{b:g}" for b in options.breaks]
     text = (f"{options.new_var} groups {options.source_var} at {words(bounds)} (a group includes its lower bound) "
             f"into {words([repr(label) for label in options.labels])}"

@@ -6,6 +6,7 @@ import pandas as pd
 from converters.adam.context import AdamContext
 from converters.adam.options import VerbOptions
 from converters.algorithms.registry import Algorithm, register
+from converters.adam.columns import working_copy
 
 
 class Options(VerbOptions):
@@ -13,7 +14,7 @@ class Options(VerbOptions):
 
 
 def derive_vars_constant(frame: pd.DataFrame, options: Options, context: AdamContext) -> pd.DataFrame:
-    frame = frame.copy()
+    frame = working_copy(frame)
     for name, value in options.set_values_to.items():
         frame[name] = float(value) if isinstance(value, (int, float)) else value
         context.note(name, "Assigned")

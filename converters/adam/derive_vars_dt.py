@@ -9,6 +9,7 @@ from converters.adam.context import AdamContext
 from converters.adam.dates import impute_dates
 from converters.adam.options import VerbOptions, as_dates, words
 from converters.algorithms.registry import Algorithm, register
+from converters.adam.columns import working_copy
 
 
 class Options(VerbOptions):
@@ -26,7 +27,7 @@ def derive_vars_dt(frame: pd.DataFrame, options: Options, context: AdamContext) 
     dates, flags = impute_dates(frame[options.dtc], options.highest_imputation, options.date_imputation,
                                 [as_dates(frame[v]) for v in options.min_dates],
                                 [as_dates(frame[v]) for v in options.max_dates])
-    frame = frame.copy()
+    frame = working_copy(frame)
     frame[f"{options.new_vars_prefix}DT"] = dates
     context.note(f"{options.new_vars_prefix}DT", "Derived", method=date_method(
         f"{options.new_vars_prefix}DT", options.dtc, options.highest_imputation, options.date_imputation,

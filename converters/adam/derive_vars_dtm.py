@@ -9,6 +9,7 @@ from converters.adam.context import AdamContext
 from converters.adam.dates import impute_datetimes
 from converters.adam.options import VerbOptions, as_dates
 from converters.algorithms.registry import Algorithm, register
+from converters.adam.columns import working_copy
 
 
 class Options(VerbOptions):
@@ -27,7 +28,7 @@ def derive_vars_dtm(frame: pd.DataFrame, options: Options, context: AdamContext)
     values, dtf, tmf = impute_datetimes(frame[options.dtc], options.highest_imputation, options.date_imputation,
                                         options.time_imputation, [as_dates(frame[v]) for v in options.min_dates],
                                         [as_dates(frame[v]) for v in options.max_dates])
-    frame = frame.copy()
+    frame = working_copy(frame)
     prefix = options.new_vars_prefix
     frame[f"{prefix}DTM"] = values
     if options.highest_imputation == "n":

@@ -9,6 +9,7 @@ import pandas as pd
 from converters.adam.context import AdamContext
 from converters.adam.options import VerbOptions, as_dates
 from converters.algorithms.registry import Algorithm, register
+from converters.adam.columns import working_copy
 
 _DAYS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years": 365.25}
 
@@ -27,7 +28,7 @@ def derive_vars_duration(frame: pd.DataFrame, options: Options, context: AdamCon
     start = as_dates(frame[options.start_date]).dt.normalize()
     end = as_dates(frame[options.end_date]).dt.normalize()
     days = (end - start).dt.days.astype("float64") + (1.0 if options.add_one else 0.0)
-    frame = frame.copy()
+    frame = working_copy(frame)
     value = days / _DAYS[options.out_unit]
     frame[options.new_var] = value if options.out_unit == "days" else np.round(value, 2)
     plus = " + 1" if options.add_one else ""

@@ -9,6 +9,7 @@ from converters.adam.context import AdamContext
 from converters.adam.dates import study_day
 from converters.adam.options import VerbOptions, as_dates
 from converters.algorithms.registry import Algorithm, register
+from converters.adam.columns import working_copy
 
 
 class Options(VerbOptions):
@@ -18,7 +19,7 @@ class Options(VerbOptions):
 
 def derive_vars_dy(frame: pd.DataFrame, options: Options, context: AdamContext) -> pd.DataFrame:
     context.require(frame, [options.reference_date, *options.source_vars], "the dataset")
-    frame = frame.copy()
+    frame = working_copy(frame)
     reference = as_dates(frame[options.reference_date])
     for name in options.source_vars:
         target = re.sub(r"DTM?$", "DY", name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from converters.adam.columns import stripped_text
+from converters.adam.columns import stripped_text, working_copy
 from converters.adam.context import AdamContext
 from converters.adam.options import VerbOptions
 from converters.algorithms.registry import Algorithm, register
@@ -43,7 +43,7 @@ def derive_vars_param(frame: pd.DataFrame, options: Options, context: AdamContex
     if options.unit_var:
         unit = stripped_text(frame[options.unit_var])
         param = param.where(unit.isna(), param.astype(str) + " (" + unit.astype(str) + ")")
-    frame = frame.copy()
+    frame = working_copy(frame)
     frame["PARAMCD"] = code.astype(object).where(code.notna(), None)
     frame["PARAM"] = param.astype(object).where(name.notna(), None)
     qualified = "; ".join(f"{var} = {raw!r}: PARAMCD + {suffix!r}, PARAM + ', {raw.title()}'"

@@ -13,14 +13,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from converters.adam.columns import blank_mask
+from converters.adam.columns import blank_mask, working_copy
 from converters.errors import DataError, Location
 from converters.metadata.model import Dataset
 
 
 def nulls_for_blanks(frame: pd.DataFrame) -> pd.DataFrame:
     """Text columns with None for blank values (the transport readers give '')."""
-    out = frame.copy()
+    out = working_copy(frame)
     for name in out.columns:
         if out[name].dtype == object:
             col = out[name]
