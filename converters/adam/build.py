@@ -21,9 +21,10 @@ from converters.adam.metadata import CLASSES, LABELS, display_format, standard_v
 from converters.adam.sources import SdtmFolder, read_sdtm_folder
 from converters.adam.spec import AdamSpec, load_adam_specs
 from converters.adam.where import evaluate
-from converters.errors import DataError, Location, SpecError
+from converters.errors import DataError, Location, SpecError, TransportError
 from converters.metadata.model import Dataset, Method, Origin, Standard, Study, Variable
 from converters.standards import adamig, sdtmig
+from converters.writers.text_facts import TextFacts, text_facts
 
 ADAMIG_OID = "STD.ADaMIG.1.3"
 
@@ -37,6 +38,7 @@ class AdamDataset:
     dataset: Dataset
     source: str
     source_records: int
+    facts: dict[str, TextFacts] = field(default_factory=dict)  # text columns measured once: lengths, codelists, writers
 
     @property
     def records(self) -> int:
@@ -112,9 +114,10 @@ def _predecessor(dataset: str, name: str, sdtm: SdtmFolder) -> str:
 
 
 def describe_dataset(spec: AdamSpec, frame: pd.DataFrame, provenance: dict[str, Provenance], sdtm: SdtmFolder,
-                     methods: dict[str, Method]) -> tuple[pd.DataFrame, Dataset]:
-    """Cast the frame to its metadata types and describe it in the metadata model."""
+                     methods: dict[str, Method]) -> tuple[pd.DataFrame, Dataset, dict[str, TextFacts]]:
+    """Cast the frame to its metadata types and describe it in the metadata model, with the facts of its text."""
     variables = []
+    facts: dict[str, TextFacts] = {}
     out = pd.DataFrame(index=frame.index)
     for order, name in enumerate(spec.variables, start=1):
         meta = spec.variables[name]
@@ -144,7 +147,7 @@ def describe_dataset(spec: AdamSpec, frame: pd.DataFrame, provenance: dict[str, 
         else:
             series = per_distinct(col, lambda u: u.map(lambda v: f"{v:g}" if isinstance(v, float) else v))
             data_type = "text"
-            length = _byte_length(series)
+            length = _text_length(series, spec.dataset, name, facts)
         out[name] = series
         var = Variable(name=name, label=label[:40], data_type=data_type, length=length, display_format=fmt,
                        core=meta.core or (std.core if std else None), order=order)
@@ -162,7 +165,17 @@ def describe_dataset(spec: AdamSpec, frame: pd.DataFrame, provenance: dict[str, 
                       domain=None, dataset_class=dataset_class, structure=structure_text, keys=spec.keys,
                       purpose="Analysis", standard=ADAMIG_OID, variables=variables, records=len(out))
     dataset.subclass = subclass
-    return out, dataset
+    return out, dataset, facts
+
+
+def _text_length(values: pd.Series, dataset: str, name: str, facts: dict[str, TextFacts]) -> int:
+    """Longest value in UTF-8 bytes (at least 1), from the column's text facts, kept in ``facts`` for the writers."""
+    try:
+        found = text_facts(values, dataset, name)
+    except TransportError:  # a value that is not text: the writers name it
+        return _byte_length(values)
+    facts[name] = found
+    return max(1, int(found.nbytes.max())) if len(found.values) else 1
 
 
 def _byte_length(values: pd.Series) -> int:
@@ -224,10 +237,10 @@ def build_adam(mappings: str | Path, sdtm_folder: str | Path,
         progress(f"{spec.dataset}: {len(spec.steps)} steps from {source_name}")
         frame, provenance, source_records = derive_dataset(spec, sdtm, built)
         built[spec.dataset] = frame
-        out, dataset = describe_dataset(spec, frame, provenance, sdtm, methods)
-        build.datasets.append(AdamDataset(spec.dataset, out, dataset, source_name, source_records))
+        out, dataset, facts = describe_dataset(spec, frame, provenance, sdtm, methods)
+        build.datasets.append(AdamDataset(spec.dataset, out, dataset, source_name, source_records, facts))
         study.datasets.append(dataset)
     study.methods = [methods[k] for k in sorted(methods)]
-    describe_codelists(study, {d.name: d.frame for d in build.datasets})
+    describe_codelists(study, {d.name: d.frame for d in build.datasets}, {d.name: d.facts for d in build.datasets})
     _ = adamig.version  # the bundled guide is the one named in the metadata
     return build

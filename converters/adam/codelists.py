@@ -9,6 +9,8 @@ in the ADaM define as in the SDTM one.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from converters.adam.metadata import standard_variable
@@ -16,6 +18,7 @@ from converters.adam.sources import SdtmFolder
 from converters.metadata.model import Codelist, Dataset, Standard, Study
 from converters.standards import ct, sdtmig
 from converters.errors import StandardsError
+from converters.writers.text_facts import TextFacts
 
 #: the Y/N values a flag may hold to take the NY codelist
 _YES_NO = frozenset({"Y", "N"})
@@ -54,12 +57,16 @@ def assign_codelist(name: str, structure: str, predecessor: str | None, values: 
     return None
 
 
-def describe_codelists(study: Study, frames: dict[str, pd.DataFrame]) -> None:
-    """Set ``study.codelists`` to the codelists in use with their terms, and the CT standards they come from."""
+def describe_codelists(study: Study, frames: dict[str, pd.DataFrame],
+                       facts: Mapping[str, Mapping[str, TextFacts]] | None = None) -> None:
+    """Set ``study.codelists`` to the codelists in use with their terms, and the CT standards they come from.
+
+    ``facts``: per dataset, the text facts of its columns (terms then read from distinct values, not records).
+    """
     from converters.sdtm.finalize import codelists_in_use
 
     pairs: list[tuple[pd.DataFrame, Dataset]] = [(frames[ds.name], ds) for ds in study.datasets if ds.name in frames]
-    codelists: list[Codelist] = codelists_in_use(pairs, {})
+    codelists: list[Codelist] = codelists_in_use(pairs, {}, facts)
     standards = {package: Standard("CDISC/NCI", ct.version, "CT", package) for package in ("SDTM", "ADaM")}
     used: set[str] = set()
     for codelist in codelists:

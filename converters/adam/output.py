@@ -39,7 +39,7 @@ def write_adam(build: AdamBuild, out: str | Path, created: datetime | None = Non
     with write_output_folder(out, "adam", force=force, inputs=inputs) as tmp:
         oid = build.study.studyid
         for d in build.datasets:
-            facts = dataset_text_facts(d.frame, d.dataset)  # each text column measured once for both files
+            facts = d.facts or dataset_text_facts(d.frame, d.dataset)  # each text column measured once for all
             write_xpt(d.frame, d.dataset, tmp / f"{d.name.lower()}.xpt", created=created, facts=facts)
             write_dataset_json(d.frame, d.dataset, tmp / f"{d.name.lower()}.json", study_oid=oid,
                                metadata_version_oid=f"MDV.{oid}.ADaMIG.1.3", created=created, facts=facts)
