@@ -38,12 +38,15 @@ def _codes(conditions: list[np.ndarray], codes: list[str], size: int) -> np.ndar
     return out
 
 
-def _parts(text: pd.Series) -> pd.DataFrame:
-    """Year..second of each distinct text as floats (NaN when absent); all NaN when the text is not ISO 8601."""
-    uniques = pd.Series(pd.unique(stripped_text(text).dropna()), dtype=object)
-    parts = uniques.str.extract(_ISO).astype("float64")
-    parts.index = uniques
-    return parts
+def _parts(text: pd.Series) -> tuple[np.ndarray, pd.DataFrame]:
+    """(codes, parts): year..second of each distinct text as floats, one row per distinct text and a last row for
+    missing ones, and the row of each record.  A part absent from the text is NaN; a text that is not ISO 8601
+    (or blank, or missing) is all NaN.
+    """
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    distinct = stripped_text(pd.Series(np.asarray(uniques, dtype=object), dtype=object))
+    parts = pd.concat([distinct.str.extract(_ISO), pd.DataFrame({c: [np.nan] for c in "ymdHMS"})], ignore_index=True)
+    return np.where(codes < 0, len(uniques), codes), parts.astype("float64")
 
 
 def _month_end(year: np.ndarray, month: np.ndarray) -> np.ndarray:
@@ -74,7 +77,7 @@ _TIME_LEVELS = {"n": 0, "s": 1, "m": 2, "h": 3, "D": 4, "M": 5, "Y": 6}
 
 def _impute(text: pd.Series, highest: str, date_imp: str, time_imp: str, min_dates, max_dates, with_time: bool):
     index = text.index
-    parts = _parts(text).reindex(stripped_text(text).fillna("").to_numpy())
+    codes, parts = _parts(text)  # each distinct text worked out once; its records take the result by ``codes``
     y, m, d = (parts[c].to_numpy() for c in ("y", "m", "d"))
     hh, mm, ss = (parts[c].to_numpy() for c in ("H", "M", "S"))
     level = (_TIME_LEVELS if with_time else _DATE_LEVELS).get(highest, 0)
@@ -117,7 +120,6 @@ def _impute(text: pd.Series, highest: str, date_imp: str, time_imp: str, min_dat
     values = pd.to_datetime(frame.astype("int64"), errors="coerce")
     values = values.where(ok)
     ok = ok & values.notna().to_numpy()
-    values.index = index
     # restrict to min/max dates that fall inside the range the partial date allows
     if min_dates or max_dates:
         lo = pd.to_datetime(pd.DataFrame({"year": np.where(ok, y, 2000), "month": np.where(month_missing, 1,
@@ -128,8 +130,12 @@ def _impute(text: pd.Series, highest: str, date_imp: str, time_imp: str, min_dat
         hi = pd.to_datetime(pd.DataFrame({"year": np.where(ok, y, 2000), "month": hi_m,
                                           "day": np.where(day_missing, hi_ends, np.nan_to_num(d, nan=1))}
                                          ).astype("int64"), errors="coerce")
-        lo.index = hi.index = index
-        partial = pd.Series(month_missing | day_missing, index=index)
+        lo = pd.Series(lo.to_numpy()[codes], index=index)
+        hi = pd.Series(hi.to_numpy()[codes], index=index)
+    values = pd.Series(values.to_numpy()[codes], index=index)
+    ok, dtf, tmf = ok[codes], dtf[codes], tmf[codes]
+    if min_dates or max_dates:
+        partial = pd.Series((month_missing | day_missing)[codes], index=index)
         for ref in min_dates or []:
             ref = pd.to_datetime(ref).dt.normalize() if not with_time else pd.to_datetime(ref)
             inside = partial & ref.notna() & (ref.dt.normalize() >= lo) & (ref.dt.normalize() <= hi) & (values < ref)
