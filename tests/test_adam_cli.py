@@ -182,3 +182,14 @@ def test_a_folder_without_dm_is_a_clear_error(foreign, tmp_path):
     (sdtm / "dm.json").unlink()
     result = CliRunner().invoke(cli, ["adam", str(mappings), "--sdtm", str(sdtm), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "no DM dataset" in result.output
+
+
+def test_a_dataset_the_specs_do_not_read_is_not_read_and_one_they_read_is_named_when_unreadable(foreign, tmp_path):
+    mappings, sdtm = foreign
+    (sdtm / "vs.xpt").write_bytes(b"not a transport file")  # no ADaM spec reads VS: the build does not open it
+    result = CliRunner().invoke(cli, ["adam", str(mappings), "--sdtm", str(sdtm), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    (sdtm / "ae.json").unlink()
+    (sdtm / "ae.xpt").write_bytes(b"not a transport file")
+    result = CliRunner().invoke(cli, ["adam", str(mappings), "--sdtm", str(sdtm), "--out", str(tmp_path / "o2")])
+    assert result.exit_code == 2 and "cannot read ae.xpt" in result.output and "Traceback" not in result.output

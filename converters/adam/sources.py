@@ -1,12 +1,14 @@
 """The input of an ADaM build: any SDTM folder (XPT or Dataset-JSON), ours or another sponsor's.
 
-Datasets are read once by the validator's reader (same transport shape as every other step), blanks become nulls,
+Datasets are read once, when a spec first uses one (a study's ADaM reads few of its SDTM datasets: VS, CM or SV
+need not be read), by the validator's reader (same transport shape as every other step), blanks become nulls,
 and a parent domain is offered with its SUPP-- qualifiers as columns (QNAM), joined on IDVAR/IDVARVAL or on the
 subject when IDVAR is blank, so a spec reads ``AEDLT`` or ``ASTCTGR`` as if they were AE variables.
 """
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,13 +59,47 @@ def merge_supp(parent: pd.DataFrame, supp: pd.DataFrame, domain: str) -> pd.Data
     return out
 
 
+class FolderDatasets(Mapping[str, pd.DataFrame]):
+    """The datasets of an SDTM folder by name, each read when first asked for and then kept.
+
+    A dataset is found by its file name, as submission folders name them (``lb.xpt`` holds LB); ``metas`` holds
+    the file metadata of the datasets read so far.
+    """
+
+    def __init__(self, files: dict[str, Path]):
+        self._files = dict(files)
+        self._frames: dict[str, pd.DataFrame] = {}
+        self.metas: dict[str, Dataset] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._frames:
+            from converters.validate.data import read_dataset, why_unreadable
+
+            path = self._files[name]  # KeyError for a dataset the folder does not hold
+            try:
+                frame, meta, _facts = read_dataset(path)
+            except Exception as exc:  # noqa: BLE001 - any reader failure is the user's file: say which and why
+                raise DataError(f"cannot read {path.name}: {why_unreadable(exc)}", Location(str(path))) from None
+            self._frames[name], self.metas[name] = frame, meta
+        return self._frames[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._files
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+
 @dataclass
 class SdtmFolder:
     """The SDTM datasets of one folder as read (blank text ''); ``dataset(name)`` gives one prepared for ADaM."""
 
     folder: Path
-    frames: dict[str, pd.DataFrame]
-    metas: dict[str, Dataset]
+    frames: Mapping[str, pd.DataFrame]
+    metas: Mapping[str, Dataset]
     _merged: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def has(self, name: str) -> bool:
@@ -82,6 +118,8 @@ class SdtmFolder:
 
     def label(self, dataset: str, variable: str) -> str | None:
         """The label the SDTM file gives a variable (None when it has none)."""
+        if dataset.upper() in self.frames:
+            self.frames[dataset.upper()]  # read it, for its file metadata
         meta = self.metas.get(dataset.upper())
         if meta is None:
             return None
@@ -92,19 +130,16 @@ class SdtmFolder:
 
 
 def read_sdtm_folder(folder: str | os.PathLike[str]) -> SdtmFolder:
-    """Read every dataset of an SDTM folder; DataError when the folder has no DM."""
-    from converters.validate.data import load_folder
+    """An SDTM folder whose datasets are read as the specs use them; DataError when it has no DM."""
+    from converters.validate.data import dataset_files
 
     root = Path(folder)
     if not root.is_dir():
         raise DataError("SDTM folder not found", Location(str(root)),
                         hint="give --sdtm a folder of .xpt or .json files")
-    study = load_folder(root)
-    if study.problems:
-        name, problem = study.problems[0]
-        raise DataError(f"cannot read {name}: {problem}", Location(str(root / name)))
-    frames = {name: d.frame for name, d in study.datasets.items()}
+    files, _skipped = dataset_files(root)
+    frames = FolderDatasets(files)
     if "DM" not in frames:
         raise DataError("the SDTM folder has no DM dataset", Location(str(root)),
                         hint="ADaM starts from DM: give the folder that holds dm.xpt or dm.json")
-    return SdtmFolder(root, frames, {name: d.meta for name, d in study.datasets.items()})
+    return SdtmFolder(root, frames, frames.metas)
