@@ -93,6 +93,14 @@ def test_the_define_puts_the_codelist_on_text_items_only(tmp_path):
     assert tree.xpath(f"//odm:ItemDef[@OID='IT.LB.LBSTRESC.LBTESTCD.ALT.LBSPEC.SERUM']/{ref}", namespaces=NS) == []
 
 
+def test_terms_on_value_level_items_count_as_the_defines_terms_for_the_variable(tmp_path):
+    """CT0002 takes the terms a define lists for a variable as documented extensions: those of its items too."""
+    frame = _lb_frame()
+    meta = read_define(_written(tmp_path, frame, _lb_study(frame)), check_schema=False)
+    assert meta.codelist_values_for("LB")["LBSTRESC"] == {"NEGATIVE", "POSITIVE"}
+    assert [(name, oid) for name, _where, oid in meta.value_codelists("LB")] == [("LBSTRESC", "CL.LBSTRESC")]
+
+
 def test_a_qualitative_result_outside_the_defines_codelist_is_still_caught(tmp_path):
     frame = _lb_frame()
     study = _lb_study(frame)
