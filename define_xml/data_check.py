@@ -56,7 +56,7 @@ def _header(raw: bytes) -> tuple[bytes, bytes, list[tuple[str, bytes, int, int, 
         variables.append((rec[8:16].decode("ascii").strip(), rec[16:56], int.from_bytes(rec[4:6], "big"),
                           int.from_bytes(rec[84:88], "big"), int.from_bytes(rec[0:2], "big") == 1))
     end = 640 + ((nvars * 140 + 79) // 80) * 80
-    if raw[end:end + len(_OBS)] != _OBS or _MEMBER in raw[end:]:
+    if raw[end:end + len(_OBS)] != _OBS or raw.find(_MEMBER, end) != -1:
         return None
     lengths = [v[2] for v in variables]
     if not lengths or [v[3] for v in variables] != list(np.cumsum([0, *lengths[:-1]])):
@@ -68,7 +68,10 @@ def read_checked(path: Path, groups: list[tuple[str, ...]]) -> tuple[pd.DataFram
     """The header of an XPT file and the distinct rows of each column group, stacked; None when the file needs
     the validator's full reader."""
     raw = path.read_bytes()
-    head = _header(raw)
+    try:
+        head = _header(raw)
+    except (ValueError, IndexError, UnicodeDecodeError):
+        head = None  # a damaged header: the validator's reader says what is wrong
     if head is None:
         return None
     name_bytes, label_bytes, variables, offset = head
@@ -77,11 +80,11 @@ def read_checked(path: Path, groups: list[tuple[str, ...]]) -> tuple[pd.DataFram
     layout = {v[0]: v for v in variables}
     if any(c not in layout or layout[c][4] for group in groups for c in group):
         return None  # a numeric variable compared with a codelist, or a column the file lacks: read in full
-    data = raw[offset:]
+    nbytes = len(raw) - offset
     width = sum(v[2] for v in variables)
-    rows = len(data) // width
-    block = np.frombuffer(data, dtype=np.uint8, count=rows * width).reshape(rows, width)
-    low = max(0, -(-(len(data) - 79) // width))  # the padding of the last 80-byte record is under 80 bytes
+    rows = nbytes // width
+    block = np.frombuffer(raw, dtype=np.uint8, count=rows * width, offset=offset).reshape(rows, width)
+    low = max(0, -(-(nbytes - 79) // width))  # the padding of the last 80-byte record is under 80 bytes
     while rows > low and not (block[rows - 1] != 0x20).any():
         rows -= 1
     block = block[:rows]
@@ -99,7 +102,7 @@ def read_checked(path: Path, groups: list[tuple[str, ...]]) -> tuple[pd.DataFram
             part[c] = np.array([d[start:start + length].rstrip(b" ").decode("ascii") for d in padded], dtype=object)
             start += length
         parts.append(part)
-    size = sum(len(next(iter(p.values()))) for p in parts) if parts else 0
+    size = sum(len(next(iter(p.values()))) for p in parts)
     columns: dict[str, np.ndarray] = {}
     meta = []
     for var, label, length, _pos, numeric in variables:
