@@ -102,18 +102,23 @@ def check_define_tree(tree: etree._ElementTree, report: DefineReport) -> None:
 
 
 def data_problems(define: Path, folder: Path) -> list[str]:
-    """Findings of the validator's define rules (DF*) for ``define`` against the datasets in ``folder``."""
-    from converters.validate import validate_study
-    from converters.validate.data import load_folder
-    from converters.validate.define_reader import read_define
+    """Findings of the validator's define rules (DF*) for ``define`` against the datasets in ``folder``.
 
-    study = load_folder(folder, None)
-    study.define = read_define(define, check_schema=False)
+    The datasets are read as the rules look at them (:mod:`define_xml.data_check`): file headers and the distinct
+    values of the columns compared with a codelist, so the check costs what the metadata holds, not the records.
+    """
+    from converters.validate import validate_study
+    from converters.validate.define_reader import read_define
+    from define_xml.data_check import load_checked
+
+    meta = read_define(define, check_schema=False)
+    study = load_checked(folder, meta)
+    study.define = meta
     result = validate_study(study, dispositions=None, previous=None, select=["DF000"])
     rows = result.findings
     if rows.empty:
         return []
-    return [f"{r.rule} {r.dataset}: {r.message}" for r in rows.itertuples()]
+    return list(dict.fromkeys(f"{r.rule} {r.dataset}: {r.message}" for r in rows.itertuples()))  # each once
 
 
 def write_define(study: Study, folder: str | Path, *, out: str | Path | None = None, created: datetime | None = None,

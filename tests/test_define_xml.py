@@ -299,3 +299,28 @@ def test_ts_value_level_by_parameter_with_ct_and_external_dictionaries(sdtm_fold
     oid = indic.find("odm:CodeListRef", NS).get("CodeListOID")
     ext = tree.xpath(f"//odm:CodeList[@OID='{oid}']/odm:ExternalCodeList", namespaces=NS)[0]
     assert ext.get("Dictionary") == "SNOMED CT" and ext.get("Version")
+
+
+@pytest.mark.parametrize("study", STUDIES)
+def test_the_define_check_on_distinct_values_finds_what_reading_every_record_finds(sdtm_folders, study, tmp_path):
+    """The define-vs-data check reads headers and distinct values (define_xml/data_check.py); against a define
+    whose codelists lack a term each, it finds the same problems as the validator reading every record."""
+    from converters.validate import validate_study
+    from converters.validate.data import load_folder
+    from converters.validate.define_reader import read_define
+    from define_xml.data_check import load_checked
+
+    tree = _tree(sdtm_folders[study] / "define.xml")
+    for cl in tree.xpath("//odm:CodeList", namespaces=NS):
+        terms = cl.xpath("odm:EnumeratedItem|odm:CodeListItem", namespaces=NS)
+        if len(terms) > 1:
+            cl.remove(terms[0])
+    tree.write(str(tmp_path / "define.xml"))
+    meta = read_define(tmp_path / "define.xml", check_schema=False)
+    found = []
+    for data in (load_folder(sdtm_folders[study], None), load_checked(sdtm_folders[study], meta)):
+        data.define = meta
+        rows = validate_study(data, dispositions=None, previous=None, select=["DF000"]).findings
+        found.append({(r.rule, r.dataset, r.variable, r.message) for r in rows.itertuples()})
+    assert found[0] == found[1]
+    assert {v for rule, _d, v, _m in found[0] if rule == "DF0008"} >= {"LBTESTCD", "AESER"}

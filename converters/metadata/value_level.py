@@ -26,7 +26,10 @@ Block = tuple[dict[str, str], dict[str, Origin]]
 
 
 def _number_shape(values: pd.Series) -> tuple[str, int, int | None] | None:
-    """(``integer``/``float``, length, significant digits) when every value is a number, else None."""
+    """(``integer``/``float``, length, significant digits) when every value is a number, else None.
+
+    Every answer is an ``all`` or a ``max``, so ``values`` may be the distinct values of a column.
+    """
     text = values.astype(str).str.strip()
     numbers = pd.to_numeric(text, errors="coerce")
     if numbers.isna().any():
@@ -55,7 +58,17 @@ def _iso_type(values: pd.Series) -> str | None:
     return None
 
 
+#: Define-XML data types of numbers: a value-level item of one of these carries no codelist.
+NUMBER_TYPES = ("integer", "float")
+
+
 def _item(parent: Variable, values: pd.Series, label: str, origin: Origin | None) -> Variable:
+    """The value-level ItemDef of ``values`` (the distinct non-missing values where the where clause holds).
+
+    A text result that is always a number is ``integer`` or ``float`` and carries no codelist; a text
+    result that is text keeps the variable's codelist (as CDISC's Define-XML 2.1 example does: VSSTRESC
+    FRMSIZE takes CL.SIZE, VSSTRESC HEIGHT, a float, none).
+    """
     item = Variable(name=parent.name, label=label, origin=origin or parent.origin, method=parent.method,
                     comment=parent.comment)
     if parent.is_numeric:
@@ -74,7 +87,8 @@ def _item(parent: Variable, values: pd.Series, label: str, origin: Origin | None
     item.data_type = _iso_type(values) or "text"
     encoded = values.astype(str).str.encode("utf-8")
     item.length = max(1, int(encoded.str.len().max()))  # type: ignore[misc]  # pandas-stubs: .str.len() works on bytes
-    item.codelist = parent.codelist
+    if item.data_type == "text":
+        item.codelist = parent.codelist
     return item
 
 
@@ -91,32 +105,61 @@ def derive_value_level(ds: Dataset, frame: pd.DataFrame, by: tuple[str, ...], re
                        blocks: list[Block] | None = None) -> list[ValueLevel]:
     """Value-level entries of ``results`` for each distinct combination of ``by`` in ``frame``.
 
-    The parents get ``value_list`` set.  The where clause names every ``by`` variable that is filled.
+    The parents get ``value_list`` set.  The where clause names every ``by`` variable that is filled.  A text
+    parent whose results include numbers (an ``integer`` or ``float`` entry) loses its variable-level codelist:
+    the codelist then belongs to the entries whose results are text (CDISC's Define-XML 2.1 example gives
+    LBSTRESC no CodeListRef; its text value-level items carry theirs).
+
+    Each entry is measured on the distinct values its records hold, so the cost follows the distinct
+    (combination, value) pairs, not the records.
     """
     by = tuple(v for v in by if v in frame.columns and v in ds.variable_names)
     results = tuple(v for v in results if v in frame.columns and v in ds.variable_names)
     if not by or not results or frame.empty:
         return []
     keys = frame[list(by)].astype(object).where(frame[list(by)].notna(), "")
-    combos = keys.drop_duplicates().sort_values(list(by))
+    key_text = pd.DataFrame({v: keys[v].astype(str) for v in by})
+    group = key_text.groupby(list(by), sort=False).ngroup().to_numpy()
+    first = pd.Series(np.arange(len(group))).groupby(group, sort=False).first().to_numpy()  # a record per group
+    combos = keys.iloc[first].assign(__group__=group[first]).sort_values(list(by))
+    distinct = {name: _distinct_by_group(frame[name], group) for name in results}
     entries = []
     for combo in combos.itertuples(index=False):
-        key = {v: str(x) for v, x in zip(by, combo) if str(x) != ""}
+        key = {v: str(x) for v, x in zip(by, combo[:len(by)]) if str(x) != ""}
         if by[0] not in key:
             continue
-        mask = np.logical_and.reduce([keys[v].astype(str).eq(x).to_numpy() for v, x in zip(by, combo)])
         where = tuple(WhereCondition(ds.name, v, "EQ", (x,)) for v, x in key.items())
         for name in results:
-            values = frame.loc[mask, name].dropna()
-            if values.empty:
+            values = distinct[name].get(int(combo[-1]))
+            if values is None:
                 continue
             parent = ds.variable(name)
             label = f"{parent.label} ({', '.join(key.values())})"
             origin = _block_origin(blocks or [], key, name)
             entries.append(ValueLevel(name, where, _item(parent, values, label, origin)))
             parent.value_list = f"VL.{ds.name}.{name}"
+    for name in results:
+        parent = ds.variable(name)
+        if parent.codelist and not parent.is_numeric and any(
+                e.variable == name and e.item.data_type in NUMBER_TYPES for e in entries):
+            parent.codelist = None
     order = {name: i for i, name in enumerate(results)}
     return sorted(entries, key=lambda e: order[e.variable])
+
+
+def _distinct_by_group(column: pd.Series, group: np.ndarray) -> dict[int, pd.Series]:
+    """Per group number: the distinct non-missing values of ``column`` in its records (no entry when none)."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    filled = codes >= 0
+    if not filled.any():
+        return {}
+    width = len(uniques)
+    pairs = np.unique(group[filled].astype(np.int64) * width + codes[filled])
+    groups, values = pairs // width, pairs % width
+    bounds = np.flatnonzero(np.diff(groups)) + 1
+    table = pd.Series(np.asarray(uniques, dtype=object) if column.dtype == object else np.asarray(uniques))
+    return {int(g[0]): table.iloc[v].reset_index(drop=True)
+            for g, v in zip(np.split(groups, bounds), np.split(values, bounds))}
 
 
 def findings_value_level(ds: Dataset, frame: pd.DataFrame, blocks: list[Block] | None = None) -> list[ValueLevel]:

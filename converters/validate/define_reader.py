@@ -43,11 +43,26 @@ class DefineMeta:
         return self.version == "2.1"
 
     def codelist_values_for(self, dataset: str) -> dict[str, set[str]]:
-        """Variable -> coded values of the codelist the define names for it, in ``dataset``."""
-        out = {}
+        """Variable -> coded values of the codelists the define names for it, in ``dataset``: at variable level
+        and on its value-level items (a result variable's codelist sits on the items whose results are text)."""
+        out: dict[str, set[str]] = {}
         for name, var in self.datasets.get(dataset, {}).items():
             if var.codelist and var.codelist in self.codelists:
-                out[name] = self.codelists[var.codelist][1]
+                out[name] = set(self.codelists[var.codelist][1])
+        for name, _where, oid in self.value_codelists(dataset):
+            out.setdefault(name, set()).update(self.codelists[oid][1])
+        return out
+
+    def value_codelists(self, dataset: str) -> list[tuple[str, tuple, str]]:
+        """(variable, where conditions, CodeList OID) of each value-level item of ``dataset`` naming a codelist."""
+        out = []
+        for ds in getattr(self.study, "datasets", None) or ():
+            if ds.name.upper() != dataset:
+                continue
+            for vl in ds.value_level:
+                oid = f"CL.{vl.item.codelist}" if vl.item.codelist else None
+                if oid in self.codelists:
+                    out.append((vl.variable, vl.where, oid))
         return out
 
 

@@ -2,6 +2,8 @@
 the define is schema-valid.  These run only when ``--define`` is given."""
 from __future__ import annotations
 
+import numpy as np
+
 from converters.metadata.model import NUMERIC_TYPES
 from converters.validate.data import DatasetData, StudyData
 from converters.validate.model import Hits, rule, rows_of
@@ -100,9 +102,31 @@ def check_define_codelists(study, ds: DatasetData):
         if name not in ds.frame.columns or not var.codelist or var.codelist not in define.codelists:
             continue
         cl_name, values = define.codelists[var.codelist]
-        mask = ds.filled(name) & ~ds.text(name).isin(values)
+        mask = ds.filled(name).to_numpy() & ds.unique_mask(name, lambda u, v=values: ~u.isin(v))
         if mask.any():
             yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,), params={"codelist": cl_name})
+    # value-level items (e.g. LBSTRESC where LBTESTCD is a qualitative test): the records the where clause selects
+    for name, where, oid in define.value_codelists(ds.name) if define is not None else ():
+        rows = _where_rows(ds, where)
+        if name not in ds.frame.columns or rows is None:
+            continue
+        cl_name, values = define.codelists[oid]
+        mask = rows & ds.filled(name).to_numpy() & ds.unique_mask(name, lambda u, v=values: ~u.isin(v))
+        if mask.any():
+            yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,), params={"codelist": cl_name})
+
+
+def _where_rows(ds: DatasetData, where) -> np.ndarray | None:
+    """Records a value-level where clause selects (EQ, IN, NE, NOTIN on the dataset's own variables), evaluated per
+    distinct value; None when a condition names another dataset, a missing variable or another comparator."""
+    rows = np.ones(len(ds), dtype=bool)
+    for cond in where:
+        if cond.dataset.upper() != ds.name or cond.variable not in ds.frame.columns or \
+                cond.comparator not in ("EQ", "IN", "NE", "NOTIN"):
+            return None
+        hit = ds.unique_mask(cond.variable, lambda u, v=cond.values: u.isin(v))
+        rows &= hit if cond.comparator in ("EQ", "IN") else ~hit
+    return rows
 
 
 @rule("DF0009", "Warning", "Label differs from the define", "Label of {variable} is '{actual}' in the data but "
