@@ -60,7 +60,24 @@ def _plain_mask(values: pd.Series) -> np.ndarray:
 
 
 def later_than(first: pd.Series, second: pd.Series) -> pd.Series:
-    """Mask where ``first`` is after ``second`` at the precision both share (partial dates compared as far as known)."""
+    """Mask where ``first`` is after ``second`` at the precision both share (partial dates compared as far as known).
+
+    Compared once per distinct pair of values: a study's records hold few distinct (date, date) pairs.
+    """
+    a_codes, a_values = pd.factorize(first, use_na_sentinel=True)
+    b_codes, b_values = pd.factorize(second, use_na_sentinel=True)
+    pair = (a_codes.astype(np.int64) + 1) * (len(b_values) + 1) + (b_codes.astype(np.int64) + 1)
+    pair_codes, pairs = pd.factorize(pair)
+    if len(pairs) == 0:
+        return pd.Series(np.zeros(len(first), dtype=bool), index=first.index)
+    a_pick, b_pick = pairs // (len(b_values) + 1) - 1, pairs % (len(b_values) + 1) - 1
+    a = pd.Series(np.append(np.asarray(a_values, dtype=object), np.nan)[a_pick], dtype=object)
+    b = pd.Series(np.append(np.asarray(b_values, dtype=object), np.nan)[b_pick], dtype=object)
+    return pd.Series(_later_than_values(a, b)[pair_codes], index=first.index)
+
+
+def _later_than_values(first: pd.Series, second: pd.Series) -> np.ndarray:
+    """:func:`later_than` of two aligned Series of values (missing never later), as a boolean array."""
     both = _plain_mask(first) & _plain_mask(second)
     result = np.zeros(len(first), dtype=bool)
     if both.any():
@@ -74,7 +91,7 @@ def later_than(first: pd.Series, second: pd.Series) -> pd.Series:
             if tier.any():
                 later[tier] = a[tier].astype(f"U{width}") > b[tier].astype(f"U{width}")
         result[both] = later
-    return pd.Series(result, index=first.index)
+    return result
 
 
 def study_day(dates: pd.Series, reference: pd.Series) -> pd.Series:

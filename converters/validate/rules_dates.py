@@ -51,7 +51,7 @@ def _reference_dates(study: StudyData, ds: DatasetData) -> pd.Series | None:
     lookup = study.dm_lookup("RFSTDTC")
     if lookup is None or "USUBJID" not in ds.frame.columns:
         return None
-    return pd.Series(ds.text("USUBJID").map(lookup).to_numpy(dtype="datetime64[ns]"), index=ds.frame.index)
+    return pd.Series(ds.map_text("USUBJID", lookup).to_numpy(dtype="datetime64[ns]"), index=ds.frame.index)
 
 
 @rule("DT0004", "Error", "Study day inconsistent with date and RFSTDTC",
@@ -98,7 +98,7 @@ def _subject_dates(study: StudyData, ds: DatasetData, name: str) -> pd.Series | 
     dm = study.get("DM")
     if dm is None or name not in dm.frame.columns or "USUBJID" not in ds.frame.columns:
         return None
-    mapped = ds.text("USUBJID").map(dm.lookup("USUBJID", name)).fillna("")
+    mapped = ds.map_text("USUBJID", dm.lookup("USUBJID", name)).fillna("")
     return pd.Series(mapped.to_numpy(dtype=object), index=ds.frame.index)
 
 

@@ -75,8 +75,17 @@ def _profiles(ex: DatasetData) -> pd.Series:
     dose = ex.text("EXDOSE") if "EXDOSE" in ex.frame.columns else pd.Series("", index=ex.frame.index)
     frame = pd.DataFrame({"s": ex.text("USUBJID"), "t": ex.text("EXTRT") + " " + dose + " " + unit})
     frame = frame[ex.text("EXTRT").ne("")]
-    per_trt = frame.assign(trt=ex.text("EXTRT")).groupby(["s", "trt"], sort=True)["t"].agg(lambda v: v.mode().iloc[0])
-    return per_trt.groupby(level=0).agg(" + ".join)
+    # the most frequent text per subject and treatment (the first in sort order on a tie, as Series.mode gives),
+    # counted with one groupby rather than a mode per group
+    counts = frame.assign(trt=ex.text("EXTRT")).groupby(["s", "trt", "t"], sort=True).size().reset_index(name="n")
+    best = counts.sort_values(["s", "trt", "n"], ascending=[True, True, False], kind="stable").drop_duplicates(["s", "trt"])
+    subjects, texts = best["s"].to_numpy(dtype=object), best["t"].to_numpy(dtype=object)
+    if not len(subjects):
+        return pd.Series([], index=pd.Index([], name="s", dtype=object), name="t", dtype=object)
+    starts = np.flatnonzero(np.r_[True, subjects[1:] != subjects[:-1]])
+    ends = np.r_[starts[1:], len(subjects)]
+    joined = [" + ".join(texts[a:b]) for a, b in zip(starts, ends)]
+    return pd.Series(joined, index=pd.Index(subjects[starts], name="s"), name="t", dtype=object)
 
 
 @rule("CR0038", "Warning", "Actual arm differs from the treatment EX shows",
