@@ -132,6 +132,13 @@ class DatasetData:
             self._cache[key] = table[codes]
         return self._cache[key]
 
+    def per_value(self, name: str, func) -> pd.Series:
+        """``func(ds.text(name))`` for an element-wise ``func`` (Series of texts -> Series), evaluated once per
+        distinct value and spread to the records."""
+        codes, _, stripped = self._factor(self.var(name))
+        out = func(pd.Series(np.append(stripped, ""), dtype=object))  # code -1 (missing) is ''
+        return pd.Series(out.to_numpy()[codes], index=self.frame.index, dtype=out.dtype)
+
     def map_text(self, name: str, lookup: pd.Series) -> pd.Series:
         """Column ``name`` as stripped text mapped through ``lookup`` (a Series indexed by text; NaN where it has
         no entry), looked up once per distinct value: ``ds.text(name).map(lookup)`` without a lookup per record."""

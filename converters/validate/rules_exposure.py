@@ -15,13 +15,13 @@ _INCOMPLETE = r"INCOMPLETE|PARTIAL|NOT COMPLETED|STOPPED EARLY"
 
 def _incomplete(study: StudyData, ds: DatasetData) -> pd.Series:
     """EX records whose administration was incomplete: EXADJ says so, or a SUPPEX qualifier labelled as such is Y."""
-    out = ds.text("EXADJ").str.upper().str.contains(_INCOMPLETE, regex=True) if "EXADJ" in ds.frame.columns \
-        else pd.Series(False, index=ds.frame.index)
+    out = ds.per_value("EXADJ", lambda u: u.str.upper().str.contains(_INCOMPLETE, regex=True)) \
+        if "EXADJ" in ds.frame.columns else pd.Series(False, index=ds.frame.index)
     supp = study.get("SUPPEX")
     if supp is not None and supp.has("USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QVAL"):
-        label = supp.text("QLABEL") if "QLABEL" in supp.frame.columns else supp.text("QNAM")
-        said = supp.text("QVAL").eq("Y") & label.str.upper().str.contains(_INCOMPLETE, regex=True) \
-            & supp.text("IDVAR").eq("EXSEQ")
+        label = supp.per_value("QLABEL" if "QLABEL" in supp.frame.columns else "QNAM",
+                               lambda u: u.str.upper().str.contains(_INCOMPLETE, regex=True))
+        said = supp.text("QVAL").eq("Y") & label & supp.text("IDVAR").eq("EXSEQ")
         if said.any() and "EXSEQ" in ds.frame.columns:
             known = pd.MultiIndex.from_arrays([supp.text("USUBJID")[said], supp.text("IDVARVAL")[said]])
             found = pd.MultiIndex.from_arrays([ds.text("USUBJID"), ds.text("EXSEQ")]).isin(known)

@@ -253,7 +253,10 @@ def check_length_trimmed(study, ds: DatasetData):
     for var in ds.meta.variables:
         if var.is_numeric or not var.length or var.name not in ds.frame.columns:
             continue
-        longest = max((len(v.rstrip().encode("utf-8")) for v in ds.unique_texts(var.name, raw=True)), default=0)
+        values = ds.unique_texts(var.name, raw=True)
+        stripped = map(str.rstrip, values)
+        longest = max(map(len, stripped) if "".join(values).isascii() else (len(v.encode("utf-8")) for v in stripped),
+                      default=0)
         if var.length > max(longest, 1):
             yield Hits(dataset=ds.name, variables=(var.name,), params={"length": var.length, "longest": longest},
                        value=str(var.length))
