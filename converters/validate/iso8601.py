@@ -60,10 +60,16 @@ def later_than(first: pd.Series, second: pd.Series) -> pd.Series:
     """
     a_codes, a_values = pd.factorize(first, use_na_sentinel=True)
     b_codes, b_values = pd.factorize(second, use_na_sentinel=True)
+    return pd.Series(later_than_codes(a_codes, a_values, b_codes, b_values), index=first.index)
+
+
+def later_than_codes(a_codes: np.ndarray, a_values, b_codes: np.ndarray, b_values) -> np.ndarray:
+    """:func:`later_than` of two columns given as codes into values (code -1: missing, never later); the values
+    need not be distinct."""
     a_plain, a_text = _plain_texts(a_values)
     b_plain, b_text = _plain_texts(b_values)
     both = a_plain[a_codes] & b_plain[b_codes]
-    result = np.zeros(len(first), dtype=bool)
+    result = np.zeros(len(a_codes), dtype=bool)
     if both.any():
         a_at, b_at = a_codes[both], b_codes[both]
         a_len = np.array([len(t) for t in a_text] + [0], dtype=np.int64)
@@ -77,7 +83,7 @@ def later_than(first: pd.Series, second: pd.Series) -> pd.Series:
                 a_rank, b_rank = _prefix_ranks(a_text, b_text, width)
                 later[tier] = a_rank[a_at[tier]] > b_rank[b_at[tier]]
         result[both] = later
-    return pd.Series(result, index=first.index)
+    return result
 
 
 def _plain_texts(values) -> tuple[np.ndarray, list[str]]:
