@@ -48,7 +48,7 @@ def validate_folder(folder: str | Path, *, standard: str | None = None, define: 
     from converters.validate.data import load_folder
     from converters.validate.dispositions import find_dispositions
 
-    study = load_folder(folder, standard, encoding)
+    study = load_folder(folder, standard, encoding, codes=True)
     if define:
         from converters.validate.define_reader import read_define
 

@@ -83,7 +83,10 @@ class DatasetData:
         key = ("factor", name)
         if key not in self._cache:
             col = self.frame[name]
-            codes, uniques = pd.factorize(col, use_na_sentinel=True)
+            if isinstance(col.dtype, pd.CategoricalDtype):  # read as codes (load_folder codes=True)
+                codes, uniques = col.cat.codes.to_numpy(), col.cat.categories
+            else:
+                codes, uniques = pd.factorize(col, use_na_sentinel=True)
             if col.dtype.kind in "fiu":
                 raw = _number_text(pd.Series(np.asarray(uniques, dtype="float64"))).to_numpy(dtype=object)
             else:
@@ -129,10 +132,27 @@ class DatasetData:
             self._cache[key] = table[codes]
         return self._cache[key]
 
+    def per_value(self, name: str, func) -> pd.Series:
+        """``func(ds.text(name))`` for an element-wise ``func`` (Series of texts -> Series), evaluated once per
+        distinct value and spread to the records."""
+        codes, _, stripped = self._factor(self.var(name))
+        out = func(pd.Series(np.append(stripped, ""), dtype=object))  # code -1 (missing) is ''
+        return pd.Series(out.to_numpy()[codes], index=self.frame.index, dtype=out.dtype)
+
+    def map_text(self, name: str, lookup: pd.Series) -> pd.Series:
+        """Column ``name`` as stripped text mapped through ``lookup`` (a Series indexed by text; NaN where it has
+        no entry), looked up once per distinct value: ``ds.text(name).map(lookup)`` without a lookup per record."""
+        codes, _, stripped = self._factor(self.var(name))
+        mapped = pd.Series(np.append(stripped, ""), dtype=object).map(lookup)  # code -1 (missing) maps ''
+        return pd.Series(mapped.to_numpy()[codes], index=self.frame.index, dtype=mapped.dtype)
+
     def filled(self, name: str) -> pd.Series:
         """Boolean mask: ``name`` has a value (non-blank text or non-missing number)."""
         name = self.var(name)
         key = ("filled", name)
+        if key not in self._cache and self.frame[name].dtype.kind in "fiu":
+            # a number is filled when present (its text is never blank): no text of every distinct number needed
+            self._cache[key] = pd.Series(self.frame[name].notna().to_numpy(), index=self.frame.index)
         if key not in self._cache:
             codes, _, stripped = self._factor(name)
             table = np.append(stripped != "", False)
@@ -295,25 +315,31 @@ class StudyData:
 # Reading a folder
 # ---------------------------------------------------------------------------
 
-def read_dataset(path: Path, encoding: str = "auto") -> tuple[pd.DataFrame, Dataset, object]:
+def read_dataset(path: Path, encoding: str = "auto", codes: bool = False) -> tuple[pd.DataFrame, Dataset, object]:
     """Read one XPT or Dataset-JSON file: frame, file metadata, and the file's facts (damage, encoding ...).
 
     Plain one-member XPT v5 files go through the numpy fast path, which gives the same result as
     ``read_xpt``; other XPT files through ``read_xpt`` (see :mod:`converters.validate.xptfile`).
     Dataset-JSON values of the wrong type are kept aside per value (:mod:`converters.validate.jsonfile`).
-    ``encoding`` is the XPT text encoding: ``auto`` (detected per file) or a codec name.
+    ``encoding`` is the XPT text encoding: ``auto`` (detected per file) or a codec name.  ``codes``: the fast
+    XPT path gives text columns as pandas Categorical (codes into the distinct values; same texts).
     """
     if path.suffix.lower() == ".xpt":
         from converters.validate.xptfile import read_xpt_file
 
-        return read_xpt_file(path, encoding)
+        return read_xpt_file(path, encoding, codes)
     from converters.validate.jsonfile import read_json_file
 
     return read_json_file(path)
 
 
-def load_folder(folder: str | os.PathLike[str], standard: str | None = None, encoding: str = "auto") -> StudyData:
+def load_folder(folder: str | os.PathLike[str], standard: str | None = None, encoding: str = "auto",
+                codes: bool = False) -> StudyData:
     """Read every XPT/Dataset-JSON dataset of ``folder`` once.
+
+    ``codes``: text columns of plain XPT v5 files as pandas Categorical, so memory follows the distinct values
+    (the validator reads this way; the rules see texts through :class:`DatasetData`'s views).  Callers that use
+    the frames themselves keep the default, ``object`` text.
 
     When a dataset exists in two formats the XPT wins and the other is not read.
     Unreadable files are listed in ``StudyData.problems`` (and reported by rule
@@ -335,7 +361,7 @@ def load_folder(folder: str | os.PathLike[str], standard: str | None = None, enc
     for stem, path in sorted(files.items()):
         start = time.perf_counter()
         try:
-            frame, meta, facts = read_dataset(path, encoding)
+            frame, meta, facts = read_dataset(path, encoding, codes)
         except Exception as exc:  # noqa: BLE001 - reported as a finding, not a crash
             study.problems.append((path.name, why_unreadable(exc)))
             continue

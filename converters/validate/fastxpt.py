@@ -24,23 +24,27 @@ _OBS = b"HEADER RECORD*******OBS     HEADER RECORD!!!!!!!"
 _MISSING_FIRST = frozenset(b"._ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
-def read_xpt_fast(path: str | Path) -> tuple[pd.DataFrame, Dataset] | None:
-    """Frame and metadata of a one-member ASCII XPT v5 file, or None when the file needs the full reader."""
+def read_xpt_fast(path: str | Path, codes: bool = False) -> tuple[pd.DataFrame, Dataset] | None:
+    """Frame and metadata of a one-member ASCII XPT v5 file, or None when the file needs the full reader.
+
+    ``codes``: text columns as pandas Categorical (codes into the distinct values) instead of ``object``.
+    """
     try:
-        parsed = parse_xpt(Path(path).read_bytes())
+        parsed = parse_xpt(Path(path).read_bytes(), codes=codes)
     except OSError:
         return None
     return None if parsed is None else parsed[:2]
 
 
-def parse_xpt(raw: bytes, encoding: str | None = None) -> tuple[pd.DataFrame, Dataset, str] | None:
+def parse_xpt(raw: bytes, encoding: str | None = None, codes: bool = False) -> tuple[pd.DataFrame, Dataset, str] | None:
     """Frame, metadata and text encoding of a one-member XPT v5 file's bytes, or None (use the full reader).
 
     ``encoding``: None reads ASCII only; ``auto`` detects (see :func:`detect_encoding`); else a codec name.
-    The encoding returned is ``ascii`` when every text byte is ASCII.
+    The encoding returned is ``ascii`` when every text byte is ASCII.  ``codes``: text columns as pandas
+    Categorical over their distinct values (same texts; no Python object per cell) instead of ``object``.
     """
     try:
-        return _parse(raw, encoding)
+        return _parse(raw, encoding, codes)
     except (ValueError, IndexError, UnicodeDecodeError, LookupError):
         return None
 
@@ -58,7 +62,7 @@ def detect_encoding(samples: list[bytes]) -> str:
     return "latin-1"
 
 
-def _parse(raw: bytes, encoding: str | None) -> tuple[pd.DataFrame, Dataset, str] | None:
+def _parse(raw: bytes, encoding: str | None, as_codes: bool = False) -> tuple[pd.DataFrame, Dataset, str] | None:
     if not raw.startswith(_LIBRARY) or raw[240:240 + len(_MEMBER)] != _MEMBER:
         return None
     namestr_size = int(raw[240 + 74:240 + 78])
@@ -85,16 +89,17 @@ def _parse(raw: bytes, encoding: str | None) -> tuple[pd.DataFrame, Dataset, str
     namestr_end = start + ((nvars * 140 + 79) // 80) * 80
     if raw[namestr_end:namestr_end + len(_OBS)] != _OBS:
         return None
-    data = raw[namestr_end + 80:]
-    if _MEMBER in data:  # a second member: leave it to the full reader
+    offset = namestr_end + 80
+    if raw.find(_MEMBER, offset) >= 0:  # a second member: leave it to the full reader
         return None
     width = sum(lengths)
     if width == 0 or positions != list(np.cumsum([0, *lengths[:-1]])):
         return None
-    rows = len(data) // width
+    size = len(raw) - offset
+    rows = size // width
     if rows:
-        block = np.frombuffer(data[:rows * width], dtype=np.uint8).reshape(rows, width)
-        low = max(0, -(-(len(data) - 79) // width))  # padding is under 80 bytes
+        block = np.frombuffer(raw, dtype=np.uint8, count=rows * width, offset=offset).reshape(rows, width)
+        low = max(0, -(-(size - 79) // width))  # padding is under 80 bytes
         while rows > low and not (block[rows - 1] != 0x20).any():
             rows -= 1
         block = block[:rows]
@@ -104,12 +109,11 @@ def _parse(raw: bytes, encoding: str | None) -> tuple[pd.DataFrame, Dataset, str
     wide: list[bytes] = [b for b in (name_bytes, label_bytes, *labels) if not b.isascii()]
     for var, length, pos, is_num in zip(names, lengths, positions, numeric):
         if not is_num:
-            cells = block[:, pos:pos + length]
-            if (cells == 0).any():
+            found = _distinct_cells(raw, offset, block, pos, length)
+            if found is None:  # a NUL byte in the text: the full reader decides
                 return None
-            texts[var] = _distinct(cells, length)
-            if (cells >= 0x80).any():
-                wide += [u for u in texts[var][1] if not u.isascii()]
+            texts[var] = found
+            wide += [u for u in found[1] if not u.isascii()]
     if wide and encoding is None:
         return None
     chosen: str = "ascii" if not wide else detect_encoding(wide) if encoding == "auto" else str(encoding)
@@ -124,9 +128,8 @@ def _parse(raw: bytes, encoding: str | None) -> tuple[pd.DataFrame, Dataset, str
             variables.append(Variable(name=var, label=var_label, data_type=_numeric_type(values),
                                       display_format=fmt))
         else:
-            codes, uniques = texts[var]
-            table = np.array([u.rstrip(b" ").decode(codec) for u in uniques] + [""], dtype=object)
-            columns[var] = pd.Series(table[codes], dtype=object)
+            codes, uniques = texts.pop(var)
+            columns[var] = _text_column(codes, [u.rstrip(b" ").decode(codec) for u in uniques], as_codes)
             variables.append(Variable(name=var, label=var_label, data_type="text", length=length or 1,
                                       display_format=fmt))
     frame = pd.DataFrame(columns, index=pd.RangeIndex(rows))
@@ -134,13 +137,84 @@ def _parse(raw: bytes, encoding: str | None) -> tuple[pd.DataFrame, Dataset, str
     return frame, Dataset(name=name, label=label, variables=variables, records=rows), chosen
 
 
-def _distinct(cells: np.ndarray, length: int) -> tuple[np.ndarray, list[bytes]]:
-    """Codes and distinct raw values of fixed-width text cells, so each distinct value is decoded once."""
-    if len(cells) == 0:
+def _text_column(codes: np.ndarray, texts: list[str], as_codes: bool) -> pd.Series:
+    """A text column from codes into its distinct texts: Categorical (``as_codes``) or ``object`` per cell."""
+    if as_codes:
+        if len(set(texts)) == len(texts):
+            return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(texts, dtype=object)))
+        merged, distinct = pd.factorize(pd.Series(texts, dtype=object))  # pragma: no cover - distinct bytes
+        return pd.Series(pd.Categorical.from_codes(merged[codes], categories=pd.Index(distinct, dtype=object)))
+    table = np.array(texts + [""], dtype=object)
+    return pd.Series(table[codes], dtype=object)
+
+
+def _distinct_cells(raw: bytes, offset: int, block: np.ndarray, pos: int,
+                    length: int) -> tuple[np.ndarray, list[bytes]] | None:
+    """Codes (first-appearance order) and distinct raw values of one fixed-width text column; None when a value
+    holds a NUL byte (or the column is 0 bytes wide).
+
+    No Python object per cell: each cell's bytes become one uint64 key with whole-array operations (the bytes
+    themselves for cells of up to 8 bytes, else a hash of the cell's 8-byte words, read in place), the keys are
+    factorized, and only each code's first cell is turned into bytes.  A hash is then verified: every cell is
+    compared word by word with its code's first cell, and on any difference (a collision) the column is
+    factorized exactly on its bytes instead.
+    """
+    rows = len(block)
+    if rows == 0:
         return np.zeros(0, dtype=np.int64), []
-    fixed = np.ascontiguousarray(cells).view(f"S{length}").ravel().astype(object)
-    codes, uniques = pd.factorize(fixed)
-    return np.asarray(codes), list(uniques)
+    if length == 0:
+        return None
+    exact = length <= 8
+    if exact:
+        key = np.zeros(rows, dtype=np.uint64)
+        for b in range(length):
+            key |= block[:, pos + b].astype(np.uint64) << np.uint64(8 * b)
+        words: list[np.ndarray] = []
+    else:
+        words = _cell_words(raw, offset, rows, block.shape[1], pos, length)
+        key = _hash_words(words)
+    codes, _ = pd.factorize(key)
+    first = _first_positions(codes)
+    if words and not all(np.array_equal(w, w[first][codes]) for w in words):
+        codes, _ = pd.factorize(np.ascontiguousarray(block[:, pos:pos + length]).view(f"S{length}").ravel().astype(object))
+        first = _first_positions(codes)
+    reps = np.ascontiguousarray(block[first, pos:pos + length])
+    if (reps == 0).any():
+        return None
+    return np.asarray(codes), [bytes(r) for r in reps]
+
+
+def _cell_words(raw: bytes, offset: int, rows: int, width: int, pos: int, length: int) -> list[np.ndarray]:
+    """The 8-byte words of each cell of a text column (over 8 bytes long), viewed in place in the file's bytes;
+    a partial last word is read as the cell's last 8 bytes."""
+    starts = list(range(pos, pos + length - 7, 8))
+    if length % 8:
+        starts.append(pos + length - 8)
+    return [np.ndarray((rows,), dtype="<u8", buffer=raw, offset=offset + start, strides=(width,)) for start in starts]
+
+
+_MULTIPLY = np.uint64(0x9E3779B97F4A7C15)
+_SHIFT = np.uint64(29)
+
+
+def _hash_words(words: list[np.ndarray]) -> np.ndarray:
+    """A 64-bit hash per row of a list of uint64 word columns (multiply and xor-shift per word)."""
+    key = np.full(len(words[0]), np.uint64(len(words)), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for word in words:
+            key ^= word
+            key *= _MULTIPLY
+            key ^= key >> _SHIFT
+    return key
+
+
+def _first_positions(codes: np.ndarray) -> np.ndarray:
+    """Row of each code's first appearance (codes numbered in order of first appearance, as pd.factorize gives)."""
+    top = np.maximum.accumulate(codes)
+    new = np.empty(len(codes), dtype=bool)
+    new[0] = True
+    np.greater(top[1:], top[:-1], out=new[1:])
+    return np.flatnonzero(new)
 
 
 def _format(name: str, width: int, decimals: int) -> str | None:

@@ -50,31 +50,57 @@ def complete_date(values: pd.Series) -> pd.Series:
     return out
 
 
-def _plain_mask(values: pd.Series) -> np.ndarray:
-    """Values written without placeholders (evaluated once per distinct value)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if len(uniques) == 0:
-        return np.zeros(len(values), dtype=bool)
-    ok = pd.Series(np.asarray(uniques, dtype=object)).astype(str).str.fullmatch(_PLAIN).to_numpy(dtype=bool)
-    return np.append(ok, False)[codes]
-
-
 def later_than(first: pd.Series, second: pd.Series) -> pd.Series:
-    """Mask where ``first`` is after ``second`` at the precision both share (partial dates compared as far as known)."""
-    both = _plain_mask(first) & _plain_mask(second)
-    result = np.zeros(len(first), dtype=bool)
+    """Mask where ``first`` is after ``second`` at the precision both share (partial dates compared as far as known).
+
+    Two values are compared as text (hence only values without placeholders, whose text order is time order) on
+    the first 19, 16, 13, 10, 7 or 4 characters, the longest that both have.  Every text operation is done once
+    per distinct value: each distinct value's length and its rank among the distinct prefixes of each width;
+    the records then compare ranks.
+    """
+    a_codes, a_values = pd.factorize(first, use_na_sentinel=True)
+    b_codes, b_values = pd.factorize(second, use_na_sentinel=True)
+    return pd.Series(later_than_codes(a_codes, a_values, b_codes, b_values), index=first.index)
+
+
+def later_than_codes(a_codes: np.ndarray, a_values, b_codes: np.ndarray, b_values) -> np.ndarray:
+    """:func:`later_than` of two columns given as codes into values (code -1: missing, never later); the values
+    need not be distinct."""
+    a_plain, a_text = _plain_texts(a_values)
+    b_plain, b_text = _plain_texts(b_values)
+    both = a_plain[a_codes] & b_plain[b_codes]
+    result = np.zeros(len(a_codes), dtype=bool)
     if both.any():
-        a = np.asarray(first.to_numpy(dtype=object)[both], dtype="U19")
-        b = np.asarray(second.to_numpy(dtype=object)[both], dtype="U19")
-        common = np.minimum(np.char.str_len(a), np.char.str_len(b))
-        later = np.zeros(len(a), dtype=bool)
+        a_at, b_at = a_codes[both], b_codes[both]
+        a_len = np.array([len(t) for t in a_text] + [0], dtype=np.int64)
+        b_len = np.array([len(t) for t in b_text] + [0], dtype=np.int64)
+        common = np.minimum(a_len[a_at], b_len[b_at])
+        later = np.zeros(len(a_at), dtype=bool)
         for width in (19, 16, 13, 10, 7, 4):
             tier = common >= width
             common = np.where(tier, 0, common)  # each row compared once, at its finest shared precision
             if tier.any():
-                later[tier] = a[tier].astype(f"U{width}") > b[tier].astype(f"U{width}")
+                a_rank, b_rank = _prefix_ranks(a_text, b_text, width)
+                later[tier] = a_rank[a_at[tier]] > b_rank[b_at[tier]]
         result[both] = later
-    return pd.Series(result, index=first.index)
+    return result
+
+
+def _plain_texts(values) -> tuple[np.ndarray, list[str]]:
+    """For distinct values: (written without placeholders, with False appended for code -1; text cut to 19)."""
+    if len(values) == 0:
+        return np.zeros(1, dtype=bool), []
+    objects = np.asarray(values, dtype=object)
+    ok = pd.Series(objects).astype(str).str.fullmatch(_PLAIN).to_numpy(dtype=bool)
+    return np.append(ok, False), [str(t) for t in np.asarray(objects, dtype="U19")]
+
+
+def _prefix_ranks(a_text: list[str], b_text: list[str], width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rank of each value's first ``width`` characters among those of both sides (text order), -1 appended."""
+    a_prefix, b_prefix = [t[:width] for t in a_text], [t[:width] for t in b_text]
+    order = {p: rank for rank, p in enumerate(sorted(set(a_prefix) | set(b_prefix)))}
+    return (np.array([order[p] for p in a_prefix] + [-1], dtype=np.int64),
+            np.array([order[p] for p in b_prefix] + [-1], dtype=np.int64))
 
 
 def study_day(dates: pd.Series, reference: pd.Series) -> pd.Series:

@@ -169,12 +169,16 @@ def _exposure_bounds(study: StudyData) -> tuple[pd.Series, pd.Series] | None:
     ex = study.get("EX")
     if ex is None or not ex.has("USUBJID", "EXSTDTC"):
         return None
-    start = ex.text("EXSTDTC").str[:10]
-    end = ex.text("EXENDTC").str[:10] if "EXENDTC" in ex.frame.columns else start
-    end = end.where(end.ne(""), start)
+    start = ex.per_value("EXSTDTC", lambda u: u.str[:10])
+    ok_s = ex.per_value("EXSTDTC", lambda u: u.str[:10].str.fullmatch(r"\d{4}-\d{2}-\d{2}"))
+    if "EXENDTC" in ex.frame.columns:
+        end = ex.per_value("EXENDTC", lambda u: u.str[:10])
+        ok_e = ex.per_value("EXENDTC", lambda u: u.str[:10].str.fullmatch(r"\d{4}-\d{2}-\d{2}"))
+        blank = end.eq("")
+        end, ok_e = end.where(~blank, start), ok_e.where(~blank, ok_s)
+    else:
+        end, ok_e = start, ok_s
     subj = ex.text("USUBJID")
-    ok_s = start.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
-    ok_e = end.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
     first = start[ok_s].groupby(subj[ok_s]).min()
     last = end[ok_e].groupby(subj[ok_e]).max()
     return first, last

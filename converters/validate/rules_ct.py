@@ -141,7 +141,7 @@ def check_testcd_length(study, ds: DatasetData):
     for name in _code_columns(ds):
         if name in ("ARMCD", "ACTARMCD", "ETCD"):
             continue
-        mask = ds.text(name).str.len() > 8
+        mask = ds.unique_mask(name, lambda u: u.str.len() > 8)
         if mask.any():
             yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,))
 
@@ -153,8 +153,7 @@ def check_testcd_chars(study, ds: DatasetData):
     for name in _code_columns(ds):
         if name in ("ARMCD", "ACTARMCD", "ETCD"):
             continue
-        text = ds.text(name)
-        mask = text.ne("") & ~text.str.match(_CODE)
+        mask = ds.unique_mask(name, lambda u: u.ne("") & ~u.str.match(_CODE))
         if mask.any():
             yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,))
 
@@ -196,8 +195,7 @@ def check_test_matches_code(study, ds: DatasetData):
       "QNAM value is longer than 8 characters or does not start with a letter", "SDTMIG 3.4 8.4.1",
       applies_to=("SUPP*",), needs=("QNAM",))
 def check_qnam(study, ds: DatasetData):
-    text = ds.text("QNAM")
-    mask = text.ne("") & ((text.str.len() > 8) | ~text.str.match(r"^[A-Z][A-Z0-9_]*$"))
+    mask = ds.unique_mask("QNAM", lambda u: u.ne("") & ((u.str.len() > 8) | ~u.str.match(r"^[A-Z][A-Z0-9_]*$")))
     if mask.any():
         yield Hits(dataset=ds.name, rows=rows_of(mask), variables=("QNAM",))
 

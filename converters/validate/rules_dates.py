@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from converters.validate.data import DatasetData, StudyData
-from converters.validate.iso8601 import invalid_dtc, invalid_duration, later_than, study_day
+from converters.validate.iso8601 import invalid_dtc, invalid_duration, later_than, later_than_codes, study_day
 from converters.validate.model import Hits, rule, rows_of
 
 ISO = "SDTMIG 3.4 4.4.1"
@@ -51,7 +51,7 @@ def _reference_dates(study: StudyData, ds: DatasetData) -> pd.Series | None:
     lookup = study.dm_lookup("RFSTDTC")
     if lookup is None or "USUBJID" not in ds.frame.columns:
         return None
-    return pd.Series(ds.text("USUBJID").map(lookup).to_numpy(dtype="datetime64[ns]"), index=ds.frame.index)
+    return pd.Series(ds.map_text("USUBJID", lookup).to_numpy(dtype="datetime64[ns]"), index=ds.frame.index)
 
 
 @rule("DT0004", "Error", "Study day inconsistent with date and RFSTDTC",
@@ -93,13 +93,23 @@ def check_day_order(study, ds: DatasetData):
         yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(ds.var("--STDY"), ds.var("--ENDY")))
 
 
-def _subject_dates(study: StudyData, ds: DatasetData, name: str) -> pd.Series | None:
-    """DM's ``name`` (a date) for each record's subject, '' for subjects DM does not have; None without it."""
+def _subject_codes(study: StudyData, ds: DatasetData, name: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """DM's ``name`` (text) for each record's subject as (codes, values): the record's USUBJID code and, per
+    distinct USUBJID, DM's value ('' for subjects DM does not have); None without it."""
     dm = study.get("DM")
     if dm is None or name not in dm.frame.columns or "USUBJID" not in ds.frame.columns:
         return None
-    mapped = ds.text("USUBJID").map(dm.lookup("USUBJID", name)).fillna("")
-    return pd.Series(mapped.to_numpy(dtype=object), index=ds.frame.index)
+    codes, _, stripped = ds._factor("USUBJID")
+    values = pd.Series(np.append(stripped, ""), dtype=object).map(dm.lookup("USUBJID", name)).fillna("")
+    return np.where(codes < 0, len(stripped), codes), values.to_numpy(dtype=object)
+
+
+def _later_than_column(ds: DatasetData, name: str, subject: tuple[np.ndarray, np.ndarray], after: bool) -> np.ndarray:
+    """Records whose ``name`` is later than the subject's date (``after``), or earlier (``not after``)."""
+    codes, _, stripped = ds._factor(name)
+    own = (np.where(codes < 0, len(stripped), codes), np.append(stripped, ""))
+    first, second = (own, subject) if after else (subject, own)
+    return later_than_codes(first[0], first[1], second[0], second[1])
 
 
 @rule("DT0007", "Warning", "Record after death", "{variable} is after the subject's death date DM.DTHDTC",
@@ -107,16 +117,16 @@ def _subject_dates(study: StudyData, ds: DatasetData, name: str) -> pd.Series | 
 def check_after_death(study, ds: DatasetData):
     if ds.name in _OUTSIDE_DEATH or ds.name.startswith("SUPP"):
         return
-    death = _subject_dates(study, ds, "DTHDTC")
-    if death is None or not death.ne("").any():
+    death = _subject_codes(study, ds, "DTHDTC")
+    if death is None or not (death[1][death[0]] != "").any():
         return
     for generic in ("--STDTC", "--DTC"):
         name = ds.var(generic)
         if name in ds.frame.columns:
-            mask = later_than(ds.text(name), death)
+            mask = _later_than_column(ds, name, death, after=True)
             if mask.any():
                 yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,),
-                           extra={"DTHDTC": death[mask].to_numpy()})
+                           extra={"DTHDTC": death[1][death[0][mask]]})
 
 
 @rule("DT0008", "Error", "Death date without death flag", "DTHDTC has a value but DTHFL is not Y",
@@ -199,16 +209,16 @@ def check_end_without_start(study, ds: DatasetData):
 @rule("DT0021", "Warning", "Record before birth", "{variable} is before the subject's birth date DM.BRTHDTC",
       "SDTMIG 3.4 5.2 (BRTHDTC)")
 def check_before_birth(study, ds: DatasetData):
-    mapped = None if ds.name == "DM" else _subject_dates(study, ds, "BRTHDTC")
-    if mapped is None:
+    birth = None if ds.name == "DM" else _subject_codes(study, ds, "BRTHDTC")
+    if birth is None:
         return
     for generic in ("--STDTC", "--DTC"):
         name = ds.var(generic)
         if name in ds.frame.columns:
-            mask = later_than(mapped, ds.text(name))
+            mask = _later_than_column(ds, name, birth, after=False)
             if mask.any():
                 yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,),
-                           extra={"BRTHDTC": mapped[mask].to_numpy()})
+                           extra={"BRTHDTC": birth[1][birth[0][mask]]})
 
 
 @rule("DT0022", "Warning", "Implausible year", "{variable} has a year before 1900", ISO)

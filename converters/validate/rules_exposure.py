@@ -15,13 +15,13 @@ _INCOMPLETE = r"INCOMPLETE|PARTIAL|NOT COMPLETED|STOPPED EARLY"
 
 def _incomplete(study: StudyData, ds: DatasetData) -> pd.Series:
     """EX records whose administration was incomplete: EXADJ says so, or a SUPPEX qualifier labelled as such is Y."""
-    out = ds.text("EXADJ").str.upper().str.contains(_INCOMPLETE, regex=True) if "EXADJ" in ds.frame.columns \
-        else pd.Series(False, index=ds.frame.index)
+    out = ds.per_value("EXADJ", lambda u: u.str.upper().str.contains(_INCOMPLETE, regex=True)) \
+        if "EXADJ" in ds.frame.columns else pd.Series(False, index=ds.frame.index)
     supp = study.get("SUPPEX")
     if supp is not None and supp.has("USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QVAL"):
-        label = supp.text("QLABEL") if "QLABEL" in supp.frame.columns else supp.text("QNAM")
-        said = supp.text("QVAL").eq("Y") & label.str.upper().str.contains(_INCOMPLETE, regex=True) \
-            & supp.text("IDVAR").eq("EXSEQ")
+        label = supp.per_value("QLABEL" if "QLABEL" in supp.frame.columns else "QNAM",
+                               lambda u: u.str.upper().str.contains(_INCOMPLETE, regex=True))
+        said = supp.text("QVAL").eq("Y") & label & supp.text("IDVAR").eq("EXSEQ")
         if said.any() and "EXSEQ" in ds.frame.columns:
             known = pd.MultiIndex.from_arrays([supp.text("USUBJID")[said], supp.text("IDVARVAL")[said]])
             found = pd.MultiIndex.from_arrays([ds.text("USUBJID"), ds.text("EXSEQ")]).isin(known)
@@ -75,8 +75,17 @@ def _profiles(ex: DatasetData) -> pd.Series:
     dose = ex.text("EXDOSE") if "EXDOSE" in ex.frame.columns else pd.Series("", index=ex.frame.index)
     frame = pd.DataFrame({"s": ex.text("USUBJID"), "t": ex.text("EXTRT") + " " + dose + " " + unit})
     frame = frame[ex.text("EXTRT").ne("")]
-    per_trt = frame.assign(trt=ex.text("EXTRT")).groupby(["s", "trt"], sort=True)["t"].agg(lambda v: v.mode().iloc[0])
-    return per_trt.groupby(level=0).agg(" + ".join)
+    # the most frequent text per subject and treatment (the first in sort order on a tie, as Series.mode gives),
+    # counted with one groupby rather than a mode per group
+    counts = frame.assign(trt=ex.text("EXTRT")).groupby(["s", "trt", "t"], sort=True).size().reset_index(name="n")
+    best = counts.sort_values(["s", "trt", "n"], ascending=[True, True, False], kind="stable").drop_duplicates(["s", "trt"])
+    subjects, texts = best["s"].to_numpy(dtype=object), best["t"].to_numpy(dtype=object)
+    if not len(subjects):
+        return pd.Series([], index=pd.Index([], name="s", dtype=object), name="t", dtype=object)
+    starts = np.flatnonzero(np.r_[True, subjects[1:] != subjects[:-1]])
+    ends = np.r_[starts[1:], len(subjects)]
+    joined = [" + ".join(texts[a:b]) for a, b in zip(starts, ends)]
+    return pd.Series(joined, index=pd.Index(subjects[starts], name="s"), name="t", dtype=object)
 
 
 @rule("CR0038", "Warning", "Actual arm differs from the treatment EX shows",

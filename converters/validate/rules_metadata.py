@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
+
 from converters.validate._std import INTRODUCED, class_variables, standard_key, standard_variables
 from converters.validate.data import DatasetData, StudyData
 from converters.validate.model import Hits, rule, rows_of
@@ -175,9 +177,18 @@ def check_unknown_variables(study, ds: DatasetData):
 def check_value_length(study, ds: DatasetData):
     for name in ds.columns:
         if not ds.is_numeric(name):
-            mask = ds.unique_mask(name, lambda u: u.map(lambda v: len(v.encode("utf-8")) > 200), raw=True)
+            mask = ds.unique_mask(name, _over_200_bytes, raw=True)
             if mask.any():
                 yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,))
+
+
+def _over_200_bytes(values: pd.Series) -> pd.Series:
+    """Values longer than 200 bytes in UTF-8; only values over 50 characters (4 bytes at most each) are encoded."""
+    long = values.str.len().gt(50).to_numpy(dtype=bool)
+    out = pd.Series(False, index=values.index)
+    if long.any():
+        out[long] = values[long].map(lambda v: len(v.encode("utf-8")) > 200)
+    return out
 
 
 @rule("MD0017", "Error", "Variable length over 200", "{variable} is declared {length} bytes long (XPT v5 allows 200)",
@@ -242,7 +253,10 @@ def check_length_trimmed(study, ds: DatasetData):
     for var in ds.meta.variables:
         if var.is_numeric or not var.length or var.name not in ds.frame.columns:
             continue
-        longest = max((len(v.rstrip().encode("utf-8")) for v in ds.unique_texts(var.name, raw=True)), default=0)
+        values = ds.unique_texts(var.name, raw=True)
+        stripped = map(str.rstrip, values)
+        longest = max(map(len, stripped) if "".join(values).isascii() else (len(v.encode("utf-8")) for v in stripped),
+                      default=0)
         if var.length > max(longest, 1):
             yield Hits(dataset=ds.name, variables=(var.name,), params={"length": var.length, "longest": longest},
                        value=str(var.length))

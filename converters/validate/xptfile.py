@@ -48,21 +48,22 @@ class XptFacts:
     encoding_how: str = ""  # "declared" or "detected"; "" when the text is ASCII
 
 
-def read_xpt_file(path: Path, encoding: str = "auto") -> tuple[pd.DataFrame, Dataset, XptFacts]:
+def read_xpt_file(path: Path, encoding: str = "auto", codes: bool = False) -> tuple[pd.DataFrame, Dataset, XptFacts]:
     """Frame, metadata and file facts of the first member of an XPT file; DataError when nothing can be read.
 
     A declared encoding that cannot decode the file's text does not stop the run: the encoding is then
-    detected, and the facts say that the declared one did not fit.
+    detected, and the facts say that the declared one did not fit.  ``codes``: text as pandas Categorical
+    on the fast path (:func:`converters.validate.fastxpt.parse_xpt`).
     """
     raw = path.read_bytes()
     facts = inspect_xpt(raw, path)
     try:
-        frame, meta, facts.encoding = _read_text(path, raw, facts, encoding)
+        frame, meta, facts.encoding = _read_text(path, raw, facts, encoding, codes)
         how = "detected" if encoding == "auto" else "declared"
     except DataError:
         if encoding == "auto":
             raise
-        frame, meta, facts.encoding = _read_text(path, raw, facts, "auto")
+        frame, meta, facts.encoding = _read_text(path, raw, facts, "auto", codes)
         how = f"detected; the declared {encoding} cannot decode it"
     if facts.encoding != "ascii":
         facts.encoding_how = how
@@ -71,11 +72,12 @@ def read_xpt_file(path: Path, encoding: str = "auto") -> tuple[pd.DataFrame, Dat
     return frame, meta, facts
 
 
-def _read_text(path: Path, raw: bytes, facts: XptFacts, encoding: str) -> tuple[pd.DataFrame, Dataset, str]:
+def _read_text(path: Path, raw: bytes, facts: XptFacts, encoding: str,
+               codes: bool = False) -> tuple[pd.DataFrame, Dataset, str]:
     """The fast path for one-member v5 files, else the full reader; the damage found joins a reader's error."""
     from converters.validate.fastxpt import parse_xpt
 
-    parsed = parse_xpt(raw, encoding) if facts.version == 5 and len(facts.members) == 1 else None
+    parsed = parse_xpt(raw, encoding, codes) if facts.version == 5 and len(facts.members) == 1 else None
     if parsed is not None:
         return parsed
     try:
