@@ -27,6 +27,7 @@ from pydantic import BaseModel
 from converters.algorithms.arguments import ARGUMENT_KINDS, KIND_TYPES, options_model  # noqa: F401
 from converters.algorithms.registry import Algorithm, derivations, register
 from converters.errors import DataError, Location, SpecError
+from converters.sdtm.columns import trimmed
 from converters.sdtm.dates import date_part
 from converters.spec.study import pattern_fields
 
@@ -129,8 +130,8 @@ def derivation(name: str, phase: str, description: str, required=(), optional=()
 
 
 def _text(values: pd.Series) -> pd.Series:
-    # pandas-stubs: replace() takes pd.NA as the value
-    return values.astype("string").str.strip().replace("", pd.NA)  # type: ignore[call-overload]
+    """Trimmed text, blank as missing (a ``string`` Series), worked out once per distinct value."""
+    return trimmed(values)
 
 
 def _obj(values: pd.Series) -> pd.Series:

@@ -29,11 +29,9 @@ class CTResult:
 
 
 def _normalised(values: pd.Series) -> pd.Series:
-    from converters.sdtm.columns import map_unique
+    from converters.sdtm.columns import normalized
 
-    # pandas-stubs: replace() takes pd.NA
-    return map_unique(values, lambda u: u.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)  # type: ignore[call-overload]
-                      .str.upper().replace("", pd.NA)).astype("string")
+    return normalized(values).rename(None)
 
 
 def assign_ct(values: pd.Series, codelist: CodelistInfo | None, value_map: dict[str, str] | None = None, *,
