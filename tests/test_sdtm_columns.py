@@ -128,3 +128,20 @@ def test_before_by_ranks_equals_the_text_comparison():
         full = d.str.match(r"^\d{4}-\d{2}-\d{2}").fillna(False)
         expected = (full & np.where(both_times, (d < r).fillna(False), (d.str[:10] < r.str[:10]).fillna(False)))
         pd.testing.assert_series_equal(_before(dtc, ref), expected.astype(bool))
+
+
+@pytest.mark.parametrize("codelist, value_map, extend", [
+    ("NY", None, False), ("NY", {"1": "Y", "0": "N", "yes please": "Y"}, False), (None, {"a": "ALPHA"}, False),
+    (None, None, False), ("UNIT", None, True)])
+def test_assign_ct_per_distinct_value_equals_every_record(codelist, value_map, extend):
+    from converters.sdtm.terminology import _assign_ct, assign_ct
+    from converters.standards import ct
+
+    info = ct.codelist(codelist) if codelist else None
+    pool = [None, np.nan, "", " y ", "Yes", "N", "no", "1", "0", "yes  please", "a", "A ", "mg", " MG/dL ", "zz  top"]
+    for values, _ in _samples(pool, 7):
+        got, want = assign_ct(values, info, value_map, extend=extend), _assign_ct(values, info, value_map, extend=extend)
+        pd.testing.assert_series_equal(got.values, want.values, check_names=False)
+        pd.testing.assert_series_equal(got.unmapped, want.unmapped, check_names=False)
+        assert got.extensions == want.extensions
+        assert (got.reasons is None) == (want.reasons is None)

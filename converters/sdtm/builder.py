@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from converters.algorithms.registry import algorithm
 from converters.errors import DataError, Location
 from converters.sdtm import conditions
 from converters.sdtm.ascii_text import check_block_text
-from converters.sdtm.columns import trimmed, trimmed_object
+from converters.sdtm.columns import distinct, trimmed, trimmed_object
 from converters.sdtm.derivations import NULL_REASON, RowContext
 from converters.sdtm.finalize import describe_condition
 from converters.sdtm.merge import _keys as merge_keys
@@ -133,6 +134,17 @@ def _text_object(values: pd.Series) -> pd.Series:
     if values.dtype == "float64":
         return _obj(values.astype("string"))
     return trimmed_object(values).rename(None)
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    """``pd.to_numeric(values, errors="coerce")`` as float64, each distinct text parsed once."""
+    if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
+        return pd.to_numeric(values, errors="coerce")
+    codes, uniques = distinct(values)
+    if values.dtype == object and not all(type(u) is str for u in uniques):  # noqa: E721  (1 and 1.0: one key)
+        return pd.to_numeric(values, errors="coerce")
+    parsed = pd.to_numeric(pd.Series(uniques, copy=False), errors="coerce").astype("float64").to_numpy()
+    return pd.Series(np.append(parsed, np.nan)[codes], index=values.index)
 
 
 def _obj(values: pd.Series) -> pd.Series:
@@ -265,7 +277,7 @@ def _fill(spec: DomainSpec, var: VariableSpec, frame: pd.DataFrame, fill: Record
         fill.result.codelists[var.name] = var.codelist
     values = algorithm(var.algorithm, "SDTM").fill(frame, var, fill)
     if numeric_target(spec.domain, var):
-        num = pd.to_numeric(values, errors="coerce") if values.dtype != "float64" else values
+        num = _numbers(values) if values.dtype != "float64" else values
         bad = values.notna() & pd.Series(num, index=index).isna()
         if bad.any():
             col = var.columns[0] if var.columns else var.name

@@ -28,7 +28,7 @@ from converters.algorithms.date_formats import (  # noqa: F401  (the layouts are
     TIME_FORMATS,
     canonical_format,
 )
-from converters.sdtm.columns import distinct_rows, distinct_text, take
+from converters.sdtm.columns import distinct_rows, distinct_text
 
 
 @dataclass
@@ -95,8 +95,8 @@ def to_iso8601(date: pd.Series, time: pd.Series | None = None, *, date_formats=N
 
     A single field may hold date and time separated by a space or ``T``.  Returns
     the ISO values and, per row, why a non-blank value could not be converted.
-    Each distinct (date, time) pair is converted once, each distinct date and time text parsed once per process
-    (``_DATE_FIELDS``, ``_TIME_FIELDS``).
+    Each distinct date and time text is parsed once (and once per process: ``_DATE_FIELDS``, ``_TIME_FIELDS``);
+    the rules that combine a date with its time run as whole-array operations on the distinct (date, time) pairs.
     """
     dformats = tuple(canonical_format(f) for f in (date_formats or DEFAULT_DATE_FORMATS))
     tformats = tuple(canonical_format(f) for f in (time_formats or DEFAULT_TIME_FORMATS))
@@ -105,32 +105,107 @@ def to_iso8601(date: pd.Series, time: pd.Series | None = None, *, date_formats=N
         tcodes, ttexts = distinct_text(time)
     else:
         tcodes, ttexts = np.full(len(date), -1, dtype=np.int64), []
+    times = _TimeTable(tformats)
+    dates = _DateTable(dtexts, dformats, times)
+    time_column = np.array([times.add(text.strip().upper() or None) for text in ttexts] + [-1], dtype=np.int64)
     codes, first = distinct_rows([dcodes, tcodes])
-    isos: list[str | None] = []
-    problems: list[str | None] = []
-    slow: list[int] = []  # pairs holding non-ASCII text: converted by the whole-column reference below
-    for k, row in enumerate(first):
-        d = dtexts[dcodes[row]] if dcodes[row] >= 0 else None
-        t = ttexts[tcodes[row]] if tcodes[row] >= 0 else None
-        if (d is not None and not d.isascii()) or (t is not None and not t.isascii()):
-            slow.append(k)
-            isos.append(None)
-            problems.append(None)
-            continue
-        iso, problem = _convert(d, t, dformats, tformats)
-        isos.append(iso)
-        problems.append(problem)
-    if slow:
+    d = dcodes[first]  # -1 (blank) indexes each table's last entry: the blank one
+    t = time_column[tcodes[first]]
+    t = np.where(t >= 0, t, dates.split[d])  # a blank time field takes the time the date field carries
+    t_ok, t_bad, t_iso, t_slow = times.arrays()
+    d_blank, t_blank = dates.blank[d], t < 0
+    problem = np.full(len(first), None, dtype=object)
+    open_ = np.ones(len(first), dtype=bool)
+    for found, reason in ((~d_blank & ~dates.ok[d], "not a date in the expected format"),
+                          (~t_blank & ~t_ok[t], "not a time in the expected format"),
+                          (dates.bad[d], "impossible date"), (t_bad[t], "impossible time"),
+                          (~d_blank & ~dates.year[d], "date without a year"),
+                          (d_blank & ~t_blank, "time without a date")):
+        hit = found & open_
+        problem[hit] = reason
+        open_ &= ~hit
+    ok = open_ & ~d_blank
+    iso = np.full(len(first), None, dtype=object)
+    with_time = ok & (t_iso[t] != "")
+    iso[with_time] = dates.full[d[with_time]] + t_iso[t[with_time]]
+    date_only = ok & ~with_time & (dates.truncated[d] != "")
+    iso[date_only] = dates.truncated[d[date_only]]
+    slow = np.flatnonzero(dates.slow[d] | t_slow[t])  # non-ASCII text: converted by the whole-column reference
+    if len(slow):
         pick = first[slow]
         dvals = pd.Series([dtexts[c] if c >= 0 else None for c in dcodes[pick]], dtype="object")
         tvals = pd.Series([ttexts[c] if c >= 0 else None for c in tcodes[pick]], dtype="object")
         got = _to_iso8601(dvals, tvals if time is not None else None, date_formats=date_formats,
                           time_formats=time_formats)
-        for k, iso, problem in zip(slow, got.iso, got.problem):
-            isos[k], problems[k] = iso, problem
-    return DateResult(iso=pd.Series(take(isos, codes), index=date.index, dtype="object", name="iso", copy=False),
-                      problem=pd.Series(take(problems, codes), index=date.index, dtype="object", name="problem",
+        iso[slow] = got.iso.to_numpy(dtype=object)
+        problem[slow] = got.problem.to_numpy(dtype=object)
+    return DateResult(iso=pd.Series(iso[codes], index=date.index, dtype="object", name="iso", copy=False),
+                      problem=pd.Series(problem[codes], index=date.index, dtype="object", name="problem",
                                         copy=False))
+
+
+class _TimeTable:
+    """The distinct time texts of one conversion (time fields and times carried by date fields), numbered."""
+
+    def __init__(self, formats: tuple) -> None:
+        self.formats = formats
+        self.number: dict[str, int] = {}
+        self.fields: list[tuple | None] = []
+
+    def add(self, text: str | None) -> int:
+        """The number of a trimmed, upper-case time text (-1 for blank)."""
+        if text is None:
+            return -1
+        found = self.number.get(text)
+        if found is None:
+            found = self.number[text] = len(self.fields)
+            self.fields.append(_time_text_fields(text, self.formats) if text.isascii() else None)
+        return found
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """ok, bad, ISO text (``T10:30``, empty when no part is known) and non-ASCII, per number; blank last."""
+        rows: list[tuple[bool, bool, str, bool]] = []
+        for fields in self.fields:
+            if fields is None:
+                rows.append((False, False, "", True))
+                continue
+            tok, tbad, known, texts = fields
+            last = max((i for i, k in enumerate(known) if k), default=-1)
+            rows.append((tok, tbad, "".join(("T", ":", ":")[i] + (texts[i] if known[i] else "-")
+                                            for i in range(last + 1)), False))
+        rows.append((False, False, "", False))
+        ok, bad, iso, slow = zip(*rows)
+        return (np.array(ok, dtype=bool), np.array(bad, dtype=bool), np.array(iso, dtype=object),
+                np.array(slow, dtype=bool))
+
+
+class _DateTable:
+    """Per distinct date text: blank, the time it carries (number in ``times``), ok, bad, year known, the date
+    with every part (``2025---15``), the date cut after its last known part, non-ASCII; a blank entry last."""
+
+    def __init__(self, texts: list[str], formats: tuple, times: _TimeTable) -> None:
+        rows: list[tuple[bool, int, bool, bool, bool, str, str, bool]] = []
+        for text in texts:
+            d: str | None = text.strip().upper() or None
+            carried = None
+            if d is not None:
+                combined = _COMBINED.match(d)
+                if combined is not None:
+                    d, carried = combined.group("d"), combined.group("t")
+            split = times.add(carried)
+            if d is None or not d.isascii():
+                rows.append((d is None, split, False, False, False, "", "", d is not None))
+                continue
+            dok, dbad, known, parts = _date_text_fields(d, formats)
+            pieces = [("", "-", "-")[i] + (parts[i] if known[i] else "-") for i in range(3)]
+            last = max((i for i, k in enumerate(known) if k), default=-1)
+            rows.append((False, split, dok, dbad, known[0], "".join(pieces), "".join(pieces[:last + 1]), False))
+        rows.append((True, -1, False, False, False, "", "", False))
+        blank, split_, ok, bad, year, full, truncated, slow = zip(*rows)
+        self.blank, self.ok, self.bad = np.array(blank, dtype=bool), np.array(ok, dtype=bool), np.array(bad, dtype=bool)
+        self.year, self.slow = np.array(year, dtype=bool), np.array(slow, dtype=bool)
+        self.split = np.array(split_, dtype=np.int64)
+        self.full, self.truncated = np.array(full, dtype=object), np.array(truncated, dtype=object)
 
 
 _COMBINED = re.compile(r"^(?P<d>\S+?)(?:[ T](?P<t>\d{1,2}:\S+))$")
@@ -209,43 +284,6 @@ def _time_text_fields(text: str, formats: tuple) -> tuple:
         _TIME_FIELDS.clear()
     _TIME_FIELDS[key] = got
     return got
-
-
-_NO_TIME = (False, False, (False, False, False), ("", "", ""))
-_SEPARATORS = ("", "-", "-", "T", ":", ":")
-
-
-def _convert(date: str | None, time: str | None, dformats: tuple, tformats: tuple) -> tuple[str | None, str | None]:
-    """ISO 8601 text and problem of one (date, time) pair of ASCII texts as collected (``_to_iso8601``'s rules)."""
-    d = date.strip().upper() or None if date is not None else None
-    t = time.strip().upper() or None if time is not None else None
-    if d is not None:
-        combined = _COMBINED.match(d)
-        if combined is not None:
-            d = combined.group("d")
-            if t is None:
-                t = combined.group("t")
-    if d is None and t is None:
-        return None, None
-    dok, dbad, dknown, dtext = _date_text_fields(d, dformats) if d is not None else _NO_TIME
-    tok, tbad, tknown, ttext = _time_text_fields(t, tformats) if t is not None else _NO_TIME
-    if d is not None and not dok:
-        return None, "not a date in the expected format"
-    if t is not None and not tok:
-        return None, "not a time in the expected format"
-    if dbad:
-        return None, "impossible date"
-    if tbad:
-        return None, "impossible time"
-    if d is not None and not dknown[0]:
-        return None, "date without a year"
-    if d is None:
-        return None, "time without a date"
-    known, texts = dknown + tknown, dtext + ttext
-    last = max((i for i, k in enumerate(known) if k), default=-1)
-    if last < 0:
-        return None, None
-    return "".join(_SEPARATORS[i] + (texts[i] if known[i] else "-") for i in range(last + 1)), None
 
 
 def _to_iso8601(date: pd.Series, time: pd.Series | None = None, *, date_formats=None,
