@@ -188,11 +188,11 @@ def check_field_counts(text: str, delimiter: str, path: Path) -> int:
     """
     d = re.escape(delimiter)
     quoted = re.compile(rf'"(?<![^{d}\r\n]")[^"]*(?:""[^"]*)*"')  # a quote opening a field, to its close
-    lines = pd.Series(_LINE_BREAK.split(quoted.sub("", text)), dtype=object)
-    if len(lines) > 1 and lines.iloc[-1] == "":
-        lines = lines.iloc[:-1]  # the final line break
-    counts = lines.str.count(d).to_numpy() + 1
-    blank = (lines.str.strip() == "").to_numpy()
+    lines = _LINE_BREAK.split(quoted.sub("", text))
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()  # the final line break
+    counts = np.fromiter((line.count(delimiter) for line in lines), dtype=np.int64, count=len(lines)) + 1
+    blank = np.fromiter((not line.strip() for line in lines), dtype=bool, count=len(lines))
     if blank[0]:
         raise DataError("the first line is empty; it must hold the column names", Location(file=str(path)),
                         hint="remove the lines above the header")

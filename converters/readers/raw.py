@@ -342,7 +342,8 @@ def finish_frame(frame: pd.DataFrame, path: Path, name: str, *, rows: np.ndarray
     for pos, col in enumerate(names):
         values = frame[pos].astype(TEXT)
         if whitespace:
-            blank = values.str.strip().str.len().fillna(0).to_numpy() == 0
+            codes, uniques = pd.factorize(values)  # each distinct value checked once; missing is blank
+            blank = np.array([not value.strip() for value in uniques] + [True], dtype=bool)[codes]
         else:
             blank = (values.isna() | (values == "")).to_numpy(dtype=bool)
         if col == "" and blank.all():

@@ -16,8 +16,10 @@ from __future__ import annotations
 import unicodedata
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
+from converters.sdtm.columns import distinct_text
 from converters.sdtm.rejections import RejectionLog
 
 if TYPE_CHECKING:
@@ -45,8 +47,9 @@ def to_ascii(text: str) -> str:
 
 def non_ascii(values: pd.Series) -> pd.Series:
     """True where a text value holds a character outside ASCII."""
-    text = values.astype("string")
-    return text.str.contains(r"[^\x00-\x7f]", regex=True).fillna(False).astype(bool)
+    codes, text = distinct_text(values)
+    flags = np.array([not value.isascii() for value in text] + [False], dtype=bool)
+    return pd.Series(flags[codes], index=values.index, copy=False)
 
 
 def check_block_text(spec: DomainSpec, block: BlockSpec, out: pd.DataFrame, raw: pd.DataFrame, rows: pd.Series,

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from converters.algorithms.registry import algorithm
 from converters.errors import DataError, Location
 from converters.sdtm import conditions
 from converters.sdtm.ascii_text import check_block_text
-from converters.sdtm.columns import map_unique
+from converters.sdtm.columns import distinct, trimmed, trimmed_object
 from converters.sdtm.derivations import NULL_REASON, RowContext
 from converters.sdtm.finalize import describe_condition
 from converters.sdtm.merge import _keys as merge_keys
@@ -125,8 +126,25 @@ def _text(values: pd.Series) -> pd.Series:
     """Trimmed text, blank -> missing (worked out once per distinct value)."""
     if values.dtype == "float64":
         return values.astype("string")
-    # pandas-stubs: replace() takes pd.NA
-    return map_unique(values, lambda u: u.astype("string").str.strip().replace("", pd.NA)).astype("string")  # type: ignore[call-overload]
+    return trimmed(values).rename(None)
+
+
+def _text_object(values: pd.Series) -> pd.Series:
+    """``_obj(_text(values))`` in one step (the text as an object column, None for missing)."""
+    if values.dtype == "float64":
+        return _obj(values.astype("string"))
+    return trimmed_object(values).rename(None)
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    """``pd.to_numeric(values, errors="coerce")`` as float64, each distinct text parsed once."""
+    if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
+        return pd.to_numeric(values, errors="coerce")
+    codes, uniques = distinct(values)
+    if values.dtype == object and not all(type(u) is str for u in uniques):  # noqa: E721  (1 and 1.0: one key)
+        return pd.to_numeric(values, errors="coerce")
+    parsed = pd.to_numeric(pd.Series(uniques, copy=False), errors="coerce").astype("float64").to_numpy()
+    return pd.Series(np.append(parsed, np.nan)[codes], index=values.index)
 
 
 def _obj(values: pd.Series) -> pd.Series:
@@ -207,7 +225,7 @@ def _build_block(spec: DomainSpec, block: BlockSpec, raw: dict, study, log: Reje
 
     for var in block.variables.values():  # raw columns a later phase reads (the visit's folder) are kept as text
         if not is_phase_row(var) and var.columns:
-            out[VISIT_PREFIX + var.columns[0]] = _obj(_text(frame[var.columns[0]]))
+            out[VISIT_PREFIX + var.columns[0]] = _text_object(frame[var.columns[0]])
     check_block(spec, block, out, frame, frame[ROW], ~drop, study, log, file)  # implausible values logged
     for name, reasons in ctx.reasons.items():
         out[NULL_REASON + name] = reasons
@@ -259,7 +277,7 @@ def _fill(spec: DomainSpec, var: VariableSpec, frame: pd.DataFrame, fill: Record
         fill.result.codelists[var.name] = var.codelist
     values = algorithm(var.algorithm, "SDTM").fill(frame, var, fill)
     if numeric_target(spec.domain, var):
-        num = pd.to_numeric(values, errors="coerce") if values.dtype != "float64" else values
+        num = _numbers(values) if values.dtype != "float64" else values
         bad = values.notna() & pd.Series(num, index=index).isna()
         if bad.any():
             col = var.columns[0] if var.columns else var.name
@@ -268,7 +286,7 @@ def _fill(spec: DomainSpec, var: VariableSpec, frame: pd.DataFrame, fill: Record
         return pd.Series(num, index=index, dtype="float64")
     if values.dtype == "float64":
         return values
-    return _obj(_text(values))
+    return _text_object(values)
 
 
 def fill_timing(rec: BuiltRecords, study: Any, rfstdtc: pd.Series, timeline: pd.DataFrame) -> None:

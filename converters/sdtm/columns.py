@@ -2,34 +2,148 @@
 
 Raw clinical columns repeat a small set of values (dates, codes, terms), so
 string parsing on the distinct values and a ``take`` back to the records is
-many times faster than pandas string methods on the whole column.
+many times faster than pandas string methods on the whole column.  The helpers
+here factorize a column once (``distinct``), work on its distinct values and
+take the results back with the codes (null records stay null).
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+#: The ``string`` dtype (missing is ``pd.NA``) that ``Series.astype("string")`` gives.
+STRING = pd.StringDtype()
+
+
+def distinct(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes of each record's value (-1 for null) and the distinct non-null values, in order of first appearance."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, uniques
+
+
+def distinct_text(values: pd.Series) -> tuple[np.ndarray, list[Any]]:
+    """``distinct`` of ``values.astype("string")``: codes, and each distinct text (a list of str)."""
+    if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+        codes, uniques = distinct(values)
+        text = np.asarray(uniques, dtype=object).tolist()
+        if all(type(value) is str for value in text):  # noqa: E721  (exactly str: the text is the value itself)
+            return codes, text
+    # numbers (1 and 1.0 are one key to factorize, two texts): the text of every record first
+    codes, uniques = distinct(values.astype("string"))
+    return codes, np.asarray(uniques, dtype=object).tolist()
+
+
+def take(results: list[Any] | np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Per record the result of its distinct value (an object array; None where the code is -1)."""
+    table = np.empty(len(results) + 1, dtype=object)
+    table[:len(results)] = results
+    table[-1] = None
+    return table[codes]
+
+
+def as_string(values: np.ndarray, index: pd.Index) -> pd.Series:
+    """An object array of str/None as a ``string`` Series (None -> ``pd.NA``)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return text_series(list(uniques), codes, index)
+
+
+def text_series(results: list[Any], codes: np.ndarray, index: pd.Index, dtype: Any = STRING,
+                name: Any = None) -> pd.Series:
+    """A ``string`` Series (or ``dtype``, a text dtype) holding per record the result of its distinct value (None
+    or -1 code -> missing)."""
+    table = pd.array([*results, None], dtype=dtype)
+    taken = table.take(np.where(codes < 0, len(results), codes))
+    return pd.Series(taken, index=index, name=name, copy=False)
+
+
+def map_text(values: pd.Series, fn: Callable[[str], Any]) -> np.ndarray:
+    """``fn`` of the text of each distinct non-null value, per record (object array; null records None)."""
+    codes, text = distinct_text(values)
+    return take([fn(value) for value in text], codes)
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def collapse_upper(value: str) -> str:
+    r"""Trimmed, runs of white space as one space, upper case (as ``.str.strip().str.replace(r"\s+", " ",
+    regex=True).str.upper()``)."""
+    return _SPACES.sub(" ", value.strip()).upper()
+
+
+def normalized(values: pd.Series, blank_missing: bool = True) -> pd.Series:
+    """``collapse_upper`` of each value as a ``string`` Series (blank as missing unless ``blank_missing`` is False)."""
+    codes, text = distinct_text(values)
+    results: list[str | None] = [collapse_upper(value) for value in text]
+    if blank_missing:
+        results = [value or None for value in results]
+    return text_series(results, codes, values.index, name=values.name)
+
+
+def _trim(value: str) -> str | None:
+    return value.strip() or None
+
+
+def _trim_upper(value: str) -> str | None:
+    return value.strip().upper() or None
+
+
+def trimmed(values: pd.Series, upper: bool = False, blank_missing: bool = True) -> pd.Series:
+    """``values.astype("string").str.strip()`` (and ``.str.upper()``) as a ``string`` Series, blank as missing
+    unless ``blank_missing`` is False."""
+    codes, text = distinct_text(values)
+    if blank_missing:
+        fn = _trim_upper if upper else _trim
+        return text_series([fn(value) for value in text], codes, values.index, name=values.name)
+    return text_series([value.strip().upper() if upper else value.strip() for value in text], codes, values.index,
+                       name=values.name)
+
+
+def trimmed_object(values: pd.Series, upper: bool = False) -> pd.Series:
+    """``trimmed`` as an object Series (None for missing), the form record frames hold text in."""
+    out = map_text(values, _trim_upper if upper else _trim)
+    return pd.Series(out, index=values.index, dtype="object", name=values.name, copy=False)
+
 
 def map_unique(values: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
     """``fn`` applied to the distinct non-null values, broadcast back to ``values``' rows (null stays null)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes, uniques = distinct(values)
     if len(uniques) == 0:
         return pd.Series([None] * len(values), index=values.index, dtype="object")
     result = fn(pd.Series(uniques, dtype=values.dtype if values.dtype != object else "object"))
-    taken = np.asarray(result.astype("object").where(result.notna(), None), dtype=object)[np.maximum(codes, 0)]
-    taken[codes < 0] = None
-    return pd.Series(taken, index=values.index, dtype="object")
+    results = np.asarray(result.astype("object").where(result.notna(), None), dtype=object)
+    return pd.Series(take(results, codes), index=values.index, dtype="object", copy=False)
+
+
+def distinct_rows(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Given the ``distinct`` codes of several columns, codes of their distinct combinations (in order of first
+    appearance) and the first record of each combination."""
+    combined = np.zeros(len(parts[0]) if parts else 0, dtype=np.int64)
+    for codes in parts:
+        width = int(codes.max()) + 2 if len(codes) else 1
+        combined = combined * width + (codes + 1)
+    codes, _ = pd.factorize(combined)
+    first = np.unique(codes, return_index=True)[1]  # codes are 0..k-1 in order of first appearance
+    return codes, first
 
 
 def map_unique_frame(frame: pd.DataFrame, fn: Callable[[pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:
-    """``fn`` applied to the distinct rows of ``frame``, broadcast back (columns of the result)."""
-    keys = frame.astype("object").where(frame.notna(), None)
-    codes = keys.groupby(list(keys.columns), dropna=False, sort=False).ngroup().to_numpy()
-    first = pd.Series(np.arange(len(keys))).groupby(codes).first().to_numpy()
-    uniques = keys.iloc[first].reset_index(drop=True)
-    result = fn(uniques)
+    """``fn`` applied to the distinct rows of ``frame``, broadcast back (columns of the result).
+
+    Null values (None, NaN, ``pd.NA``) count as one value and reach ``fn`` as None.
+    """
+    parts, columns = [], {}
+    for name in frame.columns:
+        codes, uniques = distinct(frame[name])
+        parts.append(codes)
+        columns[name] = take(np.asarray(uniques, dtype=object), codes)
+    codes, first = distinct_rows(parts)
+    distinct_frame = pd.DataFrame({name: pd.Series(column[first], dtype="object") for name, column in columns.items()})
+    result = fn(distinct_frame)
     out = result.iloc[codes].reset_index(drop=True)
     out.index = frame.index
     return out

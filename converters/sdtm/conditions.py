@@ -17,12 +17,9 @@ Resolver = Callable[[str], pd.Series]
 
 
 def _key(values: pd.Series) -> pd.Series:
-    from converters.sdtm.columns import map_unique
+    from converters.sdtm.columns import normalized
 
-    norm = map_unique(values, lambda u: u.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
-                      # pandas-stubs: replace() takes pd.NA as the value
-                      .str.upper().replace("", pd.NA))  # type: ignore[call-overload]
-    return norm.astype("string")
+    return normalized(values).rename(None)
 
 
 def _norm(value) -> str:

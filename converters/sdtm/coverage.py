@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from converters.sdtm.columns import normalized
 from converters.spec.model import BlockSpec, DomainSpec, VariableSpec
 from converters.spec.study import StudyDefinition, pattern_fields
 
@@ -131,8 +132,7 @@ def _identifier_uses(raw: dict, study: StudyDefinition, uses: dict[tuple[str, st
 
 def _text(series: pd.Series) -> pd.Series:
     """Values compared as text: trimmed, upper case, inner spaces collapsed; blank is missing."""
-    out = series.astype("string").str.strip().str.upper().str.replace(r"\s+", " ", regex=True)
-    return out.mask(out == "")
+    return normalized(series)
 
 
 def _one_to_one(left: pd.Series, right: pd.Series) -> bool:

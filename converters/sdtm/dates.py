@@ -11,6 +11,8 @@ Everything is whole-column string work; there is no per-record Python loop.
 """
 from __future__ import annotations
 
+import datetime
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +28,7 @@ from converters.algorithms.date_formats import (  # noqa: F401  (the layouts are
     TIME_FORMATS,
     canonical_format,
 )
+from converters.sdtm.columns import distinct_rows, distinct_text
 
 
 @dataclass
@@ -92,16 +95,209 @@ def to_iso8601(date: pd.Series, time: pd.Series | None = None, *, date_formats=N
 
     A single field may hold date and time separated by a space or ``T``.  Returns
     the ISO values and, per row, why a non-blank value could not be converted.
-    Each distinct (date, time) pair is parsed once.
+    Each distinct date and time text is parsed once (and once per process: ``_DATE_FIELDS``, ``_TIME_FIELDS``);
+    the rules that combine a date with its time run as whole-array operations on the distinct (date, time) pairs.
     """
+    dformats = tuple(canonical_format(f) for f in (date_formats or DEFAULT_DATE_FORMATS))
+    tformats = tuple(canonical_format(f) for f in (time_formats or DEFAULT_TIME_FORMATS))
+    dcodes, dtexts = distinct_text(date)
+    if time is not None:
+        tcodes, ttexts = distinct_text(time)
+    else:
+        tcodes, ttexts = np.full(len(date), -1, dtype=np.int64), []
+    times = _TimeTable(tformats)
+    dates = _DateTable(dtexts, dformats, times)
+    time_column = np.array([times.add(text.strip().upper() or None) for text in ttexts] + [-1], dtype=np.int64)
+    codes, first = distinct_rows([dcodes, tcodes])
+    d = dcodes[first]  # -1 (blank) indexes each table's last entry: the blank one
+    t = time_column[tcodes[first]]
+    t = np.where(t >= 0, t, dates.split[d])  # a blank time field takes the time the date field carries
+    t_ok, t_bad, t_iso, t_slow = times.arrays()
+    d_blank, t_blank = dates.blank[d], t < 0
+    problem = np.full(len(first), None, dtype=object)
+    open_ = np.ones(len(first), dtype=bool)
+    for found, reason in ((~d_blank & ~dates.ok[d], "not a date in the expected format"),
+                          (~t_blank & ~t_ok[t], "not a time in the expected format"),
+                          (dates.bad[d], "impossible date"), (t_bad[t], "impossible time"),
+                          (~d_blank & ~dates.year[d], "date without a year"),
+                          (d_blank & ~t_blank, "time without a date")):
+        hit = found & open_
+        problem[hit] = reason
+        open_ &= ~hit
+    ok = open_ & ~d_blank
+    iso = np.full(len(first), None, dtype=object)
+    with_time = ok & (t_iso[t] != "")
+    iso[with_time] = dates.full[d[with_time]] + t_iso[t[with_time]]
+    date_only = ok & ~with_time & (dates.truncated[d] != "")
+    iso[date_only] = dates.truncated[d[date_only]]
+    slow = np.flatnonzero(dates.slow[d] | t_slow[t])  # non-ASCII text: converted by the whole-column reference
+    if len(slow):
+        pick = first[slow]
+        dvals = pd.Series([dtexts[c] if c >= 0 else None for c in dcodes[pick]], dtype="object")
+        tvals = pd.Series([ttexts[c] if c >= 0 else None for c in tcodes[pick]], dtype="object")
+        got = _to_iso8601(dvals, tvals if time is not None else None, date_formats=date_formats,
+                          time_formats=time_formats)
+        iso[slow] = got.iso.to_numpy(dtype=object)
+        problem[slow] = got.problem.to_numpy(dtype=object)
+    return DateResult(iso=pd.Series(iso[codes], index=date.index, dtype="object", name="iso", copy=False),
+                      problem=pd.Series(problem[codes], index=date.index, dtype="object", name="problem",
+                                        copy=False))
+
+
+class _TimeTable:
+    """The distinct time texts of one conversion (time fields and times carried by date fields), numbered."""
+
+    def __init__(self, formats: tuple) -> None:
+        self.formats = formats
+        self.number: dict[str, int] = {}
+        self.fields: list[tuple | None] = []
+
+    def add(self, text: str | None) -> int:
+        """The number of a trimmed, upper-case time text (-1 for blank)."""
+        if text is None:
+            return -1
+        found = self.number.get(text)
+        if found is None:
+            found = self.number[text] = len(self.fields)
+            self.fields.append(_time_text_fields(text, self.formats) if text.isascii() else None)
+        return found
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """ok, bad, ISO text (``T10:30``, empty when no part is known) and non-ASCII, per number; blank last."""
+        rows: list[tuple[bool, bool, str, bool]] = []
+        for fields in self.fields:
+            if fields is None:
+                rows.append((False, False, "", True))
+                continue
+            tok, tbad, known, texts = fields
+            last = max((i for i, k in enumerate(known) if k), default=-1)
+            rows.append((tok, tbad, "".join(("T", ":", ":")[i] + (texts[i] if known[i] else "-")
+                                            for i in range(last + 1)), False))
+        rows.append((False, False, "", False))
+        ok, bad, iso, slow = zip(*rows)
+        return (np.array(ok, dtype=bool), np.array(bad, dtype=bool), np.array(iso, dtype=object),
+                np.array(slow, dtype=bool))
+
+
+class _DateTable:
+    """Per distinct date text: blank, the time it carries (number in ``times``), ok, bad, year known, the date
+    with every part (``2025---15``), the date cut after its last known part, non-ASCII; a blank entry last."""
+
+    def __init__(self, texts: list[str], formats: tuple, times: _TimeTable) -> None:
+        rows: list[tuple[bool, int, bool, bool, bool, str, str, bool]] = []
+        for text in texts:
+            d: str | None = text.strip().upper() or None
+            carried = None
+            if d is not None:
+                combined = _COMBINED.match(d)
+                if combined is not None:
+                    d, carried = combined.group("d"), combined.group("t")
+            split = times.add(carried)
+            if d is None or not d.isascii():
+                rows.append((d is None, split, False, False, False, "", "", d is not None))
+                continue
+            dok, dbad, known, parts = _date_text_fields(d, formats)
+            pieces = [("", "-", "-")[i] + (parts[i] if known[i] else "-") for i in range(3)]
+            last = max((i for i, k in enumerate(known) if k), default=-1)
+            rows.append((False, split, dok, dbad, known[0], "".join(pieces), "".join(pieces[:last + 1]), False))
+        rows.append((True, -1, False, False, False, "", "", False))
+        blank, split_, ok, bad, year, full, truncated, slow = zip(*rows)
+        self.blank, self.ok, self.bad = np.array(blank, dtype=bool), np.array(ok, dtype=bool), np.array(bad, dtype=bool)
+        self.year, self.slow = np.array(year, dtype=bool), np.array(slow, dtype=bool)
+        self.split = np.array(split_, dtype=np.int64)
+        self.full, self.truncated = np.array(full, dtype=object), np.array(truncated, dtype=object)
+
+
+_COMBINED = re.compile(r"^(?P<d>\S+?)(?:[ T](?P<t>\d{1,2}:\S+))$")
+_DIGITS, _DIGITS2 = re.compile(r"\d+"), re.compile(r"\d{1,2}")
+_UNKNOWN_PART = re.compile(_UNKNOWN)
+_PATTERNS = {name: re.compile(pattern) for name, pattern in {**DATE_FORMATS, **TIME_FORMATS}.items()}
+#: (ok, bad, known flags, ISO texts) of each date and time text met so far, by (text, formats): dates and times
+#: repeat across columns, domains and batches.
+_DATE_FIELDS: dict[tuple[str, tuple], tuple] = {}
+_TIME_FIELDS: dict[tuple[str, tuple], tuple] = {}
+_CACHE_LIMIT = 1_000_000
+
+
+def _groups(text: str, formats: tuple) -> tuple[bool, dict[str, str | None]]:
+    """Whether a layout matches ``text`` and the named groups of the first that does (as ``_parts``)."""
+    for fmt in formats:
+        found = _PATTERNS[fmt].match(text)
+        if found is not None:
+            return True, found.groupdict()
+    return False, {}
+
+
+def _int(part: str | None, pattern: re.Pattern) -> int | None:
+    return int(part) if part is not None and pattern.fullmatch(part) else None
+
+
+def _known_part(part: str | None, value: int | None) -> bool:
+    return part is not None and value is not None and _UNKNOWN_PART.fullmatch(part) is None
+
+
+def _date_text_fields(text: str, formats: tuple) -> tuple:
+    """``_date_fields`` of one ASCII date text: (ok, bad, (ky, km, kd), (y, m, d) ISO texts)."""
+    key = (text, formats)
+    got = _DATE_FIELDS.get(key)
+    if got is not None:
+        return got
+    ok, groups = _groups(text, formats)
+    if not ok:
+        got = (False, False, (False, False, False), ("", "", ""))
+    else:
+        yp, mp, dp = groups.get("y"), groups.get("m"), groups.get("d")
+        y, d = _int(yp, _DIGITS), _int(dp, _DIGITS)
+        m = int(MONTHS[mp]) if mp in MONTHS else _int(mp, _DIGITS2)
+        ky, km, kd = _known_part(yp, y), _known_part(mp, m), _known_part(dp, d)
+        bad = (ky and not 1800 <= y <= 2200) or (km and not 1 <= m <= 12) or (kd and not 1 <= d <= 31)  # type: ignore[operator]
+        if ky and km and kd and not bad:
+            try:
+                datetime.date(y, m, d)  # type: ignore[arg-type]
+            except ValueError:
+                bad = True
+        got = (True, bool(bad), (ky, km, kd),
+               (str(y).zfill(4) if ky else "", str(m).zfill(2) if km else "", str(d).zfill(2) if kd else ""))
+    if len(_DATE_FIELDS) >= _CACHE_LIMIT:
+        _DATE_FIELDS.clear()
+    _DATE_FIELDS[key] = got
+    return got
+
+
+def _time_text_fields(text: str, formats: tuple) -> tuple:
+    """``_time_fields`` of one ASCII time text: (ok, bad, (kh, kmi, ks), (h, mi, s) ISO texts)."""
+    key = (text, formats)
+    got = _TIME_FIELDS.get(key)
+    if got is not None:
+        return got
+    ok, groups = _groups(text, formats)
+    if not ok:
+        got = (False, False, (False, False, False), ("", "", ""))
+    else:
+        hp, mip, sp = groups.get("h"), groups.get("mi"), groups.get("s")
+        h, mi, sec = _int(hp, _DIGITS), _int(mip, _DIGITS), _int(sp, _DIGITS)
+        kh, kmi, ks = _known_part(hp, h), _known_part(mip, mi), _known_part(sp, sec)
+        bad = (kh and not 0 <= h <= 23) or (kmi and not 0 <= mi <= 59) or (ks and not 0 <= sec <= 59)  # type: ignore[operator]
+        got = (True, bool(bad), (kh, kmi, ks),
+               (str(h).zfill(2) if kh else "", str(mi).zfill(2) if kmi else "", str(sec).zfill(2) if ks else ""))
+    if len(_TIME_FIELDS) >= _CACHE_LIMIT:
+        _TIME_FIELDS.clear()
+    _TIME_FIELDS[key] = got
+    return got
+
+
+def _to_iso8601(date: pd.Series, time: pd.Series | None = None, *, date_formats=None,
+                time_formats=None) -> DateResult:
+    """The whole-column reference conversion (pandas string methods): used for text holding non-ASCII characters
+    (digits of other scripts), whose parsing ``_convert`` leaves to pandas."""
     from converters.sdtm.columns import map_unique_frame
 
     frame = pd.DataFrame({"d": date.astype("object"),
                           "t": time.astype("object") if time is not None else None}, index=date.index)
 
     def parse(unique: pd.DataFrame) -> pd.DataFrame:
-        got = _to_iso8601(unique["d"], unique["t"] if time is not None else None, date_formats=date_formats,
-                          time_formats=time_formats)
+        got = _pair_iso8601(unique["d"], unique["t"] if time is not None else None, date_formats=date_formats,
+                            time_formats=time_formats)
         return pd.DataFrame({"iso": got.iso, "problem": got.problem})
 
     out = map_unique_frame(frame, parse)
@@ -168,8 +364,8 @@ def _time_fields(text: pd.Series, formats) -> pd.DataFrame:
                          "s": s.astype("string").str.zfill(2)}, index=index)
 
 
-def _to_iso8601(date: pd.Series, time: pd.Series | None = None, *, date_formats=None,
-                time_formats=None) -> DateResult:
+def _pair_iso8601(date: pd.Series, time: pd.Series | None = None, *, date_formats=None,
+                  time_formats=None) -> DateResult:
     """The conversion on distinct (date, time) pairs; dates and times are each parsed once per distinct text."""
     index = date.index
     dformats = [canonical_format(f) for f in (date_formats or DEFAULT_DATE_FORMATS)]
@@ -221,11 +417,15 @@ def _full_date_text(iso: pd.Series) -> pd.Series:
 def date_part(iso: pd.Series) -> pd.Series:
     """The calendar date of full ISO dates/datetimes as datetime64 (NaT for partial or missing).
 
-    The pattern check runs once per distinct value (dates repeat across records).
+    The pattern check and the parsing run once per distinct value (dates repeat across records).
     """
-    from converters.sdtm.columns import map_unique
+    codes, text = distinct_text(iso)
+    days = [value[:10] if _FULL_DAY.fullmatch(value[:10]) else None for value in text]
+    parsed = pd.to_datetime(pd.Series([*days, None], dtype="object"), format="%Y-%m-%d", errors="coerce")
+    return pd.Series(parsed.to_numpy()[codes], index=iso.index, dtype=parsed.dtype)
 
-    return pd.to_datetime(map_unique(iso, _full_date_text), format="%Y-%m-%d", errors="coerce")
+
+_FULL_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def is_iso8601(values: pd.Series) -> pd.Series:

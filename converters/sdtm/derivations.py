@@ -15,6 +15,7 @@ the method text Define-XML shows for the variable.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,7 @@ from pydantic import BaseModel
 from converters.algorithms.arguments import ARGUMENT_KINDS, KIND_TYPES, options_model  # noqa: F401
 from converters.algorithms.registry import Algorithm, derivations, register
 from converters.errors import DataError, Location, SpecError
+from converters.sdtm.columns import distinct_text, take, trimmed
 from converters.sdtm.dates import date_part
 from converters.spec.study import pattern_fields
 
@@ -129,8 +131,8 @@ def derivation(name: str, phase: str, description: str, required=(), optional=()
 
 
 def _text(values: pd.Series) -> pd.Series:
-    # pandas-stubs: replace() takes pd.NA as the value
-    return values.astype("string").str.strip().replace("", pd.NA)  # type: ignore[call-overload]
+    """Trimmed text, blank as missing (a ``string`` Series), worked out once per distinct value."""
+    return trimmed(values)
 
 
 def _obj(values: pd.Series) -> pd.Series:
@@ -263,7 +265,7 @@ def derive_multiple_choice(ctx: RowContext, choices, checked: str | Sequence[str
     index = ctx.raw.index
     if not table:
         return pd.Series(None, index=index, dtype="object")
-    ticked = np.column_stack([_text(ctx.resolve(col)).str.upper().isin(ticks).fillna(False).astype(bool)
+    ticked = np.column_stack([trimmed(ctx.resolve(col), upper=True).isin(ticks).fillna(False).astype(bool)
                               .to_numpy() for col in table])
     names = np.array(list(table.values()), dtype=object)
     count = ticked.sum(axis=1)
@@ -367,8 +369,11 @@ def _ongoing(frame: pd.DataFrame, domain: str) -> pd.Series:
     for suffix, values in ONGOING_END.items():
         col = domain + suffix
         if col in frame:
-            out |= _text(frame[col]).str.upper().isin(values).fillna(False).astype(bool)
+            out |= trimmed(frame[col], upper=True).isin(values).fillna(False).astype(bool)
     return out
+
+
+_FULL_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def contact_dates(domains: dict[str, pd.DataFrame], cutoff: str | None = None) -> pd.DataFrame:
@@ -386,8 +391,11 @@ def contact_dates(domains: dict[str, pd.DataFrame], cutoff: str | None = None) -
         for col in (f"{name}DTC", f"{name}STDTC", f"{name}ENDTC"):
             if col not in frame:
                 continue
-            day = _text(frame[col]).str.slice(0, 10)
-            keep = day.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
+            codes, text = distinct_text(frame[col])  # each distinct date cut and checked once
+            days = [value.strip()[:10] for value in text]
+            day = pd.Series(take(days, codes), index=frame.index, dtype="object")
+            keep = pd.Series(np.array([_FULL_DAY.fullmatch(d) is not None for d in days] + [False])[codes],
+                             index=frame.index)
             if col.endswith("ENDTC"):
                 ongoing = _ongoing(frame, name) if ongoing is None else ongoing
                 keep &= ~ongoing

@@ -13,16 +13,23 @@ EXDOSE:   {derive: product, args: {columns: [DOSE, PCTINF], factor: 0.01}}
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from converters.errors import DataError, Location, SpecError
+from converters.sdtm.columns import distinct_rows, distinct_text, take
 from converters.sdtm.derivations import DomainContext, RowContext, _obj, _text, derivation
 from converters.sdtm.toxicity import grade_decrease
 
 
 def _numbers(values: pd.Series) -> pd.Series:
-    return pd.to_numeric(_text(values), errors="coerce").astype("float64")
+    """The trimmed text of each record as a number (NaN where it is none), parsed once per distinct text."""
+    codes, text = distinct_text(values)
+    numbers = pd.to_numeric(pd.Series([t.strip() or None for t in text], dtype="string"), errors="coerce")
+    table = np.append(numbers.astype("float64").to_numpy(), np.nan)
+    return pd.Series(table[codes], index=values.index, name=values.name)
 
 
 def number_text(values: pd.Series) -> pd.Series:
@@ -59,20 +66,32 @@ def _conversion_table(ctx: RowContext, table: str) -> dict[str, dict]:
 def derive_unit_conversion(ctx: RowContext, column: str, columns: list[str], table: str,
                            part: str = "value") -> pd.Series:
     rows = _conversion_table(ctx, table)
-    keys = pd.Series("", index=ctx.raw.index, dtype="string")
-    for i, col in enumerate(columns):
-        keys = keys + ("" if i == 0 else " ") + _text(ctx.resolve(col)).fillna("")
+    parts = [distinct_text(ctx.resolve(col)) for col in columns]
+    if parts:
+        codes, first = distinct_rows([part_codes for part_codes, _ in parts])
+    else:
+        codes, first = np.zeros(len(ctx.raw), dtype=np.int64), np.zeros(min(len(ctx.raw), 1), dtype=np.int64)
+    texts = [[t.strip() for t in text] + [""] for _, text in parts]  # blank or missing -> ""
+    distinct_keys = [" ".join(text[part_codes[row]] for (part_codes, _), text in zip(parts, texts))
+                     for row in first]  # each distinct key formed and looked up once
+    known = np.array([key in rows for key in distinct_keys] + [False])
+    blank = np.array([key.strip() == "" for key in distinct_keys] + [True])
     collected = _text(ctx.resolve(column))
-    wanted = collected.notna() & keys.str.strip().ne("")
-    missing = sorted(set(keys[wanted & ~keys.isin(list(rows)).fillna(False)].astype(str)))
+    wanted = collected.notna().to_numpy() & ~blank[codes]
+    missing = sorted({distinct_keys[code] for code in np.unique(codes[wanted & ~known[codes]])})
     if missing:
         raise DataError(f"unit_conversion: no row of table {table!r} for {', '.join(missing[:8])}",
                         Location(str(ctx.study.path)),
                         f"add these keys to value_maps {table} in study.yaml (factor, unit, decimals)")
-    factor = keys.map({k: float(v.get("factor", 1)) for k, v in rows.items()}).astype("float64")
+    factors = {k: float(v.get("factor", 1)) for k, v in rows.items()}
+    factor = pd.Series(np.array([factors.get(key, np.nan) for key in distinct_keys] + [np.nan])[codes],
+                       index=ctx.raw.index, dtype="float64")
     if part == "unit":
-        return _obj(keys.map({k: str(v["unit"]) for k, v in rows.items()}).where(keys.isin(list(rows))))
-    decimals = keys.map({k: int(v.get("decimals", 2)) for k, v in rows.items()})
+        units = {k: str(v["unit"]) for k, v in rows.items()}
+        return pd.Series(take([units.get(key) for key in distinct_keys], codes), index=ctx.raw.index, dtype="object")
+    places = {k: int(v.get("decimals", 2)) for k, v in rows.items()}
+    decimals = pd.Series(np.array([places.get(key, np.nan) for key in distinct_keys] + [np.nan],
+                                  dtype="float64")[codes], index=ctx.raw.index)
     value = _numbers(collected) * factor
     rounded = pd.Series(np.nan, index=value.index, dtype="float64")
     for d in pd.unique(decimals.dropna()):
@@ -105,15 +124,31 @@ def derive_ctcae_grade(ctx: RowContext, variable: str, low: str, test: str, unit
                           ctx.resolve(unit) if unit else None)
 
 
+_FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _ranks(left: list[str], right: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The place of each text of ``left`` and ``right`` in their sorted union (so records compare as integers);
+    -1 (last) for missing."""
+    order = {text: i for i, text in enumerate(sorted(set(left) | set(right)))}
+    return np.array([order[t] for t in left] + [-1]), np.array([order[t] for t in right] + [-1])
+
+
 def _before(dtc: pd.Series, ref: pd.Series) -> pd.Series:
     """Whether each ISO 8601 ``dtc`` is before ``ref``: by date and time when both have a time, else by date
-    (a sample on the day of the first dose without a time is not known to precede it)."""
-    d, r = dtc.astype("string"), ref.astype("string")
-    both_times = d.str.contains("T").fillna(False) & r.str.contains("T").fillna(False)
-    full = d.str.match(r"^\d{4}-\d{2}-\d{2}").fillna(False)
-    by_time = (d < r).fillna(False)
-    by_date = (d.str[:10] < r.str[:10]).fillna(False)
-    return (full & np.where(both_times, by_time, by_date)).astype(bool)
+    (a sample on the day of the first dose without a time is not known to precede it).  Text work is done on the
+    distinct values; records compare their ranks."""
+    dcodes, dtext = distinct_text(dtc)
+    rcodes, rtext = distinct_text(ref)
+    present = (dcodes >= 0) & (rcodes >= 0)
+    d_time = np.array(["T" in t for t in dtext] + [False])[dcodes]
+    r_time = np.array(["T" in t for t in rtext] + [False])[rcodes]
+    full = np.array([_FULL_DATE.match(t) is not None for t in dtext] + [False])[dcodes]
+    d_rank, r_rank = _ranks(dtext, rtext)
+    by_time = present & (d_rank[dcodes] < r_rank[rcodes])
+    d_day, r_day = _ranks([t[:10] for t in dtext], [t[:10] for t in rtext])
+    by_date = present & (d_day[dcodes] < r_day[rcodes])
+    return pd.Series(full & np.where(d_time & r_time, by_time, by_date), index=dtc.index, name=dtc.name).astype(bool)
 
 
 @derivation("last_before_exposure", "domain", "Y on the last record per subject and 'by' group (e.g. test code) "

@@ -47,14 +47,19 @@ def merge_source(left: pd.DataFrame, right: pd.DataFrame, *, left_on: list[str],
 
 
 def _keys(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
-    """One text key per row: the key columns trimmed, upper-cased and joined (blank -> a NUL marker)."""
-    from converters.sdtm.columns import map_unique
+    """One text key per row: the key columns trimmed, upper-cased and joined (missing -> empty, like blank: the
+    NUL marker this once meant to write came out empty, numpy dropping trailing NULs, and keys stay as they were).
 
-    out: pd.Series | None = None
-    for col in columns:
-        part = map_unique(frame[col], lambda u: u.astype("string").str.strip().str.upper())
-        part = part.astype("object").where(part.notna(), "\x00").astype(str)
-        out = part if out is None else out + "\x1f" + part
-    if out is None:
+    Formed once per distinct combination of the key columns."""
+    from converters.sdtm.columns import distinct_rows, distinct_text, text_series
+
+    if not columns:
         raise ValueError("a merge needs at least one key column")
-    return out
+    parts, texts = [], []
+    for col in columns:
+        codes, values = distinct_text(frame[col])
+        parts.append(codes)
+        texts.append([value.strip().upper() for value in values] + [""])
+    codes, first = distinct_rows(parts)
+    keys = ["\x1f".join(text[part[row]] for part, text in zip(parts, texts)) for row in first]
+    return text_series(keys, codes, frame.index, dtype=str)

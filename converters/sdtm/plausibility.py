@@ -16,12 +16,14 @@ Everything is whole-column and per record, so it gives the same answer on any su
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from converters.sdtm.columns import distinct_text, text_series
 from converters.sdtm.rejections import NULLED, RejectionLog
 
 if TYPE_CHECKING:
@@ -32,13 +34,22 @@ IMPLAUSIBLE = "implausible, kept"
 AGE_RANGE = (0, 120)
 
 
+_YEAR, _MONTH, _DAY = re.compile(r"^(\d{4})"), re.compile(r"^\d{4}-(\d{2})"), re.compile(r"^\d{4}-\d{2}-(\d{2})")
+
+
+def _earliest(value: str) -> str | None:
+    text = value[:10]
+    year = _YEAR.match(text)
+    if year is None:
+        return None
+    month, day = _MONTH.match(text), _DAY.match(text)
+    return f"{year.group(1)}-{month.group(1) if month else '01'}-{day.group(1) if day else '01'}"
+
+
 def earliest_day(iso: pd.Series) -> pd.Series:
     """The earliest calendar day an ISO 8601 date or date-time can mean, as ``YYYY-MM-DD`` (missing if none)."""
-    text = iso.astype("string").str.slice(0, 10)
-    year = text.str.extract(r"^(\d{4})", expand=False)
-    month = text.str.extract(r"^\d{4}-(\d{2})", expand=False).fillna("01")
-    day = text.str.extract(r"^\d{4}-\d{2}-(\d{2})", expand=False).fillna("01")
-    return (year + "-" + month + "-" + day).where(year.notna())
+    codes, text = distinct_text(iso)
+    return text_series([_earliest(value) for value in text], codes, iso.index)
 
 
 def check_block(spec: DomainSpec, block: BlockSpec, out: pd.DataFrame, raw: pd.DataFrame, rows: pd.Series,
@@ -65,20 +76,23 @@ def log_implausible(domain: str, file: str, out: pd.DataFrame, rows: pd.Series, 
     only records in ``keep`` (default all) are checked.
     """
     limit_today = (today or date.today()).isoformat()
+    limit_cutoff = cutoff or ""
     kept = keep.to_numpy(dtype=bool) if keep is not None else np.ones(len(out), dtype=bool)
     for name, column in datetimes.items():
         if name not in out:
             continue
-        first = earliest_day(out[name])
+        codes, text = distinct_text(out[name])  # each distinct date compared once
+        first = [_earliest(value) for value in text]
+        after_cutoff = np.array([bool(limit_cutoff) and day is not None and day > limit_cutoff for day in first]
+                                + [False], dtype=bool)
+        after_today = np.array([day is not None and day > limit_today for day in first] + [False], dtype=bool)
         collected = raw[column] if column in raw else out[name]
         if cutoff:
-            late = first.gt(cutoff).fillna(False).astype(bool) & kept
+            late = pd.Series(after_cutoff[codes] & kept, index=out.index)
             if late.any():
                 log.add(domain, file, rows[late], column, collected[late],
                         f"{name}: date after the data cut-off {cutoff}", IMPLAUSIBLE)
-        future = first.gt(limit_today).fillna(False).astype(bool) & kept
-        if cutoff:
-            future &= ~first.gt(cutoff).fillna(False).astype(bool)  # already logged once
+        future = pd.Series((after_today & ~after_cutoff)[codes] & kept, index=out.index)  # after the cut-off: once
         if future.any():
             log.add(domain, file, rows[future], column, collected[future], f"{name}: date in the future", IMPLAUSIBLE)
     for name, column in numeric.items():

@@ -15,26 +15,53 @@ from __future__ import annotations
 
 import difflib
 
+import numpy as np
 import pandas as pd
 
 from converters.errors import Location, SpecError
+from converters.sdtm.columns import distinct_rows, distinct_text, normalized, text_series
 from converters.sdtm.dates import to_iso8601
 from converters.spec.study import DateSource, StudyDefinition, pattern_fields
 
 
 def usubjids(study: StudyDefinition, frame: pd.DataFrame) -> pd.Series:
-    """USUBJID of each raw row from the study's pattern (``{STUDYID}-{SUBJID}``)."""
-    out = pd.Series("", index=frame.index, dtype="string")
+    """USUBJID of each raw row from the study's pattern (``{STUDYID}-{SUBJID}``): missing where a field is missing.
+
+    Formed once per distinct combination of the pattern's fields."""
+    pieces: list[str | list[str]] = []
+    parts: list[np.ndarray] = []
     for is_field, text in pattern_fields(study.usubjid_pattern):
         if not is_field:
-            out = out + text
+            pieces.append(text)
         elif text == "STUDYID":
-            out = out + study.studyid
+            pieces.append(study.studyid)
         elif text in frame:
-            out = out + frame[text].astype("string").str.strip()
+            codes, values = distinct_text(frame[text])
+            pieces.append([value.strip() for value in values])
+            parts.append(codes)
         else:
-            out = out + pd.NA
-    return out
+            return pd.Series(pd.NA, index=frame.index, dtype="string")
+    if not parts:
+        return pd.Series("".join(p for p in pieces if isinstance(p, str)), index=frame.index, dtype="string")
+    codes, first = distinct_rows(parts)
+    results: list[str | None] = []
+    for row in first:
+        texts: list[str] = []
+        k = 0
+        for piece in pieces:
+            if isinstance(piece, str):
+                texts.append(piece)
+                continue
+            code = parts[k][row]
+            k += 1
+            if code < 0:
+                break
+            texts.append(piece[code])
+        else:
+            results.append("".join(texts))
+            continue
+        results.append(None)
+    return text_series(results, codes, frame.index)
 
 
 def date_sources(study: StudyDefinition) -> list[tuple[str, DateSource]]:
@@ -94,7 +121,7 @@ def where_misses(frame: pd.DataFrame, where) -> list[str]:
 
 
 def _normal(values: pd.Series) -> pd.Series:
-    return values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.upper()
+    return normalized(values, blank_missing=False)
 
 
 def source_dates(study: StudyDefinition, raw: dict, source: DateSource) -> pd.Series:

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
+
+from converters.sdtm.columns import distinct
 
 from converters.spec.model import NoValue
 from converters.standards import CodelistInfo, normalise
@@ -29,11 +32,9 @@ class CTResult:
 
 
 def _normalised(values: pd.Series) -> pd.Series:
-    from converters.sdtm.columns import map_unique
+    from converters.sdtm.columns import normalized
 
-    # pandas-stubs: replace() takes pd.NA
-    return map_unique(values, lambda u: u.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)  # type: ignore[call-overload]
-                      .str.upper().replace("", pd.NA)).astype("string")
+    return normalized(values).rename(None)
 
 
 def assign_ct(values: pd.Series, codelist: CodelistInfo | None, value_map: dict[str, str] | None = None, *,
@@ -44,7 +45,29 @@ def assign_ct(values: pd.Series, codelist: CodelistInfo | None, value_map: dict[
     first, also case- and space-insensitively.  With ``extend`` and an
     extensible codelist, values that match nothing are kept (trimmed) and reported as extensions.  ``codelist`` may be None when only a
     value map applies (sponsor-defined lists).
+
+    Each record's result depends on its value alone, so text is mapped once per distinct value (plus one
+    missing value) and taken back to the records.
     """
+    if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
+        return _assign_ct(values, codelist, value_map, extend=extend)
+    codes, uniques = distinct(values)
+    if values.dtype == object and not all(type(u) is str for u in uniques):  # noqa: E721  (1 and 1.0: one key)
+        return _assign_ct(values, codelist, value_map, extend=extend)
+    each = pd.Series([*uniques, None], dtype=values.dtype if values.dtype != object else "object")
+    got = _assign_ct(each, codelist, value_map, extend=extend)
+    rows = np.where(codes < 0, len(uniques), codes)
+
+    def back(column: pd.Series) -> pd.Series:
+        return pd.Series(column.to_numpy()[rows], index=values.index, dtype=column.dtype)
+
+    return CTResult(back(got.values), back(got.unmapped), got.extensions,
+                    back(got.reasons) if got.reasons is not None else None)
+
+
+def _assign_ct(values: pd.Series, codelist: CodelistInfo | None, value_map: dict[str, str] | None = None, *,
+               extend: bool = False) -> CTResult:
+    """``assign_ct`` on every record."""
     keys = _normalised(values)
     direct = pd.Series(pd.NA, index=values.index, dtype="object")
     reasons = None
@@ -53,7 +76,7 @@ def assign_ct(values: pd.Series, codelist: CodelistInfo | None, value_map: dict[
         reasons = _as_object(keys.map(nulls, na_action="ignore"))
         kept = values.astype("object").where(reasons.isna(), None)
         value_map = {k: v for k, v in (value_map or {}).items() if not isinstance(v, NoValue)}
-        result = assign_ct(kept, codelist, value_map, extend=extend)
+        result = _assign_ct(kept, codelist, value_map, extend=extend)
         result.reasons = reasons
         return result
     if value_map:

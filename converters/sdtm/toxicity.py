@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from converters.sdtm.columns import distinct_text
+
 #: Toxicity scale named in TS (SEVCRIT) and in LBTOX / SUPPAE.
 CTCAE = "CTCAE v5.0"
 
@@ -42,11 +44,15 @@ def grade_decrease(testcd: pd.Series, value: pd.Series, lln: pd.Series, unit: pd
     out = pd.Series(None, index=value.index, dtype="object")
     number = pd.to_numeric(value, errors="coerce")
     low = pd.to_numeric(lln, errors="coerce")
-    codes = testcd.astype("string").str.strip().str.upper()
+    codes, tests = distinct_text(testcd)  # each distinct test code and unit compared once
+    tests = [value.strip().upper() for value in tests]
+    if unit is not None:
+        unit_codes, units = distinct_text(unit)
+        units = [value.strip() for value in units]
     for code, crit in CYTOPENIAS.items():
-        sel = (codes == code).fillna(False).to_numpy(dtype=bool) & number.notna().to_numpy()
+        sel = np.array([test == code for test in tests] + [False])[codes] & number.notna().to_numpy()
         if unit is not None:
-            sel &= (unit.astype("string").str.strip() == crit.unit).fillna(False).to_numpy(dtype=bool)
+            sel &= np.array([u == crit.unit for u in units] + [False])[unit_codes]
         if not sel.any():
             continue
         v = number.to_numpy()[sel]

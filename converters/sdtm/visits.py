@@ -11,10 +11,12 @@ label carries its number (``Unscheduled 4.1``) keeps it: VISITNUM 4.1, VISIT
 """
 from __future__ import annotations
 
+import re
 
 import numpy as np
 import pandas as pd
 
+from converters.sdtm.columns import collapse_upper, distinct_text, normalized, take
 from converters.sdtm.dates import date_part
 from converters.spec.study import PlannedVisit
 
@@ -22,11 +24,16 @@ from converters.spec.study import PlannedVisit
 #: An unplanned visit whose label carries its number (``Unscheduled 4.1``, ``UNS 4.01``, ``Unscheduled visit 7``)
 #: keeps it as VISITNUM; other unplanned visits are numbered after the subject's previous visit.
 UNSCHEDULED_LABEL = r"^UNS(?:CHEDULED)?(?: VISIT)? ?(\d+(?:\.\d+)?)$"
+_UNSCHEDULED = re.compile(UNSCHEDULED_LABEL)
+
+
+def _per_record(flags: list[bool], codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """A flag of each distinct value, per record (False for missing)."""
+    return pd.Series(np.array([*flags, False], dtype=bool)[codes], index=index)
 
 
 def _norm(values: pd.Series) -> pd.Series:
-    # pandas-stubs: replace() takes pd.NA
-    return values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.upper().replace("", pd.NA)  # type: ignore[call-overload]
+    return normalized(values)
 
 
 def assign_visit(collected: pd.Series, dtc: pd.Series, usubjid: pd.Series,
@@ -36,18 +43,28 @@ def assign_visit(collected: pd.Series, dtc: pd.Series, usubjid: pd.Series,
     for v in plan:
         for label in (v.visit, *v.aliases):
             table[" ".join(str(label).split()).upper()] = v
-    keys = _norm(collected)
-    num = keys.map({k: v.visitnum for k, v in table.items()}, na_action="ignore").astype("float64")
-    name = keys.map({k: v.visit for k, v in table.items()}, na_action="ignore")
-    vdy = keys.map({k: v.visitdy for k, v in table.items()}, na_action="ignore").astype("float64")
-    planned = num.notna()
-    carried = keys.str.extract(UNSCHEDULED_LABEL, expand=False).where(~planned)
-    has_number = carried.notna().fillna(False).astype(bool)
-    num = num.where(~has_number, pd.to_numeric(carried, errors="coerce"))
-    name = name.where(~has_number, "UNSCHEDULED " + carried)
-    unplanned = ~planned & ~has_number & keys.notna()
-    out = pd.DataFrame({"VISIT": name.astype("object"), "VISITNUM": num, "VISITDY": vdy, "PLANNED": planned},
-                       index=collected.index)
+    codes, text = distinct_text(collected)  # each distinct collected name looked up once
+    names = [collapse_upper(value) or None for value in text]
+    planned_visits = [table.get(key) if key is not None else None for key in names]
+    is_planned = [v is not None and v.visitnum is not None for v in planned_visits]
+    labels = [_UNSCHEDULED.search(key) if key is not None and not planned_one else None
+              for key, planned_one in zip(names, is_planned)]
+    carried = [found.group(1) if found is not None else None for found in labels]
+    nums = [float(v.visitnum) if v is not None and v.visitnum is not None else np.nan for v in planned_visits]
+    visit_names = [f"UNSCHEDULED {c}" if c is not None else v.visit if v is not None else None
+                   for c, v in zip(carried, planned_visits)]
+    visit_days = [float(v.visitdy) if v is not None and v.visitdy is not None else np.nan for v in planned_visits]
+    index = collected.index
+    has_number = _per_record([c is not None for c in carried], codes, index)
+    num = pd.Series(np.array([*nums, np.nan], dtype="float64")[codes], index=index)
+    # the number a label carries, parsed as pandas parses text (a nullable number: VISITNUM takes its dtype)
+    carried_num = pd.to_numeric(pd.Series([*carried, None], dtype="string"), errors="coerce").array
+    num = num.where(~has_number, pd.Series(carried_num.take(np.where(codes < 0, len(carried), codes)), index=index))
+    vdy = pd.Series(np.array([*visit_days, np.nan], dtype="float64")[codes], index=index)
+    planned = _per_record(is_planned, codes, index)
+    unplanned = ~planned & ~has_number & _per_record([key is not None for key in names], codes, index)
+    out = pd.DataFrame({"VISIT": pd.Series(take(visit_names, codes), index=index, dtype="object"), "VISITNUM": num,
+                        "VISITDY": vdy, "PLANNED": planned}, index=index)
     if unplanned.any():
         when = date_part(dtc)
         frame = pd.DataFrame({"USUBJID": usubjid.astype("object"), "date": when, "num": num,

@@ -8,7 +8,7 @@ import pandas as pd
 
 from converters.algorithms.date_formats import DATE_FORMATS, DEFAULT_DATE_FORMATS, TIME_FORMATS, canonical_format
 from converters.algorithms.registry import Algorithm, register
-from converters.sdtm.builder import RAW_PREFIX, BuiltRecords, RecordFill, _obj, _text
+from converters.sdtm.builder import RAW_PREFIX, BuiltRecords, RecordFill, _text_object
 from converters.sdtm.dates import to_iso8601
 from converters.spec.loader import _Reader
 from converters.spec.model import VariableSpec
@@ -74,7 +74,7 @@ def fill(frame: pd.DataFrame, var: VariableSpec, context: RecordFill) -> pd.Seri
             if mask.any():
                 context.null(var, col, vals, var.name + ": " + problem, mask)
     if not context.supp:  # the collected text, for entries logged later (an end date before its start)
-        context.row.out[RAW_PREFIX + var.name] = _obj(_text(date))
+        context.row.out[RAW_PREFIX + var.name] = _text_object(date)
     return dates.iso
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from converters.algorithms.registry import Algorithm, register
 from converters.errors import DataError, Location
 from converters.sdtm.builder import VISIT_PREFIX, TimingFill
+from converters.sdtm.columns import distinct_text
 from converters.sdtm.visits import assign_visit
 from converters.spec.loader import _Reader
 from converters.spec.model import VariableSpec
@@ -44,8 +46,9 @@ def fill(frame: pd.DataFrame, var: VariableSpec, context: TimingFill) -> pd.Seri
                             Location(var.place.file, var.place.line))
         # log forms (AE log, end of study ...) carry no visit
         skip = {" ".join(f.split()).upper() for f in context.study.non_visit_folders}
-        keys = collected.astype("string").str.strip().str.upper()
-        collected = collected.where(~keys.isin(skip).fillna(False).astype(bool), None)
+        codes, text = distinct_text(collected)
+        log_form = np.array([value.strip().upper() in skip for value in text] + [False])[codes]
+        collected = collected.where(~log_form, None)
         visit = assign_visit(collected, dtc, frame["USUBJID"], context.study.visits)
         unplanned = collected.notna() & ~visit["PLANNED"].astype(bool)
         if unplanned.any():

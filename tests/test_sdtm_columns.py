@@ -1,0 +1,147 @@
+"""Text work done once per distinct value gives what the pandas string methods give on every record."""
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from converters.sdtm import columns, dates
+from converters.sdtm.ascii_text import non_ascii
+from converters.sdtm.merge import _keys
+from converters.sdtm.plausibility import earliest_day
+from converters.sdtm.reference_dates import usubjids
+
+TEXTS = [" a ", "a", "", "  ", None, np.nan, "b  c", " x\t y ", "é", "2025-03-04T10:00", "2025-03", "2025", "20",
+         "ß ss", "\u00a0q\u00a0", "2025---15", "-----T10"]
+DATES = [None, "", " ", "03-MAR-2025", "3-mar-2025", "UN-MAR-2025", "UN-UNK-2025", "31-FEB-2025", "29-FEB-2024",
+         "01-ABC-2025", "2025-03-04", "2025-03", "2025", "2025-13-01", "1799-01-01", "2201-01-01", "03MAR2025",
+         "UNUNK2025", "03/04/2025", "13/13/2025", "2025-03-04T10:30", "03-MAR-2025 10:30", "03-MAR-2025 25:00", "x",
+         "--/--/2025", "2025-03-04 10:30:15", "00-MAR-2025", "03-MAR-0999", " 2025-03-04 ", "\u0662\u0660\u0662\u0665-03-04"]
+TIMES = [None, "", "10:30", "7:05", "25:00", "10:60", "UN:30", "10:UN", "10:30:15", "10:30:61", "xx", " 10:30 ",
+         "\u0661\u0660:30"]
+
+
+def _samples(pool: list, seed: int, count: int = 60):
+    rng = random.Random(seed)
+    for _ in range(count):
+        n = rng.randint(0, 25)
+        index = pd.Index(np.arange(n) * 3 + 1)  # not a default index: results keep the records' index
+        yield pd.Series([rng.choice(pool) for _ in range(n)], index=index, dtype=rng.choice(["object", "str"])), rng
+
+
+def test_trimmed_and_normalized_equal_the_string_methods():
+    for values, _ in _samples(TEXTS, 1):
+        text = values.astype("string")
+        pd.testing.assert_series_equal(columns.trimmed(values), text.str.strip().replace("", pd.NA))
+        pd.testing.assert_series_equal(columns.trimmed(values, blank_missing=False), text.str.strip())
+        collapsed = text.str.strip().str.replace(r"\s+", " ", regex=True).str.upper()
+        pd.testing.assert_series_equal(columns.normalized(values), collapsed.replace("", pd.NA))
+        pd.testing.assert_series_equal(columns.normalized(values, blank_missing=False), collapsed)
+        stripped = text.str.strip().replace("", pd.NA)
+        pd.testing.assert_series_equal(columns.trimmed_object(values), stripped.astype(object).where(stripped.notna(), None))
+
+
+@pytest.mark.parametrize("values", [[1.0, -0.0, 0.0, np.nan, 2.5], [1, 1.0, True, "1", None]])
+def test_numbers_keep_the_text_of_each_record(values):
+    """1, 1.0 and True are one key to factorize but three texts."""
+    series = pd.Series(values)
+    pd.testing.assert_series_equal(columns.trimmed(series), series.astype("string").str.strip().replace("", pd.NA))
+
+
+def test_non_ascii_and_earliest_day_equal_the_string_methods():
+    for values, _ in _samples(TEXTS, 2):
+        text = values.astype("string")
+        expected = text.str.contains(r"[^\x00-\x7f]", regex=True).fillna(False).astype(bool)
+        pd.testing.assert_series_equal(non_ascii(values), expected)
+        head = text.str.slice(0, 10)
+        year = head.str.extract(r"^(\d{4})", expand=False)
+        month = head.str.extract(r"^\d{4}-(\d{2})", expand=False).fillna("01")
+        day = head.str.extract(r"^\d{4}-\d{2}-(\d{2})", expand=False).fillna("01")
+        pd.testing.assert_series_equal(earliest_day(values), (year + "-" + month + "-" + day).where(year.notna()),
+                                       check_names=False)
+
+
+@pytest.mark.parametrize("formats", [(None, None), (["DD-MON-YYYY"], ["HH:MM:SS"]),
+                                     (["YYYY-MM-DD", "DD/MM/YYYY"], ["%H:%M"]), (["MM/DD/YYYY", "DDMONYYYY"], None)])
+def test_iso8601_per_distinct_pair_equals_the_whole_column_conversion(formats):
+    date_formats, time_formats = formats
+    for date, rng in _samples(DATES, 3):
+        time = pd.Series([rng.choice(TIMES) for _ in range(len(date))], index=date.index, dtype="object") \
+            if rng.random() < 0.6 else None
+        got = dates.to_iso8601(date, time, date_formats=date_formats, time_formats=time_formats)
+        want = dates._to_iso8601(date, time, date_formats=date_formats, time_formats=time_formats)
+        pd.testing.assert_series_equal(got.iso, want.iso)
+        pd.testing.assert_series_equal(got.problem, want.problem)
+
+
+def test_merge_keys_per_distinct_combination():
+    for values, rng in _samples(TEXTS, 4):
+        frame = pd.DataFrame({"x": values, "y": [rng.choice(TEXTS) for _ in range(len(values))]}, index=values.index)
+        for cols in (["x"], ["x", "y"]):
+            expected = None
+            for col in cols:
+                part = frame[col].astype("string").str.strip().str.upper()
+                part = part.astype("object").where(part.notna(), "").astype(str)
+                expected = part if expected is None else expected + "\x1f" + part
+            pd.testing.assert_series_equal(_keys(frame, cols), expected, check_names=False)
+
+
+def test_usubjid_per_distinct_combination():
+    class Study:
+        usubjid_pattern = "{STUDYID}-{SITEID}-{SUBJID}"
+        studyid = "S1"
+
+    for values, rng in _samples(TEXTS, 5):
+        frame = pd.DataFrame({"SUBJID": values, "SITEID": [rng.choice(TEXTS) for _ in range(len(values))]},
+                             index=values.index)
+        expected = ("S1-" + frame["SITEID"].astype("string").str.strip() + "-"
+                    + frame["SUBJID"].astype("string").str.strip())
+        pd.testing.assert_series_equal(usubjids(Study(), frame), expected, check_names=False)  # type: ignore[arg-type]
+
+
+def test_map_unique_frame_sees_each_distinct_row_once():
+    frame = pd.DataFrame({"a": ["x", "x", None, "y", "x", np.nan], "b": ["1", "1", "2", None, "2", "2"]},
+                         index=[5, 6, 7, 8, 9, 10])
+    seen = []
+
+    def fn(unique: pd.DataFrame) -> pd.DataFrame:
+        seen.append(len(unique))
+        return pd.DataFrame({"j": unique["a"].fillna("-") + "|" + unique["b"].fillna("-")})
+
+    out = columns.map_unique_frame(frame, fn)
+    assert seen == [4]
+    assert out["j"].tolist() == ["x|1", "x|1", "-|2", "y|-", "x|2", "-|2"]
+    assert list(out.index) == [5, 6, 7, 8, 9, 10]
+
+
+def test_before_by_ranks_equals_the_text_comparison():
+    from converters.sdtm.findings import _before
+
+    pool = [None, np.nan, "2025-03-04", "2025-03-04T10:00", "2025-03-04T09:59", "2025-03", "2025", "2025-03-05",
+            "2024-12-31T23:59", "x", "2025-03-04T"]
+    for dtc, rng in _samples(pool, 6):
+        ref = pd.Series([rng.choice(pool) for _ in range(len(dtc))], index=dtc.index, dtype="object")
+        d, r = dtc.astype("string"), ref.astype("string")
+        both_times = d.str.contains("T").fillna(False) & r.str.contains("T").fillna(False)
+        full = d.str.match(r"^\d{4}-\d{2}-\d{2}").fillna(False)
+        expected = (full & np.where(both_times, (d < r).fillna(False), (d.str[:10] < r.str[:10]).fillna(False)))
+        pd.testing.assert_series_equal(_before(dtc, ref), expected.astype(bool))
+
+
+@pytest.mark.parametrize("codelist, value_map, extend", [
+    ("NY", None, False), ("NY", {"1": "Y", "0": "N", "yes please": "Y"}, False), (None, {"a": "ALPHA"}, False),
+    (None, None, False), ("UNIT", None, True)])
+def test_assign_ct_per_distinct_value_equals_every_record(codelist, value_map, extend):
+    from converters.sdtm.terminology import _assign_ct, assign_ct
+    from converters.standards import ct
+
+    info = ct.codelist(codelist) if codelist else None
+    pool = [None, np.nan, "", " y ", "Yes", "N", "no", "1", "0", "yes  please", "a", "A ", "mg", " MG/dL ", "zz  top"]
+    for values, _ in _samples(pool, 7):
+        got, want = assign_ct(values, info, value_map, extend=extend), _assign_ct(values, info, value_map, extend=extend)
+        pd.testing.assert_series_equal(got.values, want.values, check_names=False)
+        pd.testing.assert_series_equal(got.unmapped, want.unmapped, check_names=False)
+        assert got.extensions == want.extensions
+        assert (got.reasons is None) == (want.reasons is None)
