@@ -61,7 +61,7 @@ def run_study(mappings: Path, raw: Path | None, out: Path, created: datetime | N
     check_ascii(build, inputs[1] or mappings)
     if inputs[1] is not None and Path(inputs[1]).is_dir():
         log_unread_files(Path(inputs[1]), build.log)
-    write_build(build, out, created, force=force, inputs=inputs)
+    write_build(build, out, created, force=force, inputs=inputs, release=True)  # only counts are read after
     return build
 
 

@@ -10,7 +10,7 @@ metadata and codelists in use (``converters.sdtm.study``).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -33,16 +33,38 @@ class BatchResult:
     log: RejectionLog
     warnings: list[str] = field(default_factory=list)
     missing_input: list[DataError] = field(default_factory=list)
+    #: the subject element timeline of the batch's subjects
+    timeline: pd.DataFrame | None = None
+    #: the visits the batch's raw forms show (``trial_design.sv.raw_visit_records``), when SV is built
+    visits: pd.DataFrame | None = None
 
 
-def run_batch(raw: dict[str, RawSource], study: StudyDefinition, specs: list[DomainSpec]) -> BatchResult:
-    """The subject-local steps on one batch of subjects (a plain function, so Dask can ship it to a worker)."""
+@dataclass
+class MergedBatches:
+    """The batches merged: records of every domain, the raw forms the study-wide steps still read, the
+    subject element timeline and the raw visit records (None when SV is not built)."""
+
+    records: dict[str, BuiltRecords]
+    raw: dict[str, RawSource]
+    timeline: pd.DataFrame
+    visits: pd.DataFrame | None
+
+
+def run_batch(raw: dict[str, RawSource], study: StudyDefinition, specs: list[DomainSpec],
+              visits: bool = False) -> BatchResult:
+    """The subject-local steps on one batch of subjects (a plain function, so Dask can ship it to a worker);
+    with ``visits``, also the visits its raw forms show (what SV reads of the raw forms, per subject)."""
     from converters.sdtm.study import build_subject_records
 
     log = RejectionLog()
     result = BatchResult({}, log)
-    result.records, _timeline = build_subject_records(study, specs, raw, log, result.warnings, lambda _m: None,
-                                                      result.missing_input)
+    result.records, result.timeline = build_subject_records(study, specs, raw, log, result.warnings,
+                                                            lambda _m: None, result.missing_input)
+    if visits:
+        from converters.sdtm.trial_design.sv import raw_visit_records
+
+        subjects = set(result.records["DM"].frame["USUBJID"]) if "DM" in result.records else set()
+        result.visits, _read = raw_visit_records(study, raw, subjects, log)
     return result
 
 
@@ -55,11 +77,14 @@ def batchable(study: StudyDefinition, specs: list[DomainSpec], raw: dict[str, Ra
 
 def build_records_in_batches(study: StudyDefinition, specs: list[DomainSpec], raw: dict[str, RawSource],
                              log: RejectionLog, warnings: list[str], batch_subjects: int, engine: Engine | None,
-                             say: Callable[[str], None]) -> tuple[dict[str, BuiltRecords], dict[str, RawSource]]:
+                             say: Callable[[str], None], keep: set[str] | None = None,
+                             visits: bool = False) -> MergedBatches:
     """Records of every spec, built per batch of ``batch_subjects`` subjects on ``engine`` and merged.
 
-    Takes ``raw`` over (its subject forms are split into batches and dropped from it); returns the merged
-    records and the raw forms put back together for the study-wide steps."""
+    Takes ``raw`` over: its subject forms are split into batches and dropped from it, and each batch's pieces are
+    freed once the batch is done, except the forms in ``keep`` (those the study-wide steps read), which come back
+    put together (with the study-level forms); None keeps every form. ``visits``: each batch also gives the
+    visits of its raw forms (SV's raw part), merged in batch order."""
     if batch_subjects < 1:
         raise ValueError("batch_subjects must be at least 1")
     engine = engine or LocalEngine()
@@ -73,12 +98,29 @@ def build_records_in_batches(study: StudyDefinition, specs: list[DomainSpec], ra
         say(f"{spec.domain}: reading {', '.join(spec.sources())}")
     say(f"{len(batches)} batch(es) of at most {batch_subjects if not unsplit else 'all'} subjects on the "
         f"{engine.name} engine")
+    count = len(batches)
+    kept = [{name: src for name, src in batch.items() if keep is None or name in keep} for batch in batches]
+
+    def feed() -> Iterator[dict[str, RawSource]]:  # a batch's raw pieces are dropped here once handed over
+        while batches:
+            yield batches.pop(0)
+
     results = []
-    for i, result in enumerate(engine.map(run_batch, batches, study, specs), start=1):
-        say(f"batch {i} of {len(batches)}: {sum(len(r.frame) for r in result.records.values())} records")
+    for i, result in enumerate(engine.map(run_batch, feed(), study, specs, visits), start=1):
+        say(f"batch {i} of {count}: {sum(len(r.frame) for r in result.records.values())} records")
         results.append(result)
+    timelines = [r.timeline for r in results if r.timeline is not None]
+    timeline = _concat([t for t in timelines if len(t)] or timelines[:1])
+    visit_parts = [r.visits for r in results if r.visits is not None]
+    raw_visits = _concat([v for v in visit_parts if len(v)] or visit_parts[:1]) if visits else None
+    for r in results:
+        r.timeline = r.visits = None
     records = merge_batches(results, log, warnings)
-    return records, join_pieces(batches)
+    return MergedBatches(records, join_pieces(kept), timeline, raw_visits)
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 def merge_batches(results: list[BatchResult], log: RejectionLog, warnings: list[str]) -> dict[str, BuiltRecords]:

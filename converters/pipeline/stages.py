@@ -56,7 +56,7 @@ def run_sdtm(ctx: RunContext) -> StageResult:
                             batch_subjects=ctx.batch.batch_subjects, engine=engine)
     finally:
         engine.close()
-    write_build(build, target, ctx.created)
+    write_build(build, target, ctx.created, release=True)  # the stage reads only counts and metadata after
     ctx.folders["sdtm"] = target
     ctx.studyid = build.study.studyid
     problems = build.log.problem_count()

@@ -84,9 +84,7 @@ def drop_blank_required(domain: str, frame: pd.DataFrame, log: RejectionLog, raw
     for name in required:
         if name not in frame:
             continue
-        blank = frame[name].isna() & ~bad_any
-        if frame[name].dtype == object:
-            blank |= frame[name].astype("string").str.strip().eq("").fillna(False).astype(bool) & ~bad_any
+        blank = pd.Series(blank_values(frame[name]), index=frame.index) & ~bad_any
         if blank.any():
             log.add(domain, "", frame.loc[blank, "__row__"], raw_column.get(name, name), None,
                     f"{name} is required (Req) but blank", DROPPED)
@@ -94,6 +92,17 @@ def drop_blank_required(domain: str, frame: pd.DataFrame, log: RejectionLog, raw
             log.parts[-1]["source"] = frame.loc[blank, "__source__"].to_numpy()
             bad_any |= blank
     return frame.loc[~bad_any].reset_index(drop=True)
+
+
+def blank_values(values: pd.Series) -> np.ndarray:
+    """Per record: True where the value is missing, or (object columns) text of blanks only; each distinct value
+    looked at once."""
+    if values.dtype != object:
+        return values.isna().to_numpy(dtype=bool)
+    codes, uniques = pd.factorize(values)
+    text = pd.Series(uniques, dtype="object").astype("string")
+    blank = np.append(text.str.strip().eq("").fillna(False).to_numpy(dtype=bool), True)  # last: missing
+    return blank[codes]
 
 
 def shape_domain(domain: str, frame: pd.DataFrame, specs: dict[str, VariableSpec]) -> tuple[pd.DataFrame, list[str]]:

@@ -41,9 +41,11 @@ def summary_rows(build: StudyBuild) -> list[list]:
 
 
 def write_build(build: StudyBuild, out: str | Path, created: datetime | None = None, define: bool = True, *,
-                force: bool = False, inputs: Iterable[str | Path | None] = ()) -> Path:
+                force: bool = False, inputs: Iterable[str | Path | None] = (), release: bool = False) -> Path:
     """Write every dataset and report of ``build`` to ``out`` (replacing it as a whole), with define.xml unless
-    ``define`` is False.
+    ``define`` is False.  ``release``: drop each dataset's records once written (``BuiltDomain.release``), for a
+    caller that needs only the counts and metadata afterwards; the memory of the whole study is then not held
+    through the define.
 
     ``out`` goes through the output-folder guard (``converters.writers.output_folder``): it must be new,
     empty or this tool's previous output (``force`` skips that), and never one of ``inputs`` or a folder
@@ -51,11 +53,11 @@ def write_build(build: StudyBuild, out: str | Path, created: datetime | None = N
     """
     created = created or DEFAULT_CREATED
     with write_output_folder(out, "sdtm", force=force, inputs=inputs) as tmp:
-        _write_into(build, tmp, created, define)
+        _write_into(build, tmp, created, define, release)
     return Path(out).resolve()
 
 
-def _write_into(build: StudyBuild, tmp: Path, created: datetime, define: bool = True) -> None:
+def _write_into(build: StudyBuild, tmp: Path, created: datetime, define: bool = True, release: bool = False) -> None:
     """Write the datasets, the rejection log, the build summary, metadata.json and define.xml into ``tmp``."""
     from converters.metadata.study_define import apply_define_settings, read_define_settings
     from define_xml.context import mdv_oid
@@ -70,6 +72,8 @@ def _write_into(build: StudyBuild, tmp: Path, created: datetime, define: bool = 
         write_xpt(d.frame, d.dataset, tmp / f"{name}.xpt", created=created, facts=facts)
         write_dataset_json(d.frame, d.dataset, tmp / f"{name}.json", study_oid=study_oid,
                            metadata_version_oid=mdv_oid(build.study), created=created, facts=facts)
+        if release:
+            d.release()
     build.log.write_csv(tmp / "rejections.csv")
     write_coverage(build.coverage, tmp / "coverage.csv")
     with open(tmp / "build-summary.csv", "w", encoding="utf-8", newline="") as handle:

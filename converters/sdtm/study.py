@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from converters.errors import DataError, Location, SpecError
@@ -80,9 +81,19 @@ class BuiltDomain:
     #: text facts of the frame's text columns, measured once when the domain is finished (writers reuse them)
     facts: dict[str, TextFacts] = field(default_factory=dict, repr=False)
 
+    #: records of a domain whose frame was released once written (``release``)
+    _written: int | None = field(default=None, repr=False)
+
     @property
     def records(self) -> int:
-        return len(self.frame)
+        return len(self.frame) if self._written is None else self._written
+
+    def release(self) -> None:
+        """Drop the records (kept: their count, the columns and the metadata), once the domain is written, so a
+        build holds one written domain at a time less."""
+        self._written = self.records
+        self.frame = self.frame.iloc[:0]
+        self.facts = {}
 
     def text_facts(self) -> dict[str, TextFacts]:
         """The text facts of every character variable, measured now for those the build did not measure."""
@@ -106,6 +117,9 @@ class BuildContext:
     #: variables, value-level entries or datasets they describe name the OID.  Ends in Study.comments.
     comments: dict[str, Comment] = field(default_factory=dict)
     extensions: dict[str, set[str]] = field(default_factory=dict)
+    #: the visits the raw forms show, when the batches gave them (``trial_design.sv.raw_visit_records``, per
+    #: subject); then ``raw`` holds only the forms of ``study_wide_forms`` and the study-level forms
+    raw_visits: pd.DataFrame | None = None
     _timeline: pd.DataFrame | None = None
 
     def frames(self) -> dict[str, pd.DataFrame]:
@@ -232,17 +246,20 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins, batch_subject
     log_unmapped_forms(raw, forms_read(study, specs, builtins), log)
     if "DM" not in {spec.domain for spec in specs}:
         raise SpecError("the study has no DM spec; every other domain needs DM's subjects", Location(str(spec_dir)))
+    raw_visits = None
     if batch_subjects is not None:  # the same steps per batch of subjects (converters.engine)
         from converters.engine.sdtm import build_records_in_batches
 
         raw = dict(raw)  # the batches take its subject forms over, so they are freed as the batches are made
-        records, raw = build_records_in_batches(study, specs, raw, log, warnings, batch_subjects, engine, say)
+        visits = builtins and _builds_sv()
+        merged = build_records_in_batches(study, specs, raw, log, warnings, batch_subjects, engine, say,
+                                          keep=study_wide_forms(study, specs), visits=visits)
+        records, raw, timeline, raw_visits = merged.records, merged.raw, merged.timeline, merged.visits
     else:
         records, timeline = build_subject_records(study, specs, raw, log, warnings, say)
     log_unmerged_rows(records, raw, forms_read(study, [], builtins), log)
-    ctx = BuildContext(study=study, raw=raw, domains={}, log=log, extensions={})
-    if batch_subjects is None:
-        ctx._timeline = timeline  # else made from all subjects when a built-in builder asks for it
+    ctx = BuildContext(study=study, raw=raw, domains={}, log=log, extensions={}, raw_visits=raw_visits)
+    ctx._timeline = timeline
     ordered = ["DM"] + [n for n in records if n != "DM"]
     built: list[BuiltDomain] = []
     for name in ordered:
@@ -271,6 +288,25 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins, batch_subject
         say(f"warning: {warning}")
     return StudyBuild(meta, built, log, study, absent_section_notes(study) + [f"warning: {w}" for w in warnings],
                       coverage)
+
+
+def _builds_sv() -> bool:
+    """True when the built-in trial-design builder (which builds SV from the raw forms) is there to run."""
+    module_name = BUILTIN_BUILDERS["trial_design"].split(":")[0]
+    return importlib.util.find_spec(module_name) is not None
+
+
+def study_wide_forms(study: StudyDefinition, specs: list[DomainSpec]) -> set[str]:
+    """Raw forms the study-wide steps read after the batches: the eligibility form (IE), the first source of
+    DD (data questions name its rows) and forms only merged in (unmatched rows are logged). The subject
+    element timeline and SV's raw visits come from the batches, so the other subject forms are freed."""
+    forms = {block.source for spec in specs for block in spec.blocks}
+    merged = {merge.source for spec in specs for block in spec.blocks for merge in block.merges} - forms
+    ie = study.document.get("ie_source") if isinstance(study.document, dict) else None
+    if isinstance(ie, dict) and ie.get("form"):
+        merged |= {str(ie["form"]), str(ie["form"]).lower()}
+    merged |= {spec.sources()[0] for spec in specs if spec.domain == "DD" and spec.sources()}
+    return merged
 
 
 def build_subject_records(study: StudyDefinition, specs: list[DomainSpec], raw: dict, log: RejectionLog,
@@ -581,15 +617,18 @@ def _enforce_codelists(domain: str, frame: pd.DataFrame, codelists: dict[str, st
         info = ct.codelist(name)
         values = frame[var]
         allowed = set(info.submission_values) | IG_VALUES.get(var, set())
-        foreign = values.notna() & ~values.astype("string").isin(allowed).fillna(False).astype(bool)
-        sanctioned = values.astype("string").isin(IG_VALUES.get(var, set())).fillna(False).astype(bool)
-        if sanctioned.any():
-            extensions.setdefault(info.name, set()).update(values[sanctioned].astype(str))
-        if not foreign.any():
+        codes, uniques = pd.factorize(values)  # each distinct value looked up once
+        text = pd.Series(uniques, dtype="object").astype("string")
+        foreign_u = ~text.isin(allowed).fillna(False).to_numpy(dtype=bool)
+        sanctioned_u = text.isin(IG_VALUES.get(var, set())).fillna(False).to_numpy(dtype=bool)
+        if sanctioned_u.any():
+            extensions.setdefault(info.name, set()).update(str(v) for v in uniques[sanctioned_u])
+        if not foreign_u.any():
             continue
         if info.extensible:
-            extensions.setdefault(info.name, set()).update(values[foreign].astype(str))
+            extensions.setdefault(info.name, set()).update(str(v) for v in uniques[foreign_u])
             continue
+        foreign = pd.Series(np.append(foreign_u, False)[codes], index=frame.index)
         _log_frame(log, domain, frame, foreign, raw_column.get(var, var), values,
                    f"{var}: not a submission value of codelist {info.name}", NULLED)
         frame.loc[foreign, var] = None
@@ -602,6 +641,7 @@ def _finish(rec: BuiltRecords, log: RejectionLog, ctx: BuildContext) -> list[Bui
     seqs = [var for var in specs.values() if var.algorithm == "seq"]
     keys = spec.keys or finalize.DEFAULT_KEYS.get(d, ("STUDYID", "USUBJID"))
     frame = sort_by_keys(rec.frame, keys, [c for var in seqs for c in (*var.by, *var.order)])
+    rec.frame = pd.DataFrame()  # the sorted copy is the only one now: a whole-study frame less held
     for var in seqs:
         frame[var.name] = derive_seq(frame, var.by, var.order)
     codelists = _codelists_of(rec)

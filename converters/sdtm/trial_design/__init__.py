@@ -55,7 +55,7 @@ def build_trial_design(context) -> list:
                 add("SUPPIE", *result.supp, rows_read=len(result.frame), parent="IE")
     add("SE", *se)
     frames = {**context.frames(), **{d.name: d.frame for d in built}}
-    add("SV", *build_sv(study, frames, dm, tv, context.raw, context.log))
+    add("SV", *build_sv(study, frames, dm, tv, context.raw, context.log, raw_visits=context.raw_visits))
     frames["SV"] = built[-1].frame
     findings = check_trial_design(frames)
     if findings:

@@ -11,6 +11,7 @@ Each check takes frames and returns a list of findings (empty when it holds):
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from converters.sdtm.epoch import derive_epoch
@@ -60,9 +61,13 @@ def planned_visit_mask(name: str, frame: pd.DataFrame) -> pd.Series:
     has_visit = pd.to_numeric(frame["VISITNUM"], errors="coerce").notna()
     if name == "SV" and "SVPRESP" in frame:
         return has_visit & (frame["SVPRESP"] == "Y").fillna(False).astype(bool)
-    visit = frame["VISIT"].astype("string") if "VISIT" in frame else pd.Series(pd.NA, index=frame.index,
-                                                                                dtype="string")
-    return has_visit & ~visit.str.upper().str.startswith("UNSCHEDULED").fillna(False).astype(bool)
+    if "VISIT" not in frame:
+        return has_visit
+    codes, uniques = pd.factorize(frame["VISIT"])  # visit names repeat: each looked at once
+    names = pd.Series(uniques, dtype="object").astype("string")
+    unscheduled = np.append(names.str.upper().str.startswith("UNSCHEDULED").fillna(False).to_numpy(dtype=bool),
+                            False)
+    return has_visit & ~pd.Series(unscheduled[codes], index=frame.index)
 
 
 def check_planned_visits_in_tv(domains: dict[str, pd.DataFrame], tv: pd.DataFrame) -> list[str]:

@@ -20,15 +20,17 @@ left out.  Per subject, so partition-safe.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from converters.metadata.model import Dataset
 from converters.readers.raw import ROW
-from converters.sdtm.dates import date_part, to_iso8601
+from converters.sdtm.dates import DateResult, date_part, to_iso8601
 from converters.sdtm.reference_dates import usubjids
 from converters.sdtm.rejections import DROPPED, NULLED, RejectionLog
 from converters.sdtm.visits import assign_visit
 from converters.sdtm.study_day import derive_study_day
+from converters.spec.study import pattern_fields
 from converters.sdtm.trial_design._common import DERIVED, add_identifiers, finish
 
 COLUMNS = ["STUDYID", "DOMAIN", "USUBJID", "VISITNUM", "VISIT", "SVPRESP", "SVOCCUR", "VISITDY", "SVSTDTC",
@@ -58,7 +60,9 @@ def visit_records(domains: dict[str, pd.DataFrame]) -> pd.DataFrame:
                              "VISIT": frame["VISIT"].astype("object") if "VISIT" in frame else None,
                              "DATE": date_part(frame[dated]) if dated else pd.NaT,
                              "DOMAIN": name})
-        parts.append(part[part["VISITNUM"].notna()])
+        part = part[part["VISITNUM"].notna()]
+        _codes, _first, kept = distinct_rows(part, ["USUBJID", "VISITNUM", "VISIT", "DATE"])
+        parts.append(part.iloc[kept])  # a visit's repeated records add nothing SV reads (see raw_visit_records)
     if not parts:
         return pd.DataFrame(columns=["USUBJID", "VISITNUM", "VISIT", "DATE", "DOMAIN"])
     return pd.concat(parts, ignore_index=True)
@@ -88,39 +92,98 @@ def _iso_dates(values: pd.Series):
     return type(result)(spread(result.iso), spread(result.problem))
 
 
+def _known_dates(values: pd.Series, known: tuple[dict, dict]):
+    """``_iso_dates`` of ``values``, parsing only the texts not in ``known`` yet (text -> ISO, text -> problem)."""
+    isos, problems = known
+    present = values.dropna()
+    fresh = pd.unique(present[~present.isin(isos.keys())].to_numpy(dtype=object))
+    if len(fresh):
+        result = _iso_dates(pd.Series(fresh, dtype="object"))
+        isos.update(zip(fresh, result.iso))
+        problems.update(zip(fresh, result.problem))
+
+    def spread(table: dict) -> pd.Series:
+        out = values.astype("object").map(table).astype("object")
+        return out.where(out.notna(), None)
+
+    return DateResult(spread(isos), spread(problems))
+
+
+def distinct_rows(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of ``frame`` told apart by ``columns``: each row's code, the first row of each code (in order of first
+    appearance), and the rows that are the first or the last of their code (in row order).
+
+    Steps that give identical rows identical answers run once per code; keeping the first and the last row of
+    each code keeps what an order-sensitive step reads (the first value of a group, the last of ties)."""
+    if not len(frame):
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    key = np.zeros(len(frame), dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
+        key = key * (len(uniques) + 1) + codes
+        key = pd.factorize(key)[0].astype(np.int64)  # renumbered, so the product never overflows
+    codes = key
+    count = int(codes.max()) + 1
+    rows = np.arange(len(codes))
+    first = np.full(count, len(codes), dtype=np.int64)
+    np.minimum.at(first, codes, rows)
+    last = np.full(count, -1, dtype=np.int64)
+    np.maximum.at(last, codes, rows)
+    return codes, first, np.union1d(first, last)
+
+
+def _normalized_folder(values: pd.Series) -> pd.Series:
+    return values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.upper()
+
+
 def raw_visit_records(study, raw: dict, subjects: set, log: RejectionLog | None = None,
                       visit_column: str = "FOLDER") -> tuple[pd.DataFrame, int]:
-    """Visit records (as ``visit_records``) of every raw form with a visit column, and the rows read."""
+    """Visit records (as ``visit_records``) of every raw form with a visit column, and the rows read.
+
+    Rows alike in their visit, subject fields and date give alike records: each such row is read once (folder,
+    USUBJID, date), the log still names every row, and only the first and the last row of each go on to the
+    visit numbering (what it reads of repeated rows: first visit name, last visit on a date)."""
     skip = {" ".join(str(f).split()).upper() for f in getattr(study, "non_visit_folders", ())}
+    fields = [text for is_field, text in pattern_fields(study.usubjid_pattern) if is_field and text != "STUDYID"]
     parts, read = [], 0
+    iso_of: tuple[dict, dict] = ({}, {})  # date text -> ISO date, -> problem: each distinct text parsed once
     for form, src in sorted(raw.items()):
         frame = src.frame
         if visit_column not in frame:
             continue
-        folder = frame[visit_column].astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.upper()
-        frame = frame[folder.notna() & ~folder.isin(skip).fillna(False).astype(bool)]
-        if frame.empty:
-            continue
-        read += len(frame)
-        usubjid = usubjids(study, frame).astype("object")
-        known = usubjid.isin(subjects).to_numpy()
-        if log is not None and (~known).any():
-            log.add("SV", src.path.name, frame.loc[~known, ROW], "SUBJID",
-                    frame.loc[~known, "SUBJID"] if "SUBJID" in frame else None,
-                    "subject not in DM (not enrolled in the study)", DROPPED)
-        frame, usubjid = frame[known], usubjid[known]
         dated = form_date_column(frame.columns)
+        columns = list(dict.fromkeys([visit_column, *(f for f in fields if f in frame), *([dated] if dated else [])]))
+        codes, first, kept = distinct_rows(frame, columns)
+        distinct = frame.iloc[first][columns].reset_index(drop=True)
+        folder = _normalized_folder(distinct[visit_column])
+        wanted = (folder.notna() & ~folder.isin(skip).fillna(False).astype(bool)).to_numpy()
+        taken = wanted[codes]
+        if not taken.any():
+            continue
+        read += int(taken.sum())
+        usubjid = usubjids(study, distinct).astype("object")
+        known = usubjid.isin(subjects).to_numpy()
+        unknown = taken & ~known[codes]
+        if log is not None and unknown.any():
+            log.add("SV", src.path.name, frame.loc[unknown, ROW], "SUBJID",
+                    frame.loc[unknown, "SUBJID"] if "SUBJID" in frame else None,
+                    "subject not in DM (not enrolled in the study)", DROPPED)
+        use = wanted & known
         if dated is not None:
-            dates = _iso_dates(frame[dated])
-            bad = dates.problem.notna()
+            dates = _known_dates(distinct[dated], iso_of)
+            bad = taken & known[codes] & dates.problem.notna().to_numpy()[codes]
             if log is not None and bad.any():
                 log.add("SV", src.path.name, frame.loc[bad, ROW], dated, frame.loc[bad, dated],
                         "not a valid date; the visit is kept without it", NULLED)
             iso = dates.iso
         else:
-            iso = pd.Series(None, index=frame.index, dtype="object")
-        parts.append(pd.DataFrame({"USUBJID": usubjid, "FOLDER": frame[visit_column], "DTC": iso,
-                                   "DOMAIN": form}))
+            iso = pd.Series(None, index=distinct.index, dtype="object")
+        rows = kept[use[codes[kept]]]
+        pick = codes[rows]
+        parts.append(pd.DataFrame({"USUBJID": usubjid.to_numpy()[pick],
+                                   "FOLDER": distinct[visit_column].to_numpy(dtype=object)[pick],
+                                   "DTC": iso.to_numpy(dtype=object)[pick], "DOMAIN": form}))
     if not parts:
         return pd.DataFrame(columns=["USUBJID", "VISITNUM", "VISIT", "DATE", "DOMAIN"]), read
     pool = pd.concat(parts, ignore_index=True)
@@ -131,11 +194,16 @@ def raw_visit_records(study, raw: dict, subjects: set, log: RejectionLog | None 
 
 
 def build_sv(study, domains: dict[str, pd.DataFrame], dm: pd.DataFrame, tv: pd.DataFrame,
-             raw: dict | None = None, log: RejectionLog | None = None) -> tuple[pd.DataFrame, Dataset]:
-    """SV frame and metadata from the raw forms, the built domains (name -> frame) and the visit plan TV."""
+             raw: dict | None = None, log: RejectionLog | None = None,
+             raw_visits: pd.DataFrame | None = None) -> tuple[pd.DataFrame, Dataset]:
+    """SV frame and metadata from the raw forms, the built domains (name -> frame) and the visit plan TV.
+
+    ``raw_visits``: ``raw_visit_records`` already taken per batch of subjects (then ``raw`` is not read)."""
     records = visit_records(domains)
-    if raw:
-        from_raw, _read = raw_visit_records(study, raw, set(dm["USUBJID"]), log)
+    if raw_visits is None and raw:
+        raw_visits, _read = raw_visit_records(study, raw, set(dm["USUBJID"]), log)
+    if raw_visits is not None:
+        from_raw = raw_visits
         parts = [part for part in (records, from_raw) if len(part)]  # an empty part would decide no dtype
         records = pd.concat(parts, ignore_index=True) if len(parts) > 1 else (parts[0] if parts else records)
     records = records[records["USUBJID"].isin(set(dm["USUBJID"]))].copy()
