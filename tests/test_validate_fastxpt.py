@@ -58,3 +58,37 @@ def test_unusual_files_step_aside(tmp_path):
     bad = tmp_path / "bad.xpt"
     bad.write_bytes(b"not a transport file")
     assert read_xpt_fast(bad) is None
+
+
+def _coded_text_file(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(17)
+    n = 500
+    long_values = [f"COMMENT {i % 37:03d} " + "X" * (i % 5) for i in range(n)]  # over 8 bytes: hashed
+    frame = pd.DataFrame({"USUBJID": [f"S-{i % 23:04d}" for i in range(n)],  # over 8 bytes
+                          "CODE": rng.choice(["A", "BB", "", "CCCCCCCC"], n),  # up to 8 bytes: exact keys
+                          "TEXT": long_values, "AVAL": rng.normal(size=n)})
+    meta = Dataset(name="XX", label="Codes", variables=[
+        Variable("USUBJID", "Subject", "text", length=10), Variable("CODE", "Code", "text", length=8),
+        Variable("TEXT", "Text", "text", length=60), Variable("AVAL", "Value", "float")])
+    return write_xpt(frame, meta, tmp_path / "xx.xpt")
+
+
+def test_text_read_as_codes_holds_the_same_texts(tmp_path):
+    path = _coded_text_file(tmp_path)
+    plain, coded = read_xpt_fast(path), read_xpt_fast(path, codes=True)
+    assert plain is not None and coded is not None
+    for col in ("USUBJID", "CODE", "TEXT"):
+        assert isinstance(coded[0][col].dtype, pd.CategoricalDtype), col
+        assert coded[0][col].astype(object).tolist() == plain[0][col].tolist() == read_xpt(path)[0][col].tolist()
+
+
+def test_a_hash_collision_falls_back_to_exact_codes(tmp_path, monkeypatch):
+    """Every long cell hashing alike must not merge different texts: the verification catches it."""
+    import converters.validate.fastxpt as fastxpt
+
+    path = _coded_text_file(tmp_path)
+    expected = read_xpt(path)[0]
+    monkeypatch.setattr(fastxpt, "_hash_words", lambda words: np.zeros(len(words[0]), dtype=np.uint64))
+    frame = read_xpt_fast(path, codes=True)[0]
+    for col in ("USUBJID", "TEXT"):
+        assert frame[col].astype(object).tolist() == expected[col].tolist(), col

@@ -156,8 +156,8 @@ def _short_rows(raw: bytes, meta: Dataset) -> list[str]:
     width = _row_width(raw, _MEMBER.search(raw).start())  # type: ignore[union-attr]
     if obs is None or not width:
         return []
-    data = raw[obs.start() + 80:]
-    left = data[(len(data) // width) * width:]
+    start = obs.start() + 80
+    left = raw[start + ((len(raw) - start) // width) * width:]  # the bytes after the last whole row, not a copy of all
     if left.strip(b" "):
         return [f"the last record is cut short: {len(left)} of {width} bytes after record "
                 f"{meta.records:,} (truncated; {meta.records:,} whole records read)"]

@@ -1,0 +1,51 @@
+"""Rule helpers that work per distinct value give what a record-by-record computation gives."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from converters.validate.data import frames_to_study
+from converters.validate.iso8601 import later_than
+from converters.validate.rules_identity import duplicated_rows
+
+
+def _partial_dates(rng: np.random.Generator, n: int) -> list[str]:
+    full = [f"20{rng.integers(20, 26)}-{rng.integers(1, 13):02d}-{rng.integers(1, 29):02d}T{rng.integers(0, 24):02d}:"
+            f"{rng.integers(0, 60):02d}" for _ in range(n)]
+    cut = rng.choice([4, 7, 10, 13, 16, 19], n)
+    return [v[:c] if rng.random() > 0.1 else rng.choice(["", "2024---15", "UNK"]) for v, c in zip(full, cut)]
+
+
+def _later_by_record(a: str, b: str) -> bool:
+    import re
+
+    plain = r"\d{4}(?:-\d{2}(?:-\d{2}(?:T\d{2}(?::\d{2}(?::\d{2})?)?)?)?)?"
+    if not (re.fullmatch(plain, a) and re.fullmatch(plain, b)):
+        return False
+    a, b = a[:19], b[:19]
+    common = min(len(a), len(b))
+    for width in (19, 16, 13, 10, 7, 4):
+        if common >= width:
+            return a[:width] > b[:width]
+    return False
+
+
+def test_later_than_matches_a_record_by_record_comparison():
+    rng = np.random.default_rng(5)
+    a, b = pd.Series(_partial_dates(rng, 400), dtype=object), pd.Series(_partial_dates(rng, 400), dtype=object)
+    b[::7] = a[::7]  # equal values are never later
+    got = later_than(a, b)
+    assert got.tolist() == [_later_by_record(x, y) for x, y in zip(a, b)]
+    assert got.any() and not got.all()
+
+
+def test_duplicated_rows_are_those_pandas_finds():
+    rng = np.random.default_rng(9)
+    frame = pd.DataFrame({"USUBJID": rng.choice(["S1", "S2", "S3"], 300), "TESTCD": rng.choice(["A", "B"], 300),
+                          "VAL": rng.choice([1.0, 2.0, np.nan], 300), "DTC": rng.choice(["2024-01-01", "", "2024"], 300)})
+    ds = frames_to_study({"LB": frame}).get("LB")
+    names = ["USUBJID", "TESTCD", "VAL", "DTC"]
+    expected = np.flatnonzero(frame.duplicated(keep=False).to_numpy())  # NaN equals NaN here, as blank equals blank
+    assert duplicated_rows(ds, names).tolist() == expected.tolist()
+    unique = frame.assign(ROW=np.arange(300).astype(float))
+    assert len(duplicated_rows(frames_to_study({"LB": unique}).get("LB"), names + ["ROW"])) == 0
