@@ -14,6 +14,7 @@ Distinct values are converted once, whole-column otherwise.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -53,12 +54,20 @@ def non_ascii(values: pd.Series) -> pd.Series:
 
 
 def check_block_text(spec: DomainSpec, block: BlockSpec, out: pd.DataFrame, raw: pd.DataFrame, rows: pd.Series,
-                     keep: pd.Series, log: RejectionLog, file: str, supp_prefix: str) -> None:
-    """Log (or transliterate, per the spec) the non-ASCII text values of one record block's kept records."""
+                     keep: pd.Series, log: RejectionLog, file: str, supp_prefix: str,
+                     known_ascii: Mapping[str, pd.Series] | None = None) -> None:
+    """Log (or transliterate, per the spec) the non-ASCII text values of one record block's kept records.
+
+    ``known_ascii``: columns found all ASCII when they were filled; one still holding those very values (the same
+    memory: any later write to it would have copied it) is not checked again."""
     variables = [(v, v.name) for v in block.variables.values()] + \
                 [(v, supp_prefix + v.name) for v in block.supp.values()]
     for var, column in variables:
         if column not in out or out[column].dtype != object:
+            continue
+        known = (known_ascii or {}).get(column)
+        if known is not None and len(known) == len(out) and \
+                np.may_share_memory(out[column].to_numpy(), known.to_numpy()):
             continue
         mask = non_ascii(out[column]) & keep
         if not mask.any():

@@ -25,7 +25,7 @@ from converters.algorithms.registry import algorithm
 from converters.errors import DataError, Location
 from converters.sdtm import conditions
 from converters.sdtm.ascii_text import check_block_text
-from converters.sdtm.columns import distinct, trimmed, trimmed_object
+from converters.sdtm.columns import distinct, distinct_text, take, trimmed
 from converters.sdtm.derivations import NULL_REASON, RowContext
 from converters.sdtm.finalize import describe_condition
 from converters.sdtm.merge import _keys as merge_keys
@@ -82,6 +82,7 @@ class RecordFill:
     result: BuiltRecords  # counts, codelists used, extensions and notes of the domain
     drop: pd.Series  # records to drop (``on_error: drop``); fills add to it through ``null``
     supp: bool = False  # filling a supplemental qualifier (not a variable of the domain)
+    ascii_text: bool = False  # set by the fill: the values are text, all of it ASCII (no need to check again)
 
     def resolve(self, name: str) -> pd.Series:
         return self.row.resolve(name)
@@ -131,9 +132,17 @@ def _text(values: pd.Series) -> pd.Series:
 
 def _text_object(values: pd.Series) -> pd.Series:
     """``_obj(_text(values))`` in one step (the text as an object column, None for missing)."""
+    return _text_object_ascii(values)[0]
+
+
+def _text_object_ascii(values: pd.Series) -> tuple[pd.Series, bool]:
+    """``_text_object`` and whether every text it holds is ASCII (known from its distinct values)."""
     if values.dtype == "float64":
-        return _obj(values.astype("string"))
-    return trimmed_object(values).rename(None)
+        return _obj(values.astype("string")), False
+    codes, text = distinct_text(values)
+    results = [value.strip() or None for value in text]
+    ascii_only = all(value.isascii() for value in results if value is not None)
+    return pd.Series(take(results, codes), index=values.index, dtype="object"), ascii_only
 
 
 def _numbers(values: pd.Series) -> pd.Series:
@@ -209,12 +218,15 @@ def _build_block(spec: DomainSpec, block: BlockSpec, raw: dict, study, log: Reje
 
     ctx = RowContext(raw=frame, out=out, study=study, resolve=resolve)
     supp_out = {}
+    known_ascii: dict[str, pd.Series] = {}  # columns whose text is known to be ASCII, as filled
     for var, target in [(v, out) for v in block.variables.values()] + \
                        [(v, None) for v in block.supp.values()]:
         if not is_phase_row(var):
             continue
         fill = RecordFill(spec, ctx, log, file, result, drop, supp=target is None)
         values = _fill(spec, var, frame, fill)
+        if fill.ascii_text:
+            known_ascii[var.name if target is not None else SUPP_PREFIX + var.name] = values
         if target is not None:
             out[var.name] = values
             ctx.out = out
@@ -237,7 +249,7 @@ def _build_block(spec: DomainSpec, block: BlockSpec, raw: dict, study, log: Reje
     out[SUBJECT_VALUE] = _obj(frame[subj_col]) if subj_col in frame else out.get("USUBJID")
     for qnam, values in supp_out.items():
         out[SUPP_PREFIX + qnam] = values
-    check_block_text(spec, block, out, frame, frame[ROW], ~drop, log, file, SUPP_PREFIX)  # non-ASCII text
+    check_block_text(spec, block, out, frame, frame[ROW], ~drop, log, file, SUPP_PREFIX, known_ascii)  # non-ASCII
     return out.loc[~drop].reset_index(drop=True)
 
 
@@ -286,7 +298,8 @@ def _fill(spec: DomainSpec, var: VariableSpec, frame: pd.DataFrame, fill: Record
         return pd.Series(num, index=index, dtype="float64")
     if values.dtype == "float64":
         return values
-    return _text_object(values)
+    text, fill.ascii_text = _text_object_ascii(values)
+    return text
 
 
 def fill_timing(rec: BuiltRecords, study: Any, rfstdtc: pd.Series, timeline: pd.DataFrame) -> None:

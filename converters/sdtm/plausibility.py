@@ -82,7 +82,9 @@ def log_implausible(domain: str, file: str, out: pd.DataFrame, rows: pd.Series, 
         if name not in out:
             continue
         codes, text = distinct_text(out[name])  # each distinct date compared once
-        first = [_earliest(value) for value in text]
+        heads = [value[:10] for value in text]  # date-times of one day share their earliest day
+        earliest = {head: _earliest(head) for head in set(heads)}
+        first = [earliest[head] for head in heads]
         after_cutoff = np.array([bool(limit_cutoff) and day is not None and day > limit_cutoff for day in first]
                                 + [False], dtype=bool)
         after_today = np.array([day is not None and day > limit_today for day in first] + [False], dtype=bool)
@@ -98,18 +100,23 @@ def log_implausible(domain: str, file: str, out: pd.DataFrame, rows: pd.Series, 
     for name, column in numeric.items():
         if name not in out or out[name].dtype != "float64":
             continue
-        values = out[name].to_numpy()
+        filled = out[name]
+        values = filled.to_numpy()
         infinite = pd.Series(np.isinf(values) & kept, index=out.index)
-        collected = raw[column] if column in raw else out[name].astype("string")
+
+        def number_text(mask: pd.Series, filled: pd.Series = filled, column: str = column) -> pd.Series:
+            """The collected text of the logged records (the number as text when no raw column holds it)."""
+            return raw[column][mask] if column in raw else filled[mask].astype("string")
+
         if infinite.any():
-            log.add(domain, file, rows[infinite], column, collected[infinite],
+            log.add(domain, file, rows[infinite], column, number_text(infinite),
                     f"{name}: infinite number (no transport format holds it)", NULLED)
             out[name] = out[name].mask(infinite)
         if name == "AGE" and _age_in_years(out):
             low, high = AGE_RANGE
             odd = pd.Series(((values < low) | (values > high)) & kept, index=out.index) & ~infinite
             if odd.any():
-                log.add(domain, file, rows[odd], column, collected[odd],
+                log.add(domain, file, rows[odd], column, number_text(odd),
                         f"AGE: outside {low}-{high} years", IMPLAUSIBLE)
 
 

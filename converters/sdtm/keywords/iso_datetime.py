@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from converters.algorithms.date_formats import DATE_FORMATS, DEFAULT_DATE_FORMATS, TIME_FORMATS, canonical_format
 from converters.algorithms.registry import Algorithm, register
 from converters.sdtm.builder import RAW_PREFIX, BuiltRecords, RecordFill, _text_object
+from converters.sdtm.columns import distinct_text, text_series
 from converters.sdtm.dates import to_iso8601
 from converters.spec.loader import _Reader
 from converters.spec.model import VariableSpec
@@ -50,7 +52,7 @@ def _note_format_misses(var: VariableSpec, date: pd.Series, problem: pd.Series, 
                         result: BuiltRecords) -> None:
     """A date column that does not match its format is said once, with the format and three examples of what was
     seen (the log then lists every row)."""
-    wrong = problem.astype("string").eq("not a date in the expected format").fillna(False).astype(bool)
+    wrong = pd.Series(problem.to_numpy(dtype=object) == "not a date in the expected format", index=problem.index)
     if not wrong.any():
         return
     seen = ", ".join(repr(v) for v in pd.unique(date[wrong].astype("string").str.strip())[:3])
@@ -66,13 +68,14 @@ def fill(frame: pd.DataFrame, var: VariableSpec, context: RecordFill) -> pd.Seri
     bad = dates.problem.notna()
     _note_format_misses(var, date, dates.problem, context.file, context.result)
     if bad.any():
-        problem = dates.problem.astype("string")
-        is_time = problem.str.contains("time").fillna(False).astype(bool) & (time is not None) & \
-            ~problem.str.contains("date").fillna(False).astype(bool)
+        codes, problems = distinct_text(dates.problem)  # a handful of distinct reasons
+        is_time = pd.Series(np.array([time is not None and "time" in p and "date" not in p for p in problems]
+                                     + [False], dtype=bool)[codes], index=date.index)
+        reasons = text_series([var.name + ": " + p for p in problems], codes, date.index)
         for mask, col, vals in ((bad & ~is_time, var.columns[0], date),
                                 (bad & is_time, var.columns[-1], time if time is not None else date)):
             if mask.any():
-                context.null(var, col, vals, var.name + ": " + problem, mask)
+                context.null(var, col, vals, reasons, mask)
     if not context.supp:  # the collected text, for entries logged later (an end date before its start)
         context.row.out[RAW_PREFIX + var.name] = _text_object(date)
     return dates.iso
