@@ -292,8 +292,8 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins, batch_subject
 
 def _builds_sv() -> bool:
     """True when the built-in trial-design builder (which builds SV from the raw forms) is there to run."""
-    module_name = BUILTIN_BUILDERS["trial_design"].split(":")[0]
-    return importlib.util.find_spec(module_name) is not None
+    target = BUILTIN_BUILDERS.get("trial_design")
+    return target is not None and importlib.util.find_spec(target.split(":")[0]) is not None
 
 
 def study_wide_forms(study: StudyDefinition, specs: list[DomainSpec]) -> set[str]:
