@@ -42,3 +42,19 @@ def test_a_last_element_still_open_keeps_later_dates_in_it():
     ongoing = TIMELINE.assign(SEENDTC=["2025-01-10", "2025-02-07", None])
     dates = pd.Series(["2025-02-20", "2025-05-01", "2024-12-31"])
     assert list(derive_epoch(dates, pd.Series(["A"] * 3), ongoing)) == ["FOLLOW-UP", "FOLLOW-UP", None]
+
+
+def test_a_batch_where_no_subject_has_left_the_study_leaves_the_last_elements_open(tmp_path):
+    # a batch of 5,000 subjects all still in the study (seen at 100,000 subjects) crashed: their end dates mapped to
+    # an all-missing float column that pandas' text column would not take
+    mappings = write_tiny_study(tmp_path)
+    from converters.readers.raw import read_raw_folder
+
+    study = load_study(mappings)
+    raw = read_raw_folder(mappings / "raw")
+    raw["dm"].frame["ENDDAT"] = pd.Series([None] * len(raw["dm"].frame), dtype="object")
+    arm = pd.Series(["LOW", None, "LOW"], index=["TINY-1-001", "TINY-1-002", "TINY-1-003"])
+    tl = subject_timeline(study, raw, arm)
+    one = tl[tl["USUBJID"] == "TINY-1-001"]
+    assert list(one["SEENDTC"]) == ["2025-01-10", "2025-02-07", None]
+    assert tl[tl["USUBJID"] == "TINY-1-002"]["SEENDTC"].tolist() == [None]

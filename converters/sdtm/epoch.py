@@ -73,9 +73,10 @@ def subject_timeline(study, raw: dict, armcd: pd.Series) -> pd.DataFrame:
     names = {e.etcd: e.element for e in study.elements}
     frame["ELEMENT"] = frame["ETCD"].map(names)
     frame = frame.sort_values(["USUBJID", "TAETORD"], kind="mergesort").reset_index(drop=True)
-    frame["SEENDTC"] = frame.groupby("USUBJID", sort=False)["SESTDTC"].shift(-1)
-    last = frame["SEENDTC"].isna()
-    frame.loc[last, "SEENDTC"] = frame.loc[last, "USUBJID"].map(end)
+    # an element ends where the next starts; the last one at the end of study (open when the subject has none: a
+    # batch of subjects all still in the study maps to no date at all, so both sides are taken as objects)
+    following = frame.groupby("USUBJID", sort=False)["SESTDTC"].shift(-1).astype("object")
+    frame["SEENDTC"] = following.where(following.notna(), frame["USUBJID"].map(end).astype("object"))
     frame["TAETORD"] = frame["TAETORD"].astype("float64")
     for col in ("SESTDTC", "SEENDTC"):
         frame[col] = frame[col].astype("object").where(frame[col].notna(), None)
