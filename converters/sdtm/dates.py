@@ -12,6 +12,7 @@ Everything is whole-column string work; there is no per-record Python loop.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass
 
@@ -95,7 +96,7 @@ def to_iso8601(date: pd.Series, time: pd.Series | None = None, *, date_formats=N
 
     A single field may hold date and time separated by a space or ``T``.  Returns
     the ISO values and, per row, why a non-blank value could not be converted.
-    Each distinct date and time text is parsed once (and once per process: ``_DATE_FIELDS``, ``_TIME_FIELDS``);
+    Each distinct date and time text is parsed once (and once per process: both field parsers keep an LRU cache);
     the rules that combine a date with its time run as whole-array operations on the distinct (date, time) pairs.
     """
     dformats = tuple(canonical_format(f) for f in (date_formats or DEFAULT_DATE_FORMATS))
@@ -214,9 +215,7 @@ _UNKNOWN_PART = re.compile(_UNKNOWN)
 _PATTERNS = {name: re.compile(pattern) for name, pattern in {**DATE_FORMATS, **TIME_FORMATS}.items()}
 #: (ok, bad, known flags, ISO texts) of each date and time text met so far, by (text, formats): dates and times
 #: repeat across columns, domains and batches.
-_DATE_FIELDS: dict[tuple[str, tuple], tuple] = {}
-_TIME_FIELDS: dict[tuple[str, tuple], tuple] = {}
-_CACHE_LIMIT = 1_000_000
+_CACHE_LIMIT = 1_000_000  # distinct (text, formats) pairs remembered per process by each field parser
 
 
 def _groups(text: str, formats: tuple) -> tuple[bool, dict[str, str | None]]:
@@ -236,12 +235,9 @@ def _known_part(part: str | None, value: int | None) -> bool:
     return part is not None and value is not None and _UNKNOWN_PART.fullmatch(part) is None
 
 
+@functools.lru_cache(maxsize=_CACHE_LIMIT)
 def _date_text_fields(text: str, formats: tuple) -> tuple:
     """``_date_fields`` of one ASCII date text: (ok, bad, (ky, km, kd), (y, m, d) ISO texts)."""
-    key = (text, formats)
-    got = _DATE_FIELDS.get(key)
-    if got is not None:
-        return got
     ok, groups = _groups(text, formats)
     if not ok:
         got = (False, False, (False, False, False), ("", "", ""))
@@ -258,18 +254,12 @@ def _date_text_fields(text: str, formats: tuple) -> tuple:
                 bad = True
         got = (True, bool(bad), (ky, km, kd),
                (str(y).zfill(4) if ky else "", str(m).zfill(2) if km else "", str(d).zfill(2) if kd else ""))
-    if len(_DATE_FIELDS) >= _CACHE_LIMIT:
-        _DATE_FIELDS.clear()
-    _DATE_FIELDS[key] = got
     return got
 
 
+@functools.lru_cache(maxsize=_CACHE_LIMIT)
 def _time_text_fields(text: str, formats: tuple) -> tuple:
     """``_time_fields`` of one ASCII time text: (ok, bad, (kh, kmi, ks), (h, mi, s) ISO texts)."""
-    key = (text, formats)
-    got = _TIME_FIELDS.get(key)
-    if got is not None:
-        return got
     ok, groups = _groups(text, formats)
     if not ok:
         got = (False, False, (False, False, False), ("", "", ""))
@@ -280,9 +270,6 @@ def _time_text_fields(text: str, formats: tuple) -> tuple:
         bad = (kh and not 0 <= h <= 23) or (kmi and not 0 <= mi <= 59) or (ks and not 0 <= sec <= 59)  # type: ignore[operator]
         got = (True, bool(bad), (kh, kmi, ks),
                (str(h).zfill(2) if kh else "", str(mi).zfill(2) if kmi else "", str(sec).zfill(2) if ks else ""))
-    if len(_TIME_FIELDS) >= _CACHE_LIMIT:
-        _TIME_FIELDS.clear()
-    _TIME_FIELDS[key] = got
     return got
 
 
