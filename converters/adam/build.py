@@ -39,6 +39,17 @@ class AdamDataset:
     source: str
     source_records: int
     facts: dict[str, TextFacts] = field(default_factory=dict)  # text columns measured once: lengths, codelists, writers
+    subjects: int | str | None = None  # distinct USUBJID ('' without one), once counted
+
+    def thin(self) -> None:
+        """Once written, keep only what the study's metadata still reads: the columns with a codelist (and their
+        text facts), and the record and subject counts."""
+        from converters.adam.output import count_subjects
+
+        count_subjects(self)
+        keep = [v.name for v in self.dataset.variables if v.codelist and v.name in self.frame]
+        self.frame = self.frame[keep]
+        self.facts = {name: facts for name, facts in self.facts.items() if name in keep}
 
     @property
     def records(self) -> int:
@@ -67,18 +78,25 @@ def _source_frame(spec: AdamSpec, context: AdamContext) -> pd.DataFrame:
     frame = context.dataset(spec.source.dataset)
     if spec.source.filter:
         try:
-            frame = frame[evaluate(frame, spec.source.filter)]
+            keep = evaluate(frame, spec.source.filter)
+            frame = frame if bool(np.all(keep)) else frame[keep]  # no copy of a whole dataset the filter keeps
         except KeyError as exc:
             raise SpecError(f"source filter reads {exc.args[0]}, which {spec.source.dataset} does not have",
                             spec.where("source")) from None
     return working_copy(frame.reset_index(drop=True))
 
 
-def derive_dataset(spec: AdamSpec, sdtm: SdtmFolder, built: dict[str, pd.DataFrame]
-                   ) -> tuple[pd.DataFrame, dict[str, Provenance], int]:
-    """Run one spec: (frame with the kept variables in order, provenance per variable, source records)."""
+def derive_dataset(spec: AdamSpec, sdtm: SdtmFolder, built: dict[str, pd.DataFrame], *,
+                   release_source: bool = False) -> tuple[pd.DataFrame, dict[str, Provenance], int]:
+    """Run one spec: (frame with the kept variables in order, provenance per variable, source records).
+
+    ``release_source``: no step and no later spec reads the source, so its prepared SDTM copy is let go once the
+    source records are taken (the records a filter drops are not held while the steps run).
+    """
     context = AdamContext(sdtm=sdtm, built=built, dataset_name=spec.dataset, spec_file=spec.file)
     frame = _source_frame(spec, context)
+    if release_source and spec.source is not None:
+        sdtm.release(spec.source.dataset)
     source_records = len(frame)
     source_name = spec.source.dataset if spec.source else ""
     for name in frame.columns:
@@ -219,9 +237,49 @@ def _origin(dataset: str, name: str, prov: Provenance, methods: dict[str, Method
     return Origin("Derived", "Sponsor"), oid
 
 
+def datasets_read(spec: AdamSpec, steps_only: bool = False) -> set[str]:
+    """Names of the datasets (SDTM or ADaM) a spec may read: its source and every text of its steps' options.
+
+    A superset (an option value that happens to be a dataset name counts too), so nothing a spec reads is missed;
+    a dataset released too early would only be prepared again.  ``steps_only``: leave the source out.
+    """
+    names = {spec.source.dataset.upper()} if spec.source and not steps_only else set()
+
+    def walk(value: object) -> None:
+        if isinstance(value, str):
+            names.add(value.upper())
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(key)
+                walk(item)
+        elif isinstance(value, (list, tuple, set)):
+            for item in value:
+                walk(item)
+
+    for step in spec.steps:
+        walk(step.options.model_dump())
+    return names
+
+
+def last_reads(specs: list[AdamSpec]) -> dict[str, int]:
+    """Per dataset name: the position of the last spec that may read it (see :func:`datasets_read`)."""
+    last: dict[str, int] = {}
+    for number, spec in enumerate(specs):
+        for name in datasets_read(spec):
+            last[name] = number
+    return last
+
+
 def build_adam(mappings: str | Path, sdtm_folder: str | Path,
-               progress: Callable[[str], None] = lambda _: None) -> AdamBuild:
-    """Build every ADaM dataset the study's specs (``<mappings>/adam/*.yaml``) define from an SDTM folder."""
+               progress: Callable[[str], None] = lambda _: None, *,
+               on_built: Callable[[AdamDataset, Study], None] | None = None) -> AdamBuild:
+    """Build every ADaM dataset the study's specs (``<mappings>/adam/*.yaml``) define from an SDTM folder.
+
+    Each SDTM dataset is read when a spec first uses it and let go after the last spec that may read it
+    (:func:`last_reads`), and so is each built ADaM dataset's working frame.  ``on_built`` is called with each
+    dataset as soon as it is described (its frame and variables final; the study's codelists come at the end),
+    so a caller can write it, and thin its frame, before the next one is built.
+    """
     root = Path(mappings)
     spec_dir = root / "adam" if (root / "adam").is_dir() else root
     specs = load_adam_specs(spec_dir)
@@ -232,14 +290,24 @@ def build_adam(mappings: str | Path, sdtm_folder: str | Path,
     build = AdamBuild(study)
     built: dict[str, pd.DataFrame] = {}
     methods: dict[str, Method] = {}
-    for spec in specs:
+    last_use = last_reads(specs)
+    for number, spec in enumerate(specs):
         source_name = spec.source.dataset if spec.source else "-"
         progress(f"{spec.dataset}: {len(spec.steps)} steps from {source_name}")
-        frame, provenance, source_records = derive_dataset(spec, sdtm, built)
+        source_done = spec.source is not None and last_use.get(spec.source.dataset.upper(), -1) <= number \
+            and spec.source.dataset.upper() not in datasets_read(spec, steps_only=True)
+        frame, provenance, source_records = derive_dataset(spec, sdtm, built, release_source=source_done)
         built[spec.dataset] = frame
         out, dataset, facts = describe_dataset(spec, frame, provenance, sdtm, methods)
-        build.datasets.append(AdamDataset(spec.dataset, out, dataset, source_name, source_records, facts))
+        del frame
+        for name in [n for n in (*built, *sdtm.held) if last_use.get(n, -1) <= number]:
+            built.pop(name, None)  # the written copy is build.datasets'; later specs read none of these
+            sdtm.release(name, files=True)
+        built_dataset = AdamDataset(spec.dataset, out, dataset, source_name, source_records, facts)
+        build.datasets.append(built_dataset)
         study.datasets.append(dataset)
+        if on_built is not None:
+            on_built(built_dataset, study)
     study.methods = [methods[k] for k in sorted(methods)]
     describe_codelists(study, {d.name: d.frame for d in build.datasets}, {d.name: d.facts for d in build.datasets})
     _ = adamig.version  # the bundled guide is the one named in the metadata

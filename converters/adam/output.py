@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
-from converters.adam.build import AdamBuild
+from converters.adam.build import AdamBuild, AdamDataset
 from converters.adam.escalation import EscalationSummary, write_escalation_csv
 from converters.metadata.io import write_metadata
 from converters.writers.dataset_json import write_dataset_json
@@ -21,9 +21,39 @@ SUMMARY_COLUMNS = ["dataset", "source", "source_records", "records", "subjects",
 
 def summary_rows(build: AdamBuild) -> list[list]:
     """Per dataset: name, source dataset, source records read, records written, subjects, variables."""
-    return [[d.name, d.source, d.source_records, len(d.frame),
-             int(d.frame["USUBJID"].nunique()) if "USUBJID" in d.frame else "", len(d.dataset.variables)]
+    return [[d.name, d.source, d.source_records, len(d.frame), count_subjects(d), len(d.dataset.variables)]
             for d in build.datasets]
+
+
+def count_subjects(d: AdamDataset) -> int | str:
+    """Subjects in a built dataset ('' without USUBJID), counted once (before its frame is thinned)."""
+    if d.subjects is None:
+        d.subjects = int(d.frame["USUBJID"].nunique()) if "USUBJID" in d.frame else ""
+    return d.subjects
+
+
+def write_dataset_files(d: AdamDataset, folder: Path, study_oid: str, created: datetime) -> None:
+    """``<dataset>.xpt`` and ``<dataset>.json`` of one built dataset, its text columns measured once for both."""
+    facts = d.facts or dataset_text_facts(d.frame, d.dataset)  # each text column measured once for all
+    write_xpt(d.frame, d.dataset, folder / f"{d.name.lower()}.xpt", created=created, facts=facts)
+    write_dataset_json(d.frame, d.dataset, folder / f"{d.name.lower()}.json", study_oid=study_oid,
+                       metadata_version_oid=f"MDV.{study_oid}.ADaMIG.1.3", created=created, facts=facts)
+
+
+def write_study_files(build: AdamBuild, folder: Path, created: datetime, escalation: EscalationSummary | None = None,
+                      *, define: bool = True) -> None:
+    """What follows the datasets: build-summary.csv, the escalation summary, metadata.json and the define."""
+    with open(folder / "build-summary.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(SUMMARY_COLUMNS)
+        writer.writerows(summary_rows(build))
+    if escalation is not None:
+        write_escalation_csv(escalation, folder / "escalation-summary.csv")
+    write_metadata(build.study, folder / "metadata.json")
+    if define:
+        from define_xml.writer import write_define
+
+        write_define(build.study, folder, created=created)
 
 
 def write_adam(build: AdamBuild, out: str | Path, created: datetime | None = None,
@@ -37,21 +67,7 @@ def write_adam(build: AdamBuild, out: str | Path, created: datetime | None = Non
     """
     created = created or DEFAULT_CREATED
     with write_output_folder(out, "adam", force=force, inputs=inputs) as tmp:
-        oid = build.study.studyid
         for d in build.datasets:
-            facts = d.facts or dataset_text_facts(d.frame, d.dataset)  # each text column measured once for all
-            write_xpt(d.frame, d.dataset, tmp / f"{d.name.lower()}.xpt", created=created, facts=facts)
-            write_dataset_json(d.frame, d.dataset, tmp / f"{d.name.lower()}.json", study_oid=oid,
-                               metadata_version_oid=f"MDV.{oid}.ADaMIG.1.3", created=created, facts=facts)
-        with open(tmp / "build-summary.csv", "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(SUMMARY_COLUMNS)
-            writer.writerows(summary_rows(build))
-        if escalation is not None:
-            write_escalation_csv(escalation, tmp / "escalation-summary.csv")
-        write_metadata(build.study, tmp / "metadata.json")
-        if define:
-            from define_xml.writer import write_define
-
-            write_define(build.study, tmp, created=created)
+            write_dataset_files(d, tmp, build.study.studyid, created)
+        write_study_files(build, tmp, created, escalation, define=define)
     return Path(out).resolve()

@@ -15,19 +15,33 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from converters.adam.columns import blank_mask, working_copy
+from converters.adam.columns import blank_mask, per_distinct, working_copy
 from converters.errors import DataError, Location
 from converters.metadata.model import Dataset
 
 
 def nulls_for_blanks(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns with None for blank values (the transport readers give '')."""
+    """Text columns as ``object`` with None for blank values (the transport readers give '').
+
+    A column read as codes (pandas Categorical, see :class:`FolderDatasets`) is tested per distinct value and
+    spread back through its codes; the result is the same ``object`` column the text read would give.
+    """
     out = working_copy(frame)
     for name in out.columns:
-        if out[name].dtype == object:
-            col = out[name]
+        col = out[name]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            out[name] = text_from_codes(col)
+        elif col.dtype == object:
             out[name] = col.where(~blank_mask(col), None)
     return out
+
+
+def text_from_codes(col: pd.Series) -> pd.Series:
+    """A Categorical text column as ``object`` values, None where it is missing or blank (per distinct value)."""
+    categories = np.asarray(col.cat.categories, dtype=object)
+    table = np.empty(len(categories) + 1, dtype=object)  # the last entry is for code -1 (missing)
+    table[:-1] = [None if not isinstance(v, str) or not v.strip() else v for v in categories]
+    return pd.Series(table[col.cat.codes.to_numpy()], index=col.index, dtype=object)
 
 
 def merge_supp(parent: pd.DataFrame, supp: pd.DataFrame, domain: str) -> pd.DataFrame:
@@ -48,8 +62,9 @@ def merge_supp(parent: pd.DataFrame, supp: pd.DataFrame, domain: str) -> pd.Data
             if idvar not in out.columns:
                 continue
             key = out[idvar]
-            text = (key.map(lambda v: f"{v:g}" if isinstance(v, float) and not np.isnan(v) else v)
-                    if pd.api.types.is_numeric_dtype(key) else key.astype("string").str.strip())
+            text = (per_distinct(key, lambda u: u.map(lambda v: f"{v:g}" if isinstance(v, float) else v), np.nan)
+                    if pd.api.types.is_numeric_dtype(key)
+                    else per_distinct(key, lambda u: u.astype(str).str.strip(), pd.NA))
             wide["IDVARVAL"] = wide["IDVARVAL"].astype(str).str.strip()
             out = out.assign(__idvarval__=text.astype(object)).merge(
                 wide.rename(columns={"IDVARVAL": "__idvarval__"}), on=["USUBJID", "__idvarval__"], how="left"
@@ -63,7 +78,10 @@ class FolderDatasets(Mapping[str, pd.DataFrame]):
     """The datasets of an SDTM folder by name, each read when first asked for and then kept.
 
     A dataset is found by its file name, as submission folders name them (``lb.xpt`` holds LB); ``metas`` holds
-    the file metadata of the datasets read so far.
+    the file metadata of the datasets read so far.  Text of a plain XPT v5 file is read as codes (pandas
+    Categorical over its distinct values, blanks as ''), so a dataset kept costs its codes, not a Python object
+    per cell; other files give ``object`` text.  :meth:`SdtmFolder.dataset` turns either into ``object`` text
+    with nulls for blanks.
     """
 
     def __init__(self, files: dict[str, Path]):
@@ -77,11 +95,20 @@ class FolderDatasets(Mapping[str, pd.DataFrame]):
 
             path = self._files[name]  # KeyError for a dataset the folder does not hold
             try:
-                frame, meta, _facts = read_dataset(path)
+                frame, meta, _facts = read_dataset(path, codes=True)
             except Exception as exc:  # noqa: BLE001 - any reader failure is the user's file: say which and why
                 raise DataError(f"cannot read {path.name}: {why_unreadable(exc)}", Location(str(path))) from None
             self._frames[name], self.metas[name] = frame, meta
         return self._frames[name]
+
+    @property
+    def held(self) -> list[str]:
+        """Names of the datasets read and held."""
+        return list(self._frames)
+
+    def release(self, name: str) -> None:
+        """Let go of a dataset read (its file metadata stays); a later lookup reads the file again."""
+        self._frames.pop(name, None)
 
     def __contains__(self, name: object) -> bool:
         return name in self._files
@@ -116,9 +143,26 @@ class SdtmFolder:
             self._merged[name] = frame
         return self._merged[name]
 
+    @property
+    def held(self) -> list[str]:
+        """Names of the datasets read or prepared and held so far (SUPP-- datasets count as their parent)."""
+        read = self.frames.held if isinstance(self.frames, FolderDatasets) else []
+        return sorted({*self._merged, *(n[4:] if n.startswith("SUPP") else n for n in read)})
+
+    def release(self, name: str, files: bool = False) -> None:
+        """Let go of the prepared copy of ``name``; ``files``: of the dataset as read (and its SUPP--) too.
+
+        Nothing is lost: a later ``dataset(name)`` reads and prepares it again; the file metadata stays.
+        """
+        name = name.upper()
+        self._merged.pop(name, None)
+        if files and isinstance(self.frames, FolderDatasets):
+            self.frames.release(name)
+            self.frames.release(f"SUPP{name}")
+
     def label(self, dataset: str, variable: str) -> str | None:
         """The label the SDTM file gives a variable (None when it has none)."""
-        if dataset.upper() in self.frames:
+        if dataset.upper() in self.frames and dataset.upper() not in self.metas:
             self.frames[dataset.upper()]  # read it, for its file metadata
         meta = self.metas.get(dataset.upper())
         if meta is None:

@@ -10,11 +10,15 @@ from converters.commands._table import format_table
 
 
 def run_adam(mappings: Path, sdtm: Path, out: Path, created: datetime | None, echo=click.echo,
-             force: bool = False):
-    """Build and write one study's ADaM; returns (build, escalation summary or None)."""
+             force: bool = False, keep_frames: bool = True):
+    """Build and write one study's ADaM; returns (build, escalation summary or None).
+
+    ``keep_frames`` False: written datasets keep only what the summary needs (memory holds one dataset at a time).
+    """
     from converters.adam.pipeline import build_and_write_adam
 
-    return build_and_write_adam(mappings, sdtm, out, created, progress=lambda msg: echo(f"  {msg}"), force=force)
+    return build_and_write_adam(mappings, sdtm, out, created, progress=lambda msg: echo(f"  {msg}"), force=force,
+                                keep_frames=keep_frames)
 
 
 def summary_table(build) -> str:
@@ -54,7 +58,7 @@ def adam(mappings: Path, sdtm: Path, out: Path, created: str | None, force: bool
 
     stamp = parse_created(created)
     click.echo(f"Building ADaM for {mappings} from {sdtm}")
-    build, escalation = run_adam(mappings, sdtm, out, stamp, force=force)
+    build, escalation = run_adam(mappings, sdtm, out, stamp, force=force, keep_frames=False)
     click.echo(summary_table(build))
     click.echo(f"{len(build.datasets)} datasets written to {out}")
     if escalation is not None:
