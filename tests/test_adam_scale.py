@@ -1,0 +1,100 @@
+"""The ADaM build at scale: SDTM text read as codes gives the same prepared datasets as text read per cell, a dataset
+is let go after the last spec that may read it (and read again, the same, if asked for), and writing each dataset
+as it is built (frames thinned) gives the same files as keeping every frame."""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from converters.adam.build import datasets_read, last_reads
+from converters.adam.pipeline import build_and_write_adam
+from converters.adam.sources import merge_supp, nulls_for_blanks, read_sdtm_folder, text_from_codes
+from converters.adam.spec import load_adam_specs
+from converters.validate.data import infer_metadata, read_dataset
+from converters.writers.xpt import write_xpt
+from test_adam_cli import foreign  # noqa: F401 - the other sponsor's SDTM folder and ADaM specs (a fixture)
+
+STUDY_A = Path(__file__).resolve().parents[1] / "mappings" / "carnk-sclc" / "adam"
+
+
+def _write(folder: Path, name: str, frame: pd.DataFrame) -> Path:
+    path = folder / f"{name.lower()}.xpt"
+    write_xpt(frame, infer_metadata(name, frame), path, created=datetime(2025, 1, 1))
+    return path
+
+
+def test_text_read_as_codes_is_prepared_as_the_same_object_text_with_nulls_for_blanks(tmp_path):
+    frame = pd.DataFrame({"USUBJID": ["S-1", "S-2", "S-2", None], "AETERM": ["  ", " Rash", "Rash", "Rash"],
+                          "AESEQ": [1.0, 2.0, np.nan, 4.0]})
+    path = _write(tmp_path, "AE", frame)
+    as_codes, _meta, _facts = read_dataset(path, codes=True)
+    as_text, _meta, _facts = read_dataset(path)
+    assert isinstance(as_codes["AETERM"].dtype, pd.CategoricalDtype)  # the fast path: codes, not cells
+    prepared = nulls_for_blanks(as_codes)
+    pd.testing.assert_frame_equal(prepared, nulls_for_blanks(as_text))
+    assert prepared["AETERM"].tolist() == [None, " Rash", "Rash", "Rash"]  # blank to null, leading blank kept
+    assert prepared["USUBJID"].tolist() == ["S-1", "S-2", "S-2", None] and prepared["AETERM"].dtype == object
+
+
+def test_text_from_codes_gives_null_for_a_missing_code():
+    col = pd.Series(pd.Categorical(["A", None, "", "B"]))
+    assert text_from_codes(col).tolist() == ["A", None, None, "B"]
+
+
+def test_supp_qualifiers_join_a_numeric_idvar_by_its_text():
+    parent = pd.DataFrame({"USUBJID": ["S-1", "S-1", "S-2"], "AESEQ": [1.0, 2.0, 1.0]})
+    supp = pd.DataFrame({"RDOMAIN": ["AE", "AE", "AE"], "USUBJID": ["S-1", "S-2", "S-1"], "IDVAR": ["AESEQ"] * 3,
+                         "IDVARVAL": ["2", "1", " 1 "], "QNAM": ["AEDLT", "AEDLT", "AEDLT"], "QVAL": ["Y", "N", "N"]})
+    merged = merge_supp(parent, supp, "AE")
+    assert merged["AEDLT"].tolist() == ["N", "Y", "N"] and list(merged["AESEQ"]) == [1.0, 2.0, 1.0]
+
+
+def test_a_released_dataset_is_read_again_with_the_same_records(tmp_path):
+    _write(tmp_path, "DM", pd.DataFrame({"STUDYID": ["X"] * 2, "USUBJID": ["S-1", "S-2"]}))
+    _write(tmp_path, "AE", pd.DataFrame({"STUDYID": ["X"] * 3, "USUBJID": ["S-1", "S-1", "S-2"],
+                                         "AESEQ": [1.0, 2.0, 1.0], "AETERM": ["Rash", "", "Fever"]}))
+    _write(tmp_path, "SUPPAE", pd.DataFrame({"STUDYID": ["X"], "RDOMAIN": ["AE"], "USUBJID": ["S-1"],
+                                             "IDVAR": ["AESEQ"], "IDVARVAL": ["2"], "QNAM": ["AEDLT"],
+                                             "QLABEL": ["Dose Limiting Toxicity"], "QVAL": ["Y"]}))
+    sdtm = read_sdtm_folder(tmp_path)
+    first = sdtm.dataset("AE")
+    assert first["AEDLT"].isna().tolist() == [True, False, True] and first.loc[1, "AEDLT"] == "Y"
+    assert first["AETERM"].tolist() == ["Rash", None, "Fever"]
+    assert sdtm.held == ["AE"]  # AE with its SUPPAE
+    sdtm.release("AE", files=True)
+    assert sdtm.held == [] and sdtm.label("AE", "AETERM") is not None  # the file metadata stays
+    pd.testing.assert_frame_equal(sdtm.dataset("AE"), first)
+
+
+def test_every_dataset_a_spec_reads_is_named_and_the_last_reader_of_each_is_known():
+    specs = load_adam_specs(STUDY_A)
+    names = [spec.dataset for spec in specs]
+    adsl = specs[names.index("ADSL")]
+    assert {"DM", "EX", "AE", "DS", "DD", "MI", "RS", "ADSL"} <= datasets_read(adsl)
+    assert "DM" not in datasets_read(adsl, steps_only=True)
+    last = last_reads(specs)
+    assert last["LB"] == names.index("ADLB") and last["TR"] == names.index("ADTR")
+    assert last["ADSL"] == max(i for i, spec in enumerate(specs) if "ADSL" in datasets_read(spec))
+    assert "VS" not in last  # no spec of study A reads vital signs: never read
+
+
+@pytest.mark.parametrize("keep_frames", [True, False])
+def test_writing_each_dataset_as_built_gives_the_same_files_with_frames_kept_or_thinned(foreign, tmp_path,  # noqa: F811
+                                                                                       keep_frames):
+    mappings, sdtm = foreign
+    created = datetime(2025, 1, 1)
+    whole, _ = build_and_write_adam(mappings, sdtm, tmp_path / "whole", created)
+    build, _ = build_and_write_adam(mappings, sdtm, tmp_path / "out", created, keep_frames=keep_frames)
+    written = sorted(p.name for p in (tmp_path / "whole").iterdir())
+    assert written == sorted(p.name for p in (tmp_path / "out").iterdir()) and "adae.xpt" in written
+    for name in written:
+        assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "out" / name).read_bytes(), name
+    adae = next(d for d in build.datasets if d.name == "ADAE")
+    assert adae.records == 3 and adae.subjects == 2
+    codelist_columns = [v.name for v in adae.dataset.variables if v.codelist]
+    expected = codelist_columns if not keep_frames else list(whole.frame("ADAE").columns)
+    assert list(adae.frame.columns) == expected
