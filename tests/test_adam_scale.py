@@ -3,6 +3,7 @@ is let go after the last spec that may read it (and read again, the same, if ask
 as it is built (frames thinned) gives the same files as keeping every frame."""
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -98,3 +99,63 @@ def test_writing_each_dataset_as_built_gives_the_same_files_with_frames_kept_or_
     codelist_columns = [v.name for v in adae.dataset.variables if v.codelist]
     expected = codelist_columns if not keep_frames else list(whole.frame("ADAE").columns)
     assert list(adae.frame.columns) == expected
+
+
+def _pick(rng: np.random.Generator, pool: list, size: int) -> pd.Series:
+    return pd.Series(np.array(pool, dtype=object)[rng.integers(0, len(pool), size)], dtype=object)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_parameters_worked_out_per_distinct_combination_equal_those_of_every_record(seed):
+    from converters.adam.derive_vars_param import Options, _parameters
+    from adam_fixtures import run
+
+    rng = np.random.default_rng(seed)
+    n = 300
+    frame = pd.DataFrame({"LBTESTCD": _pick(rng, ["NEUT", "BLASTLE", " HGB", None], n),
+                          "LBTEST": _pick(rng, ["Neutrophils", "Blasts", "Hemoglobin", None, ""], n),
+                          "LBSTRESU": _pick(rng, ["10^9/L", "%", None, ""], n),
+                          "LBSPEC": _pick(rng, ["BONE MARROW", "BLOOD", None], n)})
+    options = {"qualifiers": {"LBSPEC": {"BONE MARROW": "BM"}}}
+    out = run("derive_vars_param", frame, options)
+    paramcd, param = _parameters(frame, Options.model_validate(options))  # record by record
+    assert out["PARAMCD"].tolist() == paramcd.tolist() and out["PARAM"].tolist() == param.tolist()
+
+
+@pytest.mark.parametrize("source", [
+    pd.Series([1.0, np.nan, -0.0, 2.5]), pd.Series(["a", None, " b", ""], dtype=object), pd.Series([1, 2, 3, 4]),
+    pd.Series([1.0, None, "x", 3], dtype=object)])
+@pytest.mark.parametrize("kind", [None, "Num", "Char"])
+def test_a_copy_by_derive_var_map_equals_a_lookup_in_a_table_that_never_matches(source, kind):
+    from adam_fixtures import run
+
+    frame = pd.DataFrame({"S": source, "O": ["o1", "o2", "o3", "o4"]})
+    for extra in ({}, {"missing_value": "MISSING"}, {"missing_var": "O"}):
+        copy = {"source_var": "S", "new_var": "N", "values": {}, "other": "keep", "type": kind, **extra}
+        lookup = {**copy, "values": {"\x00never": None}}
+        pd.testing.assert_series_equal(run("derive_var_map", frame, copy)["N"], run("derive_var_map", frame, lookup)["N"])
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_text_facts_of_distinct_values_equal_those_measured_on_every_record(seed):
+    from converters.adam.build import facts_of_distinct
+    from converters.adam.columns import distinct_map
+    from converters.writers.text_facts import text_facts
+
+    rng = np.random.default_rng(seed)
+    column = _pick(rng, [1.0, 2.0, 1.5, np.nan, "a", "b", None, "1", "\u00e9", ""], int(rng.integers(0, 60)))
+    codes, table = distinct_map(column, lambda u: u.map(lambda v: f"{v:g}" if isinstance(v, float) else v))
+    expected = text_facts(pd.Series(table[codes], dtype=object))  # "1" and 1.0 become one value: merged
+    found = facts_of_distinct(codes, table[:-1])
+    assert found.codes.tolist() == expected.codes.tolist() and found.codes.dtype == expected.codes.dtype
+    assert found.values.tolist() == expected.values.tolist()
+    assert found.nbytes.tolist() == expected.nbytes.tolist() and found.nchars.tolist() == expected.nchars.tolist()
+
+
+def test_freed_memory_is_given_back_where_the_c_library_can():
+    import platform
+
+    from converters.adam.memory import release_free_memory
+
+    glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    assert release_free_memory() is glibc

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from converters.adam.codelists import assign_codelist, describe_codelists
-from converters.adam.columns import per_distinct, working_copy
+from converters.adam.columns import distinct_map, working_copy
 from converters.adam.context import AdamContext, Provenance
 from converters.adam.metadata import CLASSES, LABELS, display_format, standard_variable
 from converters.adam.sources import SdtmFolder, read_sdtm_folder
@@ -163,9 +163,10 @@ def describe_dataset(spec: AdamSpec, frame: pd.DataFrame, provenance: dict[str, 
                 data_type = "integer" if (whole == np.round(whole)).all() else "float"
             length = 8
         else:
-            series = per_distinct(col, lambda u: u.map(lambda v: f"{v:g}" if isinstance(v, float) else v))
+            codes, table = distinct_map(col, lambda u: u.map(lambda v: f"{v:g}" if isinstance(v, float) else v))
+            series = pd.Series(table[codes], index=col.index, dtype=object)
             data_type = "text"
-            length = _text_length(series, spec.dataset, name, facts)
+            length = _text_length(series, spec.dataset, name, facts, (codes, table[:-1]))
         out[name] = series
         var = Variable(name=name, label=label[:40], data_type=data_type, length=length, display_format=fmt,
                        core=meta.core or (std.core if std else None), order=order)
@@ -186,14 +187,29 @@ def describe_dataset(spec: AdamSpec, frame: pd.DataFrame, provenance: dict[str, 
     return out, dataset, facts
 
 
-def _text_length(values: pd.Series, dataset: str, name: str, facts: dict[str, TextFacts]) -> int:
-    """Longest value in UTF-8 bytes (at least 1), from the column's text facts, kept in ``facts`` for the writers."""
+def _text_length(values: pd.Series, dataset: str, name: str, facts: dict[str, TextFacts],
+                 distinct: tuple[np.ndarray, np.ndarray] | None = None) -> int:
+    """Longest value in UTF-8 bytes (at least 1), from the column's text facts, kept in ``facts`` for the writers.
+
+    ``distinct``: the column as (codes, distinct values) when known, so its records are not factorized again.
+    """
     try:
-        found = text_facts(values, dataset, name)
+        found = text_facts(values, dataset, name) if distinct is None else facts_of_distinct(*distinct)
     except TransportError:  # a value that is not text: the writers name it
         return _byte_length(values)
     facts[name] = found
     return max(1, int(found.nbytes.max())) if len(found.values) else 1
+
+
+def facts_of_distinct(codes: np.ndarray, distinct: np.ndarray) -> TextFacts:
+    """The text facts of a column given as codes (-1 missing) into its distinct values, first appearance order.
+
+    The same facts :func:`text_facts` gives for the records: the distinct values are measured (and values that
+    became equal or missing merged) without a pass over the records; TransportError for a value that is not text.
+    """
+    table = text_facts(pd.Series(distinct, dtype=object))
+    return TextFacts(codes=np.append(table.codes, -1)[codes].astype(table.codes.dtype), values=table.values,
+                     nbytes=table.nbytes, nchars=table.nchars)
 
 
 def _byte_length(values: pd.Series) -> int:

@@ -20,12 +20,20 @@ def working_copy(frame: pd.DataFrame) -> pd.DataFrame:
 
 def per_distinct(col: pd.Series, fn: Callable[[pd.Series], pd.Series], missing: object = None) -> pd.Series:
     """``fn`` applied to the distinct non-missing values of ``col`` and spread back; ``missing`` where col is NA."""
+    codes, table = distinct_map(col, fn, missing)
+    return pd.Series(table[codes], index=col.index, dtype=object)
+
+
+def distinct_map(col: pd.Series, fn: Callable[[pd.Series], pd.Series], missing: object = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, table): each record's position among the distinct non-missing values of ``col`` (first appearance
+    order, -1 where NA), and ``fn`` of each distinct value with ``missing`` last, so ``table[codes]`` is
+    :func:`per_distinct`'s result and the codes can be reused (e.g. for the written column's text facts)."""
     codes, uniques = pd.factorize(col, use_na_sentinel=True)
     if len(uniques) == 0:
-        return pd.Series([missing] * len(col), index=col.index, dtype=object)
+        return np.asarray(codes), np.array([missing], dtype=object)
     mapped = np.asarray(fn(pd.Series(np.asarray(uniques, dtype=object), dtype=object)), dtype=object)
-    table = np.append(mapped, np.array([missing], dtype=object))
-    return pd.Series(table[codes], index=col.index, dtype=object)
+    return np.asarray(codes), np.append(mapped, np.array([missing], dtype=object))
 
 
 def stripped_text(col: pd.Series) -> pd.Series:

@@ -25,7 +25,8 @@ class Options(VerbOptions):
 def derive_var_extreme_flag(frame: pd.DataFrame, options: Options, context: AdamContext) -> pd.DataFrame:
     context.require(frame, options.by_vars + [o.lstrip("-") for o in options.order], "the dataset")
     eligible = evaluate(frame, options.filter)
-    ordered = sort_records(frame[eligible], options.by_vars, options.order)
+    keys = list(dict.fromkeys([*options.by_vars, *(o.lstrip("-") for o in options.order)]))
+    ordered = sort_records(frame.loc[eligible, keys], options.by_vars, options.order)  # the keys, not every column
     keep: Literal["first", "last"] = "first" if options.mode == "first" else "last"
     chosen = ordered.index[~ordered.duplicated(subset=options.by_vars, keep=keep)]
     frame = working_copy(frame)

@@ -28,13 +28,16 @@ def derive_var_map(frame: pd.DataFrame, options: Options, context: AdamContext) 
     context.require(frame, [options.source_var], "the dataset")
     source = frame[options.source_var]
     present = source.notna()
-    key = stripped_text(source)
-    mapped = key.map(options.values)
-    known = key.isin(list(options.values))
-    if options.other == "keep":
-        mapped = mapped.where(known, source)
-    elif options.other == "value":
-        mapped = mapped.where(known, options.other_value)
+    if not options.values and options.other == "keep" and (source.dtype == object or source.dtype.kind in "fiub"):
+        mapped = source  # a copy (AVAL = LBSTRESN): no table to look values up in, so no text to compare
+    else:
+        key = stripped_text(source)
+        mapped = key.map(options.values)
+        known = key.isin(list(options.values))
+        if options.other == "keep":
+            mapped = mapped.where(known, source)
+        elif options.other == "value":
+            mapped = mapped.where(known, options.other_value)
     fallback: object = options.missing_value
     if options.missing_var:
         context.require(frame, [options.missing_var], "the dataset")

@@ -27,6 +27,7 @@ def derive_vars_merged(frame: pd.DataFrame, options: Options, context: AdamConte
     context.require(add, options.by_vars + list(new_vars.values()) + [o.lstrip("-") for o in options.order],
                     options.dataset_add)
     context.require(frame, options.by_vars, "the dataset")
+    add = add[list(dict.fromkeys([*options.by_vars, *new_vars.values(), *(o.lstrip("-") for o in options.order)]))]
     if options.mode:
         add = pick_extreme(add, options.by_vars, options.order, options.mode)
     elif add.duplicated(subset=options.by_vars).any():

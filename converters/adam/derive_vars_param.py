@@ -9,6 +9,7 @@ different parameters (blasts in bone marrow and in blood): ``{LBSPEC: {BONE MARR
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from converters.adam.columns import stripped_text, working_copy
@@ -29,6 +30,26 @@ def derive_vars_param(frame: pd.DataFrame, options: Options, context: AdamContex
     names = [options.testcd_var, options.test_var, *([options.unit_var] if options.unit_var else []),
              *options.qualifiers]
     context.require(frame, names, "the dataset")
+    # each distinct combination of test code, name, unit and qualifiers worked out once, its records take the result
+    columns = list(dict.fromkeys(names))
+    groups = frame[columns].groupby(columns, sort=False, dropna=False).ngroup().to_numpy()
+    _, first = np.unique(groups, return_index=True)
+    paramcd, param = _parameters(frame[columns].iloc[first].reset_index(drop=True), options)
+    frame = working_copy(frame)
+    frame["PARAMCD"] = pd.Series(paramcd.to_numpy(dtype=object)[groups], index=frame.index, dtype=object)
+    frame["PARAM"] = pd.Series(param.to_numpy(dtype=object)[groups], index=frame.index, dtype=object)
+    qualified = "; ".join(f"{var} = {raw!r}: PARAMCD + {suffix!r}, PARAM + ', {raw.title()}'"
+                          for var, table in options.qualifiers.items() for raw, suffix in table.items())
+    unit_text = f" ({options.unit_var})" if options.unit_var else ""
+    context.note("PARAMCD", "Derived", method=(
+        f"PARAMCD = {options.testcd_var}" + (f"; {qualified} (cut to 8 characters)" if qualified else "") + "."))
+    context.note("PARAM", "Derived", method=f"PARAM = {options.test_var}{unit_text}" + (
+        f"; {qualified}." if qualified else "."))
+    return frame
+
+
+def _parameters(frame: pd.DataFrame, options: Options) -> tuple[pd.Series, pd.Series]:
+    """(PARAMCD, PARAM) of each record of ``frame``, from its own values only."""
     code = stripped_text(frame[options.testcd_var]).astype(object)
     name = stripped_text(frame[options.test_var]).astype(object)
     param = name.copy()
@@ -43,17 +64,7 @@ def derive_vars_param(frame: pd.DataFrame, options: Options, context: AdamContex
     if options.unit_var:
         unit = stripped_text(frame[options.unit_var])
         param = param.where(unit.isna(), param.astype(str) + " (" + unit.astype(str) + ")")
-    frame = working_copy(frame)
-    frame["PARAMCD"] = code.astype(object).where(code.notna(), None)
-    frame["PARAM"] = param.astype(object).where(name.notna(), None)
-    qualified = "; ".join(f"{var} = {raw!r}: PARAMCD + {suffix!r}, PARAM + ', {raw.title()}'"
-                          for var, table in options.qualifiers.items() for raw, suffix in table.items())
-    unit_text = f" ({options.unit_var})" if options.unit_var else ""
-    context.note("PARAMCD", "Derived", method=(
-        f"PARAMCD = {options.testcd_var}" + (f"; {qualified} (cut to 8 characters)" if qualified else "") + "."))
-    context.note("PARAM", "Derived", method=f"PARAM = {options.test_var}{unit_text}" + (
-        f"; {qualified}." if qualified else "."))
-    return frame
+    return code.astype(object).where(code.notna(), None), param.astype(object).where(name.notna(), None)
 
 
 register(Algorithm(

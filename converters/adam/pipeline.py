@@ -21,6 +21,7 @@ def build_and_write_adam(mappings: Path, sdtm: Path, out: Path, created: datetim
     """
     from converters.adam.build import build_adam as derive_adam
     from converters.adam.escalation import escalation_summary, load_escalation_spec
+    from converters.adam.memory import release_free_memory
     from converters.adam.output import DEFAULT_CREATED, write_dataset_files, write_study_files
     from converters.adam.results import RESULTS_FILE, load_results_spec
     from converters.writers.output_folder import check_output_folder, write_output_folder
@@ -45,6 +46,7 @@ def build_and_write_adam(mappings: Path, sdtm: Path, out: Path, created: datetim
             write_dataset_files(d, tmp, study.studyid, stamp)
             if not keep_frames and d.name not in whole:
                 d.thin()
+                release_free_memory()  # what this dataset and the SDTM datasets read for it last held
 
         build = derive_adam(mappings, sdtm, progress=progress, on_built=write_built)
         escalation = None
