@@ -10,8 +10,9 @@ look at the same column pay for it once.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,7 @@ class DatasetData:
     """One dataset: its frame, the metadata read from its file, and cached column views."""
 
     name: str
-    frame: pd.DataFrame
+    frame: pd.DataFrame  # a property (below): read again from the file after :meth:`release`
     meta: Dataset
     path: Path | None = None
     file_format: str = "memory"  # xpt, json, ndjson or memory
@@ -37,10 +38,26 @@ class DatasetData:
     #: (damage, values of the wrong type); None for in-memory data
     facts: object | None = None
     _cache: dict = field(default_factory=dict, repr=False)
+    #: reads the frame from the file again (set by :func:`load_folder`); None: the frame is held for good
+    reload: Callable[[], pd.DataFrame] | None = field(default=None, repr=False, compare=False)
+    #: how often the frame was read again after a release (``--profile`` reports it)
+    reloads: int = field(default=0, repr=False, compare=False)
+
+    def release(self) -> None:
+        """Forget the frame and every view of it, to be read again from the file when a rule next asks: the
+        validator holds one large dataset at a time.  A dataset without ``reload`` keeps its frame."""
+        self._cache.clear()
+        if self.reload is not None:
+            self.__dict__.pop("_frame", None)
+
+    @property
+    def held(self) -> bool:
+        """Whether the frame is in memory now."""
+        return "_frame" in self.__dict__
 
     @property
     def columns(self) -> list[str]:
-        return list(self.frame.columns)
+        return list(self.__dict__["_names"])
 
     @cached_property
     def domain(self) -> str:
@@ -69,10 +86,10 @@ class DatasetData:
         return self.prefix + generic[2:] if generic.startswith("--") else generic
 
     def has(self, *names: str) -> bool:
-        return all(self.var(n) in self.frame.columns for n in names)
+        return all(self.var(n) in self.__dict__["_names"] for n in names)
 
     def __len__(self) -> int:
-        return len(self.frame)
+        return int(self.__dict__["_rows"])
 
     def _factor(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(codes, raw unique values as text, stripped unique values) of a column; code -1 is missing.
@@ -187,13 +204,37 @@ class DatasetData:
         return _first_per_key(self.text(value), self.text(key))
 
     def is_numeric(self, name: str) -> bool:
-        return self.frame[self.var(name)].dtype.kind in "fiu"
+        return bool(self.__dict__["_names"][self.var(name)])
 
     def variable_meta(self, name: str) -> Variable | None:
         for var in self.meta.variables:
             if var.name == name:
                 return var
         return None
+
+
+def _get_frame(self: DatasetData) -> pd.DataFrame:
+    frame = self.__dict__.get("_frame")
+    if frame is None:
+        if self.reload is None:  # pragma: no cover - release() keeps frames that cannot be read again
+            raise RuntimeError(f"dataset {self.name}: frame released and no way to read it again")
+        frame = self.__dict__["_frame"] = self.reload()
+        self.reloads += 1
+    return frame
+
+
+def _set_frame(self: DatasetData, frame: pd.DataFrame) -> None:
+    """Hold ``frame``, and its size and column names, which stay known when the frame is released."""
+    self.__dict__["_frame"] = frame
+    self.__dict__["_rows"] = len(frame)
+    self.__dict__["_names"] = {name: kind in "fiu" for name, kind in zip(frame.columns, frame.dtypes.map(_kind))}
+
+
+def _kind(dtype: object) -> str:
+    return str(getattr(dtype, "kind", "O"))
+
+
+setattr(DatasetData, "frame", property(_get_frame, _set_frame))  # noqa: B010 - the field as a property (mypy: no method-assign)
 
 
 def _version_number(text: str) -> str:
@@ -334,12 +375,14 @@ def read_dataset(path: Path, encoding: str = "auto", codes: bool = False) -> tup
 
 
 def load_folder(folder: str | os.PathLike[str], standard: str | None = None, encoding: str = "auto",
-                codes: bool = False) -> StudyData:
+                codes: bool = False, release_over: int | None = None) -> StudyData:
     """Read every XPT/Dataset-JSON dataset of ``folder`` once.
 
     ``codes``: text columns of plain XPT v5 files as pandas Categorical, so memory follows the distinct values
     (the validator reads this way; the rules see texts through :class:`DatasetData`'s views).  Callers that use
-    the frames themselves keep the default, ``object`` text.
+    the frames themselves keep the default, ``object`` text.  ``release_over``: a dataset whose frame takes more
+    bytes than this can be released once its rules have run (its metadata and file facts stay) and is read
+    again if a rule asks for it later (:meth:`DatasetData.release`).
 
     When a dataset exists in two formats the XPT wins and the other is not read.
     Unreadable files are listed in ``StudyData.problems`` (and reported by rule
@@ -369,11 +412,21 @@ def load_folder(folder: str | os.PathLike[str], standard: str | None = None, enc
         if name in study.datasets:
             study.problems.append((path.name, f"dataset {name} already read from another file"))
             continue
-        study.datasets[name] = DatasetData(name=name, frame=frame, meta=meta, path=path,
-                                           file_format=path.suffix.lower().lstrip("."), facts=facts)
+        ds = study.datasets[name] = DatasetData(name=name, frame=frame, meta=meta, path=path,
+                                                file_format=path.suffix.lower().lstrip("."), facts=facts)
+        if release_over is not None and frame.memory_usage(index=False, deep=False).sum() > release_over:
+            ds.reload = partial(_read_frame, path, encoding, codes)
+            _ = ds.domain, ds.prefix  # read from the frame: kept
+
+        del frame
         study.load_seconds[name] = time.perf_counter() - start
     study.standard = standard or guess_standard(study.datasets)
     return study
+
+
+def _read_frame(path: Path, encoding: str, codes: bool) -> pd.DataFrame:
+    """The frame of a dataset file, read again after a release (the same bytes give the same frame)."""
+    return read_dataset(path, encoding, codes)[0]
 
 
 def why_unreadable(exc: Exception) -> str:

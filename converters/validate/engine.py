@@ -75,30 +75,45 @@ def dataset_class(ds: DatasetData) -> str:
 
 
 def run_rules(study: StudyData, rules: list[Rule], strict: bool = False) -> ValidationResult:
-    """Run every rule on the datasets it applies to; a rule that fails is reported, not fatal (unless ``strict``)."""
-    batches: list[pd.DataFrame] = []
+    """Run every rule on the datasets it applies to; a rule that fails is reported, not fatal (unless ``strict``).
+
+    Dataset by dataset: every dataset-level rule runs on one dataset, then that dataset's views are dropped and
+    a frame that can be read again is released (:meth:`DatasetData.release`), so memory holds one large dataset
+    and its views at a time; then the study-level rules run.  The findings are gathered rule by rule, in the
+    order the rules would give one after another (a rule that fails on a dataset keeps what it found on the
+    datasets before it and runs on no later one), so the result does not depend on this order of work.
+    """
+    found: dict[int, list[pd.DataFrame]] = defaultdict(list)
     timings: dict[str, float] = defaultdict(float)
-    errors: dict[str, str] = {}
-    tracebacks: dict[str, str] = {}
-    for item in rules:
+    failed: dict[int, tuple[str, str]] = {}  # rule index -> (error, traceback)
+
+    def attempt(index: int, item: Rule, ds: DatasetData | None) -> None:
         start = time.perf_counter()
         try:
-            if item.study_level:
+            if ds is None:
                 if not (item.standard == "sdtmig" and study.standard.startswith("adamig")):
                     for hits in item.check(study, None) or ():
-                        batches.append(_to_frame(item, study, hits))
-            else:
-                for ds in study.datasets.values():
-                    if applicable(item, ds, study.standard):
-                        for hits in item.check(study, ds) or ():
-                            batches.append(_to_frame(item, study, hits))
+                        found[index].append(_to_frame(item, study, hits))
+            elif applicable(item, ds, study.standard):
+                for hits in item.check(study, ds) or ():
+                    found[index].append(_to_frame(item, study, hits))
         except Exception as exc:  # noqa: BLE001 - one broken rule must not hide the others
             if strict:
                 raise
-            errors[item.id] = f"{type(exc).__name__}: {exc}"
-            tracebacks[item.id] = traceback.format_exc()
+            failed[index] = (f"{type(exc).__name__}: {exc}", traceback.format_exc())
         timings[item.id] += time.perf_counter() - start
-    batches = [b for b in batches if len(b)]
+
+    for ds in study.datasets.values():
+        for index, item in enumerate(rules):
+            if not item.study_level and index not in failed:
+                attempt(index, item, ds)
+        ds.release()
+    for index, item in enumerate(rules):
+        if item.study_level:
+            attempt(index, item, None)
+    batches = [b for index in range(len(rules)) for b in found.get(index, ()) if len(b)]
+    errors = {rules[i].id: failed[i][0] for i in sorted(failed)}
+    tracebacks = {rules[i].id: failed[i][1] for i in sorted(failed)}
     findings = pd.concat(batches, ignore_index=True) if batches else empty_findings()
     if len(findings):
         findings["_rank"] = findings["severity"].map(SEVERITY_RANK)
