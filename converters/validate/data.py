@@ -10,6 +10,7 @@ look at the same column pay for it once.
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache, partial
@@ -25,6 +26,65 @@ from converters.metadata.model import Dataset, Variable
 SUFFIXES = (".xpt", ".json", ".ndjson")
 
 
+#: Bytes of cached column views (texts, codes, masks, dates, numbers per record) one dataset keeps: past it the
+#: least recently used views are dropped (and computed again if asked for), so a dataset of millions of records
+#: holds its frame and a bounded set of views, not every view every rule has asked for.
+VIEW_BUDGET = 256 * 2**20
+
+
+class ViewCache(OrderedDict):
+    """A dataset's cached views, least recently used first; the oldest are dropped past :data:`VIEW_BUDGET` bytes
+    (views of the frame's own arrays count nothing: dropping them frees nothing)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bytes = 0
+        self._sizes: dict[object, int] = {}
+
+    def __getitem__(self, key: object) -> object:
+        value = super().__getitem__(key)
+        self.move_to_end(key)
+        return value
+
+    def __setitem__(self, key: object, value: object) -> None:
+        self._forget(key)
+        super().__setitem__(key, value)
+        self._sizes[key] = size = _nbytes(value)
+        self.bytes += size
+        while self.bytes > VIEW_BUDGET and len(self) > 1:
+            oldest = next(iter(self))
+            if oldest == key:
+                break
+            del self[oldest]
+
+    def __delitem__(self, key: object) -> None:
+        self._forget(key)
+        super().__delitem__(key)
+
+    def pop(self, key: object, *default: object) -> object:
+        self._forget(key)
+        return super().pop(key, *default)
+
+    def clear(self) -> None:
+        super().clear()
+        self._sizes.clear()
+        self.bytes = 0
+
+    def _forget(self, key: object) -> None:
+        self.bytes -= self._sizes.pop(key, 0)
+
+
+def _nbytes(value: object) -> int:
+    """Bytes a cached view holds of its own (a view into another array holds none)."""
+    if isinstance(value, (tuple, list)):
+        return sum(_nbytes(v) for v in value)
+    if isinstance(value, pd.Series):
+        return _nbytes(value.array._ndarray if hasattr(value.array, "_ndarray") else value.to_numpy())
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes) if value.base is None else 0
+    return 0
+
+
 @dataclass
 class DatasetData:
     """One dataset: its frame, the metadata read from its file, and cached column views."""
@@ -37,7 +97,7 @@ class DatasetData:
     #: what the file says beside its data: XptFacts (version, members, damage, encoding) or JsonFacts
     #: (damage, values of the wrong type); None for in-memory data
     facts: object | None = None
-    _cache: dict = field(default_factory=dict, repr=False)
+    _cache: dict = field(default_factory=lambda: ViewCache(), repr=False)
     #: reads the frame from the file again (set by :func:`load_folder`); None: the frame is held for good
     reload: Callable[[], pd.DataFrame] | None = field(default=None, repr=False, compare=False)
     #: how often the frame was read again after a release (``--profile`` reports it)
@@ -133,6 +193,8 @@ class DatasetData:
         if len(values) == 0:
             return np.zeros(len(codes), dtype=bool)
         passed = np.asarray(test(pd.Series(values, dtype=object)), dtype=bool)
+        if not passed.any():  # the usual answer on clean data: no pass over the records
+            return np.zeros(len(codes), dtype=bool)
         return np.append(passed, False)[codes]
 
     def unique_texts(self, name: str, raw: bool = False) -> np.ndarray:
@@ -146,7 +208,7 @@ class DatasetData:
         if key not in self._cache:
             codes, _, stripped = self._factor(self.var(name))
             table, _ = pd.factorize(np.append(stripped, ""))
-            self._cache[key] = table[codes]
+            self._cache[key] = table.astype(np.int32)[codes]  # int32: half the bytes of a view held per record
         return self._cache[key]
 
     def per_value(self, name: str, func) -> pd.Series:
@@ -182,9 +244,15 @@ class DatasetData:
         key = ("number", name)
         if key not in self._cache:
             col = self.frame[name]
-            text = self.text(name)
-            self._cache[key] = col.astype("float64") if col.dtype.kind in "fiu" else pd.to_numeric(
-                text.mask(text.eq("")), errors="coerce")
+            if col.dtype.kind in "fiu":
+                self._cache[key] = col.astype("float64")
+            else:  # each distinct text converted once (as pd.to_numeric over every record would, dtype included)
+                codes, _, stripped = self._factor(name)
+                distinct = pd.Series(stripped, dtype=object)
+                parsed = pd.to_numeric(distinct.mask(distinct.eq("")), errors="coerce").to_numpy()
+                if (codes < 0).any():  # missing values: NaN, so float64 as a column with NaN is
+                    parsed = np.append(parsed.astype("float64"), np.nan)
+                self._cache[key] = pd.Series(parsed[codes], index=self.frame.index)
         return self._cache[key]
 
     def date(self, name: str) -> pd.Series:

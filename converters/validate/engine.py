@@ -79,41 +79,47 @@ def run_rules(study: StudyData, rules: list[Rule], strict: bool = False) -> Vali
 
     Dataset by dataset: every dataset-level rule runs on one dataset, then that dataset's views are dropped and
     a frame that can be read again is released (:meth:`DatasetData.release`), so memory holds one large dataset
-    and its views at a time; then the study-level rules run.  The findings are gathered rule by rule, in the
-    order the rules would give one after another (a rule that fails on a dataset keeps what it found on the
-    datasets before it and runs on no later one), so the result does not depend on this order of work.
+    and its views at a time; then the study-level rules run.  Datasets that are held for good go first, and of the
+    large ones RELREC and SUPP-- (whose rules look into their parents) before the rest, so a released dataset is
+    seldom read again.  The findings are gathered rule by rule and dataset by dataset in the folder's order, as
+    running one rule after another gives them (a rule that fails on a dataset keeps what it found on the
+    datasets before it and nothing after), so the result does not depend on the order of work.
     """
-    found: dict[int, list[pd.DataFrame]] = defaultdict(list)
+    found: dict[tuple[int, int], list[pd.DataFrame]] = defaultdict(list)  # (rule, dataset position) -> batches
     timings: dict[str, float] = defaultdict(float)
-    failed: dict[int, tuple[str, str]] = {}  # rule index -> (error, traceback)
+    failed: dict[int, dict[int, tuple[str, str]]] = defaultdict(dict)  # rule -> dataset position -> (error, tb)
 
-    def attempt(index: int, item: Rule, ds: DatasetData | None) -> None:
+    def attempt(index: int, item: Rule, position: int, ds: DatasetData | None) -> None:
         start = time.perf_counter()
         try:
             if ds is None:
                 if not (item.standard == "sdtmig" and study.standard.startswith("adamig")):
                     for hits in item.check(study, None) or ():
-                        found[index].append(_to_frame(item, study, hits))
+                        found[index, position].append(_to_frame(item, study, hits))
             elif applicable(item, ds, study.standard):
                 for hits in item.check(study, ds) or ():
-                    found[index].append(_to_frame(item, study, hits))
+                    found[index, position].append(_to_frame(item, study, hits))
         except Exception as exc:  # noqa: BLE001 - one broken rule must not hide the others
             if strict:
                 raise
-            failed[index] = (f"{type(exc).__name__}: {exc}", traceback.format_exc())
+            failed[index][position] = (f"{type(exc).__name__}: {exc}", traceback.format_exc())
         timings[item.id] += time.perf_counter() - start
 
-    for ds in study.datasets.values():
+    datasets = list(study.datasets.values())
+    for position in sorted(range(len(datasets)), key=lambda p: _work_order(datasets[p], p)):
+        ds = datasets[position]
         for index, item in enumerate(rules):
-            if not item.study_level and index not in failed:
-                attempt(index, item, ds)
+            if not item.study_level:
+                attempt(index, item, position, ds)
         ds.release()
     for index, item in enumerate(rules):
         if item.study_level:
-            attempt(index, item, None)
-    batches = [b for index in range(len(rules)) for b in found.get(index, ()) if len(b)]
-    errors = {rules[i].id: failed[i][0] for i in sorted(failed)}
-    tracebacks = {rules[i].id: failed[i][1] for i in sorted(failed)}
+            attempt(index, item, 0, None)
+    first_failure = {index: min(by_position) for index, by_position in failed.items()}
+    batches = [batch for (index, position) in sorted(found) if position <= first_failure.get(index, position)
+               for batch in found[index, position] if len(batch)]
+    errors = {rules[i].id: failed[i][first_failure[i]][0] for i in sorted(failed)}
+    tracebacks = {rules[i].id: failed[i][first_failure[i]][1] for i in sorted(failed)}
     findings = pd.concat(batches, ignore_index=True) if batches else empty_findings()
     if len(findings):
         findings["_rank"] = findings["severity"].map(SEVERITY_RANK)
@@ -121,6 +127,11 @@ def run_rules(study: StudyData, rules: list[Rule], strict: bool = False) -> Vali
                                         na_position="first").drop(columns="_rank").reset_index(drop=True)
     return ValidationResult(findings=findings, rules=rules, timings=dict(timings), rule_errors=errors,
                             rule_tracebacks=tracebacks, study=study)
+
+
+def _work_order(ds: DatasetData, position: int) -> tuple[bool, bool, int]:
+    """Datasets held for good first; then RELREC and SUPP-- (which read their parents), then the other large ones."""
+    return ds.reload is not None, not (ds.name == "RELREC" or ds.name.startswith("SUPP")), position
 
 
 def empty_findings() -> pd.DataFrame:

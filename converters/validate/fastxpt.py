@@ -120,7 +120,7 @@ def _parse(raw: Buffer, encoding: str | None, as_codes: bool = False) -> tuple[p
             return None  # a second member: the full reader
         block = np.frombuffer(raw, dtype=np.uint8, count=end - begin, offset=begin).reshape(last - first, width)
         for column in texts.values():
-            column.add(block, first)
+            column.add(block)
         for var, length, pos, is_num in zip(names, lengths, positions, numeric):
             if is_num:
                 numbers[var][first:last] = _ibm_to_float(block[:, pos:pos + length])
@@ -154,7 +154,7 @@ def _parse(raw: Buffer, encoding: str | None, as_codes: bool = False) -> tuple[p
             columns[var] = _text_column(codes, [u.rstrip(b" ").decode(codec) for u in uniques], as_codes)
             variables.append(Variable(name=var, label=var_label, data_type="text", length=length or 1,
                                       display_format=fmt))
-    frame = pd.DataFrame(columns, index=pd.RangeIndex(rows))
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(rows), copy=False)  # the columns as they are, no 2-D copy
     name, label = name_bytes.decode(codec).strip(), label_bytes.decode(codec).rstrip()
     return frame, Dataset(name=name, label=label, variables=variables, records=rows), chosen
 
@@ -206,34 +206,43 @@ class _TextColumn:
     """
 
     def __init__(self, rows: int, pos: int, length: int) -> None:
-        self.pos, self.length = pos, length
-        self.codes = np.empty(rows, dtype=np.int32)
-        self.blocks: list[tuple[int, int]] = []  # (first row, number of local codes)
+        self.rows, self.pos, self.length = rows, pos, length
+        self.blocks: list[tuple[np.ndarray, int]] = []  # each block's codes into its own distinct cells (int16
+        # mostly), and how many those are
         self.reps: list[np.ndarray] = []  # each block's distinct cells (local codes x length bytes)
 
-    def add(self, block: np.ndarray, first: int) -> None:
+    def add(self, block: np.ndarray) -> None:
         cells = block[:, self.pos:self.pos + self.length]
         codes, reps = _cell_codes(cells)
-        self.codes[first:first + len(codes)] = codes
-        self.blocks.append((first, len(reps)))
+        self.blocks.append((codes.astype(np.int16 if len(reps) <= np.iinfo(np.int16).max else np.int32), len(reps)))
         self.reps.append(reps)
 
     def finish(self) -> tuple[np.ndarray, list[bytes]] | None:
-        """(codes, distinct raw values) of the whole column; None when a value holds a NUL byte."""
+        """(codes, distinct raw values) of the whole column; None when a value holds a NUL byte.  The codes come in
+        the integer type pandas keeps for that many categories (int8 below 127 ...), so no copy is made later."""
         if not self.blocks:
             return np.zeros(0, dtype=np.int64), []
         reps = np.concatenate(self.reps) if len(self.reps) > 1 else self.reps[0]
         self.reps = []
         merged, distinct = _cell_codes(reps)
+        del reps
         if (distinct == 0).any():
             return None
-        base = 0
-        bounds = [first for first, _ in self.blocks[1:]] + [len(self.codes)]
-        for (first, count), stop in zip(self.blocks, bounds):
-            table = merged[base:base + count]
-            self.codes[first:stop] = table[self.codes[first:stop]]
-            base += count
-        return self.codes, [bytes(r) for r in distinct]
+        codes = np.empty(self.rows, dtype=_code_type(len(distinct)))
+        base = first = 0
+        for local, count in self.blocks:
+            codes[first:first + len(local)] = merged[base:base + count][local]
+            base, first = base + count, first + len(local)
+        self.blocks = []
+        return codes, [bytes(r) for r in distinct]
+
+
+def _code_type(categories: int) -> type[np.signedinteger]:
+    """The integer type pandas keeps Categorical codes in for this many categories."""
+    for kind in (np.int8, np.int16, np.int32):
+        if categories < np.iinfo(kind).max:
+            return kind
+    return np.int64
 
 
 def _cell_codes(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -72,8 +72,8 @@ def later_than_codes(a_codes: np.ndarray, a_values, b_codes: np.ndarray, b_value
     result = np.zeros(len(a_codes), dtype=bool)
     if both.any():
         a_at, b_at = a_codes[both], b_codes[both]
-        a_len = np.array([len(t) for t in a_text] + [0], dtype=np.int64)
-        b_len = np.array([len(t) for t in b_text] + [0], dtype=np.int64)
+        a_len = np.append(np.char.str_len(a_text), 0).astype(np.int64)
+        b_len = np.append(np.char.str_len(b_text), 0).astype(np.int64)
         common = np.minimum(a_len[a_at], b_len[b_at])
         later = np.zeros(len(a_at), dtype=bool)
         for width in (19, 16, 13, 10, 7, 4):
@@ -86,21 +86,22 @@ def later_than_codes(a_codes: np.ndarray, a_values, b_codes: np.ndarray, b_value
     return result
 
 
-def _plain_texts(values) -> tuple[np.ndarray, list[str]]:
-    """For distinct values: (written without placeholders, with False appended for code -1; text cut to 19)."""
+def _plain_texts(values) -> tuple[np.ndarray, np.ndarray]:
+    """For distinct values: (written without placeholders, with False appended for code -1; text cut to 19, as a
+    numpy unicode array)."""
     if len(values) == 0:
-        return np.zeros(1, dtype=bool), []
+        return np.zeros(1, dtype=bool), np.zeros(0, dtype="U19")
     objects = np.asarray(values, dtype=object)
     ok = pd.Series(objects).astype(str).str.fullmatch(_PLAIN).to_numpy(dtype=bool)
-    return np.append(ok, False), [str(t) for t in np.asarray(objects, dtype="U19")]
+    return np.append(ok, False), np.asarray(objects, dtype="U19")
 
 
-def _prefix_ranks(a_text: list[str], b_text: list[str], width: int) -> tuple[np.ndarray, np.ndarray]:
+def _prefix_ranks(a_text: np.ndarray, b_text: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
     """Rank of each value's first ``width`` characters among those of both sides (text order), -1 appended."""
-    a_prefix, b_prefix = [t[:width] for t in a_text], [t[:width] for t in b_text]
-    order = {p: rank for rank, p in enumerate(sorted(set(a_prefix) | set(b_prefix)))}
-    return (np.array([order[p] for p in a_prefix] + [-1], dtype=np.int64),
-            np.array([order[p] for p in b_prefix] + [-1], dtype=np.int64))
+    prefixes = np.concatenate([a_text.astype(f"U{width}"), b_text.astype(f"U{width}")])
+    _, rank = np.unique(prefixes, return_inverse=True)
+    rank = rank.reshape(-1).astype(np.int64)
+    return np.append(rank[:len(a_text)], -1), np.append(rank[len(a_text):], -1)
 
 
 def study_day(dates: pd.Series, reference: pd.Series) -> pd.Series:

@@ -166,6 +166,14 @@ def check_supp_standard_qnam(study, ds: DatasetData):
 
 
 def _exposure_bounds(study: StudyData) -> tuple[pd.Series, pd.Series] | None:
+    """Each subject's first and last exposure date in EX (text, complete dates only); computed once per study
+    (CR0012, CR0013 and CR0014 ask for it)."""
+    if "exposure_bounds" not in study._cache:
+        study._cache["exposure_bounds"] = _first_and_last_exposure(study)
+    return study._cache["exposure_bounds"]
+
+
+def _first_and_last_exposure(study: StudyData) -> tuple[pd.Series, pd.Series] | None:
     ex = study.get("EX")
     if ex is None or not ex.has("USUBJID", "EXSTDTC"):
         return None
