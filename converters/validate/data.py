@@ -211,6 +211,25 @@ class DatasetData:
             self._cache[key] = table.astype(np.int32)[codes]  # int32: half the bytes of a view held per record
         return self._cache[key]
 
+    def codes_of(self, name: str, texts: np.ndarray) -> np.ndarray:
+        """The :meth:`text_codes` that stripped ``texts`` have in column ``name`` (-1 for a text it does not hold),
+        to match another dataset's values against this one's by codes."""
+        key = ("tindex", self.var(name))
+        if key not in self._cache:
+            _, _, stripped = self._factor(self.var(name))
+            self._cache[key] = pd.Index(pd.unique(np.append(stripped, "")))  # in text_codes' numbering
+        return self._cache[key].get_indexer(pd.Index(texts, dtype=object))
+
+    def text_codes_at(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """``text_codes(name)[rows]``, without the codes of every record when they are not cached and ``rows`` is a
+        small part of the dataset."""
+        key = ("tcodes", self.var(name))
+        if key in self._cache or len(rows) * 4 > len(self):
+            return self.text_codes(name)[rows]
+        codes, _, stripped = self._factor(self.var(name))
+        table, _ = pd.factorize(np.append(stripped, ""))
+        return table.astype(np.int32)[codes[rows]]
+
     def per_value(self, name: str, func) -> pd.Series:
         """``func(ds.text(name))`` for an element-wise ``func`` (Series of texts -> Series), evaluated once per
         distinct value and spread to the records."""

@@ -1,6 +1,8 @@
 """ISO 8601 as SDTM uses it (SDTMIG 3.4 section 4.4): validity, complete dates, and comparisons on whole columns."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -84,6 +86,23 @@ def later_than_codes(a_codes: np.ndarray, a_values, b_codes: np.ndarray, b_value
                 later[tier] = a_rank[a_at[tier]] > b_rank[b_at[tier]]
         result[both] = later
     return result
+
+
+def later_than_value(values: pd.Series, limit: str) -> np.ndarray:
+    """``later_than(values, limit for every value)``: each value compared as text with one date/time ``limit`` at
+    the precision both share, with whole-array string comparisons."""
+    plain, text = _plain_texts(values)
+    result = np.zeros(len(values), dtype=bool)
+    if not len(values) or not re.fullmatch(_PLAIN, limit):
+        return result
+    limit = limit[:19]
+    common = np.minimum(np.char.str_len(text), len(limit))
+    for width in (19, 16, 13, 10, 7, 4):
+        tier = common >= width
+        common = np.where(tier, 0, common)  # each value compared once, at its finest shared precision
+        if tier.any():
+            result[tier] = text[tier].astype(f"U{width}") > limit[:width]
+    return result & plain[:-1]
 
 
 def _plain_texts(values) -> tuple[np.ndarray, np.ndarray]:

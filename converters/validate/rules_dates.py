@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 
 from converters.validate.data import DatasetData, StudyData
-from converters.validate.iso8601 import invalid_dtc, invalid_duration, later_than, later_than_codes, study_day
+from converters.validate.iso8601 import (invalid_dtc, invalid_duration, later_than, later_than_codes, later_than_value,
+                                         study_day)
 from converters.validate.model import Hits, rule, rows_of
 
 ISO = "SDTMIG 3.4 4.4.1"
@@ -255,7 +256,7 @@ _PLANNED = {"TS", "TA", "TE", "TV", "TI", "TD", "TM"}
 def _later_than(ds: DatasetData, limit: str):
     """(variable, mask) for each date column of ``ds`` with values after ``limit`` at their shared precision."""
     for name in _dtc_columns(ds):
-        mask = ds.unique_mask(name, lambda u: later_than(u, pd.Series(limit, index=u.index)))
+        mask = ds.unique_mask(name, lambda u: later_than_value(u, limit))
         if mask.any():
             yield name, mask
 
