@@ -51,14 +51,15 @@ def test_one_dataset_at_a_time_gives_the_findings_of_all_at_once(tmp_path):
 
 def test_a_released_dataset_keeps_its_size_columns_and_types(tmp_path):
     folder = _defective_folder(tmp_path)
-    study = load_folder(folder, codes=True, release_over=0)
-    ae = study.get("AE")
-    rows, columns = len(ae.frame), ae.columns
-    ae.release()
-    assert not ae.held and len(ae) == rows and ae.columns == columns and ae.has("--STDTC")
-    assert ae.is_numeric("AESEQ") and not ae.is_numeric("AETERM") and ae.reloads == 0
-    assert ae.text("AETERM").tolist() == load_folder(folder, codes=True).get("AE").text("AETERM").tolist()
+    held = load_folder(folder, codes=True).get("AE")
+    ae = load_folder(folder, codes=True, release_over=0).get("AE")  # released as soon as read
+    assert not ae.held and len(ae) == len(held.frame) and ae.columns == list(held.frame.columns)
+    assert ae.has("--STDTC") and ae.is_numeric("AESEQ") and not ae.is_numeric("AETERM") and ae.domain == "AE"
+    assert ae.reloads == 0  # questions about its shape need no read
+    assert ae.text("AETERM").tolist() == held.text("AETERM").tolist()
     assert ae.held and ae.reloads == 1
+    ae.release()
+    assert not ae.held and not ae._cache
 
 
 def test_a_rule_that_fails_keeps_what_it_found_before_and_nothing_after(tmp_path):

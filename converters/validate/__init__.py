@@ -18,9 +18,10 @@ from converters.validate.model import SEVERITIES, SEVERITY_RANK, Rule
 __all__ = ["SEVERITIES", "Rule", "ValidationResult", "validate_folder", "validate_study", "unexplained_at"]
 
 
-#: A dataset whose frame takes more bytes than this is released after reading and after its rules, and read
-#: again when a rule asks for it: a large study is held one large dataset at a time (see docs/validation.md).
-RELEASE_OVER = 64 * 2**20
+#: A dataset whose frame takes more bytes than this is released once read and after its rules, and read again
+#: when a rule asks for it: a large study is held one large dataset at a time (see docs/validation.md).  At
+#: 50,000 subjects of study B that is LB and VS; at 10,000 none.
+RELEASE_OVER = 96 * 2**20
 
 
 def validate_study(study, *, dispositions: Path | None = None, previous: Path | None = None,

@@ -468,8 +468,8 @@ def load_folder(folder: str | os.PathLike[str], standard: str | None = None, enc
     ``codes``: text columns of plain XPT v5 files as pandas Categorical, so memory follows the distinct values
     (the validator reads this way; the rules see texts through :class:`DatasetData`'s views).  Callers that use
     the frames themselves keep the default, ``object`` text.  ``release_over``: a dataset whose frame takes more
-    bytes than this can be released once its rules have run (its metadata and file facts stay) and is read
-    again if a rule asks for it later (:meth:`DatasetData.release`).
+    bytes than this is released once read (its metadata, file facts, size and column names stay) and read again
+    when a rule asks for it (:meth:`DatasetData.release`), so a study is never held whole.
 
     When a dataset exists in two formats the XPT wins and the other is not read.
     Unreadable files are listed in ``StudyData.problems`` (and reported by rule
@@ -504,6 +504,7 @@ def load_folder(folder: str | os.PathLike[str], standard: str | None = None, enc
         if release_over is not None and frame.memory_usage(index=False, deep=False).sum() > release_over:
             ds.reload = partial(_read_frame, path, encoding, codes)
             _ = ds.domain, ds.prefix  # read from the frame: kept
+            ds.release()  # read again for its rules: never two large datasets held at once
 
         del frame
         study.load_seconds[name] = time.perf_counter() - start

@@ -80,10 +80,11 @@ def run_rules(study: StudyData, rules: list[Rule], strict: bool = False) -> Vali
     Dataset by dataset: every dataset-level rule runs on one dataset, then that dataset's views are dropped and
     a frame that can be read again is released (:meth:`DatasetData.release`), so memory holds one large dataset
     and its views at a time; then the study-level rules run.  Datasets that are held for good go first, and of the
-    large ones RELREC and SUPP-- (whose rules look into their parents) before the rest, so a released dataset is
-    seldom read again.  The findings are gathered rule by rule and dataset by dataset in the folder's order, as
-    running one rule after another gives them (a rule that fails on a dataset keeps what it found on the
-    datasets before it and nothing after), so the result does not depend on the order of work.
+    large ones RELREC and SUPP-- (whose rules look into their parents) before the rest; a large dataset that a rule
+    has read again is checked next, while it is held.  The findings are gathered rule by rule and dataset by
+    dataset in the folder's order, as running one rule after another gives them (a rule that fails on a dataset
+    keeps what it found on the datasets before it and nothing after), so the result does not depend on the order
+    of work.
     """
     found: dict[tuple[int, int], list[pd.DataFrame]] = defaultdict(list)  # (rule, dataset position) -> batches
     timings: dict[str, float] = defaultdict(float)
@@ -106,7 +107,12 @@ def run_rules(study: StudyData, rules: list[Rule], strict: bool = False) -> Vali
         timings[item.id] += time.perf_counter() - start
 
     datasets = list(study.datasets.values())
-    for position in sorted(range(len(datasets)), key=lambda p: _work_order(datasets[p], p)):
+    pending = sorted(range(len(datasets)), key=lambda p: _work_order(datasets[p], p))
+    while pending:
+        # a large dataset read again by another dataset's rules is checked next, while it is held
+        held = [p for p in pending if datasets[p].reload is not None and datasets[p].held]
+        position = held[0] if held else pending[0]
+        pending.remove(position)
         ds = datasets[position]
         for index, item in enumerate(rules):
             if not item.study_level:
