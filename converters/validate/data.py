@@ -29,7 +29,7 @@ SUFFIXES = (".xpt", ".json", ".ndjson")
 #: Bytes of cached column views (texts, codes, masks, dates, numbers per record) one dataset keeps: past it the
 #: least recently used views are dropped (and computed again if asked for), so a dataset of millions of records
 #: holds its frame and a bounded set of views, not every view every rule has asked for.
-VIEW_BUDGET = 256 * 2**20
+VIEW_BUDGET = 128 * 2**20
 
 
 class ViewCache(OrderedDict):
@@ -164,6 +164,7 @@ class DatasetData:
                 codes, uniques = col.cat.codes.to_numpy(), col.cat.categories
             else:
                 codes, uniques = pd.factorize(col, use_na_sentinel=True)
+                codes = codes.astype(np.int32)  # held per record while cached: half of pandas' int64
             if col.dtype.kind in "fiu":
                 raw = _number_text(pd.Series(np.asarray(uniques, dtype="float64"))).to_numpy(dtype=object)
             else:
@@ -209,6 +210,17 @@ class DatasetData:
             codes, _, stripped = self._factor(self.var(name))
             table, _ = pd.factorize(np.append(stripped, ""))
             self._cache[key] = table.astype(np.int32)[codes]  # int32: half the bytes of a view held per record
+        return self._cache[key]
+
+    def plain_dates(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`~converters.validate.iso8601.plain_texts` of the column's distinct stripped values followed by ''
+        (the values :meth:`text` maps code -1 to), cached: the date comparison rules share it."""
+        key = ("plain", self.var(name))
+        if key not in self._cache:
+            from converters.validate.iso8601 import plain_texts
+
+            _, _, stripped = self._factor(self.var(name))
+            self._cache[key] = plain_texts(np.append(stripped, ""))
         return self._cache[key]
 
     def codes_of(self, name: str, texts: np.ndarray) -> np.ndarray:
@@ -467,9 +479,10 @@ def load_folder(folder: str | os.PathLike[str], standard: str | None = None, enc
 
     ``codes``: text columns of plain XPT v5 files as pandas Categorical, so memory follows the distinct values
     (the validator reads this way; the rules see texts through :class:`DatasetData`'s views).  Callers that use
-    the frames themselves keep the default, ``object`` text.  ``release_over``: a dataset whose frame takes more
-    bytes than this is released once read (its metadata, file facts, size and column names stay) and read again
-    when a rule asks for it (:meth:`DatasetData.release`), so a study is never held whole.
+    the frames themselves keep the default, ``object`` text.  ``release_over``: every dataset can then be released
+    (its metadata, file facts, size and column names stay) and is read again when a rule asks for it
+    (:meth:`DatasetData.release`); one whose frame takes more bytes than this is released as soon as it is read,
+    so a study is never held whole.
 
     When a dataset exists in two formats the XPT wins and the other is not read.
     Unreadable files are listed in ``StudyData.problems`` (and reported by rule
@@ -501,10 +514,11 @@ def load_folder(folder: str | os.PathLike[str], standard: str | None = None, enc
             continue
         ds = study.datasets[name] = DatasetData(name=name, frame=frame, meta=meta, path=path,
                                                 file_format=path.suffix.lower().lstrip("."), facts=facts)
-        if release_over is not None and frame.memory_usage(index=False, deep=False).sum() > release_over:
+        if release_over is not None:
             ds.reload = partial(_read_frame, path, encoding, codes)
             _ = ds.domain, ds.prefix  # read from the frame: kept
-            ds.release()  # read again for its rules: never two large datasets held at once
+            if frame.memory_usage(index=False, deep=False).sum() > release_over:
+                ds.release()  # read again for its rules: never two large datasets held at once
 
         del frame
         study.load_seconds[name] = time.perf_counter() - start

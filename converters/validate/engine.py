@@ -1,11 +1,14 @@
 """Run the rule catalog over a study's datasets and gather the findings in one frame."""
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import fnmatch
 import time
 import traceback
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -79,9 +82,9 @@ def run_rules(study: StudyData, rules: list[Rule], strict: bool = False) -> Vali
 
     Dataset by dataset: every dataset-level rule runs on one dataset, then that dataset's views are dropped and
     a frame that can be read again is released (:meth:`DatasetData.release`), so memory holds one large dataset
-    and its views at a time; then the study-level rules run.  Datasets that are held for good go first, and of the
-    large ones RELREC and SUPP-- (whose rules look into their parents) before the rest; a large dataset that a rule
-    has read again is checked next, while it is held.  The findings are gathered rule by rule and dataset by
+    and its views at a time; then the study-level rules run.  The order of work (:func:`_work_order`) keeps the
+    datasets a rule reads from another held when it can, and a released dataset that a rule has read again is
+    checked next, while it is held; one read again after its own turn stays held.  The findings are gathered rule by rule and dataset by
     dataset in the folder's order, as running one rule after another gives them (a rule that fails on a dataset
     keeps what it found on the datasets before it and nothing after), so the result does not depend on the order
     of work.
@@ -109,15 +112,16 @@ def run_rules(study: StudyData, rules: list[Rule], strict: bool = False) -> Vali
     datasets = list(study.datasets.values())
     pending = sorted(range(len(datasets)), key=lambda p: _work_order(datasets[p], p))
     while pending:
-        # a large dataset read again by another dataset's rules is checked next, while it is held
-        held = [p for p in pending if datasets[p].reload is not None and datasets[p].held]
-        position = held[0] if held else pending[0]
+        # a released dataset read again by another dataset's rules is checked next, while it is held
+        again = [p for p in pending if datasets[p].reloads and datasets[p].held]
+        position = again[0] if again else pending[0]
         pending.remove(position)
         ds = datasets[position]
         for index, item in enumerate(rules):
             if not item.study_level:
                 attempt(index, item, position, ds)
         ds.release()
+        give_back_memory()
     for index, item in enumerate(rules):
         if item.study_level:
             attempt(index, item, 0, None)
@@ -135,9 +139,32 @@ def run_rules(study: StudyData, rules: list[Rule], strict: bool = False) -> Vali
                             rule_tracebacks=tracebacks, study=study)
 
 
-def _work_order(ds: DatasetData, position: int) -> tuple[bool, bool, int]:
-    """Datasets held for good first; then RELREC and SUPP-- (which read their parents), then the other large ones."""
-    return ds.reload is not None, not (ds.name == "RELREC" or ds.name.startswith("SUPP")), position
+@lru_cache(maxsize=1)
+def _libc() -> ctypes.CDLL | None:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:  # pragma: no cover - not glibc
+        return None
+
+
+def give_back_memory() -> None:
+    """Return the heap pages freed by a released dataset to the system (glibc's ``malloc_trim``; nothing elsewhere):
+    without it the process keeps the largest dataset's pages, and the next dataset's peak stacks on top."""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+def _work_order(ds: DatasetData, position: int) -> tuple[int, int]:
+    """SUPP-- first (their rules read their parents, still held), then the other datasets held since reading, then
+    RELREC (its rules read the large datasets it names, which are then checked next), then the large datasets
+    released once read; the folder's order within each."""
+    if ds.name.startswith("SUPP") and ds.held:
+        return 0, position
+    if ds.name == "RELREC":
+        return 2, position
+    return (1 if ds.held else 3), position
 
 
 def empty_findings() -> pd.DataFrame:

@@ -65,12 +65,14 @@ def later_than(first: pd.Series, second: pd.Series) -> pd.Series:
     return pd.Series(later_than_codes(a_codes, a_values, b_codes, b_values), index=first.index)
 
 
-def later_than_codes(a_codes: np.ndarray, a_values, b_codes: np.ndarray, b_values) -> np.ndarray:
+def later_than_codes(a_codes: np.ndarray, a_values, b_codes: np.ndarray, b_values,
+                     a_plain: tuple[np.ndarray, np.ndarray] | None = None,
+                     b_plain: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """:func:`later_than` of two columns given as codes into values (code -1: missing, never later); the values
-    need not be distinct."""
-    a_plain, a_text = _plain_texts(a_values)
-    b_plain, b_text = _plain_texts(b_values)
-    both = a_plain[a_codes] & b_plain[b_codes]
+    need not be distinct.  ``a_plain``, ``b_plain``: :func:`plain_texts` of the values when already known."""
+    a_ok, a_text = a_plain if a_plain is not None else plain_texts(a_values)
+    b_ok, b_text = b_plain if b_plain is not None else plain_texts(b_values)
+    both = a_ok[a_codes] & b_ok[b_codes]
     result = np.zeros(len(a_codes), dtype=bool)
     if both.any():
         a_at, b_at = a_codes[both], b_codes[both]
@@ -88,10 +90,11 @@ def later_than_codes(a_codes: np.ndarray, a_values, b_codes: np.ndarray, b_value
     return result
 
 
-def later_than_value(values: pd.Series, limit: str) -> np.ndarray:
+def later_than_value(values: pd.Series, limit: str, plain: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """``later_than(values, limit for every value)``: each value compared as text with one date/time ``limit`` at
-    the precision both share, with whole-array string comparisons."""
-    plain, text = _plain_texts(values)
+    the precision both share, with whole-array string comparisons.  ``plain``: :func:`plain_texts` of ``values``
+    when already known."""
+    ok, text = plain if plain is not None else plain_texts(values)
     result = np.zeros(len(values), dtype=bool)
     if not len(values) or not re.fullmatch(_PLAIN, limit):
         return result
@@ -102,10 +105,10 @@ def later_than_value(values: pd.Series, limit: str) -> np.ndarray:
         common = np.where(tier, 0, common)  # each value compared once, at its finest shared precision
         if tier.any():
             result[tier] = text[tier].astype(f"U{width}") > limit[:width]
-    return result & plain[:-1]
+    return result & ok[:-1]
 
 
-def _plain_texts(values) -> tuple[np.ndarray, np.ndarray]:
+def plain_texts(values) -> tuple[np.ndarray, np.ndarray]:
     """For distinct values: (written without placeholders, with False appended for code -1; text cut to 19, as a
     numpy unicode array)."""
     if len(values) == 0:

@@ -6,7 +6,7 @@ import pandas as pd
 
 from converters.standards.keys import NATURAL_KEYS
 from converters.validate.data import DatasetData
-from converters.validate.model import Hits, rule, rows_of
+from converters.validate.model import Hits, distinct_keys, rule, rows_of
 
 KEYS = "SDTMIG 3.4 3.2.1.1"
 
@@ -39,8 +39,11 @@ def _fold_order(ds: DatasetData, name: str) -> tuple[bool, int]:
 
 def _repeated(key: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The keys (renumbered 0..) and rows of the rows whose key occurs more than once."""
-    codes, uniques = pd.factorize(key)
-    counts = np.bincount(codes, minlength=len(uniques))
+    if len(key) and int(key.max()) < 2 * len(key):  # small keys (a first column's codes): counted directly
+        codes, counts = key, np.bincount(key)
+    else:  # pd.factorize sizes its hash table by the rows: only for keys too large to count directly
+        codes, uniques = pd.factorize(key)
+        counts = np.bincount(codes, minlength=len(uniques))
     repeated = counts > 1
     keep = repeated[codes]
     renumber = np.cumsum(repeated, dtype=np.int64) - 1  # the repeated keys numbered 0.. (any numbering will do)
@@ -144,7 +147,7 @@ def _one_to_one(ds: DatasetData, code: str, name: str):
         return None
     codes, names = ds.text_codes(code).astype(np.int64), ds.text_codes(name).astype(np.int64)
     width = int(names.max()) + 1
-    pairs = pd.unique(codes[used] * width + names[used])  # each distinct (code, name) pair once
+    pairs = distinct_keys(codes[used] * width + names[used])  # each distinct (code, name) pair once
     many = np.bincount(pairs // width, minlength=int(codes.max()) + 1) > 1
     return np.flatnonzero(used & many[codes]) if many.any() else None
 

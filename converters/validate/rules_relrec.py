@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from converters.validate.data import DatasetData, StudyData
-from converters.validate.model import Hits, rule, rows_of
+from converters.validate.model import Hits, distinct_keys, rule, rows_of
 
 RELREC = "SDTMIG 3.4 8.2"
 RELTYPES = ("ONE", "MANY")
@@ -59,7 +59,7 @@ def _records_in(ds: DatasetData, rows: np.ndarray, parent: DatasetData, name: st
     up among the parent's distinct texts once each."""
     subject, value = parent.text_codes("USUBJID").astype(np.int64), parent.text_codes(name).astype(np.int64)
     width = int(value.max()) + 1 if len(value) else 1
-    known = pd.unique(subject * width + value)
+    known = distinct_keys(subject * width + value)
     picked = np.flatnonzero(rows)
     found = np.zeros(len(rows), dtype=bool)
     if len(picked) and len(known):
