@@ -1,6 +1,7 @@
 """Validator at scale: DM with 2,000 subjects and AE with 50,000 records (XPT), whole-process time and peak RSS.
 
     python benchmarks/validate_scale.py [--subjects 2000] [--ae 50000] [--out /tmp/validate-scale]
+    python benchmarks/validate_scale.py --folder out/cll1-aml/sdtm --dispositions mappings/cll1-aml/validation-dispositions.yaml
 
 Builds the folder once (seeded, deterministic), then runs ``cdisc-convert validate`` on it in a
 fresh process three times and reports wall time and peak resident memory of that process.
@@ -82,7 +83,7 @@ def build_folder(out: Path, subjects: int, ae_records: int, seed: int = 20260301
     return out
 
 
-def measure(folder: Path, runs: int = 3, root: Path = ROOT) -> list[tuple[float, float, float]]:
+def measure(folder: Path, runs: int = 3, root: Path = ROOT, extra: tuple[str, ...] = ()) -> list[tuple[float, float, float]]:
     """(wall seconds, peak RSS MB, CPU seconds) of ``cdisc-convert validate`` in a fresh process, per run.
 
     CPU seconds (user + system) say more than wall time on a machine shared with other jobs.  ``root`` is the
@@ -90,7 +91,7 @@ def measure(folder: Path, runs: int = 3, root: Path = ROOT) -> list[tuple[float,
     """
     results = []
     exe = [sys.executable, "-m", "converters.cli", "validate", str(folder), "--fail-on", "never",
-           "--report-dir", str(folder.parent / "reports")]
+           "--report-dir", str(folder.parent / f"{folder.name}-bench-reports"), *extra]
     for _ in range(runs):
         probe = ("import resource, subprocess, sys, time; t=time.perf_counter(); "
                  "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True); "
@@ -110,7 +111,21 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("/tmp/validate-scale"))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--root", type=Path, default=ROOT, help="checkout to run (default: this one)")
+    parser.add_argument("--folder", type=Path, default=None,
+                        help="validate this SDTM folder as `run` does (its define.xml if present) instead of building one")
+    parser.add_argument("--dispositions", type=Path, default=None, help="with --folder: the study's dispositions")
     args = parser.parse_args()
+    if args.folder is not None:
+        extra: tuple[str, ...] = ()
+        if (args.folder / "define.xml").is_file():
+            extra += ("--define", str(args.folder / "define.xml"))
+        if args.dispositions is not None:
+            extra += ("--dispositions", str(args.dispositions))
+        records = sum(p.stat().st_size for p in args.folder.glob("*.xpt")) / 1e6
+        print(f"validating {args.folder} ({records:.0f} MB of XPT) as `run` does")
+        for i, (seconds, rss, cpu) in enumerate(measure(args.folder, args.runs, args.root, extra), start=1):
+            print(f"run {i}: {seconds:.2f} s, peak RSS {rss:.0f} MB, CPU {cpu:.2f} s, load {os.getloadavg()[0]:.1f}")
+        return
     folder = args.out / "sdtm"
     started = time.perf_counter()
     build_folder(folder, args.subjects, args.ae)

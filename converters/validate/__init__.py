@@ -18,6 +18,12 @@ from converters.validate.model import SEVERITIES, SEVERITY_RANK, Rule
 __all__ = ["SEVERITIES", "Rule", "ValidationResult", "validate_folder", "validate_study", "unexplained_at"]
 
 
+#: A dataset whose frame takes more bytes than this is released once read and after its rules, and read again
+#: when a rule asks for it: a large study is held one large dataset at a time (see docs/validation.md).  At
+#: 50,000 subjects of study B that is LB and VS; at 10,000 none.
+RELEASE_OVER = 96 * 2**20
+
+
 def validate_study(study, *, dispositions: Path | None = None, previous: Path | None = None,
                    select: list[str] | None = None, strict: bool = False) -> ValidationResult:
     """Run the catalog on an already loaded StudyData, apply dispositions and mark new findings."""
@@ -48,7 +54,7 @@ def validate_folder(folder: str | Path, *, standard: str | None = None, define: 
     from converters.validate.data import load_folder
     from converters.validate.dispositions import find_dispositions
 
-    study = load_folder(folder, standard, encoding, codes=True)
+    study = load_folder(folder, standard, encoding, codes=True, release_over=RELEASE_OVER)
     if define:
         from converters.validate.define_reader import read_define
 

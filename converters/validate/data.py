@@ -10,8 +10,10 @@ look at the same column pay for it once.
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -24,23 +26,98 @@ from converters.metadata.model import Dataset, Variable
 SUFFIXES = (".xpt", ".json", ".ndjson")
 
 
+#: Bytes of cached column views (texts, codes, masks, dates, numbers per record) one dataset keeps: past it the
+#: least recently used views are dropped (and computed again if asked for), so a dataset of millions of records
+#: holds its frame and a bounded set of views, not every view every rule has asked for.
+VIEW_BUDGET = 128 * 2**20
+
+
+class ViewCache(OrderedDict):
+    """A dataset's cached views, least recently used first; the oldest are dropped past :data:`VIEW_BUDGET` bytes
+    (views of the frame's own arrays count nothing: dropping them frees nothing)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bytes = 0
+        self._sizes: dict[object, int] = {}
+
+    def __getitem__(self, key: object) -> object:
+        value = super().__getitem__(key)
+        self.move_to_end(key)
+        return value
+
+    def __setitem__(self, key: object, value: object) -> None:
+        self._forget(key)
+        super().__setitem__(key, value)
+        self._sizes[key] = size = _nbytes(value)
+        self.bytes += size
+        while self.bytes > VIEW_BUDGET and len(self) > 1:
+            oldest = next(iter(self))
+            if oldest == key:
+                break
+            del self[oldest]
+
+    def __delitem__(self, key: object) -> None:
+        self._forget(key)
+        super().__delitem__(key)
+
+    def pop(self, key: object, *default: object) -> object:
+        self._forget(key)
+        return super().pop(key, *default)
+
+    def clear(self) -> None:
+        super().clear()
+        self._sizes.clear()
+        self.bytes = 0
+
+    def _forget(self, key: object) -> None:
+        self.bytes -= self._sizes.pop(key, 0)
+
+
+def _nbytes(value: object) -> int:
+    """Bytes a cached view holds of its own (a view into another array holds none)."""
+    if isinstance(value, (tuple, list)):
+        return sum(_nbytes(v) for v in value)
+    if isinstance(value, pd.Series):
+        return _nbytes(value.array._ndarray if hasattr(value.array, "_ndarray") else value.to_numpy())
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes) if value.base is None else 0
+    return 0
+
+
 @dataclass
 class DatasetData:
     """One dataset: its frame, the metadata read from its file, and cached column views."""
 
     name: str
-    frame: pd.DataFrame
+    frame: pd.DataFrame  # a property (below): read again from the file after :meth:`release`
     meta: Dataset
     path: Path | None = None
     file_format: str = "memory"  # xpt, json, ndjson or memory
     #: what the file says beside its data: XptFacts (version, members, damage, encoding) or JsonFacts
     #: (damage, values of the wrong type); None for in-memory data
     facts: object | None = None
-    _cache: dict = field(default_factory=dict, repr=False)
+    _cache: dict = field(default_factory=lambda: ViewCache(), repr=False)
+    #: reads the frame from the file again (set by :func:`load_folder`); None: the frame is held for good
+    reload: Callable[[], pd.DataFrame] | None = field(default=None, repr=False, compare=False)
+    #: how often the frame was read again after a release (``--profile`` reports it)
+    reloads: int = field(default=0, repr=False, compare=False)
+
+    def release(self) -> None:
+        """Forget the frame and every view of it, to be read again from the file when a rule next asks: the
+        validator holds one large dataset at a time.  A dataset without ``reload`` keeps its frame."""
+        self._cache.clear()
+        if self.reload is not None:
+            self.__dict__.pop("_frame", None)
+
+    @property
+    def held(self) -> bool:
+        """Whether the frame is in memory now."""
+        return "_frame" in self.__dict__
 
     @property
     def columns(self) -> list[str]:
-        return list(self.frame.columns)
+        return list(self.__dict__["_names"])
 
     @cached_property
     def domain(self) -> str:
@@ -69,10 +146,10 @@ class DatasetData:
         return self.prefix + generic[2:] if generic.startswith("--") else generic
 
     def has(self, *names: str) -> bool:
-        return all(self.var(n) in self.frame.columns for n in names)
+        return all(self.var(n) in self.__dict__["_names"] for n in names)
 
     def __len__(self) -> int:
-        return len(self.frame)
+        return int(self.__dict__["_rows"])
 
     def _factor(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(codes, raw unique values as text, stripped unique values) of a column; code -1 is missing.
@@ -87,6 +164,7 @@ class DatasetData:
                 codes, uniques = col.cat.codes.to_numpy(), col.cat.categories
             else:
                 codes, uniques = pd.factorize(col, use_na_sentinel=True)
+                codes = codes.astype(np.int32)  # held per record while cached: half of pandas' int64
             if col.dtype.kind in "fiu":
                 raw = _number_text(pd.Series(np.asarray(uniques, dtype="float64"))).to_numpy(dtype=object)
             else:
@@ -116,6 +194,8 @@ class DatasetData:
         if len(values) == 0:
             return np.zeros(len(codes), dtype=bool)
         passed = np.asarray(test(pd.Series(values, dtype=object)), dtype=bool)
+        if not passed.any():  # the usual answer on clean data: no pass over the records
+            return np.zeros(len(codes), dtype=bool)
         return np.append(passed, False)[codes]
 
     def unique_texts(self, name: str, raw: bool = False) -> np.ndarray:
@@ -129,8 +209,38 @@ class DatasetData:
         if key not in self._cache:
             codes, _, stripped = self._factor(self.var(name))
             table, _ = pd.factorize(np.append(stripped, ""))
-            self._cache[key] = table[codes]
+            self._cache[key] = table.astype(np.int32)[codes]  # int32: half the bytes of a view held per record
         return self._cache[key]
+
+    def plain_dates(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`~converters.validate.iso8601.plain_texts` of the column's distinct stripped values followed by ''
+        (the values :meth:`text` maps code -1 to), cached: the date comparison rules share it."""
+        key = ("plain", self.var(name))
+        if key not in self._cache:
+            from converters.validate.iso8601 import plain_texts
+
+            _, _, stripped = self._factor(self.var(name))
+            self._cache[key] = plain_texts(np.append(stripped, ""))
+        return self._cache[key]
+
+    def codes_of(self, name: str, texts: np.ndarray) -> np.ndarray:
+        """The :meth:`text_codes` that stripped ``texts`` have in column ``name`` (-1 for a text it does not hold),
+        to match another dataset's values against this one's by codes."""
+        key = ("tindex", self.var(name))
+        if key not in self._cache:
+            _, _, stripped = self._factor(self.var(name))
+            self._cache[key] = pd.Index(pd.unique(np.append(stripped, "")))  # in text_codes' numbering
+        return self._cache[key].get_indexer(pd.Index(texts, dtype=object))
+
+    def text_codes_at(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """``text_codes(name)[rows]``, without the codes of every record when they are not cached and ``rows`` is a
+        small part of the dataset."""
+        key = ("tcodes", self.var(name))
+        if key in self._cache or len(rows) * 4 > len(self):
+            return self.text_codes(name)[rows]
+        codes, _, stripped = self._factor(self.var(name))
+        table, _ = pd.factorize(np.append(stripped, ""))
+        return table.astype(np.int32)[codes[rows]]
 
     def per_value(self, name: str, func) -> pd.Series:
         """``func(ds.text(name))`` for an element-wise ``func`` (Series of texts -> Series), evaluated once per
@@ -165,9 +275,15 @@ class DatasetData:
         key = ("number", name)
         if key not in self._cache:
             col = self.frame[name]
-            text = self.text(name)
-            self._cache[key] = col.astype("float64") if col.dtype.kind in "fiu" else pd.to_numeric(
-                text.mask(text.eq("")), errors="coerce")
+            if col.dtype.kind in "fiu":
+                self._cache[key] = col.astype("float64")
+            else:  # each distinct text converted once (as pd.to_numeric over every record would, dtype included)
+                codes, _, stripped = self._factor(name)
+                distinct = pd.Series(stripped, dtype=object)
+                parsed = pd.to_numeric(distinct.mask(distinct.eq("")), errors="coerce").to_numpy()
+                if (codes < 0).any():  # missing values: NaN, so float64 as a column with NaN is
+                    parsed = np.append(parsed.astype("float64"), np.nan)
+                self._cache[key] = pd.Series(parsed[codes], index=self.frame.index)
         return self._cache[key]
 
     def date(self, name: str) -> pd.Series:
@@ -187,13 +303,37 @@ class DatasetData:
         return _first_per_key(self.text(value), self.text(key))
 
     def is_numeric(self, name: str) -> bool:
-        return self.frame[self.var(name)].dtype.kind in "fiu"
+        return bool(self.__dict__["_names"][self.var(name)])
 
     def variable_meta(self, name: str) -> Variable | None:
         for var in self.meta.variables:
             if var.name == name:
                 return var
         return None
+
+
+def _get_frame(self: DatasetData) -> pd.DataFrame:
+    frame = self.__dict__.get("_frame")
+    if frame is None:
+        if self.reload is None:  # pragma: no cover - release() keeps frames that cannot be read again
+            raise RuntimeError(f"dataset {self.name}: frame released and no way to read it again")
+        frame = self.__dict__["_frame"] = self.reload()
+        self.reloads += 1
+    return frame
+
+
+def _set_frame(self: DatasetData, frame: pd.DataFrame) -> None:
+    """Hold ``frame``, and its size and column names, which stay known when the frame is released."""
+    self.__dict__["_frame"] = frame
+    self.__dict__["_rows"] = len(frame)
+    self.__dict__["_names"] = {name: kind in "fiu" for name, kind in zip(frame.columns, frame.dtypes.map(_kind))}
+
+
+def _kind(dtype: object) -> str:
+    return str(getattr(dtype, "kind", "O"))
+
+
+setattr(DatasetData, "frame", property(_get_frame, _set_frame))  # noqa: B010 - the field as a property (mypy: no method-assign)
 
 
 def _version_number(text: str) -> str:
@@ -334,12 +474,15 @@ def read_dataset(path: Path, encoding: str = "auto", codes: bool = False) -> tup
 
 
 def load_folder(folder: str | os.PathLike[str], standard: str | None = None, encoding: str = "auto",
-                codes: bool = False) -> StudyData:
+                codes: bool = False, release_over: int | None = None) -> StudyData:
     """Read every XPT/Dataset-JSON dataset of ``folder`` once.
 
     ``codes``: text columns of plain XPT v5 files as pandas Categorical, so memory follows the distinct values
     (the validator reads this way; the rules see texts through :class:`DatasetData`'s views).  Callers that use
-    the frames themselves keep the default, ``object`` text.
+    the frames themselves keep the default, ``object`` text.  ``release_over``: every dataset can then be released
+    (its metadata, file facts, size and column names stay) and is read again when a rule asks for it
+    (:meth:`DatasetData.release`); one whose frame takes more bytes than this is released as soon as it is read,
+    so a study is never held whole.
 
     When a dataset exists in two formats the XPT wins and the other is not read.
     Unreadable files are listed in ``StudyData.problems`` (and reported by rule
@@ -369,11 +512,23 @@ def load_folder(folder: str | os.PathLike[str], standard: str | None = None, enc
         if name in study.datasets:
             study.problems.append((path.name, f"dataset {name} already read from another file"))
             continue
-        study.datasets[name] = DatasetData(name=name, frame=frame, meta=meta, path=path,
-                                           file_format=path.suffix.lower().lstrip("."), facts=facts)
+        ds = study.datasets[name] = DatasetData(name=name, frame=frame, meta=meta, path=path,
+                                                file_format=path.suffix.lower().lstrip("."), facts=facts)
+        if release_over is not None:
+            ds.reload = partial(_read_frame, path, encoding, codes)
+            _ = ds.domain, ds.prefix  # read from the frame: kept
+            if frame.memory_usage(index=False, deep=False).sum() > release_over:
+                ds.release()  # read again for its rules: never two large datasets held at once
+
+        del frame
         study.load_seconds[name] = time.perf_counter() - start
     study.standard = standard or guess_standard(study.datasets)
     return study
+
+
+def _read_frame(path: Path, encoding: str, codes: bool) -> pd.DataFrame:
+    """The frame of a dataset file, read again after a release (the same bytes give the same frame)."""
+    return read_dataset(path, encoding, codes)[0]
 
 
 def why_unreadable(exc: Exception) -> str:

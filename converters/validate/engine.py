@@ -1,11 +1,14 @@
 """Run the rule catalog over a study's datasets and gather the findings in one frame."""
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import fnmatch
 import time
 import traceback
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -75,30 +78,58 @@ def dataset_class(ds: DatasetData) -> str:
 
 
 def run_rules(study: StudyData, rules: list[Rule], strict: bool = False) -> ValidationResult:
-    """Run every rule on the datasets it applies to; a rule that fails is reported, not fatal (unless ``strict``)."""
-    batches: list[pd.DataFrame] = []
+    """Run every rule on the datasets it applies to; a rule that fails is reported, not fatal (unless ``strict``).
+
+    Dataset by dataset: every dataset-level rule runs on one dataset, then that dataset's views are dropped and
+    a frame that can be read again is released (:meth:`DatasetData.release`), so memory holds one large dataset
+    and its views at a time; then the study-level rules run.  The order of work (:func:`_work_order`) keeps the
+    datasets a rule reads from another held when it can, and a released dataset that a rule has read again is
+    checked next, while it is held; one read again after its own turn stays held.  The findings are gathered rule by rule and dataset by
+    dataset in the folder's order, as running one rule after another gives them (a rule that fails on a dataset
+    keeps what it found on the datasets before it and nothing after), so the result does not depend on the order
+    of work.
+    """
+    found: dict[tuple[int, int], list[pd.DataFrame]] = defaultdict(list)  # (rule, dataset position) -> batches
     timings: dict[str, float] = defaultdict(float)
-    errors: dict[str, str] = {}
-    tracebacks: dict[str, str] = {}
-    for item in rules:
+    failed: dict[int, dict[int, tuple[str, str]]] = defaultdict(dict)  # rule -> dataset position -> (error, tb)
+
+    def attempt(index: int, item: Rule, position: int, ds: DatasetData | None) -> None:
         start = time.perf_counter()
         try:
-            if item.study_level:
+            if ds is None:
                 if not (item.standard == "sdtmig" and study.standard.startswith("adamig")):
                     for hits in item.check(study, None) or ():
-                        batches.append(_to_frame(item, study, hits))
-            else:
-                for ds in study.datasets.values():
-                    if applicable(item, ds, study.standard):
-                        for hits in item.check(study, ds) or ():
-                            batches.append(_to_frame(item, study, hits))
+                        found[index, position].append(_to_frame(item, study, hits))
+            elif applicable(item, ds, study.standard):
+                for hits in item.check(study, ds) or ():
+                    found[index, position].append(_to_frame(item, study, hits))
         except Exception as exc:  # noqa: BLE001 - one broken rule must not hide the others
             if strict:
                 raise
-            errors[item.id] = f"{type(exc).__name__}: {exc}"
-            tracebacks[item.id] = traceback.format_exc()
+            failed[index][position] = (f"{type(exc).__name__}: {exc}", traceback.format_exc())
         timings[item.id] += time.perf_counter() - start
-    batches = [b for b in batches if len(b)]
+
+    datasets = list(study.datasets.values())
+    pending = sorted(range(len(datasets)), key=lambda p: _work_order(datasets[p], p))
+    while pending:
+        # a released dataset read again by another dataset's rules is checked next, while it is held
+        again = [p for p in pending if datasets[p].reloads and datasets[p].held]
+        position = again[0] if again else pending[0]
+        pending.remove(position)
+        ds = datasets[position]
+        for index, item in enumerate(rules):
+            if not item.study_level:
+                attempt(index, item, position, ds)
+        ds.release()
+        give_back_memory()
+    for index, item in enumerate(rules):
+        if item.study_level:
+            attempt(index, item, 0, None)
+    first_failure = {index: min(by_position) for index, by_position in failed.items()}
+    batches = [batch for (index, position) in sorted(found) if position <= first_failure.get(index, position)
+               for batch in found[index, position] if len(batch)]
+    errors = {rules[i].id: failed[i][first_failure[i]][0] for i in sorted(failed)}
+    tracebacks = {rules[i].id: failed[i][first_failure[i]][1] for i in sorted(failed)}
     findings = pd.concat(batches, ignore_index=True) if batches else empty_findings()
     if len(findings):
         findings["_rank"] = findings["severity"].map(SEVERITY_RANK)
@@ -106,6 +137,34 @@ def run_rules(study: StudyData, rules: list[Rule], strict: bool = False) -> Vali
                                         na_position="first").drop(columns="_rank").reset_index(drop=True)
     return ValidationResult(findings=findings, rules=rules, timings=dict(timings), rule_errors=errors,
                             rule_tracebacks=tracebacks, study=study)
+
+
+@lru_cache(maxsize=1)
+def _libc() -> ctypes.CDLL | None:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:  # pragma: no cover - not glibc
+        return None
+
+
+def give_back_memory() -> None:
+    """Return the heap pages freed by a released dataset to the system (glibc's ``malloc_trim``; nothing elsewhere):
+    without it the process keeps the largest dataset's pages, and the next dataset's peak stacks on top."""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+def _work_order(ds: DatasetData, position: int) -> tuple[int, int]:
+    """SUPP-- first (their rules read their parents, still held), then the other datasets held since reading, then
+    RELREC (its rules read the large datasets it names, which are then checked next), then the large datasets
+    released once read; the folder's order within each."""
+    if ds.name.startswith("SUPP") and ds.held:
+        return 0, position
+    if ds.name == "RELREC":
+        return 2, position
+    return (1 if ds.held else 3), position
 
 
 def empty_findings() -> pd.DataFrame:

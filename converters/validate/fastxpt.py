@@ -10,6 +10,7 @@ the distinct values (:func:`detect_encoding`).
 """
 from __future__ import annotations
 
+import mmap
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,13 @@ _LIBRARY = b"HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!"
 _MEMBER = b"HEADER RECORD*******MEMBER  HEADER RECORD!!!!!!!"
 _NAMESTR = b"HEADER RECORD*******NAMESTR HEADER RECORD!!!!!!!"
 _OBS = b"HEADER RECORD*******OBS     HEADER RECORD!!!!!!!"
+#: The start of a member header of either version (v5 MEMBER, v8 MEMBV8): a file with a second one is left to the
+#: full reader; searched from the end of the first member header, block by block with the data.
+_MEMBER_HEAD = b"HEADER RECORD*******MEMB"
+_AFTER_MEMBER = 240 + len(_MEMBER)
 _MISSING_FIRST = frozenset(b"._ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+#: A file's bytes: read whole, or mapped (the validator maps files and reads them block by block).
+Buffer = bytes | mmap.mmap
 
 
 def read_xpt_fast(path: str | Path, codes: bool = False) -> tuple[pd.DataFrame, Dataset] | None:
@@ -36,7 +43,7 @@ def read_xpt_fast(path: str | Path, codes: bool = False) -> tuple[pd.DataFrame, 
     return None if parsed is None else parsed[:2]
 
 
-def parse_xpt(raw: bytes, encoding: str | None = None, codes: bool = False) -> tuple[pd.DataFrame, Dataset, str] | None:
+def parse_xpt(raw: Buffer, encoding: str | None = None, codes: bool = False) -> tuple[pd.DataFrame, Dataset, str] | None:
     """Frame, metadata and text encoding of a one-member XPT v5 file's bytes, or None (use the full reader).
 
     ``encoding``: None reads ASCII only; ``auto`` detects (see :func:`detect_encoding`); else a codec name.
@@ -62,8 +69,14 @@ def detect_encoding(samples: list[bytes]) -> str:
     return "latin-1"
 
 
-def _parse(raw: bytes, encoding: str | None, as_codes: bool = False) -> tuple[pd.DataFrame, Dataset, str] | None:
-    if not raw.startswith(_LIBRARY) or raw[240:240 + len(_MEMBER)] != _MEMBER:
+#: Bytes of records cut into columns at a time: one block of rows stays in the core's cache while every column is
+#: taken from it, where a pass over the whole file per column would stride through a gigabyte once per column.
+BLOCK_BYTES = 1 << 20
+_PAGE = mmap.PAGESIZE
+
+
+def _parse(raw: Buffer, encoding: str | None, as_codes: bool = False) -> tuple[pd.DataFrame, Dataset, str] | None:
+    if raw[:len(_LIBRARY)] != _LIBRARY or raw[240:240 + len(_MEMBER)] != _MEMBER:
         return None
     namestr_size = int(raw[240 + 74:240 + 78])
     if namestr_size != 140:
@@ -90,51 +103,84 @@ def _parse(raw: bytes, encoding: str | None, as_codes: bool = False) -> tuple[pd
     if raw[namestr_end:namestr_end + len(_OBS)] != _OBS:
         return None
     offset = namestr_end + 80
-    if raw.find(_MEMBER, offset) >= 0:  # a second member: leave it to the full reader
-        return None
     width = sum(lengths)
     if width == 0 or positions != list(np.cumsum([0, *lengths[:-1]])):
         return None
-    size = len(raw) - offset
-    rows = size // width
-    if rows:
-        block = np.frombuffer(raw, dtype=np.uint8, count=rows * width, offset=offset).reshape(rows, width)
-        low = max(0, -(-(size - 79) // width))  # padding is under 80 bytes
-        while rows > low and not (block[rows - 1] != 0x20).any():
-            rows -= 1
-        block = block[:rows]
-    else:
-        block = np.zeros((0, width), dtype=np.uint8)
-    texts: dict[str, tuple[np.ndarray, list[bytes]]] = {}
+    if any(length == 0 for length, is_num in zip(lengths, numeric) if not is_num):
+        return None
+    rows = _whole_rows(raw, offset, width)
+    texts = {var: _TextColumn(rows, pos, length) for var, length, pos, is_num in zip(names, lengths, positions, numeric)
+             if not is_num}
+    numbers = {var: np.empty(rows, dtype=np.float64) for var, is_num in zip(names, numeric) if is_num}
+    step = max(1, BLOCK_BYTES // width)
+    for first in range(0, rows, step):
+        last = min(rows, first + step)
+        begin, end = offset + first * width, offset + last * width
+        if raw.find(_MEMBER_HEAD, max(_AFTER_MEMBER, begin - len(_MEMBER_HEAD) + 1), end) >= 0:
+            return None  # a second member: the full reader
+        block = np.frombuffer(raw, dtype=np.uint8, count=end - begin, offset=begin).reshape(last - first, width)
+        for column in texts.values():
+            column.add(block)
+        for var, length, pos, is_num in zip(names, lengths, positions, numeric):
+            if is_num:
+                numbers[var][first:last] = _ibm_to_float(block[:, pos:pos + length])
+        del block
+        release(raw, begin, end)
+    if raw.find(_MEMBER_HEAD, max(_AFTER_MEMBER, offset + rows * width - len(_MEMBER_HEAD) + 1)) >= 0:
+        return None
+    distinct: dict[str, tuple[np.ndarray, list[bytes]]] = {}
     wide: list[bytes] = [b for b in (name_bytes, label_bytes, *labels) if not b.isascii()]
-    for var, length, pos, is_num in zip(names, lengths, positions, numeric):
-        if not is_num:
-            found = _distinct_cells(raw, offset, block, pos, length)
-            if found is None:  # a NUL byte in the text: the full reader decides
-                return None
-            texts[var] = found
-            wide += [u for u in found[1] if not u.isascii()]
+    for var, column in texts.items():
+        found = column.finish()
+        if found is None:  # a NUL byte in the text: the full reader decides
+            return None
+        distinct[var] = found
+        wide += [u for u in found[1] if not u.isascii()]
     if wide and encoding is None:
         return None
     chosen: str = "ascii" if not wide else detect_encoding(wide) if encoding == "auto" else str(encoding)
     codec = chosen
     columns: dict[str, pd.Series] = {}
     variables = []
-    for var, raw_label, length, pos, is_num, fmt in zip(names, labels, lengths, positions, numeric, formats):
+    for var, raw_label, length, is_num, fmt in zip(names, labels, lengths, numeric, formats):
         var_label = raw_label.decode(codec).rstrip()
         if is_num:
-            values = _ibm_to_float(block[:, pos:pos + length])
+            values = numbers.pop(var)
             columns[var] = pd.Series(values, dtype="float64")
             variables.append(Variable(name=var, label=var_label, data_type=_numeric_type(values),
                                       display_format=fmt))
         else:
-            codes, uniques = texts.pop(var)
+            codes, uniques = distinct.pop(var)
             columns[var] = _text_column(codes, [u.rstrip(b" ").decode(codec) for u in uniques], as_codes)
             variables.append(Variable(name=var, label=var_label, data_type="text", length=length or 1,
                                       display_format=fmt))
-    frame = pd.DataFrame(columns, index=pd.RangeIndex(rows))
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(rows), copy=False)  # the columns as they are, no 2-D copy
     name, label = name_bytes.decode(codec).strip(), label_bytes.decode(codec).rstrip()
     return frame, Dataset(name=name, label=label, variables=variables, records=rows), chosen
+
+
+def _whole_rows(raw: Buffer, offset: int, width: int) -> int:
+    """Records in the data part: the whole rows, less trailing all-blank rows within the last 80 bytes (padding)."""
+    size = len(raw) - offset
+    rows = size // width
+    low = max(0, -(-(size - 79) // width))  # padding is under 80 bytes
+    if rows > low:
+        tail = np.frombuffer(raw, dtype=np.uint8, count=(rows - low) * width, offset=offset + low * width)
+        blank = ~(tail.reshape(rows - low, width) != 0x20).any(axis=1)
+        while rows > low and blank[rows - low - 1]:
+            rows -= 1
+        del tail
+    return rows
+
+
+def release(raw: Buffer, begin: int, end: int) -> None:
+    """Drop the pages of ``raw[begin:end]`` from this process's memory when ``raw`` maps a file (they stay in the
+    system's page cache): a file read block by block then never holds more than a block resident."""
+    if isinstance(raw, mmap.mmap) and hasattr(raw, "madvise"):
+        first = begin - begin % _PAGE
+        last = end - end % _PAGE
+        if last > first:
+            raw.madvise(mmap.MADV_DONTNEED, first, last - first)
 
 
 def _text_column(codes: np.ndarray, texts: list[str], as_codes: bool) -> pd.Series:
@@ -148,49 +194,97 @@ def _text_column(codes: np.ndarray, texts: list[str], as_codes: bool) -> pd.Seri
     return pd.Series(table[codes], dtype=object)
 
 
-def _distinct_cells(raw: bytes, offset: int, block: np.ndarray, pos: int,
-                    length: int) -> tuple[np.ndarray, list[bytes]] | None:
-    """Codes (first-appearance order) and distinct raw values of one fixed-width text column; None when a value
-    holds a NUL byte (or the column is 0 bytes wide).
+class _TextColumn:
+    """One fixed-width text column read block by block into codes (first-appearance order) and distinct bytes.
 
-    No Python object per cell: each cell's bytes become one uint64 key with whole-array operations (the bytes
-    themselves for cells of up to 8 bytes, else a hash of the cell's 8-byte words, read in place), the keys are
-    factorized, and only each code's first cell is turned into bytes.  A hash is then verified: every cell is
-    compared word by word with its code's first cell, and on any difference (a collision) the column is
-    factorized exactly on its bytes instead.
+    No Python object per cell: in each block, each cell's bytes become one uint64 key (the bytes themselves for
+    cells of up to 8 bytes, else a hash of the cell's 8-byte words), the keys are factorized (runs of equal keys,
+    as in a column sorted by subject, are factorized once per run), and every cell is compared with its code's
+    first cell in the block; a difference (a hash collision) makes that block factorize exactly on its bytes.
+    The blocks' distinct cells are then merged the same way, so every record is verified against the one value
+    its code stands for.
     """
-    rows = len(block)
+
+    def __init__(self, rows: int, pos: int, length: int) -> None:
+        self.rows, self.pos, self.length = rows, pos, length
+        self.blocks: list[tuple[np.ndarray, int]] = []  # each block's codes into its own distinct cells (int16
+        # mostly), and how many those are
+        self.reps: list[np.ndarray] = []  # each block's distinct cells (local codes x length bytes)
+
+    def add(self, block: np.ndarray) -> None:
+        cells = block[:, self.pos:self.pos + self.length]
+        codes, reps = _cell_codes(cells)
+        self.blocks.append((codes.astype(np.int16 if len(reps) <= np.iinfo(np.int16).max else np.int32), len(reps)))
+        self.reps.append(reps)
+
+    def finish(self) -> tuple[np.ndarray, list[bytes]] | None:
+        """(codes, distinct raw values) of the whole column; None when a value holds a NUL byte.  The codes come in
+        the integer type pandas keeps for that many categories (int8 below 127 ...), so no copy is made later."""
+        if not self.blocks:
+            return np.zeros(0, dtype=np.int64), []
+        reps = np.concatenate(self.reps) if len(self.reps) > 1 else self.reps[0]
+        self.reps = []
+        merged, distinct = _cell_codes(reps)
+        del reps
+        if (distinct == 0).any():
+            return None
+        codes = np.empty(self.rows, dtype=_code_type(len(distinct)))
+        base = first = 0
+        for local, count in self.blocks:
+            codes[first:first + len(local)] = merged[base:base + count][local]
+            base, first = base + count, first + len(local)
+        self.blocks = []
+        return codes, [bytes(r) for r in distinct]
+
+
+def _code_type(categories: int) -> type[np.signedinteger]:
+    """The integer type pandas keeps Categorical codes in for this many categories."""
+    for kind in (np.int8, np.int16, np.int32):
+        if categories < np.iinfo(kind).max:
+            return kind
+    return np.int64
+
+
+def _cell_codes(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (first-appearance order) of fixed-width byte cells (rows x length, may be a strided view) and each
+    code's first cell (a contiguous copy), exact: hashed keys are verified cell by cell."""
+    rows, length = cells.shape
     if rows == 0:
-        return np.zeros(0, dtype=np.int64), []
-    if length == 0:
-        return None
-    exact = length <= 8
-    if exact:
-        key = np.zeros(rows, dtype=np.uint64)
-        for b in range(length):
-            key |= block[:, pos + b].astype(np.uint64) << np.uint64(8 * b)
-        words: list[np.ndarray] = []
+        return np.zeros(0, dtype=np.int64), np.zeros((0, length), dtype=np.uint8)
+    words: list[np.ndarray] = []
+    if length <= 8:
+        packed = np.zeros((rows, 8), dtype=np.uint8)
+        packed[:, :length] = cells
+        key = packed.view("<u8").ravel()
     else:
-        words = _cell_words(raw, offset, rows, block.shape[1], pos, length)
+        words = _cell_words(cells)
         key = _hash_words(words)
-    codes, _ = pd.factorize(key)
+    codes = _factorize_runs(key)
     first = _first_positions(codes)
     if words and not all(np.array_equal(w, w[first][codes]) for w in words):
-        codes, _ = pd.factorize(np.ascontiguousarray(block[:, pos:pos + length]).view(f"S{length}").ravel().astype(object))
+        codes, _ = pd.factorize(np.ascontiguousarray(cells).view(f"S{length}").ravel().astype(object))
         first = _first_positions(codes)
-    reps = np.ascontiguousarray(block[first, pos:pos + length])
-    if (reps == 0).any():
-        return None
-    return np.asarray(codes), [bytes(r) for r in reps]
+    return codes, np.ascontiguousarray(cells[first])
 
 
-def _cell_words(raw: bytes, offset: int, rows: int, width: int, pos: int, length: int) -> list[np.ndarray]:
-    """The 8-byte words of each cell of a text column (over 8 bytes long), viewed in place in the file's bytes;
-    a partial last word is read as the cell's last 8 bytes."""
-    starts = list(range(pos, pos + length - 7, 8))
+def _factorize_runs(key: np.ndarray) -> np.ndarray:
+    """``pd.factorize(key)[0]``, factorizing each run of equal neighbours once when the column has long runs."""
+    n = len(key)
+    heads = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    if len(heads) * 4 > n:
+        return pd.factorize(key)[0]
+    codes, _ = pd.factorize(key[heads])
+    return np.repeat(codes, np.diff(np.append(heads, n)))
+
+
+def _cell_words(cells: np.ndarray) -> list[np.ndarray]:
+    """The 8-byte words of each cell (over 8 bytes long), read in place; a partial last word is read as the
+    cell's last 8 bytes."""
+    length = cells.shape[1]
+    starts = list(range(0, length - 7, 8))
     if length % 8:
-        starts.append(pos + length - 8)
-    return [np.ndarray((rows,), dtype="<u8", buffer=raw, offset=offset + start, strides=(width,)) for start in starts]
+        starts.append(length - 8)
+    return [cells[:, s:s + 8].view("<u8")[:, 0] for s in starts]
 
 
 _MULTIPLY = np.uint64(0x9E3779B97F4A7C15)

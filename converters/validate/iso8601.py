@@ -1,6 +1,8 @@
 """ISO 8601 as SDTM uses it (SDTMIG 3.4 section 4.4): validity, complete dates, and comparisons on whole columns."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -63,17 +65,19 @@ def later_than(first: pd.Series, second: pd.Series) -> pd.Series:
     return pd.Series(later_than_codes(a_codes, a_values, b_codes, b_values), index=first.index)
 
 
-def later_than_codes(a_codes: np.ndarray, a_values, b_codes: np.ndarray, b_values) -> np.ndarray:
+def later_than_codes(a_codes: np.ndarray, a_values, b_codes: np.ndarray, b_values,
+                     a_plain: tuple[np.ndarray, np.ndarray] | None = None,
+                     b_plain: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """:func:`later_than` of two columns given as codes into values (code -1: missing, never later); the values
-    need not be distinct."""
-    a_plain, a_text = _plain_texts(a_values)
-    b_plain, b_text = _plain_texts(b_values)
-    both = a_plain[a_codes] & b_plain[b_codes]
+    need not be distinct.  ``a_plain``, ``b_plain``: :func:`plain_texts` of the values when already known."""
+    a_ok, a_text = a_plain if a_plain is not None else plain_texts(a_values)
+    b_ok, b_text = b_plain if b_plain is not None else plain_texts(b_values)
+    both = a_ok[a_codes] & b_ok[b_codes]
     result = np.zeros(len(a_codes), dtype=bool)
     if both.any():
         a_at, b_at = a_codes[both], b_codes[both]
-        a_len = np.array([len(t) for t in a_text] + [0], dtype=np.int64)
-        b_len = np.array([len(t) for t in b_text] + [0], dtype=np.int64)
+        a_len = np.append(np.char.str_len(a_text), 0).astype(np.int64)
+        b_len = np.append(np.char.str_len(b_text), 0).astype(np.int64)
         common = np.minimum(a_len[a_at], b_len[b_at])
         later = np.zeros(len(a_at), dtype=bool)
         for width in (19, 16, 13, 10, 7, 4):
@@ -86,21 +90,40 @@ def later_than_codes(a_codes: np.ndarray, a_values, b_codes: np.ndarray, b_value
     return result
 
 
-def _plain_texts(values) -> tuple[np.ndarray, list[str]]:
-    """For distinct values: (written without placeholders, with False appended for code -1; text cut to 19)."""
+def later_than_value(values: pd.Series, limit: str, plain: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """``later_than(values, limit for every value)``: each value compared as text with one date/time ``limit`` at
+    the precision both share, with whole-array string comparisons.  ``plain``: :func:`plain_texts` of ``values``
+    when already known."""
+    ok, text = plain if plain is not None else plain_texts(values)
+    result = np.zeros(len(values), dtype=bool)
+    if not len(values) or not re.fullmatch(_PLAIN, limit):
+        return result
+    limit = limit[:19]
+    common = np.minimum(np.char.str_len(text), len(limit))
+    for width in (19, 16, 13, 10, 7, 4):
+        tier = common >= width
+        common = np.where(tier, 0, common)  # each value compared once, at its finest shared precision
+        if tier.any():
+            result[tier] = text[tier].astype(f"U{width}") > limit[:width]
+    return result & ok[:-1]
+
+
+def plain_texts(values) -> tuple[np.ndarray, np.ndarray]:
+    """For distinct values: (written without placeholders, with False appended for code -1; text cut to 19, as a
+    numpy unicode array)."""
     if len(values) == 0:
-        return np.zeros(1, dtype=bool), []
+        return np.zeros(1, dtype=bool), np.zeros(0, dtype="U19")
     objects = np.asarray(values, dtype=object)
     ok = pd.Series(objects).astype(str).str.fullmatch(_PLAIN).to_numpy(dtype=bool)
-    return np.append(ok, False), [str(t) for t in np.asarray(objects, dtype="U19")]
+    return np.append(ok, False), np.asarray(objects, dtype="U19")
 
 
-def _prefix_ranks(a_text: list[str], b_text: list[str], width: int) -> tuple[np.ndarray, np.ndarray]:
+def _prefix_ranks(a_text: np.ndarray, b_text: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
     """Rank of each value's first ``width`` characters among those of both sides (text order), -1 appended."""
-    a_prefix, b_prefix = [t[:width] for t in a_text], [t[:width] for t in b_text]
-    order = {p: rank for rank, p in enumerate(sorted(set(a_prefix) | set(b_prefix)))}
-    return (np.array([order[p] for p in a_prefix] + [-1], dtype=np.int64),
-            np.array([order[p] for p in b_prefix] + [-1], dtype=np.int64))
+    prefixes = np.concatenate([a_text.astype(f"U{width}"), b_text.astype(f"U{width}")])
+    _, rank = np.unique(prefixes, return_inverse=True)
+    rank = rank.reshape(-1).astype(np.int64)
+    return np.append(rank[:len(a_text)], -1), np.append(rank[len(a_text):], -1)
 
 
 def study_day(dates: pd.Series, reference: pd.Series) -> pd.Series:

@@ -120,6 +120,18 @@ def version_key(text: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
+def distinct_keys(key: np.ndarray) -> np.ndarray:
+    """The distinct values of non-negative integer keys (in any order): counted directly when they are small (no
+    hash table sized by the records, as ``pd.unique`` builds), else ``pd.unique``."""
+    if not len(key):
+        return key
+    if int(key.max()) < 2 * len(key):
+        return np.flatnonzero(np.bincount(key))
+    import pandas as pd
+
+    return pd.unique(key)
+
+
 def rows_of(mask) -> np.ndarray:
     """Positional row numbers where a boolean mask (Series or array) is true."""
     arr = mask.to_numpy() if hasattr(mask, "to_numpy") else np.asarray(mask)

@@ -166,6 +166,14 @@ def check_supp_standard_qnam(study, ds: DatasetData):
 
 
 def _exposure_bounds(study: StudyData) -> tuple[pd.Series, pd.Series] | None:
+    """Each subject's first and last exposure date in EX (text, complete dates only); computed once per study
+    (CR0012, CR0013 and CR0014 ask for it)."""
+    if "exposure_bounds" not in study._cache:
+        study._cache["exposure_bounds"] = _first_and_last_exposure(study)
+    return study._cache["exposure_bounds"]
+
+
+def _first_and_last_exposure(study: StudyData) -> tuple[pd.Series, pd.Series] | None:
     ex = study.get("EX")
     if ex is None or not ex.has("USUBJID", "EXSTDTC"):
         return None
@@ -179,9 +187,18 @@ def _exposure_bounds(study: StudyData) -> tuple[pd.Series, pd.Series] | None:
     else:
         end, ok_e = start, ok_s
     subj = ex.text("USUBJID")
-    first = start[ok_s].groupby(subj[ok_s]).min()
-    last = end[ok_e].groupby(subj[ok_e]).max()
-    return first, last
+    return _text_extreme(start[ok_s], subj[ok_s], np.min), _text_extreme(end[ok_e], subj[ok_e], np.max)
+
+
+def _text_extreme(values: pd.Series, groups: pd.Series, pick) -> pd.Series:
+    """``values.groupby(groups).min()`` (``pick`` np.min) or ``.max()`` of texts, comparing each distinct text once:
+    texts are ranked in text order and the groups take the smallest or largest rank."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    ordered = np.sort(np.asarray(uniques, dtype=object))
+    rank = np.empty(len(ordered), dtype=np.int64)
+    rank[np.argsort(np.asarray(uniques, dtype=object), kind="stable")] = np.arange(len(ordered))
+    best = pd.Series(rank[codes], index=values.index).groupby(groups).agg(pick.__name__)
+    return pd.Series(ordered[best.to_numpy()], index=best.index, name=values.name)
 
 
 def _dm_vs_ex(variable: str, which: int):

@@ -1,11 +1,14 @@
 """Dates and times: ISO 8601 validity, order of start and end, study days, death."""
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
 from converters.validate.data import DatasetData, StudyData
-from converters.validate.iso8601 import invalid_dtc, invalid_duration, later_than, later_than_codes, study_day
+from converters.validate.iso8601 import (invalid_dtc, invalid_duration, later_than, later_than_codes, later_than_value,
+                                         study_day)
 from converters.validate.model import Hits, rule, rows_of
 
 ISO = "SDTMIG 3.4 4.4.1"
@@ -108,8 +111,9 @@ def _later_than_column(ds: DatasetData, name: str, subject: tuple[np.ndarray, np
     """Records whose ``name`` is later than the subject's date (``after``), or earlier (``not after``)."""
     codes, _, stripped = ds._factor(name)
     own = (np.where(codes < 0, len(stripped), codes), np.append(stripped, ""))
-    first, second = (own, subject) if after else (subject, own)
-    return later_than_codes(first[0], first[1], second[0], second[1])
+    if after:
+        return later_than_codes(own[0], own[1], subject[0], subject[1], a_plain=ds.plain_dates(name))
+    return later_than_codes(subject[0], subject[1], own[0], own[1], b_plain=ds.plain_dates(name))
 
 
 @rule("DT0007", "Warning", "Record after death", "{variable} is after the subject's death date DM.DTHDTC",
@@ -255,9 +259,15 @@ _PLANNED = {"TS", "TA", "TE", "TV", "TI", "TD", "TM"}
 def _later_than(ds: DatasetData, limit: str):
     """(variable, mask) for each date column of ``ds`` with values after ``limit`` at their shared precision."""
     for name in _dtc_columns(ds):
-        mask = ds.unique_mask(name, lambda u: later_than(u, pd.Series(limit, index=u.index)))
+        ok, text = ds.plain_dates(name)  # of the distinct values and '': those of the distinct values alone
+        mask = ds.unique_mask(name, partial(_later_than_limit, limit=limit, ok=ok, text=text))
         if mask.any():
             yield name, mask
+
+
+def _later_than_limit(values: pd.Series, limit: str, ok: np.ndarray, text: np.ndarray) -> np.ndarray:
+    """:func:`later_than_value` of a column's distinct values, given its cached plain texts (``ok``, ``text``)."""
+    return later_than_value(values, limit, (np.append(ok[:len(values)], False), text[:len(values)]))
 
 
 def _cutoff(study: StudyData) -> str:

@@ -6,7 +6,7 @@ import pandas as pd
 
 from converters.standards.keys import NATURAL_KEYS
 from converters.validate.data import DatasetData
-from converters.validate.model import Hits, rule, rows_of
+from converters.validate.model import Hits, distinct_keys, rule, rows_of
 
 KEYS = "SDTMIG 3.4 3.2.1.1"
 
@@ -22,8 +22,8 @@ def duplicated_rows(ds: DatasetData, names: list[str]) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     rows = np.arange(len(ds), dtype=np.int64)
     key = np.zeros(len(ds), dtype=np.int64)  # numbered 0.. after each column, so key * size stays far from overflow
-    for name in names:
-        codes = ds.text_codes(name)[rows].astype(np.int64)
+    for name in sorted(names, key=lambda n: _fold_order(ds, n)):  # the answer is the same in any column order
+        codes = ds.text_codes_at(name, rows).astype(np.int64)
         size = int(codes.max()) + 1 if len(codes) else 1
         key, rows = _repeated(key * size + codes, rows)
         if not len(rows):
@@ -31,14 +31,23 @@ def duplicated_rows(ds: DatasetData, names: list[str]) -> np.ndarray:
     return rows
 
 
+def _fold_order(ds: DatasetData, name: str) -> tuple[bool, int]:
+    """Columns read as codes with many distinct values first (rows become unique soonest), the others after."""
+    col = ds.frame[name]
+    return (False, -len(col.cat.categories)) if isinstance(col.dtype, pd.CategoricalDtype) else (True, 0)
+
+
 def _repeated(key: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The keys (renumbered 0..) and rows of the rows whose key occurs more than once."""
-    codes, uniques = pd.factorize(key)
-    counts = np.bincount(codes, minlength=len(uniques))
-    keep = counts[codes] > 1
-    codes = codes[keep]
-    codes, _ = pd.factorize(codes)
-    return codes.astype(np.int64), rows[keep]
+    if len(key) and int(key.max()) < 2 * len(key):  # small keys (a first column's codes): counted directly
+        codes, counts = key, np.bincount(key)
+    else:  # pd.factorize sizes its hash table by the rows: only for keys too large to count directly
+        codes, uniques = pd.factorize(key)
+        counts = np.bincount(codes, minlength=len(uniques))
+    repeated = counts > 1
+    keep = repeated[codes]
+    renumber = np.cumsum(repeated, dtype=np.int64) - 1  # the repeated keys numbered 0.. (any numbering will do)
+    return renumber[codes[keep]], rows[keep]
 
 
 def _unique(ds: DatasetData, names: tuple[str, ...]):
@@ -132,13 +141,15 @@ def _one_to_one(ds: DatasetData, code: str, name: str):
     """Rows whose ``code`` value goes with more than one ``name`` value in the dataset."""
     if code not in ds.frame.columns or name not in ds.frame.columns:
         return None
-    codes = ds.text(code)
-    frame = pd.DataFrame({"c": codes, "n": ds.text(name)})[codes.ne("")]
-    if frame.empty:
+    raw, _, stripped = ds._factor(code)
+    used = ~np.append(stripped == "", True)[raw]  # a code value given (not blank, not missing)
+    if not used.any():
         return None
-    distinct = frame.drop_duplicates().groupby("c", sort=False).size()
-    bad = distinct.index[distinct.to_numpy() > 1]
-    return rows_of(codes.isin(set(bad))) if len(bad) else None
+    codes, names = ds.text_codes(code).astype(np.int64), ds.text_codes(name).astype(np.int64)
+    width = int(names.max()) + 1
+    pairs = distinct_keys(codes[used] * width + names[used])  # each distinct (code, name) pair once
+    many = np.bincount(pairs // width, minlength=int(codes.max()) + 1) > 1
+    return np.flatnonzero(used & many[codes]) if many.any() else None
 
 
 def _pair_rule(rule_id: str, severity: str, code: str, name: str, citation: str, applies_to=("*",)):

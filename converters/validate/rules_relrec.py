@@ -2,10 +2,11 @@
 types are used only on dataset-level relationships, and each relationship relates at least two things."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from converters.validate.data import DatasetData, StudyData
-from converters.validate.model import Hits, rule, rows_of
+from converters.validate.model import Hits, distinct_keys, rule, rows_of
 
 RELREC = "SDTMIG 3.4 8.2"
 RELTYPES = ("ONE", "MANY")
@@ -33,26 +34,43 @@ def check_relrec_targets(study: StudyData, ds: DatasetData):
       "No {parent} record has this USUBJID and IDVAR = IDVARVAL", RELREC,
       applies_to=("RELREC",), needs=("RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL"))
 def check_relrec_records(study: StudyData, ds: DatasetData):
-    from converters.validate.rules_cross import _pairs_in
-
     rdomain, idvar = ds.text("RDOMAIN"), ds.text("IDVAR")
     level = _record_level(ds)
     for value in sorted(set(rdomain[level].unique()) - {""}):
         parent = study.get(value)
-        if parent is None or "USUBJID" not in parent.frame.columns:
+        if parent is None or "USUBJID" not in parent.columns:
             continue  # CR0031
         missing = pd.Series(False, index=ds.frame.index)
         for name in sorted(set(idvar[level & rdomain.eq(value)].unique())):
             rows = level & rdomain.eq(value) & idvar.eq(name)
             if name == "":
                 missing |= rows & ~ds.text("USUBJID").isin(set(parent.text("USUBJID")))
-            elif name in parent.frame.columns:
-                known = _pairs_in((ds.text("USUBJID"), ds.text("IDVARVAL")),
-                                  (parent.text("USUBJID"), parent.text(name)))
-                missing |= rows & ~known
+            elif name in parent.columns:
+                missing |= rows & ~_records_in(ds, rows.to_numpy(), parent, name)
         if missing.any():
             yield Hits(dataset=ds.name, rows=rows_of(missing), variables=("RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL"),
                        params={"parent": value})
+
+
+def _records_in(ds: DatasetData, rows: np.ndarray, parent: DatasetData, name: str) -> np.ndarray:
+    """For RELREC's ``rows``: whether ``parent`` has a record with that USUBJID and ``name`` = IDVARVAL (as text).
+
+    Worked on codes: the parent's (USUBJID, ``name``) pairs become one integer each, and RELREC's texts are looked
+    up among the parent's distinct texts once each."""
+    subject, value = parent.text_codes("USUBJID").astype(np.int64), parent.text_codes(name).astype(np.int64)
+    width = int(value.max()) + 1 if len(value) else 1
+    known = distinct_keys(subject * width + value)
+    picked = np.flatnonzero(rows)
+    found = np.zeros(len(rows), dtype=bool)
+    if len(picked) and len(known):
+        pairs = []
+        for own, theirs in (("USUBJID", "USUBJID"), ("IDVARVAL", name)):
+            codes, _, stripped = ds._factor(own)
+            table = parent.codes_of(theirs, np.append(stripped, ""))  # code -1 (missing) looks up ''
+            pairs.append(table[codes[picked]].astype(np.int64))
+        given = (pairs[0] >= 0) & (pairs[1] >= 0)
+        found[picked] = given & np.isin(pairs[0] * width + pairs[1], known)
+    return found
 
 
 @rule("CR0033", "Error", "RELTYPE misused",

@@ -20,7 +20,11 @@ count), then the rows padded with blanks to 80 bytes.
 """
 from __future__ import annotations
 
+import mmap
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +32,7 @@ import pandas as pd
 
 from converters.errors import DataError, Location
 from converters.metadata.model import Dataset
+from converters.validate.fastxpt import Buffer
 
 _PREFIX = b"HEADER RECORD*******"
 _LIB = {b"LIBRARY ": 5, b"LIBV8   ": 8}
@@ -55,7 +60,41 @@ def read_xpt_file(path: Path, encoding: str = "auto", codes: bool = False) -> tu
     detected, and the facts say that the declared one did not fit.  ``codes``: text as pandas Categorical
     on the fast path (:func:`converters.validate.fastxpt.parse_xpt`).
     """
-    raw = path.read_bytes()
+    with _mapped(path) as raw:
+        return _read_mapped(path, raw, encoding, codes)
+
+
+@contextmanager
+def _mapped(path: Path) -> Iterator[Buffer]:
+    """The file's bytes mapped read-only (an empty file as ``b""``); the readers release the pages they have
+    passed, so a gigabyte file is never resident at once."""
+    with open(path, "rb") as handle:
+        if os.fstat(handle.fileno()).st_size == 0:
+            yield b""
+            return
+        raw = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        try:
+            yield raw
+        finally:
+            try:
+                raw.close()
+            except BufferError:  # pragma: no cover - a view still open; the mapping goes with it
+                pass
+
+
+def _read_mapped(path: Path, raw: Buffer, encoding: str, codes: bool) -> tuple[pd.DataFrame, Dataset, XptFacts]:
+    """The common file (v5, one member) in one pass: the fast reader also searches the data for a second member,
+    so the file's pages are read once, block by block; anything else is inspected first, then read."""
+    from converters.validate.fastxpt import parse_xpt
+
+    parsed = parse_xpt(raw, encoding, codes)
+    if parsed is not None:
+        facts = inspect_xpt(raw, path, starts=[240])
+        frame, meta, facts.encoding = parsed
+        if facts.encoding != "ascii":
+            facts.encoding_how = "detected" if encoding == "auto" else "declared"
+        facts.damage += _short_rows(raw, meta)
+        return frame, meta, facts
     facts = inspect_xpt(raw, path)
     try:
         frame, meta, facts.encoding = _read_text(path, raw, facts, encoding, codes)
@@ -72,7 +111,7 @@ def read_xpt_file(path: Path, encoding: str = "auto", codes: bool = False) -> tu
     return frame, meta, facts
 
 
-def _read_text(path: Path, raw: bytes, facts: XptFacts, encoding: str,
+def _read_text(path: Path, raw: Buffer, facts: XptFacts, encoding: str,
                codes: bool = False) -> tuple[pd.DataFrame, Dataset, str]:
     """The fast path for one-member v5 files, else the full reader; the damage found joins a reader's error."""
     from converters.validate.fastxpt import parse_xpt
@@ -88,10 +127,14 @@ def _read_text(path: Path, raw: bytes, facts: XptFacts, encoding: str,
         raise
 
 
-def inspect_xpt(raw: bytes, path: Path) -> XptFacts:
-    """The version, member names and damage of an XPT file's bytes; DataError when it is not one."""
+def inspect_xpt(raw: Buffer, path: Path, starts: list[int] | None = None) -> XptFacts:
+    """The version, member names and damage of an XPT file's bytes; DataError when it is not one.
+
+    ``starts``: the offsets of the member headers when already known (the fast reader has searched the data),
+    else they are searched for.
+    """
     where = Location(file=str(path))
-    kind = raw[20:28] if raw.startswith(_PREFIX) else b""
+    kind = raw[20:28] if raw[:len(_PREFIX)] == _PREFIX else b""
     if kind not in _LIB:
         raise DataError("not a SAS transport file: the first 80-byte record is not a library header",
                         where=where, hint="the file is damaged or is not XPT; export it again as SAS XPORT v5")
@@ -99,7 +142,7 @@ def inspect_xpt(raw: bytes, path: Path) -> XptFacts:
     if len(raw) % 80:
         facts.damage.append(f"the file is {len(raw):,} bytes, not a whole number of 80-byte records "
                             "(truncated or damaged)")
-    starts = [m.start() for m in _MEMBER.finditer(raw) if m.start() % 80 == 0]
+    starts = member_starts(raw) if starts is None else starts
     if not starts:
         raise DataError("bad header records: no member header (the file holds no dataset)", where=where,
                         hint="the file is damaged or truncated; export it again")
@@ -125,7 +168,26 @@ def inspect_xpt(raw: bytes, path: Path) -> XptFacts:
     return facts
 
 
-def _v8_count(raw: bytes, member: int, data: int, end: int, declared: int, name: str) -> list[str]:
+def member_starts(raw: Buffer) -> list[int]:
+    """Offsets of the member header records (at 80-byte record boundaries), found with a plain byte search
+    chunk by chunk (a mapped file's pages are released behind the search)."""
+    from converters.validate.fastxpt import release
+
+    head = b"HEADER RECORD*******MEMB"
+    starts: list[int] = []
+    chunk = 1 << 24
+    for begin in range(0, len(raw), chunk):
+        end = min(len(raw), begin + chunk)
+        found = raw.find(head, begin, min(len(raw), end + len(head) - 1))
+        while found >= 0:
+            if found % 80 == 0 and _MEMBER.match(raw, found):
+                starts.append(found)
+            found = raw.find(head, found + 1, min(len(raw), end + len(head) - 1))
+        release(raw, begin, end)
+    return starts
+
+
+def _v8_count(raw: Buffer, member: int, data: int, end: int, declared: int, name: str) -> list[str]:
     """A v8 OBS header states the observation count: fewer whole rows than that is a truncated file."""
     width = _row_width(raw, member)
     if not width:
@@ -137,7 +199,7 @@ def _v8_count(raw: bytes, member: int, data: int, end: int, declared: int, name:
     return []
 
 
-def _row_width(raw: bytes, member: int) -> int:
+def _row_width(raw: Buffer, member: int) -> int:
     """Sum of the variable lengths from the namestr records of the member starting at ``member``."""
     header = raw[member + 320:member + 400]
     try:
@@ -149,7 +211,7 @@ def _row_width(raw: bytes, member: int) -> int:
     return sum(int.from_bytes(raw[first + i * size + 4:first + i * size + 6], "big") for i in range(nvars))
 
 
-def _short_rows(raw: bytes, meta: Dataset) -> list[str]:
+def _short_rows(raw: Buffer, meta: Dataset) -> list[str]:
     """A v5 file has no observation count: a last record that is not whole (non-blank leftover bytes) shows
     that the file was cut inside a row."""
     obs = _OBS.search(raw)
@@ -164,7 +226,7 @@ def _short_rows(raw: bytes, meta: Dataset) -> list[str]:
     return []
 
 
-def _read_full(path: Path, raw: bytes, encoding: str) -> tuple[pd.DataFrame, Dataset, str]:
+def _read_full(path: Path, raw: Buffer, encoding: str) -> tuple[pd.DataFrame, Dataset, str]:
     """The project reader (pyreadstat) with the declared encoding, or each candidate encoding in turn.
 
     The encoding returned is ``ascii`` when no text value or label read is outside ASCII (numbers in XPT are
