@@ -16,6 +16,10 @@ Order of work (each step partition-safe by subject):
    to null and logged; SUPP-- split; shape and metadata;
 7. built-in builders (trial-design domains and the like) from
    ``BUILTIN_BUILDERS``, each ``builder(context) -> list[BuiltDomain]``.
+
+With ``spill`` (the ``sdtm`` command, the ``run`` stage), each finished domain but DM and the trial design
+goes to disk at once and keeps in memory only the columns the builders read (``builder_columns``);
+``converters.sdtm.output.write_build`` reads each back to write it (docs/scale.md).
 """
 from __future__ import annotations
 
@@ -99,6 +103,8 @@ class BuiltDomain:
         self._written = self.records
         self.frame = _empty_like(self.frame)  # not a slice: a view would keep every record alive
         self.facts = {}
+        if self.spilled is not None:
+            self.spilled.path.unlink(missing_ok=True)  # its disk space back before the next domain is written
         self.spilled = None
 
     def spill(self, folder: Path, keep: set[str]) -> None:
