@@ -47,21 +47,22 @@ def run_study(mappings: Path, raw: Path | None, out: Path, created: datetime | N
     """
     from converters.sdtm.output import write_build
     from converters.sdtm.study import build_study
-    from converters.writers.output_folder import check_output_folder
+    from converters.writers.output_folder import check_output_folder, spill_folder
 
     inputs = [mappings, raw if raw is not None else study_raw_input(mappings)]
     check_output_folder(out, "sdtm", force=force, inputs=inputs)
     batch = batch or BatchOptions()
-    engine = batch.start()
-    try:
-        build = build_study(mappings, raw, progress=lambda msg: echo(f"  {msg}"), batch_subjects=batch.batch_subjects,
-                            engine=engine)
-    finally:
-        engine.close()
-    check_ascii(build, inputs[1] or mappings)
-    if inputs[1] is not None and Path(inputs[1]).is_dir():
-        log_unread_files(Path(inputs[1]), build.log)
-    write_build(build, out, created, force=force, inputs=inputs, release=True)  # only counts are read after
+    with spill_folder(out) as spill:  # finished domains wait on disk for the writers (removed after, or on error)
+        engine = batch.start()
+        try:
+            build = build_study(mappings, raw, progress=lambda msg: echo(f"  {msg}"),
+                                batch_subjects=batch.batch_subjects, engine=engine, spill=spill)
+        finally:
+            engine.close()
+        check_ascii(build, inputs[1] or mappings)
+        if inputs[1] is not None and Path(inputs[1]).is_dir():
+            log_unread_files(Path(inputs[1]), build.log)
+        write_build(build, out, created, force=force, inputs=inputs, release=True)  # only counts are read after
     return build
 
 

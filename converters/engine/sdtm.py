@@ -17,6 +17,7 @@ import pandas as pd
 
 from converters.engine import Engine, LocalEngine
 from converters.engine.batches import join_pieces, partition_raw, subject_forms
+from converters.engine.compact import CompactFrame, compact_frame, concat_compact
 from converters.errors import DataError
 from converters.readers.raw import RawSource
 from converters.sdtm.builder import BuiltRecords
@@ -37,6 +38,20 @@ class BatchResult:
     timeline: pd.DataFrame | None = None
     #: the visits the batch's raw forms show (``trial_design.sv.raw_visit_records``), when SV is built
     visits: pd.DataFrame | None = None
+    #: each domain's records held compactly once the batch is back (``engine.compact``); ``records`` then keep
+    #: their counts, logs and metadata with an empty frame
+    compact: dict[str, CompactFrame] = field(default_factory=dict)
+
+    def hold_compactly(self) -> None:
+        """Code the text columns of every domain's records (``engine.compact``) and drop the object frames."""
+        for name, rec in self.records.items():
+            self.compact[name] = compact_frame(rec.frame)
+            rec.frame = rec.frame.iloc[:0].copy()
+
+    def record_count(self, domain: str) -> int:
+        if domain in self.compact:
+            return len(self.compact[domain])
+        return len(self.records[domain].frame) if domain in self.records else 0
 
 
 @dataclass
@@ -48,6 +63,17 @@ class MergedBatches:
     raw: dict[str, RawSource]
     timeline: pd.DataFrame
     visits: pd.DataFrame | None
+    #: each domain's merged records held compactly (``engine.compact``) until ``take`` gives them to its
+    #: ``records`` entry (whose frame is empty until then), so the study holds one domain's object frame at a time
+    compact: dict[str, CompactFrame | pd.DataFrame] = field(default_factory=dict)
+
+    def take(self, domain: str) -> BuiltRecords:
+        """The domain's records with their frame made (once; the compact form is dropped)."""
+        rec = self.records[domain]
+        held = self.compact.pop(domain, None)
+        if held is not None:
+            rec.frame = held.frame() if isinstance(held, CompactFrame) else held
+        return rec
 
 
 def run_batch(raw: dict[str, RawSource], study: StudyDefinition, specs: list[DomainSpec],
@@ -108,6 +134,7 @@ def build_records_in_batches(study: StudyDefinition, specs: list[DomainSpec], ra
     results = []
     for i, result in enumerate(engine.map(run_batch, feed(), study, specs, visits), start=1):
         say(f"batch {i} of {count}: {sum(len(r.frame) for r in result.records.values())} records")
+        result.hold_compactly()
         results.append(result)
     timelines = [r.timeline for r in results if r.timeline is not None]
     timeline = _concat([t for t in timelines if len(t)] or timelines[:1])
@@ -115,16 +142,21 @@ def build_records_in_batches(study: StudyDefinition, specs: list[DomainSpec], ra
     raw_visits = _concat([v for v in visit_parts if len(v)] or visit_parts[:1]) if visits else None
     for r in results:
         r.timeline = r.visits = None
-    records = merge_batches(results, log, warnings)
-    return MergedBatches(records, join_pieces(kept), timeline, raw_visits)
+    compact: dict[str, CompactFrame | pd.DataFrame] = {}
+    records = merge_batches(results, log, warnings, compact)
+    return MergedBatches(records, join_pieces(kept), timeline, raw_visits, compact)
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
-def merge_batches(results: list[BatchResult], log: RejectionLog, warnings: list[str]) -> dict[str, BuiltRecords]:
-    """One set of records from the batches, in subject order, with their logs, warnings and missing inputs."""
+def merge_batches(results: list[BatchResult], log: RejectionLog, warnings: list[str],
+                  compact: dict[str, CompactFrame | pd.DataFrame] | None = None) -> dict[str, BuiltRecords]:
+    """One set of records from the batches, in subject order, with their logs, warnings and missing inputs.
+
+    Batches held compactly (``BatchResult.hold_compactly``) are merged compactly into ``compact`` (domain ->
+    records, see ``MergedBatches.take``) and their ``records`` entries keep an empty frame."""
     for result in results:
         log.parts.extend(result.log.parts)
     common = [w for w in results[0].warnings if all(w in r.warnings for r in results[1:])]
@@ -133,8 +165,14 @@ def merge_batches(results: list[BatchResult], log: RejectionLog, warnings: list[
     records: dict[str, BuiltRecords] = {}
     for name, first in results[0].records.items():
         parts = [r.records[name] for r in results]
-        frames = [p.frame for p in parts if len(p.frame)] or [first.frame]
-        merged = BuiltRecords(first.spec, pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0],
+        if compact is not None and all(name in r.compact for r in results):
+            pieces = [r.compact.pop(name) for r in results]
+            compact[name] = concat_compact([p for p in pieces if len(p)] or pieces[:1])
+            frame = first.frame
+        else:
+            frames = [p.frame for p in parts if len(p.frame)] or [first.frame]
+            frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        merged = BuiltRecords(first.spec, frame,
                               rows_read=sum(p.rows_read for p in parts), filtered=sum(p.filtered for p in parts))
         for p in parts:
             for cl, values in p.extensions.items():
@@ -166,6 +204,6 @@ def raise_missing_input(results: list[BatchResult]) -> None:
     unbatched (with the same message)."""
     for error in results[0].missing_input + [e for r in results[1:] for e in r.missing_input]:
         domain = error.where.dataset
-        holding = [r for r in results if domain in r.records and len(r.records[domain].frame)]
+        holding = [r for r in results if domain in r.records and r.record_count(domain)]
         if all(any(str(e) == str(error) for e in r.missing_input) for r in holding):
             raise error

@@ -48,15 +48,17 @@ def run_sdtm(ctx: RunContext) -> StageResult:
     from converters.commands.sdtm import summary_rows
     from converters.sdtm.output import write_build
     from converters.sdtm.study import build_study
+    from converters.writers.output_folder import spill_folder
 
     target = ctx.work / "sdtm"
-    engine = ctx.batch.start()
-    try:
-        build = build_study(ctx.mappings, ctx.raw, progress=lambda msg: ctx.say(f"    {msg}"),
-                            batch_subjects=ctx.batch.batch_subjects, engine=engine)
-    finally:
-        engine.close()
-    write_build(build, target, ctx.created, release=True)  # the stage reads only counts and metadata after
+    with spill_folder(target) as spill:  # finished domains wait on disk for the writers (removed after, or on error)
+        engine = ctx.batch.start()
+        try:
+            build = build_study(ctx.mappings, ctx.raw, progress=lambda msg: ctx.say(f"    {msg}"),
+                                batch_subjects=ctx.batch.batch_subjects, engine=engine, spill=spill)
+        finally:
+            engine.close()
+        write_build(build, target, ctx.created, release=True)  # the stage reads only counts and metadata after
     ctx.folders["sdtm"] = target
     ctx.studyid = build.study.studyid
     problems = build.log.problem_count()

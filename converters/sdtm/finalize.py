@@ -266,12 +266,12 @@ def codelists_in_use(frames: list[tuple[pd.DataFrame, Dataset]], extensions: dic
     for frame, ds in frames:
         known = (facts or {}).get(ds.name, {})
         for var in ds.variables:
-            if var.codelist and var.name in frame:
+            if var.codelist and (var.name in frame or var.name in known):
                 distinct = _distinct_in_use(frame, var.name, known)
                 values = distinct.values.tolist() if distinct is not None else frame[var.name].dropna().astype(str)
                 used.setdefault(var.codelist, set()).update(values)
         for vl in ds.value_level:
-            if vl.item.codelist and vl.variable in frame and all(c.variable in frame for c in vl.where):
+            if vl.item.codelist and all(n in frame or n in known for n in (vl.variable, *(c.variable for c in vl.where))):
                 used.setdefault(vl.item.codelist, set()).update(_terms_in_use(frame, ds, vl, known))
     out = []
     for name in sorted(used):

@@ -68,10 +68,11 @@ def _write_into(build: StudyBuild, tmp: Path, created: datetime, define: bool = 
     study_oid = build.study.studyid
     for d in build.domains:
         name = d.name.lower()
-        facts = d.text_facts()  # measured once by the build; both writers read them
-        write_xpt(d.frame, d.dataset, tmp / f"{name}.xpt", created=created, facts=facts)
-        write_dataset_json(d.frame, d.dataset, tmp / f"{name}.json", study_oid=study_oid,
+        frame, facts = d.written_form()  # facts measured once by the build (a spilled domain: read back)
+        write_xpt(frame, d.dataset, tmp / f"{name}.xpt", created=created, facts=facts)
+        write_dataset_json(frame, d.dataset, tmp / f"{name}.json", study_oid=study_oid,
                            metadata_version_oid=mdv_oid(build.study), created=created, facts=facts)
+        del frame, facts
         if release:
             d.release()
     build.log.write_csv(tmp / "rejections.csv")

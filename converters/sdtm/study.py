@@ -16,6 +16,10 @@ Order of work (each step partition-safe by subject):
    to null and logged; SUPP-- split; shape and metadata;
 7. built-in builders (trial-design domains and the like) from
    ``BUILTIN_BUILDERS``, each ``builder(context) -> list[BuiltDomain]``.
+
+With ``spill`` (the ``sdtm`` command, the ``run`` stage), each finished domain but DM and the trial design
+goes to disk at once and keeps in memory only the columns the builders read (``builder_columns``);
+``converters.sdtm.output.write_build`` reads each back to write it (docs/scale.md).
 """
 from __future__ import annotations
 
@@ -49,6 +53,7 @@ from converters.spec.paths import check_folder_entries, check_form_name, check_s
 from converters.spec.model import DomainSpec, VariableSpec
 from converters.spec.study import StudyDefinition, load_study
 from converters.standards import ct, sdtmig
+from converters.writers.spill import SpilledFrame, spill_frame
 from converters.writers.text_facts import TextFacts, text_columns_facts
 from converters.writers.transport import byte_lengths
 
@@ -83,24 +88,60 @@ class BuiltDomain:
 
     #: records of a domain whose frame was released once written (``release``)
     _written: int | None = field(default=None, repr=False)
+    #: the finished records on disk (``spill``); ``frame`` then holds only the columns the builders read
+    spilled: SpilledFrame | None = field(default=None, repr=False)
 
     @property
     def records(self) -> int:
-        return len(self.frame) if self._written is None else self._written
+        if self._written is not None:
+            return self._written
+        return self.spilled.records if self.spilled is not None else len(self.frame)
 
     def release(self) -> None:
         """Drop the records (kept: their count, the columns and the metadata), once the domain is written, so a
         build holds one written domain at a time less."""
         self._written = self.records
-        self.frame = self.frame.iloc[:0]
+        self.frame = _empty_like(self.frame)  # not a slice: a view would keep every record alive
         self.facts = {}
+        if self.spilled is not None:
+            self.spilled.path.unlink(missing_ok=True)  # its disk space back before the next domain is written
+        self.spilled = None
+
+    def spill(self, folder: Path, keep: set[str]) -> None:
+        """Write the finished records to ``folder`` (``converters.writers.spill``) and hold only the columns in
+        ``keep`` (those the built-in builders read) and the text facts of those and of the coded variables
+        (codelists in use read them)."""
+        if self.spilled is not None:
+            return
+        self.text_facts()
+        self.spilled = spill_frame(self.frame, self.facts, folder / f"{self.name.lower()}.spill")
+        coded = {v.name for v in self.dataset.variables if v.codelist} | \
+            {name for vl in self.dataset.value_level for name in (vl.variable, *(c.variable for c in vl.where))}
+        self.facts = {name: f for name, f in self.facts.items() if name in keep or name in coded}
+        held = keep | (coded - set(self.facts))  # coded columns without text facts (numbers) are read as they are
+        self.frame = self.frame[[c for c in self.frame.columns if c in held]].copy()
+
+    def written_form(self) -> tuple[pd.DataFrame, dict[str, TextFacts]]:
+        """The frame and text facts to write: read back from the spill, or the frame held."""
+        if self.spilled is not None:
+            return self.spilled.load()
+        return self.frame, self.text_facts()
 
     def text_facts(self) -> dict[str, TextFacts]:
-        """The text facts of every character variable, measured now for those the build did not measure."""
+        """The text facts of every character variable, measured now for those the build did not measure
+        (a spilled domain: those it kept)."""
+        if self.spilled is not None:
+            return self.facts
         missing = [v.name for v in self.dataset.variables if not v.is_numeric and v.name not in self.facts]
         if missing:
             self.facts.update(text_columns_facts(self.frame, self.name, missing))
         return self.facts
+
+
+def _empty_like(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame with no records and the columns and dtypes of ``frame``, sharing no memory with it."""
+    return pd.DataFrame({name: pd.Series(dtype=frame[name].dtype) for name in frame.columns},
+                        columns=frame.columns)
 
 
 @dataclass
@@ -194,25 +235,61 @@ def os_error(exc: OSError, doing: str = "read") -> DataError:
                           f"{'readable' if doing == 'read' else 'writable'}")
 
 
+#: Domains held whole when a build spills: DM (every builder reads it) and those a builder reads or replaces.
+HELD_WHOLE = frozenset({"DM", "TA", "TE", "TV", "TI", "TS", "SE", "SV"})
+
+
+def builder_columns(study: StudyDefinition, domain: str) -> set[str]:
+    """The columns of a finished domain that the built-in builders and the study-wide steps after them read,
+    what a spilled domain keeps in memory (``BuiltDomain.spill``):
+
+    * SV and the trial-design cross-checks: USUBJID, VISITNUM, VISIT, EPOCH and the record's date (--STDTC,
+      --DTC); IE's IETESTCD and IECAT (checked against TI) when a spec builds IE;
+    * RELREC (study.yaml ``related_records``) and value-level metadata (``value_level``): --SEQ and the
+      variables they name; SUPP-- datasets: USUBJID, IDVARVAL, QNAM and QVAL;
+    * data questions: DD's DDTESTCD and DDSTRESC, AE's AEOUT and AESDTH.
+    """
+    columns = {"USUBJID", "VISITNUM", "VISIT", "EPOCH", f"{domain}STDTC", f"{domain}DTC", f"{domain}SEQ"}
+    columns |= {"IE": {"IETESTCD", "IECAT"}, "DD": {"DDTESTCD", "DDSTRESC"},
+                "AE": {"AEOUT", "AESDTH"}}.get(domain, set())
+    if domain.startswith("SUPP"):
+        columns |= {"IDVARVAL", "QNAM", "QVAL"}
+    doc = study.document if isinstance(study.document, dict) else {}
+    for node in doc.get("related_records") or []:
+        for side in ("parent", "child"):
+            part = node.get(side) if isinstance(node, dict) else None
+            if isinstance(part, dict) and str(part.get("domain", "")).upper() == domain:
+                columns.add(str(part.get("variable")))
+    for node in doc.get("value_level") or []:
+        if isinstance(node, dict) and str(node.get("dataset")) == domain:
+            columns |= {str(node.get("variable")), str(node.get("by"))}
+    return columns
+
+
 def build_study(mappings: str | Path, raw_dir: str | Path | None = None,
                 progress: Callable[[str], None] | None = None, raw: dict | None = None,
-                builtins: bool = True, batch_subjects: int | None = None, engine: object = None) -> StudyBuild:
+                builtins: bool = True, batch_subjects: int | None = None, engine: object = None,
+                spill: Path | None = None) -> StudyBuild:
     """Build all SDTM domains of the study whose mappings folder is ``mappings``.
 
     ``batch_subjects``: run the subject-local steps per batch of that many subjects (``converters.engine``; the
     same output whatever the size) on ``engine`` (a ``converters.engine.Engine``; default in-process).
+    ``spill``: a private folder (``converters.writers.output_folder.spill_folder``) where each domain is put once
+    finished, holding in memory only the columns the built-in builders read (``builder_columns``); the writers
+    read it back one domain at a time (``converters.sdtm.output.write_build``), before the folder is removed.
 
     ``raw`` gives the raw sources directly (else they are read from ``raw_dir`` or study.yaml's
     raw folder); ``builtins=False`` skips the built-in builders (spec-driven domains only).
     A file that cannot be read stops the build with a DataError naming it (never an OSError).
     """
     try:
-        return _build_study(Path(mappings), raw_dir, progress, raw, builtins, batch_subjects, engine)
+        return _build_study(Path(mappings), raw_dir, progress, raw, builtins, batch_subjects, engine, spill)
     except OSError as exc:
         raise os_error(exc, "read") from None
 
 
-def _build_study(mappings: Path, raw_dir, progress, raw, builtins, batch_subjects=None, engine=None) -> StudyBuild:
+def _build_study(mappings: Path, raw_dir, progress, raw, builtins, batch_subjects=None, engine=None,
+                 spill: Path | None = None) -> StudyBuild:
     from converters.readers.raw import read_raw_folder
 
     say = progress or (lambda _msg: None)
@@ -247,6 +324,7 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins, batch_subject
     if "DM" not in {spec.domain for spec in specs}:
         raise SpecError("the study has no DM spec; every other domain needs DM's subjects", Location(str(spec_dir)))
     raw_visits = None
+    merged = None
     if batch_subjects is not None:  # the same steps per batch of subjects (converters.engine)
         from converters.engine.sdtm import build_records_in_batches
 
@@ -263,13 +341,15 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins, batch_subject
     ordered = ["DM"] + [n for n in records if n != "DM"]
     built: list[BuiltDomain] = []
     for name in ordered:
-        rec = records[name]
+        rec = records[name] if merged is None else merged.take(name)  # one domain's object frame at a time
         done = _finish(rec, log, ctx)
         for note in rec.notes:
             say(f"{name}: {note}")
         built += done
         for domain in done:
             say(f"{domain.name}: {domain.records} records")
+            if spill is not None and domain.name not in HELD_WHOLE and domain.parent not in HELD_WHOLE:
+                domain.spill(spill, builder_columns(study, domain.name))
     for domain in built:
         ctx.domains[domain.name] = domain
     for target in (BUILTIN_BUILDERS.values() if builtins else ()):

@@ -150,6 +150,24 @@ def write_output_folder(target: str | Path, kind: str, *, force: bool = False,
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def spill_folder(target: str | Path) -> Iterator[Path]:
+    """A private temporary folder beside ``target`` for a run's intermediate files (``converters.writers.spill``),
+    removed when the block ends, also on failure.  Named and marked like the output's temporary folder, so a
+    killed run's leftover is removed by the next run (:func:`recover_output_folder`)."""
+    out = Path(target).absolute()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.{os.getpid()}.spill", suffix=".tmp", dir=out.parent))
+        write_marker(tmp, "spill", "writing")
+    except OSError as exc:
+        raise _os_error(exc) from None
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def recover_output_folder(out: Path) -> None:
     """Put back a previous output that an interrupted swap parked aside; remove dead runs' temporary folders."""
     parent = out.parent

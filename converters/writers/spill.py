@@ -1,0 +1,66 @@
+"""Finished datasets held on disk between the build and the writers, so a build does not hold every domain.
+
+A finished domain is spilled as what the writers read of it: each numeric column as its float64 array, each
+text column as its text facts (:class:`~converters.writers.text_facts.TextFacts`: one code per record into its
+distinct values).  :meth:`SpilledFrame.load` gives back a frame with the same columns and numbers and the same
+facts, text columns held as :class:`pandas.Categorical` over the facts' distinct values (no object array of
+every record), which is all :func:`~converters.writers.xpt.write_xpt` and
+:func:`~converters.writers.dataset_json.write_dataset_json` read when given the facts: the files are the same
+bytes as when they are written from the frame the build made.
+
+The files go into a private folder of the run (:func:`converters.writers.output_folder.spill_folder`), written
+and read by this process only, which removes the folder when the run ends or fails.  They are Python pickles
+(numpy arrays and the distinct text values), never read from anywhere else.
+"""
+from __future__ import annotations
+
+import pickle
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from converters.writers.text_facts import TextFacts
+
+
+@dataclass(frozen=True)
+class SpilledFrame:
+    """A frame written to ``path``: its column names, record count and which columns are text facts."""
+
+    path: Path
+    columns: tuple[str, ...]
+    records: int
+
+    def load(self) -> tuple[pd.DataFrame, dict[str, TextFacts]]:
+        """The frame (text as Categorical over its distinct values) and the text facts of its text columns."""
+        with open(self.path, "rb") as handle:
+            stored = pickle.load(handle)  # our own file, in the run's private folder (see the module docstring)
+        data: dict[str, object] = {}
+        facts: dict[str, TextFacts] = {}
+        for name in self.columns:
+            kind, payload = stored[name]
+            if kind == "text":
+                codes, values, nbytes, nchars = payload
+                facts[name] = TextFacts(codes=codes, values=values, nbytes=nbytes, nchars=nchars)
+                data[name] = pd.Categorical.from_codes(codes, categories=pd.Index(values, dtype=object),
+                                                       validate=False)
+            else:
+                data[name] = payload
+        frame = pd.DataFrame(data, index=pd.RangeIndex(self.records), columns=list(self.columns))
+        return frame, facts
+
+
+def spill_frame(frame: pd.DataFrame, facts: Mapping[str, TextFacts], path: Path) -> SpilledFrame:
+    """Write ``frame`` to ``path``: text columns with facts as their facts, every other column as it is."""
+    stored: dict[str, tuple[str, object]] = {}
+    for name in frame.columns:
+        known = facts.get(str(name))
+        if known is not None and known.records == len(frame):
+            stored[str(name)] = ("text", (known.codes, known.values, known.nbytes, known.nchars))
+        else:
+            stored[str(name)] = ("column", np.asarray(frame[name].to_numpy()))
+    with open(path, "wb") as handle:
+        pickle.dump(stored, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return SpilledFrame(path, tuple(str(c) for c in frame.columns), len(frame))
