@@ -155,7 +155,7 @@ def test_text_facts_of_distinct_values_equal_those_measured_on_every_record(seed
 def test_freed_memory_is_given_back_where_the_c_library_can():
     import platform
 
-    from converters.adam.memory import release_free_memory
+    from converters.memory import release_free_memory
 
     glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
     assert release_free_memory() is glibc

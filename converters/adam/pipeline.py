@@ -21,7 +21,7 @@ def build_and_write_adam(mappings: Path, sdtm: Path, out: Path, created: datetim
     """
     from converters.adam.build import build_adam as derive_adam
     from converters.adam.escalation import escalation_summary, load_escalation_spec
-    from converters.adam.memory import release_free_memory
+    from converters.memory import release_free_memory
     from converters.adam.output import DEFAULT_CREATED, write_dataset_files, write_study_files
     from converters.adam.results import RESULTS_FILE, load_results_spec
     from converters.writers.output_folder import check_output_folder, write_output_folder

@@ -1,18 +1,16 @@
 """Run the rule catalog over a study's datasets and gather the findings in one frame."""
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import fnmatch
 import time
 import traceback
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
+from converters.memory import release_free_memory
 from converters.validate.data import DatasetData, StudyData
 from converters.validate.model import SEVERITY_RANK, Hits, Rule, version_key
 
@@ -121,7 +119,7 @@ def run_rules(study: StudyData, rules: list[Rule], strict: bool = False) -> Vali
             if not item.study_level:
                 attempt(index, item, position, ds)
         ds.release()
-        give_back_memory()
+        release_free_memory()
     for index, item in enumerate(rules):
         if item.study_level:
             attempt(index, item, 0, None)
@@ -137,23 +135,6 @@ def run_rules(study: StudyData, rules: list[Rule], strict: bool = False) -> Vali
                                         na_position="first").drop(columns="_rank").reset_index(drop=True)
     return ValidationResult(findings=findings, rules=rules, timings=dict(timings), rule_errors=errors,
                             rule_tracebacks=tracebacks, study=study)
-
-
-@lru_cache(maxsize=1)
-def _libc() -> ctypes.CDLL | None:
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return libc if hasattr(libc, "malloc_trim") else None
-    except OSError:  # pragma: no cover - not glibc
-        return None
-
-
-def give_back_memory() -> None:
-    """Return the heap pages freed by a released dataset to the system (glibc's ``malloc_trim``; nothing elsewhere):
-    without it the process keeps the largest dataset's pages, and the next dataset's peak stacks on top."""
-    libc = _libc()
-    if libc is not None:
-        libc.malloc_trim(0)
 
 
 def _work_order(ds: DatasetData, position: int) -> tuple[int, int]:

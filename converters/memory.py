@@ -1,11 +1,11 @@
-"""Give the memory a build has freed back to the operating system.
+"""Give the memory a stage has freed back to the operating system.
 
 pandas and numpy free a column's array when the last frame holding it goes, but glibc's allocator keeps most of
 that memory in the process's heap for reuse (arrays of a few MB are served from the heap once a freed one raised
-its mmap threshold), so the resident size stays at its high mark: the ADaM build lets go of each SDTM dataset
-after its last reader and of each ADaM dataset once written, and only ``malloc_trim`` makes that visible to the
-machine (and leaves room for the define's check of the written data).  Dask's workers trim the same way.
-Elsewhere (macOS, Windows, musl) this does nothing.
+its mmap threshold), so the resident size stays at its high mark and the next dataset's peak stacks on top.  The
+ADaM build lets go of each SDTM dataset after its last reader and of each ADaM dataset once written, the validator
+of each dataset once checked; only ``malloc_trim`` makes that visible to the machine.  Dask's workers trim the
+same way.  Elsewhere (macOS, Windows, musl) this does nothing.
 """
 from __future__ import annotations
 
