@@ -84,6 +84,9 @@ class RecordFill:
     drop: pd.Series  # records to drop (``on_error: drop``); fills add to it through ``null``
     supp: bool = False  # filling a supplemental qualifier (not a variable of the domain)
     ascii_text: bool = False  # set by the fill: the values are text, all of it ASCII (no need to check again)
+    #: set by a fill that knows the text of what it returns (the values, their trimmed object text with None for
+    #: missing, all of it ASCII), worked out on its distinct values: ``_fill`` then takes it as it is
+    text_of: tuple[pd.Series, pd.Series, bool] | None = None
 
     def resolve(self, name: str) -> pd.Series:
         return self.row.resolve(name)
@@ -319,6 +322,9 @@ def _fill(spec: DomainSpec, var: VariableSpec, frame: pd.DataFrame, fill: Record
         return pd.Series(num, index=index, dtype="float64")
     if values.dtype == "float64":
         return values
+    if fill.text_of is not None and fill.text_of[0] is values:
+        _, text, fill.ascii_text = fill.text_of
+        return text
     text, fill.ascii_text = _text_object_ascii(values)
     return text
 

@@ -28,6 +28,8 @@ class CTResult:
     extensions: set[str] = field(default_factory=set)
     #: why a value is null on purpose (value-map entries ``{no_value: reason}``), None elsewhere
     reasons: pd.Series | None = None
+    #: the values trimmed (object, None for missing) and whether all of it is ASCII, when mapped per distinct value
+    text: tuple[pd.Series, bool] | None = None
 
 
 def _normalised(values: pd.Series) -> pd.Series:
@@ -59,7 +61,11 @@ def assign_ct(values: pd.Series, codelist: CodelistInfo | None, value_map: dict[
     def back(column: np.ndarray) -> pd.Series:
         return pd.Series(column[rows], index=values.index, dtype=column.dtype, copy=False)
 
-    return CTResult(back(mapped), back(unmapped), extensions, back(reasons) if reasons is not None else None)
+    trimmed = np.empty(len(mapped), dtype=object)
+    trimmed[:] = [(value.strip() or None) if value is not None else None for value in mapped]
+    ascii_only = all(value.isascii() for value in trimmed if value is not None)
+    return CTResult(back(mapped), back(unmapped), extensions, back(reasons) if reasons is not None else None,
+                    (back(trimmed), ascii_only))
 
 
 def map_distinct(texts: list[str | None], codelist: CodelistInfo | None, value_map: dict[str, str] | None = None, *,
