@@ -25,14 +25,23 @@ def distinct(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     A ``string`` column held as Python objects (what the readers give) is factorized on its object array: pandas
     compares every value with the dtype's missing value when it factorizes the column itself, which takes twice the
     time; the object array's missing values (``pd.NA``, NaN) are null to the hash table all the same."""
-    objects = _string_objects(values)
-    if objects is not None:
-        object_codes, texts = pd.factorize(objects, use_na_sentinel=True)
+    found = _distinct_strings(values)
+    if found is not None:
         dtype = values.dtype
         assert isinstance(dtype, pd.StringDtype)
-        return object_codes, pd.Index(pd.array(texts, dtype=dtype), copy=False)
+        return found[0], pd.Index(pd.array(found[1], dtype=dtype), copy=False)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     return codes, uniques
+
+
+def _distinct_strings(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """``distinct`` of a Python-storage ``string`` column with its distinct texts as an object array (None for any
+    other column)."""
+    objects = _string_objects(values)
+    if objects is None:
+        return None
+    codes, texts = pd.factorize(objects, use_na_sentinel=True)
+    return codes, texts
 
 
 def _string_objects(values: pd.Series) -> np.ndarray | None:
@@ -65,6 +74,9 @@ def duplicated_rows(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray
 
 def distinct_text(values: pd.Series) -> tuple[np.ndarray, list[Any]]:
     """``distinct`` of ``values.astype("string")``: codes, and each distinct text (a list of str)."""
+    found = _distinct_strings(values)
+    if found is not None:
+        return found[0], found[1].tolist()
     if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
         codes, uniques = distinct(values)
         text = np.asarray(uniques, dtype=object).tolist()

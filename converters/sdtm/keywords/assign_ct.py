@@ -2,7 +2,6 @@
 are logged and set to null (or the record dropped)."""
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -16,7 +15,7 @@ from converters.spec.loader import _hint, _is_scalar, _plain, _Reader
 from converters.spec.model import VariableSpec, value_map_entry
 from converters.spec.schema import Scalar, Transform, VariableOptions
 from converters.spec.yaml_lines import LineDict
-from converters.standards import CodelistInfo, ct
+from converters.standards import ct
 
 
 class AssignCtOptions(VariableOptions):
@@ -64,16 +63,9 @@ def read(r: _Reader, spec: VariableSpec, node: LineDict, study: Any, standard: A
                          "allowed", node.line_of("extend"))
 
 
-@lru_cache(maxsize=None)
-def _codelist(name: str) -> CodelistInfo:
-    """The bundled codelist of that name, one object per name: its normalised lookup table (a cached property) is
-    then built once per process, not once per variable and record block."""
-    return ct.codelist(name)
-
-
 def fill(frame: pd.DataFrame, var: VariableSpec, context: RecordFill) -> pd.Series:
     values = collected(var, context)
-    info = _codelist(var.codelist) if var.codelist else None
+    info = ct.codelist(var.codelist) if var.codelist else None
     got = assign_ct(values, info, var.value_map, extend=var.extend)
     if got.unmapped.any():
         parts = []
