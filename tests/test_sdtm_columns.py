@@ -197,3 +197,36 @@ def test_duplicated_rows_of_many_columns_do_not_overflow():
     duplicate, first_of = columns.duplicated_rows(frame, list(frame.columns))
     np.testing.assert_array_equal(duplicate, frame.duplicated().to_numpy())
     assert list(first_of[-3:]) == [5, 7, 5]
+
+
+@pytest.mark.parametrize("formats", [None, ("DD-MON-YYYY", "HH:MM")])
+def test_iso8601_text_handed_over_equals_the_text_taken_again(formats):
+    """The trimmed ISO text and collected date text ``to_iso8601`` hands over (so the builder does not factorize
+    them again) are what the builder's own pass over the values gives, ASCII flag included."""
+    from converters.sdtm.builder import _text_object_ascii
+
+    for values, rng in _samples(DATES, 11):
+        time = pd.Series([rng.choice(TIMES) for _ in range(len(values))], index=values.index, dtype="object")
+        got = dates.to_iso8601(values, time, date_formats=formats[:1] if formats else None,
+                               time_formats=formats[1:] if formats else None)
+        assert got.text is not None and got.collected is not None
+        text, ascii_only = _text_object_ascii(got.iso)
+        pd.testing.assert_series_equal(got.text[0], text, check_names=False)
+        assert got.text[1] == ascii_only
+        pd.testing.assert_series_equal(got.collected, _text_object_ascii(values)[0], check_names=False)
+
+
+def test_assign_ct_text_handed_over_equals_the_text_taken_again():
+    from converters.sdtm.builder import _text_object_ascii
+    from converters.sdtm.terminology import assign_ct
+    from converters.standards import ct
+
+    pool = [None, "", " y ", "Yes", "N", "zz  top", "é", " 1 "]
+    for values, _ in _samples(pool, 12):
+        for info, value_map, extend in ((ct.codelist("NY"), None, False), (ct.codelist("UNIT"), None, True),
+                                        (None, {"1": " One "}, False), (None, None, False)):
+            got = assign_ct(values, info, value_map, extend=extend)
+            assert got.text is not None
+            text, ascii_only = _text_object_ascii(got.values)
+            pd.testing.assert_series_equal(got.text[0], text, check_names=False)
+            assert got.text[1] == ascii_only

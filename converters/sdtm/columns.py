@@ -80,7 +80,7 @@ def distinct_text(values: pd.Series) -> tuple[np.ndarray, list[Any]]:
     if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
         codes, uniques = distinct(values)
         text = np.asarray(uniques, dtype=object).tolist()
-        if isinstance(values.dtype, pd.StringDtype) or all(type(value) is str for value in text):  # noqa: E721  (exactly str: the text is the value itself)
+        if isinstance(values.dtype, pd.StringDtype) or set(map(type, text)) <= {str}:  # exactly str: the value is its text
             return codes, text
     # numbers (1 and 1.0 are one key to factorize, two texts): the text of every record first
     codes, uniques = distinct(values.astype("string"))

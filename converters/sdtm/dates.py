@@ -29,7 +29,7 @@ from converters.algorithms.date_formats import (  # noqa: F401  (the layouts are
     TIME_FORMATS,
     canonical_format,
 )
-from converters.sdtm.columns import distinct_rows, distinct_text
+from converters.sdtm.columns import distinct_rows, distinct_text, take
 
 
 @dataclass
@@ -38,6 +38,10 @@ class DateResult:
 
     iso: pd.Series
     problem: pd.Series
+    #: the ISO values trimmed (object, None for missing) and whether all of it is ASCII, and the collected date text
+    #: trimmed (None for blank), known from the distinct values when the conversion worked on them
+    text: tuple[pd.Series, bool] | None = None
+    collected: pd.Series | None = None
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -140,9 +144,18 @@ def to_iso8601(date: pd.Series, time: pd.Series | None = None, *, date_formats=N
                           time_formats=time_formats)
         iso[slow] = got.iso.to_numpy(dtype=object)
         problem[slow] = got.problem.to_numpy(dtype=object)
+    trimmed = np.empty(len(iso), dtype=object)
+    trimmed[:] = [(value.strip() or None) if isinstance(value, str) else None for value in iso]
+    ascii_only = all(value.isascii() for value in trimmed if value is not None)
+    collected = None
+    if date.dtype == object or isinstance(date.dtype, pd.StringDtype):
+        collected = pd.Series(take([text.strip() or None for text in dtexts], dcodes), index=date.index,
+                              dtype="object", copy=False)
     return DateResult(iso=pd.Series(iso[codes], index=date.index, dtype="object", name="iso", copy=False),
                       problem=pd.Series(problem[codes], index=date.index, dtype="object", name="problem",
-                                        copy=False))
+                                        copy=False),
+                      text=(pd.Series(trimmed[codes], index=date.index, dtype="object", copy=False), ascii_only),
+                      collected=collected)
 
 
 class _TimeTable:
