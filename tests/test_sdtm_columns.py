@@ -230,3 +230,21 @@ def test_assign_ct_text_handed_over_equals_the_text_taken_again():
             text, ascii_only = _text_object_ascii(got.values)
             pd.testing.assert_series_equal(got.text[0], text, check_names=False)
             assert got.text[1] == ascii_only
+
+
+@pytest.mark.parametrize("how", ["first", "last"])
+def test_earliest_or_latest_per_subject_equals_sort_and_group(how):
+    """Ranking the distinct texts gives each subject's first or last value of a sort by subject and text."""
+    from converters.sdtm.derivations import earliest_or_latest
+
+    pool = ["2025-03-04", "2025-03-04T10:00", "2025-03", "2025", "2024-12-31T23:59", "2025-03-04T09:59", "é", "Z"]
+    for seed in range(60):
+        rng = random.Random(seed)
+        n = rng.randint(1, 40)
+        dates = pd.DataFrame({"USUBJID": pd.Series([rng.choice(["A", "B", "C", None]) for _ in range(n)],
+                                                   dtype=rng.choice(["object", "string"])),
+                              "value": pd.Series([rng.choice(pool) for _ in range(n)], dtype="object")})
+        ordered = dates.sort_values(["USUBJID", "value"], kind="mergesort")
+        want = ordered.groupby("USUBJID", sort=False)["value"].agg(how)
+        got = earliest_or_latest(dates["USUBJID"], dates["value"], how)
+        assert {str(k): v for k, v in got.items()} == {str(k): v for k, v in want.items()}
