@@ -25,8 +25,9 @@ def read(r: _Reader, spec: VariableSpec, node: LineDict, study: Any, standard: A
 
 def fill(frame: pd.DataFrame, var: VariableSpec, context: TimingFill) -> pd.Series:
     """``derive_study_day`` with the date read once per domain and RFSTDTC's day once per subject of the batch."""
-    reference = frame["USUBJID"].map(context.shared_value("rfstdtc_day", lambda: date_part(context.rfstdtc)))
-    if reference.dtype.kind != "M":  # no subject has a reference day to map (nothing to share)
+    days = context.shared_value("rfstdtc_day", lambda: date_part(context.rfstdtc))
+    reference = frame["USUBJID"].map(days) if len(days) else None  # (pandas cannot map by an empty date Series)
+    if reference is None or reference.dtype.kind != "M":  # no subject has a reference day to map
         return derive_study_day(frame[var.target_refs[0]], frame["USUBJID"].map(context.rfstdtc))
     return study_days(context.days(frame, var.target_refs[0]), reference)
 
