@@ -132,16 +132,119 @@ def test_before_by_ranks_equals_the_text_comparison():
 
 @pytest.mark.parametrize("codelist, value_map, extend", [
     ("NY", None, False), ("NY", {"1": "Y", "0": "N", "yes please": "Y"}, False), (None, {"a": "ALPHA"}, False),
-    (None, None, False), ("UNIT", None, True)])
-def test_assign_ct_per_distinct_value_equals_every_record(codelist, value_map, extend):
+    (None, None, False), ("UNIT", None, True), ("UNIT", {"zz top": "ZZT", "é": "mg"}, True),
+    ("NY", {"1": "Y", "9": "NOVALUE", "unk": "NOVALUE"}, False), (None, {"9": "NOVALUE", "a": "ALPHA"}, False),
+    (None, {"9": "NOVALUE"}, False), ("UNIT", {"9": "NOVALUE", "a": "mg"}, True)])
+@pytest.mark.parametrize("dtype", ["object", "string", "str"])
+def test_assign_ct_per_distinct_value_equals_every_record(codelist, value_map, extend, dtype):
+    """The plain-Python mapping of the distinct values gives what the whole-column pandas rule gives per record:
+    values, unmapped flags, extensions and no-value reasons (blanks, case, inner spaces, non-ASCII, missing)."""
     from converters.sdtm.terminology import _assign_ct, assign_ct
+    from converters.spec.model import NoValue
     from converters.standards import ct
 
     info = ct.codelist(codelist) if codelist else None
-    pool = [None, np.nan, "", " y ", "Yes", "N", "no", "1", "0", "yes  please", "a", "A ", "mg", " MG/dL ", "zz  top"]
+    value_map = {k: NoValue("not done") if v == "NOVALUE" else v for k, v in value_map.items()} if value_map else None
+    pool = [None, np.nan, "", " y ", "Yes", "N", "no", "1", "0", "yes  please", "a", "A ", "mg", " MG/dL ", "zz  top",
+            " 9", "UNK", "é", "É ", "\u00a0mg\u00a0", "ß"]
     for values, _ in _samples(pool, 7):
+        values = values.astype(dtype)
         got, want = assign_ct(values, info, value_map, extend=extend), _assign_ct(values, info, value_map, extend=extend)
         pd.testing.assert_series_equal(got.values, want.values, check_names=False)
         pd.testing.assert_series_equal(got.unmapped, want.unmapped, check_names=False)
         assert got.extensions == want.extensions
         assert (got.reasons is None) == (want.reasons is None)
+        if got.reasons is not None and want.reasons is not None:
+            pd.testing.assert_series_equal(got.reasons, want.reasons, check_names=False)
+
+
+@pytest.mark.parametrize("dtype", ["string", "str", "object"])
+def test_distinct_equals_pandas_factorize(dtype):
+    """A reader's ``string`` column factorized on its object array gives pandas' codes and distinct values."""
+    for values, _ in _samples(TEXTS, 7):
+        series = values.astype(dtype)
+        codes, uniques = columns.distinct(series)
+        expected_codes, expected_uniques = pd.factorize(series, use_na_sentinel=True)
+        np.testing.assert_array_equal(codes, expected_codes)
+        pd.testing.assert_index_equal(uniques, expected_uniques)
+
+
+@pytest.mark.parametrize("dtype", ["string", "str", "object"])
+def test_duplicated_rows_equal_frame_duplicated(dtype):
+    """Duplicates by combined codes are pandas' duplicates (missing equals missing), and each record points at the
+    first record with its values (what ``groupby(...).transform("first")`` gives)."""
+    pools = [TEXTS, ["a", "b", None, "", "é"], [None, "x"]]
+    for seed in range(40):
+        rng = random.Random(seed)
+        n = rng.randint(1, 60)
+        frame = pd.DataFrame({f"c{i}": pd.Series([rng.choice(pool) for _ in range(n)], dtype=dtype)
+                              for i, pool in enumerate(pools[:rng.randint(1, 3)])})
+        if dtype == "object":  # one missing value per column, as in a raw frame (pandas tells None from NaN here)
+            frame = frame.where(frame.notna(), None)
+        duplicate, first_of = columns.duplicated_rows(frame, list(frame.columns))
+        np.testing.assert_array_equal(duplicate, frame.duplicated(keep="first").to_numpy())
+        row = pd.Series(np.arange(n))
+        first = frame.assign(r=row).groupby(list(frame.columns), dropna=False, sort=False)["r"].transform("first")
+        np.testing.assert_array_equal(first_of, first.to_numpy())
+
+
+def test_duplicated_rows_of_many_columns_do_not_overflow():
+    """Forty columns of a thousand distinct values each: the combined key is refactorized, never wraps round."""
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({f"c{i}": pd.Series(rng.integers(0, 1000, 500).astype(str), dtype="string")
+                          for i in range(40)})
+    frame = pd.concat([frame, frame.iloc[[5, 7, 5]]], ignore_index=True)
+    duplicate, first_of = columns.duplicated_rows(frame, list(frame.columns))
+    np.testing.assert_array_equal(duplicate, frame.duplicated().to_numpy())
+    assert list(first_of[-3:]) == [5, 7, 5]
+
+
+@pytest.mark.parametrize("formats", [None, ("DD-MON-YYYY", "HH:MM")])
+def test_iso8601_text_handed_over_equals_the_text_taken_again(formats):
+    """The trimmed ISO text and collected date text ``to_iso8601`` hands over (so the builder does not factorize
+    them again) are what the builder's own pass over the values gives, ASCII flag included."""
+    from converters.sdtm.builder import _text_object_ascii
+
+    for values, rng in _samples(DATES, 11):
+        time = pd.Series([rng.choice(TIMES) for _ in range(len(values))], index=values.index, dtype="object")
+        got = dates.to_iso8601(values, time, date_formats=formats[:1] if formats else None,
+                               time_formats=formats[1:] if formats else None)
+        assert got.text is not None and got.collected is not None
+        text, ascii_only = _text_object_ascii(got.iso)
+        pd.testing.assert_series_equal(got.text[0], text, check_names=False)
+        assert got.text[1] == ascii_only
+        pd.testing.assert_series_equal(got.collected, _text_object_ascii(values)[0], check_names=False)
+
+
+def test_assign_ct_text_handed_over_equals_the_text_taken_again():
+    from converters.sdtm.builder import _text_object_ascii
+    from converters.sdtm.terminology import assign_ct
+    from converters.standards import ct
+
+    pool = [None, "", " y ", "Yes", "N", "zz  top", "é", " 1 "]
+    for values, _ in _samples(pool, 12):
+        for info, value_map, extend in ((ct.codelist("NY"), None, False), (ct.codelist("UNIT"), None, True),
+                                        (None, {"1": " One "}, False), (None, None, False)):
+            got = assign_ct(values, info, value_map, extend=extend)
+            assert got.text is not None
+            text, ascii_only = _text_object_ascii(got.values)
+            pd.testing.assert_series_equal(got.text[0], text, check_names=False)
+            assert got.text[1] == ascii_only
+
+
+@pytest.mark.parametrize("how", ["first", "last"])
+def test_earliest_or_latest_per_subject_equals_sort_and_group(how):
+    """Ranking the distinct texts gives each subject's first or last value of a sort by subject and text."""
+    from converters.sdtm.derivations import earliest_or_latest
+
+    pool = ["2025-03-04", "2025-03-04T10:00", "2025-03", "2025", "2024-12-31T23:59", "2025-03-04T09:59", "é", "Z"]
+    for seed in range(60):
+        rng = random.Random(seed)
+        n = rng.randint(1, 40)
+        dates = pd.DataFrame({"USUBJID": pd.Series([rng.choice(["A", "B", "C", None]) for _ in range(n)],
+                                                   dtype=rng.choice(["object", "string"])),
+                              "value": pd.Series([rng.choice(pool) for _ in range(n)], dtype="object")})
+        ordered = dates.sort_values(["USUBJID", "value"], kind="mergesort")
+        want = ordered.groupby("USUBJID", sort=False)["value"].agg(how)
+        got = earliest_or_latest(dates["USUBJID"], dates["value"], how)
+        assert {str(k): v for k, v in got.items()} == {str(k): v for k, v in want.items()}

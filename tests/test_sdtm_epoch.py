@@ -58,3 +58,60 @@ def test_a_batch_where_no_subject_has_left_the_study_leaves_the_last_elements_op
     one = tl[tl["USUBJID"] == "TINY-1-001"]
     assert list(one["SEENDTC"]) == ["2025-01-10", "2025-02-07", None]
     assert tl[tl["USUBJID"] == "TINY-1-002"]["SEENDTC"].tolist() == [None]
+
+
+def _epoch_by_merge_asof(dtc: pd.Series, usubjid: pd.Series, timeline: pd.DataFrame) -> pd.Series:
+    """The plain pandas rule EPOCH was derived by before the binary search (merge_asof backward by subject)."""
+    import numpy as np
+
+    from converters.sdtm.dates import date_part
+
+    out = pd.Series(None, index=dtc.index, dtype="object")
+    probe = pd.DataFrame({"USUBJID": usubjid.astype("object").to_numpy(), "__date__": date_part(dtc).to_numpy(),
+                          "__pos__": np.arange(len(dtc))}).dropna(subset=["__date__"])
+    if probe.empty or timeline.empty:
+        return out
+    probe["USUBJID"] = probe["USUBJID"].astype("string")
+    tl = timeline.assign(__start__=date_part(timeline["SESTDTC"]), __end__=date_part(timeline["SEENDTC"]))
+    tl = tl.dropna(subset=["__start__"])[["USUBJID", "__start__", "__end__", "EPOCH"]]
+    tl["USUBJID"] = tl["USUBJID"].astype("string")
+    hit = pd.merge_asof(probe.sort_values("__date__", kind="mergesort"), tl.sort_values("__start__", kind="mergesort"),
+                        left_on="__date__", right_on="__start__", by="USUBJID", direction="backward")
+    ends = timeline.assign(__start__=date_part(timeline["SESTDTC"]), __end__=date_part(timeline["SEENDTC"]))
+    ends = ends.sort_values(["USUBJID", "__start__"], kind="mergesort").drop_duplicates("USUBJID", keep="last")
+    last_end = ends.set_index(ends["USUBJID"].astype("string"))["__end__"]
+    hit.loc[(hit["__date__"] > hit["USUBJID"].map(last_end)).fillna(False).astype(bool), "EPOCH"] = None
+    values = hit.set_index("__pos__")["EPOCH"]
+    arr = out.to_numpy(copy=True)
+    arr[values.index.to_numpy()] = values.to_numpy()
+    return pd.Series(arr, index=dtc.index, dtype="object").where(lambda s: s.notna(), None)
+
+
+def test_epoch_by_binary_search_equals_merge_asof():
+    """Random timelines (partial, missing and equal starts, open ends, subjects without elements) and random dates
+    (before, on, between and after elements, partial, with times): the same EPOCH as the merge_asof rule."""
+    import random
+
+    import numpy as np
+
+    days = ["2024-12-30", "2025-01-01", "2025-01-10", "2025-01-10", "2025-02-07", "2025-03", None, "2025-06-30",
+            "2026-01-01"]
+    for seed in range(80):
+        rng = random.Random(seed)
+        rows = []
+        for subject in ["A", "B", "C", "D"][:rng.randint(1, 4)]:
+            for order in range(rng.randint(0, 4)):
+                rows.append((subject, f"E{order}", rng.choice(["SCREENING", "TREATMENT", "FOLLOW-UP", None]),
+                             float(order + 1), rng.choice(days), rng.choice(days)))
+        timeline = pd.DataFrame(rows, columns=["USUBJID", "ETCD", "EPOCH", "TAETORD", "SESTDTC", "SEENDTC"])
+        timeline = timeline.astype({"USUBJID": "object", "SESTDTC": "object", "SEENDTC": "object"})
+        n = rng.randint(0, 30)
+        dtc = pd.Series([rng.choice(days + ["2025-01-09T10:00", "2025-01-10T08:00", "2027-05-05", "1999-01-01"])
+                         for _ in range(n)], index=np.arange(n) * 2 + 5, dtype="object")
+        usubjid = pd.Series([rng.choice(["A", "B", "C", "D", "Z"]) for _ in range(n)], index=dtc.index, dtype="object")
+        try:
+            want = _epoch_by_merge_asof(dtc, usubjid, timeline)
+        except pd.errors.MergeError:  # no element has a full start: merge_asof refused the all-NaT key's unit
+            assert timeline["SESTDTC"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).sum() == 0
+            want = pd.Series([None] * n, index=dtc.index, dtype="object")
+        pd.testing.assert_series_equal(derive_epoch(dtc, usubjid, timeline), want)

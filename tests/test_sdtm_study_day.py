@@ -14,3 +14,18 @@ def test_study_day_has_no_day_zero():
 
 def test_partial_reference_date_gives_blank():
     assert derive_study_day(pd.Series(["2025-03-10"]), pd.Series(["2025-03"])).isna().all()
+
+
+def test_study_day_fill_when_no_subject_of_the_batch_has_a_reference_date():
+    """The batch's shared RFSTDTC days may be empty (no DM record holds one): the fill gives blank study days
+    instead of failing to map by an empty date Series (found by the hardening property test)."""
+    from converters.sdtm.builder import TimingFill
+    from converters.sdtm.keywords.study_day import fill
+    from converters.spec.model import SpecPlace, VariableSpec
+
+    frame = pd.DataFrame({"USUBJID": ["A", "B"], "AESTDTC": ["2025-03-10", "2025-03"]})
+    var = VariableSpec("AESTDY", "study_day", SpecPlace("ae.yaml", 1), target_refs=("AESTDTC",))
+    for rfstdtc in (pd.Series(dtype="object"), pd.Series([None], index=["A"], dtype="object")):
+        context = TimingFill(study=None, rfstdtc=rfstdtc, timeline=pd.DataFrame(), notes=[])
+        got = fill(frame, var, context)
+        assert got.isna().all() and got.dtype == "float64"

@@ -339,27 +339,57 @@ def finish_frame(frame: pd.DataFrame, path: Path, name: str, *, rows: np.ndarray
     frame = frame.set_axis(range(len(names)), axis=1).reset_index(drop=True)
     columns: dict[str, pd.Series] = {}
     kept: list[str] = []
+    blanks: list[np.ndarray] = []
     for pos, col in enumerate(names):
-        values = frame[pos].astype(TEXT)
-        if whitespace:
-            codes, uniques = pd.factorize(values)  # each distinct value checked once; missing is blank
-            blank = np.array([not value.strip() for value in uniques] + [True], dtype=bool)[codes]
+        fast = _text_with_blanks(frame[pos], whitespace)
+        if fast is not None:
+            text_values, blank = fast
         else:
-            blank = (values.isna() | (values == "")).to_numpy(dtype=bool)
+            values = frame[pos].astype(TEXT)
+            if whitespace:
+                codes, uniques = pd.factorize(values)  # each distinct value checked once; missing is blank
+                blank = np.array([not value.strip() for value in uniques] + [True], dtype=bool)[codes]
+            else:
+                blank = (values.isna() | (values == "")).to_numpy(dtype=bool)
+            text_values = values.mask(blank)
         if col == "" and blank.all():
             continue  # an unnamed column with no values (trailing delimiter, formatted cells)
         if col == "":
             raise DataError(f"header column {pos + 1} has no name but holds values", Location(file=str(path)),
                             hint="give every column with values a name in the export")
         kept.append(col)
-        columns[col] = values.mask(blank)
+        columns[col] = text_values
+        blanks.append(blank)
     check_column_names(kept, path)
     names = kept
     text = pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
     text[ROW] = pd.Series(np.asarray(rows, dtype=np.int64))
     if names:
-        text = text[text[names].notna().any(axis=1).to_numpy()].reset_index(drop=True)
+        text = text[~np.logical_and.reduce(blanks)].reset_index(drop=True)  # records with no value are dropped
     return RawSource(name=name, path=Path(path), frame=text, encoding=encoding)
+
+
+def _text_with_blanks(values: pd.Series, whitespace: bool) -> tuple[pd.Series, np.ndarray] | None:
+    """``values.astype(TEXT).mask(blank)`` and ``blank`` (missing, empty or, with ``whitespace``, blanks only) on
+    the object array of a Python-storage text column whose values are all text (what the CSV parser gives), without
+    pandas' conversion and masking passes; None for any other column."""
+    dtype = values.dtype
+    objects = getattr(values.array, "_ndarray", None)
+    if not isinstance(dtype, pd.StringDtype) or dtype.storage != "python" or not isinstance(objects, np.ndarray) \
+            or TEXT.storage != "python":
+        return None
+    missing = pd.isna(objects)
+    if whitespace:
+        codes, uniques = pd.factorize(objects)  # each distinct value checked once; missing is blank
+        blank = np.array([not value.strip() for value in uniques] + [True], dtype=bool)[codes]
+    elif missing.any():  # (pd.NA does not compare)
+        blank = missing.copy()
+        blank[~missing] = objects[~missing] == ""
+    else:
+        blank = objects == ""
+    out = objects.copy()
+    out[blank] = pd.NA
+    return pd.Series(pd.arrays.StringArray(out), index=values.index, name=values.name, copy=False), blank
 
 
 def check_column_names(names: list[str], path: Path) -> None:

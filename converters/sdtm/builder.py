@@ -14,6 +14,7 @@ raw file, row, column and value.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from converters.algorithms.registry import algorithm
 from converters.errors import DataError, Location
 from converters.sdtm import conditions
 from converters.sdtm.ascii_text import check_block_text
-from converters.sdtm.columns import distinct, distinct_text, take, trimmed
+from converters.sdtm.columns import distinct, distinct_text, duplicated_rows, take, trimmed
 from converters.sdtm.derivations import NULL_REASON, RowContext
 from converters.sdtm.finalize import describe_condition
 from converters.sdtm.merge import _keys as merge_keys
@@ -83,6 +84,9 @@ class RecordFill:
     drop: pd.Series  # records to drop (``on_error: drop``); fills add to it through ``null``
     supp: bool = False  # filling a supplemental qualifier (not a variable of the domain)
     ascii_text: bool = False  # set by the fill: the values are text, all of it ASCII (no need to check again)
+    #: set by a fill that knows the text of what it returns (the values, their trimmed object text with None for
+    #: missing, all of it ASCII), worked out on its distinct values: ``_fill`` then takes it as it is
+    text_of: tuple[pd.Series, pd.Series, bool] | None = None
 
     def resolve(self, name: str) -> pd.Series:
         return self.row.resolve(name)
@@ -103,6 +107,25 @@ class TimingFill:
     timeline: pd.DataFrame
     notes: list[str]
     cache: dict[str, Any] = field(default_factory=dict)
+    #: what the timing fills of every domain of a batch share (the timeline's sorted days, each subject's RFSTDTC
+    #: day), worked out once per batch by the first fill that needs it
+    shared: dict[str, Any] = field(default_factory=dict)
+
+    def shared_value(self, key: str, make: Callable[[], Any]) -> Any:
+        """``shared[key]``, made by ``make()`` the first time."""
+        if key not in self.shared:
+            self.shared[key] = make()
+        return self.shared[key]
+
+    def days(self, frame: pd.DataFrame, column: str) -> pd.Series:
+        """``date_part`` of a built date column of the domain, worked out once for all its timing variables (the
+        timing fills add their own columns and never replace a date they read)."""
+        key = "days:" + column
+        if key not in self.cache:
+            from converters.sdtm.dates import date_part
+
+            self.cache[key] = date_part(frame[column])
+        return self.cache[key]
 
 
 def numeric_target(domain: str, var: VariableSpec) -> bool:
@@ -171,9 +194,10 @@ def _build_block(spec: DomainSpec, block: BlockSpec, raw: dict, study, log: Reje
 
     # exact duplicate records: the later copy is dropped
     data_cols = [c for c in frame.columns if c != ROW]
-    dup = frame.duplicated(subset=data_cols, keep="first")
+    duplicate, first_of = duplicated_rows(frame, data_cols)  # each raw column factorized once
+    dup = pd.Series(duplicate, index=frame.index)
     if dup.any():
-        first_row = frame.groupby(data_cols, dropna=False, sort=False)[ROW].transform("first")
+        first_row = pd.Series(frame[ROW].to_numpy()[first_of], index=frame.index)
         subj = frame["SUBJID"] if "SUBJID" in frame else pd.Series("", index=frame.index)
         log.add(domain, file, frame.loc[dup, ROW], "*", subj[dup],
                 "exact duplicate of row " + first_row[dup].astype("string"), DROPPED)
@@ -298,15 +322,19 @@ def _fill(spec: DomainSpec, var: VariableSpec, frame: pd.DataFrame, fill: Record
         return pd.Series(num, index=index, dtype="float64")
     if values.dtype == "float64":
         return values
+    if fill.text_of is not None and fill.text_of[0] is values:
+        _, text, fill.ascii_text = fill.text_of
+        return text
     text, fill.ascii_text = _text_object_ascii(values)
     return text
 
 
-def fill_timing(rec: BuiltRecords, study: Any, rfstdtc: pd.Series, timeline: pd.DataFrame) -> None:
+def fill_timing(rec: BuiltRecords, study: Any, rfstdtc: pd.Series, timeline: pd.DataFrame,
+                shared: dict[str, Any] | None = None) -> None:
     """Visit, study day and EPOCH variables of one domain: each study-phase keyword the spec names, in spec order,
     by its registered fill (they read DM's RFSTDTC and the subject element timeline, so they run once the domains
-    and their derivations are built)."""
-    context = TimingFill(study, rfstdtc, timeline, rec.notes)
+    and their derivations are built).  ``shared``: one dict for all domains of a batch (``TimingFill.shared``)."""
+    context = TimingFill(study, rfstdtc, timeline, rec.notes, shared={} if shared is None else shared)
     frame = rec.frame
     for name, var in rec.spec.variable_specs().items():
         entry = algorithm(var.algorithm, "SDTM")

@@ -20,17 +20,67 @@ STRING = pd.StringDtype()
 
 
 def distinct(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Codes of each record's value (-1 for null) and the distinct non-null values, in order of first appearance."""
+    """Codes of each record's value (-1 for null) and the distinct non-null values, in order of first appearance.
+
+    A ``string`` column held as Python objects (what the readers give) is factorized on its object array: pandas
+    compares every value with the dtype's missing value when it factorizes the column itself, which takes twice the
+    time; the object array's missing values (``pd.NA``, NaN) are null to the hash table all the same."""
+    found = _distinct_strings(values)
+    if found is not None:
+        dtype = values.dtype
+        assert isinstance(dtype, pd.StringDtype)
+        return found[0], pd.Index(pd.array(found[1], dtype=dtype), copy=False)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     return codes, uniques
 
 
+def _distinct_strings(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """``distinct`` of a Python-storage ``string`` column with its distinct texts as an object array (None for any
+    other column)."""
+    objects = _string_objects(values)
+    if objects is None:
+        return None
+    codes, texts = pd.factorize(objects, use_na_sentinel=True)
+    return codes, texts
+
+
+def _string_objects(values: pd.Series) -> np.ndarray | None:
+    """The object array behind a Python-storage ``string`` column (None for any other column)."""
+    dtype = values.dtype
+    if not isinstance(dtype, pd.StringDtype) or dtype.storage != "python":
+        return None
+    objects = getattr(values.array, "_ndarray", None)
+    return objects if isinstance(objects, np.ndarray) and objects.dtype == object else None
+
+
+def duplicated_rows(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``frame.duplicated(subset=columns, keep="first")`` as a bool array, and per record the position of the first
+    record with the same values.  Missing values equal each other (None and NaN too, which pandas tells apart in an
+    object column; a raw frame's ``string`` columns hold one missing value).
+
+    Each column is factorized once (``distinct``) and the codes are combined column by column, refactorized after
+    each step so the combined key never outgrows int64.  No columns: no record is a duplicate."""
+    n = len(frame)
+    if not columns or not n:
+        return np.zeros(n, dtype=bool), np.arange(n)
+    combined = np.zeros(n, dtype=np.int64)
+    for name in columns:
+        codes = distinct(frame[name])[0]
+        combined = pd.factorize(combined * (int(codes.max()) + 2) + (codes + 1))[0].astype(np.int64, copy=False)
+    first = np.unique(combined, return_index=True)[1]  # codes are 0..k-1 in order of first appearance
+    first_of = first[combined]
+    return first_of != np.arange(n), first_of
+
+
 def distinct_text(values: pd.Series) -> tuple[np.ndarray, list[Any]]:
     """``distinct`` of ``values.astype("string")``: codes, and each distinct text (a list of str)."""
+    found = _distinct_strings(values)
+    if found is not None:
+        return found[0], found[1].tolist()
     if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
         codes, uniques = distinct(values)
         text = np.asarray(uniques, dtype=object).tolist()
-        if all(type(value) is str for value in text):  # noqa: E721  (exactly str: the text is the value itself)
+        if isinstance(values.dtype, pd.StringDtype) or set(map(type, text)) <= {str}:  # exactly str: the value is its text
             return codes, text
     # numbers (1 and 1.0 are one key to factorize, two texts): the text of every record first
     codes, uniques = distinct(values.astype("string"))

@@ -29,7 +29,7 @@ from converters.algorithms.date_formats import (  # noqa: F401  (the layouts are
     TIME_FORMATS,
     canonical_format,
 )
-from converters.sdtm.columns import distinct_rows, distinct_text
+from converters.sdtm.columns import distinct_rows, distinct_text, take
 
 
 @dataclass
@@ -38,6 +38,10 @@ class DateResult:
 
     iso: pd.Series
     problem: pd.Series
+    #: the ISO values trimmed (object, None for missing) and whether all of it is ASCII, and the collected date text
+    #: trimmed (None for blank), known from the distinct values when the conversion worked on them
+    text: tuple[pd.Series, bool] | None = None
+    collected: pd.Series | None = None
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -140,9 +144,18 @@ def to_iso8601(date: pd.Series, time: pd.Series | None = None, *, date_formats=N
                           time_formats=time_formats)
         iso[slow] = got.iso.to_numpy(dtype=object)
         problem[slow] = got.problem.to_numpy(dtype=object)
+    trimmed = np.empty(len(iso), dtype=object)
+    trimmed[:] = [(value.strip() or None) if isinstance(value, str) else None for value in iso]
+    ascii_only = all(value.isascii() for value in trimmed if value is not None)
+    collected = None
+    if date.dtype == object or isinstance(date.dtype, pd.StringDtype):
+        collected = pd.Series(take([text.strip() or None for text in dtexts], dcodes), index=date.index,
+                              dtype="object", copy=False)
     return DateResult(iso=pd.Series(iso[codes], index=date.index, dtype="object", name="iso", copy=False),
                       problem=pd.Series(problem[codes], index=date.index, dtype="object", name="problem",
-                                        copy=False))
+                                        copy=False),
+                      text=(pd.Series(trimmed[codes], index=date.index, dtype="object", copy=False), ascii_only),
+                      collected=collected)
 
 
 class _TimeTable:
@@ -187,20 +200,8 @@ class _DateTable:
     def __init__(self, texts: list[str], formats: tuple, times: _TimeTable) -> None:
         rows: list[tuple[bool, int, bool, bool, bool, str, str, bool]] = []
         for text in texts:
-            d: str | None = text.strip().upper() or None
-            carried = None
-            if d is not None:
-                combined = _COMBINED.match(d)
-                if combined is not None:
-                    d, carried = combined.group("d"), combined.group("t")
-            split = times.add(carried)
-            if d is None or not d.isascii():
-                rows.append((d is None, split, False, False, False, "", "", d is not None))
-                continue
-            dok, dbad, known, parts = _date_text_fields(d, formats)
-            pieces = [("", "-", "-")[i] + (parts[i] if known[i] else "-") for i in range(3)]
-            last = max((i for i, k in enumerate(known) if k), default=-1)
-            rows.append((False, split, dok, dbad, known[0], "".join(pieces), "".join(pieces[:last + 1]), False))
+            carried, row = _date_row(text, formats)
+            rows.append((row[0], times.add(carried), *row[1:]))
         rows.append((True, -1, False, False, False, "", "", False))
         blank, split_, ok, bad, year, full, truncated, slow = zip(*rows)
         self.blank, self.ok, self.bad = np.array(blank, dtype=bool), np.array(ok, dtype=bool), np.array(bad, dtype=bool)
@@ -216,6 +217,25 @@ _PATTERNS = {name: re.compile(pattern) for name, pattern in {**DATE_FORMATS, **T
 #: (ok, bad, known flags, ISO texts) of each date and time text met so far, by (text, formats): dates and times
 #: repeat across columns, domains and batches.
 _CACHE_LIMIT = 1_000_000  # distinct (text, formats) pairs remembered per process by each field parser
+_ROW_CACHE_LIMIT = 200_000  # date texts whose whole table row is remembered (the rows are larger)
+
+
+@functools.lru_cache(maxsize=_ROW_CACHE_LIMIT)
+def _date_row(text: str, formats: tuple) -> tuple[str | None, tuple[bool, bool, bool, bool, str, str, bool]]:
+    """The time text a date field carries (None) and the date's ``_DateTable`` row without the time's number:
+    blank, ok, bad, year known, full date, truncated date, non-ASCII (dates repeat across columns and batches)."""
+    d: str | None = text.strip().upper() or None
+    carried = None
+    if d is not None:
+        combined = _COMBINED.match(d)
+        if combined is not None:
+            d, carried = combined.group("d"), combined.group("t")
+    if d is None or not d.isascii():
+        return carried, (d is None, False, False, False, "", "", d is not None)
+    dok, dbad, known, parts = _date_text_fields(d, formats)
+    pieces = [("", "-", "-")[i] + (parts[i] if known[i] else "-") for i in range(3)]
+    last = max((i for i, k in enumerate(known) if k), default=-1)
+    return carried, (False, dok, dbad, known[0], "".join(pieces), "".join(pieces[:last + 1]), False)
 
 
 def _groups(text: str, formats: tuple) -> tuple[bool, dict[str, str | None]]:

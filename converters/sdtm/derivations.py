@@ -304,9 +304,25 @@ def _per_subject(ctx: DomainContext, dates: pd.DataFrame, how: str) -> pd.Series
     dates = dates.dropna(subset=["value"])
     if dates.empty:
         return pd.Series(None, index=ctx.frame.index, dtype="object")
-    ordered = dates.sort_values(["USUBJID", "value"], kind="mergesort")
-    pick = ordered.groupby("USUBJID", sort=False)["value"].agg("first" if how == "first" else "last")
-    return _obj(ctx.frame["USUBJID"].map(pick))
+    return _obj(ctx.frame["USUBJID"].map(earliest_or_latest(dates["USUBJID"], dates["value"], how)))
+
+
+def earliest_or_latest(usubjid: pd.Series, value: pd.Series, how: str) -> pd.Series:
+    """Per subject (index) the smallest (``how="first"``) or largest text of ``value`` (no missing values): what
+    sorting by subject and text and taking each subject's first or last gives, by ranking the distinct texts
+    instead of sorting every record."""
+    subjects, names = pd.factorize(usubjid, use_na_sentinel=True)
+    codes, texts = distinct_text(value)
+    ranks = np.empty(len(texts), dtype=np.int64)
+    ranks[sorted(range(len(texts)), key=texts.__getitem__)] = np.arange(len(texts))
+    keep = subjects >= 0
+    ranked = pd.Series(ranks[codes[keep]]).groupby(subjects[keep], sort=True)
+    best = (ranked.min() if how == "first" else ranked.max())
+    order = np.argsort(ranks)  # rank -> distinct text
+    picked = np.asarray(texts, dtype=object)[order[best.to_numpy()]]
+    by_name = pd.Series(picked, index=pd.Index(np.asarray(names, dtype=object)[best.index.to_numpy()], name="USUBJID"),
+                        dtype="object")
+    return by_name
 
 
 def _iso_only(values: pd.Series) -> pd.Series:

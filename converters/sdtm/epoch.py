@@ -17,6 +17,7 @@ calendar day.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -83,30 +84,78 @@ def subject_timeline(study, raw: dict, armcd: pd.Series) -> pd.DataFrame:
     return frame[TIMELINE_COLUMNS]
 
 
-def derive_epoch(dtc: pd.Series, usubjid: pd.Series, timeline: pd.DataFrame) -> pd.Series:
-    """EPOCH per record from its ISO date and the subject element timeline (partition-safe)."""
-    out = pd.Series(None, index=dtc.index, dtype="object")
-    when = date_part(dtc)
-    probe = pd.DataFrame({"USUBJID": usubjid.astype("object").to_numpy(), "__date__": when.to_numpy(),
-                          "__pos__": np.arange(len(dtc))})
-    probe = probe.dropna(subset=["__date__"])
-    if probe.empty or timeline.empty:
-        return out
-    probe["USUBJID"] = probe["USUBJID"].astype("string")
-    tl = timeline.assign(__start__=date_part(timeline["SESTDTC"]), __end__=date_part(timeline["SEENDTC"]))
-    tl = tl.dropna(subset=["__start__"])[["USUBJID", "__start__", "__end__", "EPOCH"]]
-    tl["USUBJID"] = tl["USUBJID"].astype("string")
-    probe = probe.sort_values("__date__", kind="mergesort")
-    tl = tl.sort_values("__start__", kind="mergesort")
-    hit = pd.merge_asof(probe, tl, left_on="__date__", right_on="__start__", by="USUBJID", direction="backward")
-    # after the end of the subject's last element: no epoch; a last element still open (subject ongoing) or
-    # ending on a partial date has no known end, so every later date stays in it
-    ends = timeline.assign(__start__=date_part(timeline["SESTDTC"]), __end__=date_part(timeline["SEENDTC"]))
-    ends = ends.sort_values(["USUBJID", "__start__"], kind="mergesort").drop_duplicates("USUBJID", keep="last")
-    last_end = ends.set_index(ends["USUBJID"].astype("string"))["__end__"]
-    after = (hit["__date__"] > hit["USUBJID"].map(last_end)).fillna(False).astype(bool)
-    hit.loc[after, "EPOCH"] = None
-    values = hit.set_index("__pos__")["EPOCH"]
-    arr = out.to_numpy(copy=True)
-    arr[values.index.to_numpy()] = values.to_numpy()
-    return pd.Series(arr, index=dtc.index, dtype="object").where(lambda s: s.notna(), None)
+@dataclass
+class TimelineDays:
+    """The subject element timeline as sorted arrays, worked out once for every EPOCH of a batch.
+
+    ``keys``: one per element with a full start date, ``subject code * span + start day``, in order of subject, start
+    and timeline row (the order ``merge_asof`` on stably sorted starts would see); ``epochs`` the EPOCH of each;
+    ``last_end``: per subject code the end day of the element that starts last (a partial start counts as last), NaT
+    when that element is still open or ends on a partial date."""
+
+    subjects: pd.Index
+    keys: np.ndarray
+    codes: np.ndarray
+    epochs: np.ndarray
+    last_end: np.ndarray
+    base: int
+    span: int
+
+
+def _days(iso: pd.Series) -> np.ndarray:
+    """Calendar days since 1970-01-01 of full ISO dates (int64), NaT as the int64 minimum."""
+    return date_part(iso).to_numpy().astype("datetime64[D]").astype(np.int64)
+
+
+_NAT = np.iinfo(np.int64).min
+
+
+def timeline_days(timeline: pd.DataFrame) -> TimelineDays:
+    """``TimelineDays`` of a subject element timeline (``subject_timeline``)."""
+    codes, subjects = pd.factorize(timeline["USUBJID"].astype("string").to_numpy(dtype=object), use_na_sentinel=True)
+    start, end = _days(timeline["SESTDTC"]), _days(timeline["SEENDTC"])
+    rows = np.arange(len(timeline))
+    last_end = np.full(len(subjects), _NAT, dtype=np.int64)
+    if len(subjects):
+        latest = np.where(start == _NAT, np.iinfo(np.int64).max, start)  # a partial start sorts last
+        order = np.lexsort((rows, latest, codes))
+        order = order[codes[order] >= 0]
+        last = order[np.append(codes[order][1:] != codes[order][:-1], True)]
+        last_end[codes[last]] = end[last]
+    dated = (start != _NAT) & (codes >= 0)
+    known = start[dated]
+    base = int(known.min()) if len(known) else 0
+    span = int(known.max()) - base + 1 if len(known) else 1
+    order = np.lexsort((rows[dated], known, codes[dated]))
+    picked = np.flatnonzero(dated)[order]
+    keys = codes[picked].astype(np.int64) * span + (start[picked] - base)
+    epochs = timeline["EPOCH"].to_numpy(dtype=object)[picked]
+    return TimelineDays(pd.Index(subjects, dtype=object), keys, codes[picked], epochs, last_end, base, span)
+
+
+def derive_epoch(dtc: pd.Series, usubjid: pd.Series, timeline: pd.DataFrame,
+                 days: TimelineDays | None = None, dated: pd.Series | None = None) -> pd.Series:
+    """EPOCH per record from its ISO date and the subject element timeline (partition-safe): the EPOCH of the
+    subject's element that starts latest on or before the date (by binary search on the sorted timeline), none
+    after the end of the subject's last element.  ``days``: ``timeline_days(timeline)``, and ``dated``:
+    ``date_part(dtc)``, when already worked out."""
+    if not len(dtc) or timeline.empty:
+        return pd.Series(None, index=dtc.index, dtype="object")
+    when = (dated if dated is not None else date_part(dtc)).to_numpy().astype("datetime64[D]").astype(np.int64)
+    if (when == _NAT).all():  # no full date to look up
+        return pd.Series(None, index=dtc.index, dtype="object")
+    out = np.full(len(dtc), None, dtype=object)
+    days = days if days is not None else timeline_days(timeline)
+    subject = days.subjects.get_indexer(pd.Index(usubjid.astype("string").to_numpy(dtype=object), dtype=object))
+    probe = np.flatnonzero((when != _NAT) & (subject >= 0))
+    if len(probe) and len(days.keys):
+        code, day = subject[probe].astype(np.int64), when[probe]
+        # dates outside the timeline's span are clipped to its edges: the element found is the same
+        offset = np.clip(day - days.base, -1, days.span - 1)
+        found = np.searchsorted(days.keys, code * days.span + offset, side="right") - 1
+        hit = found >= 0
+        hit[hit] = days.codes[found[hit]] == code[hit]
+        ends = days.last_end[code]
+        hit &= ~((ends != _NAT) & (day > ends))  # after the end of the subject's last element: no epoch
+        out[probe[hit]] = days.epochs[found[hit]]
+    return pd.Series(out, index=dtc.index, dtype="object").where(lambda s: s.notna(), None)

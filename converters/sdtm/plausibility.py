@@ -16,6 +16,7 @@ Everything is whole-column and per record, so it gives the same answer on any su
 """
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,7 @@ AGE_RANGE = (0, 120)
 _YEAR, _MONTH, _DAY = re.compile(r"^(\d{4})"), re.compile(r"^\d{4}-(\d{2})"), re.compile(r"^\d{4}-\d{2}-(\d{2})")
 
 
+@functools.lru_cache(maxsize=100_000)  # date heads recur in every form and batch
 def _earliest(value: str) -> str | None:
     text = value[:10]
     year = _YEAR.match(text)

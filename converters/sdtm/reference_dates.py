@@ -44,24 +44,21 @@ def usubjids(study: StudyDefinition, frame: pd.DataFrame) -> pd.Series:
     if not parts:
         return pd.Series("".join(p for p in pieces if isinstance(p, str)), index=frame.index, dtype="string")
     codes, first = distinct_rows(parts)
-    results: list[str | None] = []
-    for row in first:
-        texts: list[str] = []
-        k = 0
-        for piece in pieces:
-            if isinstance(piece, str):
-                texts.append(piece)
-                continue
-            code = parts[k][row]
-            k += 1
-            if code < 0:
-                break
-            texts.append(piece[code])
-        else:
-            results.append("".join(texts))
+    # the pieces of each distinct combination joined column-wise (object arrays add their texts element by element)
+    joined = np.full(len(first), "", dtype=object)
+    missing = np.zeros(len(first), dtype=bool)
+    fields = iter(parts)
+    for piece in pieces:
+        if isinstance(piece, str):
+            joined = joined + piece
             continue
-        results.append(None)
-    return text_series(results, codes, frame.index)
+        field = next(fields)[first]
+        missing |= field < 0
+        texts = np.empty(len(piece) + 1, dtype=object)
+        texts[:] = [*piece, ""]
+        joined = joined + texts[field]
+    joined[missing] = None
+    return text_series(joined.tolist(), codes, frame.index)
 
 
 def date_sources(study: StudyDefinition) -> list[tuple[str, DateSource]]:

@@ -417,8 +417,9 @@ def build_subject_records(study: StudyDefinition, specs: list[DomainSpec], raw: 
     timeline = dm_timeline(study, raw, records["DM"].frame)
     dm = records["DM"].frame
     rfstdtc = dm.set_index("USUBJID")["RFSTDTC"] if "RFSTDTC" in dm else pd.Series(dtype="object")
+    shared: dict = {}  # the timeline's days and each subject's reference day, worked out once for all domains
     for rec in records.values():
-        _timing(rec, study, rfstdtc, timeline)
+        _timing(rec, study, rfstdtc, timeline, shared)
     return records, timeline
 
 

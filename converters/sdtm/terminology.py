@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from converters.sdtm.columns import distinct
-
+from converters.sdtm.columns import _SPACES, collapse_upper, distinct
 from converters.spec.model import NoValue
 from converters.standards import CodelistInfo, normalise
 
@@ -29,6 +28,8 @@ class CTResult:
     extensions: set[str] = field(default_factory=set)
     #: why a value is null on purpose (value-map entries ``{no_value: reason}``), None elsewhere
     reasons: pd.Series | None = None
+    #: the values trimmed (object, None for missing) and whether all of it is ASCII, when mapped per distinct value
+    text: tuple[pd.Series, bool] | None = None
 
 
 def _normalised(values: pd.Series) -> pd.Series:
@@ -54,15 +55,72 @@ def assign_ct(values: pd.Series, codelist: CodelistInfo | None, value_map: dict[
     codes, uniques = distinct(values)
     if values.dtype == object and not all(type(u) is str for u in uniques):  # noqa: E721  (1 and 1.0: one key)
         return _assign_ct(values, codelist, value_map, extend=extend)
-    each = pd.Series([*uniques, None], dtype=values.dtype if values.dtype != object else "object")
-    got = _assign_ct(each, codelist, value_map, extend=extend)
+    mapped, unmapped, extensions, reasons = map_distinct([*uniques, None], codelist, value_map, extend=extend)
     rows = np.where(codes < 0, len(uniques), codes)
 
-    def back(column: pd.Series) -> pd.Series:
-        return pd.Series(column.to_numpy()[rows], index=values.index, dtype=column.dtype)
+    def back(column: np.ndarray) -> pd.Series:
+        return pd.Series(column[rows], index=values.index, dtype=column.dtype, copy=False)
 
-    return CTResult(back(got.values), back(got.unmapped), got.extensions,
-                    back(got.reasons) if got.reasons is not None else None)
+    trimmed = np.empty(len(mapped), dtype=object)
+    trimmed[:] = [(value.strip() or None) if value is not None else None for value in mapped]
+    ascii_only = all(value.isascii() for value in trimmed if value is not None)
+    return CTResult(back(mapped), back(unmapped), extensions, back(reasons) if reasons is not None else None,
+                    (back(trimmed), ascii_only))
+
+
+def map_distinct(texts: list[str | None], codelist: CodelistInfo | None, value_map: dict[str, str] | None = None, *,
+                 extend: bool = False) -> tuple[np.ndarray, np.ndarray, set[str], np.ndarray | None]:
+    """``_assign_ct`` on a short list of distinct texts (None for missing), in plain Python: the submission values
+    (object array, None for null), which did not map, the sponsor extensions kept and the no-value reasons (None
+    when the value map names none).  The pandas steps of ``_assign_ct`` cost more than the mapping itself on a few
+    hundred distinct values, once per record block."""
+    entries = value_map or {}
+    nulls = {normalise(k): str(v) for k, v in entries.items() if isinstance(v, NoValue)}
+    table: dict[str, str] = {}
+    mapped = {k: v for k, v in entries.items() if not isinstance(v, NoValue)}
+    if mapped:
+        table = {normalise(k): str(v) for k, v in mapped.items()}
+        table.update({normalise(v): str(v) for v in mapped.values() if normalise(v) not in table})
+    lookup = codelist.lookup if codelist is not None else {}
+    widen = extend and codelist is not None and codelist.extensible
+    out: list[str | None] = []
+    missed: list[bool] = []
+    why: list[str | None] = []
+    extensions: set[str] = set()
+    for text in texts:
+        key = (collapse_upper(text) or None) if text is not None else None
+        reason = nulls.get(key) if key is not None else None
+        if reason is not None:  # {no_value: REASON}: null on purpose, with its reason
+            text = key = None
+        why.append(reason)
+        direct = table.get(key) if key is not None else None
+        if codelist is None:
+            if not mapped:
+                out.append((text.strip() or None) if text is not None else None)
+                missed.append(False)
+            else:
+                out.append(direct)
+                missed.append(key is not None and direct is None)
+            continue
+        if direct is not None:
+            key = collapse_upper(direct) or None
+        value = lookup.get(key) if key is not None else None
+        if key is not None and value is None and widen:  # a sponsor term: the value map's term, else as collected
+            kept = _SPACES.sub(" ", (direct if direct is not None else str(text)).strip())
+            extensions.add(kept)
+            value = kept
+            out.append(value)
+            missed.append(False)
+            continue
+        out.append(value)
+        missed.append(key is not None and value is None)
+    values = np.empty(len(out), dtype=object)
+    values[:] = out
+    reasons = None
+    if nulls:
+        reasons = np.empty(len(why), dtype=object)
+        reasons[:] = why
+    return values, np.array(missed, dtype=bool), extensions, reasons
 
 
 def _assign_ct(values: pd.Series, codelist: CodelistInfo | None, value_map: dict[str, str] | None = None, *,

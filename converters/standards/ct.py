@@ -74,6 +74,8 @@ class Terminology:
 
     def __init__(self, version: str = CT_VERSION) -> None:
         self.version = version
+        #: one CodelistInfo per (package, code): its lookup tables (cached properties) are built once per process
+        self._infos: dict[tuple[str, str], CodelistInfo] = {}
 
     @cached_property
     def _raw(self) -> dict:
@@ -85,9 +87,13 @@ class Terminology:
                 for pkg in PACKAGES for code, cl in self._raw["packages"][pkg].items()}
 
     def _info(self, package: str, code: str) -> CodelistInfo:
-        cl = self._raw["packages"][package][code]
-        terms = tuple(Term(t[0], t[1], tuple(t[2]), t[3]) for t in cl["terms"])
-        return CodelistInfo(code, cl["name"], cl["label"], cl["extensible"], package, terms)
+        info = self._infos.get((package, code))
+        if info is None:
+            cl = self._raw["packages"][package][code]
+            terms = tuple(Term(t[0], t[1], tuple(t[2]), t[3]) for t in cl["terms"])
+            info = self._infos[(package, code)] = CodelistInfo(code, cl["name"], cl["label"], cl["extensible"],
+                                                               package, terms)
+        return info
 
     def codelist(self, key: str, package: str | None = None) -> CodelistInfo:
         """A codelist by NCI code (``C66742``) or short name (``NY``); SDTM first unless ``package`` is given."""

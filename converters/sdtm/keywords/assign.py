@@ -8,7 +8,7 @@ from pydantic import Field
 
 from converters.algorithms.registry import Algorithm, register
 from converters.algorithms.transforms import apply_transforms, check_transform
-from converters.sdtm.builder import RecordFill, _text
+from converters.sdtm.builder import RecordFill, _text, _text_object_ascii
 from converters.spec.loader import _plain, _Reader
 from converters.spec.model import VariableSpec
 from converters.spec.schema import Transform, VariableOptions
@@ -45,7 +45,12 @@ def read(r: _Reader, spec: VariableSpec, node: LineDict, study: Any, standard: A
 
 
 def fill(frame: pd.DataFrame, var: VariableSpec, context: RecordFill) -> pd.Series:
-    return _text(collected(var, context))
+    values = collected(var, context)
+    if values.dtype == object or isinstance(values.dtype, pd.StringDtype):  # trimmed text in one pass
+        text, ascii_only = _text_object_ascii(values)
+        context.text_of = (text, text, ascii_only)
+        return text
+    return _text(values)
 
 
 ASSIGN = register(Algorithm(

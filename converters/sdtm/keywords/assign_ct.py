@@ -81,6 +81,8 @@ def fill(frame: pd.DataFrame, var: VariableSpec, context: RecordFill) -> pd.Seri
         context.row.reasons[var.name] = got.reasons
     if info is not None:
         result.codelists[var.name] = info.name
+    if got.text is not None:  # the trimmed text, known from the distinct values
+        context.text_of = (got.values, *got.text)
     return got.values
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 
 from converters.algorithms.registry import Algorithm, register
 from converters.sdtm.builder import TimingFill
-from converters.sdtm.epoch import derive_epoch
+from converters.sdtm.epoch import derive_epoch, timeline_days
 from converters.spec.loader import _Reader
 from converters.spec.model import VariableSpec
 from converters.spec.schema import VariableOptions
@@ -24,7 +24,9 @@ def read(r: _Reader, spec: VariableSpec, node: LineDict, study: Any, standard: A
 
 
 def fill(frame: pd.DataFrame, var: VariableSpec, context: TimingFill) -> pd.Series:
-    return derive_epoch(frame[var.target_refs[0]], frame["USUBJID"], context.timeline)
+    days = context.shared_value("timeline_days", lambda: timeline_days(context.timeline))
+    column = var.target_refs[0]
+    return derive_epoch(frame[column], frame["USUBJID"], context.timeline, days, context.days(frame, column))
 
 
 def describe(var: VariableSpec) -> str:

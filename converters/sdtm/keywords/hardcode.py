@@ -31,7 +31,12 @@ def read(r: _Reader, spec: VariableSpec, node: LineDict, study: Any, standard: A
 
 
 def fill(frame: pd.DataFrame, var: VariableSpec, context: RecordFill) -> pd.Series:
-    return pd.Series([var.value] * len(frame.index), index=frame.index, dtype="object")
+    values = pd.Series([var.value] * len(frame.index), index=frame.index, dtype="object")
+    if isinstance(var.value, str) and len(frame.index):  # its text: one value, trimmed
+        text = var.value.strip() or None
+        context.text_of = (values, pd.Series([text] * len(frame.index), index=frame.index, dtype="object"),
+                           text is None or text.isascii())
+    return values
 
 
 HARDCODE = register(Algorithm(

@@ -77,7 +77,9 @@ def fill(frame: pd.DataFrame, var: VariableSpec, context: RecordFill) -> pd.Seri
             if mask.any():
                 context.null(var, col, vals, reasons, mask)
     if not context.supp:  # the collected text, for entries logged later (an end date before its start)
-        context.row.out[RAW_PREFIX + var.name] = _text_object(date)
+        context.row.out[RAW_PREFIX + var.name] = dates.collected if dates.collected is not None else _text_object(date)
+    if dates.text is not None:  # the ISO text, known from the distinct (date, time) pairs
+        context.text_of = (dates.iso, *dates.text)
     return dates.iso
 
 

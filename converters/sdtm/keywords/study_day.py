@@ -7,7 +7,8 @@ import pandas as pd
 
 from converters.algorithms.registry import Algorithm, register
 from converters.sdtm.builder import TimingFill
-from converters.sdtm.study_day import derive_study_day
+from converters.sdtm.dates import date_part
+from converters.sdtm.study_day import derive_study_day, study_days
 from converters.spec.loader import _Reader
 from converters.spec.model import VariableSpec
 from converters.spec.schema import VariableOptions
@@ -23,7 +24,12 @@ def read(r: _Reader, spec: VariableSpec, node: LineDict, study: Any, standard: A
 
 
 def fill(frame: pd.DataFrame, var: VariableSpec, context: TimingFill) -> pd.Series:
-    return derive_study_day(frame[var.target_refs[0]], frame["USUBJID"].map(context.rfstdtc))
+    """``derive_study_day`` with the date read once per domain and RFSTDTC's day once per subject of the batch."""
+    days = context.shared_value("rfstdtc_day", lambda: date_part(context.rfstdtc))
+    reference = frame["USUBJID"].map(days) if len(days) else None  # (pandas cannot map by an empty date Series)
+    if reference is None or reference.dtype.kind != "M":  # no subject has a reference day to map
+        return derive_study_day(frame[var.target_refs[0]], frame["USUBJID"].map(context.rfstdtc))
+    return study_days(context.days(frame, var.target_refs[0]), reference)
 
 
 def describe(var: VariableSpec) -> str:
