@@ -47,8 +47,8 @@ def merge_source(left: pd.DataFrame, right: pd.DataFrame, *, left_on: list[str],
 
 
 def _keys(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
-    """One text key per row: the key columns trimmed, upper-cased and joined (missing -> empty, like blank: the
-    NUL marker this once meant to write came out empty, numpy dropping trailing NULs, and keys stay as they were).
+    """One text key per row: the key columns trimmed, upper-cased and joined.  A missing value is the empty text,
+    the same key as a blank one: a CSV export cannot tell them apart and SAS compares missing text as blank.
 
     Formed once per distinct combination of the key columns."""
     from converters.sdtm.columns import distinct_rows, distinct_text, text_series
