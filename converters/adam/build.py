@@ -253,6 +253,19 @@ def _origin(dataset: str, name: str, prov: Provenance, methods: dict[str, Method
     return Origin("Derived", "Sponsor"), oid
 
 
+def _texts(value: object, names: set[str]) -> None:
+    """Add every text of ``value`` (options as dumped: dict keys, values, list items) to ``names``, upper case."""
+    if isinstance(value, str):
+        names.add(value.upper())
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _texts(key, names)
+            _texts(item, names)
+    elif isinstance(value, (list, tuple, set)):
+        for item in value:
+            _texts(item, names)
+
+
 def datasets_read(spec: AdamSpec, steps_only: bool = False) -> set[str]:
     """Names of the datasets (SDTM or ADaM) a spec may read: its source and every text of its steps' options.
 
@@ -260,21 +273,42 @@ def datasets_read(spec: AdamSpec, steps_only: bool = False) -> set[str]:
     a dataset released too early would only be prepared again.  ``steps_only``: leave the source out.
     """
     names = {spec.source.dataset.upper()} if spec.source and not steps_only else set()
-
-    def walk(value: object) -> None:
-        if isinstance(value, str):
-            names.add(value.upper())
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                walk(key)
-                walk(item)
-        elif isinstance(value, (list, tuple, set)):
-            for item in value:
-                walk(item)
-
     for step in spec.steps:
-        walk(step.options.model_dump())
+        _texts(step.options.model_dump(), names)
     return names
+
+
+#: Variables every dataset is read with: the subject keys ADaM joins on (merges, SUPP--, ADSL from DM).
+ALWAYS_READ = frozenset({"STUDYID", "USUBJID"})
+
+
+def columns_read(specs: list[AdamSpec]) -> dict[str, frozenset[str] | None]:
+    """Per dataset a spec may read (see :func:`datasets_read`): the variables any spec may read from it, or None
+    for all of them.
+
+    A superset, by the same rule as the datasets: every text of every spec's steps' options (an ``order`` entry
+    with its ``-`` too), its source filter, its keys and its variables, whichever dataset the text was meant for,
+    with STUDYID and USUBJID.  A dataset a step copies whole (``derive_vars_merged`` without ``new_vars``) is read
+    whole.  Variables a dataset's SUPP-- names (IDVAR, QNAM) are added when it is read
+    (:class:`converters.adam.sources.FolderDatasets`).  Verbs read what their options name (defaults included, as
+    dumped), so a column left out is one no spec can read; the build with these columns gives the same bytes as
+    with all of them (``tests/test_adam_columns.py``).
+    """
+    names: set[str] = set(ALWAYS_READ)
+    whole: set[str] = set()
+    for spec in specs:
+        texts: set[str] = set()
+        for step in spec.steps:
+            options = step.options.model_dump()
+            _texts(options, texts)
+            if step.verb.name == "derive_vars_merged" and not options.get("new_vars"):
+                whole.add(str(options["dataset_add"]).upper())
+        if spec.source is not None:
+            _texts(spec.source.filter, texts)
+        _texts([*spec.keys, *spec.variables], texts)
+        names |= texts | {t.lstrip("-") for t in texts}
+    read = frozenset(names)
+    return {name: None if name in whole else read for spec in specs for name in datasets_read(spec)}
 
 
 def last_reads(specs: list[AdamSpec]) -> dict[str, int]:
@@ -291,15 +325,16 @@ def build_adam(mappings: str | Path, sdtm_folder: str | Path,
                on_built: Callable[[AdamDataset, Study], None] | None = None) -> AdamBuild:
     """Build every ADaM dataset the study's specs (``<mappings>/adam/*.yaml``) define from an SDTM folder.
 
-    Each SDTM dataset is read when a spec first uses it and let go after the last spec that may read it
-    (:func:`last_reads`), and so is each built ADaM dataset's working frame.  ``on_built`` is called with each
+    Each SDTM dataset is read when a spec first uses it, with only the variables a spec may read from it
+    (:func:`columns_read`), and let go after the last spec that may read it (:func:`last_reads`), and so is each
+    built ADaM dataset's working frame.  ``on_built`` is called with each
     dataset as soon as it is described (its frame and variables final; the study's codelists come at the end),
     so a caller can write it, and thin its frame, before the next one is built.
     """
     root = Path(mappings)
     spec_dir = root / "adam" if (root / "adam").is_dir() else root
     specs = load_adam_specs(spec_dir)
-    sdtm = read_sdtm_folder(sdtm_folder)
+    sdtm = read_sdtm_folder(sdtm_folder, columns=columns_read(specs))
     dm = sdtm.frames["DM"]
     studyid = str(dm["STUDYID"].dropna().iloc[0]) if "STUDYID" in dm and dm["STUDYID"].notna().any() else ""
     study = Study(studyid=studyid, name=studyid, standards=[Standard("ADaMIG", "1.3")])

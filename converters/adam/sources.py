@@ -7,9 +7,10 @@ subject when IDVAR is blank, so a spec reads ``AEDLT`` or ``ASTCTGR`` as if they
 """
 from __future__ import annotations
 
+import mmap
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -82,24 +83,41 @@ class FolderDatasets(Mapping[str, pd.DataFrame]):
     Categorical over its distinct values, blanks as ''), so a dataset kept costs its codes, not a Python object
     per cell; other files give ``object`` text.  :meth:`SdtmFolder.dataset` turns either into ``object`` text
     with nulls for blanks.
+
+    ``columns``: per dataset name, the variables to read (None or no entry: all), with those its SUPP-- names
+    (IDVAR, QNAM) added, so the qualifiers merge as they would on the whole dataset.  A plain XPT v5 file then
+    skips the other columns' bytes (:func:`converters.validate.fastxpt.parse_xpt`); any other file is read whole
+    and the other columns dropped.  The file metadata then describes the variables read.
     """
 
-    def __init__(self, files: dict[str, Path]):
+    def __init__(self, files: dict[str, Path], columns: Mapping[str, frozenset[str] | None] | None = None):
         self._files = dict(files)
+        self._columns = dict(columns or {})
         self._frames: dict[str, pd.DataFrame] = {}
         self.metas: dict[str, Dataset] = {}
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in self._frames:
-            from converters.validate.data import read_dataset, why_unreadable
+            from converters.validate.data import why_unreadable
 
             path = self._files[name]  # KeyError for a dataset the folder does not hold
+            wanted = self.columns_of(name)
             try:
-                frame, meta, _facts = read_dataset(path, codes=True)
+                frame, meta = _read_columns(path, wanted)
             except Exception as exc:  # noqa: BLE001 - any reader failure is the user's file: say which and why
                 raise DataError(f"cannot read {path.name}: {why_unreadable(exc)}", Location(str(path))) from None
             self._frames[name], self.metas[name] = frame, meta
         return self._frames[name]
+
+    def columns_of(self, name: str) -> frozenset[str] | None:
+        """The variables read of dataset ``name`` (None: all): those asked for and those its SUPP-- refers to."""
+        wanted = self._columns.get(name)
+        supp = f"SUPP{name}"
+        if wanted is None or name.startswith("SUPP") or supp not in self._files:
+            return wanted
+        qualifiers = self[supp]
+        refers = {str(v).strip() for col in ("IDVAR", "QNAM") if col in qualifiers for v in qualifiers[col].unique()}
+        return wanted | refers
 
     @property
     def held(self) -> list[str]:
@@ -118,6 +136,32 @@ class FolderDatasets(Mapping[str, pd.DataFrame]):
 
     def __len__(self) -> int:
         return len(self._files)
+
+
+def _read_columns(path: Path, columns: frozenset[str] | None) -> tuple[pd.DataFrame, Dataset]:
+    """Frame (text as codes where the fast XPT path applies) and file metadata of one dataset file, with only
+    ``columns`` (None: all); the frame and metadata the whole read gives, less the other columns."""
+    from converters.validate.data import read_dataset
+
+    if columns is not None and path.suffix.lower() == ".xpt" and path.stat().st_size:
+        from converters.validate.fastxpt import parse_xpt
+
+        with open(path, "rb") as handle:
+            raw = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)  # pages let go as read (fastxpt.release)
+            try:
+                parsed = parse_xpt(raw, "auto", codes=True, columns=columns)
+            finally:
+                try:
+                    raw.close()
+                except BufferError:  # pragma: no cover - a view still open; the mapping goes with it
+                    pass
+        if parsed is not None:
+            return parsed[0], parsed[1]
+    frame, meta, _facts = read_dataset(path, codes=True)
+    if columns is not None:
+        frame = frame[[c for c in frame.columns if c in columns]]
+        meta = replace(meta, variables=[v for v in meta.variables if v.name in columns])
+    return frame, meta
 
 
 @dataclass
@@ -173,8 +217,12 @@ class SdtmFolder:
         return None
 
 
-def read_sdtm_folder(folder: str | os.PathLike[str]) -> SdtmFolder:
-    """An SDTM folder whose datasets are read as the specs use them; DataError when it has no DM."""
+def read_sdtm_folder(folder: str | os.PathLike[str],
+                     columns: Mapping[str, frozenset[str] | None] | None = None) -> SdtmFolder:
+    """An SDTM folder whose datasets are read as the specs use them; DataError when it has no DM.
+
+    ``columns``: per dataset, the variables to read (see :class:`FolderDatasets`); None reads every variable.
+    """
     from converters.validate.data import dataset_files
 
     root = Path(folder)
@@ -182,7 +230,7 @@ def read_sdtm_folder(folder: str | os.PathLike[str]) -> SdtmFolder:
         raise DataError("SDTM folder not found", Location(str(root)),
                         hint="give --sdtm a folder of .xpt or .json files")
     files, _skipped = dataset_files(root)
-    frames = FolderDatasets(files)
+    frames = FolderDatasets(files, columns)
     if "DM" not in frames:
         raise DataError("the SDTM folder has no DM dataset", Location(str(root)),
                         hint="ADaM starts from DM: give the folder that holds dm.xpt or dm.json")

@@ -11,6 +11,7 @@ the distinct values (:func:`detect_encoding`).
 from __future__ import annotations
 
 import mmap
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
@@ -31,27 +32,34 @@ _MISSING_FIRST = frozenset(b"._ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 Buffer = bytes | mmap.mmap
 
 
-def read_xpt_fast(path: str | Path, codes: bool = False) -> tuple[pd.DataFrame, Dataset] | None:
+def read_xpt_fast(path: str | Path, codes: bool = False,
+                  columns: Collection[str] | None = None) -> tuple[pd.DataFrame, Dataset] | None:
     """Frame and metadata of a one-member ASCII XPT v5 file, or None when the file needs the full reader.
 
     ``codes``: text columns as pandas Categorical (codes into the distinct values) instead of ``object``.
+    ``columns``: read only these variables (see :func:`parse_xpt`).
     """
     try:
-        parsed = parse_xpt(Path(path).read_bytes(), codes=codes)
+        parsed = parse_xpt(Path(path).read_bytes(), codes=codes, columns=columns)
     except OSError:
         return None
     return None if parsed is None else parsed[:2]
 
 
-def parse_xpt(raw: Buffer, encoding: str | None = None, codes: bool = False) -> tuple[pd.DataFrame, Dataset, str] | None:
+def parse_xpt(raw: Buffer, encoding: str | None = None, codes: bool = False,
+              columns: Collection[str] | None = None) -> tuple[pd.DataFrame, Dataset, str] | None:
     """Frame, metadata and text encoding of a one-member XPT v5 file's bytes, or None (use the full reader).
 
     ``encoding``: None reads ASCII only; ``auto`` detects (see :func:`detect_encoding`); else a codec name.
     The encoding returned is ``ascii`` when every text byte is ASCII.  ``codes``: text columns as pandas
     Categorical over their distinct values (same texts; no Python object per cell) instead of ``object``.
+    ``columns``: only the variables named (in file order; other names ignored) are converted and returned, frame
+    and metadata alike, the same as the whole read's; the other columns' bytes are skipped.  As the encoding
+    ``auto`` detects would then rest on part of the text, non-ASCII text in the variables read (or their labels)
+    gives None in that case; the encoding returned is that of the text read.
     """
     try:
-        return _parse(raw, encoding, codes)
+        return _parse(raw, encoding, codes, columns)
     except (ValueError, IndexError, UnicodeDecodeError, LookupError):
         return None
 
@@ -75,7 +83,8 @@ BLOCK_BYTES = 1 << 20
 _PAGE = mmap.PAGESIZE
 
 
-def _parse(raw: Buffer, encoding: str | None, as_codes: bool = False) -> tuple[pd.DataFrame, Dataset, str] | None:
+def _parse(raw: Buffer, encoding: str | None, as_codes: bool = False,
+           only: Collection[str] | None = None) -> tuple[pd.DataFrame, Dataset, str] | None:
     if raw[:len(_LIBRARY)] != _LIBRARY or raw[240:240 + len(_MEMBER)] != _MEMBER:
         return None
     namestr_size = int(raw[240 + 74:240 + 78])
@@ -109,9 +118,11 @@ def _parse(raw: Buffer, encoding: str | None, as_codes: bool = False) -> tuple[p
     if any(length == 0 for length, is_num in zip(lengths, numeric) if not is_num):
         return None
     rows = _whole_rows(raw, offset, width)
-    texts = {var: _TextColumn(rows, pos, length) for var, length, pos, is_num in zip(names, lengths, positions, numeric)
-             if not is_num}
-    numbers = {var: np.empty(rows, dtype=np.float64) for var, is_num in zip(names, numeric) if is_num}
+    wanted = [only is None or var in only for var in names]
+    texts = {var: _TextColumn(rows, pos, length) for var, length, pos, is_num, want
+             in zip(names, lengths, positions, numeric, wanted) if want and not is_num}
+    numbers = {var: np.empty(rows, dtype=np.float64) for var, is_num, want in zip(names, numeric, wanted)
+               if want and is_num}
     step = max(1, BLOCK_BYTES // width)
     for first in range(0, rows, step):
         last = min(rows, first + step)
@@ -122,7 +133,7 @@ def _parse(raw: Buffer, encoding: str | None, as_codes: bool = False) -> tuple[p
         for column in texts.values():
             column.add(block)
         for var, length, pos, is_num in zip(names, lengths, positions, numeric):
-            if is_num:
+            if is_num and var in numbers:
                 numbers[var][first:last] = _ibm_to_float(block[:, pos:pos + length])
         del block
         release(raw, begin, end)
@@ -136,13 +147,15 @@ def _parse(raw: Buffer, encoding: str | None, as_codes: bool = False) -> tuple[p
             return None
         distinct[var] = found
         wide += [u for u in found[1] if not u.isascii()]
-    if wide and encoding is None:
+    if wide and (encoding is None or (encoding == "auto" and only is not None)):
         return None
     chosen: str = "ascii" if not wide else detect_encoding(wide) if encoding == "auto" else str(encoding)
     codec = chosen
     columns: dict[str, pd.Series] = {}
     variables = []
-    for var, raw_label, length, is_num, fmt in zip(names, labels, lengths, numeric, formats):
+    for var, raw_label, length, is_num, fmt, want in zip(names, labels, lengths, numeric, formats, wanted):
+        if not want:
+            continue
         var_label = raw_label.decode(codec).rstrip()
         if is_num:
             values = numbers.pop(var)
