@@ -111,6 +111,8 @@ def test_a_parent_is_read_with_the_variables_its_supp_refers_to(tmp_path):
     assert list(part.columns) == ["STUDYID", "USUBJID", "AESEQ", "AEDLT"]
     pd.testing.assert_frame_equal(part, whole[list(part.columns)])
     assert part["AEDLT"].tolist() == ["N", "N", "N"]
+    named = read_sdtm_folder(tmp_path, columns={"SUPPAE": ALWAYS_READ})  # a spec that names SUPPAE itself
+    assert "QLABEL" in named.frames["SUPPAE"]  # read whole: the ADaM label of a qualifier is its QLABEL
 
 
 def test_the_column_set_names_what_study_a_reads_and_reads_a_whole_copy_whole():

@@ -84,10 +84,10 @@ class FolderDatasets(Mapping[str, pd.DataFrame]):
     per cell; other files give ``object`` text.  :meth:`SdtmFolder.dataset` turns either into ``object`` text
     with nulls for blanks.
 
-    ``columns``: per dataset name, the variables to read (None or no entry: all), with those its SUPP-- names
-    (IDVAR, QNAM) added, so the qualifiers merge as they would on the whole dataset.  A plain XPT v5 file then
-    skips the other columns' bytes (:func:`converters.validate.fastxpt.parse_xpt`); any other file is read whole
-    and the other columns dropped.  The file metadata then describes the variables read.
+    ``columns``: per dataset name, the variables to read (None or no entry: all; a SUPP-- always all), with those
+    its SUPP-- names (IDVAR, QNAM) added, so the qualifiers merge as they would on the whole dataset.  A plain XPT
+    v5 file then skips the other columns' bytes (:func:`converters.validate.fastxpt.parse_xpt`); any other file is
+    read whole and the other columns dropped.  The file metadata then describes the variables read.
     """
 
     def __init__(self, files: dict[str, Path], columns: Mapping[str, frozenset[str] | None] | None = None):
@@ -110,10 +110,14 @@ class FolderDatasets(Mapping[str, pd.DataFrame]):
         return self._frames[name]
 
     def columns_of(self, name: str) -> frozenset[str] | None:
-        """The variables read of dataset ``name`` (None: all): those asked for and those its SUPP-- refers to."""
+        """The variables read of dataset ``name`` (None: all): those asked for and those its SUPP-- refers to.
+
+        A SUPP-- dataset is read whole: small, and its merge and labels use every variable (QLABEL too)."""
         wanted = self._columns.get(name)
         supp = f"SUPP{name}"
-        if wanted is None or name.startswith("SUPP") or supp not in self._files:
+        if name.startswith("SUPP"):
+            return None
+        if wanted is None or supp not in self._files:
             return wanted
         qualifiers = self[supp]
         refers = {str(v).strip() for col in ("IDVAR", "QNAM") if col in qualifiers for v in qualifiers[col].unique()}
