@@ -5,6 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from converters.sdtm.finalize import blank_values
+from converters.sdtm.rejections import RejectionLog
+from converters.sdtm.study import _enforce_codelists, distinct_present
 from converters.sdtm.trial_design.sv import _normalized_folder, distinct_rows
 
 
@@ -44,3 +47,45 @@ def test_folders_normalized_once_per_name_as_string_methods_do(seed):
                        index=rng.permutation(n))
     expected = values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.upper()
     pd.testing.assert_series_equal(_normalized_folder(values), expected)
+
+
+BLANKS_AND_TEXT = ["A", "b ", "", "  ", "\t", None, np.nan, pd.NA, "é", "A", "  x "]
+
+
+def _plain_blank(values: pd.Series) -> np.ndarray:
+    """The rule of a blank value, record by record: missing, or text of blanks only."""
+    return np.array([v is None or (not isinstance(v, str) and pd.isna(v)) or (isinstance(v, str) and not v.strip())
+                     for v in values], dtype=bool)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_blank_values_are_missing_or_blank_text_record_by_record(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 40))
+    choices = BLANKS_AND_TEXT if seed % 2 else ["A", "b ", "é"]  # odd seeds: blanks; even: the no-blank path
+    values = pd.Series(_text(rng, n, choices), index=rng.permutation(n) + 3, dtype=object)
+    assert blank_values(values).tolist() == _plain_blank(values).tolist()
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_distinct_present_are_factorize_uniques(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 40))
+    if seed % 3 == 2:
+        values = pd.Series(_text(rng, n, ["Y", "N", None, "U"]), dtype="string")
+    else:
+        values = pd.Series(_text(rng, n, BLANKS_AND_TEXT + [pd.NaT]), dtype=object)
+    _codes, uniques = pd.factorize(values)
+    assert distinct_present(values).tolist() == np.asarray(uniques, dtype=object).tolist()
+
+
+def test_only_values_outside_a_non_extensible_codelist_are_nulled_and_logged():
+    frame = pd.DataFrame({"AESER": ["Y", "N", "MAYBE", None, "Y", "MAYBE", np.nan], "__row__": range(1, 8),
+                          "__source__": "ae.csv"})
+    log = RejectionLog()
+    extensions: dict[str, set[str]] = {}
+    _enforce_codelists("AE", frame, {"AESER": "NY"}, log, {"AESER": "SERIOUS"}, extensions)
+    assert frame["AESER"].isna().tolist() == [False, False, True, True, False, True, True]
+    assert frame["AESER"].dropna().tolist() == ["Y", "N", "Y"]
+    logged = log.frame()
+    assert logged["row"].tolist() == [3, 6] and extensions == {}
