@@ -698,7 +698,7 @@ def _enforce_codelists(domain: str, frame: pd.DataFrame, codelists: dict[str, st
         info = ct.codelist(name)
         values = frame[var]
         allowed = set(info.submission_values) | IG_VALUES.get(var, set())
-        codes, uniques = pd.factorize(values)  # each distinct value looked up once
+        uniques = distinct_present(values)  # each distinct value looked up once
         text = pd.Series(uniques, dtype="object").astype("string")
         foreign_u = ~text.isin(allowed).fillna(False).to_numpy(dtype=bool)
         sanctioned_u = text.isin(IG_VALUES.get(var, set())).fillna(False).to_numpy(dtype=bool)
@@ -709,10 +709,20 @@ def _enforce_codelists(domain: str, frame: pd.DataFrame, codelists: dict[str, st
         if info.extensible:
             extensions.setdefault(info.name, set()).update(str(v) for v in uniques[foreign_u])
             continue
-        foreign = pd.Series(np.append(foreign_u, False)[codes], index=frame.index)
+        codes, in_order = pd.factorize(values)  # records are coded only when some value is nulled
+        nulled = pd.Series(in_order, dtype="object").isin(uniques[foreign_u]).to_numpy(dtype=bool)
+        foreign = pd.Series(np.append(nulled, False)[codes], index=frame.index)
         _log_frame(log, domain, frame, foreign, raw_column.get(var, var), values,
                    f"{var}: not a submission value of codelist {info.name}", NULLED)
         frame.loc[foreign, var] = None
+
+
+def distinct_present(values: pd.Series) -> np.ndarray:
+    """The distinct values of ``values`` other than missing ones, in order of first appearance (``pd.factorize``'s
+    uniques, without the per-record codes it also makes)."""
+    uniques = pd.unique(values.to_numpy(dtype=object) if values.dtype == object else values)
+    objects = np.asarray(uniques, dtype=object)
+    return objects[~np.asarray(pd.isna(objects), dtype=bool)]
 
 
 def _finish(rec: BuiltRecords, log: RejectionLog, ctx: BuildContext) -> list[BuiltDomain]:

@@ -119,11 +119,15 @@ def distinct_rows(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, 
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty
     key = np.zeros(len(frame), dtype=np.int64)
+    bound = 1  # key < bound
     for column in columns:
         codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
+        if bound * (len(uniques) + 1) >= 2**62:  # renumbered only when the product could overflow
+            key = pd.factorize(key)[0].astype(np.int64)
+            bound = int(key.max()) + 1
         key = key * (len(uniques) + 1) + codes
-        key = pd.factorize(key)[0].astype(np.int64)  # renumbered, so the product never overflows
-    codes = key
+        bound *= len(uniques) + 1
+    codes = pd.factorize(key)[0].astype(np.int64)  # numbered in order of first appearance
     count = int(codes.max()) + 1
     rows = np.arange(len(codes))
     first = np.full(count, len(codes), dtype=np.int64)
@@ -134,7 +138,15 @@ def distinct_rows(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, 
 
 
 def _normalized_folder(values: pd.Series) -> pd.Series:
-    return values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True).str.upper()
+    """Folder names trimmed, inner blanks made one space, upper case (a ``string`` column); each distinct name
+    worked on once."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    names = pd.Series(uniques, dtype="object").astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
+    upper = np.empty(len(uniques) + 1, dtype=object)
+    upper[:-1] = names.str.upper().to_numpy(dtype=object)
+    upper[-1] = pd.NA  # the last entry: a missing folder stays missing
+    table = pd.array(upper, dtype="string")
+    return pd.Series(table[np.where(codes < 0, len(uniques), codes)], index=values.index, dtype="string")
 
 
 def raw_visit_records(study, raw: dict, subjects: set, log: RejectionLog | None = None,
