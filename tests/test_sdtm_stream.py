@@ -183,3 +183,27 @@ def test_a_spill_folder_is_private_marked_and_removed_on_error(tmp_path):
             (folder / "x.spill").write_bytes(b"1")
             raise RuntimeError("stop")
     assert list(Path(tmp_path).iterdir()) == []
+
+
+def test_a_full_disk_while_spilling_names_the_file_and_says_why(tmp_path, monkeypatch):
+    frame, _ds = _lb()
+    facts = text_columns_facts(frame, "LB")
+    import converters.writers.spill as spill
+
+    def full(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")  # as a write on a full disk raises it: no file name
+
+    monkeypatch.setattr(spill.pickle, "dump", full)
+    with pytest.raises(DataError) as err:
+        spill_frame(frame, facts, tmp_path / "lb.spill")
+    assert "lb.spill" in str(err.value) and "No space left on device" in str(err.value)
+    assert "cannot write" in str(err.value) and "free disk space" in (err.value.hint or "")
+
+
+def test_a_spill_file_that_cannot_be_read_back_is_a_clear_error(tmp_path):
+    frame, _ds = _lb()
+    spilled = spill_frame(frame, text_columns_facts(frame, "LB"), tmp_path / "lb.spill")
+    spilled.path.unlink()
+    with pytest.raises(DataError) as err:
+        spilled.load()
+    assert "cannot read" in str(err.value) and "lb.spill" in str(err.value)

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from converters.errors import DataError, Location
 from converters.writers.text_facts import TextFacts
 
 
@@ -35,8 +36,11 @@ class SpilledFrame:
 
     def load(self) -> tuple[pd.DataFrame, dict[str, TextFacts]]:
         """The frame (text as Categorical over its distinct values) and the text facts of its text columns."""
-        with open(self.path, "rb") as handle:
-            stored = pickle.load(handle)  # our own file, in the run's private folder (see the module docstring)
+        try:
+            with open(self.path, "rb") as handle:
+                stored = pickle.load(handle)  # our own file, in the run's private folder (see the module docstring)
+        except OSError as exc:
+            raise _spill_error(exc, "read", self.path) from None
         data: dict[str, object] = {}
         facts: dict[str, TextFacts] = {}
         for name in self.columns:
@@ -61,6 +65,16 @@ def spill_frame(frame: pd.DataFrame, facts: Mapping[str, TextFacts], path: Path)
             stored[str(name)] = ("text", (known.codes, known.values, known.nbytes, known.nchars))
         else:
             stored[str(name)] = ("column", np.asarray(frame[name].to_numpy()))
-    with open(path, "wb") as handle:
-        pickle.dump(stored, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        with open(path, "wb") as handle:
+            pickle.dump(stored, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError as exc:  # a full disk says so with no file name: name the file here
+        raise _spill_error(exc, "write", path) from None
     return SpilledFrame(path, tuple(str(c) for c in frame.columns), len(frame))
+
+
+def _spill_error(exc: OSError, doing: str, path: Path) -> DataError:
+    return DataError(f"cannot {doing} {path}, a finished dataset held on disk until it is written: "
+                     f"{exc.strerror or type(exc).__name__}", Location(str(path)),
+                     hint="the build keeps finished datasets in a temporary folder beside the output folder: "
+                          "free disk space there or make it writable")
