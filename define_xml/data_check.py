@@ -22,11 +22,8 @@ import numpy as np
 import pandas as pd
 
 from converters.metadata.model import Dataset, Variable
+from converters.validate.fastxpt import has_later_member, read_header, whole_rows
 
-_LIBRARY = b"HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!"
-_MEMBER = b"HEADER RECORD*******MEMBER  HEADER RECORD!!!!!!!"
-_NAMESTR = b"HEADER RECORD*******NAMESTR HEADER RECORD!!!!!!!"
-_OBS = b"HEADER RECORD*******OBS     HEADER RECORD!!!!!!!"
 
 
 def checked_groups(define, dataset: str) -> list[tuple[str, ...]]:
@@ -41,53 +38,26 @@ def checked_groups(define, dataset: str) -> list[tuple[str, ...]]:
     return list(groups)
 
 
-def _header(raw: bytes) -> tuple[bytes, bytes, list[tuple[str, bytes, int, int, bool]], int] | None:
-    """(dataset name, label, variables as (name, label, length, position, numeric), offset of the data) of a
-    one-member XPT v5 file with contiguous variables, else None."""
-    if not raw.startswith(_LIBRARY) or raw[240:240 + len(_MEMBER)] != _MEMBER or int(raw[240 + 74:240 + 78]) != 140:
-        return None
-    member = raw[400:560]
-    if raw[560:560 + len(_NAMESTR)] != _NAMESTR:
-        return None
-    nvars = int(raw[560 + 54:560 + 58])
-    variables = []
-    for i in range(nvars):
-        rec = raw[640 + i * 140:640 + (i + 1) * 140]
-        variables.append((rec[8:16].decode("ascii").strip(), rec[16:56], int.from_bytes(rec[4:6], "big"),
-                          int.from_bytes(rec[84:88], "big"), int.from_bytes(rec[0:2], "big") == 1))
-    end = 640 + ((nvars * 140 + 79) // 80) * 80
-    if raw[end:end + len(_OBS)] != _OBS or raw.find(_MEMBER, end) != -1:
-        return None
-    lengths = [v[2] for v in variables]
-    if not lengths or [v[3] for v in variables] != list(np.cumsum([0, *lengths[:-1]])):
-        return None
-    return member[8:16], member[112:152], variables, end + 80
-
-
 def read_checked(path: Path, groups: list[tuple[str, ...]]) -> tuple[pd.DataFrame, Dataset] | None:
     """The header of an XPT file and the distinct rows of each column group, stacked; None when the file needs
     the validator's full reader."""
     raw = path.read_bytes()
     try:
-        head = _header(raw)
+        head = read_header(raw)
     except (ValueError, IndexError, UnicodeDecodeError):
         head = None  # a damaged header: the validator's reader says what is wrong
-    if head is None:
-        return None
-    name_bytes, label_bytes, variables, offset = head
-    if not all(b.isascii() for b in (name_bytes, label_bytes, *(v[1] for v in variables))):
+    if head is None or has_later_member(raw, head.offset):
+        return None  # another layout, or a second member: the validator's reader
+    name_bytes, label_bytes = head.name, head.label
+    variables = list(zip(head.names, head.labels, head.lengths, head.positions, head.numeric))
+    if not all(b.isascii() for b in (name_bytes, label_bytes, *head.labels)):
         return None
     layout = {v[0]: v for v in variables}
     if any(c not in layout or layout[c][4] for group in groups for c in group):
         return None  # a numeric variable compared with a codelist, or a column the file lacks: read in full
-    nbytes = len(raw) - offset
-    width = sum(v[2] for v in variables)
-    rows = nbytes // width
-    block = np.frombuffer(raw, dtype=np.uint8, count=rows * width, offset=offset).reshape(rows, width)
-    low = max(0, -(-(nbytes - 79) // width))  # the padding of the last 80-byte record is under 80 bytes
-    while rows > low and not (block[rows - 1] != 0x20).any():
-        rows -= 1
-    block = block[:rows]
+    width = head.width
+    rows = whole_rows(raw, head.offset, width)
+    block = np.frombuffer(raw, dtype=np.uint8, count=rows * width, offset=head.offset).reshape(rows, width)
     parts: list[dict[str, np.ndarray]] = []
     for group in groups:
         cells = np.concatenate([block[:, layout[c][3]:layout[c][3] + layout[c][2]] for c in group], axis=1)

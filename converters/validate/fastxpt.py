@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import mmap
 from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -83,15 +84,36 @@ BLOCK_BYTES = 1 << 20
 _PAGE = mmap.PAGESIZE
 
 
-def _parse(raw: Buffer, encoding: str | None, as_codes: bool = False,
-           only: Collection[str] | None = None) -> tuple[pd.DataFrame, Dataset, str] | None:
+@dataclass(frozen=True)
+class XptHeader:
+    """The first member's header of a v5 file whose variables lie one after another: the member's name and label
+    bytes, per variable its name, label bytes, length, position, numeric or not and display format, and where the
+    records start."""
+
+    name: bytes
+    label: bytes
+    names: list[str]
+    labels: list[bytes]
+    lengths: list[int]
+    positions: list[int]
+    numeric: list[bool]
+    formats: list[str | None]
+    offset: int
+
+    @property
+    def width(self) -> int:
+        return sum(self.lengths)
+
+
+def read_header(raw: Buffer) -> XptHeader | None:
+    """The header of a v5 file this reader handles, or None (another version or layout: the full reader).
+    May raise ValueError, IndexError or UnicodeDecodeError on a damaged header."""
     if raw[:len(_LIBRARY)] != _LIBRARY or raw[240:240 + len(_MEMBER)] != _MEMBER:
         return None
     namestr_size = int(raw[240 + 74:240 + 78])
     if namestr_size != 140:
         return None
     member = raw[400:560]
-    name_bytes, label_bytes = member[8:16], member[80 + 32:80 + 72]
     if raw[560:560 + len(_NAMESTR)] != _NAMESTR:
         return None
     nvars = int(raw[560 + 54:560 + 58])
@@ -111,13 +133,28 @@ def _parse(raw: Buffer, encoding: str | None, as_codes: bool = False,
     namestr_end = start + ((nvars * 140 + 79) // 80) * 80
     if raw[namestr_end:namestr_end + len(_OBS)] != _OBS:
         return None
-    offset = namestr_end + 80
-    width = sum(lengths)
-    if width == 0 or positions != list(np.cumsum([0, *lengths[:-1]])):
+    if sum(lengths) == 0 or positions != list(np.cumsum([0, *lengths[:-1]])):
         return None
     if any(length == 0 for length, is_num in zip(lengths, numeric) if not is_num):
         return None
-    rows = _whole_rows(raw, offset, width)
+    return XptHeader(member[8:16], member[80 + 32:80 + 72], names, labels, lengths, positions, numeric, formats,
+                     namestr_end + 80)
+
+
+def has_later_member(raw: Buffer, start: int) -> bool:
+    """Whether a member header (v5 or v8) follows ``start``: a file of several members, left to the full reader."""
+    return raw.find(_MEMBER_HEAD, max(_AFTER_MEMBER, start)) >= 0
+
+
+def _parse(raw: Buffer, encoding: str | None, as_codes: bool = False,
+           only: Collection[str] | None = None) -> tuple[pd.DataFrame, Dataset, str] | None:
+    head = read_header(raw)
+    if head is None:
+        return None
+    name_bytes, label_bytes, offset, width = head.name, head.label, head.offset, head.width
+    names, labels, lengths, positions = head.names, head.labels, head.lengths, head.positions
+    numeric, formats = head.numeric, head.formats
+    rows = whole_rows(raw, offset, width)
     wanted = [only is None or var in only for var in names]
     texts = {var: _TextColumn(rows, pos, length) for var, length, pos, is_num, want
              in zip(names, lengths, positions, numeric, wanted) if want and not is_num}
@@ -172,7 +209,7 @@ def _parse(raw: Buffer, encoding: str | None, as_codes: bool = False,
     return frame, Dataset(name=name, label=label, variables=variables, records=rows), chosen
 
 
-def _whole_rows(raw: Buffer, offset: int, width: int) -> int:
+def whole_rows(raw: Buffer, offset: int, width: int) -> int:
     """Records in the data part: the whole rows, less trailing all-blank rows within the last 80 bytes (padding)."""
     size = len(raw) - offset
     rows = size // width
