@@ -49,3 +49,43 @@ def test_duplicated_rows_are_those_pandas_finds():
     assert duplicated_rows(ds, names).tolist() == expected.tolist()
     unique = frame.assign(ROW=np.arange(300).astype(float))
     assert len(duplicated_rows(frames_to_study({"LB": unique}).get("LB"), names + ["ROW"])) == 0
+
+
+def test_duplicated_rows_by_subject_pieces_are_those_of_the_whole_dataset(monkeypatch):
+    """A dataset sorted by subject is checked in pieces cut between subjects: the rows found are the same, and a
+    dataset whose subjects are not together is checked whole."""
+    from converters.validate import rules_identity
+
+    rng = np.random.default_rng(11)
+    subjects = np.sort(rng.choice([f"S{i:02d}" for i in range(40)], 2000))
+    frame = pd.DataFrame({"USUBJID": subjects, "TESTCD": rng.choice(["A", "B", "C"], 2000),
+                          "DTC": rng.choice(["2024-01-01", "2024-01-02", ""], 2000)})
+    ds = frames_to_study({"LB": frame}).get("LB")
+    names = ["USUBJID", "TESTCD", "DTC"]
+    expected = np.flatnonzero(frame.duplicated(keep=False).to_numpy())
+    monkeypatch.setattr(rules_identity, "PIECE_ROWS", 128)
+    pieces = rules_identity.subject_pieces(ds, names)
+    assert len(pieces) > 10 and pieces[0][0] == 0 and pieces[-1][1] == 2000
+    assert all(subjects[a - 1] != subjects[a] for a, _ in pieces[1:])  # no subject cut in two
+    assert duplicated_rows(ds, names).tolist() == expected.tolist()
+    shuffled = frame.iloc[rng.permutation(2000)].reset_index(drop=True)
+    mixed = frames_to_study({"LB": shuffled}).get("LB")
+    assert rules_identity.subject_pieces(mixed, names) == [(0, 2000)]
+    assert duplicated_rows(mixed, names).tolist() == np.flatnonzero(shuffled.duplicated(keep=False)).tolist()
+
+
+def test_text_facts_are_what_each_value_measures():
+    """Lengths, leading spaces and ASCII measured once per column equal the per-value definitions of MD0016,
+    MD0018, MD0023 and MD0025, on ASCII and non-ASCII columns."""
+    import re
+
+    from converters.validate.data import measure_texts
+
+    plain = ["A", " B", "C  ", "  ", "", "\tD E", "x" * 201, " " * 3 + "y" * 198, "\x1cZ", "Q\x00"]
+    for values in (plain, plain + ["é" * 101, " ü", "ß  "], []):
+        arr = np.array(values, dtype=object)
+        facts = measure_texts(arr)
+        assert facts.ascii == "".join(values).isascii()
+        assert facts.over_200.tolist() == [len(v.encode("utf-8")) > 200 for v in values]
+        assert facts.leading_space.tolist() == [bool(re.match(r"\s+\S", v)) for v in values]
+        assert facts.longest == max((len(v.rstrip().encode("utf-8")) for v in values), default=0)

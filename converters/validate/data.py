@@ -85,6 +85,48 @@ def _nbytes(value: object) -> int:
     return 0
 
 
+@dataclass(frozen=True)
+class TextFacts:
+    """A text column's facts, per distinct raw value (in :meth:`DatasetData.unique_texts` order) or for the column."""
+
+    #: every value is ASCII
+    ascii: bool
+    #: per distinct value: longer than 200 bytes in UTF-8 (the XPT v5 limit)
+    over_200: np.ndarray
+    #: per distinct value: starts with white space followed by more text (``re.match(r"\s+\S", value)``)
+    leading_space: np.ndarray
+    #: the longest value without trailing white space, in UTF-8 bytes (0 for none)
+    longest: int
+
+
+def measure_texts(values: np.ndarray, stripped: np.ndarray | None = None) -> TextFacts:
+    """:class:`TextFacts` of distinct texts (``stripped``: the same texts with white space stripped at both ends, as
+    :meth:`DatasetData._factor` holds them).  Only a value that differs from its stripped self can start or end
+    with white space, so the regular expression and ``rstrip`` run on those few values and the rest is one pass of
+    ``len`` (of the UTF-8 bytes when some value is not ASCII)."""
+    import re
+
+    values = np.asarray(values, dtype=object)
+    if stripped is None:
+        stripped = np.array([v.strip() for v in values], dtype=object)
+    if not len(values):
+        return TextFacts(ascii=True, over_200=np.zeros(0, dtype=bool), leading_space=np.zeros(0, dtype=bool), longest=0)
+    ascii_ = "".join(values).isascii()
+    size: Callable[[str], int] = len if ascii_ else _utf8_length
+    lengths = np.fromiter(map(size, values), dtype=np.int64, count=len(values))
+    spaced = np.flatnonzero(values != stripped)  # values with white space at an end
+    leading = np.zeros(len(values), dtype=bool)
+    space = re.compile(r"\s+\S")
+    leading[spaced] = [space.match(v) is not None for v in values[spaced]]
+    trimmed = lengths.copy()
+    trimmed[spaced] = [size(v.rstrip()) for v in values[spaced]]
+    return TextFacts(ascii=ascii_, over_200=lengths > 200, leading_space=leading, longest=int(trimmed.max()))
+
+
+def _utf8_length(value: str) -> int:
+    return len(value.encode("utf-8"))
+
+
 @dataclass
 class DatasetData:
     """One dataset: its frame, the metadata read from its file, and cached column views."""
@@ -193,10 +235,24 @@ class DatasetData:
         values = raw_values if raw else stripped
         if len(values) == 0:
             return np.zeros(len(codes), dtype=bool)
-        passed = np.asarray(test(pd.Series(values, dtype=object)), dtype=bool)
+        return self.rows_mask(name, np.asarray(test(pd.Series(values, dtype=object)), dtype=bool))
+
+    def rows_mask(self, name: str, passed: np.ndarray) -> np.ndarray:
+        """Rows whose value is one of the distinct values marked in ``passed`` (booleans in :meth:`unique_texts`'
+        order); missing values never pass."""
+        codes, _, _ = self._factor(self.var(name))
         if not passed.any():  # the usual answer on clean data: no pass over the records
             return np.zeros(len(codes), dtype=bool)
         return np.append(passed, False)[codes]
+
+    def text_facts(self, name: str) -> TextFacts:
+        """What the transport and value rules measure of a text column (:class:`TextFacts`), measured once on its
+        distinct raw values and shared by those rules (lengths, leading spaces, ASCII)."""
+        key = ("facts", self.var(name))
+        if key not in self._cache:
+            _, raw, stripped = self._factor(self.var(name))
+            self._cache[key] = measure_texts(raw, stripped)
+        return self._cache[key]
 
     def unique_texts(self, name: str, raw: bool = False) -> np.ndarray:
         """Distinct values of a column as text (stripped unless ``raw``), missing left out."""
@@ -207,9 +263,17 @@ class DatasetData:
         """Integer codes equal exactly when the stripped texts are equal (missing and '' share a code)."""
         key = ("tcodes", self.var(name))
         if key not in self._cache:
-            codes, _, stripped = self._factor(self.var(name))
-            table, _ = pd.factorize(np.append(stripped, ""))
-            self._cache[key] = table.astype(np.int32)[codes]  # int32: half the bytes of a view held per record
+            codes, _, _ = self._factor(self.var(name))
+            self._cache[key] = self.text_code_table(name)[codes]  # int32: half the bytes of a view held per record
+        return self._cache[key]
+
+    def text_code_table(self, name: str) -> np.ndarray:
+        """:meth:`text_codes` per distinct value (in :meth:`_factor`'s order, then missing last: index it with the
+        column's codes), cached: a part of the records gets its codes without the codes of every record."""
+        key = ("tctable", self.var(name))
+        if key not in self._cache:
+            _, _, stripped = self._factor(self.var(name))
+            self._cache[key] = pd.factorize(np.append(stripped, ""))[0].astype(np.int32)
         return self._cache[key]
 
     def plain_dates(self, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -238,9 +302,8 @@ class DatasetData:
         key = ("tcodes", self.var(name))
         if key in self._cache or len(rows) * 4 > len(self):
             return self.text_codes(name)[rows]
-        codes, _, stripped = self._factor(self.var(name))
-        table, _ = pd.factorize(np.append(stripped, ""))
-        return table.astype(np.int32)[codes[rows]]
+        codes, _, _ = self._factor(self.var(name))
+        return self.text_code_table(name)[codes[rows]]
 
     def per_value(self, name: str, func) -> pd.Series:
         """``func(ds.text(name))`` for an element-wise ``func`` (Series of texts -> Series), evaluated once per
@@ -315,9 +378,14 @@ class DatasetData:
 def _get_frame(self: DatasetData) -> pd.DataFrame:
     frame = self.__dict__.get("_frame")
     if frame is None:
-        if self.reload is None:  # pragma: no cover - release() keeps frames that cannot be read again
+        pending = self.__dict__.pop("_pending", None)
+        if pending is not None:  # first read of a dataset left unread by load_folder: its metadata and facts too
+            frame, self.__dict__["meta"], self.__dict__["facts"] = pending()
+            _set_frame(self, frame)
+        elif self.reload is None:  # pragma: no cover - release() keeps frames that cannot be read again
             raise RuntimeError(f"dataset {self.name}: frame released and no way to read it again")
-        frame = self.__dict__["_frame"] = self.reload()
+        else:
+            frame = self.__dict__["_frame"] = self.reload()
         self.reloads += 1
     return frame
 
@@ -334,6 +402,25 @@ def _kind(dtype: object) -> str:
 
 
 setattr(DatasetData, "frame", property(_get_frame, _set_frame))  # noqa: B010 - the field as a property (mypy: no method-assign)
+
+
+def _file_part(name: str) -> property:
+    """``meta`` and ``facts`` as properties: a dataset left unread by :func:`load_folder` reads its file when
+    first asked for either (the whole read's metadata and file facts, not those of the part read)."""
+
+    def get(self: DatasetData) -> object:
+        if "_pending" in self.__dict__:
+            _ = self.frame
+        return self.__dict__[name]
+
+    def put(self: DatasetData, value: object) -> None:
+        self.__dict__[name] = value
+
+    return property(get, put)
+
+
+setattr(DatasetData, "meta", _file_part("meta"))  # noqa: B010 - as frame above
+setattr(DatasetData, "facts", _file_part("facts"))  # noqa: B010 - as frame above
 
 
 def _version_number(text: str) -> str:
@@ -503,8 +590,9 @@ def load_folder(folder: str | os.PathLike[str], standard: str | None = None, enc
     study = StudyData(datasets={}, folder=root, skipped=skipped)
     for stem, path in sorted(files.items()):
         start = time.perf_counter()
+        shape = _read_shape(path, encoding, codes) if release_over is not None and _deferred(path, release_over) else None
         try:
-            frame, meta, facts = read_dataset(path, encoding, codes)
+            frame, meta, facts = shape[:3] if shape is not None else read_dataset(path, encoding, codes)
         except Exception as exc:  # noqa: BLE001 - reported as a finding, not a crash
             study.problems.append((path.name, why_unreadable(exc)))
             continue
@@ -517,13 +605,50 @@ def load_folder(folder: str | os.PathLike[str], standard: str | None = None, enc
         if release_over is not None:
             ds.reload = partial(_read_frame, path, encoding, codes)
             _ = ds.domain, ds.prefix  # read from the frame: kept
-            if frame.memory_usage(index=False, deep=False).sum() > release_over:
+            if shape is not None:  # only DOMAIN read: the rest (frame, metadata, file facts) when first asked for
+                ds.__dict__["_names"] = shape[3]
+                ds.__dict__["_pending"] = partial(read_dataset, path, encoding, codes)
+                ds.release()
+            elif frame.memory_usage(index=False, deep=False).sum() > release_over:
                 ds.release()  # read again for its rules: never two large datasets held at once
 
         del frame
         study.load_seconds[name] = time.perf_counter() - start
     study.standard = standard or guess_standard(study.datasets)
     return study
+
+
+def _deferred(path: Path, release_over: int) -> bool:
+    """Whether a file is large enough to leave unread until its rules ask for it: an XPT file of more bytes than
+    ``release_over`` (its frame, read as codes, would be released as soon as read)."""
+    try:
+        return path.suffix.lower() == ".xpt" and path.stat().st_size > release_over
+    except OSError:
+        return False
+
+
+def _read_shape(path: Path, encoding: str,
+                codes: bool) -> tuple[pd.DataFrame, Dataset, None, dict[str, bool]] | None:
+    """What :func:`load_folder` keeps of a dataset that is released as soon as read, without reading it: the
+    frame of DOMAIN alone (or of the first variable; the domain is read from it), its metadata, and per variable
+    whether it is numeric, from a plain one-member v5 file (the whole file would be read by the same fast reader
+    and give the same rows).  None for any other file (read whole, as before)."""
+    from converters.validate.fastxpt import parse_xpt, read_header
+    from converters.validate.xptfile import _mapped
+
+    try:
+        with _mapped(path) as raw:
+            head = read_header(raw)
+            if head is None or not head.names:
+                return None
+            first = "DOMAIN" if "DOMAIN" in head.names else head.names[0]
+            parsed = parse_xpt(raw, encoding, codes, columns=[first])
+    except (OSError, ValueError, IndexError, UnicodeDecodeError):
+        return None
+    if parsed is None:
+        return None
+    frame, meta, _ = parsed
+    return frame, meta, None, dict(zip(head.names, head.numeric))
 
 
 def _read_frame(path: Path, encoding: str, codes: bool) -> pd.DataFrame:

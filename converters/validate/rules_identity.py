@@ -11,17 +11,50 @@ from converters.validate.model import Hits, distinct_keys, rule, rows_of
 KEYS = "SDTMIG 3.4 3.2.1.1"
 
 
+#: Records per piece of a dataset sorted by subject: the duplicate and key checks take one piece at a time, cut
+#: between subjects, so their temporaries (about 100 bytes a record) follow the piece, not the dataset.
+PIECE_ROWS = 1 << 18
+
+
 def duplicated_rows(ds: DatasetData, names: list[str]) -> np.ndarray:
-    """Rows whose values of ``names`` repeat those of another row (all members of each duplicate group).
+    """Rows whose values of ``names`` repeat those of another row (all members of each duplicate group), ascending.
+
+    When a column of ``names`` holds each of its values in one run of records (USUBJID of a dataset sorted by
+    its keys), two duplicates lie in the same run, so the records are taken in pieces of about
+    :data:`PIECE_ROWS` cut between runs (:func:`subject_pieces`), and the rows found are the same.
+    """
+    if not names:
+        return np.zeros(0, dtype=np.int64)
+    found = [_duplicated_in(ds, names, np.arange(start, stop, dtype=np.int64))
+             for start, stop in subject_pieces(ds, names)]
+    return np.concatenate(found) if len(found) > 1 else found[0]
+
+
+def subject_pieces(ds: DatasetData, names: list[str], size: int | None = None) -> list[tuple[int, int]]:
+    """(start, stop) of pieces of about ``size`` records (:data:`PIECE_ROWS`) that no run of equal USUBJID (or
+    POOLID) values crosses; the whole dataset in one piece when it is small, when neither is among ``names`` or
+    when a subject's records are not all together."""
+    size = size or PIECE_ROWS
+    subject = next((n for n in ("USUBJID", "POOLID") if n in names), None)
+    if len(ds) <= size or subject is None:
+        return [(0, len(ds))]
+    codes = ds.text_codes(subject)
+    starts = np.flatnonzero(codes[1:] != codes[:-1]) + 1  # where a run of equal values begins
+    if not len(starts) or len(starts) + 1 != len(distinct_keys(codes.astype(np.int64))):
+        return [(0, len(ds))]  # a value in two runs: not sorted by subject
+    cuts = np.unique(starts[np.minimum(np.searchsorted(starts, np.arange(size, len(ds), size)), len(starts) - 1)])
+    bounds = [0, *(int(c) for c in cuts), len(ds)]
+    return [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
+
+
+def _duplicated_in(ds: DatasetData, names: list[str], rows: np.ndarray) -> np.ndarray:
+    """The rows of ``rows`` whose values of ``names`` repeat those of another row of ``rows``.
 
     The columns' text codes are folded into one integer key per row, column by column; rows whose key is
     already unique cannot be duplicates and are dropped before the next column, so a wide dataset whose rows
     differ early costs a few columns, not all of them.
     """
-    if not names:
-        return np.zeros(0, dtype=np.int64)
-    rows = np.arange(len(ds), dtype=np.int64)
-    key = np.zeros(len(ds), dtype=np.int64)  # numbered 0.. after each column, so key * size stays far from overflow
+    key = np.zeros(len(rows), dtype=np.int64)  # numbered 0.. after each column, so key * size stays far from overflow
     for name in sorted(names, key=lambda n: _fold_order(ds, n)):  # the answer is the same in any column order
         codes = ds.text_codes_at(name, rows).astype(np.int64)
         size = int(codes.max()) + 1 if len(codes) else 1

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 
-import pandas as pd
 
 from converters.validate._std import INTRODUCED, class_variables, standard_key, standard_variables
 from converters.validate.data import DatasetData, StudyData
@@ -177,18 +176,9 @@ def check_unknown_variables(study, ds: DatasetData):
 def check_value_length(study, ds: DatasetData):
     for name in ds.columns:
         if not ds.is_numeric(name):
-            mask = ds.unique_mask(name, _over_200_bytes, raw=True)
+            mask = ds.rows_mask(name, ds.text_facts(name).over_200)
             if mask.any():
                 yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,))
-
-
-def _over_200_bytes(values: pd.Series) -> pd.Series:
-    """Values longer than 200 bytes in UTF-8; only values over 50 characters (4 bytes at most each) are encoded."""
-    long = values.str.len().gt(50).to_numpy(dtype=bool)
-    out = pd.Series(False, index=values.index)
-    if long.any():
-        out[long] = values[long].map(lambda v: len(v.encode("utf-8")) > 200)
-    return out
 
 
 @rule("MD0017", "Error", "Variable length over 200", "{variable} is declared {length} bytes long (XPT v5 allows 200)",
@@ -204,7 +194,7 @@ def check_declared_length(study, ds: DatasetData):
 def check_ascii_values(study, ds: DatasetData):
     for name in ds.columns:
         if not ds.is_numeric(name):
-            if not "".join(ds.unique_texts(name, raw=True)).isascii():
+            if not ds.text_facts(name).ascii:
                 mask = ds.unique_mask(name, lambda u: ~u.map(str.isascii), raw=True)
                 yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,))
 
@@ -253,10 +243,7 @@ def check_length_trimmed(study, ds: DatasetData):
     for var in ds.meta.variables:
         if var.is_numeric or not var.length or var.name not in ds.frame.columns:
             continue
-        values = ds.unique_texts(var.name, raw=True)
-        stripped = map(str.rstrip, values)
-        longest = max(map(len, stripped) if "".join(values).isascii() else (len(v.encode("utf-8")) for v in stripped),
-                      default=0)
+        longest = ds.text_facts(var.name).longest
         if var.length > max(longest, 1):
             yield Hits(dataset=ds.name, variables=(var.name,), params={"length": var.length, "longest": longest},
                        value=str(var.length))
@@ -277,7 +264,7 @@ def check_perm_empty(study, ds: DatasetData):
 def check_leading_spaces(study, ds: DatasetData):
     for name in ds.columns:
         if not ds.is_numeric(name):
-            mask = ds.unique_mask(name, lambda u: u.str.match(r"\s+\S"), raw=True)
+            mask = ds.rows_mask(name, ds.text_facts(name).leading_space)
             if mask.any():
                 yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,))
 
