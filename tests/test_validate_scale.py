@@ -82,3 +82,15 @@ def test_a_rule_that_fails_keeps_what_it_found_before_and_nothing_after(tmp_path
     assert result.rule_errors == {"ZZ0001": "ValueError: broken on DM"}
     with pytest.raises(ValueError):
         run_rules(study, [item], strict=True)
+
+
+def test_a_large_file_is_read_once_with_its_metadata_and_facts(tmp_path):
+    """A file over the release size is not read at load (only its DOMAIN column and header); the first question
+    about its values, metadata or file facts reads it once, and it then holds what a whole read gives."""
+    folder = _defective_folder(tmp_path)
+    held = load_folder(folder, codes=True).get("AE")
+    ae = load_folder(folder, codes=True, release_over=0).get("AE")
+    assert not ae.held and ae.reloads == 0 and ae.domain == "AE" and len(ae) == len(held.frame)
+    assert ae.meta == held.meta and ae.reloads == 1 and ae.held  # metadata of the whole file, read once
+    assert ae.facts == held.facts and ae.reloads == 1
+    pd.testing.assert_frame_equal(ae.frame, held.frame)

@@ -221,19 +221,17 @@ def check_qnam_qlabel(study, ds: DatasetData):
       "--LOBXFL is Y on more than one record of the same subject and test", "SDTMIG 3.4 4.5.9",
       applies_to=("class:FINDINGS",), needs=("--LOBXFL", "--TESTCD"))
 def check_one_baseline(study, ds: DatasetData):
-    flagged = ds.text("--LOBXFL").eq("Y")
-    if flagged.sum() < 2:
+    flagged = rows_of(ds.unique_mask("--LOBXFL", lambda u: u.eq("Y")))
+    if len(flagged) < 2:
         return
     # --TSTDTL: one test may give several results (IHC: % positive cells, intensity, H-score), each its own baseline
     by = [n for n in ("USUBJID", ds.var("--TESTCD"), ds.var("--TSTDTL"), ds.var("--CAT"), ds.var("--SCAT"), ds.var("--SPEC"),
                       ds.var("--POS"), ds.var("--LOC"), ds.var("--LAT"), ds.var("--METHOD"), ds.var("--TPTNUM"),
                       ds.var("--EVAL"))
           if n in ds.frame.columns]
-    frame = pd.DataFrame({n: ds.text(n) for n in by})[flagged]
-    dup = frame.duplicated(keep=False)
-    if dup.any():
-        yield Hits(dataset=ds.name, rows=rows_of(ds.frame.index.isin(frame.index[dup.to_numpy()])),
-                   variables=(ds.var("--TESTCD"), ds.var("--LOBXFL")))
+    rows = _duplicated_in(ds, by, flagged)  # the flagged records' codes only, no text per record
+    if len(rows):
+        yield Hits(dataset=ds.name, rows=rows, variables=(ds.var("--TESTCD"), ds.var("--LOBXFL")))
 
 
 def _sort_codes(ds: DatasetData, name: str) -> np.ndarray:
