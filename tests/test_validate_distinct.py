@@ -89,3 +89,17 @@ def test_text_facts_are_what_each_value_measures():
         assert facts.over_200.tolist() == [len(v.encode("utf-8")) > 200 for v in values]
         assert facts.leading_space.tolist() == [bool(re.match(r"\s+\S", v)) for v in values]
         assert facts.longest == max((len(v.rstrip().encode("utf-8")) for v in values), default=0)
+
+
+def test_implausible_years_of_ascii_texts_are_those_each_value_gives():
+    """DT0022 looks one by one only at ASCII texts that sort before "1900": the same texts are found."""
+    from converters.validate.rules_dates import _ascii_year_before_1900, _year_before_1900
+
+    rng = np.random.default_rng(3)
+    texts = ["", "1", "19", "0999", "1899-12", "1900", "1900-01-01", "1899", "2024-01-01", "abcd", "-", "1000T",
+             "18a9", " 1850", "9999", "0000-01"] + [f"{y:04d}-{m:02d}" for y, m in zip(rng.integers(0, 3000, 300),
+                                                                                     rng.integers(1, 13, 300))]
+    values = pd.Series(texts, dtype=object)
+    expected = _year_before_1900(values).to_numpy(dtype=bool)
+    assert _ascii_year_before_1900(values).tolist() == expected.tolist()
+    assert expected.any() and not expected.all()

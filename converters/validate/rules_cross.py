@@ -7,10 +7,24 @@ import pandas as pd
 
 from converters.validate.data import DatasetData, StudyData
 from converters.validate.iso8601 import later_than
-from converters.validate.model import Hits, rule, rows_of
+from converters.validate.model import Hits, distinct_keys, rule, rows_of
 
 _DESIGN = {"TA", "TE", "TV", "TI", "TS", "TD", "TM", "DM"}
 _NOT_TREATED = ("SCRNFAIL", "NOTASSGN", "NOTTRT")
+
+
+def _pairs_in_codes(ds: DatasetData, names: tuple[str, str], other: DatasetData, other_names: tuple[str, str]) -> np.ndarray:
+    """Per record of ``ds``: whether ``other`` has a record whose ``other_names`` have the same (stripped) texts as
+    its ``names``; :func:`_pairs_in` on codes: the other's pairs as one integer each, and ``ds``'s distinct texts
+    looked up among the other's once each."""
+    first, second = (other.text_codes(n).astype(np.int64) for n in other_names)
+    width = int(second.max()) + 1 if len(second) else 1
+    known = distinct_keys(first * width + second)
+    mine = []
+    for own, theirs in zip(names, other_names):
+        codes, _, stripped = ds._factor(own)
+        mine.append(other.codes_of(theirs, np.append(stripped, ""))[codes].astype(np.int64))  # -1: not in other
+    return (mine[0] >= 0) & (mine[1] >= 0) & np.isin(mine[0] * width + mine[1], known)
 
 
 def _pairs_in(pairs: tuple[pd.Series, pd.Series], known: tuple[pd.Series, pd.Series]) -> pd.Series:
@@ -27,7 +41,8 @@ def _values(study: StudyData, dataset: str, name: str) -> set[str] | None:
 
 
 def _unknown(ds: DatasetData, name: str, known: set[str], extra_ok: tuple[str, ...] = ()):
-    mask = ds.filled(name) & ~ds.text(name).isin(known | set(extra_ok))
+    allowed = known | set(extra_ok)
+    mask = ds.unique_mask(name, lambda u: u.ne("") & ~u.isin(allowed))  # per distinct value
     if mask.any():
         yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,))
 
@@ -82,8 +97,8 @@ def check_visit_in_sv(study, ds: DatasetData):
     sv = study.get("SV")
     if ds.name in _DESIGN or ds.name == "SV" or sv is None or not sv.has("USUBJID", "VISITNUM"):
         return
-    known = _pairs_in((ds.text("USUBJID"), ds.text("VISITNUM")), (sv.text("USUBJID"), sv.text("VISITNUM")))
-    mask = ds.filled("VISITNUM") & ~known
+    known = _pairs_in_codes(ds, ("USUBJID", "VISITNUM"), sv, ("USUBJID", "VISITNUM"))
+    mask = ds.filled("VISITNUM").to_numpy() & ~known
     if mask.any():
         yield Hits(dataset=ds.name, rows=rows_of(mask), variables=("USUBJID", "VISITNUM"))
 
@@ -353,7 +368,7 @@ rule("CR0025", "Error", "TV arm not in TA", "ARMCD is not an arm of TA", "SDTMIG
       "SDTMIG 3.4 4.1.1; SDTM v2.0 2.2.6", needs=("STUDYID",))
 def check_studyid(study, ds: DatasetData):
     expected = study.studyid
-    mask = ds.filled("STUDYID") & ds.text("STUDYID").ne(expected)
+    mask = ds.unique_mask("STUDYID", lambda u: u.ne("") & u.ne(expected))  # per distinct value
     if mask.any():
         first = ds.text("STUDYID")[mask].iloc[0]
         yield Hits(dataset=ds.name, rows=rows_of(mask), variables=("STUDYID",),

@@ -4,6 +4,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import numpy as np
+import pandas as pd
+
 from converters.standards import normalise
 from converters.validate._std import allowed_values, codelist, standard_variables
 from converters.validate.data import DatasetData
@@ -164,7 +167,7 @@ def check_test_length(study, ds: DatasetData):
     # IETEST is the exception SDTMIG 4.5.3.1 names: criterion text may run to 200 characters.
     for name in dict.fromkeys([ds.var("--TEST"), "TSPARM", "QLABEL"]):
         if name in ds.frame.columns and name != "IETEST":
-            mask = ds.text(name).str.len() > 40
+            mask = ds.unique_mask(name, lambda u: u.str.len() > 40)  # measured once per distinct value
             if mask.any():
                 yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,))
 
@@ -184,11 +187,18 @@ def check_test_matches_code(study, ds: DatasetData):
             continue
         by_nci = {t.code: t.submission_value for t in name_cl.terms}
         expected = {t.submission_value: by_nci.get(t.code) for t in code_cl.terms if t.code in by_nci}
-        want = ds.text(code_name).map(expected)
-        mask = want.notna() & ds.text(name).ne(want.fillna(""))
-        if mask.any():
-            yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(code_name, name), params={"code": code_name},
-                       extra={"expected": want[mask].to_numpy()})
+        # per distinct code value: the expected name, and its code among the names' text codes (-1: not there)
+        codes, _, stripped = ds._factor(code_name)
+        want = pd.Series(np.append(stripped, ""), dtype=object).map(expected).to_numpy(dtype=object)
+        known = pd.notna(want)
+        if not known.any():
+            continue
+        want_codes = np.full(len(want), -1, dtype=np.int64)
+        want_codes[known] = ds.codes_of(name, want[known])
+        rows = np.flatnonzero(known[codes] & (ds.text_codes(name) != want_codes[codes]))
+        if len(rows):
+            yield Hits(dataset=ds.name, rows=rows, variables=(code_name, name), params={"code": code_name},
+                       extra={"expected": want[codes[rows]]})
 
 
 @rule("CT0009", "Error", "QNAM not a valid variable name",

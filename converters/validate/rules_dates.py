@@ -230,10 +230,25 @@ def check_year(study, ds: DatasetData):
     for name in _dtc_columns(ds):
         if name == "BRTHDTC":
             continue
-        mask = ds.unique_mask(name, lambda u: pd.to_numeric(u.str[:4].where(u.str.match(r"\d{4}"), None),
-                                                            errors="coerce") < 1900)
+        test = _year_before_1900 if not ds.text_facts(name).ascii else _ascii_year_before_1900
+        mask = ds.unique_mask(name, test)
         if mask.any():
             yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,))
+
+
+def _year_before_1900(values: pd.Series) -> pd.Series:
+    """Values that start with four digits making a year before 1900."""
+    return pd.to_numeric(values.str[:4].where(values.str.match(r"\d{4}"), None), errors="coerce") < 1900
+
+
+def _ascii_year_before_1900(values: pd.Series) -> np.ndarray:
+    """:func:`_year_before_1900` of ASCII texts: only a text that sorts before "1900" can start with such a year, so
+    the others are not looked at one by one."""
+    found = np.zeros(len(values), dtype=bool)
+    early = np.flatnonzero(values.to_numpy(dtype=object) < "1900")
+    if len(early):
+        found[early] = _year_before_1900(values.iloc[early]).to_numpy(dtype=bool)
+    return found
 
 
 @rule("DT0023", "Error", "Study day not a whole number", "{variable} is not an integer", DAY)

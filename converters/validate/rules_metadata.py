@@ -229,7 +229,7 @@ def check_domain_value(study, ds: DatasetData):
     if ds.name.startswith("SUPP") or len(ds) == 0:
         return
     expected = ds.name if len(ds.name) == 2 else ds.domain
-    mask = ds.text("DOMAIN").ne(expected)
+    mask = ds.per_value("DOMAIN", lambda u: u.ne(expected))  # per distinct value; missing is '' (not expected)
     if mask.any():
         yield Hits(dataset=ds.name, rows=rows_of(mask), variables=("DOMAIN",), params={"domain": expected})
 

@@ -141,7 +141,7 @@ def _check_y_flags(study, ds):
     for generic in _Y_FLAGS:
         name = ds.var(generic)
         if name in ds.frame.columns:
-            mask = ds.filled(name) & ds.text(name).ne("Y")
+            mask = ds.unique_mask(name, lambda u: u.ne("") & u.ne("Y"))  # per distinct value
             if mask.any():
                 yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(name,))
 
