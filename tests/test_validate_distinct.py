@@ -103,3 +103,33 @@ def test_implausible_years_of_ascii_texts_are_those_each_value_gives():
     expected = _year_before_1900(values).to_numpy(dtype=bool)
     assert _ascii_year_before_1900(values).tolist() == expected.tolist()
     assert expected.any() and not expected.all()
+
+
+def _invalid_by_whole_pattern(values: pd.Series) -> pd.Series:
+    """DT0001's definition: not DTC_PATTERN (or no digit), or a complete date that is not a calendar date."""
+    from converters.validate.iso8601 import DTC_PATTERN
+
+    filled = values.ne("")
+    bad = filled & ~(values.str.fullmatch(DTC_PATTERN) & values.str.contains(r"\d", regex=True)).astype(bool)
+    full = filled & values.str.match(r"\d{4}-\d{2}-\d{2}").astype(bool)
+    parsed = pd.to_datetime(values[full].str[:10], format="%Y-%m-%d", errors="coerce")
+    bad.loc[parsed.index[parsed.isna()]] = True
+    return bad
+
+
+def test_invalid_dtc_with_its_usual_shape_shortcut_is_the_whole_pattern():
+    from converters.validate.iso8601 import invalid_dtc
+
+    rng = np.random.default_rng(1)
+    parts = ["2024", "-", "02", "13", "30", "31", "T", "25", "23", ":", "59", "60", "00", ".5", "Z", "+01:00", "/",
+             "P1D", "--", "x", " ", "\u0661", "1999", "0000", "-01", "12"]
+    values = ["".join(rng.choice(parts, rng.integers(0, 9))) for _ in range(3000)]
+    values += ["2024-02-30", "2024-02-29", "2023-02-29", "2024-01-01T10:00", "2024-01-01T24:00", "2024-13-01", "",
+               "2024-01-01T10:00:60", "2024", "2024---15", "2024-01-01T10:00:00.5", "2024-04-31T10:00"]
+    values += [f"{y}-{m:02d}-{d:02d}{t}" for y, m, d, t in zip(
+        rng.integers(1890, 2030, 2000), rng.integers(0, 14, 2000), rng.integers(0, 33, 2000),
+        rng.choice(["", "T10:30", "T23:59:59", "T24:00", "T10:61", "T1"], 2000))]
+    series = pd.Series(values, dtype=object)
+    expected = _invalid_by_whole_pattern(series)
+    assert invalid_dtc(series).tolist() == expected.tolist()
+    assert expected.any() and not expected.all()

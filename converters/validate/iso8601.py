@@ -24,12 +24,26 @@ DURATION_PATTERN = rf"(?:{DURATION}|{INTERVAL})"
 _PLAIN = r"\d{4}(?:-\d{2}(?:-\d{2}(?:T\d{2}(?::\d{2}(?::\d{2})?)?)?)?)?"
 
 
+#: The usual shape of a --DTC value (a complete date, with hours and minutes and perhaps seconds): a value of this
+#: shape is an ISO 8601 date/time of DTC_PATTERN with a complete date, whose calendar date is all left to check.
+_COMPLETE = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?)?")
+
+
 def invalid_dtc(values: pd.Series) -> pd.Series:
-    """Mask of non-blank values that are not ISO 8601 date/times (or are impossible calendar dates)."""
-    filled = values.ne("")
-    shape_ok = values.str.fullmatch(DTC_PATTERN) & values.str.contains(r"\d", regex=True)
-    bad = filled & ~shape_ok.fillna(False).astype(bool)
-    full = filled & values.str.match(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
+    """Mask of non-blank values that are not ISO 8601 date/times (or are impossible calendar dates).
+
+    Values of the usual complete shape (:data:`_COMPLETE`) are known to fit the pattern and to start with a
+    complete date, so only the other values are matched against the whole pattern."""
+    usual = np.fromiter((_COMPLETE.fullmatch(v) is not None for v in values), dtype=bool, count=len(values))
+    bad = pd.Series(False, index=values.index)
+    full = pd.Series(usual, index=values.index)
+    rest = ~usual
+    if rest.any():
+        others = values[rest]
+        filled = others.ne("")
+        shape_ok = others.str.fullmatch(DTC_PATTERN) & others.str.contains(r"\d", regex=True)
+        bad[rest] = (filled & ~shape_ok.fillna(False).astype(bool)).to_numpy(dtype=bool)
+        full[rest] = (filled & others.str.match(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)).to_numpy(dtype=bool)
     if full.any():
         parsed = pd.to_datetime(values[full].str[:10], format="%Y-%m-%d", errors="coerce")
         bad.loc[parsed.index[parsed.isna()]] = True
