@@ -290,11 +290,16 @@ class DatasetData:
     def codes_of(self, name: str, texts: np.ndarray) -> np.ndarray:
         """The :meth:`text_codes` that stripped ``texts`` have in column ``name`` (-1 for a text it does not hold),
         to match another dataset's values against this one's by codes."""
+        return self.text_index(name).get_indexer(pd.Index(texts, dtype=object))
+
+    def text_index(self, name: str) -> pd.Index:
+        """The distinct stripped texts of a column ('' among them) in :meth:`text_codes`' numbering: ``text_index(n)
+        [text_codes(n)]`` is ``text(n)``."""
         key = ("tindex", self.var(name))
         if key not in self._cache:
             _, _, stripped = self._factor(self.var(name))
             self._cache[key] = pd.Index(pd.unique(np.append(stripped, "")))  # in text_codes' numbering
-        return self._cache[key].get_indexer(pd.Index(texts, dtype=object))
+        return self._cache[key]
 
     def text_codes_at(self, name: str, rows: np.ndarray) -> np.ndarray:
         """``text_codes(name)[rows]``, without the codes of every record when they are not cached and ``rows`` is a

@@ -128,7 +128,9 @@ def plain_texts(values) -> tuple[np.ndarray, np.ndarray]:
     if len(values) == 0:
         return np.zeros(1, dtype=bool), np.zeros(0, dtype="U19")
     objects = np.asarray(values, dtype=object)
-    ok = pd.Series(objects).astype(str).str.fullmatch(_PLAIN).to_numpy(dtype=bool)
+    plain = re.compile(_PLAIN)
+    ok = np.fromiter((plain.fullmatch(v if isinstance(v, str) else str(v)) is not None for v in objects), dtype=bool,
+                     count=len(objects))
     return np.append(ok, False), np.asarray(objects, dtype="U19")
 
 

@@ -2,6 +2,8 @@
 types are used only on dataset-level relationships, and each relationship relates at least two things."""
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
@@ -21,32 +23,40 @@ def _record_level(ds: DatasetData) -> pd.Series:
       "RDOMAIN {parent} has no dataset in the folder, or IDVAR names no variable of it", f"{RELREC}; SDTMIG 3.4 8.3",
       applies_to=("RELREC",), needs=("RDOMAIN", "IDVAR"))
 def check_relrec_targets(study: StudyData, ds: DatasetData):
-    rdomain, idvar = ds.text("RDOMAIN"), ds.text("IDVAR")
-    for value in sorted(set(rdomain.unique()) - {""}):
-        rows = rdomain.eq(value)
+    rdomain = ds.text_codes("RDOMAIN")  # records compared as codes, texts looked at once per distinct value
+    for value in sorted(set(ds.text_index("RDOMAIN")[distinct_keys(rdomain.astype(np.int64))]) - {""}):
+        rows = rdomain == ds.text_index("RDOMAIN").get_loc(value)
         parent = study.get(value)
-        bad = rows if parent is None else rows & ds.filled("IDVAR") & ~idvar.isin(parent.columns)
+        bad = rows if parent is None else rows & ds.unique_mask("IDVAR", partial(_not_in, names=parent.columns))
         if bad.any():
             yield Hits(dataset=ds.name, rows=rows_of(bad), variables=("RDOMAIN", "IDVAR"), params={"parent": value})
+
+
+def _not_in(values: pd.Series, names: list[str]) -> pd.Series:
+    """Non-blank values that are not one of ``names``."""
+    return values.ne("") & ~values.isin(names)
 
 
 @rule("CR0032", "Error", "RELREC record not found",
       "No {parent} record has this USUBJID and IDVAR = IDVARVAL", RELREC,
       applies_to=("RELREC",), needs=("RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL"))
 def check_relrec_records(study: StudyData, ds: DatasetData):
-    rdomain, idvar = ds.text("RDOMAIN"), ds.text("IDVAR")
-    level = _record_level(ds)
-    for value in sorted(set(rdomain[level].unique()) - {""}):
+    # records compared as codes of RDOMAIN and IDVAR, their texts looked at once per distinct value
+    rdomain, idvar = ds.text_codes("RDOMAIN"), ds.text_codes("IDVAR")
+    rd_text, iv_text = ds.text_index("RDOMAIN"), ds.text_index("IDVAR")
+    level = _record_level(ds).to_numpy(dtype=bool)
+    for value in sorted(set(rd_text[distinct_keys(rdomain[level].astype(np.int64))]) - {""}):
         parent = study.get(value)
         if parent is None or "USUBJID" not in parent.columns:
             continue  # CR0031
-        missing = pd.Series(False, index=ds.frame.index)
-        for name in sorted(set(idvar[level & rdomain.eq(value)].unique())):
-            rows = level & rdomain.eq(value) & idvar.eq(name)
+        missing = np.zeros(len(ds), dtype=bool)
+        of_value = level & (rdomain == rd_text.get_loc(value))
+        for name in sorted(set(iv_text[distinct_keys(idvar[of_value].astype(np.int64))])):
+            rows = of_value & (idvar == iv_text.get_loc(name))
             if name == "":
-                missing |= rows & ~ds.text("USUBJID").isin(set(parent.text("USUBJID")))
+                missing |= rows & ~ds.text("USUBJID").isin(set(parent.text("USUBJID"))).to_numpy(dtype=bool)
             elif name in parent.columns:
-                missing |= rows & ~_records_in(ds, rows.to_numpy(), parent, name)
+                missing |= rows & ~_records_in(ds, rows, parent, name)
         if missing.any():
             yield Hits(dataset=ds.name, rows=rows_of(missing), variables=("RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL"),
                        params={"parent": value})
