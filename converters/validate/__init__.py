@@ -20,7 +20,8 @@ __all__ = ["SEVERITIES", "Rule", "ValidationResult", "validate_folder", "validat
 
 #: A dataset whose frame takes more bytes than this is released once read and after its rules, and read again
 #: when a rule asks for it: a large study is held one large dataset at a time (see docs/validation.md).  At
-#: 50,000 subjects of study B that is LB and VS; at 10,000 none.
+#: 50,000 subjects of study B that is LB and VS; at 10,000 none.  A plain XPT v5 file of more bytes than this is
+#: not read whole at load at all: its header and DOMAIN only, the rest when a rule first asks (read once).
 RELEASE_OVER = 96 * 2**20
 
 

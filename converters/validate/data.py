@@ -574,7 +574,9 @@ def load_folder(folder: str | os.PathLike[str], standard: str | None = None, enc
     the frames themselves keep the default, ``object`` text.  ``release_over``: every dataset can then be released
     (its metadata, file facts, size and column names stay) and is read again when a rule asks for it
     (:meth:`DatasetData.release`); one whose frame takes more bytes than this is released as soon as it is read,
-    so a study is never held whole.
+    so a study is never held whole; a plain XPT v5 file of more bytes than this is not read whole at load (its
+    header and DOMAIN column give its shape and domain; frame, metadata and file facts are read when first asked
+    for, as a reload), so a large file is read once, not once at load and again for its rules.
 
     When a dataset exists in two formats the XPT wins and the other is not read.
     Unreadable files are listed in ``StudyData.problems`` (and reported by rule
