@@ -31,7 +31,7 @@ def same_frame(got: pd.DataFrame, expected: pd.DataFrame) -> None:
 
 @pytest.mark.parametrize("study", ["carnk-sclc", "cll1-aml"])
 def test_a_form_held_as_codes_gives_back_the_form_as_read(study: str) -> None:
-    for name, src in read_raw_folder(study_raw(study)).items():
+    for src in read_raw_folder(study_raw(study)).values():
         held = compact_source(src)
         assert isinstance(held, CompactSource) and held.column_names() == src.column_names()
         back = held.source()

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from converters.readers.raw import ROW, RawSource
+from converters.readers.raw import ROW, TEXT as _TEXT, RawSource
 
 
 @dataclass
@@ -41,6 +41,8 @@ class TextColumn:
         """The column as a Series of its own dtype."""
         if self.dtype is None:
             return pd.Series(self.column(), index=index, dtype=object, copy=False)
+        if self.dtype == _TEXT and self.missing is pd.NA:  # every value a str or pd.NA: checked, not converted
+            return pd.Series(pd.arrays.StringArray(self.column()), index=index, copy=False)
         return pd.Series(pd.array(self.column(), dtype=self.dtype), index=index, copy=False)
 
     def take(self, positions: np.ndarray) -> TextColumn:
@@ -118,7 +120,7 @@ def text_column(series: pd.Series) -> TextColumn | None:
     """The column as a :class:`TextColumn`, or None when it is not text with one kind of missing value."""
     dtype = series.dtype
     if isinstance(dtype, pd.StringDtype) and dtype.storage == "python":
-        codes, uniques = pd.factorize(series.array)
+        codes, uniques = pd.factorize(np.asarray(series.array, dtype=object))  # (faster than on the StringArray)
         values = np.asarray(uniques, dtype=object)
         return TextColumn(_small_codes(codes, len(values)), values, dtype.na_value, dtype)
     if not pd.api.types.is_object_dtype(dtype):

@@ -317,8 +317,8 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins, batch_subject
     # form by form: coverage (of the columns as collected), usubjid.join, date-source warnings; each form then
     # held as codes until its batches run (batched builds), so one raw form at a time is held as read
     read = read_forms(study, specs, forms, compact=batch_subjects is not None)
-    raw, coverage, warnings = read.raw, read.coverage, read.warnings
-    columns = read.columns()
+    raw, coverage, warnings, columns = read.raw, read.coverage, read.warnings, read.columns()
+    del read, forms  # the batches take the forms over and free them
     for spec in specs:
         check_spec_sources(spec, columns)
     check_date_sources(study, columns)
