@@ -18,14 +18,10 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from converters.engine.compact import CompactSource, raw_columns, raw_source
+from converters.engine.compact import CompactSource, Form, raw_columns, raw_source
 from converters.readers.raw import RawSource
 from converters.sdtm.reference_dates import usubjids
 from converters.spec.study import StudyDefinition, pattern_fields
-
-#: a raw form as the batches take it: as read, or held as codes
-Form = RawSource | CompactSource
-
 
 def subject_fields(study: StudyDefinition) -> list[str]:
     """The raw columns the USUBJID pattern reads (STUDYID comes from study.yaml)."""

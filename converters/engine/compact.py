@@ -235,6 +235,10 @@ class CompactSource:
         return RawSource(self.name, self.path, self.data.frame(), self.encoding)
 
 
+#: a raw form as the build holds it from its reading to the batches: as read, or as codes
+Form = RawSource | CompactSource
+
+
 def compact_source(src: RawSource) -> CompactSource:
     """``src`` held compactly: its text columns as codes, its other columns (``__row__``) copied, so no part of
     the frame read stays alive through them."""
@@ -244,16 +248,16 @@ def compact_source(src: RawSource) -> CompactSource:
     return CompactSource(src.name, src.path, data, src.encoding)
 
 
-def raw_source(src: RawSource | CompactSource) -> RawSource:
+def raw_source(src: Form) -> RawSource:
     """The form as read, whichever way it is held."""
     return src.source() if isinstance(src, CompactSource) else src
 
 
-def raw_rows(src: RawSource | CompactSource) -> pd.Series:
+def raw_rows(src: Form) -> pd.Series:
     """The ``__row__`` column of a form, whichever way it is held."""
     return src.rows() if isinstance(src, CompactSource) else src.frame[ROW]
 
 
-def raw_columns(src: RawSource | CompactSource) -> list[str]:
+def raw_columns(src: Form) -> list[str]:
     """A form's frame columns (``__row__`` included), whichever way it is held."""
     return list(src.data.order) if isinstance(src, CompactSource) else list(src.frame.columns)

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from converters.engine import Engine, LocalEngine
-from converters.engine.batches import Form, partition_raw, subject_forms
-from converters.engine.compact import CompactFrame, compact_frame, concat_compact, raw_source
+from converters.engine.batches import partition_raw, subject_forms
+from converters.engine.compact import CompactFrame, Form, compact_frame, concat_compact, raw_source
 from converters.errors import DataError
 from converters.readers.raw import RawSource
 from converters.sdtm.builder import BuiltRecords

@@ -19,17 +19,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from converters.engine.compact import CompactSource, compact_source, raw_columns, raw_source
+from converters.engine.compact import Form, compact_source, raw_columns, raw_source
 from converters.errors import Location, SpecError
 from converters.readers.raw import ROW, RawSource
 from converters.sdtm.coverage import CoverageCounter
 from converters.sdtm.reference_dates import date_sources, where_misses
 from converters.spec.model import DomainSpec
 from converters.spec.study import StudyDefinition
-
-#: a raw form as the build holds it before the batches: as read, or as codes
-Form = RawSource | CompactSource
-
 
 @dataclass
 class ReadForms:
