@@ -13,9 +13,12 @@ kept as it is, so the frame given back is always the frame given.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from converters.readers.raw import ROW, TEXT as _TEXT, RawSource
 
 
 @dataclass
@@ -38,7 +41,24 @@ class TextColumn:
         """The column as a Series of its own dtype."""
         if self.dtype is None:
             return pd.Series(self.column(), index=index, dtype=object, copy=False)
+        if self.dtype == _TEXT and self.missing is pd.NA:  # every value a str or pd.NA: checked, not converted
+            return pd.Series(pd.arrays.StringArray(self.column()), index=index, copy=False)
         return pd.Series(pd.array(self.column(), dtype=self.dtype), index=index, copy=False)
+
+    def take(self, positions: np.ndarray) -> TextColumn:
+        """The records at ``positions``, their codes into the same ``values`` (shared, not copied)."""
+        return TextColumn(self.codes[positions], self.values, self.missing, self.dtype)
+
+    def used(self) -> TextColumn:
+        """The column with only the values its records use (a slice travels without the others' values)."""
+        present = self.codes >= 0
+        kept = np.unique(self.codes[present])
+        if len(kept) == len(self.values):
+            return self
+        recode = np.full(len(self.values), -1, dtype=np.int64)
+        recode[kept] = np.arange(len(kept))
+        codes = np.where(present, recode[np.where(present, self.codes, 0)], -1)
+        return TextColumn(_small_codes(codes, len(kept)), self.values[kept], self.missing, self.dtype)
 
 
 @dataclass
@@ -66,6 +86,28 @@ class CompactFrame:
         labels = self.labels if self.labels is not None else pd.Index(self.order)
         return pd.DataFrame(data, index=self.index, columns=labels)
 
+    def column(self, name: str) -> pd.Series:
+        """One column as the frame gives it (its own dtype, the frame's index), made alone."""
+        col = self.columns[name]
+        if not isinstance(col, TextColumn):
+            return col
+        out = col.series(self.index)
+        out.name = name
+        return out
+
+    def take(self, positions: np.ndarray) -> CompactFrame:
+        """The records at ``positions`` (integer positions), index and columns kept, text still as codes: what
+        ``frame().iloc[positions]`` gives, without making the text."""
+        columns: dict[str, TextColumn | pd.Series] = {
+            name: col.take(positions) if isinstance(col, TextColumn) else col.iloc[positions]
+            for name, col in self.columns.items()}
+        return CompactFrame(columns, self.index[positions], list(self.order), self.labels)
+
+    def used(self) -> CompactFrame:
+        """The same records with each text column holding only the values they use (``TextColumn.used``)."""
+        columns = {name: col.used() if isinstance(col, TextColumn) else col for name, col in self.columns.items()}
+        return CompactFrame(columns, self.index, list(self.order), self.labels)
+
 
 def _small_codes(codes: np.ndarray, count: int) -> np.ndarray:
     for kind in (np.int8, np.int16, np.int32):
@@ -78,7 +120,7 @@ def text_column(series: pd.Series) -> TextColumn | None:
     """The column as a :class:`TextColumn`, or None when it is not text with one kind of missing value."""
     dtype = series.dtype
     if isinstance(dtype, pd.StringDtype) and dtype.storage == "python":
-        codes, uniques = pd.factorize(series.array)
+        codes, uniques = pd.factorize(np.asarray(series.array, dtype=object))  # (faster than on the StringArray)
         values = np.asarray(uniques, dtype=object)
         return TextColumn(_small_codes(codes, len(values)), values, dtype.na_value, dtype)
     if not pd.api.types.is_object_dtype(dtype):
@@ -151,3 +193,71 @@ def _concat_text(parts: list[TextColumn], missing: object, dtype: pd.StringDtype
         offset += len(p.values)
     codes = np.concatenate(out)
     return TextColumn(_small_codes(codes, len(distinct)), np.asarray(distinct, dtype=object), missing, dtype)
+
+
+# --------------------------------------------------------------------------------------
+# Raw forms held compactly from their reading to the batches (docs/scale.md, "Raw forms held as codes").
+
+
+@dataclass
+class CompactSource:
+    """A raw form (``readers.raw.RawSource``) with its text columns as codes; ``source()`` gives it back as read:
+    the same values, missing values, dtypes, column order, ``__row__`` and index."""
+
+    name: str
+    path: Path
+    data: CompactFrame
+    encoding: str | None = None
+
+    def column_names(self) -> list[str]:
+        """The raw columns, in file order, without ``__row__``."""
+        return [c for c in self.data.order if c != ROW]
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def rows(self) -> pd.Series:
+        """The ``__row__`` column (each record's data-row number in its file)."""
+        return self.data.column(ROW)
+
+    def subframe(self, columns: list[str]) -> pd.DataFrame:
+        """Only ``columns`` (those present, in the order given) as the form's frame gives them, with its index."""
+        return pd.DataFrame({c: self.data.column(c) for c in columns if c in self.data.columns}, index=self.data.index)
+
+    def take(self, positions: np.ndarray, used: bool = False) -> CompactSource:
+        """The records at ``positions`` (``frame.iloc[positions]``), still as codes; ``used``: each text column
+        keeps only the values those records use (a piece sent to another process carries no more)."""
+        data = self.data.take(positions)
+        return CompactSource(self.name, self.path, data.used() if used else data, self.encoding)
+
+    def source(self) -> RawSource:
+        """The form as read (object text columns made here)."""
+        return RawSource(self.name, self.path, self.data.frame(), self.encoding)
+
+
+#: a raw form as the build holds it from its reading to the batches: as read, or as codes
+Form = RawSource | CompactSource
+
+
+def compact_source(src: RawSource) -> CompactSource:
+    """``src`` held compactly: its text columns as codes, its other columns (``__row__``) copied, so no part of
+    the frame read stays alive through them."""
+    data = compact_frame(src.frame)
+    data.columns = {name: col if isinstance(col, TextColumn) else col.copy(deep=True)
+                    for name, col in data.columns.items()}
+    return CompactSource(src.name, src.path, data, src.encoding)
+
+
+def raw_source(src: Form) -> RawSource:
+    """The form as read, whichever way it is held."""
+    return src.source() if isinstance(src, CompactSource) else src
+
+
+def raw_rows(src: Form) -> pd.Series:
+    """The ``__row__`` column of a form, whichever way it is held."""
+    return src.rows() if isinstance(src, CompactSource) else src.frame[ROW]
+
+
+def raw_columns(src: Form) -> list[str]:
+    """A form's frame columns (``__row__`` included), whichever way it is held."""
+    return list(src.data.order) if isinstance(src, CompactSource) else list(src.frame.columns)

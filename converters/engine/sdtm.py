@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from converters.engine import Engine, LocalEngine
-from converters.engine.batches import join_pieces, partition_raw, subject_forms
-from converters.engine.compact import CompactFrame, compact_frame, concat_compact
+from converters.engine.batches import partition_raw, subject_forms
+from converters.engine.compact import CompactFrame, Form, compact_frame, concat_compact, raw_source
 from converters.errors import DataError
 from converters.readers.raw import RawSource
 from converters.sdtm.builder import BuiltRecords
@@ -76,12 +76,15 @@ class MergedBatches:
         return rec
 
 
-def run_batch(raw: dict[str, RawSource], study: StudyDefinition, specs: list[DomainSpec],
+def run_batch(pieces: dict[str, Form], study: StudyDefinition, specs: list[DomainSpec],
               visits: bool = False) -> BatchResult:
     """The subject-local steps on one batch of subjects (a plain function, so Dask can ship it to a worker);
-    with ``visits``, also the visits its raw forms show (what SV reads of the raw forms, per subject)."""
+    with ``visits``, also the visits its raw forms show (what SV reads of the raw forms, per subject).
+
+    Pieces held as codes are made object frames here (on the worker, for Dask), freed when the batch returns."""
     from converters.sdtm.study import build_subject_records
 
+    raw = {name: raw_source(src) for name, src in pieces.items()}
     log = RejectionLog()
     result = BatchResult({}, log)
     result.records, result.timeline = build_subject_records(study, specs, raw, log, result.warnings,
@@ -94,14 +97,14 @@ def run_batch(raw: dict[str, RawSource], study: StudyDefinition, specs: list[Dom
     return result
 
 
-def batchable(study: StudyDefinition, specs: list[DomainSpec], raw: dict[str, RawSource]) -> list[str]:
+def batchable(study: StudyDefinition, specs: list[DomainSpec], raw: dict[str, Form]) -> list[str]:
     """Record sources that are not subject forms (then the study runs as one batch), empty when all are."""
     forms = set(subject_forms(study, raw))
     sources = {block.source for spec in specs for block in spec.blocks}
     return sorted(s for s in sources if s in raw and s not in forms)
 
 
-def build_records_in_batches(study: StudyDefinition, specs: list[DomainSpec], raw: dict[str, RawSource],
+def build_records_in_batches(study: StudyDefinition, specs: list[DomainSpec], raw: dict[str, Form],
                              log: RejectionLog, warnings: list[str], batch_subjects: int, engine: Engine | None,
                              say: Callable[[str], None], keep: set[str] | None = None,
                              visits: bool = False) -> MergedBatches:
@@ -110,7 +113,10 @@ def build_records_in_batches(study: StudyDefinition, specs: list[DomainSpec], ra
     Takes ``raw`` over: its subject forms are split into batches and dropped from it, and each batch's pieces are
     freed once the batch is done, except the forms in ``keep`` (those the study-wide steps read), which come back
     put together (with the study-level forms); None keeps every form. ``visits``: each batch also gives the
-    visits of its raw forms (SV's raw part), merged in batch order."""
+    visits of its raw forms (SV's raw part), merged in batch order.
+
+    Forms of ``raw`` may be held as codes (``engine.compact.CompactSource``): they are split as codes and made
+    object frames only inside each batch's run; the forms in ``keep`` come back as object frames."""
     if batch_subjects < 1:
         raise ValueError("batch_subjects must be at least 1")
     engine = engine or LocalEngine()
@@ -119,15 +125,16 @@ def build_records_in_batches(study: StudyDefinition, specs: list[DomainSpec], ra
         say(f"one batch: form(s) {', '.join(unsplit)} lack the USUBJID fields, so their rows cannot be told "
             "apart by subject")
         batch_subjects = 10 ** 12
-    batches = partition_raw(study, raw, batch_subjects)
+    held = {name: src for name, src in raw.items() if keep is None or name in keep}  # (as codes, if held so)
+    batches = partition_raw(study, raw, batch_subjects, used=engine.name != "local")
+    held.update({name: src for name, src in raw.items() if name in held})  # study-level forms: the frames made
     for spec in specs:
         say(f"{spec.domain}: reading {', '.join(spec.sources())}")
     say(f"{len(batches)} batch(es) of at most {batch_subjects if not unsplit else 'all'} subjects on the "
         f"{engine.name} engine")
     count = len(batches)
-    kept = [{name: src for name, src in batch.items() if keep is None or name in keep} for batch in batches]
 
-    def feed() -> Iterator[dict[str, RawSource]]:  # a batch's raw pieces are dropped here once handed over
+    def feed() -> Iterator[dict[str, Form]]:  # a batch's raw pieces are dropped here once handed over
         while batches:
             yield batches.pop(0)
 
@@ -144,7 +151,8 @@ def build_records_in_batches(study: StudyDefinition, specs: list[DomainSpec], ra
         r.timeline = r.visits = None
     compact: dict[str, CompactFrame | pd.DataFrame] = {}
     records = merge_batches(results, log, warnings, compact)
-    return MergedBatches(records, join_pieces(kept), timeline, raw_visits, compact)
+    kept = {name: raw_source(held.pop(name)) for name in list(held)}  # one form made at a time
+    return MergedBatches(records, kept, timeline, raw_visits, compact)
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

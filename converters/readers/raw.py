@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,12 +108,18 @@ def read_raw_folder(folder: Path, *, encodings: dict[str, str] | None = None) ->
     ignored.  ``encodings`` maps a form name (or file name) to a declared
     encoding.  Two files giving the same form name is an error.
     """
+    return dict(iter_raw_folder(folder, encodings=encodings))
+
+
+def iter_raw_folder(folder: Path, *, encodings: dict[str, str] | None = None) -> Iterator[tuple[str, RawSource]]:
+    """The forms of :func:`read_raw_folder` one at a time, in the same order (files by name), each read when asked
+    for, so a caller can hold each compactly before the next is read."""
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError("raw folder not found", Location(file=str(folder)),
                         hint="point the run at the folder holding the raw exports")
     encodings = {k.lower(): v for k, v in (encodings or {}).items()}
-    sources: dict[str, RawSource] = {}
+    files: dict[str, Path] = {}  # form name -> the file that gave it
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
         if (not path.is_file() or path.name.startswith((".", "~$"))
                 or path.suffix.lower() not in SUPPORTED_SUFFIXES):
@@ -123,15 +130,17 @@ def read_raw_folder(folder: Path, *, encodings: dict[str, str] | None = None) ->
             found = read_odm(path)
         else:
             found = {form_name(path): read_raw(path, encoding=encoding)}
-        for key, source in found.items():
-            if key in sources:
+        for key in found:
+            if key in files:
                 raise DataError(
-                    f"two raw files give form {key!r}: {sources[key].path.name} and {path.name}",
+                    f"two raw files give form {key!r}: {files[key].name} and {path.name}",
                     Location(file=str(path)),
                     hint="keep one export per form in the raw folder",
                 )
-            sources[key] = source
-    return sources
+            files[key] = found[key].path
+        while found:
+            key = next(iter(found))
+            yield key, found.pop(key)
 
 
 #: Suffixes of compressed files and archives (named as such when found in a raw folder).

@@ -18,7 +18,7 @@ Three things are read without being named by a spec, and coverage says where the
 from __future__ import annotations
 
 import csv
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -70,64 +70,123 @@ def _block_uses(spec: DomainSpec, block: BlockSpec, uses: dict[tuple[str, str], 
 
 def column_coverage(raw: dict, specs: list[DomainSpec], study: StudyDefinition) -> list[tuple[str, str, str, str]]:
     """(form, column, status, used_by) for every raw column, forms by name, columns in file order."""
-    uses: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for spec in specs:
-        for block in spec.blocks:
-            _block_uses(spec, block, uses)
-    yaml = Path(study.path).name
-    for name, source in sorted(study.sources.items()):
-        for column in (source.column, source.time_column, *(c for c, _ in source.where)):
-            if column:
-                uses[(source.form, column)].add(f"{yaml} {name}")
-    for rule in study.element_dates:
-        if rule.start is not None:
-            for column in (rule.start.column, rule.start.time_column, *(c for c, _ in rule.start.where)):
+    counter = CoverageCounter(specs, study)
+    for name, source in raw.items():
+        counter.add_form(name, source)
+    return counter.rows()
+
+
+class CoverageCounter:
+    """Coverage measured form by form as the forms are read (``converters.sdtm.raw_forms``): what a form's data
+    decide (decodes one to one with their codes, the eligibility form's text against TI) is measured when the form
+    is added, so no form need be held as read; :meth:`rows` then gives what :func:`column_coverage` gives."""
+
+    def __init__(self, specs: list[DomainSpec], study: StudyDefinition) -> None:
+        self.study = study
+        uses: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for spec in specs:
+            for block in spec.blocks:
+                _block_uses(spec, block, uses)
+        yaml = Path(study.path).name
+        for name, source in sorted(study.sources.items()):
+            for column in (source.column, source.time_column, *(c for c, _ in source.where)):
                 if column:
-                    uses[(rule.start.form, column)].add(f"{yaml} element_dates TAETORD {rule.taetord}")
-    if study.arm_assignment is not None:
-        for column in study.arm_assignment.columns:
-            uses[(study.arm_assignment.form, column)].add(f"{yaml} arm_assignment")
-    ie = study.document.get("ie_source") if isinstance(study.document, dict) else None
-    if isinstance(ie, dict) and ie.get("form"):
-        for key in ("testcd_column", "result_column", "date_column", "visit_column", "waived_column"):
-            defaults = {"result_column": "IEORRES", "date_column": "IEDAT", "visit_column": "FOLDER",
-                        "waived_column": "IEWAIVED"}
-            column = ie.get(key) or defaults.get(key)
-            if column:
-                uses[(str(ie["form"]).lower(), str(column))].add(f"{yaml} ie_source (IE)")
-    if isinstance(ie, dict) and ie.get("form"):
-        _ti_text_uses(raw.get(str(ie["form"]).lower()), str(ie.get("testcd_column") or ""), study, uses)
-    _identifier_uses(raw, study, uses)
-    for form in sorted(raw):
-        _decode_uses(form, raw[form].frame, uses)
-    rows = []
-    for form in sorted(raw):
-        for column in raw[form].column_names():
-            used = uses.get((form, column), set())
-            status = "used" if used else NOT_MAPPED
-            rows.append((form, column, status, "; ".join(sorted(used))))
-    return rows
+                    uses[(source.form, column)].add(f"{yaml} {name}")
+        for rule in study.element_dates:
+            if rule.start is not None:
+                for column in (rule.start.column, rule.start.time_column, *(c for c, _ in rule.start.where)):
+                    if column:
+                        uses[(rule.start.form, column)].add(f"{yaml} element_dates TAETORD {rule.taetord}")
+        if study.arm_assignment is not None:
+            for column in study.arm_assignment.columns:
+                uses[(study.arm_assignment.form, column)].add(f"{yaml} arm_assignment")
+        ie = study.document.get("ie_source") if isinstance(study.document, dict) else None
+        self.ie_form: str | None = None
+        self.ie_testcd = ""
+        if isinstance(ie, dict) and ie.get("form"):
+            for key in ("testcd_column", "result_column", "date_column", "visit_column", "waived_column"):
+                defaults = {"result_column": "IEORRES", "date_column": "IEDAT", "visit_column": "FOLDER",
+                            "waived_column": "IEWAIVED"}
+                column = ie.get(key) or defaults.get(key)
+                if column:
+                    uses[(str(ie["form"]).lower(), str(column))].add(f"{yaml} ie_source (IE)")
+            self.ie_form, self.ie_testcd = str(ie["form"]).lower(), str(ie.get("testcd_column") or "")
+        self.uses = uses
+        self.read = {form for form, _column in uses}  # forms something reads (their identifiers are used)
+        self.identifiers = [text for is_field, text in pattern_fields(study.usubjid_pattern)
+                            if is_field and text != "STUDYID"]
+        self.columns: dict[str, list[str]] = {}  # form -> its frame's columns (``__row__`` included)
+        self.names: dict[str, list[str]] = {}  # form -> its raw columns in file order
+        self.pairs: dict[str, dict[tuple[str, str], bool]] = {}  # form -> (code, decode) -> one to one
 
+    def add_form(self, form: str, source: Any) -> None:
+        """Measure what coverage needs of one form's data (``source``: a ``RawSource`` as collected, before any
+        join)."""
+        frame = source.frame
+        if form == self.ie_form:
+            _ti_text_uses(source, self.ie_testcd, self.study, self.uses)
+        if form in self.read:  # the USUBJID pattern's raw columns on the forms something reads
+            for column in self.identifiers:
+                if column in frame:
+                    self.uses[(form, column)].add("USUBJID")
+        self.columns[form] = list(frame.columns)
+        self.names[form] = source.column_names()
+        join = self.study.subject_join
+        pairs = _code_pairs(frame.columns)
+        shared = Counter(column for pair in pairs for column in pair)
+        self.pairs[form] = {}
+        for code, decode in pairs:
+            # measured when it can decide (one of the two used, not the other), when a later step may still
+            # change the uses (usubjid.join adds some to its source form) or when the pair shares a column
+            # with another pair (then an earlier pair's outcome changes the uses this one sees)
+            known = (join is None or form != join.source) and shared[code] == 1 and shared[decode] == 1
+            if known and bool(self.uses.get((form, code))) == bool(self.uses.get((form, decode))):
+                continue
+            self.pairs[form][(code, decode)] = _one_to_one(frame[code], frame[decode])
 
-def _identifier_uses(raw: dict, study: StudyDefinition, uses: dict[tuple[str, str], set[str]]) -> None:
-    """The USUBJID pattern's raw columns on every form something reads (``{STUDYID}`` is study.yaml's studyid,
-    never a raw column), and the columns ``usubjid.join`` takes from its source form for the forms that lack them."""
-    identifiers = [text for is_field, text in pattern_fields(study.usubjid_pattern) if is_field and text != "STUDYID"]
-    read = {form for form, _column in uses}
-    join = study.subject_join
-    joined: list[str] = []
-    if join is not None:
-        joined = sorted(form for form in read if form != join.source and form in raw
-                        and all(c in raw[form].frame for c in join.by)
-                        and not all(c in raw[form].frame for c in join.columns))
+    def rows(self) -> list[tuple[str, str, str, str]]:
+        """(form, column, status, used_by) for every column of the forms added, forms by name, columns in file
+        order."""
+        uses = self.uses
+        self._join_uses()
+        for form in sorted(self.columns):  # a decode beside its code went where the one a spec reads went
+            for code, decode in _code_pairs(self.columns[form]):
+                code_uses, decode_uses = uses.get((form, code), set()), uses.get((form, decode), set())
+                if bool(code_uses) == bool(decode_uses) or not self.pairs[form][(code, decode)]:
+                    continue
+                source, target = (code, decode) if code_uses else (decode, code)
+                uses[(form, target)] = {f"{use} (via {source})" for use in uses[(form, source)]}
+        rows = []
+        for form in sorted(self.names):
+            for column in self.names[form]:
+                used = uses.get((form, column), set())
+                status = "used" if used else NOT_MAPPED
+                rows.append((form, column, status, "; ".join(sorted(used))))
+        return rows
+
+    def _join_uses(self) -> None:
+        """The columns ``usubjid.join`` takes from its source form, for the forms something reads that lack them."""
+        join = self.study.subject_join
+        if join is None:
+            return
+        joined = sorted(form for form in self.read if form != join.source and form in self.columns
+                        and all(c in self.columns[form] for c in join.by)
+                        and not all(c in self.columns[form] for c in join.columns))
         if joined:
             for column in (*join.by, *join.columns):
-                uses[(join.source, column)].add(f"usubjid.join ({', '.join(joined)})")
-    for form in read:
-        if form in raw:
-            for column in identifiers:
-                if column in raw[form].frame:
-                    uses[(form, column)].add("USUBJID")
+                self.uses[(join.source, column)].add(f"usubjid.join ({', '.join(joined)})")
+
+
+def _code_pairs(columns: Any) -> list[tuple[str, str]]:
+    """(code, decode) of every code column with its decode beside it (``AEREL_CD`` and ``AEREL``), in column
+    order."""
+    present = set(columns)
+    out = []
+    for code in columns:
+        decode = code[: -len(CODE_SUFFIX)] if code.endswith(CODE_SUFFIX) else ""
+        if decode and decode in present:
+            out.append((code, decode))
+    return out
 
 
 def _text(series: pd.Series) -> pd.Series:
@@ -142,20 +201,6 @@ def _one_to_one(left: pd.Series, right: pd.Series) -> bool:
         return False
     both = pd.DataFrame({"a": a, "b": b}).dropna()
     return bool(both.groupby("a")["b"].nunique().le(1).all() and both.groupby("b")["a"].nunique().le(1).all())
-
-
-def _decode_uses(form: str, frame: pd.DataFrame, uses: dict[tuple[str, str], set[str]]) -> None:
-    """A decode beside its code (``AEREL`` beside ``AEREL_CD``), one to one in the data: the one of the two that no
-    spec reads went where the other went."""
-    for code in frame.columns:
-        decode = code[: -len(CODE_SUFFIX)] if code.endswith(CODE_SUFFIX) else ""
-        if not decode or decode not in frame:
-            continue
-        code_uses, decode_uses = uses.get((form, code), set()), uses.get((form, decode), set())
-        if bool(code_uses) == bool(decode_uses) or not _one_to_one(frame[code], frame[decode]):
-            continue
-        source, target = (code, decode) if code_uses else (decode, code)
-        uses[(form, target)] = {f"{use} (via {source})" for use in uses[(form, source)]}
 
 
 def _ti_text_uses(source: Any, testcd: str, study: StudyDefinition, uses: dict[tuple[str, str], set[str]]) -> None:

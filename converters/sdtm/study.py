@@ -26,7 +26,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +39,8 @@ from converters.sdtm import conditions, finalize
 from converters.sdtm.builder import ROW, SOURCE, SUBJECT_COLUMN, SUBJECT_VALUE, SUPP_PREFIX, BuiltRecords, \
     RAW_PREFIX, build_records
 from converters.sdtm.builder import fill_timing as _timing  # visit, study day, EPOCH: by their registered fills
-from converters.sdtm.coverage import column_coverage
+from converters.engine.compact import raw_rows, raw_source
+from converters.sdtm.raw_forms import read_forms
 from converters.sdtm.dates import date_part
 from converters.sdtm.derivations import REGISTRY, DomainContext
 from converters.sdtm.epoch import subject_timeline
@@ -290,7 +291,7 @@ def build_study(mappings: str | Path, raw_dir: str | Path | None = None,
 
 def _build_study(mappings: Path, raw_dir, progress, raw, builtins, batch_subjects=None, engine=None,
                  spill: Path | None = None) -> StudyBuild:
-    from converters.readers.raw import read_raw_folder
+    from converters.readers.raw import iter_raw_folder
 
     say = progress or (lambda _msg: None)
     if (mappings / "study.yaml").is_dir():
@@ -310,14 +311,17 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins, batch_subject
             raise DataError(f"raw data folder {folder} {what}", Location(str(folder)),
                             hint="give --raw, or fix raw.folder in study.yaml")
         check_folder_entries(folder)
-        raw = read_raw_folder(folder, encodings=study.encodings)
-    coverage = column_coverage(raw, specs, study)  # of the columns as collected, before any join
-    raw = join_subject_columns(study, raw)
-    columns = {name: set(src.frame.columns) - {ROW} for name, src in raw.items()}
+        forms = iter_raw_folder(folder, encodings=study.encodings)
+    else:
+        forms = iter(raw.items())
+    # form by form: coverage (of the columns as collected), usubjid.join, date-source warnings; each form then
+    # held as codes until its batches run (batched builds), so one raw form at a time is held as read
+    read = read_forms(study, specs, forms, compact=batch_subjects is not None)
+    raw, coverage, warnings, columns = read.raw, read.coverage, read.warnings, read.columns()
+    del read, forms  # the batches take the forms over and free them
     for spec in specs:
         check_spec_sources(spec, columns)
     check_date_sources(study, columns)
-    warnings = date_source_warnings(study, raw)
 
     log = RejectionLog()
     log_unmapped_forms(raw, forms_read(study, specs, builtins), log)
@@ -334,6 +338,7 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins, batch_subject
                                           keep=study_wide_forms(study, specs), visits=visits)
         records, raw, timeline, raw_visits = merged.records, merged.raw, merged.timeline, merged.visits
     else:
+        raw = {name: raw_source(src) for name, src in raw.items()}
         records, timeline = build_subject_records(study, specs, raw, log, warnings, say)
     log_unmerged_rows(records, raw, forms_read(study, [], builtins), log)
     ctx = BuildContext(study=study, raw=raw, domains={}, log=log, extensions={}, raw_visits=raw_visits)
@@ -423,39 +428,6 @@ def build_subject_records(study: StudyDefinition, specs: list[DomainSpec], raw: 
     return records, timeline
 
 
-def join_subject_columns(study: StudyDefinition, raw: dict) -> dict:
-    """Give every form that lacks part of USUBJID (study.yaml ``usubjid.join``) those columns from the join's
-    source form, by its ``by`` columns (first row per key; a left join, so no row is added or lost). Then every
-    spec, merge, date source and derivation can read such a form as if it had them."""
-    join = study.subject_join
-    if join is None:
-        return raw
-    where = Location(str(study.path), join.line or None)
-    source = raw.get(join.source)
-    if source is None:
-        raise SpecError(f"usubjid.join: raw form {join.source!r} not found", where,
-                        f"raw forms: {', '.join(sorted(raw))}")
-    missing = [c for c in (*join.by, *join.columns) if c not in source.frame]
-    if missing:
-        raise SpecError(f"usubjid.join: {', '.join(missing)} not in raw form {join.source}", where)
-    keys = [f"__join__{c}" for c in join.by]  # compared trimmed and case-insensitively, as merges compare
-
-    def keyed(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame.assign(**{k: frame[c].astype("string").str.strip().str.upper() for k, c in zip(keys, join.by)})
-
-    lookup = keyed(source.frame)[[*keys, *join.columns]].drop_duplicates(keys)
-    out = dict(raw)
-    for name, form in raw.items():
-        frame = form.frame
-        if name == join.source or not all(c in frame for c in join.by) or all(c in frame for c in join.columns):
-            continue
-        wanted = [c for c in join.columns if c not in frame]
-        merged = keyed(frame).merge(lookup[[*keys, *wanted]], on=keys, how="left", sort=False).drop(columns=keys)
-        merged.index = frame.index
-        out[name] = replace(form, frame=merged)
-    return out
-
-
 def log_unmerged_rows(records: dict[str, BuiltRecords], raw: dict, study_forms: set[str],
                       log: RejectionLog) -> None:
     """Rows of forms that are only merged in (never a record source nor a study.yaml source) that no record's key
@@ -492,10 +464,11 @@ def forms_read(study: StudyDefinition, specs: list[DomainSpec], builtins: bool =
 
 
 def log_unmapped_forms(raw: dict, read: set[str], log: RejectionLog) -> None:
-    """Every row of a raw form that nothing reads goes to the log, so no raw record vanishes unreported."""
+    """Every row of a raw form that nothing reads goes to the log, so no raw record vanishes unreported (forms as
+    read or held as codes)."""
     for name in sorted(set(raw) - read):
         source = raw[name]
-        log.add("", source.path.name, source.frame[ROW], "*", None,
+        log.add("", source.path.name, raw_rows(source), "*", None,
                 f"no domain spec or study.yaml source reads form {name}", NOT_MAPPED)
 
 
@@ -586,17 +559,6 @@ def _check_end_before_start(rec: BuiltRecords, log: RejectionLog) -> None:
         _log_frame(log, d, frame, bad, col, raw_values, f"{end} is before {start}", NULLED)
         frame.loc[bad, end] = None
         rec.frame = frame
-
-
-def date_source_warnings(study: StudyDefinition, raw: dict) -> list[str]:
-    """A study.yaml date source whose ``where`` value matches no row of its form (with the study.yaml line)."""
-    out = []
-    for name, source in date_sources(study):
-        if source.form in raw and source.where:
-            for miss in where_misses(raw[source.form].frame, source.where):
-                out.append(f"{Path(study.path).name}:{source.line}: {name}: where {miss} matches no row of "
-                           f"{source.form}")
-    return out
 
 
 #: Derivations that read dates of another built domain or a date source: no value for any subject is an error.
