@@ -4,6 +4,8 @@ SUPP-- records, rejection log and text facts; and the same when each piece is sp
 from __future__ import annotations
 
 import copy
+import io
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from converters.engine.compact import CompactFrame, compact_frame, concat_compact
-from converters.errors import DataError
+from converters.errors import DataError, TransportError
+from converters.metadata.model import Dataset, Variable
+from converters.sdtm.output import write_in_pieces
 from converters.readers.raw import read_raw_folder
 from converters.sdtm.builder import BuiltRecords
 from converters.sdtm.model_variables import allowed_variables
@@ -23,10 +27,12 @@ from converters.sdtm.study import BuildContext, BuiltDomain, _finish, _finish_in
 from converters.shipped import study_mappings, study_raw
 from converters.spec.loader import load_domain_specs
 from converters.spec.study import StudyDefinition, load_study
-from converters.writers.dataset_json import write_dataset_json
+from converters.writers.dataset_json import DatasetJsonPieces, write_dataset_json
 from converters.writers.spill import join_spilled, spill_frame
 from converters.writers.text_facts import TextFacts, merge_facts, text_columns_facts, text_facts
-from converters.writers.xpt import write_xpt
+from converters.writers.xpt import XptPieces, write_xpt
+
+CREATED = datetime(2025, 1, 1)
 
 
 @pytest.fixture(scope="module")
@@ -132,13 +138,16 @@ def test_a_domain_spilled_in_pieces_is_written_to_the_bytes_of_the_whole(carnk, 
     assert set(ae.frame.columns) <= keep | {v.name for v in ae.dataset.variables if v.codelist}
     assert ae.records == expected.records and ae.dataset == expected.dataset
     for folder, (frame, facts) in {"whole": (expected.frame, expected.text_facts()),
-                                   "pieces": ae.written_form()}.items():
+                                   "loaded": ae.written_form()}.items():
         (tmp_path / folder).mkdir()
-        write_xpt(frame, ae.dataset, tmp_path / folder / "ae.xpt", facts=facts)
+        write_xpt(frame, ae.dataset, tmp_path / folder / "ae.xpt", facts=facts, created=CREATED)
         write_dataset_json(frame, ae.dataset, tmp_path / folder / "ae.json", study_oid="S",
-                           metadata_version_oid="MDV", facts=facts)
-    for name in ("ae.xpt", "ae.json"):
-        assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "pieces" / name).read_bytes()
+                           metadata_version_oid="MDV", facts=facts, created=CREATED)
+    (tmp_path / "pieces").mkdir()
+    write_in_pieces(ae, tmp_path / "pieces" / "ae", CREATED, "S", "MDV")  # one piece read back at a time
+    for folder in ("loaded", "pieces"):
+        for name in ("ae.xpt", "ae.json"):
+            assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / folder / name).read_bytes()
     ae.release()
     assert not any(path.exists() for path in (tmp_path / "ae.1.spill", tmp_path / "ae.2.spill"))
 
@@ -198,3 +207,68 @@ def test_a_frame_spilled_in_pieces_loads_as_the_whole(tmp_path):
     _same_facts(facts, text_columns_facts(frame[["USUBJID", "LBTESTCD"]], "LB"))
     assert back["LBSTRESN"].to_numpy().tobytes() == frame["LBSTRESN"].to_numpy().tobytes()
     assert [len(p) for p, _f in joined.load_pieces()] == [2, 2]
+
+
+def _lb() -> tuple[pd.DataFrame, Dataset]:
+    frame = pd.DataFrame({"USUBJID": ["S-1", "S-1", "S-2", "S-3", "S-3"],
+                          "LBTESTCD": ["HGB", "ALT", None, "HGB", ""],
+                          "LBSTRESN": [13.5, np.nan, -0.0, 1e-70, 2.0],
+                          "LBORRES": ["x" * 200, "", None, "1", "2"]}).astype({"LBTESTCD": object, "LBORRES": object})
+    ds = Dataset("LB", "Laboratory Test Results", variables=[
+        Variable("USUBJID", "Unique Subject Identifier", "text", length=3),
+        Variable("LBTESTCD", "Lab Test or Examination Short Name", "text", length=8),
+        Variable("LBSTRESN", "Numeric Result/Finding in Standard Units", "float", length=8),
+        Variable("LBORRES", "Result or Finding in Original Units", "text", length=200)])
+    return frame, ds
+
+
+def _write_pieces(frame: pd.DataFrame, ds: Dataset, cuts: list[int], ndjson: bool = False) -> tuple[bytes, bytes]:
+    xpt, rows = io.BytesIO(), io.BytesIO()
+    xpt_writer = XptPieces(ds, xpt, CREATED)
+    json_writer = DatasetJsonPieces(ds, rows, len(frame), study_oid="S", metadata_version_oid="MDV",
+                                    created=CREATED, ndjson=ndjson)
+    for start, stop in zip([0, *cuts], [*cuts, len(frame)]):
+        piece = frame.iloc[start:stop].reset_index(drop=True)
+        facts = text_columns_facts(piece, "LB")
+        xpt_writer.write(piece, facts)
+        json_writer.write(piece, facts)
+    xpt_writer.close()
+    json_writer.close()
+    return xpt.getvalue(), rows.getvalue()
+
+
+@pytest.mark.parametrize("cuts", [[], [1], [2, 3], [1, 2, 3, 4]])
+@pytest.mark.parametrize("ndjson", [False, True])
+def test_xpt_and_dataset_json_written_in_pieces_are_the_bytes_of_the_whole(tmp_path, cuts, ndjson):
+    frame, ds = _lb()
+    suffix = "ndjson" if ndjson else "json"
+    write_xpt(frame, ds, tmp_path / "lb.xpt", created=CREATED)
+    write_dataset_json(frame, ds, tmp_path / f"lb.{suffix}", study_oid="S", metadata_version_oid="MDV",
+                       created=CREATED)
+    xpt, rows = _write_pieces(frame, ds, cuts, ndjson)
+    assert xpt == (tmp_path / "lb.xpt").read_bytes()
+    assert rows == (tmp_path / f"lb.{suffix}").read_bytes()
+
+
+def test_a_value_breaking_a_rule_in_a_later_piece_is_named_by_its_record_in_the_dataset():
+    frame, ds = _lb()
+    frame.loc[4, "LBORRES"] = "é"  # XPT v5 takes ASCII only
+    with pytest.raises(TransportError) as caught:
+        _write_pieces(frame, ds, [2, 4])
+    assert caught.value.where.row == 5 and caught.value.where.variable == "LBORRES"
+    frame, ds = _lb()
+    frame.loc[3, "LBTESTCD"] = "TOOLONGCODE"  # longer than its length 8
+    with pytest.raises(TransportError) as caught:
+        writer = DatasetJsonPieces(ds, io.BytesIO(), len(frame), study_oid="S", metadata_version_oid="MDV")
+        writer.write(frame.iloc[:2].reset_index(drop=True), None)
+        writer.write(frame.iloc[2:].reset_index(drop=True), None)
+    assert caught.value.where.row == 4 and caught.value.where.variable == "LBTESTCD"
+
+
+def test_pieces_need_the_lengths_of_their_text_variables():
+    frame, ds = _lb()
+    ds.variables[0].length = None
+    with pytest.raises(ValueError, match="USUBJID"):
+        XptPieces(ds, io.BytesIO())
+    with pytest.raises(ValueError, match="USUBJID"):
+        DatasetJsonPieces(ds, io.BytesIO(), len(frame), study_oid="S", metadata_version_oid="MDV")
