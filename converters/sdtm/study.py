@@ -19,7 +19,9 @@ Order of work (each step partition-safe by subject):
 
 With ``spill`` (the ``sdtm`` command, the ``run`` stage), each finished domain but DM and the trial design
 goes to disk at once and keeps in memory only the columns the builders read (``builder_columns``);
-``converters.sdtm.output.write_build`` reads each back to write it (docs/scale.md).
+``converters.sdtm.output.write_build`` reads each back to write it (docs/scale.md).  A study built in batches
+finishes each domain one batch piece at a time where that gives the same result (``finishes_in_pieces``), with
+the study-wide decisions merged across the pieces, and such a domain is spilled and written piece by piece.
 """
 from __future__ import annotations
 
@@ -924,7 +926,8 @@ def _finish_in_pieces(rec: BuiltRecords, pieces: list[CompactFrame], log: Reject
         domain.spilled = join_spilled(spilled, names)
     out = [domain]
     if spec.supp:
-        supp = pd.concat(supp_parts, ignore_index=True) if len(supp_parts) > 1 else supp_parts[0]
+        filled_parts = [part for part in supp_parts if len(part)] or supp_parts[:1]
+        supp = pd.concat(filled_parts, ignore_index=True) if len(filled_parts) > 1 else filled_parts[0]
         out.append(_supp_domain(rec, supp, total, ctx))
     return out
 
