@@ -63,17 +63,29 @@ class MergedBatches:
     raw: dict[str, RawSource]
     timeline: pd.DataFrame
     visits: pd.DataFrame | None
-    #: each domain's merged records held compactly (``engine.compact``) until ``take`` gives them to its
-    #: ``records`` entry (whose frame is empty until then), so the study holds one domain's object frame at a time
-    compact: dict[str, CompactFrame | pd.DataFrame] = field(default_factory=dict)
+    #: each domain's merged records held compactly (``engine.compact``), as its batches' pieces in batch order,
+    #: until ``take`` or ``take_pieces`` gives them out (the ``records`` entry's frame is empty until then), so
+    #: the study holds one domain's object frame (or one piece of it) at a time
+    compact: dict[str, list[CompactFrame] | pd.DataFrame] = field(default_factory=dict)
 
     def take(self, domain: str) -> BuiltRecords:
-        """The domain's records with their frame made (once; the compact form is dropped)."""
+        """The domain's records with their frame made whole (once; the compact form is dropped)."""
         rec = self.records[domain]
         held = self.compact.pop(domain, None)
         if held is not None:
-            rec.frame = held.frame() if isinstance(held, CompactFrame) else held
+            whole = held if isinstance(held, pd.DataFrame) else concat_compact(held)
+            rec.frame = whole.frame() if isinstance(whole, CompactFrame) else whole
         return rec
+
+    def take_pieces(self, domain: str, accept: Callable[[list[CompactFrame]], bool]) -> list[CompactFrame] | None:
+        """The domain's records as the pieces of its batches (disjoint sets of subjects in USUBJID order; the
+        ``records`` entry keeps its empty frame) when there are several and ``accept`` takes them, else None
+        (then ``take`` them whole)."""
+        held = self.compact.get(domain)
+        if not isinstance(held, list) or len(held) < 2 or not accept(held):
+            return None
+        del self.compact[domain]
+        return held
 
 
 def run_batch(pieces: dict[str, Form], study: StudyDefinition, specs: list[DomainSpec],
@@ -149,7 +161,7 @@ def build_records_in_batches(study: StudyDefinition, specs: list[DomainSpec], ra
     raw_visits = _concat([v for v in visit_parts if len(v)] or visit_parts[:1]) if visits else None
     for r in results:
         r.timeline = r.visits = None
-    compact: dict[str, CompactFrame | pd.DataFrame] = {}
+    compact: dict[str, list[CompactFrame] | pd.DataFrame] = {}
     records = merge_batches(results, log, warnings, compact)
     kept = {name: raw_source(held.pop(name)) for name in list(held)}  # one form made at a time
     return MergedBatches(records, kept, timeline, raw_visits, compact)
@@ -160,11 +172,12 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def merge_batches(results: list[BatchResult], log: RejectionLog, warnings: list[str],
-                  compact: dict[str, CompactFrame | pd.DataFrame] | None = None) -> dict[str, BuiltRecords]:
+                  compact: dict[str, list[CompactFrame] | pd.DataFrame] | None = None) -> dict[str, BuiltRecords]:
     """One set of records from the batches, in subject order, with their logs, warnings and missing inputs.
 
-    Batches held compactly (``BatchResult.hold_compactly``) are merged compactly into ``compact`` (domain ->
-    records, see ``MergedBatches.take``) and their ``records`` entries keep an empty frame."""
+    Batches held compactly (``BatchResult.hold_compactly``) are kept compactly in ``compact`` (domain -> the
+    batches' non-empty pieces in batch order, see ``MergedBatches.take`` and ``take_pieces``) and their
+    ``records`` entries keep an empty frame."""
     for result in results:
         log.parts.extend(result.log.parts)
     common = [w for w in results[0].warnings if all(w in r.warnings for r in results[1:])]
@@ -175,7 +188,7 @@ def merge_batches(results: list[BatchResult], log: RejectionLog, warnings: list[
         parts = [r.records[name] for r in results]
         if compact is not None and all(name in r.compact for r in results):
             pieces = [r.compact.pop(name) for r in results]
-            compact[name] = concat_compact([p for p in pieces if len(p)] or pieces[:1])
+            compact[name] = [p for p in pieces if len(p)] or pieces[:1]
             frame = first.frame
         else:
             frames = [p.frame for p in parts if len(p.frame)] or [first.frame]

@@ -15,6 +15,7 @@ measured once per build, on its distinct values, for the metadata, the checks an
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -105,8 +106,12 @@ def blank_values(values: pd.Series) -> np.ndarray:
     return blank[codes]
 
 
-def shape_domain(domain: str, frame: pd.DataFrame, specs: dict[str, VariableSpec]) -> tuple[pd.DataFrame, list[str]]:
-    """Columns in SDTMIG order with Core presence rules; returns the frame and its variable names."""
+def shape_domain(domain: str, frame: pd.DataFrame, specs: dict[str, VariableSpec],
+                 every_perm: bool = False) -> tuple[pd.DataFrame, list[str]]:
+    """Columns in SDTMIG order with Core presence rules; returns the frame and its variable names.
+
+    ``every_perm``: keep every Perm variable the frame has, filled or not (a piece of a domain finished per
+    batch of subjects: whether a Perm variable carries data is decided on all pieces, ``kept_names``)."""
     standard = allowed_variables(domain)
     names = []
     for sv in standard:
@@ -116,7 +121,7 @@ def shape_domain(domain: str, frame: pd.DataFrame, specs: dict[str, VariableSpec
                 frame[sv.name] = np.nan if sv.type == "Num" else None
             if sv.name in frame.columns:
                 names.append(sv.name)
-        elif present and frame[sv.name].notna().any():
+        elif present and (every_perm or frame[sv.name].notna().any()):
             names.append(sv.name)
     std = {sv.name for sv in standard}
     names += [n for n, v in specs.items() if n not in std and v.sponsor_defined and n in frame.columns]
@@ -132,11 +137,56 @@ def shape_domain(domain: str, frame: pd.DataFrame, specs: dict[str, VariableSpec
     return out, names
 
 
+@dataclass(frozen=True)
+class ColumnStats:
+    """What the metadata reads of a finished column: whether any value is filled, whether every number is
+    whole, and the longest text in UTF-8 bytes. Each is an ``any``, an ``all`` or a ``max``, so the stats of a
+    domain finished in pieces are those of its pieces merged (``merge``)."""
+
+    filled: bool
+    whole: bool = True
+    max_bytes: int = 0
+
+    def merge(self, other: ColumnStats) -> ColumnStats:
+        return ColumnStats(self.filled or other.filled, self.whole and other.whole,
+                           max(self.max_bytes, other.max_bytes))
+
+
+def column_stats(frame: pd.DataFrame, names: list[str],
+                 facts: Mapping[str, TextFacts] | None = None) -> dict[str, ColumnStats]:
+    """:class:`ColumnStats` of the columns ``names`` of ``frame`` (text lengths read from ``facts`` when given)."""
+    out = {}
+    for name in names:
+        column = frame[name]
+        if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
+            col = column.dropna()
+            out[name] = ColumnStats(bool(len(col)), bool((col == col.round()).all()), 0)
+        else:
+            known = (facts or {}).get(name)
+            filled = bool((known.codes >= 0).any()) if known is not None and known.records == len(column) \
+                else bool(column.notna().any())
+            out[name] = ColumnStats(filled, True, byte_length(column, known) if filled else 0)
+    return out
+
+
+def merge_stats(parts: list[dict[str, ColumnStats]]) -> dict[str, ColumnStats]:
+    """The stats of the pieces' columns taken together."""
+    out: dict[str, ColumnStats] = {}
+    for part in parts:
+        for name, stats in part.items():
+            out[name] = out[name].merge(stats) if name in out else stats
+    return out
+
+
 def dataset_metadata(domain: str, frame: pd.DataFrame, names: list[str], specs: dict[str, VariableSpec],
                      codelists_used: dict[str, str], keys: tuple[str, ...], methods: dict[str, Method],
-                     facts: Mapping[str, TextFacts] | None = None) -> Dataset:
-    """The Dataset entry for a finished domain frame (``facts``: text facts of its columns, lengths read there)."""
-    facts = facts or {}
+                     facts: Mapping[str, TextFacts] | None = None, stats: Mapping[str, ColumnStats] | None = None,
+                     records: int | None = None) -> Dataset:
+    """The Dataset entry for a finished domain frame (``facts``: text facts of its columns, lengths read there).
+
+    ``stats`` and ``records``: what the metadata reads of the data, given for a domain finished in pieces
+    (``frame`` is then not read); else measured on ``frame``."""
+    stats = stats if stats is not None else column_stats(frame, names, facts)
     info = sdtmig.dataset(domain)
     standard = {sv.name: sv for sv in allowed_variables(domain)}
     keys = tuple(k for k in (keys or DEFAULT_KEYS.get(domain, ("STUDYID", "USUBJID", f"{domain}SEQ")))
@@ -156,11 +206,10 @@ def dataset_metadata(domain: str, frame: pd.DataFrame, names: list[str], specs: 
             var.label = spec.label
         var.codelist = codelists_used.get(name) or var.codelist
         if var.data_type in ("integer", "float"):
-            col = frame[name].dropna()
-            var.data_type = "integer" if (col == col.round()).all() else "float"
+            var.data_type = "integer" if stats[name].whole else "float"
             var.length = 8
         else:
-            var.length = byte_length(frame[name], facts.get(name))
+            var.length = max(1, stats[name].max_bytes)
         if spec is not None:
             var.origin = origin_of(spec)
             text = method_text(domain, spec)
@@ -171,14 +220,14 @@ def dataset_metadata(domain: str, frame: pd.DataFrame, names: list[str], specs: 
         elif name == "DOMAIN":
             var.origin = Origin("Assigned", "Sponsor")
         else:
-            var.origin = Origin("Not Available") if frame[name].isna().all() else Origin("Derived", "Sponsor")
+            var.origin = Origin("Derived", "Sponsor") if stats[name].filled else Origin("Not Available")
         if name in keys:
             var.key_sequence = keys.index(name) + 1
         var.mandatory = var.core == "Req"
         variables.append(var)
     return Dataset(name=domain, label=info.label, domain=domain, dataset_class=info.dataset_class,
                    structure=info.structure, keys=keys, purpose="Tabulation", standard="STD.SDTMIG.3.4",
-                   variables=variables, records=len(frame))
+                   variables=variables, records=len(frame) if records is None else records)
 
 
 def supp_metadata(parent: str, frame: pd.DataFrame, qualifiers: dict[str, VariableSpec],

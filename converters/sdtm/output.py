@@ -16,10 +16,11 @@ from pathlib import Path
 
 from converters.metadata.io import write_metadata
 from converters.sdtm.coverage import write_coverage
-from converters.sdtm.study import StudyBuild
-from converters.writers.dataset_json import write_dataset_json
+from converters.sdtm.study import BuiltDomain, StudyBuild
+from converters.writers.dataset_json import DatasetJsonPieces, write_dataset_json
 from converters.writers.output_folder import write_output_folder
-from converters.writers.xpt import write_xpt
+from converters.writers.transport import atomic_file
+from converters.writers.xpt import XptPieces, write_xpt
 
 SUMMARY_COLUMNS = ["domain", "rows_read", "filtered", "records_written", "rows_rejected", "variables", "note"]
 #: creation stamp when none is given: fixed, so output never depends on the clock.
@@ -68,11 +69,15 @@ def _write_into(build: StudyBuild, tmp: Path, created: datetime, define: bool = 
     study_oid = build.study.studyid
     for d in build.domains:
         name = d.name.lower()
-        frame, facts = d.written_form()  # facts measured once by the build (a spilled domain: read back)
-        write_xpt(frame, d.dataset, tmp / f"{name}.xpt", created=created, facts=facts)
-        write_dataset_json(frame, d.dataset, tmp / f"{name}.json", study_oid=study_oid,
-                           metadata_version_oid=mdv_oid(build.study), created=created, facts=facts)
-        del frame, facts
+        if d.spilled is not None and len(d.spilled.paths) > 1 and \
+                all(v.is_numeric or v.length is not None for v in d.dataset.variables):
+            write_in_pieces(d, tmp / name, created, study_oid, mdv_oid(build.study))
+        else:
+            frame, facts = d.written_form()  # facts measured once by the build (a spilled domain: read back)
+            write_xpt(frame, d.dataset, tmp / f"{name}.xpt", created=created, facts=facts)
+            write_dataset_json(frame, d.dataset, tmp / f"{name}.json", study_oid=study_oid,
+                               metadata_version_oid=mdv_oid(build.study), created=created, facts=facts)
+            del frame, facts
         if release:
             d.release()
     build.log.write_csv(tmp / "rejections.csv")
@@ -87,3 +92,21 @@ def _write_into(build: StudyBuild, tmp: Path, created: datetime, define: bool = 
 
         write_define(build.study, tmp, created=created, files=settings.files)
 
+
+def write_in_pieces(domain: BuiltDomain, stem: Path, created: datetime, study_oid: str, mdv: str) -> None:
+    """Write a domain spilled in pieces (finished per batch of subjects) to ``stem``.xpt and ``stem``.json, one
+    piece read back at a time: the same bytes as writing it whole, holding one piece (the headers come from
+    the metadata, so every character variable has its length)."""
+    assert domain.spilled is not None
+    with atomic_file(stem.with_suffix(".xpt"), domain.name) as xpt_tmp, \
+            atomic_file(stem.with_suffix(".json"), domain.name) as json_tmp, \
+            open(xpt_tmp, "wb") as xpt_handle, open(json_tmp, "wb") as json_handle:
+        xpt = XptPieces(domain.dataset, xpt_handle, created)
+        rows = DatasetJsonPieces(domain.dataset, json_handle, domain.spilled.records, study_oid=study_oid,
+                                 metadata_version_oid=mdv, created=created)
+        for frame, facts in domain.spilled.load_pieces():
+            xpt.write(frame, facts)
+            rows.write(frame, facts)
+            del frame, facts
+        xpt.close()
+        rows.close()

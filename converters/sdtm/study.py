@@ -19,7 +19,9 @@ Order of work (each step partition-safe by subject):
 
 With ``spill`` (the ``sdtm`` command, the ``run`` stage), each finished domain but DM and the trial design
 goes to disk at once and keeps in memory only the columns the builders read (``builder_columns``);
-``converters.sdtm.output.write_build`` reads each back to write it (docs/scale.md).
+``converters.sdtm.output.write_build`` reads each back to write it (docs/scale.md).  A study built in batches
+finishes each domain one batch piece at a time where that gives the same result (``finishes_in_pieces``), with
+the study-wide decisions merged across the pieces, and such a domain is spilled and written piece by piece.
 """
 from __future__ import annotations
 
@@ -27,14 +29,16 @@ import importlib
 import importlib.util
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from converters.engine.compact import CompactFrame, TextColumn
 from converters.errors import DataError, Location, SpecError
 from converters.metadata.model import Codelist, Comment, Dataset, Method, Standard, Study
-from converters.metadata.value_level import findings_value_level, ts_value_level
+from converters.metadata.value_level import FINDINGS_RESULTS, SHAPE_BY, findings_value_level, ts_value_level
 from converters.sdtm import conditions, finalize
 from converters.sdtm.builder import ROW, SOURCE, SUBJECT_COLUMN, SUBJECT_VALUE, SUPP_PREFIX, BuiltRecords, \
     RAW_PREFIX, build_records
@@ -54,8 +58,8 @@ from converters.spec.paths import check_folder_entries, check_form_name, check_s
 from converters.spec.model import DomainSpec, VariableSpec
 from converters.spec.study import StudyDefinition, load_study
 from converters.standards import ct, sdtmig
-from converters.writers.spill import SpilledFrame, spill_frame
-from converters.writers.text_facts import TextFacts, text_columns_facts
+from converters.writers.spill import SpilledFrame, join_spilled, spill_frame
+from converters.writers.text_facts import TextFacts, merge_facts, text_columns_facts
 from converters.writers.transport import byte_lengths
 
 #: name -> "module:function" of builders run after the spec-driven domains; a missing module is skipped.
@@ -105,7 +109,7 @@ class BuiltDomain:
         self.frame = _empty_like(self.frame)  # not a slice: a view would keep every record alive
         self.facts = {}
         if self.spilled is not None:
-            self.spilled.path.unlink(missing_ok=True)  # its disk space back before the next domain is written
+            self.spilled.remove()  # its disk space back before the next domain is written
         self.spilled = None
 
     def spill(self, folder: Path, keep: set[str]) -> None:
@@ -346,8 +350,15 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins, batch_subject
     ordered = ["DM"] + [n for n in records if n != "DM"]
     built: list[BuiltDomain] = []
     for name in ordered:
-        rec = records[name] if merged is None else merged.take(name)  # one domain's object frame at a time
-        done = _finish(rec, log, ctx)
+        pieces = merged.take_pieces(name, partial(finishes_in_pieces, records[name])) if merged is not None else None
+        if pieces is not None:  # one batch piece's object frame at a time
+            rec = records[name]
+            to_disk = spill is not None and name not in HELD_WHOLE
+            done = _finish_in_pieces(rec, pieces, log, ctx, spill if to_disk else None,
+                                     builder_columns(study, name) if to_disk else None)
+        else:
+            rec = records[name] if merged is None else merged.take(name)  # one domain's object frame at a time
+            done = _finish(rec, log, ctx)
         for note in rec.notes:
             say(f"{name}: {note}")
         built += done
@@ -622,7 +633,17 @@ def _check_lengths(rec: BuiltRecords, frame: pd.DataFrame, facts: Mapping[str, T
 
     ``facts``: text facts of the shaped domain (same index as ``frame``), read instead of measuring again.
     """
+    for error in _length_errors(rec, frame, facts, first=True).values():
+        raise error
+
+
+def _length_errors(rec: BuiltRecords, frame: pd.DataFrame, facts: Mapping[str, TextFacts] | None = None,
+                   first: bool = False) -> dict[str, DataError]:
+    """Per variable (in spec order) the error for its first value over 200 bytes; only the first with ``first``."""
+    errors: dict[str, DataError] = {}
     for name in rec.spec.variable_names():
+        if first and errors:
+            break
         if name not in frame or not (frame[name].dtype == object or pd.api.types.is_string_dtype(frame[name])):
             continue  # numbers and dates have no byte limit
         known = (facts or {}).get(name)
@@ -638,13 +659,14 @@ def _check_lengths(rec: BuiltRecords, frame: pd.DataFrame, facts: Mapping[str, T
             sizes = byte_lengths(values)
             if not (sizes > 200).any():
                 continue
-            first = int((sizes > 200).argmax())
-            at, size = values.index[first], int(sizes[first])
-        raise DataError(f"{rec.domain}.{name} value of {size} bytes; SDTM text values hold at most 200",
-                        Location(file=str(frame.loc[at, SOURCE]), row=int(frame.loc[at, ROW]),
-                                 column=rec.raw_column.get(name, name), dataset=rec.domain, variable=name),
-                        hint="shorten it at the source, or map the text beyond 200 characters to SUPP-- "
-                             "(SDTMIG 3.4 section 4.5.3.2)")
+            bad = int((sizes > 200).argmax())
+            at, size = values.index[bad], int(sizes[bad])
+        errors[name] = DataError(f"{rec.domain}.{name} value of {size} bytes; SDTM text values hold at most 200",
+                                 Location(file=str(frame.loc[at, SOURCE]), row=int(frame.loc[at, ROW]),
+                                          column=rec.raw_column.get(name, name), dataset=rec.domain, variable=name),
+                                 hint="shorten it at the source, or map the text beyond 200 characters to SUPP-- "
+                                      "(SDTMIG 3.4 section 4.5.3.2)")
+    return errors
 
 
 def _specs_by_name(spec: DomainSpec) -> dict[str, VariableSpec]:
@@ -692,8 +714,7 @@ def _finish(rec: BuiltRecords, log: RejectionLog, ctx: BuildContext) -> list[Bui
     spec = rec.spec
     specs = _specs_by_name(spec)
     seqs = [var for var in specs.values() if var.algorithm == "seq"]
-    keys = spec.keys or finalize.DEFAULT_KEYS.get(d, ("STUDYID", "USUBJID"))
-    frame = sort_by_keys(rec.frame, keys, [c for var in seqs for c in (*var.by, *var.order)])
+    frame = sort_by_keys(rec.frame, _sort_keys(rec), [c for var in seqs for c in (*var.by, *var.order)])
     rec.frame = pd.DataFrame()  # the sorted copy is the only one now: a whole-study frame less held
     for var in seqs:
         frame[var.name] = derive_seq(frame, var.by, var.order)
@@ -706,28 +727,170 @@ def _finish(rec: BuiltRecords, log: RejectionLog, ctx: BuildContext) -> list[Bui
     _check_lengths(rec, frame, facts)
     dataset = finalize.dataset_metadata(d, shaped, names, specs, codelists, spec.keys, ctx.methods, facts)
     if (dataset.dataset_class or "").upper() == "FINDINGS":
-        blocks = [({n: str(v.value) for n, v in b.variables.items() if v.algorithm == "hardcode"},
-                   {n: finalize.origin_of(v) for n, v in b.variables.items()}) for b in spec.blocks]
-        dataset.value_level = findings_value_level(dataset, shaped, blocks)
+        dataset.value_level = findings_value_level(dataset, shaped, _blocks(spec))
     rejected = int(sum(((p["domain"] == d) & (p["action"] == DROPPED)).sum() for p in log.parts))
     out = [BuiltDomain(d, shaped, dataset, rec.rows_read, rec.filtered, rejected,
                        tuple(spec.sources()), facts=facts)]
     if spec.supp:
-        qualifiers = []
-        supp_values = pd.DataFrame(index=frame.index)
-        supp_codelists = {}
-        for qnam, var in spec.supp.items():
-            supp_values[qnam] = frame.get(SUPP_PREFIX + qnam, pd.Series(None, index=frame.index))
-            origin = finalize.origin_of(var).type
-            qualifiers.append(Qualifier(qnam, var.label or qnam, QORIG.get(origin, origin), var.qeval))
-            if qnam in rec.codelists:
-                supp_codelists[qnam] = rec.codelists[qnam]
-        idvar = None if d == "DM" else (spec.supp_idvar or f"{d}SEQ")
-        supp = split_supp(frame, supp_values, qualifiers, d, idvar)
-        supp, _names = finalize.shape_domain(f"SUPP{d}", supp, {})
-        supp_facts = text_columns_facts(supp, f"SUPP{d}")
-        supp_ds = finalize.supp_metadata(d, supp, spec.supp, supp_codelists, ctx.methods, supp_facts)
-        out.append(BuiltDomain(f"SUPP{d}", supp, supp_ds, rows_read=len(shaped), parent=d, facts=supp_facts))
+        out.append(_supp_domain(rec, _supp_records(rec, frame), len(shaped), ctx))
+    return out
+
+
+def _sort_keys(rec: BuiltRecords) -> tuple[str, ...]:
+    return tuple(rec.spec.keys or finalize.DEFAULT_KEYS.get(rec.domain, ("STUDYID", "USUBJID")))
+
+
+def _blocks(spec: DomainSpec) -> list[tuple[dict[str, str], dict]]:
+    """Each spec block's hardcoded values and origins (the origins of findings value-level metadata)."""
+    return [({n: str(v.value) for n, v in b.variables.items() if v.algorithm == "hardcode"},
+             {n: finalize.origin_of(v) for n, v in b.variables.items()}) for b in spec.blocks]
+
+
+def _supp_records(rec: BuiltRecords, frame: pd.DataFrame) -> pd.DataFrame:
+    """The SUPP-- records of the finished (sorted, sequenced) records ``frame``."""
+    d, spec = rec.domain, rec.spec
+    qualifiers = []
+    supp_values = pd.DataFrame(index=frame.index)
+    for qnam, var in spec.supp.items():
+        supp_values[qnam] = frame.get(SUPP_PREFIX + qnam, pd.Series(None, index=frame.index))
+        origin = finalize.origin_of(var).type
+        qualifiers.append(Qualifier(qnam, var.label or qnam, QORIG.get(origin, origin), var.qeval))
+    idvar = None if d == "DM" else (spec.supp_idvar or f"{d}SEQ")
+    return split_supp(frame, supp_values, qualifiers, d, idvar)
+
+
+def _supp_domain(rec: BuiltRecords, supp: pd.DataFrame, parent_records: int, ctx: BuildContext) -> BuiltDomain:
+    """SUPP-- of the domain, finished from its records."""
+    d, spec = rec.domain, rec.spec
+    supp_codelists = {qnam: rec.codelists[qnam] for qnam in spec.supp if qnam in rec.codelists}
+    supp, _names = finalize.shape_domain(f"SUPP{d}", supp, {})
+    supp_facts = text_columns_facts(supp, f"SUPP{d}")
+    supp_ds = finalize.supp_metadata(d, supp, spec.supp, supp_codelists, ctx.methods, supp_facts)
+    return BuiltDomain(f"SUPP{d}", supp, supp_ds, rows_read=parent_records, parent=d, facts=supp_facts)
+
+
+def finishes_in_pieces(rec: BuiltRecords, pieces: list[CompactFrame]) -> bool:
+    """True when the domain's batch pieces can be finished one by one with the result of finishing them whole:
+    the pieces have the same columns, the sort starts with USUBJID (or with one STUDYID, then USUBJID), every
+    --SEQ counts within USUBJID, and each piece's subjects all sort before the next piece's."""
+    order = pieces[0].order
+    if any(not isinstance(p, CompactFrame) or p.order != order for p in pieces):
+        return False
+    seqs = [var for var in rec.spec.variable_specs().values() if var.algorithm == "seq"]
+    if any("USUBJID" not in var.by for var in seqs):
+        return False
+    then = [c for var in seqs for c in (*var.by, *var.order)]
+    columns = list(dict.fromkeys(c for c in (*_sort_keys(rec), *then) if c in order and not c.endswith("SEQ")))
+    if columns[:1] == ["STUDYID"]:
+        studyid = [p.columns["STUDYID"] for p in pieces]
+        if not all(isinstance(c, TextColumn) and (c.codes >= 0).all() for c in studyid) or \
+                len({v for c in studyid for v in c.values[np.unique(c.codes)]}) != 1:
+            return False
+        columns = columns[1:]
+    if columns[:1] != ["USUBJID"]:
+        return False
+    bounds = []
+    for piece in pieces:
+        subjects = piece.columns["USUBJID"]
+        if not isinstance(subjects, TextColumn) or not len(subjects.codes) or (subjects.codes < 0).any():
+            return False
+        present = subjects.values[np.unique(subjects.codes)]
+        bounds.append((min(present), max(present)))
+    return all(bounds[i][1] < bounds[i + 1][0] for i in range(len(bounds) - 1))
+
+
+def _finish_in_pieces(rec: BuiltRecords, pieces: list[CompactFrame], log: RejectionLog, ctx: BuildContext,
+                      spill: Path | None = None, keep: set[str] | None = None) -> list[BuiltDomain]:
+    """``_finish`` one batch piece at a time (``finishes_in_pieces`` holds), with the same result.
+
+    Each piece is made, sorted, sequenced, checked against its codelists and shaped with every Perm variable;
+    what must be decided on the whole domain is measured per piece and merged: which Perm variables carry data,
+    lengths and number types (``finalize.ColumnStats``), the first value over 200 bytes of each variable, the
+    findings value-level metadata (on the distinct rows of its variables) and the SUPP-- records (pieces of
+    subjects in order). With ``spill`` (a folder) each finished piece goes to its own file at once, and only
+    the columns in ``keep`` and those a codelist or value-level metadata may read are held, as for a spilled
+    domain (``BuiltDomain.spill``); else the pieces are put together in memory."""
+    d, spec = rec.domain, rec.spec
+    specs = _specs_by_name(spec)
+    seqs = [var for var in specs.values() if var.algorithm == "seq"]
+    then = [c for var in seqs for c in (*var.by, *var.order)]
+    codelists = _codelists_of(rec)
+    findings = (sdtmig.dataset(d).dataset_class or "").upper() == "FINDINGS"
+    prefix = d
+    vl_columns = [f"{prefix}TESTCD", *SHAPE_BY.get(prefix, ()), *(prefix + r for r in FINDINGS_RESULTS)]
+    standard = {sv.name: sv for sv in allowed_variables(d)}
+    perm = {n for n, sv in standard.items() if sv.core not in ("Req", "Exp")}
+    coded = {n for n, sv in standard.items() if sv.codelist} | set(codelists) | set(vl_columns)
+    held = (keep or set()) | coded
+    every: list[str] = []
+    filled: dict[str, bool] = {}
+    stats: list[dict[str, finalize.ColumnStats]] = []
+    errors: dict[str, DataError] = {}
+    distinct: list[pd.DataFrame] = []
+    supp_parts: list[pd.DataFrame] = []
+    shaped_parts: list[tuple[pd.DataFrame, dict[str, TextFacts]]] = []
+    spilled: list[SpilledFrame] = []
+    total = 0
+    while pieces:
+        frame = sort_by_keys(pieces.pop(0).frame(), _sort_keys(rec), then)
+        for var in seqs:
+            frame[var.name] = derive_seq(frame, var.by, var.order)
+        _enforce_codelists(d, frame, codelists, log, rec.raw_column, ctx.extensions)
+        for name in perm & set(frame.columns):
+            filled[name] = filled.get(name, False) or bool(frame[name].notna().any())
+        shaped, every = finalize.shape_domain(d, frame, specs, every_perm=True)
+        facts = text_columns_facts(shaped, d)
+        for name, error in _length_errors(rec, frame, facts).items():
+            errors.setdefault(name, error)
+        stats.append(finalize.column_stats(shaped, every, facts))
+        if findings:
+            distinct.append(shaped[[c for c in vl_columns if c in shaped]].drop_duplicates())
+        if spec.supp:
+            supp_parts.append(_supp_records(rec, frame))
+        del frame
+        total += len(shaped)
+        if spill is not None:
+            path = spill / f"{d.lower()}.{len(spilled) + 1}.spill"
+            spilled.append(spill_frame(shaped, facts, path))
+            shaped_parts.append((shaped[[c for c in every if c in (keep or set()) or (c in held and c not in facts)]],
+                                 {n: f for n, f in facts.items() if n in held}))
+        else:
+            shaped_parts.append((shaped, facts))
+        del shaped, facts
+    for ext_cl, values in rec.extensions.items():
+        ctx.extensions.setdefault(ext_cl, set()).update(values)
+    for name in spec.variable_names():  # the first variable in spec order with a value too long, as whole
+        if name in errors:
+            raise errors[name]
+    names = [n for n in every if n not in perm or filled.get(n, False)]
+    dataset = finalize.dataset_metadata(d, pd.DataFrame(), names, specs, codelists, spec.keys, ctx.methods,
+                                        stats=finalize.merge_stats(stats), records=total)
+    if findings:
+        rows = pd.concat(distinct, ignore_index=True).drop_duplicates(ignore_index=True)
+        dataset.value_level = findings_value_level(dataset, rows, _blocks(spec))
+    rejected = int(sum(((p["domain"] == d) & (p["action"] == DROPPED)).sum() for p in log.parts))
+    text = [n for n in names if all(n in f for _s, f in shaped_parts)]
+    facts = {n: merge_facts([f[n] for _s, f in shaped_parts]) for n in text}
+    if spill is not None:
+        final = {v.name for v in dataset.variables if v.codelist} | \
+            {n for vl in dataset.value_level for n in (vl.variable, *(c.variable for c in vl.where))}
+        facts = {n: f for n, f in facts.items() if n in (keep or set()) or n in final}
+        columns = [n for n in names if n in (keep or set()) or (n in final and n not in facts)]
+        parts = [s[[c for c in columns if c in s]] for s, _f in shaped_parts]
+    else:
+        columns = names
+        parts = [s[names] for s, _f in shaped_parts]
+    whole = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+    whole = whole.reindex(columns=[c for c in columns if c in whole])
+    domain = BuiltDomain(d, whole, dataset, rec.rows_read, rec.filtered, rejected, tuple(spec.sources()),
+                         facts=facts)
+    if spill is not None:
+        domain.spilled = join_spilled(spilled, names)
+    out = [domain]
+    if spec.supp:
+        filled_parts = [part for part in supp_parts if len(part)] or supp_parts[:1]
+        supp = pd.concat(filled_parts, ignore_index=True) if len(filled_parts) > 1 else filled_parts[0]
+        out.append(_supp_domain(rec, supp, total, ctx))
     return out
 
 

@@ -24,7 +24,7 @@ import os
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -139,8 +139,10 @@ def dataset_json_metadata(frame: pd.DataFrame, dataset: Dataset, *, study_oid: s
                           source_system: tuple[str, str] = ("cdisc-convert", __version__),
                           created: datetime | None = None, define_ref: str = "define.xml",
                           file_oid: str | None = None, db_last_modified: datetime | None = None,
-                          facts: Mapping[str, TextFacts] | None = None) -> dict[str, object]:
-    """The top-level Dataset-JSON object without ``rows``, keys in the order of the CDISC examples."""
+                          facts: Mapping[str, TextFacts] | None = None, records: int | None = None
+                          ) -> dict[str, object]:
+    """The top-level Dataset-JSON object without ``rows``, keys in the order of the CDISC examples
+    (``records``: the dataset's records when ``frame`` is its first piece, ``DatasetJsonPieces``)."""
     meta: dict[str, object] = {
         "datasetJSONCreationDateTime": _iso_moment(created) if created else DEFAULT_CREATED_ISO,
         "datasetJSONVersion": DATASET_JSON_VERSION,
@@ -155,7 +157,7 @@ def dataset_json_metadata(frame: pd.DataFrame, dataset: Dataset, *, study_oid: s
         "metaDataVersionOID": metadata_version_oid,
         "metaDataRef": define_ref,
         "itemGroupOID": dataset.oid,
-        "records": int(len(frame)),
+        "records": int(len(frame) if records is None else records),
         "name": dataset.name,
         "label": dataset.label or "",
         "columns": dataset_json_columns(frame, dataset, facts=facts),
@@ -294,6 +296,77 @@ def write_dataset_json(frame: pd.DataFrame, dataset: Dataset, path: str | os.Pat
         if records and not ndjson:
             handle.write(b"]}\n")
     return target
+
+
+class DatasetJsonPieces:
+    """A Dataset-JSON file written from a dataset's pieces in record order (a domain finished per batch of
+    subjects), ``records`` in all: the metadata from the first piece (every text variable needs its ``length``),
+    then each piece's rows, checked and converted as :func:`write_dataset_json` does (a violation names its
+    record in the whole dataset), so one piece is held at a time and the bytes are those of the whole."""
+
+    def __init__(self, dataset: Dataset, handle: BinaryIO, records: int, *, study_oid: str,
+                 metadata_version_oid: str, created: datetime | None = None, ndjson: bool = False) -> None:
+        missing = [v.name for v in dataset.variables if column_data_type(v)[0] in ("string", "URI") and v.length is None]
+        if missing:
+            raise ValueError(f"{dataset.name}: written in pieces, every text variable needs a length "
+                             f"({', '.join(missing)} have none)")
+        self.dataset, self.handle, self.records, self.ndjson = dataset, handle, records, ndjson
+        self.meta = {"study_oid": study_oid, "metadata_version_oid": metadata_version_oid, "created": created}
+        self.written = 0
+
+    def write(self, frame: pd.DataFrame, facts: Mapping[str, TextFacts] | None = None) -> None:
+        """Check and write the next piece's rows (the metadata before the first)."""
+        check_columns(frame, self.dataset)
+        facts = facts if facts is not None else dataset_text_facts(frame, self.dataset)
+        try:
+            if not self.written:
+                meta = dataset_json_metadata(frame, self.dataset, facts=facts, records=self.records,
+                                             **self.meta)  # type: ignore[arg-type]
+                self._head(meta)
+            else:
+                for var in self.dataset.variables:
+                    if column_data_type(var)[0] in ("string", "URI"):
+                        _text_length(facts_for(facts, frame[var.name].reset_index(drop=True), self.dataset.name,
+                                               var.name), var, self.dataset.name)
+            tokens = [column_token_table(frame[var.name], var, self.dataset.name, facts.get(var.name))
+                      for var in self.dataset.variables]
+        except TransportError as exc:
+            if exc.where.row is not None:
+                exc.where.row += self.written
+            raise
+        except ValueError as exc:  # allow_nan=False: a non-finite number slipped through
+            raise fail(f"value cannot be written as JSON: {exc}", self.dataset.name) from exc
+        last = self.written + len(frame) >= self.records
+        if self.ndjson:
+            chunks = _rows_chunks(tokens, len(frame), "]\n", "]\n")
+        else:
+            chunks = _rows_chunks(tokens, len(frame), "],\n", "]\n" if last else "],\n")
+        for chunk in chunks:
+            self.handle.write(chunk.encode("utf-8"))
+        self.written += len(frame)
+
+    def close(self) -> None:
+        """End the file (the metadata when no piece came); the pieces must have held ``records`` rows."""
+        if self.written != self.records:
+            raise ValueError(f"{self.dataset.name}: {self.written} rows written in pieces, {self.records} expected")
+        if not self.written:
+            empty = pd.DataFrame({v.name: pd.Series(dtype="float64" if v.is_numeric else object)
+                                  for v in self.dataset.variables})
+            self._head(dataset_json_metadata(empty, self.dataset, **self.meta))  # type: ignore[arg-type]
+        elif not self.ndjson:
+            self.handle.write(b"]}\n")
+
+    def _head(self, meta: dict[str, object]) -> None:
+        try:
+            head = _dumps(meta)
+        except ValueError as exc:
+            raise fail(f"value cannot be written as JSON: {exc}", self.dataset.name) from exc
+        if self.ndjson:
+            self.handle.write((head + "\n").encode("utf-8"))
+        elif not self.records:
+            self.handle.write((head[:-1] + ',"rows":[]}\n').encode("utf-8"))
+        else:
+            self.handle.write((head[:-1] + ',"rows":[\n').encode("utf-8"))
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)

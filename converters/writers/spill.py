@@ -15,7 +15,7 @@ and read by this process only, which removes the folder when the run ends or fai
 from __future__ import annotations
 
 import pickle
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,37 +23,83 @@ import numpy as np
 import pandas as pd
 
 from converters.errors import DataError, Location
-from converters.writers.text_facts import TextFacts
+from converters.writers.text_facts import TextFacts, merge_facts
 
 
 @dataclass(frozen=True)
 class SpilledFrame:
-    """A frame written to ``path``: its column names, record count and which columns are text facts."""
+    """A frame written to ``path``: its column names, record count and which columns are text facts.
+
+    A frame spilled in pieces (a domain finished per batch of subjects, :func:`join_spilled`) has one file per
+    piece, ``pieces`` (file, records) in record order; each piece may hold more columns than ``columns``."""
 
     path: Path
     columns: tuple[str, ...]
     records: int
+    pieces: tuple[tuple[Path, int], ...] = ()
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        """Every file of the frame."""
+        return tuple(path for path, _n in self.pieces) or (self.path,)
+
+    def remove(self) -> None:
+        """Delete the frame's files."""
+        for path in self.paths:
+            path.unlink(missing_ok=True)
 
     def load(self) -> tuple[pd.DataFrame, dict[str, TextFacts]]:
         """The frame (text as Categorical over its distinct values) and the text facts of its text columns."""
-        try:
-            with open(self.path, "rb") as handle:
-                stored = pickle.load(handle)  # our own file, in the run's private folder (see the module docstring)
-        except OSError as exc:
-            raise _spill_error(exc, "read", self.path) from None
-        data: dict[str, object] = {}
-        facts: dict[str, TextFacts] = {}
-        for name in self.columns:
-            kind, payload = stored[name]
-            if kind == "text":
-                codes, values, nbytes, nchars = payload
-                facts[name] = TextFacts(codes=codes, values=values, nbytes=nbytes, nchars=nchars)
-                data[name] = pd.Categorical.from_codes(codes, categories=pd.Index(values, dtype=object),
-                                                       validate=False)
-            else:
-                data[name] = payload
-        frame = pd.DataFrame(data, index=pd.RangeIndex(self.records), columns=list(self.columns))
-        return frame, facts
+        if not self.pieces:
+            return _frame(_read(self.path), self.columns, self.records)
+        parts = [self.piece(path, records) for path, records in self.pieces]
+        facts = {name: merge_facts([f[name] for _p, f in parts]) for name in self.columns
+                 if all(name in f for _p, f in parts)}
+        data = {name: _text_column(facts[name]) if name in facts else
+                np.concatenate([f[name].record_values() if name in f else np.asarray(p[name].to_numpy())
+                                for p, f in parts]) for name in self.columns}
+        return pd.DataFrame(data, index=pd.RangeIndex(self.records), columns=list(self.columns)), facts
+
+    def load_pieces(self) -> Iterator[tuple[pd.DataFrame, dict[str, TextFacts]]]:
+        """The frame piece by piece (each as :meth:`load` gives a whole frame, with its own facts)."""
+        for path, records in self.pieces or ((self.path, self.records),):
+            yield self.piece(path, records)
+
+    def piece(self, path: Path, records: int) -> tuple[pd.DataFrame, dict[str, TextFacts]]:
+        return _frame(_read(path), self.columns, records)
+
+
+def _read(path: Path) -> dict:
+    try:
+        with open(path, "rb") as handle:
+            return pickle.load(handle)  # our own file, in the run's private folder (see the module docstring)
+    except OSError as exc:
+        raise _spill_error(exc, "read", path) from None
+
+
+def _text_column(facts: TextFacts) -> pd.Categorical:
+    return pd.Categorical.from_codes(facts.codes, categories=pd.Index(facts.values, dtype=object), validate=False)
+
+
+def _frame(stored: dict, columns: tuple[str, ...], records: int) -> tuple[pd.DataFrame, dict[str, TextFacts]]:
+    data: dict[str, object] = {}
+    facts: dict[str, TextFacts] = {}
+    for name in columns:
+        kind, payload = stored[name]
+        if kind == "text":
+            codes, values, nbytes, nchars = payload
+            facts[name] = TextFacts(codes=codes, values=values, nbytes=nbytes, nchars=nchars)
+            data[name] = _text_column(facts[name])
+        else:
+            data[name] = payload
+    frame = pd.DataFrame(data, index=pd.RangeIndex(records), columns=list(columns))
+    return frame, facts
+
+
+def join_spilled(pieces: list[SpilledFrame], columns: list[str]) -> SpilledFrame:
+    """One frame of the pieces, one after the other, with the columns ``columns`` (each piece holds them)."""
+    return SpilledFrame(pieces[0].path, tuple(columns), sum(p.records for p in pieces),
+                        tuple((p.path, p.records) for p in pieces))
 
 
 def spill_frame(frame: pd.DataFrame, facts: Mapping[str, TextFacts], path: Path) -> SpilledFrame:

@@ -158,3 +158,28 @@ def facts_for(facts: Mapping[str, TextFacts] | None, series: pd.Series, dataset:
     if found is not None and found.records == len(series):
         return found
     return text_facts(series, dataset, variable)
+
+
+def merge_facts(parts: list[TextFacts]) -> TextFacts:
+    """The facts of the column the pieces make one after the other, as :func:`text_facts` of the whole column
+    gives them: distinct values in order of first appearance, records recoded into them (facts of a domain
+    finished in pieces, ``converters.sdtm.study``)."""
+    if len(parts) == 1:
+        return parts[0]
+    values = np.concatenate([p.values for p in parts]) if parts else np.empty(0, dtype=object)
+    recode, distinct = pd.factorize(values)
+    first = np.zeros(len(distinct), dtype=np.int64)  # each distinct value's first place among ``values``
+    first[recode[::-1]] = np.arange(len(values))[::-1]
+    table = np.append(recode, -1)  # the last entry: missing stays missing
+    codes, offset = [], 0
+    for p in parts:
+        at = p.codes.astype(np.int64) + offset
+        at[p.codes < 0] = len(values)
+        codes.append(table[at])
+        offset += len(p.values)
+    joined = np.concatenate(codes) if codes else np.empty(0, dtype=np.int64)
+    kind = np.int32 if len(distinct) < 2**31 - 1 else np.intp
+    nbytes = np.concatenate([p.nbytes for p in parts])[first] if parts else np.empty(0, dtype=np.int64)
+    nchars = np.concatenate([p.nchars for p in parts])[first] if parts else np.empty(0, dtype=np.int64)
+    return TextFacts(codes=joined.astype(kind), values=np.asarray(distinct, dtype=object), nbytes=nbytes,
+                     nchars=nchars)

@@ -26,10 +26,12 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
 
+from converters.errors import TransportError
 from converters.metadata.model import Dataset, Variable
 from converters.writers.ibm import IBM_LIMIT, ibm_doubles
 from converters.writers.text_facts import TextFacts, facts_for
@@ -254,6 +256,50 @@ def write_xpt(frame: pd.DataFrame, dataset: Dataset, path: str | os.PathLike[str
     return target
 
 
+class XptPieces:
+    """An XPT v5 file written from a dataset's pieces in record order (a domain finished per batch of subjects):
+    each piece is checked as :func:`check_xpt` checks a frame (a violation names its record in the whole
+    dataset) and its records are packed and written at once, so one piece is held at a time. The header comes
+    from the metadata (every character variable needs its ``length``), so the bytes are those of
+    :func:`write_xpt` on the pieces put together."""
+
+    def __init__(self, dataset: Dataset, handle: BinaryIO, created: datetime | None = None) -> None:
+        missing = [v.name for v in dataset.variables if not v.is_numeric and v.length is None]
+        if missing:
+            raise ValueError(f"{dataset.name}: written in pieces, every character variable needs a length "
+                             f"({', '.join(missing)} have none)")
+        self.dataset, self.handle, self.created = dataset, handle, created or DEFAULT_CREATED
+        self.records = 0
+        self.width = 0
+        self._header = False
+
+    def write(self, frame: pd.DataFrame, facts: Mapping[str, TextFacts] | None = None) -> None:
+        """Check and write the next piece's records."""
+        try:
+            plan = check_xpt(frame, self.dataset, facts=facts)
+        except TransportError as exc:
+            if exc.where.row is not None:
+                exc.where.row += self.records
+            raise
+        self._start(plan)
+        for block in xpt_records(plan, pad=False):
+            self.handle.write(block)
+        self.records += plan.records
+
+    def close(self) -> None:
+        """End the file: the header when no piece came, blanks to a full 80-byte record."""
+        if not self._header:
+            self._start(check_xpt(pd.DataFrame({v.name: pd.Series(dtype="float64" if v.is_numeric else object)
+                                                for v in self.dataset.variables}), self.dataset))
+        self.handle.write(b" " * (-(self.records * self.width) % _RECORD))
+
+    def _start(self, plan: XptPlan) -> None:
+        if not self._header:
+            self.handle.write(xpt_header(self.dataset, plan, self.created))
+            self.width = sum(col.length for col in plan.columns)
+            self._header = True
+
+
 def xpt_header(dataset: Dataset, plan: XptPlan, created: datetime) -> bytes:
     """Library, member, descriptor and NAMESTR records and the OBS header of a one-member v5 file."""
     stamp = xpt_timestamp(created)
@@ -304,8 +350,9 @@ def _namestr(index: int, col: XptColumn, position: int, fmt: str | None, label: 
                          b"\x00" * 52)
 
 
-def xpt_records(plan: XptPlan) -> Iterator[bytes]:
-    """The observation records, packed column by column in blocks, ending with blanks to a full 80-byte record."""
+def xpt_records(plan: XptPlan, pad: bool = True) -> Iterator[bytes]:
+    """The observation records, packed column by column in blocks, ending with blanks to a full 80-byte record
+    (unless ``pad`` is False: more records follow)."""
     width = sum(col.length for col in plan.columns)
     if not plan.records or not width:
         return
@@ -319,7 +366,8 @@ def xpt_records(plan: XptPlan) -> Iterator[bytes]:
             block[:, position:position + col.length] = make(start, stop)
             position += col.length
         yield block.tobytes()
-    yield b" " * (-(plan.records * width) % _RECORD)
+    if pad:
+        yield b" " * (-(plan.records * width) % _RECORD)
 
 
 def _column_cells(col: XptColumn) -> Callable[[int, int], np.ndarray]:

@@ -1,0 +1,274 @@
+"""A domain finished batch piece by batch piece is the domain finished whole (docs/scale.md, "Finishing each
+domain in pieces"): the same records in the same order, --SEQ, Perm variables, lengths, value-level metadata,
+SUPP-- records, rejection log and text facts; and the same when each piece is spilled to its own file."""
+from __future__ import annotations
+
+import copy
+import io
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from converters.engine.compact import CompactFrame, compact_frame, concat_compact
+from converters.errors import DataError, TransportError
+from converters.metadata.model import Dataset, Variable
+from converters.sdtm.output import write_in_pieces
+from converters.readers.raw import read_raw_folder
+from converters.sdtm.builder import BuiltRecords
+from converters.sdtm.model_variables import allowed_variables
+from converters.sdtm.rejections import RejectionLog
+from converters.sdtm.study import BuildContext, BuiltDomain, _finish, _finish_in_pieces, build_subject_records, \
+    builder_columns, finishes_in_pieces, join_subject_columns
+from converters.shipped import study_mappings, study_raw
+from converters.spec.loader import load_domain_specs
+from converters.spec.study import StudyDefinition, load_study
+from converters.writers.dataset_json import DatasetJsonPieces, write_dataset_json
+from converters.writers.spill import join_spilled, spill_frame
+from converters.writers.text_facts import TextFacts, merge_facts, text_columns_facts, text_facts
+from converters.writers.xpt import XptPieces, write_xpt
+
+CREATED = datetime(2025, 1, 1)
+
+
+@pytest.fixture(scope="module")
+def carnk() -> tuple[StudyDefinition, dict[str, BuiltRecords]]:
+    """The subject-local records of the shipped carnk-sclc study, as one batch gives them."""
+    mappings = study_mappings("carnk-sclc")
+    study = load_study(mappings / "study.yaml")
+    specs = load_domain_specs(mappings / "sdtm", study)
+    raw = join_subject_columns(study, read_raw_folder(study_raw("carnk-sclc"), encodings=study.encodings))
+    records, _timeline = build_subject_records(study, specs, raw, RejectionLog(), [], lambda _m: None)
+    return study, records
+
+
+def _pieces(frame: pd.DataFrame, count: int) -> list[CompactFrame]:
+    """The records split as batches split them: disjoint sets of subjects in USUBJID order, rows in order."""
+    subjects = np.array(sorted(frame["USUBJID"].unique()), dtype=object)
+    batch = np.searchsorted(subjects, frame["USUBJID"].to_numpy(dtype=object)) * count // len(subjects)
+    return [compact_frame(frame[batch == b]) for b in range(count) if (batch == b).any()]
+
+
+def _perm_filled(rec: BuiltRecords) -> list[str]:
+    return [sv.name for sv in allowed_variables(rec.domain)
+            if sv.core == "Perm" and sv.name in rec.frame and rec.frame[sv.name].notna().any()]
+
+
+def _both(study: StudyDefinition, rec: BuiltRecords, pieces: list[CompactFrame], spill: Path | None = None,
+          keep: set[str] | None = None) -> tuple[tuple[list[BuiltDomain], BuildContext],
+                                                 tuple[list[BuiltDomain], BuildContext]]:
+    """The domain finished whole (the pieces put together, as the merge does) and finished in pieces."""
+    whole_rec, piece_rec = copy.deepcopy(rec), copy.deepcopy(rec)
+    joined = concat_compact(copy.deepcopy(pieces))
+    whole_rec.frame = joined.frame() if isinstance(joined, CompactFrame) else joined
+    piece_rec.frame = rec.frame.iloc[:0].copy()
+    whole_ctx = BuildContext(study=study, raw={}, domains={}, log=RejectionLog(), extensions={})
+    piece_ctx = BuildContext(study=study, raw={}, domains={}, log=RejectionLog(), extensions={})
+    whole = _finish(whole_rec, whole_ctx.log, whole_ctx)
+    in_pieces = _finish_in_pieces(piece_rec, list(pieces), piece_ctx.log, piece_ctx, spill, keep)
+    return (whole, whole_ctx), (in_pieces, piece_ctx)
+
+
+def _same_facts(got: dict[str, TextFacts], expected: dict[str, TextFacts]) -> None:
+    assert sorted(got) == sorted(expected)
+    for name, facts in expected.items():
+        for part in ("codes", "values", "nbytes", "nchars"):
+            assert np.array_equal(getattr(got[name], part), getattr(facts, part)), (name, part)
+
+
+def _same_domains(got: list[BuiltDomain], expected: list[BuiltDomain]) -> None:
+    assert [d.name for d in got] == [d.name for d in expected]
+    for g, e in zip(got, expected):
+        pd.testing.assert_frame_equal(g.frame, e.frame, check_exact=True)
+        assert [[type(v) for v in g.frame[c]] for c in g.frame] == [[type(v) for v in e.frame[c]] for c in e.frame]
+        assert g.dataset == e.dataset
+        assert (g.records, g.rows_read, g.filtered, g.rejected) == (e.records, e.rows_read, e.filtered, e.rejected)
+        _same_facts(g.facts, e.facts)
+
+
+def _same_context(got: BuildContext, expected: BuildContext) -> None:
+    pd.testing.assert_frame_equal(got.log.frame(), expected.log.frame())
+    assert got.extensions == expected.extensions and got.methods == expected.methods
+
+
+def test_ae_in_pieces_equals_ae_whole_with_seq_supp_and_perm_variables(carnk):
+    study, records = carnk
+    rec = copy.deepcopy(records["AE"])
+    frame = rec.frame
+    last = frame["USUBJID"] == sorted(frame["USUBJID"].unique())[-1]
+    perm = _perm_filled(rec)
+    assert len(perm) >= 2 and rec.spec.supp
+    frame.loc[~last, perm[0]] = None  # a Perm variable empty in every piece but the last: kept
+    frame.loc[:, perm[1]] = None      # a Perm variable empty in every piece: dropped
+    frame.loc[last[last].index[:1], "AETERM"] = "X" * 150  # the longest AETERM in the last piece
+    rec.frame = frame
+    pieces = _pieces(frame, 4)
+    assert len(pieces) == 4 and finishes_in_pieces(rec, pieces)
+    (whole, wctx), (in_pieces, pctx) = _both(study, rec, pieces)
+    _same_domains(in_pieces, whole)
+    _same_context(pctx, wctx)
+    ae = in_pieces[0]
+    assert perm[0] in ae.frame and perm[1] not in ae.frame
+    assert ae.dataset.variable("AETERM").length == 150
+    assert ae.frame["AESEQ"].tolist() == whole[0].frame["AESEQ"].tolist() and ae.frame["AESEQ"].min() == 1
+    assert [d.name for d in in_pieces] == ["AE", "SUPPAE"] and len(in_pieces[1].frame)
+
+
+def test_lb_in_pieces_has_the_value_level_metadata_of_lb_whole(carnk):
+    study, records = carnk
+    rec = records["LB"]
+    pieces = _pieces(rec.frame, 3)
+    (whole, wctx), (in_pieces, pctx) = _both(study, rec, pieces)
+    assert whole[0].dataset.value_level  # findings: entries by LBTESTCD and LBSPEC
+    _same_domains(in_pieces, whole)
+    _same_context(pctx, wctx)
+
+
+def test_a_domain_spilled_in_pieces_is_written_to_the_bytes_of_the_whole(carnk, tmp_path):
+    study, records = carnk
+    rec = records["AE"]
+    keep = builder_columns(study, "AE")
+    (whole, _w), (in_pieces, _p) = _both(study, rec, _pieces(rec.frame, 3), tmp_path, keep)
+    ae, expected = in_pieces[0], whole[0]
+    assert ae.spilled is not None and len(ae.spilled.paths) == 3
+    assert set(ae.frame.columns) <= keep | {v.name for v in ae.dataset.variables if v.codelist}
+    assert ae.records == expected.records and ae.dataset == expected.dataset
+    for folder, (frame, facts) in {"whole": (expected.frame, expected.text_facts()),
+                                   "loaded": ae.written_form()}.items():
+        (tmp_path / folder).mkdir()
+        write_xpt(frame, ae.dataset, tmp_path / folder / "ae.xpt", facts=facts, created=CREATED)
+        write_dataset_json(frame, ae.dataset, tmp_path / folder / "ae.json", study_oid="S",
+                           metadata_version_oid="MDV", facts=facts, created=CREATED)
+    (tmp_path / "pieces").mkdir()
+    write_in_pieces(ae, tmp_path / "pieces" / "ae", CREATED, "S", "MDV")  # one piece read back at a time
+    for folder in ("loaded", "pieces"):
+        for name in ("ae.xpt", "ae.json"):
+            assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / folder / name).read_bytes()
+    ae.release()
+    assert not any(path.exists() for path in (tmp_path / "ae.1.spill", tmp_path / "ae.2.spill"))
+
+
+def test_the_first_value_over_200_bytes_is_reported_as_whole_in_spec_order(carnk):
+    study, records = carnk
+    rec = copy.deepcopy(records["AE"])
+    frame = rec.frame
+    names = [n for n in rec.spec.variable_names() if n in ("AETERM", "AEDECOD")]
+    subjects = sorted(frame["USUBJID"].unique())
+    frame.loc[frame.index[frame["USUBJID"] == subjects[0]][:1], names[1]] = "Y" * 201  # the later variable first
+    frame.loc[frame.index[frame["USUBJID"] == subjects[-1]][:1], names[0]] = "Z" * 202
+    rec.frame = frame
+    errors = []
+    for finish in ("whole", "pieces"):
+        with pytest.raises(DataError) as caught:
+            _both(study, rec, _pieces(frame, 3)) if finish == "pieces" else \
+                _finish(copy.deepcopy(rec), RejectionLog(), BuildContext(study=study, raw={}, domains={},
+                                                                          log=RejectionLog(), extensions={}))
+        errors.append((str(caught.value), caught.value.where))
+    assert errors[0] == errors[1] and names[0] in errors[0][0]
+
+
+def test_pieces_that_cannot_be_finished_alone_are_refused(carnk):
+    _study, records = carnk
+    rec = records["AE"]
+    pieces = _pieces(rec.frame, 3)
+    assert finishes_in_pieces(rec, pieces)
+    assert not finishes_in_pieces(rec, pieces[::-1])  # subjects out of order
+    mixed = rec.frame.copy()
+    mixed["STUDYID"] = np.where(mixed.index % 2 == 0, "A", "B")  # the sort would interleave the pieces
+    assert not finishes_in_pieces(rec, _pieces(mixed, 3))
+    other = rec.frame.drop(columns=["AETERM"])
+    assert not finishes_in_pieces(rec, [pieces[0], compact_frame(other.iloc[:5])])  # other columns
+
+
+_text = st.one_of(st.none(), st.sampled_from(["", "A", "B ", "é", "2025-01", "x" * 30]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(_text, min_size=0, max_size=10), min_size=1, max_size=4))
+def test_text_facts_of_pieces_merge_to_the_facts_of_the_whole_column(parts):
+    whole = text_facts(pd.Series([v for p in parts for v in p], dtype=object))
+    merged = merge_facts([text_facts(pd.Series(p, dtype=object)) for p in parts])
+    _same_facts({"X": merged}, {"X": whole})
+
+
+def test_a_frame_spilled_in_pieces_loads_as_the_whole(tmp_path):
+    frame = pd.DataFrame({"USUBJID": ["S-1", "S-1", "S-2", "S-3"], "LBTESTCD": ["HGB", None, "ALT", "HGB"],
+                          "LBSTRESN": [1.5, np.nan, 2.0, -0.0], "EXTRA": [None, None, None, None]})
+    frame = frame.astype({"USUBJID": object, "LBTESTCD": object, "EXTRA": object})
+    spilled = [spill_frame(part, text_columns_facts(part, "LB"), tmp_path / f"lb.{i}.spill")
+               for i, part in enumerate((frame.iloc[:2], frame.iloc[2:].reset_index(drop=True)))]
+    joined = join_spilled(spilled, ["USUBJID", "LBTESTCD", "LBSTRESN"])
+    back, facts = joined.load()
+    assert joined.records == 4 and list(back.columns) == ["USUBJID", "LBTESTCD", "LBSTRESN"]
+    _same_facts(facts, text_columns_facts(frame[["USUBJID", "LBTESTCD"]], "LB"))
+    assert back["LBSTRESN"].to_numpy().tobytes() == frame["LBSTRESN"].to_numpy().tobytes()
+    assert [len(p) for p, _f in joined.load_pieces()] == [2, 2]
+
+
+def _lb() -> tuple[pd.DataFrame, Dataset]:
+    frame = pd.DataFrame({"USUBJID": ["S-1", "S-1", "S-2", "S-3", "S-3"],
+                          "LBTESTCD": ["HGB", "ALT", None, "HGB", ""],
+                          "LBSTRESN": [13.5, np.nan, -0.0, 1e-70, 2.0],
+                          "LBORRES": ["x" * 200, "", None, "1", "2"]}).astype({"LBTESTCD": object, "LBORRES": object})
+    ds = Dataset("LB", "Laboratory Test Results", variables=[
+        Variable("USUBJID", "Unique Subject Identifier", "text", length=3),
+        Variable("LBTESTCD", "Lab Test or Examination Short Name", "text", length=8),
+        Variable("LBSTRESN", "Numeric Result/Finding in Standard Units", "float", length=8),
+        Variable("LBORRES", "Result or Finding in Original Units", "text", length=200)])
+    return frame, ds
+
+
+def _write_pieces(frame: pd.DataFrame, ds: Dataset, cuts: list[int], ndjson: bool = False) -> tuple[bytes, bytes]:
+    xpt, rows = io.BytesIO(), io.BytesIO()
+    xpt_writer = XptPieces(ds, xpt, CREATED)
+    json_writer = DatasetJsonPieces(ds, rows, len(frame), study_oid="S", metadata_version_oid="MDV",
+                                    created=CREATED, ndjson=ndjson)
+    for start, stop in zip([0, *cuts], [*cuts, len(frame)]):
+        piece = frame.iloc[start:stop].reset_index(drop=True)
+        facts = text_columns_facts(piece, "LB")
+        xpt_writer.write(piece, facts)
+        json_writer.write(piece, facts)
+    xpt_writer.close()
+    json_writer.close()
+    return xpt.getvalue(), rows.getvalue()
+
+
+@pytest.mark.parametrize("cuts", [[], [1], [2, 3], [1, 2, 3, 4]])
+@pytest.mark.parametrize("ndjson", [False, True])
+def test_xpt_and_dataset_json_written_in_pieces_are_the_bytes_of_the_whole(tmp_path, cuts, ndjson):
+    frame, ds = _lb()
+    suffix = "ndjson" if ndjson else "json"
+    write_xpt(frame, ds, tmp_path / "lb.xpt", created=CREATED)
+    write_dataset_json(frame, ds, tmp_path / f"lb.{suffix}", study_oid="S", metadata_version_oid="MDV",
+                       created=CREATED)
+    xpt, rows = _write_pieces(frame, ds, cuts, ndjson)
+    assert xpt == (tmp_path / "lb.xpt").read_bytes()
+    assert rows == (tmp_path / f"lb.{suffix}").read_bytes()
+
+
+def test_a_value_breaking_a_rule_in_a_later_piece_is_named_by_its_record_in_the_dataset():
+    frame, ds = _lb()
+    frame.loc[4, "LBORRES"] = "é"  # XPT v5 takes ASCII only
+    with pytest.raises(TransportError) as caught:
+        _write_pieces(frame, ds, [2, 4])
+    assert caught.value.where.row == 5 and caught.value.where.variable == "LBORRES"
+    frame, ds = _lb()
+    frame.loc[3, "LBTESTCD"] = "TOOLONGCODE"  # longer than its length 8
+    with pytest.raises(TransportError) as caught:
+        writer = DatasetJsonPieces(ds, io.BytesIO(), len(frame), study_oid="S", metadata_version_oid="MDV")
+        writer.write(frame.iloc[:2].reset_index(drop=True), None)
+        writer.write(frame.iloc[2:].reset_index(drop=True), None)
+    assert caught.value.where.row == 4 and caught.value.where.variable == "LBTESTCD"
+
+
+def test_pieces_need_the_lengths_of_their_text_variables():
+    frame, ds = _lb()
+    ds.variables[0].length = None
+    with pytest.raises(ValueError, match="USUBJID"):
+        XptPieces(ds, io.BytesIO())
+    with pytest.raises(ValueError, match="USUBJID"):
+        DatasetJsonPieces(ds, io.BytesIO(), len(frame), study_oid="S", metadata_version_oid="MDV")
