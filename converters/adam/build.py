@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from converters.adam.batches import derive_in_batches
 from converters.adam.codelists import assign_codelist, describe_codelists
 from converters.adam.columns import distinct_map, working_copy
 from converters.adam.context import AdamContext, Provenance
@@ -322,14 +324,17 @@ def last_reads(specs: list[AdamSpec]) -> dict[str, int]:
 
 def build_adam(mappings: str | Path, sdtm_folder: str | Path,
                progress: Callable[[str], None] = lambda _: None, *,
-               on_built: Callable[[AdamDataset, Study], None] | None = None) -> AdamBuild:
+               on_built: Callable[[AdamDataset, Study], None] | None = None,
+               batch_subjects: int | None = None) -> AdamBuild:
     """Build every ADaM dataset the study's specs (``<mappings>/adam/*.yaml``) define from an SDTM folder.
 
     Each SDTM dataset is read when a spec first uses it, with only the variables a spec may read from it
     (:func:`columns_read`), and let go after the last spec that may read it (:func:`last_reads`), and so is each
     built ADaM dataset's working frame.  ``on_built`` is called with each
     dataset as soon as it is described (its frame and variables final; the study's codelists come at the end),
-    so a caller can write it, and thin its frame, before the next one is built.
+    so a caller can write it, and thin its frame, before the next one is built.  ``batch_subjects``: a dataset
+    whose steps are all subject-local is derived per batch of that many subjects (:mod:`converters.adam.batches`;
+    the same result), others whole; None derives every dataset whole.
     """
     root = Path(mappings)
     spec_dir = root / "adam" if (root / "adam").is_dir() else root
@@ -347,7 +352,15 @@ def build_adam(mappings: str | Path, sdtm_folder: str | Path,
         progress(f"{spec.dataset}: {len(spec.steps)} steps from {source_name}")
         source_done = spec.source is not None and last_use.get(spec.source.dataset.upper(), -1) <= number \
             and spec.source.dataset.upper() not in datasets_read(spec, steps_only=True)
-        frame, provenance, source_records = derive_dataset(spec, sdtm, built, release_source=source_done)
+        result = None if batch_subjects is None else derive_in_batches(
+            spec, sdtm, built, datasets_read(spec), batch_subjects,
+            partial(derive_dataset, spec), progress)
+        if result is None:
+            result = derive_dataset(spec, sdtm, built, release_source=source_done)
+        elif source_done and spec.source is not None:
+            sdtm.release(spec.source.dataset)
+        frame, provenance, source_records = result
+        del result
         built[spec.dataset] = frame
         out, dataset, facts = describe_dataset(spec, frame, provenance, sdtm, methods)
         del frame
