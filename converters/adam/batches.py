@@ -31,6 +31,8 @@ from converters.engine.compact import CompactFrame, compact_frame, concat_compac
 
 #: The result of a derivation: (frame, provenance per variable, source records), as ``derive_dataset`` gives it.
 Derived = tuple[pd.DataFrame, dict[str, Provenance], int]
+#: The same put together from batches: the frame compact (text as codes) when the batches agree on its columns.
+PutTogether = tuple[pd.DataFrame | CompactFrame, dict[str, Provenance], int]
 
 
 def steps_not_batchable(spec: AdamSpec) -> str | None:
@@ -147,10 +149,10 @@ def study_subjects(frames: list[pd.DataFrame]) -> np.ndarray | str:
 
 def derive_in_batches(spec: AdamSpec, sdtm: SdtmFolder, built: dict[str, pd.DataFrame], reads: set[str],
                       batch_subjects: int, derive: Callable[[SdtmFolder, dict[str, pd.DataFrame]], Derived],
-                      say: Callable[[str], None]) -> Derived | None:
+                      say: Callable[[str], None]) -> PutTogether | None:
     """The dataset derived per batch of subjects and put together, or None (after saying why) when it is to be
     derived whole.  ``reads``: the datasets the spec may read (source included); ``derive(sdtm, built)`` runs the
-    spec on one batch's view of them."""
+    spec on one batch's view of them.  The frame is given compact (:meth:`CompactFrame.frame` makes it whole)."""
     why = steps_not_batchable(spec)
     frames: dict[str, pd.DataFrame] = {}
     if why is None:
@@ -201,9 +203,7 @@ def derive_in_batches(spec: AdamSpec, sdtm: SdtmFolder, built: dict[str, pd.Data
     if model is None:
         say(f"{spec.dataset}: derived whole: no batch has records")
         return None
-    together = concat_compact(pieces)
-    whole = together.frame() if isinstance(together, CompactFrame) else together
-    return whole, model[1], source_records
+    return concat_compact(pieces), model[1], source_records
 
 
 def _subject_ordered(frame: pd.DataFrame | None) -> bool:

@@ -23,6 +23,7 @@ from converters.adam.metadata import CLASSES, LABELS, display_format, standard_v
 from converters.adam.sources import SdtmFolder, read_sdtm_folder
 from converters.adam.spec import AdamSpec, load_adam_specs
 from converters.adam.where import evaluate
+from converters.engine.compact import CompactFrame, TextColumn
 from converters.errors import DataError, Location, SpecError, TransportError
 from converters.metadata.model import Dataset, Method, Origin, Standard, Study, Variable
 from converters.standards import adamig, sdtmig
@@ -133,9 +134,13 @@ def _predecessor(dataset: str, name: str, sdtm: SdtmFolder) -> str:
     return f"{dataset.upper()}.{name}"
 
 
-def describe_dataset(spec: AdamSpec, frame: pd.DataFrame, provenance: dict[str, Provenance], sdtm: SdtmFolder,
-                     methods: dict[str, Method]) -> tuple[pd.DataFrame, Dataset, dict[str, TextFacts]]:
-    """Cast the frame to its metadata types and describe it in the metadata model, with the facts of its text."""
+def describe_dataset(spec: AdamSpec, frame: pd.DataFrame | CompactFrame, provenance: dict[str, Provenance],
+                     sdtm: SdtmFolder, methods: dict[str, Method]) -> tuple[pd.DataFrame, Dataset, dict[str, TextFacts]]:
+    """Cast the frame to its metadata types and describe it in the metadata model, with the facts of its text.
+
+    A :class:`CompactFrame` (a dataset put together from batches) gives its columns one at a time, each let go
+    once described, so the dataset is never held as text twice.
+    """
     variables = []
     facts: dict[str, TextFacts] = {}
     out = pd.DataFrame(index=frame.index)
@@ -148,7 +153,7 @@ def describe_dataset(spec: AdamSpec, frame: pd.DataFrame, provenance: dict[str, 
             raise SpecError(f"{spec.dataset}.{name} needs a label: ADaMIG 1.3 does not define it and it has no SDTM "
                             "predecessor", spec.where(f"variables.{name}"), hint=f"write {name}: {{label: ..., "
                             "type: Char}} in variables")
-        col = frame[name]
+        col = _take_column(frame, name)
         is_date = pd.api.types.is_datetime64_any_dtype(col)
         kind = meta.type or (std.type if std else None) or (
             "Num" if is_date or pd.api.types.is_numeric_dtype(col) else "Char")
@@ -187,6 +192,14 @@ def describe_dataset(spec: AdamSpec, frame: pd.DataFrame, provenance: dict[str, 
                       purpose="Analysis", standard=ADAMIG_OID, variables=variables, records=len(out))
     dataset.subclass = subclass
     return out, dataset, facts
+
+
+def _take_column(frame: pd.DataFrame | CompactFrame, name: str) -> pd.Series:
+    """Column ``name`` of ``frame``; a CompactFrame's column is made from its codes and let go by the frame."""
+    if isinstance(frame, pd.DataFrame):
+        return frame[name]
+    column = frame.columns.pop(name)  # each variable is described once
+    return column.series(frame.index) if isinstance(column, TextColumn) else column
 
 
 def _text_length(values: pd.Series, dataset: str, name: str, facts: dict[str, TextFacts],
@@ -361,7 +374,10 @@ def build_adam(mappings: str | Path, sdtm_folder: str | Path,
             sdtm.release(spec.source.dataset)
         frame, provenance, source_records = result
         del result
-        built[spec.dataset] = frame
+        if isinstance(frame, CompactFrame) and last_use.get(spec.dataset, -1) > number:
+            frame = frame.frame()  # a later spec reads it
+        if isinstance(frame, pd.DataFrame):
+            built[spec.dataset] = frame
         out, dataset, facts = describe_dataset(spec, frame, provenance, sdtm, methods)
         del frame
         for name in [n for n in (*built, *sdtm.held) if last_use.get(n, -1) <= number]:
