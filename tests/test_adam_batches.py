@@ -252,3 +252,34 @@ def test_a_source_not_in_usubjid_order_is_derived_whole(tmp_path):
     found = derive_in_batches(spec, sdtm, {}, datasets_read(spec), 1,
                               lambda view, part: derive_dataset(spec, view, part), said.append)
     assert found is None and said == ["ADAE: derived whole: its source AE is not in USUBJID order"]
+
+
+def test_batches_that_disagree_on_a_column_type_leave_the_dataset_to_the_whole_derivation(tmp_path):
+    """A merged whole-number column is int64 where every subject of a batch matches and float64 (NaN) where one
+    does not: the batches disagree, so the whole derivation decides the type."""
+    from converters.adam.batches import derive_in_batches
+
+    sdtm = _folder(tmp_path, ["S-1", "S-2", "S-3"], ["S-1", "S-2", "S-3"])
+    counts = pd.DataFrame({"USUBJID": ["S-1", "S-2"], "N": [2, 5]})
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    (folder / "adae.yaml").write_text(dedent("""\
+        dataset: ADAE
+        structure: OCCDS
+        source: {dataset: AE}
+        keys: [STUDYID, USUBJID, AESEQ]
+        steps:
+          - derive_vars_merged: {dataset_add: ADX, new_vars: {NX: N}}
+        variables:
+          STUDYID:
+          USUBJID:
+          AESEQ:
+          NX: {label: Count, type: Num}
+        """), encoding="utf-8")
+    spec = load_adam_specs(folder)[0]
+    said: list[str] = []
+    found = derive_in_batches(spec, sdtm, {"ADX": counts}, datasets_read(spec), 2,
+                              lambda view, part: derive_dataset(spec, view, part), said.append)
+    assert found is None
+    assert said == ["ADAE: derived in 2 batches of up to 2 subjects",
+                    "ADAE: derived whole: the batches disagree on the type of NX (int64 and float64)"]

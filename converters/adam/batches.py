@@ -162,13 +162,17 @@ def derive_in_batches(spec: AdamSpec, sdtm: SdtmFolder, built: dict[str, pd.Data
             elif sdtm.has(name):
                 frames[name] = sdtm.dataset(name) if f"SUPP{name}" in sdtm.frames else sdtm.frames[name]
         found = study_subjects(list(frames.values()))
+        source_name = spec.source.dataset.upper() if spec.source is not None else ""
+        source = frames.get(source_name)
         if isinstance(found, str):
             why = found
+        elif source is not None and "USUBJID" not in source:
+            why = f"its source {source_name} has no USUBJID"
         elif len(found) <= batch_subjects:
             why = f"the study's {len(found)} subjects make one batch"
-        elif spec.source is not None and not _subject_ordered(frames.get(spec.source.dataset.upper())) and \
+        elif source is not None and not _subject_ordered(source) and \
                 all(step.verb.record_order == "kept" for step in spec.steps):
-            why = f"its source {spec.source.dataset.upper()} is not in USUBJID order"
+            why = f"its source {source_name} is not in USUBJID order"
         else:
             subjects = found
     if why is not None:
@@ -206,9 +210,8 @@ def derive_in_batches(spec: AdamSpec, sdtm: SdtmFolder, built: dict[str, pd.Data
     return concat_compact(pieces), model[1], source_records
 
 
-def _subject_ordered(frame: pd.DataFrame | None) -> bool:
-    if frame is None or "USUBJID" not in frame:
-        return frame is None
+def _subject_ordered(frame: pd.DataFrame) -> bool:
+    """Whether the records are in USUBJID order (the order a batch-by-batch build gives them)."""
     column = frame["USUBJID"]
     text = column.astype(object) if isinstance(column.dtype, pd.CategoricalDtype) else column
     return bool(pd.Series(text.to_numpy(dtype=object)).is_monotonic_increasing)
