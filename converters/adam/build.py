@@ -17,7 +17,7 @@ import pandas as pd
 
 from converters.adam.batches import derive_in_batches
 from converters.adam.codelists import assign_codelist, describe_codelists
-from converters.adam.columns import distinct_map, working_copy
+from converters.adam.columns import distinct_map, map_distinct, working_copy
 from converters.adam.context import AdamContext, Provenance
 from converters.adam.metadata import CLASSES, LABELS, display_format, standard_variable
 from converters.adam.sources import SdtmFolder, read_sdtm_folder
@@ -153,7 +153,7 @@ def describe_dataset(spec: AdamSpec, frame: pd.DataFrame | CompactFrame, provena
             raise SpecError(f"{spec.dataset}.{name} needs a label: ADaMIG 1.3 does not define it and it has no SDTM "
                             "predecessor", spec.where(f"variables.{name}"), hint=f"write {name}: {{label: ..., "
                             "type: Char}} in variables")
-        col = _take_column(frame, name)
+        col, coded = _take_column(frame, name)
         is_date = pd.api.types.is_datetime64_any_dtype(col)
         kind = meta.type or (std.type if std else None) or (
             "Num" if is_date or pd.api.types.is_numeric_dtype(col) else "Char")
@@ -170,7 +170,9 @@ def describe_dataset(spec: AdamSpec, frame: pd.DataFrame | CompactFrame, provena
                 data_type = "integer" if (whole == np.round(whole)).all() else "float"
             length = 8
         else:
-            codes, table = distinct_map(col, lambda u: u.map(lambda v: f"{v:g}" if isinstance(v, float) else v))
+            def as_text(u: pd.Series) -> pd.Series:
+                return u.map(lambda v: f"{v:g}" if isinstance(v, float) else v)
+            codes, table = distinct_map(col, as_text) if coded is None else map_distinct(*coded, as_text)
             series = pd.Series(table[codes], index=col.index, dtype=object)
             data_type = "text"
             length = _text_length(series, spec.dataset, name, facts, (codes, table[:-1]))
@@ -194,12 +196,21 @@ def describe_dataset(spec: AdamSpec, frame: pd.DataFrame | CompactFrame, provena
     return out, dataset, facts
 
 
-def _take_column(frame: pd.DataFrame | CompactFrame, name: str) -> pd.Series:
-    """Column ``name`` of ``frame``; a CompactFrame's column is made from its codes and let go by the frame."""
+def _take_column(frame: pd.DataFrame | CompactFrame, name: str
+                 ) -> tuple[pd.Series, tuple[np.ndarray, np.ndarray] | None]:
+    """Column ``name`` of ``frame``, with its (codes, distinct values) when known; a CompactFrame's column is made
+    from its codes and let go by the frame.
+
+    The codes of a text column put together from batches are in first appearance order over its records (each
+    batch's distinct values in their order, then the next batch's new ones), as factorizing the column gives them.
+    """
     if isinstance(frame, pd.DataFrame):
-        return frame[name]
+        return frame[name], None
     column = frame.columns.pop(name)  # each variable is described once
-    return column.series(frame.index) if isinstance(column, TextColumn) else column
+    if not isinstance(column, TextColumn):
+        return column, None
+    coded = (column.codes.astype(np.intp), column.values) if column.dtype is None else None
+    return column.series(frame.index), coded
 
 
 def _text_length(values: pd.Series, dataset: str, name: str, facts: dict[str, TextFacts],
