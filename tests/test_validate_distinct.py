@@ -133,3 +133,51 @@ def test_invalid_dtc_with_its_usual_shape_shortcut_is_the_whole_pattern():
     expected = _invalid_by_whole_pattern(series)
     assert invalid_dtc(series).tolist() == expected.tolist()
     assert expected.any() and not expected.all()
+
+
+def _dtc_like(rng: np.random.Generator, n: int) -> list[str]:
+    """Date texts near the patterns' edges: valid ones, each with a few characters replaced (by digits,
+    separators, a letter, a space, a NUL, an Arabic-Indic digit, an accented letter)."""
+    base = ["2024-01-15", "2024-01-15T08:30", "2024-01-15T08:30:59", "2024-13-01", "2024-12-32", "2024-02-30T24:00",
+            "2024-01-15T23:60", "2024-01-15T23:59:60", "2024", "2024-01", "2024-01-15T08", "2024---15", "",
+            "٢٠٢٤-01-15", "2024-01-15T08:30:00.5", "2024-01-15T08:30:00Z", "2024-00-10", "2024-01-00"]
+    alphabet = list("0123456789-T:Z+. x") + ["٣", "é", "\x00"]
+    values = list(base)
+    for _ in range(n):
+        chars = list(str(rng.choice(base)))
+        for _ in range(int(rng.integers(0, 3))):
+            if chars:
+                chars[int(rng.integers(0, len(chars)))] = str(rng.choice(alphabet))
+        values.append("".join(chars))
+    return values
+
+
+def test_date_shapes_on_whole_arrays_match_the_regular_expressions():
+    """The array matching of plain and complete date/times decides each text as the expressions do (``\\d``
+    matching other scripts' digits included)."""
+    import re
+
+    from converters.validate.iso8601 import _COMPLETE, _PLAIN, _complete_shape, plain_texts
+
+    values = _dtc_like(np.random.default_rng(7), 5000)
+    objects = np.array(values, dtype=object)
+    ok, text = plain_texts(objects)
+    assert ok.tolist() == [re.fullmatch(_PLAIN, v) is not None for v in values] + [False]
+    assert text.tolist() == [v[:19] for v in values]
+    assert _complete_shape(objects).tolist() == [_COMPLETE.fullmatch(v) is not None for v in values]
+    assert plain_texts(np.array(["2024", 2024, "x"], dtype=object))[0].tolist() == [True, True, False, False]
+
+
+def test_fixed_width_cells_decode_as_bytes_do():
+    """Distinct XPT cells decoded as one array equal each cell's bytes, trailing spaces cut, decoded."""
+    from converters.validate.fastxpt import _decode_cells
+
+    rng = np.random.default_rng(3)
+    for length in (1, 8, 19, 200):
+        cells = rng.choice(np.frombuffer(b" ab 9-:T", dtype=np.uint8), size=(300, length)).astype(np.uint8)
+        cells[:3] = ord(" ")
+        wide = cells.copy()
+        wide[5, 0] = 0xE9  # é in cp1252: the column is decoded cell by cell
+        for grid, codec in ((cells, "ascii"), (wide, "cp1252")):
+            beyond = (grid >= 0x80).any(axis=1)
+            assert _decode_cells(grid, beyond, codec) == [bytes(r).rstrip(b" ").decode(codec) for r in grid]

@@ -176,14 +176,16 @@ def _parse(raw: Buffer, encoding: str | None, as_codes: bool = False,
         release(raw, begin, end)
     if raw.find(_MEMBER_HEAD, max(_AFTER_MEMBER, offset + rows * width - len(_MEMBER_HEAD) + 1)) >= 0:
         return None
-    distinct: dict[str, tuple[np.ndarray, list[bytes]]] = {}
+    distinct: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     wide: list[bytes] = [b for b in (name_bytes, label_bytes, *labels) if not b.isascii()]
     for var, column in texts.items():
         found = column.finish()
         if found is None:  # a NUL byte in the text: the full reader decides
             return None
-        distinct[var] = found
-        wide += [u for u in found[1] if not u.isascii()]
+        cells = found[1]
+        beyond = np.asarray((cells >= 0x80).any(axis=1), dtype=bool)  # per distinct value, on the array
+        distinct[var] = (found[0], cells, beyond)
+        wide += [bytes(r) for r in cells[beyond]]
     if wide and (encoding is None or (encoding == "auto" and only is not None)):
         return None
     chosen: str = "ascii" if not wide else detect_encoding(wide) if encoding == "auto" else str(encoding)
@@ -200,8 +202,8 @@ def _parse(raw: Buffer, encoding: str | None, as_codes: bool = False,
             variables.append(Variable(name=var, label=var_label, data_type=_numeric_type(values),
                                       display_format=fmt))
         else:
-            codes, uniques = distinct.pop(var)
-            columns[var] = _text_column(codes, [u.rstrip(b" ").decode(codec) for u in uniques], as_codes)
+            codes, cells, beyond = distinct.pop(var)
+            columns[var] = _text_column(codes, _decode_cells(cells, beyond, codec), as_codes)
             variables.append(Variable(name=var, label=var_label, data_type="text", length=length or 1,
                                       display_format=fmt))
     frame = pd.DataFrame(columns, index=pd.RangeIndex(rows), copy=False)  # the columns as they are, no 2-D copy
@@ -231,6 +233,20 @@ def release(raw: Buffer, begin: int, end: int) -> None:
         last = end - end % _PAGE
         if last > first:
             raw.madvise(mmap.MADV_DONTNEED, first, last - first)
+
+
+def _decode_cells(cells: np.ndarray, beyond: np.ndarray, codec: str) -> list[str]:
+    """Distinct fixed-width text cells (rows of bytes without NUL) as text, trailing spaces cut
+    (``bytes(row).rstrip(b" ").decode(codec)`` per row).  A column all in ASCII is decoded as one array: its
+    trailing spaces become NUL bytes, which numpy's ``S`` type drops, and the ``S`` array is cast to unicode; a
+    column with a byte beyond ASCII (``beyond``: per row) is decoded row by row with ``codec``."""
+    rows, length = cells.shape
+    if beyond.any() or length == 0:
+        return [bytes(r).rstrip(b" ").decode(codec) for r in cells]
+    text = cells != 0x20
+    end = np.where(text.any(axis=1), length - text[:, ::-1].argmax(axis=1), 0)  # after the last non-space byte
+    cut = np.where(np.arange(length) < end[:, None], cells, np.uint8(0)).astype(np.uint8)
+    return np.ascontiguousarray(cut).view(f"S{length}").ravel().astype(f"U{length}").tolist()
 
 
 def _text_column(codes: np.ndarray, texts: list[str], as_codes: bool) -> pd.Series:
@@ -267,11 +283,11 @@ class _TextColumn:
         self.blocks.append((codes.astype(np.int16 if len(reps) <= np.iinfo(np.int16).max else np.int32), len(reps)))
         self.reps.append(reps)
 
-    def finish(self) -> tuple[np.ndarray, list[bytes]] | None:
-        """(codes, distinct raw values) of the whole column; None when a value holds a NUL byte.  The codes come in
+    def finish(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(codes, distinct raw values as rows of bytes) of the whole column; None when a value holds a NUL byte.  The codes come in
         the integer type pandas keeps for that many categories (int8 below 127 ...), so no copy is made later."""
         if not self.blocks:
-            return np.zeros(0, dtype=np.int64), []
+            return np.zeros(0, dtype=np.int64), np.zeros((0, self.length), dtype=np.uint8)
         reps = np.concatenate(self.reps) if len(self.reps) > 1 else self.reps[0]
         self.reps = []
         merged, distinct = _cell_codes(reps)
@@ -284,7 +300,7 @@ class _TextColumn:
             codes[first:first + len(local)] = merged[base:base + count][local]
             base, first = base + count, first + len(local)
         self.blocks = []
-        return codes, [bytes(r) for r in distinct]
+        return codes, distinct
 
 
 def _code_type(categories: int) -> type[np.signedinteger]:

@@ -34,7 +34,7 @@ def invalid_dtc(values: pd.Series) -> pd.Series:
 
     Values of the usual complete shape (:data:`_COMPLETE`) are known to fit the pattern and to start with a
     complete date, so only the other values are matched against the whole pattern."""
-    usual = np.fromiter((_COMPLETE.fullmatch(v) is not None for v in values), dtype=bool, count=len(values))
+    usual = _complete_shape(values.to_numpy(dtype=object))
     bad = pd.Series(False, index=values.index)
     full = pd.Series(usual, index=values.index)
     rest = ~usual
@@ -128,10 +128,62 @@ def plain_texts(values) -> tuple[np.ndarray, np.ndarray]:
     if len(values) == 0:
         return np.zeros(1, dtype=bool), np.zeros(0, dtype="U19")
     objects = np.asarray(values, dtype=object)
-    plain = re.compile(_PLAIN)
-    ok = np.fromiter((plain.fullmatch(v if isinstance(v, str) else str(v)) is not None for v in objects), dtype=bool,
-                     count=len(objects))
+    shape = _ascii_shape(objects)
+    if shape is None:
+        plain = re.compile(_PLAIN)
+        ok = np.fromiter((plain.fullmatch(v if isinstance(v, str) else str(v)) is not None for v in objects),
+                         dtype=bool, count=len(objects))
+    else:
+        ok, _digits, _lengths, beyond = shape
+        _match_beyond(ok, objects, beyond, re.compile(_PLAIN))
     return np.append(ok, False), np.asarray(objects, dtype="U19")
+
+
+#: The separators of a date/time without placeholders by position (``YYYY-MM-DDThh:mm:ss``); digits elsewhere.
+_SEPARATORS = {4: "-", 7: "-", 10: "T", 13: ":", 16: ":"}
+_PLAIN_LENGTHS = (4, 7, 10, 13, 16, 19)
+
+
+def _ascii_shape(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Texts matched against :data:`_PLAIN` as whole arrays, one character position at a time: (fits the pattern,
+    per position the digit's value (n x 19), length, has a character beyond ASCII).  Only the ASCII texts are
+    decided (``\\d`` also matches other scripts' digits: the caller matches the others with the expression);
+    None when some value is not a ``str``."""
+    if pd.api.types.infer_dtype(objects, skipna=False) != "string":
+        return None
+    lengths = np.fromiter(map(len, objects), dtype=np.int64, count=len(objects))
+    chars = np.asarray(objects, dtype="U19").view(np.uint32).reshape(len(objects), 19)
+    beyond = np.asarray((chars > 127).any(axis=1), dtype=bool)
+    digits = chars.astype(np.int64) - ord("0")
+    ok = np.isin(lengths, _PLAIN_LENGTHS) & ~beyond
+    for place in range(19):
+        sep = _SEPARATORS.get(place)
+        fits = ((digits[:, place] >= 0) & (digits[:, place] <= 9)) if sep is None else chars[:, place] == ord(sep)
+        ok &= fits | (lengths <= place)
+    return ok, digits, lengths, beyond
+
+
+def _match_beyond(ok: np.ndarray, objects: np.ndarray, beyond: np.ndarray, pattern: re.Pattern[str]) -> None:
+    """Set ``ok`` of the texts with a character beyond ASCII by matching ``pattern`` on each (few: dates are ASCII)."""
+    for at in np.flatnonzero(beyond):
+        ok[at] = pattern.fullmatch(objects[at]) is not None
+
+
+def _complete_shape(objects: np.ndarray) -> np.ndarray:
+    """``_COMPLETE.fullmatch(v) is not None`` per text, on whole arrays (:func:`_ascii_shape` plus the ranges of
+    month, day, hour, minute and second)."""
+    shape = _ascii_shape(objects)
+    if shape is None:
+        return np.fromiter((_COMPLETE.fullmatch(v) is not None for v in objects), dtype=bool, count=len(objects))
+    ok, digits, lengths, beyond = shape
+    ok &= np.isin(lengths, (10, 16, 19))
+    month, day = digits[:, 5] * 10 + digits[:, 6], digits[:, 8] * 10 + digits[:, 9]
+    hour, minute, second = digits[:, 11] * 10 + digits[:, 12], digits[:, 14], digits[:, 17]
+    ok &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
+    ok &= (lengths < 16) | ((hour <= 23) & (minute <= 5))
+    ok &= (lengths < 19) | (second <= 5)
+    _match_beyond(ok, objects, beyond, _COMPLETE)
+    return ok
 
 
 def _prefix_ranks(a_text: np.ndarray, b_text: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
