@@ -209,9 +209,11 @@ class DatasetData:
                 codes = codes.astype(np.int32)  # held per record while cached: half of pandas' int64
             if col.dtype.kind in "fiu":
                 raw = _number_text(pd.Series(np.asarray(uniques, dtype="float64"))).to_numpy(dtype=object)
+            elif pd.api.types.infer_dtype(uniques, skipna=False) == "string":  # texts already: no str() each
+                raw = np.asarray(uniques, dtype=object)
             else:
                 raw = np.array([str(u) for u in uniques], dtype=object)
-            stripped = np.array([u.strip() for u in raw], dtype=object)
+            stripped = np.array(list(map(str.strip, raw)), dtype=object)
             self._cache[key] = (np.asarray(codes), raw, stripped)
         return self._cache[key]
 
