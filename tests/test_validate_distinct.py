@@ -181,3 +181,19 @@ def test_fixed_width_cells_decode_as_bytes_do():
         for grid, codec in ((cells, "ascii"), (wide, "cp1252")):
             beyond = (grid >= 0x80).any(axis=1)
             assert _decode_cells(grid, beyond, codec) == [bytes(r).rstrip(b" ").decode(codec) for r in grid]
+
+
+def test_complete_dates_on_whole_arrays_match_pandas_string_methods():
+    """The calendar date of each text (NaT unless its first ten characters are a real YYYY-MM-DD) is what the
+    record-by-record string methods give."""
+    from converters.validate.iso8601 import complete_date
+
+    texts = _dtc_like(np.random.default_rng(11), 3000) + ["2024-02-29T10", "2023-02-29", "1900-01-01"]
+    in_range = [v for v in texts if not v[:4].isdigit() or 1678 < int(v[:4]) < 2262]
+    values = pd.Series(in_range, dtype=object)  # (a year outside pandas' nanosecond range fails both ways)
+    head = values.str[:10]
+    ok = head.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
+    want = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    want[ok] = pd.to_datetime(head[ok], format="%Y-%m-%d", errors="coerce")
+    pd.testing.assert_series_equal(complete_date(values), want)
+    assert complete_date(values).notna().sum() > 100

@@ -58,12 +58,31 @@ def invalid_duration(values: pd.Series) -> pd.Series:
 
 def complete_date(values: pd.Series) -> pd.Series:
     """The calendar date of values that carry a complete date (NaT for partial, blank or invalid)."""
-    head = values.str[:10]
-    ok = head.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
+    head, ok = _date_heads(values)
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     if ok.any():
         out[ok] = pd.to_datetime(head[ok], format="%Y-%m-%d", errors="coerce")
     return out
+
+
+def _date_heads(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(first ten characters, whether they are ``\\d{4}-\\d{2}-\\d{2}``) of each text; on whole arrays when every
+    value is a ``str`` (a character beyond ASCII: that text by the expression), else with pandas' string methods."""
+    objects = values.to_numpy(dtype=object)
+    if len(objects) == 0 or pd.api.types.infer_dtype(objects, skipna=False) != "string":
+        head = values.str[:10]
+        return head, head.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
+    text = np.asarray(objects, dtype="U10")
+    chars = text.view(np.uint32).reshape(len(objects), 10)
+    beyond = np.asarray((chars > 127).any(axis=1), dtype=bool)
+    ok = ~beyond
+    for place in range(10):
+        ok &= (chars[:, place] == ord("-")) if place in (4, 7) else ((chars[:, place] >= 48) & (chars[:, place] <= 57))
+    head = pd.Series(text.astype(object), index=values.index, dtype=object)
+    pattern = re.compile(r"\d{4}-\d{2}-\d{2}")
+    for at in np.flatnonzero(beyond):
+        ok[at] = pattern.fullmatch(objects[at][:10]) is not None
+    return head, pd.Series(ok, index=values.index)
 
 
 def later_than(first: pd.Series, second: pd.Series) -> pd.Series:
