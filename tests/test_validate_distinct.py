@@ -197,3 +197,23 @@ def test_complete_dates_on_whole_arrays_match_pandas_string_methods():
     want[ok] = pd.to_datetime(head[ok], format="%Y-%m-%d", errors="coerce")
     pd.testing.assert_series_equal(complete_date(values), want)
     assert complete_date(values).notna().sum() > 100
+
+
+def test_dates_ranked_once_per_column_compare_as_record_by_record():
+    """DT0003, DT0007 and DT0021 compare a column's dates through its cached prefix ranks: the same answers as a
+    record-by-record comparison, in either direction."""
+    from functools import partial
+
+    from converters.validate.iso8601 import later_than_codes, plain_texts, prefix_ranks
+
+    rng = np.random.default_rng(13)
+    a, b = _partial_dates(rng, 600), _partial_dates(rng, 50)
+    a_values, b_values = np.array(a + [""], dtype=object), np.array(b + [""], dtype=object)
+    a_codes, b_codes = np.arange(len(a)), rng.integers(-1, len(b), len(a))
+    a_plain, b_plain = plain_texts(a_values), plain_texts(b_values)
+    a_ranks, b_ranks = partial(prefix_ranks, a_plain[1]), partial(prefix_ranks, b_plain[1])
+    want = [b_codes[i] >= 0 and _later_by_record(a[i], b[b_codes[i]]) for i in range(len(a))]
+    assert later_than_codes(a_codes, a_values, b_codes, b_values, a_ranks=a_ranks).tolist() == want
+    back = [b_codes[i] >= 0 and _later_by_record(b[b_codes[i]], a[i]) for i in range(len(a))]
+    assert later_than_codes(b_codes, b_values, a_codes, a_values, b_ranks=a_ranks, a_ranks=b_ranks).tolist() == back
+    assert any(want) and any(back)

@@ -289,6 +289,16 @@ class DatasetData:
             self._cache[key] = plain_texts(np.append(stripped, ""))
         return self._cache[key]
 
+    def date_ranks(self, name: str, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`~converters.validate.iso8601.prefix_ranks` of the column's :meth:`plain_dates` texts at ``width``,
+        cached: the rules that compare the column's dates with other dates (DT0003, DT0007, DT0021) rank them once."""
+        key = ("ranks", self.var(name), width)
+        if key not in self._cache:
+            from converters.validate.iso8601 import prefix_ranks
+
+            self._cache[key] = prefix_ranks(self.plain_dates(name)[1], width)
+        return self._cache[key]
+
     def codes_of(self, name: str, texts: np.ndarray) -> np.ndarray:
         """The :meth:`text_codes` that stripped ``texts`` have in column ``name`` (-1 for a text it does not hold),
         to match another dataset's values against this one's by codes."""

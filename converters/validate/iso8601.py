@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -98,11 +99,19 @@ def later_than(first: pd.Series, second: pd.Series) -> pd.Series:
     return pd.Series(later_than_codes(a_codes, a_values, b_codes, b_values), index=first.index)
 
 
+#: (sorted distinct prefixes of a width, each value's index among them) of a column's plain texts, by width
+Ranks = Callable[[int], tuple[np.ndarray, np.ndarray]]
+
+
 def later_than_codes(a_codes: np.ndarray, a_values, b_codes: np.ndarray, b_values,
                      a_plain: tuple[np.ndarray, np.ndarray] | None = None,
-                     b_plain: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+                     b_plain: tuple[np.ndarray, np.ndarray] | None = None,
+                     a_ranks: Ranks | None = None, b_ranks: Ranks | None = None) -> np.ndarray:
     """:func:`later_than` of two columns given as codes into values (code -1: missing, never later); the values
-    need not be distinct.  ``a_plain``, ``b_plain``: :func:`plain_texts` of the values when already known."""
+    need not be distinct.  ``a_plain``, ``b_plain``: :func:`plain_texts` of the values when already known;
+    ``a_ranks``, ``b_ranks``: their :func:`prefix_ranks` by width when already known (a column's are ranked once
+    and shared by the rules that compare it).  One side's prefixes are placed among the other's by a binary
+    search, so the two sides are never ranked together."""
     a_ok, a_text = a_plain if a_plain is not None else plain_texts(a_values)
     b_ok, b_text = b_plain if b_plain is not None else plain_texts(b_values)
     both = a_ok[a_codes] & b_ok[b_codes]
@@ -117,10 +126,19 @@ def later_than_codes(a_codes: np.ndarray, a_values, b_codes: np.ndarray, b_value
             tier = common >= width
             common = np.where(tier, 0, common)  # each row compared once, at its finest shared precision
             if tier.any():
-                a_rank, b_rank = _prefix_ranks(a_text, b_text, width)
-                later[tier] = a_rank[a_at[tier]] > b_rank[b_at[tier]]
+                a_sorted, a_rank = a_ranks(width) if a_ranks is not None else prefix_ranks(a_text, width)
+                b_sorted, b_rank = b_ranks(width) if b_ranks is not None else prefix_ranks(b_text, width)
+                # a's prefix is after b's when a's rank passes the a-prefixes up to b's prefix
+                below = np.searchsorted(a_sorted, b_sorted, side="right")
+                later[tier] = a_rank[a_at[tier]] >= below[b_rank[b_at[tier]]]
         result[both] = later
     return result
+
+
+def prefix_ranks(text: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the sorted distinct first ``width`` characters of ``text``, each text's index among them)."""
+    prefixes, rank = np.unique(text.astype(f"U{width}"), return_inverse=True)
+    return prefixes, rank.reshape(-1).astype(np.int32)
 
 
 def later_than_value(values: pd.Series, limit: str, plain: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
@@ -203,14 +221,6 @@ def _complete_shape(objects: np.ndarray) -> np.ndarray:
     ok &= (lengths < 19) | (second <= 5)
     _match_beyond(ok, objects, beyond, _COMPLETE)
     return ok
-
-
-def _prefix_ranks(a_text: np.ndarray, b_text: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rank of each value's first ``width`` characters among those of both sides (text order), -1 appended."""
-    prefixes = np.concatenate([a_text.astype(f"U{width}"), b_text.astype(f"U{width}")])
-    _, rank = np.unique(prefixes, return_inverse=True)
-    rank = rank.reshape(-1).astype(np.int64)
-    return np.append(rank[:len(a_text)], -1), np.append(rank[len(a_text):], -1)
 
 
 def study_day(dates: pd.Series, reference: pd.Series) -> pd.Series:

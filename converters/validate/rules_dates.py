@@ -46,7 +46,8 @@ def check_iso_durations(study, ds: DatasetData):
 def check_start_end(study, ds: DatasetData):
     start, end = ds.var("--STDTC"), ds.var("--ENDTC")  # compared on codes, with the columns' cached plain texts
     mask = later_than_codes(*_own_codes(ds, start), *_own_codes(ds, end), a_plain=ds.plain_dates(start),
-                            b_plain=ds.plain_dates(end))
+                            b_plain=ds.plain_dates(end), a_ranks=partial(ds.date_ranks, start),
+                            b_ranks=partial(ds.date_ranks, end))
     if mask.any():
         yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(start, end))
 
@@ -119,8 +120,10 @@ def _later_than_column(ds: DatasetData, name: str, subject: tuple[np.ndarray, np
     """Records whose ``name`` is later than the subject's date (``after``), or earlier (``not after``)."""
     own = _own_codes(ds, name)
     if after:
-        return later_than_codes(own[0], own[1], subject[0], subject[1], a_plain=ds.plain_dates(name))
-    return later_than_codes(subject[0], subject[1], own[0], own[1], b_plain=ds.plain_dates(name))
+        return later_than_codes(own[0], own[1], subject[0], subject[1], a_plain=ds.plain_dates(name),
+                                a_ranks=partial(ds.date_ranks, name))
+    return later_than_codes(subject[0], subject[1], own[0], own[1], b_plain=ds.plain_dates(name),
+                            b_ranks=partial(ds.date_ranks, name))
 
 
 @rule("DT0007", "Warning", "Record after death", "{variable} is after the subject's death date DM.DTHDTC",
