@@ -46,7 +46,10 @@ def invalid_dtc(values: pd.Series) -> pd.Series:
         bad[rest] = (filled & ~shape_ok.fillna(False).astype(bool)).to_numpy(dtype=bool)
         full[rest] = (filled & others.str.match(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)).to_numpy(dtype=bool)
     if full.any():
-        parsed = pd.to_datetime(values[full].str[:10], format="%Y-%m-%d", errors="coerce")
+        # their first ten characters are digits and hyphens (no NUL a unicode array would drop): cut as one array
+        heads = np.asarray(values[full].to_numpy(dtype=object), dtype="U10").astype(object)
+        parsed = pd.to_datetime(pd.Series(heads, index=values.index[full.to_numpy()], dtype=object), format="%Y-%m-%d",
+                                errors="coerce")
         bad.loc[parsed.index[parsed.isna()]] = True
     return bad
 
