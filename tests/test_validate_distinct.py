@@ -217,3 +217,22 @@ def test_dates_ranked_once_per_column_compare_as_record_by_record():
     back = [b_codes[i] >= 0 and _later_by_record(b[b_codes[i]], a[i]) for i in range(len(a))]
     assert later_than_codes(b_codes, b_values, a_codes, a_values, b_ranks=a_ranks, a_ranks=b_ranks).tolist() == back
     assert any(want) and any(back)
+
+
+def test_a_date_beyond_nanosecond_timestamps_is_no_calendar_date():
+    """A year after 2262 or before 1678 has no nanosecond timestamp: its complete date is NaT, not an error that
+    stops DT0004 and DT0019 (it stopped them before)."""
+    from converters.validate.iso8601 import complete_date
+
+    got = complete_date(pd.Series(["2324-01-15", "1500-06-01T10:00", "2262-04-11", "1677-09-22", "2024-02-30"],
+                                  dtype=object))
+    assert got.isna().tolist() == [True, True, False, False, True]
+    study = frames_to_study({"DM": pd.DataFrame({"USUBJID": ["S1"], "RFSTDTC": ["2024-01-01"]}),
+                             "AE": pd.DataFrame({"USUBJID": ["S1", "S1"], "AESTDTC": ["2324-01-15", "2024-01-03"],
+                                                 "AESTDY": [1.0, 5.0], "AESEQ": [1.0, 2.0]})})
+    from converters.validate import validate_study
+
+    result = validate_study(study, select=["DT0004", "DT0019"])
+    assert not result.rule_errors
+    found = result.findings
+    assert found[found["rule"].eq("DT0004")]["record"].tolist() == [2]

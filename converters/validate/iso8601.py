@@ -61,12 +61,18 @@ def invalid_duration(values: pd.Series) -> pd.Series:
 
 
 def complete_date(values: pd.Series) -> pd.Series:
-    """The calendar date of values that carry a complete date (NaT for partial, blank or invalid)."""
+    """The calendar date of values that carry a complete date (NaT for partial, blank or invalid, and for a date
+    outside the days a nanosecond timestamp holds, 1677-09-22 to 2262-04-11: such a year stopped the rules that
+    use the dates, DT0004 and DT0019, with an error)."""
     head, ok = _date_heads(values)
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     if ok.any():
-        out[ok] = pd.to_datetime(head[ok], format="%Y-%m-%d", errors="coerce")
+        parsed = pd.to_datetime(head[ok], format="%Y-%m-%d", errors="coerce")
+        out[ok] = parsed.where((parsed >= _FIRST_DAY) & (parsed <= _LAST_DAY))
     return out
+
+
+_FIRST_DAY, _LAST_DAY = pd.Timestamp("1677-09-22"), pd.Timestamp("2262-04-11")
 
 
 def _date_heads(values: pd.Series) -> tuple[pd.Series, pd.Series]:
