@@ -9,18 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from converters.adam.batches import derive_in_batches
 from converters.adam.codelists import assign_codelist, describe_codelists
-from converters.adam.columns import distinct_map, working_copy
+from converters.adam.columns import distinct_map, map_distinct, working_copy
 from converters.adam.context import AdamContext, Provenance
 from converters.adam.metadata import CLASSES, LABELS, display_format, standard_variable
 from converters.adam.sources import SdtmFolder, read_sdtm_folder
 from converters.adam.spec import AdamSpec, load_adam_specs
 from converters.adam.where import evaluate
+from converters.engine.compact import CompactFrame, TextColumn
 from converters.errors import DataError, Location, SpecError, TransportError
 from converters.metadata.model import Dataset, Method, Origin, Standard, Study, Variable
 from converters.standards import adamig, sdtmig
@@ -131,9 +134,13 @@ def _predecessor(dataset: str, name: str, sdtm: SdtmFolder) -> str:
     return f"{dataset.upper()}.{name}"
 
 
-def describe_dataset(spec: AdamSpec, frame: pd.DataFrame, provenance: dict[str, Provenance], sdtm: SdtmFolder,
-                     methods: dict[str, Method]) -> tuple[pd.DataFrame, Dataset, dict[str, TextFacts]]:
-    """Cast the frame to its metadata types and describe it in the metadata model, with the facts of its text."""
+def describe_dataset(spec: AdamSpec, frame: pd.DataFrame | CompactFrame, provenance: dict[str, Provenance],
+                     sdtm: SdtmFolder, methods: dict[str, Method]) -> tuple[pd.DataFrame, Dataset, dict[str, TextFacts]]:
+    """Cast the frame to its metadata types and describe it in the metadata model, with the facts of its text.
+
+    A :class:`CompactFrame` (a dataset put together from batches) gives its columns one at a time, each let go
+    once described, so the dataset is never held as text twice.
+    """
     variables = []
     facts: dict[str, TextFacts] = {}
     out = pd.DataFrame(index=frame.index)
@@ -146,7 +153,7 @@ def describe_dataset(spec: AdamSpec, frame: pd.DataFrame, provenance: dict[str, 
             raise SpecError(f"{spec.dataset}.{name} needs a label: ADaMIG 1.3 does not define it and it has no SDTM "
                             "predecessor", spec.where(f"variables.{name}"), hint=f"write {name}: {{label: ..., "
                             "type: Char}} in variables")
-        col = frame[name]
+        col, coded = _take_column(frame, name)
         is_date = pd.api.types.is_datetime64_any_dtype(col)
         kind = meta.type or (std.type if std else None) or (
             "Num" if is_date or pd.api.types.is_numeric_dtype(col) else "Char")
@@ -163,7 +170,9 @@ def describe_dataset(spec: AdamSpec, frame: pd.DataFrame, provenance: dict[str, 
                 data_type = "integer" if (whole == np.round(whole)).all() else "float"
             length = 8
         else:
-            codes, table = distinct_map(col, lambda u: u.map(lambda v: f"{v:g}" if isinstance(v, float) else v))
+            def as_text(u: pd.Series) -> pd.Series:
+                return u.map(lambda v: f"{v:g}" if isinstance(v, float) else v)
+            codes, table = distinct_map(col, as_text) if coded is None else map_distinct(*coded, as_text)
             series = pd.Series(table[codes], index=col.index, dtype=object)
             data_type = "text"
             length = _text_length(series, spec.dataset, name, facts, (codes, table[:-1]))
@@ -185,6 +194,23 @@ def describe_dataset(spec: AdamSpec, frame: pd.DataFrame, provenance: dict[str, 
                       purpose="Analysis", standard=ADAMIG_OID, variables=variables, records=len(out))
     dataset.subclass = subclass
     return out, dataset, facts
+
+
+def _take_column(frame: pd.DataFrame | CompactFrame, name: str
+                 ) -> tuple[pd.Series, tuple[np.ndarray, np.ndarray] | None]:
+    """Column ``name`` of ``frame``, with its (codes, distinct values) when known; a CompactFrame's column is made
+    from its codes and let go by the frame.
+
+    The codes of a text column put together from batches are in first appearance order over its records (each
+    batch's distinct values in their order, then the next batch's new ones), as factorizing the column gives them.
+    """
+    if isinstance(frame, pd.DataFrame):
+        return frame[name], None
+    column = frame.columns.pop(name)  # each variable is described once
+    if not isinstance(column, TextColumn):
+        return column, None
+    coded = (column.codes.astype(np.intp), column.values) if column.dtype is None else None
+    return column.series(frame.index), coded
 
 
 def _text_length(values: pd.Series, dataset: str, name: str, facts: dict[str, TextFacts],
@@ -322,14 +348,17 @@ def last_reads(specs: list[AdamSpec]) -> dict[str, int]:
 
 def build_adam(mappings: str | Path, sdtm_folder: str | Path,
                progress: Callable[[str], None] = lambda _: None, *,
-               on_built: Callable[[AdamDataset, Study], None] | None = None) -> AdamBuild:
+               on_built: Callable[[AdamDataset, Study], None] | None = None,
+               batch_subjects: int | None = None) -> AdamBuild:
     """Build every ADaM dataset the study's specs (``<mappings>/adam/*.yaml``) define from an SDTM folder.
 
     Each SDTM dataset is read when a spec first uses it, with only the variables a spec may read from it
     (:func:`columns_read`), and let go after the last spec that may read it (:func:`last_reads`), and so is each
     built ADaM dataset's working frame.  ``on_built`` is called with each
     dataset as soon as it is described (its frame and variables final; the study's codelists come at the end),
-    so a caller can write it, and thin its frame, before the next one is built.
+    so a caller can write it, and thin its frame, before the next one is built.  ``batch_subjects``: a dataset
+    whose steps are all subject-local is derived per batch of that many subjects (:mod:`converters.adam.batches`;
+    the same result), others whole; None derives every dataset whole.
     """
     root = Path(mappings)
     spec_dir = root / "adam" if (root / "adam").is_dir() else root
@@ -347,8 +376,19 @@ def build_adam(mappings: str | Path, sdtm_folder: str | Path,
         progress(f"{spec.dataset}: {len(spec.steps)} steps from {source_name}")
         source_done = spec.source is not None and last_use.get(spec.source.dataset.upper(), -1) <= number \
             and spec.source.dataset.upper() not in datasets_read(spec, steps_only=True)
-        frame, provenance, source_records = derive_dataset(spec, sdtm, built, release_source=source_done)
-        built[spec.dataset] = frame
+        result = None if batch_subjects is None else derive_in_batches(
+            spec, sdtm, built, datasets_read(spec), batch_subjects,
+            partial(derive_dataset, spec), progress)
+        if result is None:
+            result = derive_dataset(spec, sdtm, built, release_source=source_done)
+        elif source_done and spec.source is not None:
+            sdtm.release(spec.source.dataset)
+        frame, provenance, source_records = result
+        del result
+        if isinstance(frame, CompactFrame) and last_use.get(spec.dataset, -1) > number:
+            frame = frame.frame()  # a later spec reads it
+        if isinstance(frame, pd.DataFrame):
+            built[spec.dataset] = frame
         out, dataset, facts = describe_dataset(spec, frame, provenance, sdtm, methods)
         del frame
         for name in [n for n in (*built, *sdtm.held) if last_use.get(n, -1) <= number]:
