@@ -15,13 +15,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from converters.adam.batches import BatchSdtm, SubjectSplit, steps_not_batchable
-from converters.adam.build import datasets_read, derive_dataset
+from converters.adam.build import AdamDataset, build_adam, datasets_read, derive_dataset
+from converters.adam.output import compact_pieces, slice_facts
 from converters.adam.pipeline import build_and_write_adam
 from converters.adam.sources import SdtmFolder, read_sdtm_folder
 from converters.adam.spec import load_adam_specs
 from converters.algorithms.registry import algorithms
 from converters.cli import cli
+from converters.engine.compact import CompactFrame, TextColumn
 from converters.errors import DataError
+from converters.writers.dataset_json import DatasetJsonPieces, write_dataset_json
+from converters.writers.text_facts import dataset_text_facts, text_facts
+from converters.writers.xpt import XptPieces, write_xpt
 from test_adam_cli import foreign  # noqa: F401 - the other sponsor's SDTM folder and ADaM specs (a fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -283,3 +288,63 @@ def test_batches_that_disagree_on_a_column_type_leave_the_dataset_to_the_whole_d
     assert found is None
     assert said == ["ADAE: derived in 2 batches of up to 2 subjects",
                     "ADAE: derived whole: the batches disagree on the type of NX (int64 and float64)"]
+
+
+@pytest.fixture(scope="module")
+def adlb_held(study_a) -> AdamDataset:
+    """Study A's ADLB built in batches of 7 subjects, as ``on_built`` is given it: held as codes, not yet written."""
+    mappings, sdtm = study_a
+    held: dict[str, AdamDataset] = {}
+
+    def keep(d: AdamDataset, _study: object) -> None:
+        if d.name == "ADLB":
+            held[d.name] = AdamDataset(d.name, d.frame, d.dataset, d.source, d.source_records, dict(d.facts))
+
+    build_adam(mappings, sdtm, on_built=keep, batch_subjects=7)
+    return held["ADLB"]
+
+
+def test_a_dataset_built_in_batches_is_held_as_codes_until_written(adlb_held):
+    assert isinstance(adlb_held.frame, CompactFrame)
+    text = [v.name for v in adlb_held.dataset.variables if not v.is_numeric]
+    assert text and all(isinstance(adlb_held.frame.columns[name], TextColumn) for name in text)
+
+
+@pytest.mark.parametrize("size", [1, 97, 10_000_000])
+def test_a_dataset_written_from_pieces_gives_the_bytes_of_the_one_written_whole(adlb_held, tmp_path, size):
+    dataset, compact = adlb_held.dataset, adlb_held.frame
+    assert isinstance(compact, CompactFrame)
+    if size == 1:
+        compact = compact.take(np.arange(40))  # one record a piece: 40 of them
+    whole = compact.frame()
+    facts = dataset_text_facts(whole, dataset)  # measured on the whole frame, independently of the pieces'
+    write_xpt(whole, dataset, tmp_path / "whole.xpt", created=CREATED, facts=facts)
+    for ndjson in (False, True):
+        write_dataset_json(whole, dataset, tmp_path / f"whole-{ndjson}.json", study_oid="S", metadata_version_oid="M",
+                           created=CREATED, ndjson=ndjson, facts=facts)
+    pieces_facts = {name: text_facts(whole[name]) for name in adlb_held.facts} if size == 1 else adlb_held.facts
+    with open(tmp_path / "pieces.xpt", "wb") as xpt_handle, open(tmp_path / "pieces.json", "wb") as json_handle, \
+            open(tmp_path / "pieces.ndjson", "wb") as ndjson_handle:
+        xpt = XptPieces(dataset, xpt_handle, CREATED)
+        rows = [DatasetJsonPieces(dataset, handle, len(compact), study_oid="S", metadata_version_oid="M",
+                                  created=CREATED, ndjson=ndjson)
+                for handle, ndjson in ((json_handle, False), (ndjson_handle, True))]
+        for frame, piece_facts in compact_pieces(compact, pieces_facts, size):
+            xpt.write(frame, piece_facts)
+            for writer in rows:
+                writer.write(frame, piece_facts)
+        xpt.close()
+        for writer in rows:
+            writer.close()
+    assert (tmp_path / "pieces.xpt").read_bytes() == (tmp_path / "whole.xpt").read_bytes()
+    assert (tmp_path / "pieces.json").read_bytes() == (tmp_path / "whole-False.json").read_bytes()
+    assert (tmp_path / "pieces.ndjson").read_bytes() == (tmp_path / "whole-True.json").read_bytes()
+
+
+def test_the_text_facts_of_a_piece_are_those_measured_on_its_records():
+    column = pd.Series(["b", None, "a", "b", "", "c", None, "a", "d"], dtype=object)
+    whole = text_facts(column)
+    for start, stop in [(0, 9), (1, 4), (3, 7), (6, 7), (5, 5)]:
+        cut, measured = slice_facts(whole, start, stop), text_facts(column.iloc[start:stop].reset_index(drop=True))
+        assert list(cut.codes) == list(measured.codes) and list(cut.values) == list(measured.values)
+        assert list(cut.nbytes) == list(measured.nbytes) and list(cut.nchars) == list(measured.nchars)

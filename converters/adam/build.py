@@ -34,10 +34,15 @@ ADAMIG_OID = "STD.ADaMIG.1.3"
 
 @dataclass
 class AdamDataset:
-    """One built ADaM dataset: its frame, its metadata, and where it started."""
+    """One built ADaM dataset: its frame, its metadata, and where it started.
+
+    A dataset put together from batches of subjects is held as a :class:`CompactFrame` (text as codes) from its
+    description until it is written piece by piece; :meth:`whole` makes its frame, :meth:`columns` some columns.
+    Once :func:`build_adam` has given it to ``on_built``, its frame is a DataFrame (whole or thinned).
+    """
 
     name: str
-    frame: pd.DataFrame
+    frame: pd.DataFrame | CompactFrame
     dataset: Dataset
     source: str
     source_records: int
@@ -50,9 +55,23 @@ class AdamDataset:
         from converters.adam.output import count_subjects
 
         count_subjects(self)
-        keep = [v.name for v in self.dataset.variables if v.codelist and v.name in self.frame]
-        self.frame = self.frame[keep]
+        keep = [v.name for v in self.dataset.variables if v.codelist and v.name in self.frame.columns]
+        self.frame = self.columns(keep)
         self.facts = {name: facts for name, facts in self.facts.items() if name in keep}
+
+    def whole(self) -> pd.DataFrame:
+        """The frame as a DataFrame (a dataset held as codes is made whole here, and kept so)."""
+        if isinstance(self.frame, CompactFrame):
+            self.frame = self.frame.frame()
+        return self.frame
+
+    def columns(self, names: list[str]) -> pd.DataFrame:
+        """Only the columns ``names`` (those present, in that order), without making the others."""
+        if isinstance(self.frame, pd.DataFrame):
+            return self.frame[[n for n in names if n in self.frame.columns]]
+        compact = self.frame
+        return pd.DataFrame({n: compact.column(n) for n in names if n in compact.columns}, index=compact.index,
+                            columns=pd.Index([n for n in names if n in compact.columns]))
 
     @property
     def records(self) -> int:
@@ -70,7 +89,7 @@ class AdamBuild:
     def frame(self, name: str) -> pd.DataFrame:
         for d in self.datasets:
             if d.name == name:
-                return d.frame
+                return d.whole()
         raise KeyError(name)
 
 
@@ -135,15 +154,19 @@ def _predecessor(dataset: str, name: str, sdtm: SdtmFolder) -> str:
 
 
 def describe_dataset(spec: AdamSpec, frame: pd.DataFrame | CompactFrame, provenance: dict[str, Provenance],
-                     sdtm: SdtmFolder, methods: dict[str, Method]) -> tuple[pd.DataFrame, Dataset, dict[str, TextFacts]]:
+                     sdtm: SdtmFolder, methods: dict[str, Method]
+                     ) -> tuple[pd.DataFrame | CompactFrame, Dataset, dict[str, TextFacts]]:
     """Cast the frame to its metadata types and describe it in the metadata model, with the facts of its text.
 
     A :class:`CompactFrame` (a dataset put together from batches) gives its columns one at a time, each let go
-    once described, so the dataset is never held as text twice.
+    once described, and the described dataset is given as a CompactFrame too (text columns as the codes of their
+    text facts, :func:`_held_column`), so the whole dataset is never held as object text: it is written piece by
+    piece (:func:`converters.adam.output.write_dataset_files`).
     """
     variables = []
     facts: dict[str, TextFacts] = {}
     out = pd.DataFrame(index=frame.index)
+    held: dict[str, TextColumn | pd.Series] = {}  # a CompactFrame's described columns, text kept as codes
     for order, name in enumerate(spec.variables, start=1):
         meta = spec.variables[name]
         std = standard_variable(name, spec.structure)
@@ -176,7 +199,10 @@ def describe_dataset(spec: AdamSpec, frame: pd.DataFrame | CompactFrame, provena
             series = pd.Series(table[codes], index=col.index, dtype=object)
             data_type = "text"
             length = _text_length(series, spec.dataset, name, facts, (codes, table[:-1]))
-        out[name] = series
+        if isinstance(frame, CompactFrame):
+            held[name] = _held_column(series, facts.get(name) if data_type == "text" else None)
+        else:
+            out[name] = series
         var = Variable(name=name, label=label[:40], data_type=data_type, length=length, display_format=fmt,
                        core=meta.core or (std.core if std else None), order=order)
         var.mandatory = var.core == "Req"
@@ -191,9 +217,20 @@ def describe_dataset(spec: AdamSpec, frame: pd.DataFrame | CompactFrame, provena
                       "OCCDS": "One record per subject per occurrence"}[spec.structure]
     dataset = Dataset(name=spec.dataset, label=spec.label or LABELS.get(spec.dataset, spec.dataset),
                       domain=None, dataset_class=dataset_class, structure=structure_text, keys=spec.keys,
-                      purpose="Analysis", standard=ADAMIG_OID, variables=variables, records=len(out))
+                      purpose="Analysis", standard=ADAMIG_OID, variables=variables, records=len(frame))
     dataset.subclass = subclass
+    if isinstance(frame, CompactFrame):
+        return CompactFrame(held, frame.index, list(spec.variables)), dataset, facts
     return out, dataset, facts
+
+
+def _held_column(series: pd.Series, facts: TextFacts | None) -> TextColumn | pd.Series:
+    """A described column of a dataset put together from batches, as it is held until written: a text column as
+    the codes of its text facts into their distinct values (None missing), so it is never an object column of the
+    whole dataset; any other column as it is."""
+    if facts is None:
+        return series
+    return TextColumn(facts.codes, facts.values, None)
 
 
 def _take_column(frame: pd.DataFrame | CompactFrame, name: str
@@ -399,7 +436,8 @@ def build_adam(mappings: str | Path, sdtm_folder: str | Path,
         study.datasets.append(dataset)
         if on_built is not None:
             on_built(built_dataset, study)
+        built_dataset.whole()  # held as codes until written: the build's datasets are frames afterwards
     study.methods = [methods[k] for k in sorted(methods)]
-    describe_codelists(study, {d.name: d.frame for d in build.datasets}, {d.name: d.facts for d in build.datasets})
+    describe_codelists(study, {d.name: d.whole() for d in build.datasets}, {d.name: d.facts for d in build.datasets})
     _ = adamig.version  # the bundled guide is the one named in the metadata
     return build

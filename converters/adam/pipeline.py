@@ -54,20 +54,20 @@ def build_and_write_adam(mappings: Path, sdtm: Path, out: Path, created: datetim
         build = derive_adam(mappings, sdtm, progress=progress, on_built=write_built, batch_subjects=batch_subjects)
         escalation = None
         if escalation_spec is not None:
-            escalation = escalation_summary(escalation_spec, {d.name: d.frame for d in build.datasets})
+            escalation = escalation_summary(escalation_spec, {d.name: d.whole() for d in build.datasets})
         describe_results(build, spec_dir, value_levels)
         write_study_files(build, tmp, stamp, escalation)
     return build, escalation
 
 
 def _has_parameters(d: AdamDataset) -> bool:
-    return d.dataset.dataset_class == "BASIC DATA STRUCTURE" and "PARAMCD" in d.frame
+    return d.dataset.dataset_class == "BASIC DATA STRUCTURE" and "PARAMCD" in d.frame.columns
 
 
 def _bds_value_level(d: AdamDataset) -> list[ValueLevel]:
-    from converters.metadata.value_level import bds_value_level
+    from converters.metadata.value_level import BDS_RESULTS, bds_value_level
 
-    return bds_value_level(d.dataset, d.frame)
+    return bds_value_level(d.dataset, d.columns(["PARAMCD", *BDS_RESULTS]))
 
 
 def describe_results(build: AdamBuild, spec_dir: Path, value_levels: dict[str, list[ValueLevel]] | None = None
@@ -85,7 +85,7 @@ def describe_results(build: AdamBuild, spec_dir: Path, value_levels: dict[str, l
             d.dataset.value_level = _bds_value_level(d)
     if (spec_dir / RESULTS_FILE).is_file():
         spec = load_results_spec(spec_dir / RESULTS_FILE)
-        build.study.analysis_results = derive_analysis_results(spec, {d.name: d.frame for d in build.datasets},
+        build.study.analysis_results = derive_analysis_results(spec, {d.name: d.whole() for d in build.datasets},
                                                                spec_dir / RESULTS_FILE)
 
 
