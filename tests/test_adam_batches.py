@@ -233,26 +233,31 @@ def test_batches_hold_the_subjects_in_usubjid_order_and_every_record_of_each(tmp
     assert [r.tolist() for r in rows["AE"]] == [[0, 2, 3, 4], [1]]
 
 
-def test_a_source_not_in_usubjid_order_is_derived_whole(tmp_path):
-    from converters.adam.batches import derive_in_batches
-
-    sdtm = _folder(tmp_path, ["S-1", "S-2", "S-3"], ["S-2", "S-1", "S-3"])
+def _adae_spec(tmp_path, step: str, variable: str):
+    """An ADAE spec on AE with one step and one variable besides the keys."""
     folder = tmp_path / "specs"
     folder.mkdir()
-    (folder / "adae.yaml").write_text(dedent("""\
+    (folder / "adae.yaml").write_text(dedent(f"""\
         dataset: ADAE
         structure: OCCDS
-        source: {dataset: AE}
+        source: {{dataset: AE}}
         keys: [STUDYID, USUBJID, AESEQ]
         steps:
-          - derive_var_flag: {new_var: TRTEMFL, condition: {AESEQ: {gt: 1}}}
+          - {step}
         variables:
           STUDYID:
           USUBJID:
           AESEQ:
-          TRTEMFL:
+          {variable}
         """), encoding="utf-8")
-    spec = load_adam_specs(folder)[0]
+    return load_adam_specs(folder)[0]
+
+
+def test_a_source_not_in_usubjid_order_is_derived_whole(tmp_path):
+    from converters.adam.batches import derive_in_batches
+
+    sdtm = _folder(tmp_path, ["S-1", "S-2", "S-3"], ["S-2", "S-1", "S-3"])
+    spec = _adae_spec(tmp_path, "derive_var_flag: {new_var: TRTEMFL, condition: {AESEQ: {gt: 1}}}", "TRTEMFL:")
     said: list[str] = []
     found = derive_in_batches(spec, sdtm, {}, datasets_read(spec), 1,
                               lambda view, part: derive_dataset(spec, view, part), said.append)
@@ -266,22 +271,8 @@ def test_batches_that_disagree_on_a_column_type_leave_the_dataset_to_the_whole_d
 
     sdtm = _folder(tmp_path, ["S-1", "S-2", "S-3"], ["S-1", "S-2", "S-3"])
     counts = pd.DataFrame({"USUBJID": ["S-1", "S-2"], "N": [2, 5]})
-    folder = tmp_path / "specs"
-    folder.mkdir()
-    (folder / "adae.yaml").write_text(dedent("""\
-        dataset: ADAE
-        structure: OCCDS
-        source: {dataset: AE}
-        keys: [STUDYID, USUBJID, AESEQ]
-        steps:
-          - derive_vars_merged: {dataset_add: ADX, new_vars: {NX: N}}
-        variables:
-          STUDYID:
-          USUBJID:
-          AESEQ:
-          NX: {label: Count, type: Num}
-        """), encoding="utf-8")
-    spec = load_adam_specs(folder)[0]
+    spec = _adae_spec(tmp_path, "derive_vars_merged: {dataset_add: ADX, new_vars: {NX: N}}",
+                      "NX: {label: Count, type: Num}")
     said: list[str] = []
     found = derive_in_batches(spec, sdtm, {"ADX": counts}, datasets_read(spec), 2,
                               lambda view, part: derive_dataset(spec, view, part), said.append)
