@@ -36,6 +36,14 @@ def full_reference_dir() -> Path:
     return Path(configured) if configured else TESTS.parents[1] / "shared" / "reference"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def crash_reports_kept_in_the_test_run(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Crash reports of tests that provoke exit 3 go to the run's temporary folder, not the machine's /tmp."""
+    from converters.crash import CRASH_DIR_ENV
+
+    os.environ.setdefault(CRASH_DIR_ENV, str(tmp_path_factory.mktemp("crash-reports")))
+
+
 @pytest.fixture(scope="session")
 def full_reference() -> Path:
     """The whole CDISC reference set; skips the test where it is absent (a user's fresh clone)."""
