@@ -1,6 +1,8 @@
 """A test per ADaM verb: each takes a frame and returns it extended, as admiral's verbs do."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -132,6 +134,22 @@ def test_datetime_minimum_counts_to_the_second_within_the_possible_range():
         "2024-06-10T10:30:00", "2024-06-10T09:00:00", "2024-06-10T10:30:00", "2024-06-10T10:30:00"]
     assert list(out["ASTDTF"].fillna("")) == ["", "", "D", ""]
     assert list(out["ASTTMF"].fillna("")) == ["H", "M", "H", ""]
+
+
+@pytest.mark.parametrize("study", ["carnk-sclc", "cll1-aml"])
+def test_the_example_adae_specs_never_impute_a_start_past_its_end(study):
+    """The shipped ADAE specs' own date steps, run in their order on the AD0104 case (start 2024-06, first dose
+    10 June, end 7 June) and on a start whose end lies in a later month."""
+    from converters.adam.spec import load_adam_spec
+
+    spec = load_adam_spec(Path(__file__).resolve().parents[1] / "mappings" / study / "adam" / "adae.yaml")
+    frame = pd.DataFrame({"AESTDTC": ["2024-06", "2024-06"], "AEENDTC": ["2024-06-07", "2024-07-02"],
+                          "TRTSDT": dates("2024-06-10", "2024-06-10"), "DTHDT": dates(None, None)})
+    for step in spec.steps:
+        if step.verb.name == "derive_vars_dt":
+            frame = step.verb.fill(frame, step.options, context(name="ADAE"))
+    assert list(frame["ASTDT"].dt.strftime("%Y-%m-%d")) == ["2024-06-07", "2024-06-10"]
+    assert list(frame["ASTDTF"]) == ["D", "D"]
 
 
 _DAYS = pd.date_range("2023-11-01", "2024-03-31", freq="D")
