@@ -1,10 +1,14 @@
 """A test per ADaM verb: each takes a frame and returns it extended, as admiral's verbs do."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 from adam_fixtures import context, dates, run
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from converters.adam.dates import impute_dates, impute_datetimes
@@ -54,6 +58,127 @@ def test_imputed_end_is_not_after_death():
     out = run("derive_vars_dt", frame, {"dtc": "AEENDTC", "new_vars_prefix": "AEN", "highest_imputation": "M",
                                         "date_imputation": "last", "max_dates": ["DTHDT"]})
     assert list(out["AENDT"].dt.strftime("%Y-%m-%d")) == ["2023-05-10", "2023-05-31"]
+
+
+def _ae_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """ADAE's dates as the example specs derive them: the end first (not after death), then the start (not before
+    the first dose, not after its own end), as admiral's ADAE template with ``max_dates = exprs(AENDT)``."""
+    frame = run("derive_vars_dt", frame, {"dtc": "AEENDTC", "new_vars_prefix": "AEN", "highest_imputation": "M",
+                                          "date_imputation": "last", "max_dates": ["DTHDT"]})
+    return run("derive_vars_dt", frame, {"dtc": "AESTDTC", "new_vars_prefix": "AST", "highest_imputation": "M",
+                                         "min_dates": ["TRTSDT"], "max_dates": ["AENDT"]})
+
+
+def test_an_imputed_start_is_never_after_a_complete_end_of_the_same_record():
+    # the AD0104 case: started in June, ended 7 June, first dose 10 June: imputing to the first dose would put the
+    # start after the end; the end is in the start's possible range, so the start is imputed to the end
+    frame = pd.DataFrame({"AESTDTC": ["2024-06", "2024-06", "2024-06", "2024"],
+                          "AEENDTC": ["2024-06-07", "2024-06-20", "2024-06-07", "2024-02-11"],
+                          "TRTSDT": dates("2024-06-10", "2024-06-10", None, "2024-03-01"),
+                          "DTHDT": dates(None, None, None, None)})
+    out = _ae_dates(frame)
+    assert list(out["ASTDT"].dt.strftime("%Y-%m-%d")) == ["2024-06-07", "2024-06-10", "2024-06-01", "2024-02-11"]
+    assert (out["ASTDT"] <= out["AENDT"]).all()
+    # the flag says which part was imputed, whichever rule set the value
+    assert list(out["ASTDTF"]) == ["D", "D", "D", "M"]
+
+
+def test_a_maximum_date_wins_over_a_minimum_date_and_a_later_end_leaves_the_first_dose_imputation():
+    frame = pd.DataFrame({"AESTDTC": ["2024-06", "2024-06"], "AEENDTC": ["2024-06", "2024-07-03"],
+                          "TRTSDT": dates("2024-06-10", "2024-06-10"), "DTHDT": dates("2024-06-04", None)})
+    out = _ae_dates(frame)
+    # the end is capped at death (4 June), then the start at that end although the first dose is later
+    assert list(out["AENDT"].dt.strftime("%Y-%m-%d")) == ["2024-06-04", "2024-07-03"]
+    assert list(out["ASTDT"].dt.strftime("%Y-%m-%d")) == ["2024-06-04", "2024-06-10"]
+    assert list(out["AENDTF"]) == ["D", None] and list(out["ASTDTF"]) == ["D", "D"]
+
+
+def test_minimum_and_maximum_dates_count_only_within_the_range_the_partial_date_allows():
+    frame = pd.DataFrame({"AESTDTC": ["2024-06", "2024-06", "2024", "2024-06"],
+                          "TRTSDT": dates("2024-07-02", "2024-05-30", "2024-03-05", "2024-06-30"),
+                          "AENDT": dates("2024-05-20", "2024-07-01", "2025-01-10", "2024-06-30")})
+    out = run("derive_vars_dt", frame, {"dtc": "AESTDTC", "new_vars_prefix": "AST", "highest_imputation": "M",
+                                        "min_dates": ["TRTSDT"], "max_dates": ["AENDT"]})
+    # a first dose in July or May cannot move a June start (the month was collected); neither can an end outside
+    # June, even one before the start's month (that record is inconsistent and left for the validator to report)
+    assert list(out["ASTDT"].dt.strftime("%Y-%m-%d")) == ["2024-06-01", "2024-06-01", "2024-03-05", "2024-06-30"]
+    assert list(out["ASTDTF"]) == ["D", "D", "M", "D"]
+
+
+def test_complete_and_unusable_dates_are_untouched_by_minimum_and_maximum_dates():
+    frame = pd.DataFrame({"AESTDTC": ["2024-06-05", "2024-06-05", "2024-06-31", None, "2024--06"],
+                          "TRTSDT": dates("2024-06-10", None, "2024-06-10", "2024-06-10", "2024-06-10"),
+                          "AENDT": dates("2024-06-01", "2024-06-01", None, "2024-06-01", None)})
+    out = run("derive_vars_dt", frame, {"dtc": "AESTDTC", "new_vars_prefix": "AST", "highest_imputation": "M",
+                                        "min_dates": ["TRTSDT"], "max_dates": ["AENDT"]})
+    assert list(out["ASTDT"].dt.strftime("%Y-%m-%d").fillna("")) == ["2024-06-05", "2024-06-05", "", "", ""]
+    assert out["ASTDTF"].isna().all()
+
+
+def test_no_imputation_allowed_means_minimum_dates_do_not_fill_a_partial_date():
+    frame = pd.DataFrame({"AESTDTC": ["2024-06", "2024"], "TRTSDT": dates("2024-06-10", "2024-06-10")})
+    out = run("derive_vars_dt", frame, {"dtc": "AESTDTC", "new_vars_prefix": "AST", "highest_imputation": "D",
+                                        "min_dates": ["TRTSDT"]})
+    assert list(out["ASTDT"].dt.strftime("%Y-%m-%d").fillna("")) == ["2024-06-10", ""]
+    assert list(out["ASTDTF"].fillna("")) == ["D", ""]
+
+
+def test_datetime_minimum_counts_to_the_second_within_the_possible_range():
+    frame = pd.DataFrame({"AESTDTC": ["2024-06-10", "2024-06-10T09", "2024-06", "2024-06-10T10:30:00"],
+                          "TRTSDTM": pd.to_datetime(pd.Series(["2024-06-10T10:30:00"] * 4))})
+    out = run("derive_vars_dtm", frame, {"dtc": "AESTDTC", "new_vars_prefix": "AST", "highest_imputation": "M",
+                                         "min_dates": ["TRTSDTM"]})
+    # a date without a time spans the whole day, so the dose time counts; 09:xx cannot be 10:30; a complete
+    # datetime stays as collected
+    assert list(out["ASTDTM"].dt.strftime("%Y-%m-%dT%H:%M:%S")) == [
+        "2024-06-10T10:30:00", "2024-06-10T09:00:00", "2024-06-10T10:30:00", "2024-06-10T10:30:00"]
+    assert list(out["ASTDTF"].fillna("")) == ["", "", "D", ""]
+    assert list(out["ASTTMF"].fillna("")) == ["H", "M", "H", ""]
+
+
+@pytest.mark.parametrize("study", ["carnk-sclc", "cll1-aml"])
+def test_the_example_adae_specs_never_impute_a_start_past_its_end(study):
+    """The shipped ADAE specs' own date steps, run in their order on the AD0104 case (start 2024-06, first dose
+    10 June, end 7 June) and on a start whose end lies in a later month."""
+    from converters.adam.spec import load_adam_spec
+
+    spec = load_adam_spec(Path(__file__).resolve().parents[1] / "mappings" / study / "adam" / "adae.yaml")
+    frame = pd.DataFrame({"AESTDTC": ["2024-06", "2024-06"], "AEENDTC": ["2024-06-07", "2024-07-02"],
+                          "TRTSDT": dates("2024-06-10", "2024-06-10"), "DTHDT": dates(None, None)})
+    for step in spec.steps:
+        if step.verb.name == "derive_vars_dt":
+            frame = step.verb.fill(frame, step.options, context(name="ADAE"))
+    assert list(frame["ASTDT"].dt.strftime("%Y-%m-%d")) == ["2024-06-07", "2024-06-10"]
+    assert list(frame["ASTDTF"]) == ["D", "D"]
+
+
+_DAYS = pd.date_range("2023-11-01", "2024-03-31", freq="D")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(list(range(len(_DAYS)))), st.sampled_from(["day", "month", "year"]),
+                          st.integers(0, 60), st.one_of(st.none(), st.integers(-40, 40))), min_size=1, max_size=20))
+def test_property_an_imputed_start_stays_in_its_range_and_never_passes_a_consistent_complete_end(records):
+    """For any start (complete, month or year known), a complete end on or after the start's first possible day,
+    and any first dose: the imputed start lies in the start's possible range and not after the end."""
+    start_text, end, dose = [], [], []
+    for day_index, known, length, dose_offset in records:
+        day = _DAYS[day_index]
+        start_text.append({"day": f"{day:%Y-%m-%d}", "month": f"{day:%Y-%m}", "year": f"{day:%Y}"}[known])
+        first_possible = {"day": day, "month": day.replace(day=1), "year": day.replace(month=1, day=1)}[known]
+        end.append(first_possible + pd.Timedelta(days=length))
+        dose.append(None if dose_offset is None else day + pd.Timedelta(days=dose_offset))
+    frame = pd.DataFrame({"AESTDTC": start_text, "AEENDTC": [f"{e:%Y-%m-%d}" for e in end],
+                          "TRTSDT": pd.to_datetime(pd.Series(dose, dtype=object)), "DTHDT": dates(*[None] * len(end))})
+    out = _ae_dates(frame)
+    lo, _ = impute_dates(frame["AESTDTC"], "M", "first")
+    hi, _ = impute_dates(frame["AESTDTC"], "M", "last")
+    assert out["ASTDT"].notna().all()
+    assert (out["ASTDT"] <= out["AENDT"]).all()
+    assert ((out["ASTDT"] >= lo) & (out["ASTDT"] <= hi)).all()
+    complete = frame["AESTDTC"].str.len() == 10
+    assert (out.loc[complete, "ASTDT"] == pd.to_datetime(frame.loc[complete, "AESTDTC"])).all()
+    assert (out["ASTDTF"].isna() == complete).all()
 
 
 def test_datetimes_impute_missing_time_parts_and_flag_the_highest():

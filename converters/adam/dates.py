@@ -9,7 +9,9 @@ Whole-column: each distinct text is parsed once. Imputation follows admiral's ``
 - ``time_imputation``: ``first`` (00:00:00) or ``last`` (23:59:59);
 - ``min_dates``/``max_dates``: per record, dates the imputed value may not precede/exceed when they fall inside the
   range the partial date allows (e.g. an AE that starts in the month of the first dose is imputed to the first dose
-  date, not the 1st of that month);
+  date, not the 1st of that month); minimum dates apply first, then maximum dates, so a maximum wins (an AE start
+  with ``max_dates: [AENDT]`` is never imputed past its own end); with times the range runs to the second
+  (``2024-06-10`` spans that whole day);
 - flags: ``--DTF`` ``D``/``M``/``Y`` for the highest date part imputed, ``--TMF`` ``H``/``M``/``S`` for the highest
   time part imputed (null when nothing was imputed). Dates that are not valid ISO 8601 give null.
 """
@@ -80,6 +82,7 @@ def _impute(text: pd.Series, highest: str, date_imp: str, time_imp: str, min_dat
     codes, parts = _parts(text)  # each distinct text worked out once; its records take the result by ``codes``
     y, m, d = (parts[c].to_numpy() for c in ("y", "m", "d"))
     hh, mm, ss = (parts[c].to_numpy() for c in ("H", "M", "S"))
+    hh_text, mm_text, ss_text = hh, mm, ss
     level = (_TIME_LEVELS if with_time else _DATE_LEVELS).get(highest, 0)
     date_level = max(0, level - 3) if with_time else level
     ok = ~np.isnan(y)
@@ -120,30 +123,12 @@ def _impute(text: pd.Series, highest: str, date_imp: str, time_imp: str, min_dat
     values = pd.to_datetime(frame.astype("int64"), errors="coerce")
     values = values.where(ok)
     ok = ok & values.notna().to_numpy()
-    # restrict to min/max dates that fall inside the range the partial date allows
-    if min_dates or max_dates:
-        lo = pd.to_datetime(pd.DataFrame({"year": np.where(ok, y, 2000), "month": np.where(month_missing, 1,
-                                          np.nan_to_num(m, nan=1)), "day": np.where(day_missing, 1,
-                                          np.nan_to_num(d, nan=1))}).astype("int64"), errors="coerce")
-        hi_m = np.where(month_missing, 12, np.nan_to_num(m, nan=1))
-        hi_ends = _month_end(np.nan_to_num(y, nan=2000).astype(int), hi_m.astype(int))
-        hi = pd.to_datetime(pd.DataFrame({"year": np.where(ok, y, 2000), "month": hi_m,
-                                          "day": np.where(day_missing, hi_ends, np.nan_to_num(d, nan=1))}
-                                         ).astype("int64"), errors="coerce")
-        lo = pd.Series(lo.to_numpy()[codes], index=index)
-        hi = pd.Series(hi.to_numpy()[codes], index=index)
     values = pd.Series(values.to_numpy()[codes], index=index)
-    ok, dtf, tmf = ok[codes], dtf[codes], tmf[codes]
     if min_dates or max_dates:
-        partial = pd.Series((month_missing | day_missing)[codes], index=index)
-        for ref in min_dates or []:
-            ref = pd.to_datetime(ref).dt.normalize() if not with_time else pd.to_datetime(ref)
-            inside = partial & ref.notna() & (ref.dt.normalize() >= lo) & (ref.dt.normalize() <= hi) & (values < ref)
-            values = values.where(~inside, ref)
-        for ref in max_dates or []:
-            ref = pd.to_datetime(ref)
-            inside = partial & ref.notna() & (ref.dt.normalize() >= lo) & (ref.dt.normalize() <= hi) & (values > ref)
-            values = values.where(~inside, ref)
+        lo, hi = _possible_range(y, m, d, hh_text, mm_text, ss_text, ok, with_time)
+        values = _restrict(values, pd.Series(lo[codes], index=index), pd.Series(hi[codes], index=index),
+                                  min_dates or [], max_dates or [], with_time)
+    ok, dtf, tmf = ok[codes], dtf[codes], tmf[codes]
     if not with_time:
         values = values.dt.normalize()
     dtf[~ok] = None
@@ -151,6 +136,42 @@ def _impute(text: pd.Series, highest: str, date_imp: str, time_imp: str, min_dat
     dtf_series = pd.Series(dtf, index=index, dtype=object)
     tmf_series = pd.Series(tmf, index=index, dtype=object)
     return values, dtf_series, tmf_series, ok
+
+
+def _possible_range(y: np.ndarray, m: np.ndarray, d: np.ndarray, hh: np.ndarray, mm: np.ndarray, ss: np.ndarray,
+                    ok: np.ndarray, with_time: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(earliest, latest) value each partial text allows, whatever the imputation: missing parts first and last
+    (``2024-06`` spans 2024-06-01 to 2024-06-30; with times, to 2024-06-30T23:59:59); NaT where the text is not
+    usable.  A complete date (or, with times, a complete datetime) spans itself.
+    """
+    year = np.where(ok, y, 2000)
+    month_lo, month_hi = np.where(np.isnan(m), 1, m), np.where(np.isnan(m), 12, m)
+    day_hi = np.where(np.isnan(d), _month_end(year.astype(int), np.nan_to_num(month_hi, nan=1).astype(int)), d)
+    lo = {"year": year, "month": month_lo, "day": np.where(np.isnan(d), 1, d)}
+    hi = {"year": year, "month": month_hi, "day": day_hi}
+    if with_time:
+        for unit, part, last in (("hour", hh, 23), ("minute", mm, 59), ("second", ss, 59)):
+            lo[unit], hi[unit] = np.where(np.isnan(part), 0, part), np.where(np.isnan(part), last, part)
+    stamps = [pd.to_datetime(pd.DataFrame(bound).astype("int64"), errors="coerce").where(ok).to_numpy()
+              for bound in (lo, hi)]
+    return stamps[0], stamps[1]
+
+
+def _restrict(values: pd.Series, lo: pd.Series, hi: pd.Series, min_dates: list[pd.Series], max_dates: list[pd.Series],
+              with_time: bool) -> pd.Series:
+    """admiral's ``restrict_imputed_dtc_dt``/``_dtm``: each minimum date the partial text's range [lo, hi] holds
+    raises a value imputed before it to it, then each maximum date in the range lowers a value imputed after it
+    to it (so a maximum wins over a minimum: an AE start is imputed to the first dose but never past its own end).
+    A date outside the range is ignored (the collected parts never change); a complete value's range is itself,
+    so it stays as collected.  Dates compare by the day, datetimes to the second.
+    """
+    for bounds, later in ((min_dates, True), (max_dates, False)):
+        for bound in bounds:
+            ref = pd.to_datetime(bound)
+            ref = pd.Series((ref if with_time else ref.dt.normalize()).to_numpy(), index=values.index)
+            inside = ref.ge(lo) & ref.le(hi) & (ref.gt(values) if later else ref.lt(values))
+            values = values.where(~inside, ref)
+    return values
 
 
 def to_sas_date(values: pd.Series) -> pd.Series:

@@ -51,11 +51,19 @@ def date_method(new: str, dtc: str, highest: str, imputation: str, min_dates: li
         return f"{new} = {dtc} when it is a complete date; null when partial."
     text = (f"{new} = {dtc}; when partial, {_PARTS.get(highest, highest)} at most is imputed to the "
             f"{imputation} possible value")
+    return text + bounds_text(min_dates, max_dates) + f"; {flag} holds D, M or Y for the highest part imputed."
+
+
+def bounds_text(min_dates: list[str], max_dates: list[str]) -> str:
+    """The method text's clause for ``min_dates``/``max_dates`` (empty without them)."""
+    if min_dates and max_dates:
+        return (f", but not before {words(min_dates)} and not after {words(max_dates)}, each only when it falls in "
+                f"the possible range ({words(max_dates)} prevailing)")
     if min_dates:
-        text += f", but not before {words(min_dates)} when that falls in the possible range"
+        return f", but not before {words(min_dates)} when that falls in the possible range"
     if max_dates:
-        text += f", but not after {words(max_dates)} when that falls in the possible range"
-    return text + f"; {flag} holds D, M or Y for the highest part imputed."
+        return f", but not after {words(max_dates)} when that falls in the possible range"
+    return ""
 
 
 register(Algorithm(
@@ -64,5 +72,5 @@ register(Algorithm(
     origin="Derived", summary="Numeric date from an ISO 8601 --DTC, partial dates imputed, with the --DTF flag",
     method=("{new_vars_prefix}DT is the date part of {dtc}; partial dates imputed up to '{highest_imputation}' "
             "(n none, D day, M month and day) to the {date_imputation} possible date, not before {min_dates} nor "
-            "after {max_dates} when those fall in the possible range; {new_vars_prefix}DTF says which part was "
-            "imputed.")))
+            "after {max_dates} when those fall in the possible range (the maximum prevailing); {new_vars_prefix}DTF "
+            "says which part was imputed.")))

@@ -7,6 +7,7 @@ import pandas as pd
 
 from converters.adam.context import AdamContext
 from converters.adam.dates import impute_datetimes
+from converters.adam.derive_vars_dt import bounds_text
 from converters.adam.options import VerbOptions, as_dates
 from converters.algorithms.registry import Algorithm, register
 from converters.adam.columns import working_copy
@@ -36,7 +37,8 @@ def derive_vars_dtm(frame: pd.DataFrame, options: Options, context: AdamContext)
     else:
         text = (f"{prefix}DTM = {options.dtc}; missing parts up to '{options.highest_imputation}' are imputed "
                 f"(dates to the {options.date_imputation} possible day, times to the {options.time_imputation} "
-                f"second of the missing part); {prefix}TMF holds H, M or S for the highest time part imputed.")
+                f"second of the missing part){bounds_text(options.min_dates, options.max_dates)}; {prefix}TMF holds "
+                "H, M or S for the highest time part imputed.")
     context.note(f"{prefix}DTM", "Derived", method=text)
     flag = options.flag_imputation
     if flag in ("both", "date") or (flag == "auto" and options.highest_imputation in ("D", "M", "Y")):
