@@ -97,8 +97,13 @@ def test_writing_each_dataset_as_built_gives_the_same_files_with_frames_kept_or_
     adae = next(d for d in build.datasets if d.name == "ADAE")
     assert adae.records == 3 and adae.subjects == 2
     codelist_columns = [v.name for v in adae.dataset.variables if v.codelist]
-    expected = codelist_columns if not keep_frames else list(whole.frame("ADAE").columns)
-    assert list(adae.frame.columns) == expected
+    if keep_frames:
+        assert list(adae.frame.columns) == list(whole.frame("ADAE").columns)
+    else:  # thinned: every codelist column is text with its facts, so the frame holds no column, only its records
+        assert codelist_columns and sorted(adae.facts) == sorted(codelist_columns)
+        assert list(adae.frame.columns) == [] and len(adae.frame) == 3
+    assert [(c.name, [t.submission_value for t in c.terms]) for c in build.study.codelists] == \
+        [(c.name, [t.submission_value for t in c.terms]) for c in whole.study.codelists]
 
 
 def _pick(rng: np.random.Generator, pool: list, size: int) -> pd.Series:
@@ -159,3 +164,70 @@ def test_freed_memory_is_given_back_where_the_c_library_can():
 
     glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
     assert release_free_memory() is glibc
+
+
+def test_a_text_column_prepared_once_for_every_batch_gives_what_each_batch_prepared_alone_gives():
+    whole = pd.DataFrame({"AETERM": pd.Categorical(["Rash", " ", None, "Fever", "Rash"]),
+                          "AESEQ": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    tables: dict[str, np.ndarray] = {}
+    for rows in ([0, 1], [2, 3, 4], []):
+        part = whole.take(rows).reset_index(drop=True)
+        pd.testing.assert_frame_equal(nulls_for_blanks(part, tables), nulls_for_blanks(part))
+    assert list(tables) == ["AETERM"]  # prepared once, on the whole column's distinct values
+
+
+def _merged_base(frame: pd.DataFrame, keep: np.ndarray, by_vars: list[str], source: str) -> np.ndarray:
+    baseline = frame.loc[keep, by_vars + [source]].rename(columns={source: "__base__"})
+    return frame[by_vars].merge(baseline, on=by_vars, how="left", validate="many_to_one")["__base__"].to_numpy()
+
+
+@pytest.mark.parametrize("source", ["AVAL", "AVALC", "ADT"])
+@pytest.mark.parametrize("by_vars", [["STUDYID", "USUBJID", "PARAMCD"], ["USUBJID", "AVISITN"]])
+def test_the_baseline_found_from_group_codes_is_the_left_join_of_the_records_on_their_baseline_record(source, by_vars):
+    from converters.adam.derive_var_base import baseline_values
+
+    rng = np.random.default_rng(17)
+    for _ in range(40):
+        n = int(rng.integers(0, 40))
+        frame = pd.DataFrame({
+            "STUDYID": pd.Series(["S"] * n, dtype=object),
+            "USUBJID": pd.Series([f"U{i}" for i in rng.integers(0, 5, n)], dtype=object),
+            "PARAMCD": pd.Series([f"P{i}" for i in rng.integers(0, 3, n)], dtype=object),
+            "AVISITN": rng.integers(0, 3, n).astype(float),
+            "AVAL": np.where(rng.random(n) < .2, np.nan, rng.random(n)),
+            "AVALC": pd.Series([None if x < .2 else f"v{x:.1f}" for x in rng.random(n)], dtype=object),
+            "ADT": pd.to_datetime(rng.integers(0, 900, n), unit="D").to_numpy()})
+        chosen = rng.random(n) < .4
+        keep = chosen & ~frame[by_vars].assign(chosen=chosen).duplicated(subset=[*by_vars, "chosen"]).to_numpy()
+        found = baseline_values(frame, keep, by_vars, source)
+        joined = _merged_base(frame, keep, by_vars, source)
+        assert found is not None and found.dtype == joined.dtype
+        pd.testing.assert_series_equal(pd.Series(found, dtype=joined.dtype), pd.Series(joined, dtype=joined.dtype),
+                                       check_exact=True)
+        assert [type(v) for v in found] == [type(v) for v in joined]  # NaN, not None, where a group has none
+
+
+def test_the_baseline_of_records_with_a_null_key_or_two_baseline_records_is_left_to_the_join():
+    from converters.adam.derive_var_base import baseline_values
+
+    frame = pd.DataFrame({"USUBJID": pd.Series(["A", None, "A"], dtype=object), "AVAL": [1.0, 2.0, 3.0]})
+    assert baseline_values(frame, np.array([True, True, False]), ["USUBJID"], "AVAL") is None  # null key
+    frame["USUBJID"] = pd.Series(["A", "B", "A"], dtype=object)
+    assert baseline_values(frame, np.array([True, False, True]), ["USUBJID"], "AVAL") is None  # two in A
+    assert baseline_values(frame, np.array([True, True, False]), ["USUBJID"], "AVAL").tolist() == [1.0, 2.0, 1.0]
+
+
+def test_batches_put_together_column_by_column_are_the_concatenation_and_let_go_of_the_batches_columns():
+    from converters.adam.batches import put_together
+    from converters.engine.compact import compact_frame, concat_compact
+
+    frames = [pd.DataFrame({"USUBJID": pd.Series(["A", "B"], dtype=object), "AVAL": [1.0, np.nan],
+                            "AVALC": pd.Series([None, "x"], dtype=object)}),
+              pd.DataFrame({"USUBJID": pd.Series(["C"], dtype=object), "AVAL": [3.0],
+                            "AVALC": pd.Series(["y"], dtype=object)})]
+    expected = concat_compact([compact_frame(f) for f in frames]).frame()
+    pieces = [compact_frame(f) for f in frames]
+    together = put_together(pieces)
+    assert all(not p.columns for p in pieces)  # each batch's columns let go as they were put together
+    pd.testing.assert_frame_equal(together.frame(), expected)
+    pd.testing.assert_frame_equal(expected, pd.concat(frames, ignore_index=True))

@@ -27,7 +27,7 @@ from converters.adam.context import Provenance
 from converters.adam.sources import SdtmFolder, nulls_for_blanks
 from converters.adam.spec import AdamSpec
 from converters.errors import CdiscConvertError
-from converters.engine.compact import CompactFrame, compact_frame, concat_compact
+from converters.engine.compact import CompactFrame, TextColumn, compact_frame, concat_compact
 
 #: The result of a derivation: (frame, provenance per variable, source records), as ``derive_dataset`` gives it.
 Derived = tuple[pd.DataFrame, dict[str, Provenance], int]
@@ -96,12 +96,15 @@ class BatchSdtm(SdtmFolder):
     held as text; one with SUPP-- is prepared whole once (the qualifiers' columns are the whole study's) and cut.
     """
 
-    def __init__(self, whole: SdtmFolder, split: SubjectSplit, number: int, rows: dict[str, list[np.ndarray]]):
+    def __init__(self, whole: SdtmFolder, split: SubjectSplit, number: int, rows: dict[str, list[np.ndarray]],
+                 tables: dict[str, dict[str, np.ndarray]] | None = None):
         super().__init__(whole.folder, whole.frames, whole.metas)
         self.whole = whole
         self.split = split
         self.number = number
         self._rows = rows  # shared by the batches: each dataset split once
+        # shared by the batches: each text column's distinct values (the whole dataset's) prepared once
+        self._tables = tables if tables is not None else {}
 
     def dataset(self, name: str) -> pd.DataFrame:
         name = name.upper()
@@ -116,7 +119,8 @@ class BatchSdtm(SdtmFolder):
                 if name not in self._rows:
                     self._rows[name] = self.split.rows(frame)
                 part = take(frame, self._rows[name][self.number])
-                prepared = part if f"SUPP{name}" in self.frames else nulls_for_blanks(part)
+                prepared = part if f"SUPP{name}" in self.frames else \
+                    nulls_for_blanks(part, self._tables.setdefault(name, {}))
             self._merged[name] = prepared
         return self._merged[name]
 
@@ -182,11 +186,12 @@ def derive_in_batches(spec: AdamSpec, sdtm: SdtmFolder, built: dict[str, pd.Data
     say(f"{spec.dataset}: derived in {split.batches} batches of up to {batch_subjects} subjects")
     built_rows = {name: split.rows(frames[name]) for name in built if name in frames and "USUBJID" in frames[name]}
     sdtm_rows: dict[str, list[np.ndarray]] = {}
+    sdtm_tables: dict[str, dict[str, np.ndarray]] = {}
     pieces: list[CompactFrame] = []
     model: tuple[pd.DataFrame, dict[str, Provenance]] | None = None  # the first batch with records
     source_records = 0
     for number in range(split.batches):
-        view = BatchSdtm(sdtm, split, number, sdtm_rows)
+        view = BatchSdtm(sdtm, split, number, sdtm_rows, sdtm_tables)
         part_built = {name: take(frame, built_rows[name][number]) if name in built_rows else frame
                       for name, frame in built.items()}
         try:
@@ -207,7 +212,26 @@ def derive_in_batches(spec: AdamSpec, sdtm: SdtmFolder, built: dict[str, pd.Data
     if model is None:
         say(f"{spec.dataset}: derived whole: no batch has records")
         return None
-    return concat_compact(pieces), model[1], source_records
+    return put_together(pieces), model[1], source_records
+
+
+def put_together(pieces: list[CompactFrame]) -> CompactFrame | pd.DataFrame:
+    """The batches' results one after the other, as :func:`concat_compact` gives them, put together one column at
+    a time, each batch's column let go once it is in the whole one: the dataset is not held twice (its batches
+    and the whole) at the end, only one column of it."""
+    order = pieces[0].order
+    if len(pieces) == 1 or any(p.order != order for p in pieces[1:]):
+        return concat_compact(pieces)
+    columns: dict[str, TextColumn | pd.Series] = {}
+    index: pd.Index = pd.RangeIndex(sum(len(p) for p in pieces))
+    for name in order:
+        single = [CompactFrame({name: p.columns.pop(name)}, p.index, [name]) for p in pieces]
+        joined = concat_compact(single)
+        assert isinstance(joined, CompactFrame)  # the pieces have the same one column
+        columns[name] = joined.columns[name]
+        index = joined.index
+        del single, joined
+    return CompactFrame(columns, index, list(order), pieces[0].labels)
 
 
 def _subject_ordered(frame: pd.DataFrame) -> bool:

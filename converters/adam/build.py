@@ -51,13 +51,20 @@ class AdamDataset:
 
     def thin(self) -> None:
         """Once written, keep only what the study's metadata still reads: the columns with a codelist (and their
-        text facts), and the record and subject counts."""
+        text facts), and the record and subject counts.
+
+        When every such column has its text facts, the codelists in use are read from the facts alone
+        (``codelists_in_use``), so the frame keeps no column, only its records' index: no object column of the
+        dataset is held until the study is described.
+        """
         from converters.adam.output import count_subjects
 
         count_subjects(self)
         keep = [v.name for v in self.dataset.variables if v.codelist and v.name in self.frame.columns]
-        self.frame = self.columns(keep)
         self.facts = {name: facts for name, facts in self.facts.items() if name in keep}
+        if all(name in self.facts and self.facts[name].records == len(self.frame) for name in keep):
+            keep = []
+        self.frame = self.columns(keep)
 
     def whole(self) -> pd.DataFrame:
         """The frame as a DataFrame (a dataset held as codes is made whole here, and kept so)."""
@@ -192,11 +199,13 @@ def describe_dataset(spec: AdamSpec, frame: pd.DataFrame | CompactFrame, provena
                 whole = series.dropna()
                 data_type = "integer" if (whole == np.round(whole)).all() else "float"
             length = 8
+            judged = series  # what a codelist is judged on
         else:
             def as_text(u: pd.Series) -> pd.Series:
                 return u.map(lambda v: f"{v:g}" if isinstance(v, float) else v)
             codes, table = distinct_map(col, as_text) if coded is None else map_distinct(*coded, as_text)
             series = pd.Series(table[codes], index=col.index, dtype=object)
+            judged = pd.Series(_used_values(codes, table[:-1]), dtype=object)  # its distinct values
             data_type = "text"
             length = _text_length(series, spec.dataset, name, facts, (codes, table[:-1]))
         if isinstance(frame, CompactFrame):
@@ -208,7 +217,7 @@ def describe_dataset(spec: AdamSpec, frame: pd.DataFrame | CompactFrame, provena
         var.mandatory = var.core == "Req"
         if name in spec.keys:
             var.key_sequence = spec.keys.index(name) + 1
-        var.codelist = meta.codelist or assign_codelist(name, spec.structure, prov.predecessor, series, sdtm)
+        var.codelist = meta.codelist or assign_codelist(name, spec.structure, prov.predecessor, judged, sdtm)
         var.origin, var.method = _origin(spec.dataset, name, prov, methods)
         variables.append(var)
     dataset_class, subclass = CLASSES[spec.structure]
@@ -222,6 +231,13 @@ def describe_dataset(spec: AdamSpec, frame: pd.DataFrame | CompactFrame, provena
     if isinstance(frame, CompactFrame):
         return CompactFrame(held, frame.index, list(spec.variables)), dataset, facts
     return out, dataset, facts
+
+
+def _used_values(codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The distinct ``values`` some record's code (-1 missing) points at, in their order: a text column's values
+    without a pass over its records' text."""
+    used = np.bincount(codes[codes >= 0], minlength=len(values)) > 0
+    return values[used[:len(values)]]
 
 
 def _held_column(series: pd.Series, facts: TextFacts | None) -> TextColumn | pd.Series:

@@ -21,28 +21,40 @@ from converters.errors import DataError, Location
 from converters.metadata.model import Dataset
 
 
-def nulls_for_blanks(frame: pd.DataFrame) -> pd.DataFrame:
+def nulls_for_blanks(frame: pd.DataFrame, tables: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """Text columns as ``object`` with None for blank values (the transport readers give '').
 
     A column read as codes (pandas Categorical, see :class:`FolderDatasets`) is tested per distinct value and
     spread back through its codes; the result is the same ``object`` column the text read would give.
+    ``tables``: per column, its distinct values prepared (:func:`blank_table`), shared by the batches of one
+    dataset (whose columns keep the whole dataset's distinct values), so each is prepared once, not per batch.
     """
     out = working_copy(frame)
     for name in out.columns:
         col = out[name]
         if isinstance(col.dtype, pd.CategoricalDtype):
-            out[name] = text_from_codes(col)
+            if tables is None:
+                out[name] = text_from_codes(col)
+            else:
+                if name not in tables:
+                    tables[name] = blank_table(col)
+                out[name] = pd.Series(tables[name][col.cat.codes.to_numpy()], index=col.index, dtype=object)
         elif col.dtype == object:
             out[name] = col.where(~blank_mask(col), None)
     return out
 
 
-def text_from_codes(col: pd.Series) -> pd.Series:
-    """A Categorical text column as ``object`` values, None where it is missing or blank (per distinct value)."""
+def blank_table(col: pd.Series) -> np.ndarray:
+    """A Categorical text column's distinct values as prepared text (None for blank), with None last for code -1."""
     categories = np.asarray(col.cat.categories, dtype=object)
     table = np.empty(len(categories) + 1, dtype=object)  # the last entry is for code -1 (missing)
     table[:-1] = [None if not isinstance(v, str) or not v.strip() else v for v in categories]
-    return pd.Series(table[col.cat.codes.to_numpy()], index=col.index, dtype=object)
+    return table
+
+
+def text_from_codes(col: pd.Series) -> pd.Series:
+    """A Categorical text column as ``object`` values, None where it is missing or blank (per distinct value)."""
+    return pd.Series(blank_table(col)[col.cat.codes.to_numpy()], index=col.index, dtype=object)
 
 
 def merge_supp(parent: pd.DataFrame, supp: pd.DataFrame, domain: str) -> pd.DataFrame:
