@@ -143,11 +143,6 @@ def read_header(raw: Buffer) -> XptHeader | None:
                      namestr_end + 80)
 
 
-def has_later_member(raw: Buffer, start: int) -> bool:
-    """Whether a member header (v5 or v8) follows ``start``: a file of several members, left to the full reader."""
-    return raw.find(_MEMBER_HEAD, max(_AFTER_MEMBER, start)) >= 0
-
-
 def _parse(raw: Buffer, encoding: str | None, as_codes: bool = False,
            only: Collection[str] | None = None) -> tuple[pd.DataFrame, Dataset, str] | None:
     head = read_header(raw)
