@@ -22,8 +22,7 @@ import numpy as np
 import pandas as pd
 
 from converters.metadata.model import Dataset, Variable
-from converters.validate.fastxpt import has_later_member, read_header, whole_rows
-
+from converters.validate.fastxpt import read_header, read_text_cells, whole_rows
 
 
 def checked_groups(define, dataset: str) -> list[tuple[str, ...]]:
@@ -39,43 +38,40 @@ def checked_groups(define, dataset: str) -> list[tuple[str, ...]]:
 
 
 def read_checked(path: Path, groups: list[tuple[str, ...]]) -> tuple[pd.DataFrame, Dataset] | None:
-    """The header of an XPT file and the distinct rows of each column group, stacked; None when the file needs
-    the validator's full reader."""
-    raw = path.read_bytes()
-    try:
-        head = read_header(raw)
-    except (ValueError, IndexError, UnicodeDecodeError):
-        head = None  # a damaged header: the validator's reader says what is wrong
-    if head is None or has_later_member(raw, head.offset):
-        return None  # another layout, or a second member: the validator's reader
-    name_bytes, label_bytes = head.name, head.label
-    variables = list(zip(head.names, head.labels, head.lengths, head.positions, head.numeric))
-    if not all(b.isascii() for b in (name_bytes, label_bytes, *head.labels)):
-        return None
-    layout = {v[0]: v for v in variables}
-    if any(c not in layout or layout[c][4] for group in groups for c in group):
-        return None  # a numeric variable compared with a codelist, or a column the file lacks: read in full
-    width = head.width
-    rows = whole_rows(raw, head.offset, width)
-    block = np.frombuffer(raw, dtype=np.uint8, count=rows * width, offset=head.offset).reshape(rows, width)
-    parts: list[dict[str, np.ndarray]] = []
-    for group in groups:
-        cells = np.concatenate([block[:, layout[c][3]:layout[c][3] + layout[c][2]] for c in group], axis=1)
-        if (cells == 0).any() or (cells >= 0x80).any():
-            return None  # NUL bytes or non-ASCII text: the validator's reader decides what they mean
-        distinct = np.unique(np.ascontiguousarray(cells).view(f"S{cells.shape[1]}").ravel())
-        padded = [bytes(d).ljust(cells.shape[1], b" ") for d in distinct]  # S arrays drop trailing NULs only
-        part: dict[str, np.ndarray] = {}
-        start = 0
-        for c in group:
-            length = layout[c][2]
-            part[c] = np.array([d[start:start + length].rstrip(b" ").decode("ascii") for d in padded], dtype=object)
-            start += length
-        parts.append(part)
+    """The header of an XPT file and the distinct rows of each column group, stacked (each group's rows in the
+    order of their bytes); None when the file needs the validator's full reader.
+
+    The file is mapped and read block by block by the validator's reader (:func:`~converters.validate.fastxpt.
+    read_text_cells`): only the columns of the groups, each once however many groups name it, as codes into its
+    distinct cells; a group's distinct rows are then found on those codes, so no record's text is copied or
+    decoded."""
+    from converters.validate.xptfile import _mapped
+
+    with _mapped(path) as raw:
+        try:
+            head = read_header(raw)
+        except (ValueError, IndexError, UnicodeDecodeError):
+            head = None  # a damaged header: the validator's reader says what is wrong
+        if head is None:
+            return None  # another layout: the validator's reader
+        if not all(b.isascii() for b in (head.name, head.label, *head.labels)):
+            return None
+        layout = dict(zip(head.names, head.numeric))
+        if any(c not in layout or layout[c] for group in groups for c in group):
+            return None  # a numeric variable compared with a codelist, or a column the file lacks: read in full
+        cells = read_text_cells(raw, head, {c for group in groups for c in group})
+        rows = whole_rows(raw, head.offset, head.width)
+    if cells is None:
+        return None  # a second member, or NUL bytes: the validator's reader
+    if any((distinct >= 0x80).any() for _codes, distinct in cells.values()):
+        return None  # non-ASCII text: the validator's reader decides what it means
+    ranked = {name: _ranked(codes, distinct) for name, (codes, distinct) in cells.items()}
+    del cells
+    parts = [_distinct_rows(group, ranked) for group in groups]
     size = sum(len(next(iter(p.values()))) for p in parts)
     columns: dict[str, np.ndarray] = {}
     meta = []
-    for var, label, length, _pos, numeric in variables:
+    for var, label, length, numeric in zip(head.names, head.labels, head.lengths, head.numeric):
         columns[var] = np.full(size, np.nan) if numeric else np.full(size, "", dtype=object)
         meta.append(Variable(name=var, label=label.decode("ascii").rstrip(), data_type="float" if numeric else "text",
                              length=None if numeric else length or 1))
@@ -86,8 +82,48 @@ def read_checked(path: Path, groups: list[tuple[str, ...]]) -> tuple[pd.DataFram
             columns[c][at:at + n] = values
         at += n
     frame = pd.DataFrame(columns, index=pd.RangeIndex(size))
-    return frame, Dataset(name=name_bytes.decode("ascii").strip(), label=label_bytes.decode("ascii").rstrip(),
+    return frame, Dataset(name=head.name.decode("ascii").strip(), label=head.label.decode("ascii").rstrip(),
                           variables=meta, records=rows)
+
+
+def _ranked(codes: np.ndarray, distinct: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A column's record codes, the rank of each code's cells in byte order, and its distinct texts in that order
+    (trailing spaces cut)."""
+    from converters.validate.fastxpt import _decode_cells
+
+    order = np.argsort(np.ascontiguousarray(distinct).view(f"S{distinct.shape[1]}").ravel(), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    ordered = distinct[order]
+    texts = np.array(_decode_cells(ordered, np.zeros(len(ordered), dtype=bool), "ascii"), dtype=object)
+    return codes, rank, texts
+
+
+def _distinct_rows(group: tuple[str, ...],
+                   ranked: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The distinct rows of a column group, in the order of their bytes (the columns' cells one after another):
+    per column its texts.  A column alone: its distinct texts (each occurs).  Fixed-width cells make that order
+    the order of the columns' byte ranks, compared column by column, so a record of several columns is one
+    integer (mixed radix) when the ranks fit, else a row of ranks."""
+    if len(group) == 1:
+        return {group[0]: ranked[group[0]][2]}
+    sizes = [len(ranked[c][1]) for c in group]
+    if not len(ranked[group[0]][0]):
+        return {c: ranked[c][2][:0] for c in group}
+    if np.prod(np.asarray(sizes, dtype=float)) < 2**62:
+        key = np.zeros(len(ranked[group[0]][0]), dtype=np.int64)
+        for c, size in zip(group, sizes):
+            codes, rank, _texts = ranked[c]
+            key = key * size + rank[codes]
+        unique = np.sort(pd.unique(key))
+        picked: list[np.ndarray] = []
+        for size in reversed(sizes):
+            unique, rank = np.divmod(unique, size)
+            picked.insert(0, rank)
+    else:  # pragma: no cover - more distinct combinations of cells than an int64 can number
+        stacked = np.unique(np.stack([ranked[c][1][ranked[c][0]] for c in group], axis=1), axis=0)
+        picked = list(stacked.T)
+    return {c: ranked[c][2][rank] for c, rank in zip(group, picked)}
 
 
 def load_checked(folder: Path, define):

@@ -183,3 +183,39 @@ def test_a_second_member_is_found_on_record_boundaries(tmp_path):
     one = _coded_text_file(tmp_path).read_bytes()
     two = one + one[one.index(b"HEADER RECORD*******MEMBER"):]  # the member again, as a second member
     assert parse_xpt(one) is not None and parse_xpt(two) is None
+
+
+def _ibm_exact(value: bytes) -> float:
+    """An IBM double's value by its definition (sign, 16 ** (exponent - 64), fraction of 56 bits), rounded once
+    to float64; a SAS missing value (``.``, ``._``, ``.A``-``.Z`` and seven zero bytes) as NaN."""
+    from fractions import Fraction
+
+    value = value.ljust(8, b"\0")
+    fraction = int.from_bytes(value[1:], "big")
+    if fraction == 0 and value[0] in b"._ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+        return float("nan")
+    exact = Fraction(fraction, 2**56) * Fraction(16) ** ((value[0] & 0x7F) - 64)
+    return -float(exact) if value[0] & 0x80 else float(exact)
+
+
+@pytest.mark.parametrize("length", [8, 5, 3])
+def test_ibm_doubles_convert_to_the_nearest_float(length):
+    """Whole-array IBM conversion equals the definition value by value: random bit patterns (every exponent,
+    both signs), zero fractions (0, -0.0, the missing letters), the smallest and largest magnitudes, fractions
+    of more than 53 bits (rounded once, to nearest), and values truncated to fewer bytes."""
+    from converters.validate.fastxpt import _ibm_bits, _ibm_to_float
+
+    rng = np.random.default_rng(17)
+    cells = rng.integers(0, 256, size=(4000, 8), dtype=np.uint8)
+    cells[::5, 1:] = 0  # zero fractions under every first byte: zeros, -0.0 and missing values
+    cells[1::7, 1:] = 0xFF  # the longest fractions, rounded
+    specials = [b"\x00" * 8, b"\x80" + b"\0" * 7, b"." + b"\0" * 7, b"Z" + b"\0" * 7, b"\x00\x10" + b"\0" * 6,
+                b"\x7f" + b"\xff" * 7, b"\xff" + b"\xff" * 7, b"\x41\x10" + b"\0" * 6, b"\x41\x10\0\0\0\0\0\x01"]
+    cells[:len(specials)] = np.frombuffer(b"".join(specials), dtype=np.uint8).reshape(-1, 8)
+    wide = np.zeros((len(cells), 11), dtype=np.uint8)  # a column inside a wider record, as in a file's block
+    wide[:, 2:2 + length] = cells[:, :length]
+    got = _ibm_to_float(_ibm_bits(wide[:, 2:2 + length]))
+    want = np.array([_ibm_exact(bytes(row[:length])) for row in cells])
+    assert np.array_equal(got, want, equal_nan=True)
+    assert np.array_equal(np.signbit(got), np.signbit(want))  # -0.0 stays negative
+    assert _ibm_exact(specials[7]) == 1.0 and np.isnan(_ibm_exact(specials[2]))

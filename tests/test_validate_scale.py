@@ -49,6 +49,25 @@ def test_one_dataset_at_a_time_gives_the_findings_of_all_at_once(tmp_path):
     assert not any(ds.held and ds.reload is not None and ds.reloads == 0 for ds in released.datasets.values())
 
 
+@pytest.mark.parametrize("keep", [0, 64 * 2**20])
+def test_small_frames_kept_past_their_turn_give_the_same_findings(tmp_path, monkeypatch, keep):
+    """Small datasets stay held after their turn (within KEEP_BYTES) for the cross-dataset rules of those after
+    them: none is read again, and the findings are those of every dataset held; without that room, the rules read
+    DM and the others again, with the same findings."""
+    import converters.validate.engine as engine
+
+    monkeypatch.setattr(engine, "KEEP_BYTES", keep)
+    folder = _defective_folder(tmp_path)
+    rules = rules_for("sdtmig-3.4", with_define=False)
+    expected = _all_at_once(load_folder(folder, codes=True), rules)
+    study = load_folder(folder, codes=True, release_over=2**30)  # every frame can be released, none is at load
+    got = run_rules(study, rules, strict=True).findings
+    pd.testing.assert_frame_equal(got, expected)
+    reads = sum(ds.reloads for ds in study.datasets.values())
+    assert (reads == 0) if keep else (reads > 0)
+    assert not any(ds.held for ds in study.datasets.values() if ds.reloads == 0)  # all released at the end
+
+
 def test_a_released_dataset_keeps_its_size_columns_and_types(tmp_path):
     folder = _defective_folder(tmp_path)
     held = load_folder(folder, codes=True).get("AE")

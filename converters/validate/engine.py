@@ -82,8 +82,10 @@ def run_rules(study: StudyData, rules: list[Rule], strict: bool = False) -> Vali
     a frame that can be read again is released (:meth:`DatasetData.release`), so memory holds one large dataset
     and its views at a time; then the study-level rules run.  The order of work (:func:`_work_order`) keeps the
     datasets a rule reads from another held when it can, and a released dataset that a rule has read again is
-    checked next, while it is held; one read again after its own turn stays held.  The findings are gathered rule by rule and dataset by
-    dataset in the folder's order, as running one rule after another gives them (a rule that fails on a dataset
+    checked next, while it is held; one read again after its own turn stays held.  Small frames stay held past
+    their turn within :data:`KEEP_BYTES` until RELREC's or a large dataset's turn, so the rules of the datasets
+    after them do not read them again.  The findings are gathered rule by rule and dataset by dataset in the
+    folder's order, as running one rule after another gives them (a rule that fails on a dataset
     keeps what it found on the datasets before it and nothing after), so the result does not depend on the order
     of work.
     """
@@ -108,18 +110,29 @@ def run_rules(study: StudyData, rules: list[Rule], strict: bool = False) -> Vali
         timings[item.id] += time.perf_counter() - start
 
     datasets = list(study.datasets.values())
-    pending = sorted(range(len(datasets)), key=lambda p: _work_order(datasets[p], p))
+    order = {p: _work_order(datasets[p], p) for p in range(len(datasets))}
+    pending = sorted(range(len(datasets)), key=order.__getitem__)
+    kept: list[tuple[DatasetData, int]] = []  # small frames held past their turn (and their bytes), for the rules
+    # of the datasets after them
     while pending:
         # a released dataset read again by another dataset's rules is checked next, while it is held
         again = [p for p in pending if datasets[p].reloads and datasets[p].held]
         position = again[0] if again else pending[0]
         pending.remove(position)
         ds = datasets[position]
+        if order[position][0] >= 2 and kept:  # RELREC and the large datasets: only tiny frames held from here on
+            _release(kept, tiny=True)
         for index, item in enumerate(rules):
             if not item.study_level:
                 attempt(index, item, position, ds)
-        ds.release()
+        size = _keep(ds, kept) if order[position][0] < 2 else None
+        if size is not None:
+            ds._cache.clear()  # its views go; the frame stays for the rules that read it again
+            kept.append((ds, size))
+        else:
+            ds.release()
         release_free_memory()
+    _release(kept)
     for index, item in enumerate(rules):
         if item.study_level:
             attempt(index, item, 0, None)
@@ -135,6 +148,44 @@ def run_rules(study: StudyData, rules: list[Rule], strict: bool = False) -> Vali
                                         na_position="first").drop(columns="_rank").reset_index(drop=True)
     return ValidationResult(findings=findings, rules=rules, timings=dict(timings), rule_errors=errors,
                             rule_tracebacks=tracebacks, study=study)
+
+
+#: Bytes of small datasets' frames kept held after their turn (each at most a quarter of it) while the other datasets
+#: held since reading are checked: their rules read DM, TS, TA, TV, SV, EX, EC, AE and SUPP-- again (cross-dataset
+#: and date rules), which would otherwise read each file again.  All are released before RELREC and the large
+#: datasets' turns, so the memory peak, in the large datasets' rules, holds none of them.
+KEEP_BYTES = 64 * 2**20
+
+
+def _keep(ds: DatasetData, kept: list[tuple[DatasetData, int]]) -> int | None:
+    """The bytes of ``ds``'s frame when it stays held after its turn within :data:`KEEP_BYTES` (each frame at most
+    a quarter of it), else None.  A frame that cannot be read again is held anyway and is not counted."""
+    if ds.reload is None or not ds.held:
+        return None
+    frame = ds.frame
+    limit = min(KEEP_BYTES // 4, KEEP_BYTES - sum(size for _ds, size in kept))
+    if int(frame.memory_usage(index=False, deep=False).sum()) > limit:
+        return None
+    size = int(frame.memory_usage(index=False, deep=True).sum())  # with the distinct texts of Categorical columns
+    return size if size <= limit else None
+
+
+#: Frames of at most this many bytes (trial design, TS, a small study's DM or SV; together at most four times it)
+#: stay held through the large datasets' turns too, whose date and visit rules read them.
+TINY_BYTES = 4 * 2**20
+
+
+def _release(kept: list[tuple[DatasetData, int]], tiny: bool = False) -> None:
+    """Release the frames kept; with ``tiny``, those of at most :data:`TINY_BYTES` stay (in the order kept, up to
+    four times that in all)."""
+    stay: list[tuple[DatasetData, int]] = []
+    for ds, size in kept:
+        if tiny and size <= TINY_BYTES and size + sum(s for _d, s in stay) <= 4 * TINY_BYTES:
+            stay.append((ds, size))
+        else:
+            ds.release()
+    kept[:] = stay
+    release_free_memory()
 
 
 def _work_order(ds: DatasetData, position: int) -> tuple[int, int]:
