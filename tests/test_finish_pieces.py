@@ -21,9 +21,10 @@ from converters.sdtm.output import write_in_pieces
 from converters.readers.raw import read_raw_folder
 from converters.sdtm.builder import BuiltRecords
 from converters.sdtm.model_variables import allowed_variables
+from converters.sdtm.raw_forms import read_forms
 from converters.sdtm.rejections import RejectionLog
 from converters.sdtm.study import BuildContext, BuiltDomain, _finish, _finish_in_pieces, build_subject_records, \
-    builder_columns, finishes_in_pieces, join_subject_columns
+    builder_columns, finishes_in_pieces
 from converters.shipped import study_mappings, study_raw
 from converters.spec.loader import load_domain_specs
 from converters.spec.study import StudyDefinition, load_study
@@ -41,7 +42,8 @@ def carnk() -> tuple[StudyDefinition, dict[str, BuiltRecords]]:
     mappings = study_mappings("carnk-sclc")
     study = load_study(mappings / "study.yaml")
     specs = load_domain_specs(mappings / "sdtm", study)
-    raw = join_subject_columns(study, read_raw_folder(study_raw("carnk-sclc"), encodings=study.encodings))
+    raw = read_forms(study, specs, read_raw_folder(study_raw("carnk-sclc"), encodings=study.encodings).items(),
+                     compact=False).raw
     records, _timeline = build_subject_records(study, specs, raw, RejectionLog(), [], lambda _m: None)
     return study, records
 
