@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import io
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from converters.engine.compact import CompactFrame, compact_frame, concat_compact
+from converters.engine.sdtm import BatchResult, PieceSink, finish_early, hold_again, merge_batches
 from converters.errors import DataError, TransportError
 from converters.metadata.model import Dataset, Variable
 from converters.sdtm.output import write_in_pieces
@@ -23,8 +25,8 @@ from converters.sdtm.builder import BuiltRecords
 from converters.sdtm.model_variables import allowed_variables
 from converters.sdtm.raw_forms import read_forms
 from converters.sdtm.rejections import RejectionLog
-from converters.sdtm.study import BuildContext, BuiltDomain, _finish, _finish_in_pieces, build_subject_records, \
-    builder_columns, finishes_in_pieces
+from converters.sdtm.study import BuildContext, BuiltDomain, EarlyFinish, _finish, _finish_in_pieces, \
+    build_subject_records, builder_columns, finishes_in_pieces, start_early
 from converters.shipped import study_mappings, study_raw
 from converters.spec.loader import load_domain_specs
 from converters.spec.study import StudyDefinition, load_study
@@ -274,3 +276,102 @@ def test_pieces_need_the_lengths_of_their_text_variables():
         XptPieces(ds, io.BytesIO())
     with pytest.raises(ValueError, match="USUBJID"):
         DatasetJsonPieces(ds, io.BytesIO(), len(frame), study_oid="S", metadata_version_oid="MDV")
+
+
+def _batches(rec: BuiltRecords, pieces: list[CompactFrame]) -> list[BatchResult]:
+    """Each piece as a batch gives it back, held compactly (its records with an empty frame beside it)."""
+    out = []
+    for piece in pieces:
+        batch_rec = copy.deepcopy(rec)
+        batch_rec.frame = rec.frame.iloc[:0].copy()
+        out.append(BatchResult({rec.domain: batch_rec}, RejectionLog(), compact={rec.domain: piece},
+                               counts={rec.domain: len(piece)}))
+    return out
+
+
+def _arrive(study: StudyDefinition, batches: list[BatchResult], spill: Path) -> dict[str, PieceSink]:
+    """The batches coming back one at a time, as ``build_records_in_batches`` takes them, with early finishing."""
+    finishing: dict[str, PieceSink] = {}
+    back: list[BatchResult] = []
+    for i, batch in enumerate(batches):
+        finish_early(batch, back, finishing, partial(start_early, study, spill) if i == 0 else None)
+        back.append(batch)
+    for name in [n for n, sink in finishing.items() if not sink.complete()]:
+        hold_again(name, finishing.pop(name), back)
+    return finishing
+
+
+def test_a_domain_finished_as_its_batches_arrive_equals_it_finished_after_the_merge(carnk, tmp_path):
+    study, records = carnk
+    rec = records["LB"]
+    keep = builder_columns(study, "LB")
+    pieces = _pieces(rec.frame, 3)
+    (tmp_path / "early").mkdir()
+    batches = _batches(rec, copy.deepcopy(pieces))
+    finishing = _arrive(study, batches, tmp_path / "early")
+    assert list(finishing) == ["LB"] and not any(b.compact for b in batches)  # no records held after the batch
+    assert all(b.record_count("LB") == len(p) for b, p in zip(batches, pieces))
+    assert len(list((tmp_path / "early").glob("lb.raw.*"))) == 3  # the pieces as they came, until finished
+    early_ctx = BuildContext(study=study, raw={}, domains={}, log=RejectionLog(), extensions={})
+    merged = copy.deepcopy(rec)
+    merged.frame = rec.frame.iloc[:0].copy()
+    sink = finishing["LB"]
+    assert isinstance(sink, EarlyFinish)
+    early = sink.done(merged, early_ctx.log, early_ctx)
+    assert not list((tmp_path / "early").glob("*.raw.*"))  # the pieces as they came are gone once finished
+    (tmp_path / "later").mkdir()
+    (_w, _wc), (later, later_ctx) = _both(study, rec, pieces, tmp_path / "later", keep)
+    _same_context(early_ctx, later_ctx)
+    assert [d.name for d in early] == [d.name for d in later]
+    for e, g in zip(early, later):
+        assert e.dataset == g.dataset and (e.records, e.rejected) == (g.records, g.rejected)
+        pd.testing.assert_frame_equal(e.frame, g.frame, check_exact=True)
+        _same_facts(e.facts, g.facts)
+        (e_frame, e_facts), (g_frame, g_facts) = e.written_form(), g.written_form()
+        pd.testing.assert_frame_equal(e_frame, g_frame, check_exact=True)
+        _same_facts(e_facts, g_facts)
+
+
+@pytest.mark.parametrize("refused", ["other columns", "subjects out of order", "one piece with records"])
+def test_a_domain_whose_batches_cannot_be_finished_alone_gets_its_pieces_back(carnk, tmp_path, refused):
+    study, records = carnk
+    rec = records["AE"]
+    pieces = _pieces(rec.frame, 3)
+    if refused == "other columns":  # the last batch's records lack a column the others have
+        pieces[2] = compact_frame(pieces[2].frame().drop(columns=[_perm_filled(rec)[0]]))
+    elif refused == "subjects out of order":
+        pieces = [pieces[1], pieces[0], pieces[2]]
+    else:  # a study whose domain has records in one batch only is finished whole, as before
+        pieces = [pieces[0], compact_frame(pieces[1].frame().iloc[:0]), compact_frame(pieces[2].frame().iloc[:0])]
+    batches = _batches(rec, copy.deepcopy(pieces))
+    assert not _arrive(study, batches, tmp_path)  # not finished early ...
+    for batch, piece in zip(batches, pieces):  # ... and every batch holds its piece again, as it came
+        pd.testing.assert_frame_equal(batch.compact["AE"].frame(), piece.frame(), check_exact=True)
+    assert not list(tmp_path.iterdir())  # nothing left on disk
+    log = RejectionLog()
+    merged = merge_batches(batches, log, [], compact := {})
+    held = compact["AE"]
+    assert isinstance(held, list) and not (len(held) > 1 and finishes_in_pieces(merged["AE"], held))
+
+
+def test_a_batched_build_finishing_domains_early_gives_the_same_datasets(tmp_path, monkeypatch):
+    from converters.sdtm import study as study_module
+    from converters.shipped import study_mappings
+
+    builds = {}
+    for way in ("early", "after the merge"):
+        if way != "early":
+            monkeypatch.setattr(study_module, "start_early", lambda *_a: None)
+        folder = tmp_path / way.replace(" ", "-")
+        folder.mkdir()
+        build = study_module.build_study(study_mappings("cll1-aml"), batch_subjects=7, spill=folder)
+        builds[way] = ({d.name: (d.dataset, d.records, d.rejected, d.written_form()) for d in build.domains},
+                       build.log.frame(), build.study)
+    (early, early_log, early_study), (later, later_log, later_study) = builds["early"], builds["after the merge"]
+    assert list(early) == list(later) and early_study == later_study
+    pd.testing.assert_frame_equal(early_log, later_log)
+    for name, (dataset, count, rejected, (frame, facts)) in later.items():
+        e_dataset, e_count, e_rejected, (e_frame, e_facts) = early[name]
+        assert (e_dataset, e_count, e_rejected) == (dataset, count, rejected), name
+        pd.testing.assert_frame_equal(e_frame, frame, check_exact=True)
+        _same_facts(e_facts, facts)

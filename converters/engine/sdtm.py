@@ -11,6 +11,7 @@ metadata and codelists in use (``converters.sdtm.study``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Protocol
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -41,17 +42,40 @@ class BatchResult:
     #: each domain's records held compactly once the batch is back (``engine.compact``); ``records`` then keep
     #: their counts, logs and metadata with an empty frame
     compact: dict[str, CompactFrame] = field(default_factory=dict)
+    #: each domain's record count once held compactly (its pieces may then be finished and gone)
+    counts: dict[str, int] = field(default_factory=dict)
 
     def hold_compactly(self) -> None:
         """Code the text columns of every domain's records (``engine.compact``) and drop the object frames."""
         for name, rec in self.records.items():
             self.compact[name] = compact_frame(rec.frame)
+            self.counts[name] = len(rec.frame)
             rec.frame = rec.frame.iloc[:0].copy()
 
     def record_count(self, domain: str) -> int:
+        if domain in self.counts:
+            return self.counts[domain]
         if domain in self.compact:
             return len(self.compact[domain])
         return len(self.records[domain].frame) if domain in self.records else 0
+
+
+class PieceSink(Protocol):
+    """A domain finished as its batches come back (``converters.sdtm.study.EarlyFinish``)."""
+
+    def add(self, piece: CompactFrame, rec: BuiltRecords) -> bool:
+        """Take the next batch's piece (and that batch's records of the domain, with an empty frame); False when
+        the domain turns out not to be finished so (then the piece is not taken)."""
+
+    def give_back(self) -> list[CompactFrame]:
+        """Every piece taken, as it came, in batch order (what was finished of them is forgotten)."""
+
+    def complete(self) -> bool:
+        """True when the pieces taken are finished as finishing the domain whole would."""
+
+
+#: domain name and its first batch's records -> the sink finishing it as its batches come back, or None
+EarlyStart = Callable[[str, BuiltRecords], PieceSink | None]
 
 
 @dataclass
@@ -67,6 +91,9 @@ class MergedBatches:
     #: until ``take`` or ``take_pieces`` gives them out (the ``records`` entry's frame is empty until then), so
     #: the study holds one domain's object frame (or one piece of it) at a time
     compact: dict[str, list[CompactFrame] | pd.DataFrame] = field(default_factory=dict)
+    #: domains finished as their batches came back (``build_records_in_batches``' ``early``): none of their
+    #: records are held here, the sink holds what is left to do
+    finishing: dict[str, PieceSink] = field(default_factory=dict)
 
     def take(self, domain: str) -> BuiltRecords:
         """The domain's records with their frame made whole (once; the compact form is dropped)."""
@@ -119,7 +146,7 @@ def batchable(study: StudyDefinition, specs: list[DomainSpec], raw: dict[str, Fo
 def build_records_in_batches(study: StudyDefinition, specs: list[DomainSpec], raw: dict[str, Form],
                              log: RejectionLog, warnings: list[str], batch_subjects: int, engine: Engine | None,
                              say: Callable[[str], None], keep: set[str] | None = None,
-                             visits: bool = False) -> MergedBatches:
+                             visits: bool = False, early: EarlyStart | None = None) -> MergedBatches:
     """Records of every spec, built per batch of ``batch_subjects`` subjects on ``engine`` and merged.
 
     Takes ``raw`` over: its subject forms are split into batches and dropped from it, and each batch's pieces are
@@ -128,7 +155,11 @@ def build_records_in_batches(study: StudyDefinition, specs: list[DomainSpec], ra
     visits of its raw forms (SV's raw part), merged in batch order.
 
     Forms of ``raw`` may be held as codes (``engine.compact.CompactSource``): they are split as codes and made
-    object frames only inside each batch's run; the forms in ``keep`` come back as object frames."""
+    object frames only inside each batch's run; the forms in ``keep`` come back as object frames.
+
+    ``early``: gives, per domain, a sink that finishes the domain's piece of each batch as the batch comes back
+    (``converters.sdtm.study.EarlyFinish``), so a domain's records are not held until all batches are back; a
+    domain whose pieces turn out not to qualify gets them back and is held as the others."""
     if batch_subjects < 1:
         raise ValueError("batch_subjects must be at least 1")
     engine = engine or LocalEngine()
@@ -150,11 +181,16 @@ def build_records_in_batches(study: StudyDefinition, specs: list[DomainSpec], ra
         while batches:
             yield batches.pop(0)
 
-    results = []
+    results: list[BatchResult] = []
+    finishing: dict[str, PieceSink] = {}
     for i, result in enumerate(engine.map(run_batch, feed(), study, specs, visits), start=1):
         say(f"batch {i} of {count}: {sum(len(r.frame) for r in result.records.values())} records")
         result.hold_compactly()
+        if early is not None:
+            finish_early(result, results, finishing, early if i == 1 else None)
         results.append(result)
+    for name in [n for n, sink in finishing.items() if not sink.complete()]:
+        hold_again(name, finishing.pop(name), results)
     timelines = [r.timeline for r in results if r.timeline is not None]
     timeline = _concat([t for t in timelines if len(t)] or timelines[:1])
     visit_parts = [r.visits for r in results if r.visits is not None]
@@ -164,7 +200,34 @@ def build_records_in_batches(study: StudyDefinition, specs: list[DomainSpec], ra
     compact: dict[str, list[CompactFrame] | pd.DataFrame] = {}
     records = merge_batches(results, log, warnings, compact)
     kept = {name: raw_source(held.pop(name)) for name in list(held)}  # one form made at a time
-    return MergedBatches(records, kept, timeline, raw_visits, compact)
+    return MergedBatches(records, kept, timeline, raw_visits, compact, finishing)
+
+
+def finish_early(result: BatchResult, earlier: list[BatchResult], finishing: dict[str, PieceSink],
+                 start: EarlyStart | None) -> None:
+    """Hand each domain's piece of the batch just back to its sink (made by ``start``, given on the first
+    batch); a domain whose sink refuses the piece gets its earlier pieces back into ``earlier`` and is held."""
+    for name, rec in result.records.items():
+        if start is not None:
+            made = start(name, rec)
+            if made is not None:
+                finishing[name] = made
+        sink = finishing.get(name)
+        if sink is None or name not in result.compact:
+            continue
+        if sink.add(result.compact[name], rec):
+            del result.compact[name]
+        else:
+            hold_again(name, finishing.pop(name), earlier)
+
+
+def hold_again(name: str, sink: PieceSink, results: list[BatchResult]) -> None:
+    """The pieces ``sink`` took back into the batches they came from, held compactly as if never taken."""
+    pieces = sink.give_back()
+    if len(pieces) != len(results):
+        raise RuntimeError(f"{name}: {len(pieces)} pieces given back for {len(results)} batches")
+    for result, piece in zip(results, pieces):
+        result.compact[name] = piece
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -58,7 +58,7 @@ from converters.spec.paths import check_folder_entries, check_form_name, check_s
 from converters.spec.model import DomainSpec, VariableSpec
 from converters.spec.study import StudyDefinition, load_study
 from converters.standards import ct, sdtmig
-from converters.writers.spill import SpilledFrame, join_spilled, spill_frame
+from converters.writers.spill import SpilledFrame, join_spilled, load_object, spill_frame, spill_object
 from converters.writers.text_facts import TextFacts, merge_facts, text_columns_facts
 from converters.writers.transport import byte_lengths
 
@@ -338,8 +338,9 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins, batch_subject
 
         raw = dict(raw)  # the batches take its subject forms over, so they are freed as the batches are made
         visits = builtins and _builds_sv()
+        early = partial(start_early, study, spill) if spill is not None else None
         merged = build_records_in_batches(study, specs, raw, log, warnings, batch_subjects, engine, say,
-                                          keep=study_wide_forms(study, specs), visits=visits)
+                                          keep=study_wide_forms(study, specs), visits=visits, early=early)
         records, raw, timeline, raw_visits = merged.records, merged.raw, merged.timeline, merged.visits
     else:
         raw = {name: raw_source(src) for name, src in raw.items()}
@@ -350,8 +351,15 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins, batch_subject
     ordered = ["DM"] + [n for n in records if n != "DM"]
     built: list[BuiltDomain] = []
     for name in ordered:
-        pieces = merged.take_pieces(name, partial(finishes_in_pieces, records[name])) if merged is not None else None
-        if pieces is not None:  # one batch piece's object frame at a time
+        early_done = merged.finishing.pop(name, None) if merged is not None else None
+        pieces = None
+        if early_done is None and merged is not None:
+            pieces = merged.take_pieces(name, partial(finishes_in_pieces, records[name]))
+        if early_done is not None:  # finished as its batches came back
+            assert isinstance(early_done, EarlyFinish)
+            rec = records[name]
+            done = early_done.done(rec, log, ctx)
+        elif pieces is not None:  # one batch piece's object frame at a time
             rec = records[name]
             to_disk = spill is not None and name not in HELD_WHOLE
             done = _finish_in_pieces(rec, pieces, log, ctx, spill if to_disk else None,
@@ -801,97 +809,216 @@ def finishes_in_pieces(rec: BuiltRecords, pieces: list[CompactFrame]) -> bool:
 
 def _finish_in_pieces(rec: BuiltRecords, pieces: list[CompactFrame], log: RejectionLog, ctx: BuildContext,
                       spill: Path | None = None, keep: set[str] | None = None) -> list[BuiltDomain]:
-    """``_finish`` one batch piece at a time (``finishes_in_pieces`` holds), with the same result.
-
-    Each piece is made, sorted, sequenced, checked against its codelists and shaped with every Perm variable;
-    what must be decided on the whole domain is measured per piece and merged: which Perm variables carry data,
-    lengths and number types (``finalize.ColumnStats``), the first value over 200 bytes of each variable, the
-    findings value-level metadata (on the distinct rows of its variables) and the SUPP-- records (pieces of
-    subjects in order). With ``spill`` (a folder) each finished piece goes to its own file at once, and only
-    the columns in ``keep`` and those a codelist or value-level metadata may read are held, as for a spilled
-    domain (``BuiltDomain.spill``); else the pieces are put together in memory."""
-    d, spec = rec.domain, rec.spec
-    specs = _specs_by_name(spec)
-    seqs = [var for var in specs.values() if var.algorithm == "seq"]
-    then = [c for var in seqs for c in (*var.by, *var.order)]
-    codelists = _codelists_of(rec)
-    findings = (sdtmig.dataset(d).dataset_class or "").upper() == "FINDINGS"
-    prefix = d
-    vl_columns = [f"{prefix}TESTCD", *SHAPE_BY.get(prefix, ()), *(prefix + r for r in FINDINGS_RESULTS)]
-    standard = {sv.name: sv for sv in allowed_variables(d)}
-    perm = {n for n, sv in standard.items() if sv.core not in ("Req", "Exp")}
-    coded = {n for n, sv in standard.items() if sv.codelist} | set(codelists) | set(vl_columns)
-    held = (keep or set()) | coded
-    every: list[str] = []
-    filled: dict[str, bool] = {}
-    stats: list[dict[str, finalize.ColumnStats]] = []
-    errors: dict[str, DataError] = {}
-    distinct: list[pd.DataFrame] = []
-    supp_parts: list[pd.DataFrame] = []
-    shaped_parts: list[tuple[pd.DataFrame, dict[str, TextFacts]]] = []
-    spilled: list[SpilledFrame] = []
-    total = 0
+    """``_finish`` one batch piece at a time (``finishes_in_pieces`` holds), with the same result
+    (``PieceFinish``)."""
+    finish = PieceFinish(rec, spill, keep)
     while pieces:
-        frame = sort_by_keys(pieces.pop(0).frame(), _sort_keys(rec), then)
-        for var in seqs:
+        finish.add(pieces.pop(0))
+    return finish.done(rec, log, ctx)
+
+
+class PieceFinish:
+    """A domain finished one batch piece at a time, with the result of finishing it whole.
+
+    Each piece (``add``) is made, sorted, sequenced, checked against its codelists and shaped with every Perm
+    variable; what must be decided on the whole domain is measured per piece and merged (``done``): which Perm
+    variables carry data, lengths and number types (``finalize.ColumnStats``), the first value over 200 bytes of
+    each variable, the findings value-level metadata (on the distinct rows of its variables) and the SUPP--
+    records (pieces of subjects in order). With ``spill`` (a folder) each finished piece goes to its own file at
+    once, and only the columns in ``keep`` and those a codelist or value-level metadata may read are held, as for
+    a spilled domain (``BuiltDomain.spill``); else the pieces are put together in memory.
+
+    What the pieces log (codelist values nulled) and the codelist extensions they find are held here and handed
+    to the build's log and context by ``done``, so a domain finished as its batches come back (``EarlyFinish``)
+    logs in the place it would when finished later, and one that turns out not to qualify logs nothing."""
+
+    def __init__(self, rec: BuiltRecords, spill: Path | None = None, keep: set[str] | None = None) -> None:
+        d = rec.domain
+        self.domain, self.spill, self.keep = d, spill, keep or set()
+        self.specs = _specs_by_name(rec.spec)
+        self.seqs = [var for var in self.specs.values() if var.algorithm == "seq"]
+        self.then = [c for var in self.seqs for c in (*var.by, *var.order)]
+        self.codelists = _codelists_of(rec)
+        self.raw_column = dict(rec.raw_column)
+        self.findings = (sdtmig.dataset(d).dataset_class or "").upper() == "FINDINGS"
+        self.vl_columns = [f"{d}TESTCD", *SHAPE_BY.get(d, ()), *(d + r for r in FINDINGS_RESULTS)]
+        standard = {sv.name: sv for sv in allowed_variables(d)}
+        self.perm = {n for n, sv in standard.items() if sv.core not in ("Req", "Exp")}
+        coded = {n for n, sv in standard.items() if sv.codelist} | set(self.codelists) | set(self.vl_columns)
+        self.held = self.keep | coded
+        self.log = RejectionLog()
+        self.extensions: dict[str, set[str]] = {}
+        self.every: list[str] = []
+        self.filled: dict[str, bool] = {}
+        self.stats: list[dict[str, finalize.ColumnStats]] = []
+        self.errors: dict[str, DataError] = {}
+        self.distinct: list[pd.DataFrame] = []
+        self.supp_parts: list[pd.DataFrame] = []
+        self.shaped_parts: list[tuple[pd.DataFrame, dict[str, TextFacts]]] = []
+        self.spilled: list[SpilledFrame] = []
+        self.total = 0
+        self._rec = rec
+
+    def add(self, piece: CompactFrame) -> None:
+        """Finish one piece (the next subjects) and hold only what ``done`` merges."""
+        rec, d = self._rec, self.domain
+        frame = sort_by_keys(piece.frame(), _sort_keys(rec), self.then)
+        del piece
+        for var in self.seqs:
             frame[var.name] = derive_seq(frame, var.by, var.order)
-        _enforce_codelists(d, frame, codelists, log, rec.raw_column, ctx.extensions)
-        for name in perm & set(frame.columns):
-            filled[name] = filled.get(name, False) or bool(frame[name].notna().any())
-        shaped, every = finalize.shape_domain(d, frame, specs, every_perm=True)
+        _enforce_codelists(d, frame, self.codelists, self.log, self.raw_column, self.extensions)
+        for name in self.perm & set(frame.columns):
+            self.filled[name] = self.filled.get(name, False) or bool(frame[name].notna().any())
+        shaped, self.every = finalize.shape_domain(d, frame, self.specs, every_perm=True)
         facts = text_columns_facts(shaped, d)
         for name, error in _length_errors(rec, frame, facts).items():
-            errors.setdefault(name, error)
-        stats.append(finalize.column_stats(shaped, every, facts))
-        if findings:
-            distinct.append(shaped[[c for c in vl_columns if c in shaped]].drop_duplicates())
-        if spec.supp:
-            supp_parts.append(_supp_records(rec, frame))
+            self.errors.setdefault(name, error)
+        self.stats.append(finalize.column_stats(shaped, self.every, facts))
+        if self.findings:
+            self.distinct.append(shaped[[c for c in self.vl_columns if c in shaped]].drop_duplicates())
+        if rec.spec.supp:
+            self.supp_parts.append(_supp_records(rec, frame))
         del frame
-        total += len(shaped)
-        if spill is not None:
-            path = spill / f"{d.lower()}.{len(spilled) + 1}.spill"
-            spilled.append(spill_frame(shaped, facts, path))
-            shaped_parts.append((shaped[[c for c in every if c in (keep or set()) or (c in held and c not in facts)]],
-                                 {n: f for n, f in facts.items() if n in held}))
+        self.total += len(shaped)
+        if self.spill is not None:
+            path = self.spill / f"{d.lower()}.{len(self.spilled) + 1}.spill"
+            self.spilled.append(spill_frame(shaped, facts, path))
+            self.shaped_parts.append((shaped[[c for c in self.every if c in self.keep or
+                                              (c in self.held and c not in facts)]],
+                                      {n: f for n, f in facts.items() if n in self.held}))
         else:
-            shaped_parts.append((shaped, facts))
-        del shaped, facts
-    for ext_cl, values in rec.extensions.items():
-        ctx.extensions.setdefault(ext_cl, set()).update(values)
-    for name in spec.variable_names():  # the first variable in spec order with a value too long, as whole
-        if name in errors:
-            raise errors[name]
-    names = [n for n in every if n not in perm or filled.get(n, False)]
-    dataset = finalize.dataset_metadata(d, pd.DataFrame(), names, specs, codelists, spec.keys, ctx.methods,
-                                        stats=finalize.merge_stats(stats), records=total)
-    if findings:
-        rows = pd.concat(distinct, ignore_index=True).drop_duplicates(ignore_index=True)
-        dataset.value_level = findings_value_level(dataset, rows, _blocks(spec))
-    rejected = int(sum(((p["domain"] == d) & (p["action"] == DROPPED)).sum() for p in log.parts))
-    text = [n for n in names if all(n in f for _s, f in shaped_parts)]
-    facts = {n: merge_facts([f[n] for _s, f in shaped_parts]) for n in text}
-    if spill is not None:
-        final = {v.name for v in dataset.variables if v.codelist} | \
-            {n for vl in dataset.value_level for n in (vl.variable, *(c.variable for c in vl.where))}
-        facts = {n: f for n, f in facts.items() if n in (keep or set()) or n in final}
-        columns = [n for n in names if n in (keep or set()) or (n in final and n not in facts)]
-        parts = [s[[c for c in columns if c in s]] for s, _f in shaped_parts]
-    else:
-        columns = names
-        parts = [s[names] for s, _f in shaped_parts]
-    whole = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
-    whole = whole.reindex(columns=[c for c in columns if c in whole])
-    domain = BuiltDomain(d, whole, dataset, rec.rows_read, rec.filtered, rejected, tuple(spec.sources()),
-                         facts=facts)
-    if spill is not None:
-        domain.spilled = join_spilled(spilled, names)
-    out = [domain]
-    if spec.supp:
-        filled_parts = [part for part in supp_parts if len(part)] or supp_parts[:1]
-        supp = pd.concat(filled_parts, ignore_index=True) if len(filled_parts) > 1 else filled_parts[0]
-        out.append(_supp_domain(rec, supp, total, ctx))
-    return out
+            self.shaped_parts.append((shaped, facts))
+
+    def discard(self) -> None:
+        """Forget the pieces finished (their spill files removed): the domain is finished another way."""
+        for part in self.spilled:
+            part.remove()
+        self.spilled, self.shaped_parts, self.supp_parts, self.distinct = [], [], [], []
+
+    def done(self, rec: BuiltRecords, log: RejectionLog, ctx: BuildContext) -> list[BuiltDomain]:
+        """The finished domain (and its SUPP--) of the pieces added; ``rec``: the domain's merged records (counts,
+        extensions of the record phase). Logs what the pieces logged, then raises the first value over 200
+        bytes in spec order, as finishing it whole does."""
+        d, spec, keep = self.domain, rec.spec, self.keep
+        log.parts.extend(self.log.parts)
+        for extensions in (self.extensions, rec.extensions):
+            for ext_cl, values in extensions.items():
+                ctx.extensions.setdefault(ext_cl, set()).update(values)
+        for name in spec.variable_names():  # the first variable in spec order with a value too long, as whole
+            if name in self.errors:
+                raise self.errors[name]
+        names = [n for n in self.every if n not in self.perm or self.filled.get(n, False)]
+        dataset = finalize.dataset_metadata(d, pd.DataFrame(), names, self.specs, self.codelists, spec.keys,
+                                            ctx.methods, stats=finalize.merge_stats(self.stats), records=self.total)
+        if self.findings:
+            rows = pd.concat(self.distinct, ignore_index=True).drop_duplicates(ignore_index=True)
+            dataset.value_level = findings_value_level(dataset, rows, _blocks(spec))
+        rejected = int(sum(((p["domain"] == d) & (p["action"] == DROPPED)).sum() for p in log.parts))
+        shaped_parts, self.shaped_parts = self.shaped_parts, []
+        text = [n for n in names if all(n in f for _s, f in shaped_parts)]
+        facts = {n: merge_facts([f[n] for _s, f in shaped_parts]) for n in text}
+        if self.spill is not None:
+            final = {v.name for v in dataset.variables if v.codelist} | \
+                {n for vl in dataset.value_level for n in (vl.variable, *(c.variable for c in vl.where))}
+            facts = {n: f for n, f in facts.items() if n in keep or n in final}
+            columns = [n for n in names if n in keep or (n in final and n not in facts)]
+            parts = [s[[c for c in columns if c in s]] for s, _f in shaped_parts]
+        else:
+            columns = names
+            parts = [s[names] for s, _f in shaped_parts]
+        whole = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+        whole = whole.reindex(columns=[c for c in columns if c in whole])
+        domain = BuiltDomain(d, whole, dataset, rec.rows_read, rec.filtered, rejected, tuple(spec.sources()),
+                             facts=facts)
+        if self.spill is not None:
+            domain.spilled = join_spilled(self.spilled, names)
+        out = [domain]
+        if spec.supp:
+            filled_parts = [part for part in self.supp_parts if len(part)] or self.supp_parts[:1]
+            supp = pd.concat(filled_parts, ignore_index=True) if len(filled_parts) > 1 else filled_parts[0]
+            out.append(_supp_domain(rec, supp, self.total, ctx))
+        return out
+
+
+class EarlyFinish:
+    """A domain finished as its batches come back (``engine.sdtm.build_records_in_batches``' ``early``), so its
+    records are never all held: each batch's piece is finished at once (``PieceFinish``, spilled to ``spill``)
+    and kept only as what the merge needs.
+
+    What can be decided up front is (``start_early``): a domain spilled, not held whole, every --SEQ counting
+    within USUBJID; the rest is checked piece by piece as ``finishes_in_pieces`` checks the pieces together
+    (same columns, one STUDYID, subjects after the last piece's, and the same codelists and raw columns as the
+    first batch's). Until ``done`` each piece is also kept as it came, on disk, so a domain that turns out not
+    to qualify (a piece refused, or fewer than two pieces with records) gives its pieces back (``give_back``)
+    and is finished as before, with the same bytes."""
+
+    def __init__(self, rec: BuiltRecords, spill: Path, keep: set[str]) -> None:
+        self.rec, self.spill = rec, spill
+        self.finish = PieceFinish(rec, spill, keep)
+        self.raw: list[Path] = []
+        self.last: CompactFrame | None = None  # the subjects of the last piece with records
+        self.filled = 0  # pieces with records
+
+    def add(self, piece: CompactFrame, rec: BuiltRecords) -> bool:
+        if not self._fits(piece, rec):
+            return False
+        path = self.spill / f"{rec.domain.lower()}.raw.{len(self.raw) + 1}.spill"
+        self.raw.append(spill_object(piece, path))
+        if len(piece):  # an empty piece is left out, as the merge of the batches leaves it out
+            self.last = _subjects_of(piece)
+            self.finish.add(piece)
+            self.filled += 1
+        return True
+
+    def _fits(self, piece: CompactFrame, rec: BuiltRecords) -> bool:
+        if _codelists_of(rec) != self.finish.codelists or rec.raw_column != self.finish.raw_column:
+            return False
+        return not len(piece) or finishes_in_pieces(self.rec, [piece] if self.last is None else [self.last, piece])
+
+    def complete(self) -> bool:
+        return self.filled >= 2  # one piece with records is finished whole, as before
+
+    def give_back(self) -> list[CompactFrame]:
+        self.finish.discard()
+        pieces = []
+        for path in self.raw:
+            piece = load_object(path)
+            assert isinstance(piece, CompactFrame)
+            pieces.append(piece)
+            path.unlink(missing_ok=True)
+        self.raw = []
+        return pieces
+
+    def done(self, rec: BuiltRecords, log: RejectionLog, ctx: BuildContext) -> list[BuiltDomain]:
+        """The finished domain and its SUPP-- (``PieceFinish.done``), once the batches are merged."""
+        for path in self.raw:
+            path.unlink(missing_ok=True)
+        self.raw = []
+        return self.finish.done(rec, log, ctx)
+
+
+def start_early(study: StudyDefinition, spill: Path, name: str, rec: BuiltRecords) -> EarlyFinish | None:
+    """The ``EarlyFinish`` of a domain that may be finished as its batches come back (spilled, not held whole,
+    every --SEQ within USUBJID), else None."""
+    if name in HELD_WHOLE:
+        return None
+    if any("USUBJID" not in var.by for var in rec.spec.variable_specs().values() if var.algorithm == "seq"):
+        return None
+    return EarlyFinish(rec, spill, builder_columns(study, name))
+
+
+def _subjects_of(piece: CompactFrame) -> CompactFrame:
+    """What ``finishes_in_pieces`` reads of a piece to check the next one: its columns, its distinct STUDYID and
+    USUBJID values."""
+    columns: dict[str, TextColumn | pd.Series] = {}
+    for name in ("STUDYID", "USUBJID"):
+        column = piece.columns.get(name)
+        if isinstance(column, TextColumn):
+            _values, first = np.unique(column.codes, return_index=True)
+            columns[name] = column.take(first).used()
+        elif column is not None:
+            columns[name] = column
+    return CompactFrame(columns, piece.index[:0], list(piece.order), piece.labels)
 
 
 def study_metadata(study: StudyDefinition, built: list[BuiltDomain], ctx: BuildContext) -> Study:
