@@ -21,21 +21,23 @@ With ``spill`` (the ``sdtm`` command, the ``run`` stage), each finished domain b
 goes to disk at once and keeps in memory only the columns the builders read (``builder_columns``);
 ``converters.sdtm.output.write_build`` reads each back to write it (docs/scale.md).  A study built in batches
 finishes each domain one batch piece at a time where that gives the same result (``finishes_in_pieces``), with
-the study-wide decisions merged across the pieces, and such a domain is spilled and written piece by piece.
+the study-wide decisions merged across the pieces, and such a domain is spilled and written piece by piece;
+when spilled, each piece is finished as its batch comes back (``EarlyFinish``), so no domain's records wait for
+the other batches.
 """
 from __future__ import annotations
 
 import importlib
 import importlib.util
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from converters.engine.compact import CompactFrame, TextColumn
+from converters.engine.compact import CompactFrame, TextColumn, compact_frame
 from converters.errors import DataError, Location, SpecError
 from converters.metadata.model import Codelist, Comment, Dataset, Method, Standard, Study
 from converters.metadata.value_level import FINDINGS_RESULTS, SHAPE_BY, findings_value_level, ts_value_level
@@ -853,8 +855,8 @@ class PieceFinish:
         self.stats: list[dict[str, finalize.ColumnStats]] = []
         self.errors: dict[str, DataError] = {}
         self.distinct: list[pd.DataFrame] = []
-        self.supp_parts: list[pd.DataFrame] = []
-        self.shaped_parts: list[tuple[pd.DataFrame, dict[str, TextFacts]]] = []
+        self.supp_parts: list[pd.DataFrame | CompactFrame] = []
+        self.shaped_parts: list[tuple[pd.DataFrame | CompactFrame, dict[str, TextFacts]]] = []
         self.spilled: list[SpilledFrame] = []
         self.total = 0
         self._rec = rec
@@ -877,15 +879,18 @@ class PieceFinish:
         if self.findings:
             self.distinct.append(shaped[[c for c in self.vl_columns if c in shaped]].drop_duplicates())
         if rec.spec.supp:
-            self.supp_parts.append(_supp_records(rec, frame))
+            supp = _supp_records(rec, frame)
+            self.supp_parts.append(compact_frame(supp) if self.spill is not None else supp)
         del frame
         self.total += len(shaped)
         if self.spill is not None:
             path = self.spill / f"{d.lower()}.{len(self.spilled) + 1}.spill"
             self.spilled.append(spill_frame(shaped, facts, path))
-            self.shaped_parts.append((shaped[[c for c in self.every if c in self.keep or
-                                              (c in self.held and c not in facts)]],
-                                      {n: f for n, f in facts.items() if n in self.held}))
+            # the columns held (those the builders read) as codes until ``done``: a domain finished as its
+            # batches come back holds no object column of any record while the other batches run
+            self.shaped_parts.append((compact_frame(shaped[[c for c in self.every if c in self.keep or
+                                                            (c in self.held and c not in facts)]]),
+                                      {n: _small_facts(f) for n, f in facts.items() if n in self.held}))
         else:
             self.shaped_parts.append((shaped, facts))
 
@@ -916,16 +921,20 @@ class PieceFinish:
         rejected = int(sum(((p["domain"] == d) & (p["action"] == DROPPED)).sum() for p in log.parts))
         shaped_parts, self.shaped_parts = self.shaped_parts, []
         text = [n for n in names if all(n in f for _s, f in shaped_parts)]
-        facts = {n: merge_facts([f[n] for _s, f in shaped_parts]) for n in text}
+        facts = {n: merge_facts([f[n] for _s, f in shaped_parts]) if len(shaped_parts) > 1 else
+                 replace(shaped_parts[0][1][n], codes=shaped_parts[0][1][n].codes.astype(np.int32)) for n in text}
         if self.spill is not None:
             final = {v.name for v in dataset.variables if v.codelist} | \
                 {n for vl in dataset.value_level for n in (vl.variable, *(c.variable for c in vl.where))}
             facts = {n: f for n, f in facts.items() if n in keep or n in final}
             columns = [n for n in names if n in keep or (n in final and n not in facts)]
-            parts = [s[[c for c in columns if c in s]] for s, _f in shaped_parts]
+            parts = []
+            for held, _f in shaped_parts:  # one piece's object columns made at a time
+                made = held.frame() if isinstance(held, CompactFrame) else held
+                parts.append(made[[c for c in columns if c in made]])
         else:
             columns = names
-            parts = [s[names] for s, _f in shaped_parts]
+            parts = [s[names] for s, _f in shaped_parts if isinstance(s, pd.DataFrame)]
         whole = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
         whole = whole.reindex(columns=[c for c in columns if c in whole])
         domain = BuiltDomain(d, whole, dataset, rec.rows_read, rec.filtered, rejected, tuple(spec.sources()),
@@ -934,7 +943,9 @@ class PieceFinish:
             domain.spilled = join_spilled(self.spilled, names)
         out = [domain]
         if spec.supp:
-            filled_parts = [part for part in self.supp_parts if len(part)] or self.supp_parts[:1]
+            supp_frames = [part.frame() if isinstance(part, CompactFrame) else part for part in self.supp_parts]
+            self.supp_parts = []
+            filled_parts = [part for part in supp_frames if len(part)] or supp_frames[:1]
             supp = pd.concat(filled_parts, ignore_index=True) if len(filled_parts) > 1 else filled_parts[0]
             out.append(_supp_domain(rec, supp, self.total, ctx))
         return out
@@ -995,6 +1006,14 @@ class EarlyFinish:
             path.unlink(missing_ok=True)
         self.raw = []
         return self.finish.done(rec, log, ctx)
+
+
+def _small_facts(facts: TextFacts) -> TextFacts:
+    """The facts with their codes in the smallest integer type for their distinct values (held per piece until
+    merged; ``merge_facts`` gives int32 codes, as ``text_facts`` does)."""
+    count = len(facts.values)
+    kind = np.int8 if count < 2**7 - 1 else np.int16 if count < 2**15 - 1 else np.int32
+    return replace(facts, codes=facts.codes.astype(kind), _cache={})  # no per-record answers kept
 
 
 def start_early(study: StudyDefinition, spill: Path, name: str, rec: BuiltRecords) -> EarlyFinish | None:
