@@ -146,7 +146,7 @@ def test_an_adam_stage_plugs_in_and_its_adsl_is_checked(tmp_path, monkeypatch):
 
     calls = []
 
-    def build_adam(sdtm: Path, out: Path, *, mappings: Path, created, progress=None):
+    def build_adam(sdtm: Path, out: Path, *, mappings: Path, created, progress=None, batch_subjects=None):
         calls.append((sdtm.name, mappings.name))
         out.mkdir(parents=True)
         dm = pd.DataFrame({"STUDYID": ["CARNK-SCLC-101"], "USUBJID": ["CARNK-SCLC-101-101-001"]})

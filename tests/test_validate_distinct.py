@@ -133,3 +133,106 @@ def test_invalid_dtc_with_its_usual_shape_shortcut_is_the_whole_pattern():
     expected = _invalid_by_whole_pattern(series)
     assert invalid_dtc(series).tolist() == expected.tolist()
     assert expected.any() and not expected.all()
+
+
+def _dtc_like(rng: np.random.Generator, n: int) -> list[str]:
+    """Date texts near the patterns' edges: valid ones, each with a few characters replaced (by digits,
+    separators, a letter, a space, a NUL, an Arabic-Indic digit, an accented letter)."""
+    base = ["2024-01-15", "2024-01-15T08:30", "2024-01-15T08:30:59", "2024-13-01", "2024-12-32", "2024-02-30T24:00",
+            "2024-01-15T23:60", "2024-01-15T23:59:60", "2024", "2024-01", "2024-01-15T08", "2024---15", "",
+            "٢٠٢٤-01-15", "2024-01-15T08:30:00.5", "2024-01-15T08:30:00Z", "2024-00-10", "2024-01-00"]
+    alphabet = list("0123456789-T:Z+. x") + ["٣", "é", "\x00"]
+    values = list(base)
+    for _ in range(n):
+        chars = list(str(rng.choice(base)))
+        for _ in range(int(rng.integers(0, 3))):
+            if chars:
+                chars[int(rng.integers(0, len(chars)))] = str(rng.choice(alphabet))
+        values.append("".join(chars))
+    return values
+
+
+def test_date_shapes_on_whole_arrays_match_the_regular_expressions():
+    """The array matching of plain and complete date/times decides each text as the expressions do (``\\d``
+    matching other scripts' digits included)."""
+    import re
+
+    from converters.validate.iso8601 import _COMPLETE, _PLAIN, _complete_shape, plain_texts
+
+    values = _dtc_like(np.random.default_rng(7), 5000)
+    objects = np.array(values, dtype=object)
+    ok, text = plain_texts(objects)
+    assert ok.tolist() == [re.fullmatch(_PLAIN, v) is not None for v in values] + [False]
+    assert text.tolist() == [v[:19] for v in values]
+    assert _complete_shape(objects).tolist() == [_COMPLETE.fullmatch(v) is not None for v in values]
+    assert plain_texts(np.array(["2024", 2024, "x"], dtype=object))[0].tolist() == [True, True, False, False]
+
+
+def test_fixed_width_cells_decode_as_bytes_do():
+    """Distinct XPT cells decoded as one array equal each cell's bytes, trailing spaces cut, decoded."""
+    from converters.validate.fastxpt import _decode_cells
+
+    rng = np.random.default_rng(3)
+    for length in (1, 8, 19, 200):
+        cells = rng.choice(np.frombuffer(b" ab 9-:T", dtype=np.uint8), size=(300, length)).astype(np.uint8)
+        cells[:3] = ord(" ")
+        wide = cells.copy()
+        wide[5, 0] = 0xE9  # é in cp1252: the column is decoded cell by cell
+        for grid, codec in ((cells, "ascii"), (wide, "cp1252")):
+            beyond = (grid >= 0x80).any(axis=1)
+            assert _decode_cells(grid, beyond, codec) == [bytes(r).rstrip(b" ").decode(codec) for r in grid]
+
+
+def test_complete_dates_on_whole_arrays_match_pandas_string_methods():
+    """The calendar date of each text (NaT unless its first ten characters are a real YYYY-MM-DD) is what the
+    record-by-record string methods give."""
+    from converters.validate.iso8601 import complete_date
+
+    texts = _dtc_like(np.random.default_rng(11), 3000) + ["2024-02-29T10", "2023-02-29", "1900-01-01"]
+    in_range = [v for v in texts if not v[:4].isdigit() or 1678 < int(v[:4]) < 2262]
+    values = pd.Series(in_range, dtype=object)  # (a year outside pandas' nanosecond range fails both ways)
+    head = values.str[:10]
+    ok = head.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
+    want = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    want[ok] = pd.to_datetime(head[ok], format="%Y-%m-%d", errors="coerce")
+    pd.testing.assert_series_equal(complete_date(values), want)
+    assert complete_date(values).notna().sum() > 100
+
+
+def test_dates_ranked_once_per_column_compare_as_record_by_record():
+    """DT0003, DT0007 and DT0021 compare a column's dates through its cached prefix ranks: the same answers as a
+    record-by-record comparison, in either direction."""
+    from functools import partial
+
+    from converters.validate.iso8601 import later_than_codes, plain_texts, prefix_ranks
+
+    rng = np.random.default_rng(13)
+    a, b = _partial_dates(rng, 600), _partial_dates(rng, 50)
+    a_values, b_values = np.array(a + [""], dtype=object), np.array(b + [""], dtype=object)
+    a_codes, b_codes = np.arange(len(a)), rng.integers(-1, len(b), len(a))
+    a_plain, b_plain = plain_texts(a_values), plain_texts(b_values)
+    a_ranks, b_ranks = partial(prefix_ranks, a_plain[1]), partial(prefix_ranks, b_plain[1])
+    want = [b_codes[i] >= 0 and _later_by_record(a[i], b[b_codes[i]]) for i in range(len(a))]
+    assert later_than_codes(a_codes, a_values, b_codes, b_values, a_ranks=a_ranks).tolist() == want
+    back = [b_codes[i] >= 0 and _later_by_record(b[b_codes[i]], a[i]) for i in range(len(a))]
+    assert later_than_codes(b_codes, b_values, a_codes, a_values, b_ranks=a_ranks, a_ranks=b_ranks).tolist() == back
+    assert any(want) and any(back)
+
+
+def test_a_date_beyond_nanosecond_timestamps_is_no_calendar_date():
+    """A year after 2262 or before 1678 has no nanosecond timestamp: its complete date is NaT, not an error that
+    stops DT0004 and DT0019 (it stopped them before)."""
+    from converters.validate.iso8601 import complete_date
+
+    got = complete_date(pd.Series(["2324-01-15", "1500-06-01T10:00", "2262-04-11", "1677-09-22", "2024-02-30"],
+                                  dtype=object))
+    assert got.isna().tolist() == [True, True, False, False, True]
+    study = frames_to_study({"DM": pd.DataFrame({"USUBJID": ["S1"], "RFSTDTC": ["2024-01-01"]}),
+                             "AE": pd.DataFrame({"USUBJID": ["S1", "S1"], "AESTDTC": ["2324-01-15", "2024-01-03"],
+                                                 "AESTDY": [1.0, 5.0], "AESEQ": [1.0, 2.0]})})
+    from converters.validate import validate_study
+
+    result = validate_study(study, select=["DT0004", "DT0019"])
+    assert not result.rule_errors
+    found = result.findings
+    assert found[found["rule"].eq("DT0004")]["record"].tolist() == [2]

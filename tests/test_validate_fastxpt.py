@@ -163,3 +163,23 @@ def test_a_collision_across_blocks_is_caught(tmp_path, monkeypatch):
     for col in ("USUBJID", "TEXT"):
         assert frame[col].astype(object).tolist() == expected[col].tolist(), col
 
+
+
+def test_a_second_member_is_found_on_record_boundaries(tmp_path):
+    """The block reader looks for a member header only where a record starts (every 80 bytes), as a search of every
+    byte would find it there; a file with a second member goes to the full reader."""
+    from converters.validate.fastxpt import _MEMBER_HEAD, _member_head_in, parse_xpt
+
+    rng = np.random.default_rng(5)
+    raw = bytearray(rng.integers(32, 127, 80 * 400, dtype=np.uint8).tobytes())
+    for place in (80 * 3, 80 * 150 + 17, 80 * 399 - 80):  # the second is not on a boundary
+        raw[place:place + len(_MEMBER_HEAD)] = _MEMBER_HEAD
+    data = bytes(raw)
+    aligned = [p for p in range(0, len(data), 80) if data[p:p + len(_MEMBER_HEAD)] == _MEMBER_HEAD]
+    for start, end in ((0, len(data)), (0, 263), (0, 264), (241, 80 * 398), (80 * 4, 80 * 399)):
+        want = any(start <= p and p + len(_MEMBER_HEAD) <= end for p in aligned)
+        assert _member_head_in(data, start, end, aligned=True) is want, (start, end)
+        assert _member_head_in(data, start, end, aligned=False) is (data.find(_MEMBER_HEAD, start, end) >= 0)
+    one = _coded_text_file(tmp_path).read_bytes()
+    two = one + one[one.index(b"HEADER RECORD*******MEMBER"):]  # the member again, as a second member
+    assert parse_xpt(one) is not None and parse_xpt(two) is None

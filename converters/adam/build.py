@@ -9,18 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from converters.adam.batches import derive_in_batches
 from converters.adam.codelists import assign_codelist, describe_codelists
-from converters.adam.columns import distinct_map, working_copy
+from converters.adam.columns import distinct_map, map_distinct, working_copy
 from converters.adam.context import AdamContext, Provenance
 from converters.adam.metadata import CLASSES, LABELS, display_format, standard_variable
 from converters.adam.sources import SdtmFolder, read_sdtm_folder
 from converters.adam.spec import AdamSpec, load_adam_specs
 from converters.adam.where import evaluate
+from converters.engine.compact import CompactFrame, TextColumn
 from converters.errors import DataError, Location, SpecError, TransportError
 from converters.metadata.model import Dataset, Method, Origin, Standard, Study, Variable
 from converters.standards import adamig, sdtmig
@@ -31,10 +34,15 @@ ADAMIG_OID = "STD.ADaMIG.1.3"
 
 @dataclass
 class AdamDataset:
-    """One built ADaM dataset: its frame, its metadata, and where it started."""
+    """One built ADaM dataset: its frame, its metadata, and where it started.
+
+    A dataset put together from batches of subjects is held as a :class:`CompactFrame` (text as codes) from its
+    description until it is written piece by piece; :meth:`whole` makes its frame, :meth:`columns` some columns.
+    Once :func:`build_adam` has given it to ``on_built``, its frame is a DataFrame (whole or thinned).
+    """
 
     name: str
-    frame: pd.DataFrame
+    frame: pd.DataFrame | CompactFrame
     dataset: Dataset
     source: str
     source_records: int
@@ -47,9 +55,23 @@ class AdamDataset:
         from converters.adam.output import count_subjects
 
         count_subjects(self)
-        keep = [v.name for v in self.dataset.variables if v.codelist and v.name in self.frame]
-        self.frame = self.frame[keep]
+        keep = [v.name for v in self.dataset.variables if v.codelist and v.name in self.frame.columns]
+        self.frame = self.columns(keep)
         self.facts = {name: facts for name, facts in self.facts.items() if name in keep}
+
+    def whole(self) -> pd.DataFrame:
+        """The frame as a DataFrame (a dataset held as codes is made whole here, and kept so)."""
+        if isinstance(self.frame, CompactFrame):
+            self.frame = self.frame.frame()
+        return self.frame
+
+    def columns(self, names: list[str]) -> pd.DataFrame:
+        """Only the columns ``names`` (those present, in that order), without making the others."""
+        if isinstance(self.frame, pd.DataFrame):
+            return self.frame[[n for n in names if n in self.frame.columns]]
+        compact = self.frame
+        return pd.DataFrame({n: compact.column(n) for n in names if n in compact.columns}, index=compact.index,
+                            columns=pd.Index([n for n in names if n in compact.columns]))
 
     @property
     def records(self) -> int:
@@ -67,7 +89,7 @@ class AdamBuild:
     def frame(self, name: str) -> pd.DataFrame:
         for d in self.datasets:
             if d.name == name:
-                return d.frame
+                return d.whole()
         raise KeyError(name)
 
 
@@ -131,12 +153,20 @@ def _predecessor(dataset: str, name: str, sdtm: SdtmFolder) -> str:
     return f"{dataset.upper()}.{name}"
 
 
-def describe_dataset(spec: AdamSpec, frame: pd.DataFrame, provenance: dict[str, Provenance], sdtm: SdtmFolder,
-                     methods: dict[str, Method]) -> tuple[pd.DataFrame, Dataset, dict[str, TextFacts]]:
-    """Cast the frame to its metadata types and describe it in the metadata model, with the facts of its text."""
+def describe_dataset(spec: AdamSpec, frame: pd.DataFrame | CompactFrame, provenance: dict[str, Provenance],
+                     sdtm: SdtmFolder, methods: dict[str, Method]
+                     ) -> tuple[pd.DataFrame | CompactFrame, Dataset, dict[str, TextFacts]]:
+    """Cast the frame to its metadata types and describe it in the metadata model, with the facts of its text.
+
+    A :class:`CompactFrame` (a dataset put together from batches) gives its columns one at a time, each let go
+    once described, and the described dataset is given as a CompactFrame too (text columns as the codes of their
+    text facts, :func:`_held_column`), so the whole dataset is never held as object text: it is written piece by
+    piece (:func:`converters.adam.output.write_dataset_files`).
+    """
     variables = []
     facts: dict[str, TextFacts] = {}
     out = pd.DataFrame(index=frame.index)
+    held: dict[str, TextColumn | pd.Series] = {}  # a CompactFrame's described columns, text kept as codes
     for order, name in enumerate(spec.variables, start=1):
         meta = spec.variables[name]
         std = standard_variable(name, spec.structure)
@@ -146,7 +176,7 @@ def describe_dataset(spec: AdamSpec, frame: pd.DataFrame, provenance: dict[str, 
             raise SpecError(f"{spec.dataset}.{name} needs a label: ADaMIG 1.3 does not define it and it has no SDTM "
                             "predecessor", spec.where(f"variables.{name}"), hint=f"write {name}: {{label: ..., "
                             "type: Char}} in variables")
-        col = frame[name]
+        col, coded = _take_column(frame, name)
         is_date = pd.api.types.is_datetime64_any_dtype(col)
         kind = meta.type or (std.type if std else None) or (
             "Num" if is_date or pd.api.types.is_numeric_dtype(col) else "Char")
@@ -163,11 +193,16 @@ def describe_dataset(spec: AdamSpec, frame: pd.DataFrame, provenance: dict[str, 
                 data_type = "integer" if (whole == np.round(whole)).all() else "float"
             length = 8
         else:
-            codes, table = distinct_map(col, lambda u: u.map(lambda v: f"{v:g}" if isinstance(v, float) else v))
+            def as_text(u: pd.Series) -> pd.Series:
+                return u.map(lambda v: f"{v:g}" if isinstance(v, float) else v)
+            codes, table = distinct_map(col, as_text) if coded is None else map_distinct(*coded, as_text)
             series = pd.Series(table[codes], index=col.index, dtype=object)
             data_type = "text"
             length = _text_length(series, spec.dataset, name, facts, (codes, table[:-1]))
-        out[name] = series
+        if isinstance(frame, CompactFrame):
+            held[name] = _held_column(series, facts.get(name) if data_type == "text" else None)
+        else:
+            out[name] = series
         var = Variable(name=name, label=label[:40], data_type=data_type, length=length, display_format=fmt,
                        core=meta.core or (std.core if std else None), order=order)
         var.mandatory = var.core == "Req"
@@ -182,9 +217,37 @@ def describe_dataset(spec: AdamSpec, frame: pd.DataFrame, provenance: dict[str, 
                       "OCCDS": "One record per subject per occurrence"}[spec.structure]
     dataset = Dataset(name=spec.dataset, label=spec.label or LABELS.get(spec.dataset, spec.dataset),
                       domain=None, dataset_class=dataset_class, structure=structure_text, keys=spec.keys,
-                      purpose="Analysis", standard=ADAMIG_OID, variables=variables, records=len(out))
+                      purpose="Analysis", standard=ADAMIG_OID, variables=variables, records=len(frame))
     dataset.subclass = subclass
+    if isinstance(frame, CompactFrame):
+        return CompactFrame(held, frame.index, list(spec.variables)), dataset, facts
     return out, dataset, facts
+
+
+def _held_column(series: pd.Series, facts: TextFacts | None) -> TextColumn | pd.Series:
+    """A described column of a dataset put together from batches, as it is held until written: a text column as
+    the codes of its text facts into their distinct values (None missing), so it is never an object column of the
+    whole dataset; any other column as it is."""
+    if facts is None:
+        return series
+    return TextColumn(facts.codes, facts.values, None)
+
+
+def _take_column(frame: pd.DataFrame | CompactFrame, name: str
+                 ) -> tuple[pd.Series, tuple[np.ndarray, np.ndarray] | None]:
+    """Column ``name`` of ``frame``, with its (codes, distinct values) when known; a CompactFrame's column is made
+    from its codes and let go by the frame.
+
+    The codes of a text column put together from batches are in first appearance order over its records (each
+    batch's distinct values in their order, then the next batch's new ones), as factorizing the column gives them.
+    """
+    if isinstance(frame, pd.DataFrame):
+        return frame[name], None
+    column = frame.columns.pop(name)  # each variable is described once
+    if not isinstance(column, TextColumn):
+        return column, None
+    coded = (column.codes.astype(np.intp), column.values) if column.dtype is None else None
+    return column.series(frame.index), coded
 
 
 def _text_length(values: pd.Series, dataset: str, name: str, facts: dict[str, TextFacts],
@@ -322,14 +385,17 @@ def last_reads(specs: list[AdamSpec]) -> dict[str, int]:
 
 def build_adam(mappings: str | Path, sdtm_folder: str | Path,
                progress: Callable[[str], None] = lambda _: None, *,
-               on_built: Callable[[AdamDataset, Study], None] | None = None) -> AdamBuild:
+               on_built: Callable[[AdamDataset, Study], None] | None = None,
+               batch_subjects: int | None = None) -> AdamBuild:
     """Build every ADaM dataset the study's specs (``<mappings>/adam/*.yaml``) define from an SDTM folder.
 
     Each SDTM dataset is read when a spec first uses it, with only the variables a spec may read from it
     (:func:`columns_read`), and let go after the last spec that may read it (:func:`last_reads`), and so is each
     built ADaM dataset's working frame.  ``on_built`` is called with each
     dataset as soon as it is described (its frame and variables final; the study's codelists come at the end),
-    so a caller can write it, and thin its frame, before the next one is built.
+    so a caller can write it, and thin its frame, before the next one is built.  ``batch_subjects``: a dataset
+    whose steps are all subject-local is derived per batch of that many subjects (:mod:`converters.adam.batches`;
+    the same result), others whole; None derives every dataset whole.
     """
     root = Path(mappings)
     spec_dir = root / "adam" if (root / "adam").is_dir() else root
@@ -347,8 +413,19 @@ def build_adam(mappings: str | Path, sdtm_folder: str | Path,
         progress(f"{spec.dataset}: {len(spec.steps)} steps from {source_name}")
         source_done = spec.source is not None and last_use.get(spec.source.dataset.upper(), -1) <= number \
             and spec.source.dataset.upper() not in datasets_read(spec, steps_only=True)
-        frame, provenance, source_records = derive_dataset(spec, sdtm, built, release_source=source_done)
-        built[spec.dataset] = frame
+        result = None if batch_subjects is None else derive_in_batches(
+            spec, sdtm, built, datasets_read(spec), batch_subjects,
+            partial(derive_dataset, spec), progress)
+        if result is None:
+            result = derive_dataset(spec, sdtm, built, release_source=source_done)
+        elif source_done and spec.source is not None:
+            sdtm.release(spec.source.dataset)
+        frame, provenance, source_records = result
+        del result
+        if isinstance(frame, CompactFrame) and last_use.get(spec.dataset, -1) > number:
+            frame = frame.frame()  # a later spec reads it
+        if isinstance(frame, pd.DataFrame):
+            built[spec.dataset] = frame
         out, dataset, facts = describe_dataset(spec, frame, provenance, sdtm, methods)
         del frame
         for name in [n for n in (*built, *sdtm.held) if last_use.get(n, -1) <= number]:
@@ -359,7 +436,8 @@ def build_adam(mappings: str | Path, sdtm_folder: str | Path,
         study.datasets.append(dataset)
         if on_built is not None:
             on_built(built_dataset, study)
+        built_dataset.whole()  # held as codes until written: the build's datasets are frames afterwards
     study.methods = [methods[k] for k in sorted(methods)]
-    describe_codelists(study, {d.name: d.frame for d in build.datasets}, {d.name: d.facts for d in build.datasets})
+    describe_codelists(study, {d.name: d.whole() for d in build.datasets}, {d.name: d.facts for d in build.datasets})
     _ = adamig.version  # the bundled guide is the one named in the metadata
     return build

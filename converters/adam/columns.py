@@ -30,10 +30,17 @@ def distinct_map(col: pd.Series, fn: Callable[[pd.Series], pd.Series], missing: 
     order, -1 where NA), and ``fn`` of each distinct value with ``missing`` last, so ``table[codes]`` is
     :func:`per_distinct`'s result and the codes can be reused (e.g. for the written column's text facts)."""
     codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    return map_distinct(np.asarray(codes), np.asarray(uniques, dtype=object), fn, missing)
+
+
+def map_distinct(codes: np.ndarray, uniques: np.ndarray, fn: Callable[[pd.Series], pd.Series],
+                 missing: object = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`distinct_map` of a column already given as codes (-1 missing) into its distinct values (first
+    appearance order), e.g. a text column put together from batches (:class:`converters.engine.compact.TextColumn`)."""
     if len(uniques) == 0:
-        return np.asarray(codes), np.array([missing], dtype=object)
-    mapped = np.asarray(fn(pd.Series(np.asarray(uniques, dtype=object), dtype=object)), dtype=object)
-    return np.asarray(codes), np.append(mapped, np.array([missing], dtype=object))
+        return codes, np.array([missing], dtype=object)
+    mapped = np.asarray(fn(pd.Series(uniques, dtype=object)), dtype=object)
+    return codes, np.append(mapped, np.array([missing], dtype=object))
 
 
 def stripped_text(col: pd.Series) -> pd.Series:

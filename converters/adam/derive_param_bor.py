@@ -154,6 +154,7 @@ def _method(options: Options) -> str:
 
 
 register(Algorithm(
+    subject_local=True, record_order="appended",
     name="derive_param_bor", standards=("ADaM",), phase="dataset", options=Options, fill=derive_param_bor,
     origin="Derived",
     summary="Best overall response per subject by a hierarchy, with optional confirmation and minimum SD duration",

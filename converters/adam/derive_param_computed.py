@@ -61,6 +61,7 @@ def derive_param_computed(frame: pd.DataFrame, options: Options, context: AdamCo
 
 
 register(Algorithm(
+    subject_local=True, record_order="appended",
     name="derive_param_computed", standards=("ADaM",), phase="dataset", options=Options,
     fill=derive_param_computed, origin="Derived",
     summary="Per-subject parameter = product of factors / product of factors x a constant (no expressions)",

@@ -46,6 +46,7 @@ def derive_param_exposure(frame: pd.DataFrame, options: Options, context: AdamCo
 
 
 register(Algorithm(
+    subject_local=True, record_order="appended",
     name="derive_param_exposure", standards=("ADaM",), phase="dataset", options=Options,
     fill=derive_param_exposure, origin="Derived",
     summary="Per-subject exposure parameter (count, sum, distinct count ...) over administration records",

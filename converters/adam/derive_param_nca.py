@@ -142,6 +142,7 @@ def _words(options: Options) -> str:
 
 
 register(Algorithm(
+    subject_local=True, record_order="appended",
     name="derive_param_nca", standards=("ADaM",), phase="dataset", options=Options, fill=derive_param_nca,
     origin="Derived",
     summary="Per-subject NCA parameter (CMAX, TMAX, CLST, TLST, AUCINT by the linear trapezoidal rule) from ADPC",

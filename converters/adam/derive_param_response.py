@@ -40,6 +40,7 @@ def derive_param_response(frame: pd.DataFrame, options: Options, context: AdamCo
 
 
 register(Algorithm(
+    subject_local=True, record_order="appended",
     name="derive_param_response", standards=("ADaM",), phase="dataset", options=Options,
     fill=derive_param_response, origin="Derived",
     summary="Responder parameter (AVALC Y/N, AVAL 1/0) from a best-response parameter",

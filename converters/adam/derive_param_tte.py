@@ -118,6 +118,7 @@ def _method(options: Options) -> str:
 
 
 register(Algorithm(
+    subject_local=True, record_order="appended",
     name="derive_param_tte", standards=("ADaM",), phase="dataset", options=Options, fill=derive_param_tte,
     origin="Derived", summary="Time-to-event parameter: first event, else last censoring date, with CNSR",
     method="New parameter {set_values_to} from event sources {event_conditions} and censoring sources "

@@ -69,6 +69,7 @@ def derive_var_atoxgr(frame: pd.DataFrame, options: Options, context: AdamContex
 
 
 register(Algorithm(
+    subject_local=True,
     name="derive_var_atoxgr", standards=("ADaM",), phase="dataset", options=Options, fill=derive_var_atoxgr,
     origin="Derived", summary="Analysis toxicity grade from the first grade present among sources, with its scale",
     method=("{new_var} is the first valid grade (0-5) among the sources in order {sources}; {new_var_n} its number; "

@@ -43,6 +43,7 @@ def derive_var_base(frame: pd.DataFrame, options: Options, context: AdamContext)
 
 
 register(Algorithm(
+    subject_local=True,
     name="derive_var_base", standards=("ADaM",), phase="dataset", options=Options, fill=derive_var_base,
     origin="Derived", summary="Baseline value of each group (BASE, BASEC, BNRIND ...) from its baseline record",
     method="{new_var} = {source_var} of the record where {filter} within {by_vars}; null when there is none."))

@@ -28,6 +28,7 @@ def derive_var_chg(frame: pd.DataFrame, options: Options, context: AdamContext) 
 
 
 register(Algorithm(
+    subject_local=True,
     name="derive_var_chg", standards=("ADaM",), phase="dataset", options=Options, fill=derive_var_chg,
     origin="Derived", summary="Change from baseline (CHG = AVAL - BASE)",
     method="{new_var} = {source_var} - {base_var}; null where either is null."))

@@ -44,6 +44,7 @@ def derive_var_extreme_dt(frame: pd.DataFrame, options: Options, context: AdamCo
 
 
 register(Algorithm(
+    subject_local=True,
     name="derive_var_extreme_dt", standards=("ADaM",), phase="dataset", options=Options, fill=derive_var_extreme_dt,
     origin="Derived", summary="First or last complete date per subject across several datasets and variables",
     method="{new_var} = the {mode} date among {sources}."))

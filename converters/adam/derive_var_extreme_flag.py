@@ -40,6 +40,7 @@ def derive_var_extreme_flag(frame: pd.DataFrame, options: Options, context: Adam
 
 
 register(Algorithm(
+    subject_local=True,
     name="derive_var_extreme_flag", standards=("ADaM",), phase="dataset", options=Options,
     fill=derive_var_extreme_flag, origin="Derived",
     summary="Flag the first or last record per group by an order, among the records a filter keeps",

@@ -27,6 +27,7 @@ def derive_var_flag(frame: pd.DataFrame, options: Options, context: AdamContext)
 
 
 register(Algorithm(
+    subject_local=True,
     name="derive_var_flag", standards=("ADaM",), phase="dataset", options=Options, fill=derive_var_flag,
     origin="Derived", summary="Flag records that meet a condition on their own variables",
     method="{new_var} = '{true_value}' when {condition}; else {false_value}."))

@@ -66,6 +66,7 @@ def derive_var_map(frame: pd.DataFrame, options: Options, context: AdamContext) 
 
 
 register(Algorithm(
+    subject_local=True,
     name="derive_var_map", standards=("ADaM",), phase="dataset", options=Options, fill=derive_var_map,
     origin="Derived", summary="A variable from another by a table of values (codes, numeric versions, groupings)",
     method="{new_var} from {source_var} by the table {values}."))

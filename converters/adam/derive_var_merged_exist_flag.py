@@ -36,6 +36,7 @@ def derive_var_merged_exist_flag(frame: pd.DataFrame, options: Options, context:
 
 
 register(Algorithm(
+    subject_local=True,
     name="derive_var_merged_exist_flag", standards=("ADaM",), phase="dataset", options=Options,
     fill=derive_var_merged_exist_flag, origin="Derived",
     summary="Flag subjects that have a record meeting a condition in another dataset",

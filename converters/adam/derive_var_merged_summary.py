@@ -48,6 +48,7 @@ def derive_var_merged_summary(frame: pd.DataFrame, options: Options, context: Ad
 
 
 register(Algorithm(
+    subject_local=True,
     name="derive_var_merged_summary", standards=("ADaM",), phase="dataset", options=Options,
     fill=derive_var_merged_summary, origin="Derived",
     summary="Per-subject count, distinct count, sum, min, max or mean of another dataset's records",

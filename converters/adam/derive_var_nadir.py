@@ -45,6 +45,7 @@ def derive_var_nadir(frame: pd.DataFrame, options: Options, context: AdamContext
 
 
 register(Algorithm(
+    subject_local=True,
     name="derive_var_nadir", standards=("ADaM",), phase="dataset", options=Options, fill=derive_var_nadir,
     origin="Derived", summary="Nadir: the smallest earlier value of each group (RECIST 1.1 sum of diameters)",
     method=("{new_var} = the minimum {source_var} of the records before this one per {by_vars} ordered by {order} "

@@ -25,6 +25,7 @@ def derive_var_obs_number(frame: pd.DataFrame, options: Options, context: AdamCo
 
 
 register(Algorithm(
+    subject_local=True, record_order="sorted",
     name="derive_var_obs_number", standards=("ADaM",), phase="dataset", options=Options, fill=derive_var_obs_number,
     origin="Derived", summary="Sequence number per group in an order (ASEQ); also sorts the dataset",
     method="{new_var} numbers the records 1, 2, ... within {by_vars} in the order {order}."))

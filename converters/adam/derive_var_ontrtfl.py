@@ -32,6 +32,7 @@ def derive_var_ontrtfl(frame: pd.DataFrame, options: Options, context: AdamConte
 
 
 register(Algorithm(
+    subject_local=True,
     name="derive_var_ontrtfl", standards=("ADaM",), phase="dataset", options=Options, fill=derive_var_ontrtfl,
     origin="Derived", summary="On-treatment flag: analysis date between treatment start and end + window",
     method=("{new_var} = 'Y' when {start_date} is on or after {ref_start_date} and on or before {ref_end_date} + "

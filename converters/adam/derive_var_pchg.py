@@ -32,6 +32,7 @@ def derive_var_pchg(frame: pd.DataFrame, options: Options, context: AdamContext)
 
 
 register(Algorithm(
+    subject_local=True,
     name="derive_var_pchg", standards=("ADaM",), phase="dataset", options=Options, fill=derive_var_pchg,
     origin="Derived", summary="Percent change from baseline (PCHG = (AVAL - BASE) / |BASE| x 100)",
     method="{new_var} = ({source_var} - {base_var}) / abs({base_var}) x 100; null where {base_var} is 0 or null."))

@@ -46,6 +46,7 @@ def derive_var_relative_time(frame: pd.DataFrame, options: Options, context: Ada
 
 
 register(Algorithm(
+    subject_local=True,
     name="derive_var_relative_time", standards=("ADaM",), phase="dataset", options=Options,
     fill=derive_var_relative_time, origin="Derived",
     summary="Elapsed time between two datetimes in fractional days or hours (AFRLT: sample time from first dose)",

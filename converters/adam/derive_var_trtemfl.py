@@ -47,6 +47,7 @@ def derive_var_trtemfl(frame: pd.DataFrame, options: Options, context: AdamConte
 
 
 register(Algorithm(
+    subject_local=True,
     name="derive_var_trtemfl", standards=("ADaM",), phase="dataset", options=Options, fill=derive_var_trtemfl,
     origin="Derived", summary="Treatment-emergent flag from event and treatment dates with an end window",
     method=("{new_var} = 'Y' when {start_date} is on or after {trt_start_date} and, when an end window is given, "

@@ -77,6 +77,7 @@ def derive_var_worst_flag(frame: pd.DataFrame, options: Options, context: AdamCo
 
 
 register(Algorithm(
+    subject_local=True,
     name="derive_var_worst_flag", standards=("ADaM",), phase="dataset", options=Options, fill=derive_var_worst_flag,
     origin="Derived",
     summary="Flag the worst record per group: highest or lowest analysis value by parameter (WORS01FL)",

@@ -49,6 +49,7 @@ def derive_vars_cat(frame: pd.DataFrame, options: Options, context: AdamContext)
 
 
 register(Algorithm(
+    subject_local=True,
     name="derive_vars_cat", standards=("ADaM",), phase="dataset", options=Options, fill=derive_vars_cat,
     origin="Derived", summary="Groups of a numeric variable by breaks (lower bound included), with a numeric code",
     method=("{new_var} groups {source_var} at the breaks {breaks} (each group includes its lower bound) into "

@@ -22,6 +22,7 @@ def derive_vars_constant(frame: pd.DataFrame, options: Options, context: AdamCon
 
 
 register(Algorithm(
+    subject_local=True,
     name="derive_vars_constant", standards=("ADaM",), phase="dataset", options=Options, fill=derive_vars_constant,
     origin="Assigned", summary="Variables set to one value on every record (e.g. PARAMCD, PARAM)",
     method="Set {set_values_to}."))

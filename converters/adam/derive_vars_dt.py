@@ -59,6 +59,7 @@ def date_method(new: str, dtc: str, highest: str, imputation: str, min_dates: li
 
 
 register(Algorithm(
+    subject_local=True,
     name="derive_vars_dt", standards=("ADaM",), phase="dataset", options=Options, fill=derive_vars_dt,
     origin="Derived", summary="Numeric date from an ISO 8601 --DTC, partial dates imputed, with the --DTF flag",
     method=("{new_vars_prefix}DT is the date part of {dtc}; partial dates imputed up to '{highest_imputation}' "

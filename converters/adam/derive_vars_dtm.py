@@ -52,6 +52,7 @@ def derive_vars_dtm(frame: pd.DataFrame, options: Options, context: AdamContext)
 
 
 register(Algorithm(
+    subject_local=True,
     name="derive_vars_dtm", standards=("ADaM",), phase="dataset", options=Options, fill=derive_vars_dtm,
     origin="Derived", summary="Numeric datetime from an ISO 8601 --DTC with imputation and --DTF/--TMF flags",
     method=("{new_vars_prefix}DTM is {dtc} as a datetime; missing parts imputed up to '{highest_imputation}' "

@@ -43,6 +43,7 @@ def derive_vars_duration(frame: pd.DataFrame, options: Options, context: AdamCon
 
 
 register(Algorithm(
+    subject_local=True,
     name="derive_vars_duration", standards=("ADaM",), phase="dataset", options=Options, fill=derive_vars_duration,
     origin="Derived", summary="Duration between two dates in days, weeks, months or years",
     method=("{new_var} = ({end_date} - {start_date}) in days, plus 1 when add_one is {add_one}, expressed in "

@@ -31,6 +31,7 @@ def derive_vars_dy(frame: pd.DataFrame, options: Options, context: AdamContext) 
 
 
 register(Algorithm(
+    subject_local=True,
     name="derive_vars_dy", standards=("ADaM",), phase="dataset", options=Options, fill=derive_vars_dy,
     origin="Derived", summary="Relative day of date variables against a reference date (no day 0)",
     method=("Relative day of each of {source_vars} (suffix DT/DTM replaced by DY) = date - {reference_date} + 1 "

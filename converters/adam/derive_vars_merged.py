@@ -54,6 +54,7 @@ def derive_vars_merged(frame: pd.DataFrame, options: Options, context: AdamConte
 
 
 register(Algorithm(
+    subject_local=True,
     name="derive_vars_merged", standards=("ADaM",), phase="dataset", options=Options, fill=derive_vars_merged,
     origin="Derived", summary="Add variables from another dataset (first/last record per subject by an order)",
     method="Variables {new_vars} merged from {dataset_add} by {by_vars} where {filter_add}, {mode} by {order}."))

@@ -68,6 +68,7 @@ def _parameters(frame: pd.DataFrame, options: Options) -> tuple[pd.Series, pd.Se
 
 
 register(Algorithm(
+    subject_local=True,
     name="derive_vars_param", standards=("ADaM",), phase="dataset", options=Options, fill=derive_vars_param,
     origin="Derived",
     summary="PARAMCD and PARAM from each findings record's test code, name and standard unit (every test, no list)",

@@ -12,12 +12,15 @@ from converters.metadata.model import Study, ValueLevel
 
 def build_and_write_adam(mappings: Path, sdtm: Path, out: Path, created: datetime | None,
                          progress: Callable[[str], None] = lambda _: None, *, force: bool = False,
-                         keep_frames: bool = True) -> tuple[AdamBuild, EscalationSummary | None]:
+                         keep_frames: bool = True, batch_subjects: int | None = None
+                         ) -> tuple[AdamBuild, EscalationSummary | None]:
     """Derive the study's ADaM datasets from ``sdtm`` by its ADaM specs, with the escalation summary, into ``out``.
 
     Each dataset is written as soon as it is built.  ``keep_frames`` False: a written dataset's frame is then
     thinned to what the rest of the build reads (:meth:`AdamDataset.thin`; the escalation summary's and the
     analysis results' datasets stay whole), so memory holds one dataset being built, not all of them.
+    ``batch_subjects``: datasets of subject-local steps are derived per batch of that many subjects (the same
+    files); None derives each whole.
     """
     from converters.adam.build import build_adam as derive_adam
     from converters.adam.escalation import escalation_summary, load_escalation_spec
@@ -48,23 +51,23 @@ def build_and_write_adam(mappings: Path, sdtm: Path, out: Path, created: datetim
                 d.thin()
                 release_free_memory()  # what this dataset and the SDTM datasets read for it last held
 
-        build = derive_adam(mappings, sdtm, progress=progress, on_built=write_built)
+        build = derive_adam(mappings, sdtm, progress=progress, on_built=write_built, batch_subjects=batch_subjects)
         escalation = None
         if escalation_spec is not None:
-            escalation = escalation_summary(escalation_spec, {d.name: d.frame for d in build.datasets})
+            escalation = escalation_summary(escalation_spec, {d.name: d.whole() for d in build.datasets})
         describe_results(build, spec_dir, value_levels)
         write_study_files(build, tmp, stamp, escalation)
     return build, escalation
 
 
 def _has_parameters(d: AdamDataset) -> bool:
-    return d.dataset.dataset_class == "BASIC DATA STRUCTURE" and "PARAMCD" in d.frame
+    return d.dataset.dataset_class == "BASIC DATA STRUCTURE" and "PARAMCD" in d.frame.columns
 
 
 def _bds_value_level(d: AdamDataset) -> list[ValueLevel]:
-    from converters.metadata.value_level import bds_value_level
+    from converters.metadata.value_level import BDS_RESULTS, bds_value_level
 
-    return bds_value_level(d.dataset, d.frame)
+    return bds_value_level(d.dataset, d.columns(["PARAMCD", *BDS_RESULTS]))
 
 
 def describe_results(build: AdamBuild, spec_dir: Path, value_levels: dict[str, list[ValueLevel]] | None = None
@@ -82,14 +85,17 @@ def describe_results(build: AdamBuild, spec_dir: Path, value_levels: dict[str, l
             d.dataset.value_level = _bds_value_level(d)
     if (spec_dir / RESULTS_FILE).is_file():
         spec = load_results_spec(spec_dir / RESULTS_FILE)
-        build.study.analysis_results = derive_analysis_results(spec, {d.name: d.frame for d in build.datasets},
+        build.study.analysis_results = derive_analysis_results(spec, {d.name: d.whole() for d in build.datasets},
                                                                spec_dir / RESULTS_FILE)
 
 
 def build_adam(sdtm: Path, out: Path, *, mappings: Path, created: datetime,
-               progress: Callable[[str], None] | None = None) -> list[AdamDataset]:
-    """The ``run`` pipeline's ADaM stage: the datasets written (frames thinned), or none without ADaM specs."""
+               progress: Callable[[str], None] | None = None, batch_subjects: int | None = None
+               ) -> list[AdamDataset]:
+    """The ``run`` pipeline's ADaM stage: the datasets written (frames thinned), or none without ADaM specs;
+    ``batch_subjects`` as for :func:`build_and_write_adam`."""
     if not (mappings / "adam").is_dir():
         return []
-    build, _ = build_and_write_adam(mappings, sdtm, out, created, progress or (lambda _: None), keep_frames=False)
+    build, _ = build_and_write_adam(mappings, sdtm, out, created, progress or (lambda _: None), keep_frames=False,
+                                    batch_subjects=batch_subjects)
     return build.datasets

@@ -69,6 +69,14 @@ class Algorithm:
     #: the raw columns a record-level use reads besides its ``column``-like arguments, from its arguments and the
     #: study (``fn(args, study) -> [columns]``; ``LookupError(message, argument, hint)`` for a name that is not there)
     columns: Callable[[Mapping[str, Any], Any], list[str]] | None = None
+    #: ADaM derivations: the records it gives a subject, and their order among that subject's records, depend only
+    #: on that subject's records (in the dataset and in every dataset it reads), provided its ``by_vars`` (when it
+    #: has them) hold USUBJID; a dataset whose steps all are is derived per batch of subjects (docs/adam.md).
+    #: False for anything that compares across subjects (dose cohorts, escalation, study-wide ranks or summaries).
+    subject_local: bool = False
+    #: ADaM derivations: what it does to the order of the records: ``kept`` (the records it keeps stay in their
+    #: order), ``appended`` (new records after the others) or ``sorted`` (by its ``by_vars``, then ``order``).
+    record_order: Literal["kept", "appended", "sorted"] = "kept"
 
     def __post_init__(self) -> None:
         if self.phase not in PHASES:

@@ -7,18 +7,20 @@ from pathlib import Path
 import click
 
 from converters.commands._table import format_table
+from converters.engine import DEFAULT_BATCH_SUBJECTS
 
 
 def run_adam(mappings: Path, sdtm: Path, out: Path, created: datetime | None, echo=click.echo,
-             force: bool = False, keep_frames: bool = True):
+             force: bool = False, keep_frames: bool = True, batch_subjects: int | None = None):
     """Build and write one study's ADaM; returns (build, escalation summary or None).
 
     ``keep_frames`` False: written datasets keep only what the summary needs (memory holds one dataset at a time).
+    ``batch_subjects``: datasets of subject-local steps derived per batch of that many subjects (same output).
     """
     from converters.adam.pipeline import build_and_write_adam
 
     return build_and_write_adam(mappings, sdtm, out, created, progress=lambda msg: echo(f"  {msg}"), force=force,
-                                keep_frames=keep_frames)
+                                keep_frames=keep_frames, batch_subjects=batch_subjects)
 
 
 def summary_table(build) -> str:
@@ -45,7 +47,11 @@ def escalation_table(escalation) -> str:
 @click.option("--created", default=None, help="Creation time written into XPT, Dataset-JSON and define.xml (ISO 8601).")
 @click.option("--force", is_flag=True, help="Replace OUT even when it holds files this tool did not write "
               "(never the SDTM or mappings folder, a folder holding them, the current or home folder).")
-def adam(mappings: Path, sdtm: Path, out: Path, created: str | None, force: bool) -> None:
+@click.option("--batch-subjects", type=click.IntRange(min=1), default=DEFAULT_BATCH_SUBJECTS, show_default=True,
+              metavar="N", help="Subjects per batch: a dataset whose derivations are all subject-local is derived "
+                                "per batch, so memory follows the batch size, not the study; the output is the same "
+                                "whatever N is.")
+def adam(mappings: Path, sdtm: Path, out: Path, created: str | None, force: bool, batch_subjects: int) -> None:
     """Build the ADaM datasets specified in MAPPINGS/adam/*.yaml from the SDTM folder --sdtm.
 
     Writes OUT/<dataset>.xpt and .json, metadata.json, define.xml with define.html, build-summary.csv and, when
@@ -58,7 +64,8 @@ def adam(mappings: Path, sdtm: Path, out: Path, created: str | None, force: bool
 
     stamp = parse_created(created)
     click.echo(f"Building ADaM for {mappings} from {sdtm}")
-    build, escalation = run_adam(mappings, sdtm, out, stamp, force=force, keep_frames=False)
+    build, escalation = run_adam(mappings, sdtm, out, stamp, force=force, keep_frames=False,
+                                 batch_subjects=batch_subjects)
     click.echo(summary_table(build))
     click.echo(f"{len(build.datasets)} datasets written to {out}")
     if escalation is not None:

@@ -7,14 +7,16 @@ named exists, ``run`` skips the stage and says so, and the rejection criteria th
 **ADaM** (``ADAM_BUILDER``)::
 
     def build_adam(sdtm: Path, out: Path, *, mappings: Path, created: datetime,
-                   progress: Callable[[str], None] | None = None) -> Sequence[object] | None
+                   progress: Callable[[str], None] | None = None,
+                   batch_subjects: int | None = None) -> Sequence[object] | None
 
 reads the SDTM datasets and ``metadata.json`` that the ``sdtm`` stage wrote in ``sdtm``, and the ADaM specs of the
 study under ``mappings`` (``mappings/<study>/adam/``); writes into ``out`` (a fresh folder) ``<name>.xpt`` and
 ``<name>.json`` per ADaM dataset (``adsl`` among them), ``metadata.json`` (the ADaM ``Study`` model), and
 optionally ``rejections.csv`` / ``build-summary.csv``; returns the datasets built (anything with ``name`` and
 ``records``, for the summary table), or an empty sequence / None when the study has no ADaM specs (then the
-package holds no analysis folder). Errors are ``CdiscConvertError``s.
+package holds no analysis folder); ``batch_subjects`` is ``run``'s ``--batch-subjects`` (subjects per batch of
+the datasets derived per batch; the output is the same whatever it is). Errors are ``CdiscConvertError``s.
 
 **Define-XML** (``DEFINE_WRITER``)::
 

@@ -72,7 +72,7 @@ def run_adam(ctx: RunContext) -> StageResult:
     assert build_adam is not None  # the registry runs available stages only
     target = ctx.work / "adam"
     built = build_adam(ctx.folders["sdtm"], target, mappings=ctx.mappings, created=ctx.created,
-                       progress=lambda msg: ctx.say(f"    {msg}"))
+                       progress=lambda msg: ctx.say(f"    {msg}"), batch_subjects=ctx.batch.batch_subjects)
     if not built:
         return StageResult("adam", "done", "the study has no ADaM specs; no analysis datasets")
     ctx.folders["adam"] = target

@@ -15,6 +15,11 @@
 * **Rows**: the header is the first line; ``__row__`` 1 is the first record after it.
   Blank lines count as rows and are then dropped.  A record whose field count differs
   from the header's is rejected, naming the row.
+* **Large forms** (:func:`read_csv_form`, what a build reads): a UTF-8 or single-byte file larger than
+  :data:`BLOCK_BYTES` is read in blocks of records, each checked, parsed and finished as a whole file is and held
+  as codes into its distinct values at once; the blocks put together as codes give the form :func:`read_csv`
+  gives, without its whole object frame or decoded text.  Anything unusual in a block sends the whole file to
+  :func:`read_csv`, so errors are the same.
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from converters.engine.compact import CompactFrame, CompactSource, Form, compact_source, concat_compact
 from converters.errors import DataError, Location
 from converters.readers.raw import RawSource, finish_frame, form_name
 
@@ -64,6 +70,135 @@ def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None =
     body = frame.iloc[1:].set_axis(header, axis=1)
     return finish_frame(body, path, name or form_name(path), rows=np.arange(1, len(body) + 1), encoding=used,
                         whitespace=may_hold_whitespace_values(text, delimiter))
+
+
+#: A CSV form larger than this is read in blocks of about this many bytes (:func:`read_csv_form`).
+BLOCK_BYTES = 8 << 20
+#: Codecs (``codecs.lookup(...).name``) whose line breaks, quotes and delimiters are the ASCII bytes: a file in one
+#: of them can be cut into blocks of records on its bytes.
+_BYTE_CODECS = frozenset({"utf-8", "cp1252", "iso8859-1", "ascii"})
+
+
+def read_csv_form(path: Path, *, encoding: str | None = None, delimiter: str | None = None, name: str | None = None,
+                  block_bytes: int | None = None) -> Form:
+    """The form :func:`read_csv` reads; a file larger than ``block_bytes`` (:data:`BLOCK_BYTES`) read in blocks
+    and held as codes (:class:`engine.compact.CompactSource`, see the module notes), else as read."""
+    path = Path(path)
+    block_bytes = block_bytes or BLOCK_BYTES
+    try:
+        large = path.stat().st_size > block_bytes
+    except OSError:
+        large = False
+    if large:
+        held = _read_blocks(path, encoding, delimiter, name or form_name(path), block_bytes)
+        if held is not None:
+            return held
+    return read_csv(path, encoding=encoding, delimiter=delimiter, name=name)
+
+
+def _read_blocks(path: Path, declared: str | None, delimiter: str | None, name: str,
+                 block_bytes: int) -> CompactSource | None:
+    """The form read block by block, each block held as codes before the next is parsed; None when anything is
+    unusual (a byte-order mark, another codec, a bad field count or value, an error of the parser): the caller
+    then reads the whole file, which gives the error."""
+    try:
+        data = path.read_bytes()
+        used = _block_encoding(data, path, declared)
+        if used is None or data.startswith((b"\r", b"\n")):
+            return None
+        head = data[:1 << 18].decode(used, errors="ignore")  # (at least the 65,536 characters sniff_delimiter looks at)
+        delimiter = delimiter or sniff_delimiter(head, tab_first=path.suffix.lower() == ".tsv")
+        if len(delimiter) != 1 or not delimiter.isascii():
+            return None
+        pieces: list[CompactFrame] = []
+        header: list[str] = []
+        width = 0
+        done = 0  # records (data rows) before the block
+        for start, end in record_blocks(data, block_bytes):
+            block = data[start:end]
+            text = block.decode(used)
+            if start == 0:
+                if not text.strip():
+                    return None
+                width = check_field_counts(text, delimiter, path)
+            else:
+                counts, blank, _lines = _field_counts(text, delimiter, width)
+                if ((counts != width) & ~blank).any():
+                    return None
+            frame = pd.read_csv(
+                io.BytesIO(block if used == "utf-8" else text.encode("utf-8")), sep=delimiter, quotechar=QUOTE,
+                header=None, names=list(range(width)), dtype=str, na_filter=False, skip_blank_lines=False,
+                index_col=False, engine="c", encoding="utf-8",
+            )
+            if start == 0:
+                header = frame.iloc[0].tolist()
+                frame = frame.iloc[1:]
+            body = frame.set_axis(header, axis=1)
+            src = finish_frame(body, path, name, rows=np.arange(done + 1, done + len(body) + 1), encoding=used,
+                               whitespace=may_hold_whitespace_values(text, delimiter))
+            done += len(body)
+            del frame, body, text, block
+            pieces.append(compact_source(src).data)
+            del src
+    except (DataError, OSError, UnicodeDecodeError, pd.errors.ParserError, ValueError):
+        return None
+    data = b""
+    joined = concat_compact(pieces) if pieces else None
+    if not isinstance(joined, CompactFrame):
+        return None  # (the blocks kept different columns: an unnamed column blank in some of them)
+    return CompactSource(name, path, joined, used)
+
+
+def _block_encoding(data: bytes, path: Path, declared: str | None) -> str | None:
+    """The encoding :func:`decode_text` would use, found without decoding the whole file into one text; None for
+    a byte-order mark or a codec whose bytes cannot be cut into records."""
+    if declared:
+        try:
+            codec = codecs.lookup(declared).name
+        except LookupError:
+            return None
+        return declared if codec in _BYTE_CODECS and not data.startswith(codecs.BOM_UTF8) else None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF8)):
+        return None
+    check_not_binary(data, path)
+    if data.isascii() or _is_utf8(data):
+        return "utf-8"
+    check_not_double_byte(data, path)
+    return "cp1252"
+
+
+def _is_utf8(data: bytes, step: int = 1 << 24) -> bool:
+    """True when the bytes are valid UTF-8 (checked in steps; the text made is not kept)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for at in range(0, len(data), step):
+            decoder.decode(view[at:at + step])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def record_blocks(data: bytes, size: int) -> list[tuple[int, int]]:
+    """Byte ranges of about ``size`` bytes that end after a line feed with an even count of quotes before it in
+    the range: whole records when every quote opens or closes a quoted field (a cut inside a quoted field leaves
+    an open quote, which the parser refuses: the file is then read whole)."""
+    cuts: list[tuple[int, int]] = []
+    start = 0
+    while start < len(data):
+        end = data.find(b"\n", start + max(size, 1) - 1)
+        quotes = data.count(b'"', start, end) if end >= 0 else 0
+        while end >= 0 and quotes % 2:
+            after = data.find(b"\n", end + 1)
+            quotes += data.count(b'"', end, after) if after >= 0 else 0
+            end = after
+        if end < 0 or end + 1 >= len(data):
+            cuts.append((start, len(data)))
+            break
+        cuts.append((start, end + 1))
+        start = end + 1
+    return cuts
 
 
 def may_hold_whitespace_values(text: str, delimiter: str) -> bool:
@@ -189,17 +324,7 @@ def check_field_counts(text: str, delimiter: str, path: Path) -> int:
     Quoted fields (which may hold delimiters and line breaks) are removed first, so
     each remaining line is one record; blank lines are not counted as malformed.
     """
-    found = _unquoted_field_counts(text, delimiter)
-    if found is not None:
-        counts, blank, lines = found
-    else:
-        d = re.escape(delimiter)
-        quoted = re.compile(rf'"(?<![^{d}\r\n]")[^"]*(?:""[^"]*)*"')  # a quote opening a field, to its close
-        lines = _LINE_BREAK.split(quoted.sub("", text))
-        if len(lines) > 1 and lines[-1] == "":
-            lines.pop()  # the final line break
-        counts = np.fromiter((line.count(delimiter) for line in lines), dtype=np.int64, count=len(lines)) + 1
-        blank = np.fromiter((not line.strip() for line in lines), dtype=bool, count=len(lines))
+    counts, blank, lines = _field_counts(text, delimiter)
     if blank[0]:
         raise DataError("the first line is empty; it must hold the column names", Location(file=str(path)),
                         hint="remove the lines above the header")
@@ -219,7 +344,24 @@ def check_field_counts(text: str, delimiter: str, path: Path) -> int:
     return width
 
 
-def _unquoted_field_counts(text: str, delimiter: str) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
+def _field_counts(text: str, delimiter: str, width: int | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Each record's field count, whether it is blank (known for the first and every record whose count differs
+    from ``width``, the first record's count when None) and the text of those records."""
+    found = _unquoted_field_counts(text, delimiter, width)
+    if found is not None:
+        return found
+    d = re.escape(delimiter)
+    quoted = re.compile(rf'"(?<![^{d}\r\n]")[^"]*(?:""[^"]*)*"')  # a quote opening a field, to its close
+    lines = _LINE_BREAK.split(quoted.sub("", text))
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()  # the final line break
+    counts = np.fromiter((line.count(delimiter) for line in lines), dtype=np.int64, count=len(lines)) + 1
+    blank = np.fromiter((not line.strip() for line in lines), dtype=bool, count=len(lines))
+    return counts, blank, lines
+
+
+def _unquoted_field_counts(text: str, delimiter: str,
+                           width: int | None = None) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
     """``check_field_counts``' per-line field counts and blank flags by whole-array work on the UTF-8 bytes, for
     text without quotes and without a carriage return alone (None otherwise: the caller splits the lines itself).
 
@@ -238,7 +380,7 @@ def _unquoted_field_counts(text: str, delimiter: str) -> tuple[np.ndarray, np.nd
     starts = np.concatenate(([0], ends[:-1] + 1))
     marks = np.flatnonzero(data == ord(delimiter))
     counts = (np.searchsorted(marks, ends) - np.searchsorted(marks, starts)).astype(np.int64) + 1
-    odd = np.flatnonzero(counts != counts[0])
+    odd = np.flatnonzero(counts != (counts[0] if width is None else width))
     lines = [""] * len(counts)
     blank = np.zeros(len(counts), dtype=bool)
     for row in [0, *odd.tolist()]:  # the header and the lines whose count differs, as text

@@ -26,11 +26,15 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from converters.errors import DataError, Location
+
+if TYPE_CHECKING:
+    from converters.engine.compact import Form
 
 #: Name of the provenance column added to every raw frame.
 ROW = "__row__"
@@ -108,12 +112,24 @@ def read_raw_folder(folder: Path, *, encodings: dict[str, str] | None = None) ->
     ignored.  ``encodings`` maps a form name (or file name) to a declared
     encoding.  Two files giving the same form name is an error.
     """
-    return dict(iter_raw_folder(folder, encodings=encodings))
+    from converters.engine.compact import raw_source
+
+    return {name: raw_source(form) for name, form in iter_raw_folder(folder, encodings=encodings)}
 
 
-def iter_raw_folder(folder: Path, *, encodings: dict[str, str] | None = None) -> Iterator[tuple[str, RawSource]]:
+def _read_form(path: Path, encoding: str | None) -> Form:
+    """One file of a raw folder: a CSV form by ``read_csv_form`` (large ones in blocks, held as codes), others by
+    :func:`read_raw`."""
+    if path.suffix.lower() in CSV_SUFFIXES:
+        from converters.readers.csv import read_csv_form
+        return read_csv_form(path, encoding=encoding)
+    return read_raw(path, encoding=encoding)
+
+
+def iter_raw_folder(folder: Path, *, encodings: dict[str, str] | None = None) -> Iterator[tuple[str, Form]]:
     """The forms of :func:`read_raw_folder` one at a time, in the same order (files by name), each read when asked
-    for, so a caller can hold each compactly before the next is read."""
+    for, so a caller can hold each compactly before the next is read; a large CSV form comes already held as codes
+    (``readers.csv.read_csv_form``: read in blocks, never whole as text)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError("raw folder not found", Location(file=str(folder)),
@@ -125,11 +141,12 @@ def iter_raw_folder(folder: Path, *, encodings: dict[str, str] | None = None) ->
                 or path.suffix.lower() not in SUPPORTED_SUFFIXES):
             continue
         encoding = encodings.get(path.name.lower()) or encodings.get(form_name(path))
+        found: dict[str, Form]
         if path.suffix.lower() in ODM_SUFFIXES:
             from converters.readers.odm import read_odm
-            found = read_odm(path)
+            found = dict(read_odm(path))
         else:
-            found = {form_name(path): read_raw(path, encoding=encoding)}
+            found = {form_name(path): _read_form(path, encoding)}
         for key in found:
             if key in files:
                 raise DataError(

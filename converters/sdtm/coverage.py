@@ -121,18 +121,24 @@ class CoverageCounter:
 
     def add_form(self, form: str, source: Any) -> None:
         """Measure what coverage needs of one form's data (``source``: a ``RawSource`` as collected, before any
-        join)."""
-        frame = source.frame
+        join; or a ``CompactSource``, held as codes: each column measured is then made alone)."""
+        from converters.engine.compact import CompactSource, raw_columns, raw_source
+
+        names = raw_columns(source)
         if form == self.ie_form:
-            _ti_text_uses(source, self.ie_testcd, self.study, self.uses)
+            _ti_text_uses(raw_source(source), self.ie_testcd, self.study, self.uses)
         if form in self.read:  # the USUBJID pattern's raw columns on the forms something reads
             for column in self.identifiers:
-                if column in frame:
+                if column in names:
                     self.uses[(form, column)].add("USUBJID")
-        self.columns[form] = list(frame.columns)
+        self.columns[form] = names
         self.names[form] = source.column_names()
         join = self.study.subject_join
-        pairs = _code_pairs(frame.columns)
+        pairs = _code_pairs(names)
+
+        def values_of(column: str) -> pd.Series:  # (one column made at a time of a form held as codes)
+            return source.data.column(column) if isinstance(source, CompactSource) else source.frame[column]
+
         shared = Counter(column for pair in pairs for column in pair)
         self.pairs[form] = {}
         for code, decode in pairs:
@@ -142,7 +148,7 @@ class CoverageCounter:
             known = (join is None or form != join.source) and shared[code] == 1 and shared[decode] == 1
             if known and bool(self.uses.get((form, code))) == bool(self.uses.get((form, decode))):
                 continue
-            self.pairs[form][(code, decode)] = _one_to_one(frame[code], frame[decode])
+            self.pairs[form][(code, decode)] = _one_to_one(values_of(code), values_of(decode))
 
     def rows(self) -> list[tuple[str, str, str, str]]:
         """(form, column, status, used_by) for every column of the forms added, forms by name, columns in file

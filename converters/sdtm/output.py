@@ -10,15 +10,19 @@ identical input gives byte-identical files.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 
+import pandas as pd
+
 from converters.metadata.io import write_metadata
+from converters.metadata.model import Dataset
 from converters.sdtm.coverage import write_coverage
 from converters.sdtm.study import BuiltDomain, StudyBuild
 from converters.writers.dataset_json import DatasetJsonPieces, write_dataset_json
 from converters.writers.output_folder import write_output_folder
+from converters.writers.text_facts import TextFacts
 from converters.writers.transport import atomic_file
 from converters.writers.xpt import XptPieces, write_xpt
 
@@ -98,13 +102,21 @@ def write_in_pieces(domain: BuiltDomain, stem: Path, created: datetime, study_oi
     piece read back at a time: the same bytes as writing it whole, holding one piece (the headers come from
     the metadata, so every character variable has its length)."""
     assert domain.spilled is not None
-    with atomic_file(stem.with_suffix(".xpt"), domain.name) as xpt_tmp, \
-            atomic_file(stem.with_suffix(".json"), domain.name) as json_tmp, \
+    write_pieces(domain.dataset, stem, domain.spilled.load_pieces(), domain.spilled.records, created, study_oid, mdv)
+
+
+def write_pieces(dataset: Dataset, stem: Path, pieces: Iterable[tuple[pd.DataFrame, Mapping[str, TextFacts] | None]],
+                 records: int, created: datetime, study_oid: str, mdv: str) -> None:
+    """Write a dataset given as ``pieces`` (frames with their text facts, in record order, ``records`` in all) to
+    ``stem``.xpt and ``stem``.json, one piece at a time: the bytes of writing it whole (SDTM domains finished per
+    batch, ADaM datasets put together from batches)."""
+    with atomic_file(stem.with_suffix(".xpt"), dataset.name) as xpt_tmp, \
+            atomic_file(stem.with_suffix(".json"), dataset.name) as json_tmp, \
             open(xpt_tmp, "wb") as xpt_handle, open(json_tmp, "wb") as json_handle:
-        xpt = XptPieces(domain.dataset, xpt_handle, created)
-        rows = DatasetJsonPieces(domain.dataset, json_handle, domain.spilled.records, study_oid=study_oid,
+        xpt = XptPieces(dataset, xpt_handle, created)
+        rows = DatasetJsonPieces(dataset, json_handle, records, study_oid=study_oid,
                                  metadata_version_oid=mdv, created=created)
-        for frame, facts in domain.spilled.load_pieces():
+        for frame, facts in pieces:
             xpt.write(frame, facts)
             rows.write(frame, facts)
             del frame, facts

@@ -10,6 +10,10 @@ batch's pieces object frames only when the batch runs (``engine.batches``, ``eng
 
 A form that needs the join but is read before the join's source form waits (as codes) for the lookup; errors of
 the join are raised once every form is read, as when the forms were read whole first.
+
+A large CSV form comes already as codes (``readers.csv.read_csv_form`` reads it in blocks): its coverage, date
+sources and column names are then taken a column at a time, and it is made whole as read only for the join (as
+the join's source or as a form that gets its columns) or for a build that holds its forms as read.
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from converters.engine.compact import Form, compact_source, raw_columns, raw_source
+from converters.engine.compact import CompactSource, Form, compact_source, raw_columns, raw_source
 from converters.errors import Location, SpecError
 from converters.readers.raw import ROW, RawSource
 from converters.sdtm.coverage import CoverageCounter
@@ -93,18 +97,27 @@ class SubjectJoin:
                                for k, c in zip(self.keys, self.join.by)})
 
 
-def date_where_misses(study: StudyDefinition, name: str, frame: pd.DataFrame) -> dict[int, list[str]]:
+def date_where_misses(study: StudyDefinition, name: str, form: Form) -> dict[int, list[str]]:
     """For the study.yaml date sources that read form ``name``: their position among the date sources and the
-    warnings for ``where`` values that match no row of the form."""
+    warnings for ``where`` values that match no row of the form (held either way: only the ``where`` columns
+    are made of a form held as codes)."""
     out: dict[int, list[str]] = {}
-    for position, (label, source) in enumerate(date_sources(study)):
-        if source.form == name and source.where:
-            out[position] = [f"{Path(study.path).name}:{source.line}: {label}: where {miss} matches no row of "
-                             f"{source.form}" for miss in where_misses(frame, source.where)]
+    wanted = [(position, label, source) for position, (label, source) in enumerate(date_sources(study))
+              if source.form == name and source.where]
+    if not wanted:
+        return out
+    if isinstance(form, CompactSource):
+        where = (source.where.items() if isinstance(source.where, dict) else source.where for _p, _l, source in wanted)
+        frame = form.subframe(list(dict.fromkeys(str(column) for pairs in where for column, _value in pairs)))
+    else:
+        frame = form.frame
+    for position, label, source in wanted:
+        out[position] = [f"{Path(study.path).name}:{source.line}: {label}: where {miss} matches no row of "
+                         f"{source.form}" for miss in where_misses(frame, source.where)]
     return out
 
 
-def read_forms(study: StudyDefinition, specs: list[DomainSpec], forms: Iterable[tuple[str, RawSource]],
+def read_forms(study: StudyDefinition, specs: list[DomainSpec], forms: Iterable[tuple[str, Form]],
                compact: bool = True) -> ReadForms:
     """Take the raw forms one at a time (``forms``: name and form, e.g. ``readers.raw.iter_raw_folder``): coverage
     of the columns as collected, the ``usubjid.join`` columns, the date-source warnings; then hold each as codes
@@ -115,25 +128,30 @@ def read_forms(study: StudyDefinition, specs: list[DomainSpec], forms: Iterable[
     waiting: list[str] = []  # forms that need the join, read before its source form
     misses: dict[int, list[str]] = {}
 
-    def hold(name: str, form: RawSource) -> None:
-        misses.update(date_where_misses(study, name, form.frame))
-        raw[name] = compact_source(form) if compact else form
+    def held(form: Form) -> Form:
+        if isinstance(form, CompactSource):
+            return form if compact else form.source()
+        return compact_source(form) if compact else form
+
+    def hold(name: str, form: Form) -> None:
+        misses.update(date_where_misses(study, name, form))
+        raw[name] = held(form)
 
     for name, form in forms:
         coverage.add_form(name, form)
         if join is not None and name == join.join.source:
-            join.use_source(form)
+            join.use_source(raw_source(form))
             hold(name, form)
             if join.lookup is not None:
                 for other in waiting:  # one at a time back to object columns, joined, held again
                     hold(other, join.apply(raw_source(raw[other])))
                 waiting.clear()
-        elif join is not None and join.needs(name, form.frame.columns):
+        elif join is not None and join.needs(name, raw_columns(form)):
             if join.lookup is not None:
-                hold(name, join.apply(form))
+                hold(name, join.apply(raw_source(form)))
             else:
                 waiting.append(name)
-                raw[name] = compact_source(form) if compact else form
+                raw[name] = held(form)
         else:
             hold(name, form)
         del form

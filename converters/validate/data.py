@@ -209,9 +209,11 @@ class DatasetData:
                 codes = codes.astype(np.int32)  # held per record while cached: half of pandas' int64
             if col.dtype.kind in "fiu":
                 raw = _number_text(pd.Series(np.asarray(uniques, dtype="float64"))).to_numpy(dtype=object)
+            elif pd.api.types.infer_dtype(uniques, skipna=False) == "string":  # texts already: no str() each
+                raw = np.asarray(uniques, dtype=object)
             else:
                 raw = np.array([str(u) for u in uniques], dtype=object)
-            stripped = np.array([u.strip() for u in raw], dtype=object)
+            stripped = np.array(list(map(str.strip, raw)), dtype=object)
             self._cache[key] = (np.asarray(codes), raw, stripped)
         return self._cache[key]
 
@@ -285,6 +287,16 @@ class DatasetData:
 
             _, _, stripped = self._factor(self.var(name))
             self._cache[key] = plain_texts(np.append(stripped, ""))
+        return self._cache[key]
+
+    def date_ranks(self, name: str, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`~converters.validate.iso8601.prefix_ranks` of the column's :meth:`plain_dates` texts at ``width``,
+        cached: the rules that compare the column's dates with other dates (DT0003, DT0007, DT0021) rank them once."""
+        key = ("ranks", self.var(name), width)
+        if key not in self._cache:
+            from converters.validate.iso8601 import prefix_ranks
+
+            self._cache[key] = prefix_ranks(self.plain_dates(name)[1], width)
         return self._cache[key]
 
     def codes_of(self, name: str, texts: np.ndarray) -> np.ndarray:

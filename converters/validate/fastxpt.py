@@ -164,7 +164,7 @@ def _parse(raw: Buffer, encoding: str | None, as_codes: bool = False,
     for first in range(0, rows, step):
         last = min(rows, first + step)
         begin, end = offset + first * width, offset + last * width
-        if raw.find(_MEMBER_HEAD, max(_AFTER_MEMBER, begin - len(_MEMBER_HEAD) + 1), end) >= 0:
+        if _member_head_in(raw, max(_AFTER_MEMBER, begin - len(_MEMBER_HEAD) + 1), end, aligned=offset % 80 == 0):
             return None  # a second member: the full reader
         block = np.frombuffer(raw, dtype=np.uint8, count=end - begin, offset=begin).reshape(last - first, width)
         for column in texts.values():
@@ -176,14 +176,16 @@ def _parse(raw: Buffer, encoding: str | None, as_codes: bool = False,
         release(raw, begin, end)
     if raw.find(_MEMBER_HEAD, max(_AFTER_MEMBER, offset + rows * width - len(_MEMBER_HEAD) + 1)) >= 0:
         return None
-    distinct: dict[str, tuple[np.ndarray, list[bytes]]] = {}
+    distinct: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     wide: list[bytes] = [b for b in (name_bytes, label_bytes, *labels) if not b.isascii()]
     for var, column in texts.items():
         found = column.finish()
         if found is None:  # a NUL byte in the text: the full reader decides
             return None
-        distinct[var] = found
-        wide += [u for u in found[1] if not u.isascii()]
+        cells = found[1]
+        beyond = np.asarray((cells >= 0x80).any(axis=1), dtype=bool)  # per distinct value, on the array
+        distinct[var] = (found[0], cells, beyond)
+        wide += [bytes(r) for r in cells[beyond]]
     if wide and (encoding is None or (encoding == "auto" and only is not None)):
         return None
     chosen: str = "ascii" if not wide else detect_encoding(wide) if encoding == "auto" else str(encoding)
@@ -200,13 +202,33 @@ def _parse(raw: Buffer, encoding: str | None, as_codes: bool = False,
             variables.append(Variable(name=var, label=var_label, data_type=_numeric_type(values),
                                       display_format=fmt))
         else:
-            codes, uniques = distinct.pop(var)
-            columns[var] = _text_column(codes, [u.rstrip(b" ").decode(codec) for u in uniques], as_codes)
+            codes, cells, beyond = distinct.pop(var)
+            columns[var] = _text_column(codes, _decode_cells(cells, beyond, codec), as_codes)
             variables.append(Variable(name=var, label=var_label, data_type="text", length=length or 1,
                                       display_format=fmt))
     frame = pd.DataFrame(columns, index=pd.RangeIndex(rows), copy=False)  # the columns as they are, no 2-D copy
     name, label = name_bytes.decode(codec).strip(), label_bytes.decode(codec).rstrip()
     return frame, Dataset(name=name, label=label, variables=variables, records=rows), chosen
+
+
+_HEAD_WORD = np.frombuffer(_MEMBER_HEAD[:8], dtype="<u8")[0]
+
+
+def _member_head_in(raw: Buffer, start: int, end: int, aligned: bool) -> bool:
+    """Whether a member header lies whole within ``raw[start:end]``.  A member header starts a record, on a
+    multiple of 80 bytes from the file's start, so in a file whose records start on such a boundary (``aligned``)
+    only those places are looked at: the first 8 bytes of each 80 as one strided array, compared at once, and
+    the rest of the header at the places that match."""
+    if not aligned:
+        return raw.find(_MEMBER_HEAD, start, end) >= 0
+    first = -(-start // 80) * 80
+    last = end - len(_MEMBER_HEAD)  # the last place a whole header can start
+    if last < first:
+        return False
+    words = np.ndarray(shape=((last - first) // 80 + 1,), dtype="<u8", buffer=raw, offset=first, strides=(80,))
+    places = first + 80 * np.flatnonzero(words == _HEAD_WORD)
+    del words  # no view of a mapped file left behind
+    return any(raw[p:p + len(_MEMBER_HEAD)] == _MEMBER_HEAD for p in places.tolist())
 
 
 def whole_rows(raw: Buffer, offset: int, width: int) -> int:
@@ -231,6 +253,20 @@ def release(raw: Buffer, begin: int, end: int) -> None:
         last = end - end % _PAGE
         if last > first:
             raw.madvise(mmap.MADV_DONTNEED, first, last - first)
+
+
+def _decode_cells(cells: np.ndarray, beyond: np.ndarray, codec: str) -> list[str]:
+    """Distinct fixed-width text cells (rows of bytes without NUL) as text, trailing spaces cut
+    (``bytes(row).rstrip(b" ").decode(codec)`` per row).  A column all in ASCII is decoded as one array: its
+    trailing spaces become NUL bytes, which numpy's ``S`` type drops, and the ``S`` array is cast to unicode; a
+    column with a byte beyond ASCII (``beyond``: per row) is decoded row by row with ``codec``."""
+    rows, length = cells.shape
+    if beyond.any() or length == 0:
+        return [bytes(r).rstrip(b" ").decode(codec) for r in cells]
+    text = cells != 0x20
+    end = np.where(text.any(axis=1), length - text[:, ::-1].argmax(axis=1), 0)  # after the last non-space byte
+    cut = np.where(np.arange(length) < end[:, None], cells, np.uint8(0)).astype(np.uint8)
+    return np.ascontiguousarray(cut).view(f"S{length}").ravel().astype(f"U{length}").tolist()
 
 
 def _text_column(codes: np.ndarray, texts: list[str], as_codes: bool) -> pd.Series:
@@ -267,11 +303,11 @@ class _TextColumn:
         self.blocks.append((codes.astype(np.int16 if len(reps) <= np.iinfo(np.int16).max else np.int32), len(reps)))
         self.reps.append(reps)
 
-    def finish(self) -> tuple[np.ndarray, list[bytes]] | None:
-        """(codes, distinct raw values) of the whole column; None when a value holds a NUL byte.  The codes come in
+    def finish(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(codes, distinct raw values as rows of bytes) of the whole column; None when a value holds a NUL byte.  The codes come in
         the integer type pandas keeps for that many categories (int8 below 127 ...), so no copy is made later."""
         if not self.blocks:
-            return np.zeros(0, dtype=np.int64), []
+            return np.zeros(0, dtype=np.int64), np.zeros((0, self.length), dtype=np.uint8)
         reps = np.concatenate(self.reps) if len(self.reps) > 1 else self.reps[0]
         self.reps = []
         merged, distinct = _cell_codes(reps)
@@ -284,7 +320,7 @@ class _TextColumn:
             codes[first:first + len(local)] = merged[base:base + count][local]
             base, first = base + count, first + len(local)
         self.blocks = []
-        return codes, [bytes(r) for r in distinct]
+        return codes, distinct
 
 
 def _code_type(categories: int) -> type[np.signedinteger]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,7 @@ def invalid_dtc(values: pd.Series) -> pd.Series:
 
     Values of the usual complete shape (:data:`_COMPLETE`) are known to fit the pattern and to start with a
     complete date, so only the other values are matched against the whole pattern."""
-    usual = np.fromiter((_COMPLETE.fullmatch(v) is not None for v in values), dtype=bool, count=len(values))
+    usual = _complete_shape(values.to_numpy(dtype=object))
     bad = pd.Series(False, index=values.index)
     full = pd.Series(usual, index=values.index)
     rest = ~usual
@@ -45,7 +46,10 @@ def invalid_dtc(values: pd.Series) -> pd.Series:
         bad[rest] = (filled & ~shape_ok.fillna(False).astype(bool)).to_numpy(dtype=bool)
         full[rest] = (filled & others.str.match(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)).to_numpy(dtype=bool)
     if full.any():
-        parsed = pd.to_datetime(values[full].str[:10], format="%Y-%m-%d", errors="coerce")
+        # their first ten characters are digits and hyphens (no NUL a unicode array would drop): cut as one array
+        heads = np.asarray(values[full].to_numpy(dtype=object), dtype="U10").astype(object)
+        parsed = pd.to_datetime(pd.Series(heads, index=values.index[full.to_numpy()], dtype=object), format="%Y-%m-%d",
+                                errors="coerce")
         bad.loc[parsed.index[parsed.isna()]] = True
     return bad
 
@@ -57,13 +61,38 @@ def invalid_duration(values: pd.Series) -> pd.Series:
 
 
 def complete_date(values: pd.Series) -> pd.Series:
-    """The calendar date of values that carry a complete date (NaT for partial, blank or invalid)."""
-    head = values.str[:10]
-    ok = head.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
+    """The calendar date of values that carry a complete date (NaT for partial, blank or invalid, and for a date
+    outside the days a nanosecond timestamp holds, 1677-09-22 to 2262-04-11: such a year stopped the rules that
+    use the dates, DT0004 and DT0019, with an error)."""
+    head, ok = _date_heads(values)
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     if ok.any():
-        out[ok] = pd.to_datetime(head[ok], format="%Y-%m-%d", errors="coerce")
+        parsed = pd.to_datetime(head[ok], format="%Y-%m-%d", errors="coerce")
+        out[ok] = parsed.where((parsed >= _FIRST_DAY) & (parsed <= _LAST_DAY))
     return out
+
+
+_FIRST_DAY, _LAST_DAY = pd.Timestamp("1677-09-22"), pd.Timestamp("2262-04-11")
+
+
+def _date_heads(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(first ten characters, whether they are ``\\d{4}-\\d{2}-\\d{2}``) of each text; on whole arrays when every
+    value is a ``str`` (a character beyond ASCII: that text by the expression), else with pandas' string methods."""
+    objects = values.to_numpy(dtype=object)
+    if len(objects) == 0 or pd.api.types.infer_dtype(objects, skipna=False) != "string":
+        head = values.str[:10]
+        return head, head.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
+    text = np.asarray(objects, dtype="U10")
+    chars = text.view(np.uint32).reshape(len(objects), 10)
+    beyond = np.asarray((chars > 127).any(axis=1), dtype=bool)
+    ok = ~beyond
+    for place in range(10):
+        ok &= (chars[:, place] == ord("-")) if place in (4, 7) else ((chars[:, place] >= 48) & (chars[:, place] <= 57))
+    head = pd.Series(text.astype(object), index=values.index, dtype=object)
+    pattern = re.compile(r"\d{4}-\d{2}-\d{2}")
+    for at in np.flatnonzero(beyond):
+        ok[at] = pattern.fullmatch(objects[at][:10]) is not None
+    return head, pd.Series(ok, index=values.index)
 
 
 def later_than(first: pd.Series, second: pd.Series) -> pd.Series:
@@ -79,11 +108,19 @@ def later_than(first: pd.Series, second: pd.Series) -> pd.Series:
     return pd.Series(later_than_codes(a_codes, a_values, b_codes, b_values), index=first.index)
 
 
+#: (sorted distinct prefixes of a width, each value's index among them) of a column's plain texts, by width
+Ranks = Callable[[int], tuple[np.ndarray, np.ndarray]]
+
+
 def later_than_codes(a_codes: np.ndarray, a_values, b_codes: np.ndarray, b_values,
                      a_plain: tuple[np.ndarray, np.ndarray] | None = None,
-                     b_plain: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+                     b_plain: tuple[np.ndarray, np.ndarray] | None = None,
+                     a_ranks: Ranks | None = None, b_ranks: Ranks | None = None) -> np.ndarray:
     """:func:`later_than` of two columns given as codes into values (code -1: missing, never later); the values
-    need not be distinct.  ``a_plain``, ``b_plain``: :func:`plain_texts` of the values when already known."""
+    need not be distinct.  ``a_plain``, ``b_plain``: :func:`plain_texts` of the values when already known;
+    ``a_ranks``, ``b_ranks``: their :func:`prefix_ranks` by width when already known (a column's are ranked once
+    and shared by the rules that compare it).  One side's prefixes are placed among the other's by a binary
+    search, so the two sides are never ranked together."""
     a_ok, a_text = a_plain if a_plain is not None else plain_texts(a_values)
     b_ok, b_text = b_plain if b_plain is not None else plain_texts(b_values)
     both = a_ok[a_codes] & b_ok[b_codes]
@@ -98,10 +135,19 @@ def later_than_codes(a_codes: np.ndarray, a_values, b_codes: np.ndarray, b_value
             tier = common >= width
             common = np.where(tier, 0, common)  # each row compared once, at its finest shared precision
             if tier.any():
-                a_rank, b_rank = _prefix_ranks(a_text, b_text, width)
-                later[tier] = a_rank[a_at[tier]] > b_rank[b_at[tier]]
+                a_sorted, a_rank = a_ranks(width) if a_ranks is not None else prefix_ranks(a_text, width)
+                b_sorted, b_rank = b_ranks(width) if b_ranks is not None else prefix_ranks(b_text, width)
+                # a's prefix is after b's when a's rank passes the a-prefixes up to b's prefix
+                below = np.searchsorted(a_sorted, b_sorted, side="right")
+                later[tier] = a_rank[a_at[tier]] >= below[b_rank[b_at[tier]]]
         result[both] = later
     return result
+
+
+def prefix_ranks(text: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the sorted distinct first ``width`` characters of ``text``, each text's index among them)."""
+    prefixes, rank = np.unique(text.astype(f"U{width}"), return_inverse=True)
+    return prefixes, rank.reshape(-1).astype(np.int32)
 
 
 def later_than_value(values: pd.Series, limit: str, plain: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
@@ -128,18 +174,62 @@ def plain_texts(values) -> tuple[np.ndarray, np.ndarray]:
     if len(values) == 0:
         return np.zeros(1, dtype=bool), np.zeros(0, dtype="U19")
     objects = np.asarray(values, dtype=object)
-    plain = re.compile(_PLAIN)
-    ok = np.fromiter((plain.fullmatch(v if isinstance(v, str) else str(v)) is not None for v in objects), dtype=bool,
-                     count=len(objects))
+    shape = _ascii_shape(objects)
+    if shape is None:
+        plain = re.compile(_PLAIN)
+        ok = np.fromiter((plain.fullmatch(v if isinstance(v, str) else str(v)) is not None for v in objects),
+                         dtype=bool, count=len(objects))
+    else:
+        ok, _digits, _lengths, beyond = shape
+        _match_beyond(ok, objects, beyond, re.compile(_PLAIN))
     return np.append(ok, False), np.asarray(objects, dtype="U19")
 
 
-def _prefix_ranks(a_text: np.ndarray, b_text: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rank of each value's first ``width`` characters among those of both sides (text order), -1 appended."""
-    prefixes = np.concatenate([a_text.astype(f"U{width}"), b_text.astype(f"U{width}")])
-    _, rank = np.unique(prefixes, return_inverse=True)
-    rank = rank.reshape(-1).astype(np.int64)
-    return np.append(rank[:len(a_text)], -1), np.append(rank[len(a_text):], -1)
+#: The separators of a date/time without placeholders by position (``YYYY-MM-DDThh:mm:ss``); digits elsewhere.
+_SEPARATORS = {4: "-", 7: "-", 10: "T", 13: ":", 16: ":"}
+_PLAIN_LENGTHS = (4, 7, 10, 13, 16, 19)
+
+
+def _ascii_shape(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Texts matched against :data:`_PLAIN` as whole arrays, one character position at a time: (fits the pattern,
+    per position the digit's value (n x 19), length, has a character beyond ASCII).  Only the ASCII texts are
+    decided (``\\d`` also matches other scripts' digits: the caller matches the others with the expression);
+    None when some value is not a ``str``."""
+    if pd.api.types.infer_dtype(objects, skipna=False) != "string":
+        return None
+    lengths = np.fromiter(map(len, objects), dtype=np.int64, count=len(objects))
+    chars = np.asarray(objects, dtype="U19").view(np.uint32).reshape(len(objects), 19)
+    beyond = np.asarray((chars > 127).any(axis=1), dtype=bool)
+    digits = chars.astype(np.int64) - ord("0")
+    ok = np.isin(lengths, _PLAIN_LENGTHS) & ~beyond
+    for place in range(19):
+        sep = _SEPARATORS.get(place)
+        fits = ((digits[:, place] >= 0) & (digits[:, place] <= 9)) if sep is None else chars[:, place] == ord(sep)
+        ok &= fits | (lengths <= place)
+    return ok, digits, lengths, beyond
+
+
+def _match_beyond(ok: np.ndarray, objects: np.ndarray, beyond: np.ndarray, pattern: re.Pattern[str]) -> None:
+    """Set ``ok`` of the texts with a character beyond ASCII by matching ``pattern`` on each (few: dates are ASCII)."""
+    for at in np.flatnonzero(beyond):
+        ok[at] = pattern.fullmatch(objects[at]) is not None
+
+
+def _complete_shape(objects: np.ndarray) -> np.ndarray:
+    """``_COMPLETE.fullmatch(v) is not None`` per text, on whole arrays (:func:`_ascii_shape` plus the ranges of
+    month, day, hour, minute and second)."""
+    shape = _ascii_shape(objects)
+    if shape is None:
+        return np.fromiter((_COMPLETE.fullmatch(v) is not None for v in objects), dtype=bool, count=len(objects))
+    ok, digits, lengths, beyond = shape
+    ok &= np.isin(lengths, (10, 16, 19))
+    month, day = digits[:, 5] * 10 + digits[:, 6], digits[:, 8] * 10 + digits[:, 9]
+    hour, minute, second = digits[:, 11] * 10 + digits[:, 12], digits[:, 14], digits[:, 17]
+    ok &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
+    ok &= (lengths < 16) | ((hour <= 23) & (minute <= 5))
+    ok &= (lengths < 19) | (second <= 5)
+    _match_beyond(ok, objects, beyond, _COMPLETE)
+    return ok
 
 
 def study_day(dates: pd.Series, reference: pd.Series) -> pd.Series:

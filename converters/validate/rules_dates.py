@@ -44,8 +44,10 @@ def check_iso_durations(study, ds: DatasetData):
 @rule("DT0003", "Error", "Start after end", "--STDTC is after --ENDTC", "SDTMIG 3.4 4.4.1",
       needs=("--STDTC", "--ENDTC"))
 def check_start_end(study, ds: DatasetData):
-    start, end = ds.var("--STDTC"), ds.var("--ENDTC")
-    mask = later_than(ds.text(start), ds.text(end))
+    start, end = ds.var("--STDTC"), ds.var("--ENDTC")  # compared on codes, with the columns' cached plain texts
+    mask = later_than_codes(*_own_codes(ds, start), *_own_codes(ds, end), a_plain=ds.plain_dates(start),
+                            b_plain=ds.plain_dates(end), a_ranks=partial(ds.date_ranks, start),
+                            b_ranks=partial(ds.date_ranks, end))
     if mask.any():
         yield Hits(dataset=ds.name, rows=rows_of(mask), variables=(start, end))
 
@@ -107,13 +109,21 @@ def _subject_codes(study: StudyData, ds: DatasetData, name: str) -> tuple[np.nda
     return np.where(codes < 0, len(stripped), codes), values.to_numpy(dtype=object)
 
 
+def _own_codes(ds: DatasetData, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """A column as (codes, values): its distinct stripped values and '' after them, for missing (code -1), in the
+    order of :meth:`DatasetData.plain_dates`."""
+    codes, _, stripped = ds._factor(name)
+    return np.where(codes < 0, len(stripped), codes), np.append(stripped, "")
+
+
 def _later_than_column(ds: DatasetData, name: str, subject: tuple[np.ndarray, np.ndarray], after: bool) -> np.ndarray:
     """Records whose ``name`` is later than the subject's date (``after``), or earlier (``not after``)."""
-    codes, _, stripped = ds._factor(name)
-    own = (np.where(codes < 0, len(stripped), codes), np.append(stripped, ""))
+    own = _own_codes(ds, name)
     if after:
-        return later_than_codes(own[0], own[1], subject[0], subject[1], a_plain=ds.plain_dates(name))
-    return later_than_codes(subject[0], subject[1], own[0], own[1], b_plain=ds.plain_dates(name))
+        return later_than_codes(own[0], own[1], subject[0], subject[1], a_plain=ds.plain_dates(name),
+                                a_ranks=partial(ds.date_ranks, name))
+    return later_than_codes(subject[0], subject[1], own[0], own[1], b_plain=ds.plain_dates(name),
+                            b_ranks=partial(ds.date_ranks, name))
 
 
 @rule("DT0007", "Warning", "Record after death", "{variable} is after the subject's death date DM.DTHDTC",
