@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from converters.engine.compact import CompactFrame, TextColumn, compact_frame
+from converters.engine.compact import CompactFrame, TextColumn, compact_frame, concat_compact
 from converters.errors import DataError, Location, SpecError
 from converters.metadata.model import Codelist, Comment, Dataset, Method, Standard, Study
 from converters.metadata.value_level import FINDINGS_RESULTS, SHAPE_BY, findings_value_level, ts_value_level
@@ -60,7 +60,7 @@ from converters.spec.paths import check_folder_entries, check_form_name, check_s
 from converters.spec.model import DomainSpec, VariableSpec
 from converters.spec.study import StudyDefinition, load_study
 from converters.standards import ct, sdtmig
-from converters.writers.spill import SpilledFrame, join_spilled, load_object, spill_frame, spill_object
+from converters.writers.spill import SpilledFrame, join_spilled, spill_frame
 from converters.writers.text_facts import TextFacts, merge_facts, text_columns_facts
 from converters.writers.transport import byte_lengths
 
@@ -97,6 +97,25 @@ class BuiltDomain:
     _written: int | None = field(default=None, repr=False)
     #: the finished records on disk (``spill``); ``frame`` then holds only the columns the builders read
     spilled: SpilledFrame | None = field(default=None, repr=False)
+    #: those columns held as codes (a domain finished in pieces and spilled, ``PieceFinish``): ``frame`` makes
+    #: them object columns each time it is read, and ``columns`` only the ones asked for, so a builder reading the
+    #: domains one at a time holds one domain's columns as objects at a time (``BuildContext.frames``)
+    held: CompactFrame | None = field(default=None, repr=False)
+
+    def columns(self, names: Iterable[str]) -> pd.DataFrame:
+        """The columns ``names`` (those the domain has, in the order given) as ``frame`` gives them, made alone
+        from their codes when held so."""
+        if self.held is None:
+            frame = self.frame
+            return frame[[n for n in dict.fromkeys(names) if n in frame.columns]]
+        wanted = [n for n in dict.fromkeys(names) if n in self.held.columns]
+        labels = pd.Index(wanted, dtype=self.held.labels.dtype) if self.held.labels is not None else None
+        part = CompactFrame({n: self.held.columns[n] for n in wanted}, self.held.index, wanted, labels)
+        return part.frame()
+
+    def column_names(self) -> list[str]:
+        """The names of the columns ``frame`` has, without making them."""
+        return list(self.held.order) if self.held is not None else list(self.frame.columns)
 
     @property
     def records(self) -> int:
@@ -108,7 +127,8 @@ class BuiltDomain:
         """Drop the records (kept: their count, the columns and the metadata), once the domain is written, so a
         build holds one written domain at a time less."""
         self._written = self.records
-        self.frame = _empty_like(self.frame)  # not a slice: a view would keep every record alive
+        # not a slice: a view would keep every record alive (codes held: none made)
+        self.frame = _empty_like(self.frame if self.held is None else self.held.take(np.arange(0)).frame())
         self.facts = {}
         if self.spilled is not None:
             self.spilled.remove()  # its disk space back before the next domain is written
@@ -145,10 +165,66 @@ class BuiltDomain:
         return self.facts
 
 
+def _frame_of(domain: BuiltDomain) -> pd.DataFrame:
+    """A domain's frame: the one set, or its held columns made object columns now (not kept)."""
+    held = domain.__dict__.get("held")
+    return held.frame() if held is not None else domain.__dict__["_frame"]
+
+
+def _set_frame(domain: BuiltDomain, frame: pd.DataFrame) -> None:
+    domain.__dict__["_frame"] = frame
+    domain.__dict__["held"] = None
+
+
+# ``frame`` read through the held codes when there are some (set after the dataclass made __init__, which sets it)
+BuiltDomain.frame = property(_frame_of, _set_frame)  # type: ignore[assignment]
+
+
 def _empty_like(frame: pd.DataFrame) -> pd.DataFrame:
     """A frame with no records and the columns and dtypes of ``frame``, sharing no memory with it."""
     return pd.DataFrame({name: pd.Series(dtype=frame[name].dtype) for name in frame.columns},
                         columns=frame.columns)
+
+
+class DomainFrames(Mapping[str, pd.DataFrame]):
+    """Built domains' frames by name, each made when asked and not kept: a domain holding its columns as codes
+    (``BuiltDomain.held``) makes them object columns then, and ``columns`` makes only those a reader needs. A
+    builder that reads the domains one at a time (``for name in frames: ... frames[name]``, not ``items()`` into
+    a list) so holds one domain's object columns at a time."""
+
+    def __init__(self, domains: Mapping[str, BuiltDomain]) -> None:
+        self.domains = domains
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.domains[name].frame
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.domains)
+
+    def __len__(self) -> int:
+        return len(self.domains)
+
+    def columns(self, name: str, names: Iterable[str]) -> pd.DataFrame:
+        """Only the columns ``names`` of domain ``name`` (those it has, in the order given), made alone."""
+        return self.domains[name].columns(names)
+
+    def column_names(self, name: str) -> list[str]:
+        """The columns domain ``name`` has, without making them."""
+        return self.domains[name].column_names()
+
+
+def domain_columns(frames: Mapping[str, pd.DataFrame], name: str, names: Iterable[str]) -> pd.DataFrame:
+    """Only the columns ``names`` of one domain of ``frames`` (those it has, in the order given): made alone from
+    codes when ``frames`` are ``DomainFrames``, else taken from the frame."""
+    if isinstance(frames, DomainFrames):
+        return frames.columns(name, names)
+    frame = frames[name]
+    return frame[[n for n in dict.fromkeys(names) if n in frame.columns]]
+
+
+def domain_column_names(frames: Mapping[str, pd.DataFrame], name: str) -> list[str]:
+    """The columns of one domain of ``frames``, without making a domain held as codes."""
+    return frames.column_names(name) if isinstance(frames, DomainFrames) else list(frames[name].columns)
 
 
 @dataclass
@@ -170,8 +246,9 @@ class BuildContext:
     raw_visits: pd.DataFrame | None = None
     _timeline: pd.DataFrame | None = None
 
-    def frames(self) -> dict[str, pd.DataFrame]:
-        return {name: d.frame for name, d in self.domains.items()}
+    def frames(self) -> DomainFrames:
+        """Each built domain's frame by name, made when asked (``DomainFrames``)."""
+        return DomainFrames(self.domains)
 
     def timeline(self) -> pd.DataFrame:
         """The subject element timeline (USUBJID, ETCD, ELEMENT, EPOCH, TAETORD, SESTDTC, SEENDTC)."""
@@ -308,6 +385,8 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins, batch_subject
         raise SpecError("the mappings folder has no sdtm/ folder of domain specs", Location(str(mappings)))
     specs = load_domain_specs(spec_dir, study)
     check_study_paths(study, specs, mappings)
+    given = raw
+    folder: Path | None = None
     if raw is None:
         folder = Path(raw_dir) if raw_dir else study_raw_folder(study, mappings)
         if folder is None:
@@ -341,8 +420,17 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins, batch_subject
         raw = dict(raw)  # the batches take its subject forms over, so they are freed as the batches are made
         visits = builtins and _builds_sv()
         early = partial(start_early, study, spill) if spill is not None else None
+
+        def reread() -> dict:
+            """The raw forms read again as they were read here (a domain finished early that must be built again)."""
+            again = iter_raw_folder(folder, encodings=study.encodings) if folder is not None else \
+                iter((given or {}).items())
+            return dict(read_forms(study, specs, again, compact=True).raw)
+
         merged = build_records_in_batches(study, specs, raw, log, warnings, batch_subjects, engine, say,
-                                          keep=study_wide_forms(study, specs), visits=visits, early=early)
+                                          keep=study_wide_forms(study, specs), visits=visits, early=early,
+                                          reread=reread)
+        given = None  # (raw forms given by the caller: not held by the build beyond the batches)
         records, raw, timeline, raw_visits = merged.records, merged.raw, merged.timeline, merged.visits
     else:
         raw = {name: raw_source(src) for name, src in raw.items()}
@@ -786,19 +874,14 @@ def finishes_in_pieces(rec: BuiltRecords, pieces: list[CompactFrame]) -> bool:
     order = pieces[0].order
     if any(not isinstance(p, CompactFrame) or p.order != order for p in pieces):
         return False
-    seqs = [var for var in rec.spec.variable_specs().values() if var.algorithm == "seq"]
-    if any("USUBJID" not in var.by for var in seqs):
+    columns = _subject_sort(rec, order)
+    if columns is None:
         return False
-    then = [c for var in seqs for c in (*var.by, *var.order)]
-    columns = list(dict.fromkeys(c for c in (*_sort_keys(rec), *then) if c in order and not c.endswith("SEQ")))
     if columns[:1] == ["STUDYID"]:
         studyid = [p.columns["STUDYID"] for p in pieces]
         if not all(isinstance(c, TextColumn) and (c.codes >= 0).all() for c in studyid) or \
                 len({v for c in studyid for v in c.values[np.unique(c.codes)]}) != 1:
             return False
-        columns = columns[1:]
-    if columns[:1] != ["USUBJID"]:
-        return False
     bounds = []
     for piece in pieces:
         subjects = piece.columns["USUBJID"]
@@ -807,6 +890,18 @@ def finishes_in_pieces(rec: BuiltRecords, pieces: list[CompactFrame]) -> bool:
         present = subjects.values[np.unique(subjects.codes)]
         bounds.append((min(present), max(present)))
     return all(bounds[i][1] < bounds[i + 1][0] for i in range(len(bounds) - 1))
+
+
+def _subject_sort(rec: BuiltRecords, order: list) -> list[str] | None:
+    """The domain's sort columns (keys, then each --SEQ's by and order; of the columns in ``order``) when they
+    start with USUBJID or with STUDYID then USUBJID and every --SEQ counts within USUBJID, else None."""
+    seqs = [var for var in rec.spec.variable_specs().values() if var.algorithm == "seq"]
+    if any("USUBJID" not in var.by for var in seqs):
+        return None
+    then = [c for var in seqs for c in (*var.by, *var.order)]
+    columns = list(dict.fromkeys(c for c in (*_sort_keys(rec), *then) if c in order and not c.endswith("SEQ")))
+    subjects = columns[1:] if columns[:1] == ["STUDYID"] else columns
+    return columns if subjects[:1] == ["USUBJID"] else None
 
 
 def _finish_in_pieces(rec: BuiltRecords, pieces: list[CompactFrame], log: RejectionLog, ctx: BuildContext,
@@ -928,19 +1023,16 @@ class PieceFinish:
                 {n for vl in dataset.value_level for n in (vl.variable, *(c.variable for c in vl.where))}
             facts = {n: f for n, f in facts.items() if n in keep or n in final}
             columns = [n for n in names if n in keep or (n in final and n not in facts)]
-            parts = []
-            for held, _f in shaped_parts:  # one piece's object columns made at a time
-                made = held.frame() if isinstance(held, CompactFrame) else held
-                parts.append(made[[c for c in columns if c in made]])
-        else:
-            columns = names
-            parts = [s[names] for s, _f in shaped_parts if isinstance(s, pd.DataFrame)]
-        whole = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
-        whole = whole.reindex(columns=[c for c in columns if c in whole])
-        domain = BuiltDomain(d, whole, dataset, rec.rows_read, rec.filtered, rejected, tuple(spec.sources()),
-                             facts=facts)
-        if self.spill is not None:
+            held = _held_columns([s for s, _f in shaped_parts if isinstance(s, CompactFrame)], columns)
+            domain = BuiltDomain(d, _empty_like(held.take(np.arange(0)).frame()), dataset, rec.rows_read,
+                                 rec.filtered, rejected, tuple(spec.sources()), facts=facts, held=held)
             domain.spilled = join_spilled(self.spilled, names)
+        else:
+            parts = [s[names] for s, _f in shaped_parts if isinstance(s, pd.DataFrame)]
+            whole = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+            whole = whole.reindex(columns=[c for c in names if c in whole])
+            domain = BuiltDomain(d, whole, dataset, rec.rows_read, rec.filtered, rejected, tuple(spec.sources()),
+                                 facts=facts)
         out = [domain]
         if spec.supp:
             supp_frames = [part.frame() if isinstance(part, CompactFrame) else part for part in self.supp_parts]
@@ -951,34 +1043,60 @@ class PieceFinish:
         return out
 
 
+def _held_columns(pieces: list[CompactFrame], columns: list[str]) -> CompactFrame:
+    """The pieces' ``columns`` (those they have) one after the other with a fresh RangeIndex, still as codes:
+    what ``pandas.concat([p.frame()[columns] ...], ignore_index=True)`` gives when made (``CompactFrame.frame``)."""
+    present = [c for c in columns if c in pieces[0].columns]
+    parts = [CompactFrame({c: p.columns[c] for c in present}, p.index, list(present)) for p in pieces]
+    whole = concat_compact(parts)
+    if isinstance(whole, pd.DataFrame):  # (pieces of one domain have the same columns: not met in practice)
+        whole = compact_frame(whole)
+    index = pd.RangeIndex(len(whole))
+    return CompactFrame({n: c.reset_index(drop=True) if isinstance(c, pd.Series) else c for n, c in whole.columns.items()},
+                        index, whole.order)
+
+
 class EarlyFinish:
     """A domain finished as its batches come back (``engine.sdtm.build_records_in_batches``' ``early``), so its
     records are never all held: each batch's piece is finished at once (``PieceFinish``, spilled to ``spill``)
     and kept only as what the merge needs.
 
-    What can be decided up front is (``start_early``): a domain spilled, not held whole, every --SEQ counting
-    within USUBJID; the rest is checked piece by piece as ``finishes_in_pieces`` checks the pieces together
-    (same columns, one STUDYID, subjects after the last piece's, and the same codelists and raw columns as the
-    first batch's). Until ``done`` each piece is also kept as it came, on disk, so a domain that turns out not
-    to qualify (a piece refused, or fewer than two pieces with records) gives its pieces back (``give_back``)
-    and is finished as before, with the same bytes."""
+    Decided up front (``start_early``): a domain spilled, not held whole, its sort keys starting with USUBJID (or
+    STUDYID, USUBJID), every --SEQ counting within USUBJID. Checked piece by piece, as ``finishes_in_pieces``
+    checks the pieces together: the same columns, one STUDYID, subjects after the last piece's, and the same
+    codelists and raw columns as the first batch's. The batches are disjoint sets of subjects in USUBJID order
+    (``engine.batches``), and each batch keeps only the records of its own DM subjects, so these hold in practice;
+    no piece is kept as it came to guard them. The first piece with records waits (as codes, as every piece
+    waited before) until a second one comes: a domain with records in one batch only gives its pieces back
+    (``give_back``) and is finished whole, as before; so does a domain refused at its second piece with records.
+    One refused later gives None (its finished pieces are gone), and the engine builds its records again from
+    the raw forms (``engine.sdtm.rebuild_pieces``)."""
 
     def __init__(self, rec: BuiltRecords, spill: Path, keep: set[str]) -> None:
         self.rec, self.spill = rec, spill
         self.finish = PieceFinish(rec, spill, keep)
-        self.raw: list[Path] = []
+        self.waiting: list[CompactFrame] = []  # the pieces taken, as they came, until a second one has records
+        self.started = False  # pieces finished (then ``waiting`` is empty for good)
         self.last: CompactFrame | None = None  # the subjects of the last piece with records
-        self.filled = 0  # pieces with records
 
     def add(self, piece: CompactFrame, rec: BuiltRecords) -> bool:
         if not self._fits(piece, rec):
             return False
-        path = self.spill / f"{rec.domain.lower()}.raw.{len(self.raw) + 1}.spill"
-        self.raw.append(spill_object(piece, path))
-        if len(piece):  # an empty piece is left out, as the merge of the batches leaves it out
+        if self.started:
+            if len(piece):  # an empty piece is left out, as the merge of the batches leaves it out
+                self.last = _subjects_of(piece)
+                self.finish.add(piece)
+            return True
+        filled = [p for p in self.waiting if len(p)]
+        if len(piece):
             self.last = _subjects_of(piece)
-            self.finish.add(piece)
-            self.filled += 1
+        if not len(piece) or not filled:
+            self.waiting.append(piece)
+            return True
+        self.waiting, self.started = [], True
+        self.finish.add(filled[0])
+        del filled
+        self.finish.add(piece)
         return True
 
     def _fits(self, piece: CompactFrame, rec: BuiltRecords) -> bool:
@@ -987,24 +1105,17 @@ class EarlyFinish:
         return not len(piece) or finishes_in_pieces(self.rec, [piece] if self.last is None else [self.last, piece])
 
     def complete(self) -> bool:
-        return self.filled >= 2  # one piece with records is finished whole, as before
+        return self.started  # one piece with records is finished whole, as before
 
-    def give_back(self) -> list[CompactFrame]:
-        self.finish.discard()
-        pieces = []
-        for path in self.raw:
-            piece = load_object(path)
-            assert isinstance(piece, CompactFrame)
-            pieces.append(piece)
-            path.unlink(missing_ok=True)
-        self.raw = []
+    def give_back(self) -> list[CompactFrame] | None:
+        if self.started:
+            self.finish.discard()
+            return None
+        pieces, self.waiting = self.waiting, []
         return pieces
 
     def done(self, rec: BuiltRecords, log: RejectionLog, ctx: BuildContext) -> list[BuiltDomain]:
         """The finished domain and its SUPP-- (``PieceFinish.done``), once the batches are merged."""
-        for path in self.raw:
-            path.unlink(missing_ok=True)
-        self.raw = []
         return self.finish.done(rec, log, ctx)
 
 
@@ -1018,10 +1129,8 @@ def _small_facts(facts: TextFacts) -> TextFacts:
 
 def start_early(study: StudyDefinition, spill: Path, name: str, rec: BuiltRecords) -> EarlyFinish | None:
     """The ``EarlyFinish`` of a domain that may be finished as its batches come back (spilled, not held whole,
-    every --SEQ within USUBJID), else None."""
-    if name in HELD_WHOLE:
-        return None
-    if any("USUBJID" not in var.by for var in rec.spec.variable_specs().values() if var.algorithm == "seq"):
+    sorted by USUBJID first, every --SEQ within USUBJID; ``rec``: its first batch's records), else None."""
+    if name in HELD_WHOLE or _subject_sort(rec, list(rec.frame.columns)) is None:
         return None
     return EarlyFinish(rec, spill, builder_columns(study, name))
 
@@ -1040,6 +1149,17 @@ def _subjects_of(piece: CompactFrame) -> CompactFrame:
     return CompactFrame(columns, piece.index[:0], list(piece.order), piece.labels)
 
 
+def _coded_columns(domain: BuiltDomain) -> pd.DataFrame:
+    """What ``finalize.codelists_in_use`` reads of a domain: its frame, or of one holding its columns as codes
+    only the coded and value-level columns (their records' count kept), so the domains' held columns are not all
+    made object columns at once."""
+    if domain.held is None:
+        return domain.frame
+    ds = domain.dataset
+    return domain.columns([v.name for v in ds.variables if v.codelist] +
+                          [n for vl in ds.value_level for n in (vl.variable, *(c.variable for c in vl.where))])
+
+
 def study_metadata(study: StudyDefinition, built: list[BuiltDomain], ctx: BuildContext) -> Study:
     """The Study model of a build: datasets in a stable order, codelists in use, methods and comments (by OID)."""
     order = {name: i for i, name in enumerate(["DM", "SUPPDM"])}
@@ -1048,7 +1168,7 @@ def study_metadata(study: StudyDefinition, built: list[BuiltDomain], ctx: BuildC
     for b in datasets:
         if b.name == "TS":
             b.dataset.value_level, dictionaries = ts_value_level(b.dataset, b.frame)
-    codelists = finalize.codelists_in_use([(b.frame, b.dataset) for b in datasets], ctx.extensions,
+    codelists = finalize.codelists_in_use([(_coded_columns(b), b.dataset) for b in datasets], ctx.extensions,
                                           {b.name: b.text_facts() for b in datasets}) + dictionaries
     return Study(
         studyid=study.studyid, name=study.title or study.studyid, description=study.title,

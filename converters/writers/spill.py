@@ -119,22 +119,6 @@ def spill_frame(frame: pd.DataFrame, facts: Mapping[str, TextFacts], path: Path)
     return SpilledFrame(path, tuple(str(c) for c in frame.columns), len(frame))
 
 
-def spill_object(value: object, path: Path) -> Path:
-    """Write ``value`` (e.g. a batch's records held as codes, ``engine.compact.CompactFrame``) to ``path`` until
-    :func:`load_object` reads it back."""
-    try:
-        with open(path, "wb") as handle:
-            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    except OSError as exc:
-        raise _spill_error(exc, "write", path) from None
-    return path
-
-
-def load_object(path: Path) -> object:
-    """What :func:`spill_object` wrote to ``path``."""
-    return _read(path)
-
-
 def _spill_error(exc: OSError, doing: str, path: Path) -> DataError:
     return DataError(f"cannot {doing} {path}, a finished dataset held on disk until it is written: "
                      f"{exc.strerror or type(exc).__name__}", Location(str(path)),
