@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import io
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from converters.engine.compact import CompactFrame, compact_frame, concat_compact
+from converters.engine.sdtm import BatchResult, PieceSink, finish_early, hold_again, merge_batches
 from converters.errors import DataError, TransportError
 from converters.metadata.model import Dataset, Variable
 from converters.sdtm.output import write_in_pieces
@@ -23,8 +25,8 @@ from converters.sdtm.builder import BuiltRecords
 from converters.sdtm.model_variables import allowed_variables
 from converters.sdtm.raw_forms import read_forms
 from converters.sdtm.rejections import RejectionLog
-from converters.sdtm.study import BuildContext, BuiltDomain, _finish, _finish_in_pieces, build_subject_records, \
-    builder_columns, finishes_in_pieces
+from converters.sdtm.study import BuildContext, BuiltDomain, EarlyFinish, _finish, _finish_in_pieces, \
+    build_subject_records, builder_columns, finishes_in_pieces, start_early
 from converters.shipped import study_mappings, study_raw
 from converters.spec.loader import load_domain_specs
 from converters.spec.study import StudyDefinition, load_study
@@ -274,3 +276,225 @@ def test_pieces_need_the_lengths_of_their_text_variables():
         XptPieces(ds, io.BytesIO())
     with pytest.raises(ValueError, match="USUBJID"):
         DatasetJsonPieces(ds, io.BytesIO(), len(frame), study_oid="S", metadata_version_oid="MDV")
+
+
+def _batches(rec: BuiltRecords, pieces: list[CompactFrame]) -> list[BatchResult]:
+    """Each piece as a batch gives it back, held compactly (its records with an empty frame beside it)."""
+    out = []
+    for piece in pieces:
+        batch_rec = copy.deepcopy(rec)
+        batch_rec.frame = rec.frame.iloc[:0].copy()
+        out.append(BatchResult({rec.domain: batch_rec}, RejectionLog(), compact={rec.domain: piece},
+                               counts={rec.domain: len(piece)}))
+    return out
+
+
+def _arrive(study: StudyDefinition, batches: list[BatchResult], spill: Path,
+            lost: dict[str, str] | None = None) -> dict[str, PieceSink]:
+    """The batches coming back one at a time, as ``build_records_in_batches`` takes them, with early finishing."""
+    finishing: dict[str, PieceSink] = {}
+    back: list[BatchResult] = []
+    for i, batch in enumerate(batches):
+        finish_early(batch, back, finishing, partial(start_early, study, spill) if i == 0 else None, lost)
+        back.append(batch)
+    for name in [n for n, sink in finishing.items() if not sink.complete()]:
+        hold_again(name, finishing.pop(name), back)
+    return finishing
+
+
+def test_a_domain_finished_as_its_batches_arrive_equals_it_finished_after_the_merge(carnk, tmp_path):
+    study, records = carnk
+    rec = records["LB"]
+    keep = builder_columns(study, "LB")
+    pieces = _pieces(rec.frame, 3)
+    (tmp_path / "early").mkdir()
+    batches = _batches(rec, copy.deepcopy(pieces))
+    finishing = _arrive(study, batches, tmp_path / "early")
+    assert list(finishing) == ["LB"] and not any(b.compact for b in batches)  # no records held after the batch
+    assert all(b.record_count("LB") == len(p) for b, p in zip(batches, pieces))
+    sink = finishing["LB"]
+    assert isinstance(sink, EarlyFinish) and not sink.waiting  # no piece kept as it came, in memory or on disk
+    assert sorted(p.name for p in (tmp_path / "early").iterdir()) == ["lb.1.spill", "lb.2.spill", "lb.3.spill"]
+    early_ctx = BuildContext(study=study, raw={}, domains={}, log=RejectionLog(), extensions={})
+    merged = copy.deepcopy(rec)
+    merged.frame = rec.frame.iloc[:0].copy()
+    early = sink.done(merged, early_ctx.log, early_ctx)
+    (tmp_path / "later").mkdir()
+    (_w, _wc), (later, later_ctx) = _both(study, rec, pieces, tmp_path / "later", keep)
+    _same_context(early_ctx, later_ctx)
+    assert [d.name for d in early] == [d.name for d in later]
+    for e, g in zip(early, later):
+        assert e.dataset == g.dataset and (e.records, e.rejected) == (g.records, g.rejected)
+        pd.testing.assert_frame_equal(e.frame, g.frame, check_exact=True)
+        _same_facts(e.facts, g.facts)
+        (e_frame, e_facts), (g_frame, g_facts) = e.written_form(), g.written_form()
+        pd.testing.assert_frame_equal(e_frame, g_frame, check_exact=True)
+        _same_facts(e_facts, g_facts)
+
+
+@pytest.mark.parametrize("refused", ["other columns", "subjects out of order", "one piece with records",
+                                     "all pieces empty"])
+def test_a_domain_refused_before_its_second_piece_with_records_gets_its_pieces_back(carnk, tmp_path, refused):
+    study, records = carnk
+    rec = records["AE"]
+    pieces = _pieces(rec.frame, 3)
+    empty = compact_frame(pieces[1].frame().iloc[:0])
+    if refused == "other columns":  # the second batch's records lack a column the first's have
+        pieces[1] = compact_frame(pieces[1].frame().drop(columns=[_perm_filled(rec)[0]]))
+    elif refused == "subjects out of order":
+        pieces = [pieces[1], pieces[0], pieces[2]]
+    elif refused == "one piece with records":  # a domain with records in one batch only is finished whole
+        pieces = [empty, pieces[0], copy.deepcopy(empty)]
+    else:
+        pieces = [empty, copy.deepcopy(empty), copy.deepcopy(empty)]
+    batches = _batches(rec, copy.deepcopy(pieces))
+    lost: dict[str, str] = {}
+    assert not _arrive(study, batches, tmp_path, lost) and not lost  # not finished early, nothing to build again
+    for batch, piece in zip(batches, pieces):  # ... and every batch holds its piece again, as it came
+        pd.testing.assert_frame_equal(batch.compact["AE"].frame(), piece.frame(), check_exact=True)
+    assert not list(tmp_path.iterdir())  # nothing left on disk
+    log = RejectionLog()
+    merged = merge_batches(batches, log, [], compact := {})
+    held = compact["AE"]
+    assert isinstance(held, list) and not (len(held) > 1 and finishes_in_pieces(merged["AE"], held))
+
+
+@pytest.mark.parametrize("refused", ["other columns", "subjects out of order"])
+def test_a_domain_refused_after_pieces_were_finished_is_left_to_be_built_again(carnk, tmp_path, refused):
+    study, records = carnk
+    rec = records["AE"]
+    pieces = _pieces(rec.frame, 3)
+    if refused == "other columns":  # the third batch's records lack a column the others have
+        pieces[2] = compact_frame(pieces[2].frame().drop(columns=[_perm_filled(rec)[0]]))
+    else:
+        pieces = [pieces[0], pieces[2], pieces[1]]
+    batches = _batches(rec, pieces)
+    lost: dict[str, str] = {}
+    assert not _arrive(study, batches, tmp_path, lost)
+    assert list(lost) == ["AE"] and "batch 3" in lost["AE"]
+    assert not any(b.compact for b in batches)  # no piece held: every one is built again (rebuild_pieces)
+    assert not list(tmp_path.iterdir())  # the pieces finished are forgotten, their files removed
+
+
+def _refusing(way: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``EarlyFinish`` refuse a piece as a piece with other columns or subjects would be refused: AE's
+    second piece with records (its first is given back), LB's third (LB is built again from the raw forms), or
+    every domain's third."""
+    from converters.sdtm import study as study_module
+
+    fits = study_module.EarlyFinish._fits
+    seen: dict[str, int] = {}
+
+    def refuse(self: EarlyFinish, piece: CompactFrame, rec: BuiltRecords) -> bool:
+        if len(piece):
+            seen[rec.domain] = seen.get(rec.domain, 0) + 1
+            at = {"AE at its second": {"AE": 2}, "LB at its third": {"LB": 3}}.get(way, {}).get(rec.domain) \
+                if way != "every domain at its third" else 3
+            if seen[rec.domain] == at:
+                return False
+        return fits(self, piece, rec)
+
+    monkeypatch.setattr(study_module.EarlyFinish, "_fits", refuse)
+
+
+def _built(folder: Path, raw: dict | None = None, say: list[str] | None = None) -> tuple[dict, pd.DataFrame, object]:
+    from converters.sdtm import study as study_module
+
+    folder.mkdir()
+    build = study_module.build_study(study_mappings("cll1-aml"), batch_subjects=7, spill=folder, raw=raw,
+                                     progress=None if say is None else say.append)
+    return ({d.name: (d.dataset, d.records, d.rejected, d.written_form()) for d in build.domains},
+            build.log.frame(), build.study)
+
+
+def _same_builds(got: tuple[dict, pd.DataFrame, object], expected: tuple[dict, pd.DataFrame, object]) -> None:
+    (early, early_log, early_study), (later, later_log, later_study) = got, expected
+    assert list(early) == list(later) and early_study == later_study
+    pd.testing.assert_frame_equal(early_log, later_log)
+    for name, (dataset, count, rejected, (frame, facts)) in later.items():
+        e_dataset, e_count, e_rejected, (e_frame, e_facts) = early[name]
+        assert (e_dataset, e_count, e_rejected) == (dataset, count, rejected), name
+        pd.testing.assert_frame_equal(e_frame, frame, check_exact=True)
+        _same_facts(e_facts, facts)
+
+
+@pytest.fixture(scope="module")
+def cll1_after_the_merge(tmp_path_factory) -> tuple[dict, pd.DataFrame, object]:
+    """cll1-aml built in batches of 7 subjects with no domain finished early."""
+    from converters.sdtm import study as study_module
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(study_module, "start_early", lambda *_a: None)
+        return _built(tmp_path_factory.mktemp("later") / "spill")
+
+
+@pytest.mark.parametrize("way", ["AE at its second", "LB at its third", "every domain at its third"])
+def test_a_build_whose_domains_are_refused_early_gives_the_same_datasets(tmp_path, monkeypatch, way,
+                                                                         cll1_after_the_merge):
+    _refusing(way, monkeypatch)
+    say: list[str] = []
+    _same_builds(_built(tmp_path / "early", say=say), cll1_after_the_merge)
+    again = [line for line in say if "built again from the raw forms" in line]
+    if way == "AE at its second":
+        assert not again  # given back whole: nothing built again
+    elif way == "LB at its third":
+        assert len(again) == 1 and again[0].startswith("LB: the records of batch ")
+    else:
+        assert len(again) > 5
+
+
+def test_a_build_of_raw_forms_given_builds_a_refused_domain_again_from_them(tmp_path, monkeypatch,
+                                                                            cll1_after_the_merge):
+    _refusing("LB at its third", monkeypatch)
+    study = load_study(study_mappings("cll1-aml") / "study.yaml")
+    raw = read_raw_folder(study_raw("cll1-aml"), encodings=study.encodings)
+    _same_builds(_built(tmp_path / "early", raw=raw), cll1_after_the_merge)
+
+
+def test_a_batched_build_finishing_domains_early_gives_the_same_datasets(tmp_path, cll1_after_the_merge):
+    _same_builds(_built(tmp_path / "early"), cll1_after_the_merge)
+
+
+def test_a_domain_holding_its_columns_as_codes_gives_them_as_the_frame_did(carnk):
+    from converters.sdtm.study import DomainFrames
+
+    _study, records = carnk
+    frame = records["AE"].frame[["USUBJID", "EPOCH", "AESTDTC", "AESTDY", "AETERM"]].reset_index(drop=True)
+    dataset = Dataset(name="AE", label="Adverse Events", domain="AE")
+    plain, held = BuiltDomain("AE", frame, dataset), BuiltDomain("AE", frame.iloc[:0], dataset,
+                                                                 held=compact_frame(frame))
+    pd.testing.assert_frame_equal(held.frame, frame, check_exact=True)
+    assert held.frame is not held.frame  # made when read, not kept
+    assert held.column_names() == plain.column_names() == list(frame.columns)
+    for names in (["EPOCH", "USUBJID"], ["AEDTC", "AESTDY"], []):
+        pd.testing.assert_frame_equal(held.columns(names), plain.columns(names), check_exact=True)
+    frames = DomainFrames({"AE": held})
+    assert list(frames) == ["AE"] and frames.column_names("AE") == list(frame.columns)
+    pd.testing.assert_frame_equal(frames.columns("AE", ["EPOCH"]), frame[["EPOCH"]], check_exact=True)
+    held.release()
+    assert held.held is None and held.records == len(frame) and list(held.frame.columns) == list(frame.columns)
+
+
+def test_the_trial_design_checks_read_one_domain_at_a_time_and_only_their_columns(carnk, monkeypatch):
+    from converters.sdtm.study import DomainFrames
+    from converters.sdtm.trial_design.crosschecks import check_trial_design
+    from converters.sdtm.trial_design.sv import visit_records
+
+    _study, records = carnk
+    made: list[tuple[str, ...]] = []
+    frame_of = CompactFrame.frame
+
+    def making(self: CompactFrame) -> pd.DataFrame:
+        made.append(tuple(self.order))
+        return frame_of(self)
+
+    plain = {name: records[name].frame.reset_index(drop=True) for name in ("AE", "LB", "VS")}
+    held = {name: BuiltDomain(name, f.iloc[:0], Dataset(name=name, label=name, domain=name),
+                              held=compact_frame(f)) for name, f in plain.items()}
+    monkeypatch.setattr(CompactFrame, "frame", making)
+    pd.testing.assert_frame_equal(visit_records(DomainFrames(held)), visit_records(plain), check_exact=True)
+    ta = pd.DataFrame({"ARMCD": ["A"], "ETCD": ["E"], "TAETORD": [1], "EPOCH": ["SCREENING"]})
+    assert check_trial_design(DomainFrames({**held, "TA": BuiltDomain("TA", ta, Dataset(name="TA", label="TA"))})) \
+        == check_trial_design({**plain, "TA": ta})
+    assert made and all(len(columns) <= 5 for columns in made)  # never a whole domain's held columns at once
+    assert {"LBORRES", "AETERM"}.isdisjoint(c for columns in made for c in columns)

@@ -11,6 +11,7 @@ metadata and codelists in use (``converters.sdtm.study``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Protocol
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -41,17 +42,42 @@ class BatchResult:
     #: each domain's records held compactly once the batch is back (``engine.compact``); ``records`` then keep
     #: their counts, logs and metadata with an empty frame
     compact: dict[str, CompactFrame] = field(default_factory=dict)
+    #: each domain's record count once held compactly (its pieces may then be finished and gone)
+    counts: dict[str, int] = field(default_factory=dict)
 
     def hold_compactly(self) -> None:
         """Code the text columns of every domain's records (``engine.compact``) and drop the object frames."""
         for name, rec in self.records.items():
             self.compact[name] = compact_frame(rec.frame)
+            self.counts[name] = len(rec.frame)
             rec.frame = rec.frame.iloc[:0].copy()
 
     def record_count(self, domain: str) -> int:
+        if domain in self.counts:
+            return self.counts[domain]
         if domain in self.compact:
             return len(self.compact[domain])
         return len(self.records[domain].frame) if domain in self.records else 0
+
+
+class PieceSink(Protocol):
+    """A domain finished as its batches come back (``converters.sdtm.study.EarlyFinish``)."""
+
+    def add(self, piece: CompactFrame, rec: BuiltRecords) -> bool:
+        """Take the next batch's piece (and that batch's records of the domain, with an empty frame); False when
+        the domain turns out not to be finished so (then the piece is not taken)."""
+
+    def give_back(self) -> list[CompactFrame] | None:
+        """Every piece taken, as it came, in batch order, when none was finished yet; None when some were
+        finished and are gone (then the domain's records are built again, ``rebuild_pieces``). What was
+        finished is forgotten either way."""
+
+    def complete(self) -> bool:
+        """True when the pieces taken are finished as finishing the domain whole would."""
+
+
+#: domain name and its first batch's records -> the sink finishing it as its batches come back, or None
+EarlyStart = Callable[[str, BuiltRecords], PieceSink | None]
 
 
 @dataclass
@@ -67,6 +93,9 @@ class MergedBatches:
     #: until ``take`` or ``take_pieces`` gives them out (the ``records`` entry's frame is empty until then), so
     #: the study holds one domain's object frame (or one piece of it) at a time
     compact: dict[str, list[CompactFrame] | pd.DataFrame] = field(default_factory=dict)
+    #: domains finished as their batches came back (``build_records_in_batches``' ``early``): none of their
+    #: records are held here, the sink holds what is left to do
+    finishing: dict[str, PieceSink] = field(default_factory=dict)
 
     def take(self, domain: str) -> BuiltRecords:
         """The domain's records with their frame made whole (once; the compact form is dropped)."""
@@ -119,7 +148,8 @@ def batchable(study: StudyDefinition, specs: list[DomainSpec], raw: dict[str, Fo
 def build_records_in_batches(study: StudyDefinition, specs: list[DomainSpec], raw: dict[str, Form],
                              log: RejectionLog, warnings: list[str], batch_subjects: int, engine: Engine | None,
                              say: Callable[[str], None], keep: set[str] | None = None,
-                             visits: bool = False) -> MergedBatches:
+                             visits: bool = False, early: EarlyStart | None = None,
+                             reread: Callable[[], dict[str, Form]] | None = None) -> MergedBatches:
     """Records of every spec, built per batch of ``batch_subjects`` subjects on ``engine`` and merged.
 
     Takes ``raw`` over: its subject forms are split into batches and dropped from it, and each batch's pieces are
@@ -128,9 +158,17 @@ def build_records_in_batches(study: StudyDefinition, specs: list[DomainSpec], ra
     visits of its raw forms (SV's raw part), merged in batch order.
 
     Forms of ``raw`` may be held as codes (``engine.compact.CompactSource``): they are split as codes and made
-    object frames only inside each batch's run; the forms in ``keep`` come back as object frames."""
+    object frames only inside each batch's run; the forms in ``keep`` come back as object frames.
+
+    ``early``: gives, per domain, a sink that finishes the domain's piece of each batch as the batch comes back
+    (``converters.sdtm.study.EarlyFinish``), so a domain's records are not held until all batches are back; a
+    domain whose pieces turn out not to qualify gets them back and is held as the others; when some of them were
+    finished already (they are not kept as they came), its records are built again from ``reread`` (the raw forms
+    read again, as ``raw`` was) and held as the others (``rebuild_pieces``: slow, but rare and right)."""
     if batch_subjects < 1:
         raise ValueError("batch_subjects must be at least 1")
+    if early is not None and reread is None:
+        raise ValueError("finishing domains as their batches come back needs the raw forms to read again")
     engine = engine or LocalEngine()
     unsplit = batchable(study, specs, raw)
     if unsplit:
@@ -150,11 +188,21 @@ def build_records_in_batches(study: StudyDefinition, specs: list[DomainSpec], ra
         while batches:
             yield batches.pop(0)
 
-    results = []
+    results: list[BatchResult] = []
+    finishing: dict[str, PieceSink] = {}
+    lost: dict[str, str] = {}  # domains refused by their sink after some pieces were finished: why
     for i, result in enumerate(engine.map(run_batch, feed(), study, specs, visits), start=1):
         say(f"batch {i} of {count}: {sum(len(r.frame) for r in result.records.values())} records")
         result.hold_compactly()
+        if early is not None:
+            finish_early(result, results, finishing, early if i == 1 else None, lost)
         results.append(result)
+    for name in [n for n, sink in finishing.items() if not sink.complete()]:
+        hold_again(name, finishing.pop(name), results)
+    if lost and reread is not None:
+        for name, why in lost.items():
+            say(f"{name}: {why}; its records are built again from the raw forms, to be finished whole")
+        rebuild_pieces(set(lost), reread, study, specs, batch_subjects, engine, results)
     timelines = [r.timeline for r in results if r.timeline is not None]
     timeline = _concat([t for t in timelines if len(t)] or timelines[:1])
     visit_parts = [r.visits for r in results if r.visits is not None]
@@ -164,7 +212,70 @@ def build_records_in_batches(study: StudyDefinition, specs: list[DomainSpec], ra
     compact: dict[str, list[CompactFrame] | pd.DataFrame] = {}
     records = merge_batches(results, log, warnings, compact)
     kept = {name: raw_source(held.pop(name)) for name in list(held)}  # one form made at a time
-    return MergedBatches(records, kept, timeline, raw_visits, compact)
+    return MergedBatches(records, kept, timeline, raw_visits, compact, finishing)
+
+
+def finish_early(result: BatchResult, earlier: list[BatchResult], finishing: dict[str, PieceSink],
+                 start: EarlyStart | None, lost: dict[str, str] | None = None) -> None:
+    """Hand each domain's piece of the batch just back to its sink (made by ``start``, given on the first
+    batch); a domain whose sink refuses the piece gets its earlier pieces back into ``earlier`` and is held.
+    When the sink cannot give them back (some were finished), the domain goes to ``lost`` (with the reason) and
+    its pieces are dropped from here on: ``rebuild_pieces`` builds them all again."""
+    lost = {} if lost is None else lost
+    for name, rec in result.records.items():
+        if name in lost:
+            result.compact.pop(name, None)
+            continue
+        if start is not None:
+            made = start(name, rec)
+            if made is not None:
+                finishing[name] = made
+        sink = finishing.get(name)
+        if sink is None or name not in result.compact:
+            continue
+        if sink.add(result.compact[name], rec):
+            del result.compact[name]
+        elif not hold_again(name, finishing.pop(name), earlier):
+            lost[name] = f"the records of batch {len(earlier) + 1} cannot be finished apart from the batches before"
+            result.compact.pop(name, None)
+            for other in earlier:
+                other.compact.pop(name, None)
+
+
+def hold_again(name: str, sink: PieceSink, results: list[BatchResult]) -> bool:
+    """The pieces ``sink`` took back into the batches they came from, held compactly as if never taken; False
+    when the sink no longer has them (``PieceSink.give_back``)."""
+    pieces = sink.give_back()
+    if pieces is None:
+        return False
+    if len(pieces) != len(results):
+        raise RuntimeError(f"{name}: {len(pieces)} pieces given back for {len(results)} batches")
+    for result, piece in zip(results, pieces):
+        result.compact[name] = piece
+    return True
+
+
+def rebuild_pieces(names: set[str], reread: Callable[[], dict[str, Form]], study: StudyDefinition,
+                   specs: list[DomainSpec], batch_subjects: int, engine: Engine, results: list[BatchResult]) -> None:
+    """The records of the domains ``names`` built again, batch by batch, from the raw forms ``reread`` gives,
+    into ``results`` as they were first held (``BatchResult.compact``): the same forms make the same batches
+    and the same records, so the domains are finished after the merge as if never finished early (what the
+    batches log and warn was taken from the first run, so the second run's is dropped)."""
+    raw = reread()
+    batches = partition_raw(study, raw, batch_subjects, used=engine.name != "local")
+    del raw
+    if len(batches) != len(results):
+        raise RuntimeError(f"{len(batches)} batches when building again, {len(results)} the first time")
+
+    def feed() -> Iterator[dict[str, Form]]:
+        while batches:
+            yield batches.pop(0)
+
+    for result, again in zip(results, engine.map(run_batch, feed(), study, specs, False)):
+        for name in names:
+            rec = again.records[name]
+            result.compact[name] = compact_frame(rec.frame)
+        del again
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -42,20 +42,36 @@ def _side(study: Any, node: Any, name: str, line: int | None) -> tuple[str, str]
     return str(side["domain"]).upper(), str(side["variable"])
 
 
+def _column_names(built: Any) -> list[str]:
+    """A built domain's columns, not made when it holds them as codes (``study.BuiltDomain.column_names``)."""
+    from converters.sdtm.study import BuiltDomain
+
+    return built.column_names() if isinstance(built, BuiltDomain) else list(built.frame.columns)
+
+
+def _columns(built: Any, names: list[str]) -> pd.DataFrame:
+    """Only the columns ``names`` of a built domain (those it has), made alone when held as codes."""
+    from converters.sdtm.study import BuiltDomain
+
+    if isinstance(built, BuiltDomain):
+        return built.columns(names)
+    return built.frame[[n for n in names if n in built.frame.columns]]
+
+
 def _values(domains: dict[str, Any], domain: str, variable: str) -> pd.DataFrame | None:
     """USUBJID, --SEQ and the link value of each record of ``domain`` (from the domain or its SUPP--)."""
     built = domains.get(domain)
     if built is None:
         return None
-    frame = built.frame
     seq = f"{domain}SEQ"
-    if variable in frame:
-        out = frame[["USUBJID", seq, variable]].rename(columns={variable: "value"})
+    if variable in _column_names(built):  # only the columns read, made alone when held as codes
+        out = _columns(built, ["USUBJID", seq, variable]).rename(columns={variable: "value"})
     else:
         supp = domains.get(f"SUPP{domain}")
         if supp is None:
             return pd.DataFrame(columns=["USUBJID", seq, "value"])
-        s = supp.frame[supp.frame["QNAM"] == variable]
+        frame = _columns(supp, ["USUBJID", "QNAM", "IDVARVAL", "QVAL"])
+        s = frame[frame["QNAM"] == variable]
         out = pd.DataFrame({"USUBJID": s["USUBJID"].to_numpy(),
                             seq: pd.to_numeric(s["IDVARVAL"], errors="coerce").to_numpy(),
                             "value": s["QVAL"].to_numpy()})
@@ -111,7 +127,7 @@ def relrec_records(study: Any, domains: dict[str, Any]) -> pd.DataFrame:
 def _dataset_level(domains: dict[str, Any], pdom: str, pvar: str, cdom: str, cvar: str, order: int) -> pd.DataFrame:
     """The two rows relating dataset ``pdom`` (ONE) to ``cdom`` (MANY) by their link variables."""
     built = [domains.get(d) for d in (pdom, cdom)]
-    if any(b is None or v not in b.frame for b, v in zip(built, (pvar, cvar))):
+    if any(b is None or v not in _column_names(b) for b, v in zip(built, (pvar, cvar))):
         return pd.DataFrame()
     return pd.DataFrame({"RDOMAIN": [pdom, cdom], "USUBJID": [None, None], "IDVAR": [pvar, cvar],
                          "IDVARVAL": [None, None], "RELTYPE": ["ONE", "MANY"], "RELID": [pdom + cdom] * 2,

@@ -21,21 +21,23 @@ With ``spill`` (the ``sdtm`` command, the ``run`` stage), each finished domain b
 goes to disk at once and keeps in memory only the columns the builders read (``builder_columns``);
 ``converters.sdtm.output.write_build`` reads each back to write it (docs/scale.md).  A study built in batches
 finishes each domain one batch piece at a time where that gives the same result (``finishes_in_pieces``), with
-the study-wide decisions merged across the pieces, and such a domain is spilled and written piece by piece.
+the study-wide decisions merged across the pieces, and such a domain is spilled and written piece by piece;
+when spilled, each piece is finished as its batch comes back (``EarlyFinish``), so no domain's records wait for
+the other batches.
 """
 from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from converters.engine.compact import CompactFrame, TextColumn
+from converters.engine.compact import CompactFrame, TextColumn, compact_frame, concat_compact
 from converters.errors import DataError, Location, SpecError
 from converters.metadata.model import Codelist, Comment, Dataset, Method, Standard, Study
 from converters.metadata.value_level import FINDINGS_RESULTS, SHAPE_BY, findings_value_level, ts_value_level
@@ -95,6 +97,25 @@ class BuiltDomain:
     _written: int | None = field(default=None, repr=False)
     #: the finished records on disk (``spill``); ``frame`` then holds only the columns the builders read
     spilled: SpilledFrame | None = field(default=None, repr=False)
+    #: those columns held as codes (a domain finished in pieces and spilled, ``PieceFinish``): ``frame`` makes
+    #: them object columns each time it is read, and ``columns`` only the ones asked for, so a builder reading the
+    #: domains one at a time holds one domain's columns as objects at a time (``BuildContext.frames``)
+    held: CompactFrame | None = field(default=None, repr=False)
+
+    def columns(self, names: Iterable[str]) -> pd.DataFrame:
+        """The columns ``names`` (those the domain has, in the order given) as ``frame`` gives them, made alone
+        from their codes when held so."""
+        if self.held is None:
+            frame = self.frame
+            return frame[[n for n in dict.fromkeys(names) if n in frame.columns]]
+        wanted = [n for n in dict.fromkeys(names) if n in self.held.columns]
+        labels = pd.Index(wanted, dtype=self.held.labels.dtype) if self.held.labels is not None else None
+        part = CompactFrame({n: self.held.columns[n] for n in wanted}, self.held.index, wanted, labels)
+        return part.frame()
+
+    def column_names(self) -> list[str]:
+        """The names of the columns ``frame`` has, without making them."""
+        return list(self.held.order) if self.held is not None else list(self.frame.columns)
 
     @property
     def records(self) -> int:
@@ -106,7 +127,8 @@ class BuiltDomain:
         """Drop the records (kept: their count, the columns and the metadata), once the domain is written, so a
         build holds one written domain at a time less."""
         self._written = self.records
-        self.frame = _empty_like(self.frame)  # not a slice: a view would keep every record alive
+        # not a slice: a view would keep every record alive (codes held: none made)
+        self.frame = _empty_like(self.frame if self.held is None else self.held.take(np.arange(0)).frame())
         self.facts = {}
         if self.spilled is not None:
             self.spilled.remove()  # its disk space back before the next domain is written
@@ -143,10 +165,66 @@ class BuiltDomain:
         return self.facts
 
 
+def _frame_of(domain: BuiltDomain) -> pd.DataFrame:
+    """A domain's frame: the one set, or its held columns made object columns now (not kept)."""
+    held = domain.__dict__.get("held")
+    return held.frame() if held is not None else domain.__dict__["_frame"]
+
+
+def _set_frame(domain: BuiltDomain, frame: pd.DataFrame) -> None:
+    domain.__dict__["_frame"] = frame
+    domain.__dict__["held"] = None
+
+
+# ``frame`` read through the held codes when there are some (set after the dataclass made __init__, which sets it)
+BuiltDomain.frame = property(_frame_of, _set_frame)  # type: ignore[assignment]
+
+
 def _empty_like(frame: pd.DataFrame) -> pd.DataFrame:
     """A frame with no records and the columns and dtypes of ``frame``, sharing no memory with it."""
     return pd.DataFrame({name: pd.Series(dtype=frame[name].dtype) for name in frame.columns},
                         columns=frame.columns)
+
+
+class DomainFrames(Mapping[str, pd.DataFrame]):
+    """Built domains' frames by name, each made when asked and not kept: a domain holding its columns as codes
+    (``BuiltDomain.held``) makes them object columns then, and ``columns`` makes only those a reader needs. A
+    builder that reads the domains one at a time (``for name in frames: ... frames[name]``, not ``items()`` into
+    a list) so holds one domain's object columns at a time."""
+
+    def __init__(self, domains: Mapping[str, BuiltDomain]) -> None:
+        self.domains = domains
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.domains[name].frame
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.domains)
+
+    def __len__(self) -> int:
+        return len(self.domains)
+
+    def columns(self, name: str, names: Iterable[str]) -> pd.DataFrame:
+        """Only the columns ``names`` of domain ``name`` (those it has, in the order given), made alone."""
+        return self.domains[name].columns(names)
+
+    def column_names(self, name: str) -> list[str]:
+        """The columns domain ``name`` has, without making them."""
+        return self.domains[name].column_names()
+
+
+def domain_columns(frames: Mapping[str, pd.DataFrame], name: str, names: Iterable[str]) -> pd.DataFrame:
+    """Only the columns ``names`` of one domain of ``frames`` (those it has, in the order given): made alone from
+    codes when ``frames`` are ``DomainFrames``, else taken from the frame."""
+    if isinstance(frames, DomainFrames):
+        return frames.columns(name, names)
+    frame = frames[name]
+    return frame[[n for n in dict.fromkeys(names) if n in frame.columns]]
+
+
+def domain_column_names(frames: Mapping[str, pd.DataFrame], name: str) -> list[str]:
+    """The columns of one domain of ``frames``, without making a domain held as codes."""
+    return frames.column_names(name) if isinstance(frames, DomainFrames) else list(frames[name].columns)
 
 
 @dataclass
@@ -168,8 +246,9 @@ class BuildContext:
     raw_visits: pd.DataFrame | None = None
     _timeline: pd.DataFrame | None = None
 
-    def frames(self) -> dict[str, pd.DataFrame]:
-        return {name: d.frame for name, d in self.domains.items()}
+    def frames(self) -> DomainFrames:
+        """Each built domain's frame by name, made when asked (``DomainFrames``)."""
+        return DomainFrames(self.domains)
 
     def timeline(self) -> pd.DataFrame:
         """The subject element timeline (USUBJID, ETCD, ELEMENT, EPOCH, TAETORD, SESTDTC, SEENDTC)."""
@@ -306,6 +385,8 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins, batch_subject
         raise SpecError("the mappings folder has no sdtm/ folder of domain specs", Location(str(mappings)))
     specs = load_domain_specs(spec_dir, study)
     check_study_paths(study, specs, mappings)
+    given = raw
+    folder: Path | None = None
     if raw is None:
         folder = Path(raw_dir) if raw_dir else study_raw_folder(study, mappings)
         if folder is None:
@@ -338,8 +419,18 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins, batch_subject
 
         raw = dict(raw)  # the batches take its subject forms over, so they are freed as the batches are made
         visits = builtins and _builds_sv()
+        early = partial(start_early, study, spill) if spill is not None else None
+
+        def reread() -> dict:
+            """The raw forms read again as they were read here (a domain finished early that must be built again)."""
+            again = iter_raw_folder(folder, encodings=study.encodings) if folder is not None else \
+                iter((given or {}).items())
+            return dict(read_forms(study, specs, again, compact=True).raw)
+
         merged = build_records_in_batches(study, specs, raw, log, warnings, batch_subjects, engine, say,
-                                          keep=study_wide_forms(study, specs), visits=visits)
+                                          keep=study_wide_forms(study, specs), visits=visits, early=early,
+                                          reread=reread)
+        given = None  # (raw forms given by the caller: not held by the build beyond the batches)
         records, raw, timeline, raw_visits = merged.records, merged.raw, merged.timeline, merged.visits
     else:
         raw = {name: raw_source(src) for name, src in raw.items()}
@@ -350,8 +441,15 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins, batch_subject
     ordered = ["DM"] + [n for n in records if n != "DM"]
     built: list[BuiltDomain] = []
     for name in ordered:
-        pieces = merged.take_pieces(name, partial(finishes_in_pieces, records[name])) if merged is not None else None
-        if pieces is not None:  # one batch piece's object frame at a time
+        early_done = merged.finishing.pop(name, None) if merged is not None else None
+        pieces = None
+        if early_done is None and merged is not None:
+            pieces = merged.take_pieces(name, partial(finishes_in_pieces, records[name]))
+        if early_done is not None:  # finished as its batches came back
+            assert isinstance(early_done, EarlyFinish)
+            rec = records[name]
+            done = early_done.done(rec, log, ctx)
+        elif pieces is not None:  # one batch piece's object frame at a time
             rec = records[name]
             to_disk = spill is not None and name not in HELD_WHOLE
             done = _finish_in_pieces(rec, pieces, log, ctx, spill if to_disk else None,
@@ -776,19 +874,14 @@ def finishes_in_pieces(rec: BuiltRecords, pieces: list[CompactFrame]) -> bool:
     order = pieces[0].order
     if any(not isinstance(p, CompactFrame) or p.order != order for p in pieces):
         return False
-    seqs = [var for var in rec.spec.variable_specs().values() if var.algorithm == "seq"]
-    if any("USUBJID" not in var.by for var in seqs):
+    columns = _subject_sort(rec, order)
+    if columns is None:
         return False
-    then = [c for var in seqs for c in (*var.by, *var.order)]
-    columns = list(dict.fromkeys(c for c in (*_sort_keys(rec), *then) if c in order and not c.endswith("SEQ")))
     if columns[:1] == ["STUDYID"]:
         studyid = [p.columns["STUDYID"] for p in pieces]
         if not all(isinstance(c, TextColumn) and (c.codes >= 0).all() for c in studyid) or \
                 len({v for c in studyid for v in c.values[np.unique(c.codes)]}) != 1:
             return False
-        columns = columns[1:]
-    if columns[:1] != ["USUBJID"]:
-        return False
     bounds = []
     for piece in pieces:
         subjects = piece.columns["USUBJID"]
@@ -799,99 +892,272 @@ def finishes_in_pieces(rec: BuiltRecords, pieces: list[CompactFrame]) -> bool:
     return all(bounds[i][1] < bounds[i + 1][0] for i in range(len(bounds) - 1))
 
 
+def _subject_sort(rec: BuiltRecords, order: list) -> list[str] | None:
+    """The domain's sort columns (keys, then each --SEQ's by and order; of the columns in ``order``) when they
+    start with USUBJID or with STUDYID then USUBJID and every --SEQ counts within USUBJID, else None."""
+    seqs = [var for var in rec.spec.variable_specs().values() if var.algorithm == "seq"]
+    if any("USUBJID" not in var.by for var in seqs):
+        return None
+    then = [c for var in seqs for c in (*var.by, *var.order)]
+    columns = list(dict.fromkeys(c for c in (*_sort_keys(rec), *then) if c in order and not c.endswith("SEQ")))
+    subjects = columns[1:] if columns[:1] == ["STUDYID"] else columns
+    return columns if subjects[:1] == ["USUBJID"] else None
+
+
 def _finish_in_pieces(rec: BuiltRecords, pieces: list[CompactFrame], log: RejectionLog, ctx: BuildContext,
                       spill: Path | None = None, keep: set[str] | None = None) -> list[BuiltDomain]:
-    """``_finish`` one batch piece at a time (``finishes_in_pieces`` holds), with the same result.
-
-    Each piece is made, sorted, sequenced, checked against its codelists and shaped with every Perm variable;
-    what must be decided on the whole domain is measured per piece and merged: which Perm variables carry data,
-    lengths and number types (``finalize.ColumnStats``), the first value over 200 bytes of each variable, the
-    findings value-level metadata (on the distinct rows of its variables) and the SUPP-- records (pieces of
-    subjects in order). With ``spill`` (a folder) each finished piece goes to its own file at once, and only
-    the columns in ``keep`` and those a codelist or value-level metadata may read are held, as for a spilled
-    domain (``BuiltDomain.spill``); else the pieces are put together in memory."""
-    d, spec = rec.domain, rec.spec
-    specs = _specs_by_name(spec)
-    seqs = [var for var in specs.values() if var.algorithm == "seq"]
-    then = [c for var in seqs for c in (*var.by, *var.order)]
-    codelists = _codelists_of(rec)
-    findings = (sdtmig.dataset(d).dataset_class or "").upper() == "FINDINGS"
-    prefix = d
-    vl_columns = [f"{prefix}TESTCD", *SHAPE_BY.get(prefix, ()), *(prefix + r for r in FINDINGS_RESULTS)]
-    standard = {sv.name: sv for sv in allowed_variables(d)}
-    perm = {n for n, sv in standard.items() if sv.core not in ("Req", "Exp")}
-    coded = {n for n, sv in standard.items() if sv.codelist} | set(codelists) | set(vl_columns)
-    held = (keep or set()) | coded
-    every: list[str] = []
-    filled: dict[str, bool] = {}
-    stats: list[dict[str, finalize.ColumnStats]] = []
-    errors: dict[str, DataError] = {}
-    distinct: list[pd.DataFrame] = []
-    supp_parts: list[pd.DataFrame] = []
-    shaped_parts: list[tuple[pd.DataFrame, dict[str, TextFacts]]] = []
-    spilled: list[SpilledFrame] = []
-    total = 0
+    """``_finish`` one batch piece at a time (``finishes_in_pieces`` holds), with the same result
+    (``PieceFinish``)."""
+    finish = PieceFinish(rec, spill, keep)
     while pieces:
-        frame = sort_by_keys(pieces.pop(0).frame(), _sort_keys(rec), then)
-        for var in seqs:
+        finish.add(pieces.pop(0))
+    return finish.done(rec, log, ctx)
+
+
+class PieceFinish:
+    """A domain finished one batch piece at a time, with the result of finishing it whole.
+
+    Each piece (``add``) is made, sorted, sequenced, checked against its codelists and shaped with every Perm
+    variable; what must be decided on the whole domain is measured per piece and merged (``done``): which Perm
+    variables carry data, lengths and number types (``finalize.ColumnStats``), the first value over 200 bytes of
+    each variable, the findings value-level metadata (on the distinct rows of its variables) and the SUPP--
+    records (pieces of subjects in order). With ``spill`` (a folder) each finished piece goes to its own file at
+    once, and only the columns in ``keep`` and those a codelist or value-level metadata may read are held, as for
+    a spilled domain (``BuiltDomain.spill``); else the pieces are put together in memory.
+
+    What the pieces log (codelist values nulled) and the codelist extensions they find are held here and handed
+    to the build's log and context by ``done``, so a domain finished as its batches come back (``EarlyFinish``)
+    logs in the place it would when finished later, and one that turns out not to qualify logs nothing."""
+
+    def __init__(self, rec: BuiltRecords, spill: Path | None = None, keep: set[str] | None = None) -> None:
+        d = rec.domain
+        self.domain, self.spill, self.keep = d, spill, keep or set()
+        self.specs = _specs_by_name(rec.spec)
+        self.seqs = [var for var in self.specs.values() if var.algorithm == "seq"]
+        self.then = [c for var in self.seqs for c in (*var.by, *var.order)]
+        self.codelists = _codelists_of(rec)
+        self.raw_column = dict(rec.raw_column)
+        self.findings = (sdtmig.dataset(d).dataset_class or "").upper() == "FINDINGS"
+        self.vl_columns = [f"{d}TESTCD", *SHAPE_BY.get(d, ()), *(d + r for r in FINDINGS_RESULTS)]
+        standard = {sv.name: sv for sv in allowed_variables(d)}
+        self.perm = {n for n, sv in standard.items() if sv.core not in ("Req", "Exp")}
+        coded = {n for n, sv in standard.items() if sv.codelist} | set(self.codelists) | set(self.vl_columns)
+        self.held = self.keep | coded
+        self.log = RejectionLog()
+        self.extensions: dict[str, set[str]] = {}
+        self.every: list[str] = []
+        self.filled: dict[str, bool] = {}
+        self.stats: list[dict[str, finalize.ColumnStats]] = []
+        self.errors: dict[str, DataError] = {}
+        self.distinct: list[pd.DataFrame] = []
+        self.supp_parts: list[pd.DataFrame | CompactFrame] = []
+        self.shaped_parts: list[tuple[pd.DataFrame | CompactFrame, dict[str, TextFacts]]] = []
+        self.spilled: list[SpilledFrame] = []
+        self.total = 0
+        self._rec = rec
+
+    def add(self, piece: CompactFrame) -> None:
+        """Finish one piece (the next subjects) and hold only what ``done`` merges."""
+        rec, d = self._rec, self.domain
+        frame = sort_by_keys(piece.frame(), _sort_keys(rec), self.then)
+        del piece
+        for var in self.seqs:
             frame[var.name] = derive_seq(frame, var.by, var.order)
-        _enforce_codelists(d, frame, codelists, log, rec.raw_column, ctx.extensions)
-        for name in perm & set(frame.columns):
-            filled[name] = filled.get(name, False) or bool(frame[name].notna().any())
-        shaped, every = finalize.shape_domain(d, frame, specs, every_perm=True)
+        _enforce_codelists(d, frame, self.codelists, self.log, self.raw_column, self.extensions)
+        for name in self.perm & set(frame.columns):
+            self.filled[name] = self.filled.get(name, False) or bool(frame[name].notna().any())
+        shaped, self.every = finalize.shape_domain(d, frame, self.specs, every_perm=True)
         facts = text_columns_facts(shaped, d)
         for name, error in _length_errors(rec, frame, facts).items():
-            errors.setdefault(name, error)
-        stats.append(finalize.column_stats(shaped, every, facts))
-        if findings:
-            distinct.append(shaped[[c for c in vl_columns if c in shaped]].drop_duplicates())
-        if spec.supp:
-            supp_parts.append(_supp_records(rec, frame))
+            self.errors.setdefault(name, error)
+        self.stats.append(finalize.column_stats(shaped, self.every, facts))
+        if self.findings:
+            self.distinct.append(shaped[[c for c in self.vl_columns if c in shaped]].drop_duplicates())
+        if rec.spec.supp:
+            supp = _supp_records(rec, frame)
+            self.supp_parts.append(compact_frame(supp) if self.spill is not None else supp)
         del frame
-        total += len(shaped)
-        if spill is not None:
-            path = spill / f"{d.lower()}.{len(spilled) + 1}.spill"
-            spilled.append(spill_frame(shaped, facts, path))
-            shaped_parts.append((shaped[[c for c in every if c in (keep or set()) or (c in held and c not in facts)]],
-                                 {n: f for n, f in facts.items() if n in held}))
+        self.total += len(shaped)
+        if self.spill is not None:
+            path = self.spill / f"{d.lower()}.{len(self.spilled) + 1}.spill"
+            self.spilled.append(spill_frame(shaped, facts, path))
+            # the columns held (those the builders read) as codes until ``done``: a domain finished as its
+            # batches come back holds no object column of any record while the other batches run
+            self.shaped_parts.append((compact_frame(shaped[[c for c in self.every if c in self.keep or
+                                                            (c in self.held and c not in facts)]]),
+                                      {n: _small_facts(f) for n, f in facts.items() if n in self.held}))
         else:
-            shaped_parts.append((shaped, facts))
-        del shaped, facts
-    for ext_cl, values in rec.extensions.items():
-        ctx.extensions.setdefault(ext_cl, set()).update(values)
-    for name in spec.variable_names():  # the first variable in spec order with a value too long, as whole
-        if name in errors:
-            raise errors[name]
-    names = [n for n in every if n not in perm or filled.get(n, False)]
-    dataset = finalize.dataset_metadata(d, pd.DataFrame(), names, specs, codelists, spec.keys, ctx.methods,
-                                        stats=finalize.merge_stats(stats), records=total)
-    if findings:
-        rows = pd.concat(distinct, ignore_index=True).drop_duplicates(ignore_index=True)
-        dataset.value_level = findings_value_level(dataset, rows, _blocks(spec))
-    rejected = int(sum(((p["domain"] == d) & (p["action"] == DROPPED)).sum() for p in log.parts))
-    text = [n for n in names if all(n in f for _s, f in shaped_parts)]
-    facts = {n: merge_facts([f[n] for _s, f in shaped_parts]) for n in text}
-    if spill is not None:
-        final = {v.name for v in dataset.variables if v.codelist} | \
-            {n for vl in dataset.value_level for n in (vl.variable, *(c.variable for c in vl.where))}
-        facts = {n: f for n, f in facts.items() if n in (keep or set()) or n in final}
-        columns = [n for n in names if n in (keep or set()) or (n in final and n not in facts)]
-        parts = [s[[c for c in columns if c in s]] for s, _f in shaped_parts]
-    else:
-        columns = names
-        parts = [s[names] for s, _f in shaped_parts]
-    whole = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
-    whole = whole.reindex(columns=[c for c in columns if c in whole])
-    domain = BuiltDomain(d, whole, dataset, rec.rows_read, rec.filtered, rejected, tuple(spec.sources()),
-                         facts=facts)
-    if spill is not None:
-        domain.spilled = join_spilled(spilled, names)
-    out = [domain]
-    if spec.supp:
-        filled_parts = [part for part in supp_parts if len(part)] or supp_parts[:1]
-        supp = pd.concat(filled_parts, ignore_index=True) if len(filled_parts) > 1 else filled_parts[0]
-        out.append(_supp_domain(rec, supp, total, ctx))
-    return out
+            self.shaped_parts.append((shaped, facts))
+
+    def discard(self) -> None:
+        """Forget the pieces finished (their spill files removed): the domain is finished another way."""
+        for part in self.spilled:
+            part.remove()
+        self.spilled, self.shaped_parts, self.supp_parts, self.distinct = [], [], [], []
+
+    def done(self, rec: BuiltRecords, log: RejectionLog, ctx: BuildContext) -> list[BuiltDomain]:
+        """The finished domain (and its SUPP--) of the pieces added; ``rec``: the domain's merged records (counts,
+        extensions of the record phase). Logs what the pieces logged, then raises the first value over 200
+        bytes in spec order, as finishing it whole does."""
+        d, spec, keep = self.domain, rec.spec, self.keep
+        log.parts.extend(self.log.parts)
+        for extensions in (self.extensions, rec.extensions):
+            for ext_cl, values in extensions.items():
+                ctx.extensions.setdefault(ext_cl, set()).update(values)
+        for name in spec.variable_names():  # the first variable in spec order with a value too long, as whole
+            if name in self.errors:
+                raise self.errors[name]
+        names = [n for n in self.every if n not in self.perm or self.filled.get(n, False)]
+        dataset = finalize.dataset_metadata(d, pd.DataFrame(), names, self.specs, self.codelists, spec.keys,
+                                            ctx.methods, stats=finalize.merge_stats(self.stats), records=self.total)
+        if self.findings:
+            rows = pd.concat(self.distinct, ignore_index=True).drop_duplicates(ignore_index=True)
+            dataset.value_level = findings_value_level(dataset, rows, _blocks(spec))
+        rejected = int(sum(((p["domain"] == d) & (p["action"] == DROPPED)).sum() for p in log.parts))
+        shaped_parts, self.shaped_parts = self.shaped_parts, []
+        text = [n for n in names if all(n in f for _s, f in shaped_parts)]
+        facts = {n: merge_facts([f[n] for _s, f in shaped_parts]) if len(shaped_parts) > 1 else
+                 replace(shaped_parts[0][1][n], codes=shaped_parts[0][1][n].codes.astype(np.int32)) for n in text}
+        if self.spill is not None:
+            final = {v.name for v in dataset.variables if v.codelist} | \
+                {n for vl in dataset.value_level for n in (vl.variable, *(c.variable for c in vl.where))}
+            facts = {n: f for n, f in facts.items() if n in keep or n in final}
+            columns = [n for n in names if n in keep or (n in final and n not in facts)]
+            held = _held_columns([s for s, _f in shaped_parts if isinstance(s, CompactFrame)], columns)
+            domain = BuiltDomain(d, _empty_like(held.take(np.arange(0)).frame()), dataset, rec.rows_read,
+                                 rec.filtered, rejected, tuple(spec.sources()), facts=facts, held=held)
+            domain.spilled = join_spilled(self.spilled, names)
+        else:
+            parts = [s[names] for s, _f in shaped_parts if isinstance(s, pd.DataFrame)]
+            whole = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+            whole = whole.reindex(columns=[c for c in names if c in whole])
+            domain = BuiltDomain(d, whole, dataset, rec.rows_read, rec.filtered, rejected, tuple(spec.sources()),
+                                 facts=facts)
+        out = [domain]
+        if spec.supp:
+            supp_frames = [part.frame() if isinstance(part, CompactFrame) else part for part in self.supp_parts]
+            self.supp_parts = []
+            filled_parts = [part for part in supp_frames if len(part)] or supp_frames[:1]
+            supp = pd.concat(filled_parts, ignore_index=True) if len(filled_parts) > 1 else filled_parts[0]
+            out.append(_supp_domain(rec, supp, self.total, ctx))
+        return out
+
+
+def _held_columns(pieces: list[CompactFrame], columns: list[str]) -> CompactFrame:
+    """The pieces' ``columns`` (those they have) one after the other with a fresh RangeIndex, still as codes:
+    what ``pandas.concat([p.frame()[columns] ...], ignore_index=True)`` gives when made (``CompactFrame.frame``)."""
+    present = [c for c in columns if c in pieces[0].columns]
+    parts = [CompactFrame({c: p.columns[c] for c in present}, p.index, list(present)) for p in pieces]
+    whole = concat_compact(parts)
+    if isinstance(whole, pd.DataFrame):  # (pieces of one domain have the same columns: not met in practice)
+        whole = compact_frame(whole)
+    index = pd.RangeIndex(len(whole))
+    return CompactFrame({n: c.reset_index(drop=True) if isinstance(c, pd.Series) else c for n, c in whole.columns.items()},
+                        index, whole.order)
+
+
+class EarlyFinish:
+    """A domain finished as its batches come back (``engine.sdtm.build_records_in_batches``' ``early``), so its
+    records are never all held: each batch's piece is finished at once (``PieceFinish``, spilled to ``spill``)
+    and kept only as what the merge needs.
+
+    Decided up front (``start_early``): a domain spilled, not held whole, its sort keys starting with USUBJID (or
+    STUDYID, USUBJID), every --SEQ counting within USUBJID. Checked piece by piece, as ``finishes_in_pieces``
+    checks the pieces together: the same columns, one STUDYID, subjects after the last piece's, and the same
+    codelists and raw columns as the first batch's. The batches are disjoint sets of subjects in USUBJID order
+    (``engine.batches``), and each batch keeps only the records of its own DM subjects, so these hold in practice;
+    no piece is kept as it came to guard them. The first piece with records waits (as codes, as every piece
+    waited before) until a second one comes: a domain with records in one batch only gives its pieces back
+    (``give_back``) and is finished whole, as before; so does a domain refused at its second piece with records.
+    One refused later gives None (its finished pieces are gone), and the engine builds its records again from
+    the raw forms (``engine.sdtm.rebuild_pieces``)."""
+
+    def __init__(self, rec: BuiltRecords, spill: Path, keep: set[str]) -> None:
+        self.rec, self.spill = rec, spill
+        self.finish = PieceFinish(rec, spill, keep)
+        self.waiting: list[CompactFrame] = []  # the pieces taken, as they came, until a second one has records
+        self.started = False  # pieces finished (then ``waiting`` is empty for good)
+        self.last: CompactFrame | None = None  # the subjects of the last piece with records
+
+    def add(self, piece: CompactFrame, rec: BuiltRecords) -> bool:
+        if not self._fits(piece, rec):
+            return False
+        if self.started:
+            if len(piece):  # an empty piece is left out, as the merge of the batches leaves it out
+                self.last = _subjects_of(piece)
+                self.finish.add(piece)
+            return True
+        filled = [p for p in self.waiting if len(p)]
+        if len(piece):
+            self.last = _subjects_of(piece)
+        if not len(piece) or not filled:
+            self.waiting.append(piece)
+            return True
+        self.waiting, self.started = [], True
+        self.finish.add(filled[0])
+        del filled
+        self.finish.add(piece)
+        return True
+
+    def _fits(self, piece: CompactFrame, rec: BuiltRecords) -> bool:
+        if _codelists_of(rec) != self.finish.codelists or rec.raw_column != self.finish.raw_column:
+            return False
+        return not len(piece) or finishes_in_pieces(self.rec, [piece] if self.last is None else [self.last, piece])
+
+    def complete(self) -> bool:
+        return self.started  # one piece with records is finished whole, as before
+
+    def give_back(self) -> list[CompactFrame] | None:
+        if self.started:
+            self.finish.discard()
+            return None
+        pieces, self.waiting = self.waiting, []
+        return pieces
+
+    def done(self, rec: BuiltRecords, log: RejectionLog, ctx: BuildContext) -> list[BuiltDomain]:
+        """The finished domain and its SUPP-- (``PieceFinish.done``), once the batches are merged."""
+        return self.finish.done(rec, log, ctx)
+
+
+def _small_facts(facts: TextFacts) -> TextFacts:
+    """The facts with their codes in the smallest integer type for their distinct values (held per piece until
+    merged; ``merge_facts`` gives int32 codes, as ``text_facts`` does)."""
+    count = len(facts.values)
+    kind = np.int8 if count < 2**7 - 1 else np.int16 if count < 2**15 - 1 else np.int32
+    return replace(facts, codes=facts.codes.astype(kind), _cache={})  # no per-record answers kept
+
+
+def start_early(study: StudyDefinition, spill: Path, name: str, rec: BuiltRecords) -> EarlyFinish | None:
+    """The ``EarlyFinish`` of a domain that may be finished as its batches come back (spilled, not held whole,
+    sorted by USUBJID first, every --SEQ within USUBJID; ``rec``: its first batch's records), else None."""
+    if name in HELD_WHOLE or _subject_sort(rec, list(rec.frame.columns)) is None:
+        return None
+    return EarlyFinish(rec, spill, builder_columns(study, name))
+
+
+def _subjects_of(piece: CompactFrame) -> CompactFrame:
+    """What ``finishes_in_pieces`` reads of a piece to check the next one: its columns, its distinct STUDYID and
+    USUBJID values."""
+    columns: dict[str, TextColumn | pd.Series] = {}
+    for name in ("STUDYID", "USUBJID"):
+        column = piece.columns.get(name)
+        if isinstance(column, TextColumn):
+            _values, first = np.unique(column.codes, return_index=True)
+            columns[name] = column.take(first).used()
+        elif column is not None:
+            columns[name] = column
+    return CompactFrame(columns, piece.index[:0], list(piece.order), piece.labels)
+
+
+def _coded_columns(domain: BuiltDomain) -> pd.DataFrame:
+    """What ``finalize.codelists_in_use`` reads of a domain: its frame, or of one holding its columns as codes
+    only the coded and value-level columns (their records' count kept), so the domains' held columns are not all
+    made object columns at once."""
+    if domain.held is None:
+        return domain.frame
+    ds = domain.dataset
+    return domain.columns([v.name for v in ds.variables if v.codelist] +
+                          [n for vl in ds.value_level for n in (vl.variable, *(c.variable for c in vl.where))])
 
 
 def study_metadata(study: StudyDefinition, built: list[BuiltDomain], ctx: BuildContext) -> Study:
@@ -902,7 +1168,7 @@ def study_metadata(study: StudyDefinition, built: list[BuiltDomain], ctx: BuildC
     for b in datasets:
         if b.name == "TS":
             b.dataset.value_level, dictionaries = ts_value_level(b.dataset, b.frame)
-    codelists = finalize.codelists_in_use([(b.frame, b.dataset) for b in datasets], ctx.extensions,
+    codelists = finalize.codelists_in_use([(_coded_columns(b), b.dataset) for b in datasets], ctx.extensions,
                                           {b.name: b.text_facts() for b in datasets}) + dictionaries
     return Study(
         studyid=study.studyid, name=study.title or study.studyid, description=study.title,

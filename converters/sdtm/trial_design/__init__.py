@@ -27,7 +27,7 @@ __all__ = ["build_ie", "build_se", "build_sv", "build_ta", "build_te", "build_ti
 
 def build_trial_design(context) -> list:
     """TS, TA, TE, TV, TI, IE (when no spec built it), SE and SV for the engine's build context."""
-    from converters.sdtm.study import BuiltDomain
+    from converters.sdtm.study import BuiltDomain, DomainFrames
 
     study = context.study
     dm = context.domains["DM"].frame
@@ -54,10 +54,11 @@ def build_trial_design(context) -> list:
             if result.supp is not None:
                 add("SUPPIE", *result.supp, rows_read=len(result.frame), parent="IE")
     add("SE", *se)
-    frames = {**context.frames(), **{d.name: d.frame for d in built}}
-    add("SV", *build_sv(study, frames, dm, tv, context.raw, context.log, raw_visits=context.raw_visits))
-    frames["SV"] = built[-1].frame
-    findings = check_trial_design(frames)
+    domains = {**context.domains, **{d.name: d for d in built}}  # read one domain at a time (DomainFrames)
+    add("SV", *build_sv(study, DomainFrames(domains), dm, tv, context.raw, context.log,
+                        raw_visits=context.raw_visits))
+    domains["SV"] = built[-1]
+    findings = check_trial_design(DomainFrames(domains))
     if findings:
         raise DataError("the data disagree with the trial design:\n  " + "\n  ".join(findings),
                         Location(str(study.path)),

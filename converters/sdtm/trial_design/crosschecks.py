@@ -11,6 +11,8 @@ Each check takes frames and returns a list of findings (empty when it holds):
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -42,13 +44,27 @@ def check_dm_arms_in_ta(dm: pd.DataFrame, ta: pd.DataFrame) -> list[str]:
             f"(e.g. {_examples(dm.loc[bad, 'USUBJID'])}) is not an arm of TA"]
 
 
-def check_epochs_in_ta(domains: dict[str, pd.DataFrame], ta: pd.DataFrame) -> list[str]:
+def _names(domains: Mapping[str, pd.DataFrame], name: str) -> list[str]:
+    from converters.sdtm.study import domain_column_names
+
+    return domain_column_names(domains, name)
+
+
+def _columns(domains: Mapping[str, pd.DataFrame], name: str, names: list[str]) -> pd.DataFrame:
+    """Only the columns a check reads of one domain (made alone when held as codes, ``study.DomainFrames``)."""
+    from converters.sdtm.study import domain_columns
+
+    return domain_columns(domains, name, names)
+
+
+def check_epochs_in_ta(domains: Mapping[str, pd.DataFrame], ta: pd.DataFrame) -> list[str]:
     """EPOCH values that are not epochs of TA, per domain."""
     epochs = set(ta["EPOCH"])
     out = []
-    for name, frame in sorted(domains.items()):
-        if name == "TA" or "EPOCH" not in frame:
+    for name in sorted(domains):
+        if name == "TA" or "EPOCH" not in _names(domains, name):
             continue
+        frame = _columns(domains, name, ["EPOCH"])
         bad = frame["EPOCH"].notna() & ~frame["EPOCH"].isin(epochs)
         if bad.any():
             out.append(f"{name}: EPOCH {_examples(frame.loc[bad, 'EPOCH'])} in {int(bad.sum())} record(s) "
@@ -70,13 +86,14 @@ def planned_visit_mask(name: str, frame: pd.DataFrame) -> pd.Series:
     return has_visit & ~pd.Series(unscheduled[codes], index=frame.index)
 
 
-def check_planned_visits_in_tv(domains: dict[str, pd.DataFrame], tv: pd.DataFrame) -> list[str]:
+def check_planned_visits_in_tv(domains: Mapping[str, pd.DataFrame], tv: pd.DataFrame) -> list[str]:
     """Planned-visit VISITNUMs missing from TV, or whose VISIT differs from TV's name for that number."""
     names = dict(zip(tv["VISITNUM"].astype("float64"), tv["VISIT"]))
     out = []
-    for name, frame in sorted(domains.items()):
-        if name == "TV" or "VISITNUM" not in frame:
+    for name in sorted(domains):
+        if name == "TV" or "VISITNUM" not in _names(domains, name):
             continue
+        frame = _columns(domains, name, ["VISITNUM", "VISIT", "SVPRESP"])
         planned = planned_visit_mask(name, frame)
         num = pd.to_numeric(frame["VISITNUM"], errors="coerce")
         missing = planned & ~num.isin(set(names))
@@ -125,16 +142,19 @@ def check_se_follows_ta(se: pd.DataFrame, dm: pd.DataFrame, ta: pd.DataFrame) ->
             f"the ETCD, TAETORD and EPOCH of the subject's arm in TA"]
 
 
-def check_epoch_agrees_with_se(domains: dict[str, pd.DataFrame], se: pd.DataFrame) -> list[str]:
+def check_epoch_agrees_with_se(domains: Mapping[str, pd.DataFrame], se: pd.DataFrame) -> list[str]:
     """Records whose EPOCH is not the EPOCH of the SE element containing their date (--STDTC, else --DTC)."""
     out = []
-    for name, frame in sorted(domains.items()):
-        if name in TRIAL_DESIGN or name == "SE" or "EPOCH" not in frame or "USUBJID" not in frame:
+    for name in sorted(domains):
+        if name in TRIAL_DESIGN or name == "SE":
             continue
-        dated = record_date_variable(name, frame)
+        present = _names(domains, name)
+        if "EPOCH" not in present or "USUBJID" not in present:
+            continue
+        dated = record_date_variable(name, pd.DataFrame(columns=present))
         if dated is None:
             continue
-        frame = frame[["USUBJID", dated, "EPOCH"]].drop_duplicates().reset_index(drop=True)
+        frame = _columns(domains, name, ["USUBJID", dated, "EPOCH"]).drop_duplicates().reset_index(drop=True)
         expected = derive_epoch(frame[dated], frame["USUBJID"], se)
         wrong = (frame["EPOCH"].astype("object").fillna("") != expected.astype("object").fillna("")).to_numpy()
         if wrong.any():
@@ -144,7 +164,7 @@ def check_epoch_agrees_with_se(domains: dict[str, pd.DataFrame], se: pd.DataFram
     return out
 
 
-def check_trial_design(domains: dict[str, pd.DataFrame]) -> list[str]:
+def check_trial_design(domains: Mapping[str, pd.DataFrame]) -> list[str]:
     """Every check whose datasets are present in ``domains`` (name -> frame)."""
     findings: list[str] = []
     if "TA" in domains:

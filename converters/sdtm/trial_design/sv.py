@@ -20,6 +20,8 @@ left out.  Per subject, so partition-safe.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -48,12 +50,19 @@ def record_date_variable(domain: str, frame: pd.DataFrame) -> str | None:
     return None
 
 
-def visit_records(domains: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """USUBJID, VISITNUM, VISIT, DATE (calendar day) and DOMAIN of every record that has a VISITNUM."""
+def visit_records(domains: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """USUBJID, VISITNUM, VISIT, DATE (calendar day) and DOMAIN of every record that has a VISITNUM (the domains
+    read one at a time, only the columns read: ``study.DomainFrames``)."""
+    from converters.sdtm.study import domain_column_names, domain_columns
+
     parts = []
-    for name, frame in sorted(domains.items()):
-        if name in NOT_SOURCES or name.startswith("SUPP") or "VISITNUM" not in frame or "USUBJID" not in frame:
+    for name in sorted(domains):
+        if name in NOT_SOURCES or name.startswith("SUPP"):
             continue
+        names = domain_column_names(domains, name)
+        if "VISITNUM" not in names or "USUBJID" not in names:
+            continue
+        frame = domain_columns(domains, name, ["USUBJID", "VISITNUM", "VISIT", f"{name}STDTC", f"{name}DTC"])
         dated = record_date_variable(name, frame)
         part = pd.DataFrame({"USUBJID": frame["USUBJID"].astype("object"),
                              "VISITNUM": pd.to_numeric(frame["VISITNUM"], errors="coerce"),
@@ -205,7 +214,7 @@ def raw_visit_records(study, raw: dict, subjects: set, log: RejectionLog | None 
     return out[out["VISITNUM"].notna()], read
 
 
-def build_sv(study, domains: dict[str, pd.DataFrame], dm: pd.DataFrame, tv: pd.DataFrame,
+def build_sv(study, domains: Mapping[str, pd.DataFrame], dm: pd.DataFrame, tv: pd.DataFrame,
              raw: dict | None = None, log: RejectionLog | None = None,
              raw_visits: pd.DataFrame | None = None) -> tuple[pd.DataFrame, Dataset]:
     """SV frame and metadata from the raw forms, the built domains (name -> frame) and the visit plan TV.
