@@ -179,7 +179,11 @@ def column_stats(frame: pd.DataFrame, names: list[str],
     out = {}
     for name in names:
         column = frame[name]
-        if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
+        if column.dtype == np.float64:  # what shape_domain makes of a Num variable: numpy on the array
+            numbers = column.to_numpy()
+            numbers = numbers[~np.isnan(numbers)]
+            out[name] = ColumnStats(bool(len(numbers)), bool((numbers == np.round(numbers)).all()), 0)
+        elif pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
             col = column.dropna()
             out[name] = ColumnStats(bool(len(col)), bool((col == col.round()).all()), 0)
         else:
