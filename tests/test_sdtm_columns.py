@@ -248,3 +248,30 @@ def test_earliest_or_latest_per_subject_equals_sort_and_group(how):
         want = ordered.groupby("USUBJID", sort=False)["value"].agg(how)
         got = earliest_or_latest(dates["USUBJID"], dates["value"], how)
         assert {str(k): v for k, v in got.items()} == {str(k): v for k, v in want.items()}
+
+
+def test_distinct_of_a_column_made_from_codes_is_distinct_of_its_texts() -> None:
+    """A raw form held as codes and made a frame again: its columns' distinct values come from the codes, in
+    the same order of first appearance and with the same codes as factorizing the texts (a piece of the
+    form included, whose codes point into values it does not all use)."""
+    from converters.engine.compact import compact_frame
+    from converters.readers.raw import TEXT
+
+    rng = random.Random(17)
+    pool = ["b", "a", "", " c ", "é", None]
+    texts = pd.Series([rng.choice(pool) for _ in range(500)], dtype=TEXT)
+    held = compact_frame(pd.DataFrame({"X": texts, "N": np.arange(500.0)}))
+    for positions in (np.arange(500), np.arange(499, 0, -3), np.array([4, 4, 1]), np.array([], dtype=np.int64)):
+        made = held.take(positions).frame()
+        plain = texts.iloc[positions].reset_index(drop=True)
+        codes, uniques = columns.distinct(made["X"])
+        want_codes, want = columns.distinct(pd.Series(plain.to_numpy(dtype=object).copy(), dtype=TEXT))
+        assert codes.tolist() == want_codes.tolist()
+        assert list(uniques) == list(want)
+        assert columns.distinct_text(made["X"].reset_index(drop=True))[1] == list(want)
+    made = held.frame()
+    changed = made.reset_index(drop=True)
+    changed.loc[0, "X"] = "new"  # a write to a frame sharing the column copies it: the codes still hold
+    assert columns.distinct(made["X"])[1].tolist() == columns.distinct(pd.Series(texts.to_numpy(dtype=object).copy(),
+                                                                                 dtype=TEXT))[1].tolist()
+    assert "new" in columns.distinct(changed["X"])[1].tolist()

@@ -22,3 +22,25 @@ def test_values_with_commas_quotes_and_line_breaks_are_quoted(tmp_path):
     log.write_csv(tmp_path / "rejections.csv")
     assert (tmp_path / "rejections.csv").read_text(encoding="utf-8").endswith(
         'AE,ae.csv,1,AETERM,"a, ""b""\nc",bad,record dropped\n')
+
+
+def test_counts_follow_entries_added_after_a_count_and_parts_taken_from_another_log():
+    """Counts are kept between calls (one pass for all domains) and stay right as parts come and go."""
+    from converters.sdtm.rejections import EXCLUDED_BY_DESIGN, IGNORED, NOT_MAPPED, NULLED
+
+    log = RejectionLog()
+    assert (log.count("AE"), log.problem_count(), log.excluded_count(), log.unmapped_count()) == (0, 0, 0, 0)
+    log.add("AE", "ae.csv", pd.Series([1, 2]), "AETERM", None, "no term", DROPPED)
+    log.add("CM", "cm.csv", pd.Series([5]), "CMTRT", None, "blank", NULLED)
+    assert (log.count("AE"), log.count("CM"), log.count("CM", NULLED), log.problem_count()) == (2, 0, 1, 3)
+    batch = RejectionLog()
+    batch.add("AE", "ae.csv", pd.Series([7]), "AETERM", None, "no term", DROPPED)
+    batch.add("LB", "lab.csv", pd.Series([1, 2, 3]), "LBTESTCD", None, "filter", EXCLUDED)
+    batch.add("", "x.bin", pd.Series([0]), "*", None, "not read", NOT_MAPPED)
+    log.parts.extend(batch.parts)  # what the batch engine does with each batch's log
+    log.add("DM", "dm.csv", pd.Series([9]), "SUBJID", None, "duplicate", IGNORED)
+    log.add("IE", "ie.csv", pd.Series([4]), "IETESTCD", None, "met", EXCLUDED_BY_DESIGN)
+    assert (log.count("AE"), log.dropped_count("AE"), log.count("LB", EXCLUDED)) == (3, 3, 3)
+    assert (log.problem_count(), log.excluded_count(), log.unmapped_count()) == (5, 4, 1)
+    log.parts.pop()
+    assert (log.excluded_count(), log.count("IE", EXCLUDED_BY_DESIGN)) == (3, 0)

@@ -31,9 +31,17 @@ def measured(monkeypatch) -> Counter:
         calls[(dataset, variable)] += 1
         return original(series, dataset, variable)
 
+    factorized = facts_module.factorized_facts
+
+    def counting_factorized(codes, values, dataset=None, variable=None):  # measured where a column is factorized
+        calls[(dataset, variable)] += 1
+        return factorized(codes, values, dataset, variable)
+
     for module in list(sys.modules.values()):
         if module is not None and getattr(module, "text_facts", None) is original:
             monkeypatch.setattr(module, "text_facts", counting)
+        if module is not None and getattr(module, "factorized_facts", None) is factorized:
+            monkeypatch.setattr(module, "factorized_facts", counting_factorized)
     return calls
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from converters.readers.raw import ROW, TEXT as _TEXT, RawSource
+from converters.sdtm.columns import remember_codes
 
 
 @dataclass
@@ -75,16 +76,27 @@ class CompactFrame:
         return len(self.index)
 
     def frame(self) -> pd.DataFrame:
-        """The frame as it was given (text columns as object arrays sharing one string per value)."""
+        """The frame as it was given (text columns as object arrays sharing one string per value).
+
+        The text columns are made here and not copied again; each remembers its codes
+        (``converters.sdtm.columns.remember_codes``), so the build finds their distinct values without hashing
+        the texts again."""
         data = {}
+        made = []
         for name in self.order:
             col = self.columns[name]
             if isinstance(col, TextColumn):
                 data[name] = col.series(self.index)
+                objects = getattr(data[name].array, "_ndarray", None) if col.dtype is not None else None
+                if isinstance(objects, np.ndarray) and objects.dtype == object:
+                    made.append((objects, col.codes, col.values))
             else:
                 data[name] = col
         labels = self.labels if self.labels is not None else pd.Index(self.order)
-        return pd.DataFrame(data, index=self.index, columns=labels)
+        # not copied: the text columns are new, the others shared (copy-on-write: a write to either copies first)
+        frame = pd.DataFrame(data, index=self.index, columns=labels, copy=False)
+        remember_codes(frame, made)
+        return frame
 
     def column(self, name: str) -> pd.Series:
         """One column as the frame gives it (its own dtype, the frame's index), made alone."""

@@ -9,6 +9,7 @@ take the results back with the codes (null records stay null).
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -36,12 +37,67 @@ def distinct(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 def _distinct_strings(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     """``distinct`` of a Python-storage ``string`` column with its distinct texts as an object array (None for any
-    other column)."""
+    other column).  A column made from codes (``remember_codes``) is factorized on its integer codes."""
     objects = _string_objects(values)
     if objects is None:
         return None
+    known = _known_codes(objects)
+    if known is not None:
+        return _first_appearance(*known)
     codes, texts = pd.factorize(objects, use_na_sentinel=True)
     return codes, texts
+
+
+#: object arrays made from codes into distinct values (``remember_codes``), by address: (array, codes, values)
+_KNOWN: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+
+def remember_codes(owner: object, columns: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
+    """Remember, while ``owner`` (the frame holding them) lives, how object arrays were made: ``(array, codes,
+    values)`` with ``array`` = ``values[codes]`` (None or ``pd.NA`` where the code is -1) and ``values``
+    distinct ``str``.  ``distinct`` of a column holding such an array then factorizes its small integer codes
+    instead of hashing every text again.
+
+    The array is held here, so no other array can take its address while the entry lives; it must not be
+    written to in place (pandas' copy-on-write copies it when a frame sharing it is written to)."""
+    addresses = []
+    for array, codes, values in columns:
+        if len(array) and array.ndim == 1 and len(codes) == len(array):
+            address = array.__array_interface__["data"][0]
+            _KNOWN[address] = (array, codes, values)
+            addresses.append((address, array))
+    if addresses:
+        weakref.finalize(owner, _forget, addresses)
+
+
+def _forget(addresses: list[tuple[int, np.ndarray]]) -> None:
+    for address, array in addresses:
+        found = _KNOWN.get(address)
+        if found is not None and found[0] is array:
+            del _KNOWN[address]
+
+
+def _known_codes(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The codes and distinct values an object array was made from (``remember_codes``), None if unknown."""
+    if not _KNOWN or not len(objects) or objects.ndim != 1:
+        return None
+    found = _KNOWN.get(objects.__array_interface__["data"][0])
+    if found is None or len(found[0]) != len(objects) or found[0].strides != objects.strides:
+        return None
+    return found[1], found[2]
+
+
+def _first_appearance(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (-1 missing) into distinct ``values`` renumbered in order of first appearance, with the values they
+    use in that order: what factorizing the texts themselves gives."""
+    renumbered, used = pd.factorize(codes)  # integer codes: -1 is a value here, taken out below
+    missing = np.flatnonzero(used < 0)
+    if len(missing):
+        shift = np.arange(len(used)) - (np.arange(len(used)) > missing[0])
+        shift[missing[0]] = -1
+        renumbered = shift[renumbered]
+        used = np.delete(used, missing[0])
+    return renumbered, values[used]
 
 
 def _string_objects(values: pd.Series) -> np.ndarray | None:

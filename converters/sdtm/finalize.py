@@ -27,7 +27,7 @@ from converters.sdtm.model_variables import allowed_variables
 from converters.sdtm.rejections import DROPPED, RejectionLog
 from converters.spec.model import VariableSpec
 from converters.standards import ct, sdtmig
-from converters.writers.text_facts import TextFacts
+from converters.writers.text_facts import TextFacts, remember_codes
 
 from converters.standards.keys import NATURAL_KEYS as DEFAULT_KEYS  # natural keys when the spec names none
 from converters.standards.keys import SUPP_KEYS
@@ -127,14 +127,35 @@ def shape_domain(domain: str, frame: pd.DataFrame, specs: dict[str, VariableSpec
     names += [n for n, v in specs.items() if n not in std and v.sponsor_defined and n in frame.columns]
     out = pd.DataFrame(index=frame.index)
     types = {sv.name: sv.type for sv in standard}
+    factorized: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for n in names:
         kind = types.get(n) or ("Num" if specs.get(n) is not None and specs[n].data_type == "Num" else "Char")
         if kind == "Num":
             out[n] = pd.to_numeric(frame[n], errors="coerce").astype("float64")
-        else:
+            continue
+        text = _text_with_none(frame[n])
+        if text is None:
             col = frame[n].astype("object")
             out[n] = col.where(pd.notna(col), None)
+            continue
+        values, factorized[n] = text
+        out[n] = pd.Series(values, index=frame.index, dtype=object, copy=False)
+    remember_codes(out, factorized)  # the build's text facts of ``out`` are measured on these codes
     return out, names
+
+
+def _text_with_none(column: pd.Series) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]] | None:
+    """A text column as objects with None for missing, from one factorization, and that factorization (codes,
+    -1 for missing, into the distinct values); None when a value is not a ``str`` (the column is then converted
+    as it is)."""
+    objects = column.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(objects)
+    if not all(type(v) is str for v in uniques):  # noqa: E721  (1, 1.0 and True would be one value)
+        return None
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[:-1] = uniques
+    table[-1] = None
+    return table[codes], (codes, np.asarray(uniques, dtype=object))
 
 
 @dataclass(frozen=True)
@@ -158,7 +179,11 @@ def column_stats(frame: pd.DataFrame, names: list[str],
     out = {}
     for name in names:
         column = frame[name]
-        if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
+        if column.dtype == np.float64:  # what shape_domain makes of a Num variable: numpy on the array
+            numbers = column.to_numpy()
+            numbers = numbers[~np.isnan(numbers)]
+            out[name] = ColumnStats(bool(len(numbers)), bool((numbers == np.round(numbers)).all()), 0)
+        elif pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
             col = column.dropna()
             out[name] = ColumnStats(bool(len(col)), bool((col == col.round()).all()), 0)
         else:

@@ -35,6 +35,8 @@ class RejectionLog:
     """Accumulates rejection entries as frames (one per call), for whole-column logging."""
 
     parts: list[pd.DataFrame] = field(default_factory=list)
+    #: entries per (domain, action), with the parts (by identity) they were counted over
+    _tally: tuple[tuple[int, ...], dict[tuple[str, str], int]] | None = field(default=None, repr=False, compare=False)
 
     def add(self, domain: str, source: str, rows: pd.Series, column: str, values: pd.Series | str | None,
             reason: pd.Series | str, action: str) -> None:
@@ -66,22 +68,38 @@ class RejectionLog:
 
     def count(self, domain: str, action: str = DROPPED) -> int:
         """Entries of ``domain`` with ``action``."""
-        return int(sum(((p["domain"] == domain) & (p["action"] == action)).sum() for p in self.parts))
+        return self._counts().get((domain, action), 0)
+
+    def _counts(self) -> dict[tuple[str, str], int]:
+        """Entries per (domain, action), counted in one pass over all parts and kept until a part is added or
+        removed (``count`` is asked once per domain and action: one pass each would be quadratic in batches)."""
+        ids = tuple(id(p) for p in self.parts)
+        if self._tally is not None and self._tally[0] == ids:
+            return self._tally[1]
+        counts: dict[tuple[str, str], int] = {}
+        if self.parts:
+            keys = pd.DataFrame({"domain": np.concatenate([p["domain"].to_numpy(dtype=object) for p in self.parts]),
+                                 "action": np.concatenate([p["action"].to_numpy(dtype=object) for p in self.parts])})
+            tally = keys.value_counts(sort=False, dropna=False)
+            for (domain, action), n in zip(tally.index.tolist(), tally.tolist()):
+                counts[(domain, action)] = counts.get((domain, action), 0) + int(n)
+        self._tally = (ids, counts)
+        return counts
 
     def dropped_count(self, domain: str) -> int:
         return self.count(domain, DROPPED)
 
     def problem_count(self) -> int:
         """Entries that are problems (record dropped, value set to null, lookup row ignored)."""
-        return int(sum(p["action"].isin([DROPPED, NULLED, IGNORED]).sum() for p in self.parts))
+        return sum(n for (_d, a), n in self._counts().items() if a in (DROPPED, NULLED, IGNORED))
 
     def unmapped_count(self) -> int:
         """Entries for raw rows of forms that nothing reads."""
-        return int(sum(p["action"].eq(NOT_MAPPED).sum() for p in self.parts))
+        return sum(n for (_d, a), n in self._counts().items() if a == NOT_MAPPED)
 
     def excluded_count(self) -> int:
         """Entries for raw rows left out on purpose (spec filter, builder rule)."""
-        return int(sum(p["action"].isin([EXCLUDED, EXCLUDED_BY_DESIGN]).sum() for p in self.parts))
+        return sum(n for (_d, a), n in self._counts().items() if a in (EXCLUDED, EXCLUDED_BY_DESIGN))
 
     def write_csv(self, path: str | Path) -> None:
         """Write the log as UTF-8 CSV with a header, sorted for byte-identical output."""

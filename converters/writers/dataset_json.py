@@ -232,18 +232,27 @@ _ROWS_PER_STEP = 20_000
 
 def _rows_chunks(tokens: list[tuple[np.ndarray, np.ndarray]], records: int, row_end: str,
                  last_end: str) -> Iterator[str]:
-    """Rows as ``[tok,tok,...]`` each followed by ``row_end`` (the last by ``last_end``), in steps of records."""
-    width = 2 * len(tokens) + 1 if tokens else 2
+    """Rows as ``[tok,tok,...]`` each followed by ``row_end`` (the last by ``last_end``), in steps of records.
+
+    The punctuation around a value goes into its column's token table (``[`` or ``,`` before, ``row_end`` after
+    the last column's), once per distinct value, so a row is as many pieces as it has columns."""
+    if not tokens:
+        for start in range(0, records, _ROWS_PER_STEP):
+            stop = min(records, start + _ROWS_PER_STEP)
+            yield ("[" + row_end) * (stop - start - 1) + "[" + (last_end if stop == records else row_end)
+        return
+    last = len(tokens) - 1
+    tables = [np.array([("[" if pos == 0 else ",") + token + (row_end if pos == last else "")
+                        for token in table.tolist()], dtype=object)
+              for pos, (_codes, table) in enumerate(tokens)]
     for start in range(0, records, _ROWS_PER_STEP):
         stop = min(records, start + _ROWS_PER_STEP)
-        grid = np.empty((stop - start, width), dtype=object)
-        grid[:, 0] = "["
-        grid[:, 2:-1:2] = ","
-        for pos, (codes, table) in enumerate(tokens):
-            grid[:, 2 * pos + 1] = table[codes[start:stop]]
-        grid[:, -1] = row_end
+        grid = np.empty((stop - start, len(tokens)), dtype=object)
+        for pos, (codes, _table) in enumerate(tokens):
+            grid[:, pos] = tables[pos][codes[start:stop]]
         if stop == records:
-            grid[-1, -1] = last_end
+            codes, table = tokens[last]
+            grid[-1, -1] = ("[" if last == 0 else ",") + table[codes[stop - 1]] + last_end
         yield "".join(grid.ravel().tolist())
 
 

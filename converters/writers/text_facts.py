@@ -15,6 +15,7 @@ record holding a bad value is the first record of the first bad distinct value
 """
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -104,7 +105,6 @@ def text_facts(series: pd.Series | np.ndarray, dataset: str | None = None, varia
         objects = np.asarray(series, dtype=object)
     codes, uniques = pd.factorize(objects)
     values = np.asarray(uniques, dtype=object)
-    codes = np.asarray(codes, dtype=np.int32 if len(values) < 2**31 - 1 else np.intp)  # half the memory
     is_text = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
     if not is_text.all():
         at = int(np.argmax(codes == int(np.argmin(is_text))))
@@ -112,6 +112,20 @@ def text_facts(series: pd.Series | np.ndarray, dataset: str | None = None, varia
         raise TransportError(f"character variable holds a non-text value {value!r} ({type(value).__name__})",
                              where=Location(dataset=dataset, variable=variable, row=at + 1),
                              hint="convert the column to text before writing, or declare the variable numeric")
+    return _measured(codes, values)
+
+
+def factorized_facts(codes: np.ndarray, values: np.ndarray, dataset: str | None = None,
+                     variable: str | None = None) -> TextFacts:
+    """The facts of a column already factorized: ``codes`` (-1 missing) into its distinct ``values`` (each a
+    ``str``, in order of first appearance), as :func:`text_facts` gives them (``dataset`` and ``variable`` name
+    the column, as for :func:`text_facts`)."""
+    return _measured(codes, values)
+
+
+def _measured(codes: np.ndarray, values: np.ndarray) -> TextFacts:
+    """Lengths in characters and UTF-8 bytes of each distinct value; codes in the smallest safe integer type."""
+    codes = np.asarray(codes, dtype=np.int32 if len(values) < 2**31 - 1 else np.intp)  # half the memory
     nchars = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
     if "".join(values.tolist()).isascii():
         nbytes = nchars
@@ -139,10 +153,15 @@ def text_columns_facts(frame: pd.DataFrame, dataset: str, names: Iterable[str] |
     value that is not text is left out (the writers measure it themselves and report that value).
     """
     out: dict[str, TextFacts] = {}
+    known = _take_known(frame)
     for name in (frame.columns if names is None else names):
         if name not in frame:
             continue
         column = frame[name]
+        found = known.get(str(name))
+        if found is not None and len(found[1]) == len(column) and _data_address(column) == found[0]:
+            out[str(name)] = factorized_facts(found[1], found[2], dataset, str(name))
+            continue
         if not (column.dtype == object or pd.api.types.is_string_dtype(column.dtype)):
             continue
         try:
@@ -150,6 +169,40 @@ def text_columns_facts(frame: pd.DataFrame, dataset: str, names: Iterable[str] |
         except TransportError:
             continue
     return out
+
+
+#: factorizations made while a frame was made (``remember_codes``), by the frame's id: its weak reference and, per
+#: column, the address of the column's object array, its codes and its distinct values
+_KNOWN: dict[int, tuple[weakref.ref, dict[str, tuple[int, np.ndarray, np.ndarray]]]] = {}
+
+
+def remember_codes(frame: pd.DataFrame, factorized: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> None:
+    """Keep the factorization (codes, distinct ``str`` values) of text columns of ``frame`` made while it was made
+    (``converters.sdtm.finalize.shape_domain`` factorizes each text column to set its missing values to None), for
+    the next :func:`text_columns_facts` of the same frame to measure instead of factorizing the columns again.
+
+    Each is taken only for a column still holding the very object array it was made for (same address, same
+    length); the frame's entry is used once and dropped with the frame."""
+    if not factorized:
+        return
+    key = id(frame)
+    columns = {name: (_data_address(frame[name]), codes, values) for name, (codes, values) in factorized.items()}
+    _KNOWN[key] = (weakref.ref(frame, lambda _ref: _KNOWN.pop(key, None)), columns)
+
+
+def _take_known(frame: pd.DataFrame) -> dict[str, tuple[int, np.ndarray, np.ndarray]]:
+    entry = _KNOWN.pop(id(frame), None)
+    if entry is None or entry[0]() is not frame:
+        return {}
+    return entry[1]
+
+
+def _data_address(column: pd.Series) -> int:
+    """Address of an object column's array (-1 for a column of any other dtype)."""
+    if column.dtype != object:
+        return -1
+    array = column.to_numpy(dtype=object, copy=False)
+    return int(array.ctypes.data) if array.flags.c_contiguous or array.ndim == 1 else -1
 
 
 def facts_for(facts: Mapping[str, TextFacts] | None, series: pd.Series, dataset: str, variable: str) -> TextFacts:
