@@ -109,6 +109,21 @@ def test_each_subject_gets_the_same_records_whatever_other_subjects_are_present(
     check()
 
 
+def test_a_subject_never_assessed_gets_the_same_response_parameters_in_a_batch_of_their_own(whole_a):
+    """A subject treated but never assessed has no RS record: derived alone, the BOR/ORR records made for them
+    keep ADRS's other variables (null), as in the whole build; they were dropped once, so a later
+    derive_param_bor could not read ANL01FL (found by the property test above)."""
+    specs, sdtm, built = whole_a["specs"], whole_a["sdtm"], whole_a["built"]
+    subjects = {"CARNK-SCLC-101-202-005"}
+    assert not sdtm.dataset("RS")["USUBJID"].isin(subjects).any()
+    spec = next(s for s in specs if s.dataset == "ADRS")
+    part = {name: _of(frame, subjects) for name, frame in built.items() if name != "ADRS"}
+    frame, _, _ = derive_dataset(spec, BatchSdtm(sdtm, Subset(subjects), 0, {}), part)  # type: ignore[arg-type]
+    mine = _of(whole_a["whole"]["ADRS"][0], subjects)
+    assert len(mine) == 5
+    pd.testing.assert_frame_equal(frame, mine, check_dtype=False)
+
+
 def _files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
 

@@ -21,6 +21,12 @@ def append_records(frame: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with ``records`` appended (columns unioned; dtypes kept where both agree)."""
     if records.empty:
         return frame
-    if frame.empty:
-        return records.reset_index(drop=True)
+    if frame.empty:  # the new records alone, with the frame's variables kept (null) as a concat would keep them
+        out = records.reset_index(drop=True)
+        kept = {name: pd.Series(index=out.index, dtype=frame[name].dtype)
+                for name in frame.columns if name not in out.columns}
+        if not kept:
+            return out
+        order = list(dict.fromkeys([*frame.columns, *out.columns]))
+        return pd.concat([pd.DataFrame(kept, index=out.index), out], axis=1)[order]
     return pd.concat([frame, records], ignore_index=True, sort=False)
