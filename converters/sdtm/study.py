@@ -826,7 +826,7 @@ def _finish(rec: BuiltRecords, log: RejectionLog, ctx: BuildContext) -> list[Bui
     dataset = finalize.dataset_metadata(d, shaped, names, specs, codelists, spec.keys, ctx.methods, facts)
     if (dataset.dataset_class or "").upper() == "FINDINGS":
         dataset.value_level = findings_value_level(dataset, shaped, _blocks(spec))
-    rejected = int(sum(((p["domain"] == d) & (p["action"] == DROPPED)).sum() for p in log.parts))
+    rejected = log.dropped_count(d)
     out = [BuiltDomain(d, shaped, dataset, rec.rows_read, rec.filtered, rejected,
                        tuple(spec.sources()), facts=facts)]
     if spec.supp:
@@ -1013,7 +1013,7 @@ class PieceFinish:
         if self.findings:
             rows = pd.concat(self.distinct, ignore_index=True).drop_duplicates(ignore_index=True)
             dataset.value_level = findings_value_level(dataset, rows, _blocks(spec))
-        rejected = int(sum(((p["domain"] == d) & (p["action"] == DROPPED)).sum() for p in log.parts))
+        rejected = log.dropped_count(d)
         shaped_parts, self.shaped_parts = self.shaped_parts, []
         text = [n for n in names if all(n in f for _s, f in shaped_parts)]
         facts = {n: merge_facts([f[n] for _s, f in shaped_parts]) if len(shaped_parts) > 1 else
