@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from converters.engine.compact import CompactFrame, compact_frame, concat_compact
+from converters.engine.compact import CompactFrame, compact_frame, concat_compact, factorized_column
 from converters.engine.sdtm import BatchResult, PieceSink, finish_early, hold_again, merge_batches
 from converters.errors import DataError, TransportError
 from converters.metadata.model import Dataset, Variable
@@ -498,3 +498,47 @@ def test_the_trial_design_checks_read_one_domain_at_a_time_and_only_their_column
         == check_trial_design({**plain, "TA": ta})
     assert made and all(len(columns) <= 5 for columns in made)  # never a whole domain's held columns at once
     assert {"LBORRES", "AETERM"}.isdisjoint(c for columns in made for c in columns)
+
+
+def test_the_held_text_columns_are_the_codes_of_their_text_facts_factorized_once(carnk, tmp_path):
+    """A domain finished in pieces and spilled holds each builder column with text facts as the facts' codes (the
+    same array, per piece and merged): no column is factorized again to be held, and the held columns make the
+    frame of the domain finished whole."""
+    study, records = carnk
+    rec = records["LB"]
+    keep = builder_columns(study, "LB")
+    pieces = _pieces(rec.frame, 3)
+    finish = EarlyFinish(copy.deepcopy(rec), tmp_path, keep)
+    for piece in copy.deepcopy(pieces):
+        assert finish.add(piece, rec)
+    for part, facts in finish.finish.shaped_parts:
+        shared = [n for n in part.order if n in facts]
+        assert shared and all(part.columns[n].codes is facts[n].codes for n in shared)
+    ctx = BuildContext(study=study, raw={}, domains={}, log=RejectionLog(), extensions={})
+    merged = copy.deepcopy(rec)
+    merged.frame = rec.frame.iloc[:0].copy()
+    domain = finish.done(merged, ctx.log, ctx)[0]
+    assert domain.held is not None
+    text = [n for n in domain.held.order if n in domain.facts]
+    assert "USUBJID" in text and all(domain.held.columns[n].codes is domain.facts[n].codes for n in text)
+    (whole, _ctx), _pieces_built = _both(study, rec, pieces)
+    expected = whole[0].frame[domain.held.order]
+    pd.testing.assert_frame_equal(domain.frame, expected, check_exact=True)
+    assert [[type(v) for v in domain.frame[c]] for c in domain.frame] == [[type(v) for v in expected[c]] for c in expected]
+
+
+class _Text(str):
+    """A str that is not of type str (compact_frame codes only type str)."""
+
+
+@pytest.mark.parametrize("values", [["a", None, "b", "a"], ["a", np.nan, "b", np.nan], [_Text("a"), None, "b"],
+                                    ["a", "b"], [None, None], [1.0, None, 2.0]])
+def test_a_column_held_from_its_known_codes_is_what_compact_frame_holds(values):
+    series = pd.Series(values, dtype=object if values != [1.0, None, 2.0] else float)
+    codes, uniques = pd.factorize(series.to_numpy(dtype=object))
+    got = factorized_column(series, codes, np.asarray(uniques, dtype=object))
+    expected = compact_frame(series.to_frame("X")).columns["X"]
+    assert type(got) is type(expected)
+    made = CompactFrame({"X": got}, series.index, ["X"]).frame()["X"]
+    pd.testing.assert_series_equal(made, CompactFrame({"X": expected}, series.index, ["X"]).frame()["X"], check_exact=True)
+    assert [type(v) for v in made] == [type(v) for v in series.to_frame("X").pipe(compact_frame).frame()["X"]]

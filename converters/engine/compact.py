@@ -153,6 +153,22 @@ def text_column(series: pd.Series) -> TextColumn | None:
     return TextColumn(_small_codes(codes, len(values)), values, missing)
 
 
+def factorized_column(series: pd.Series, codes: np.ndarray, values: np.ndarray) -> TextColumn | pd.Series:
+    """What :func:`compact_frame` holds of ``series`` when its factorization is known: ``codes`` (-1 missing, in
+    order of first appearance, as ``pandas.factorize`` gives them) into its distinct ``values``, taken as they are
+    (not copied, not factorized again). That is a :class:`TextColumn` when the column is an object column of
+    ``str`` values (type ``str`` itself) whose missing records all hold None, else what ``text_column`` makes of
+    it (the rule then decides from the records)."""
+    if series.dtype == object and len(codes) == len(series) and all(type(v) is str for v in values):
+        objects = series.to_numpy(dtype=object, copy=False)
+        absent = objects[codes < 0]
+        if not len(absent) or (absent == None).all():  # noqa: E711  (elementwise identity test on an object array)
+            return TextColumn(codes if codes.dtype == _small_codes(codes[:0], len(values)).dtype else
+                              _small_codes(codes, len(values)), values, None)
+    coded = text_column(series)
+    return coded if coded is not None else series
+
+
 def compact_frame(frame: pd.DataFrame) -> CompactFrame:
     """``frame`` with its text columns coded (see the module docstring)."""
     columns: dict[str, TextColumn | pd.Series] = {}

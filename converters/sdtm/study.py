@@ -37,7 +37,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from converters.engine.compact import CompactFrame, TextColumn, compact_frame, concat_compact
+from converters.engine.compact import CompactFrame, TextColumn, compact_frame, concat_compact, factorized_column, \
+    text_column
 from converters.errors import DataError, Location, SpecError
 from converters.metadata.model import Codelist, Comment, Dataset, Method, Standard, Study
 from converters.metadata.value_level import FINDINGS_RESULTS, SHAPE_BY, findings_value_level, ts_value_level
@@ -982,10 +983,11 @@ class PieceFinish:
             path = self.spill / f"{d.lower()}.{len(self.spilled) + 1}.spill"
             self.spilled.append(spill_frame(shaped, facts, path))
             # the columns held (those the builders read) as codes until ``done``: a domain finished as its
-            # batches come back holds no object column of any record while the other batches run
-            self.shaped_parts.append((compact_frame(shaped[[c for c in self.every if c in self.keep or
-                                                            (c in self.held and c not in facts)]]),
-                                      {n: _small_facts(f) for n, f in facts.items() if n in self.held}))
+            # batches come back holds no object column of any record while the other batches run. A text column
+            # is held as its text facts' codes (the same array, not factorized again)
+            small = {n: _small_facts(f) for n, f in facts.items() if n in self.held}
+            self.shaped_parts.append((_held_piece(shaped, [c for c in self.every if c in self.keep or
+                                                           (c in self.held and c not in facts)], small), small))
         else:
             self.shaped_parts.append((shaped, facts))
 
@@ -1023,7 +1025,7 @@ class PieceFinish:
                 {n for vl in dataset.value_level for n in (vl.variable, *(c.variable for c in vl.where))}
             facts = {n: f for n, f in facts.items() if n in keep or n in final}
             columns = [n for n in names if n in keep or (n in final and n not in facts)]
-            held = _held_columns([s for s, _f in shaped_parts if isinstance(s, CompactFrame)], columns)
+            held = _held_columns([s for s, _f in shaped_parts if isinstance(s, CompactFrame)], columns, facts)
             domain = BuiltDomain(d, _empty_like(held.take(np.arange(0)).frame()), dataset, rec.rows_read,
                                  rec.filtered, rejected, tuple(spec.sources()), facts=facts, held=held)
             domain.spilled = join_spilled(self.spilled, names)
@@ -1043,17 +1045,55 @@ class PieceFinish:
         return out
 
 
-def _held_columns(pieces: list[CompactFrame], columns: list[str]) -> CompactFrame:
+def _held_piece(shaped: pd.DataFrame, columns: list[str], facts: Mapping[str, TextFacts]) -> CompactFrame:
+    """``compact_frame(shaped[columns])`` of a finished piece, its text columns with facts held as the facts' codes
+    into their values (``engine.compact.factorized_column``: the arrays shared, no column factorized twice)."""
+    held: dict[str, TextColumn | pd.Series] = {}
+    for name in columns:
+        found = facts.get(name)
+        if found is not None:
+            held[name] = factorized_column(shaped[name], found.codes, found.values)
+        else:
+            coded = text_column(shaped[name])
+            held[name] = coded if coded is not None else shaped[name]
+    return CompactFrame(held, shaped.index, list(columns), pd.Index(columns, dtype=shaped.columns.dtype))
+
+
+def _held_columns(pieces: list[CompactFrame], columns: list[str],
+                  facts: Mapping[str, TextFacts] | None = None) -> CompactFrame:
     """The pieces' ``columns`` (those they have) one after the other with a fresh RangeIndex, still as codes:
-    what ``pandas.concat([p.frame()[columns] ...], ignore_index=True)`` gives when made (``CompactFrame.frame``)."""
+    what ``pandas.concat([p.frame()[columns] ...], ignore_index=True)`` gives when made (``CompactFrame.frame``).
+    A text column whose merged ``facts`` are given (``merge_facts`` of the pieces' facts, whose codes the pieces
+    hold) takes their codes and values: the same recoding, made once for the facts and the held column."""
     present = [c for c in columns if c in pieces[0].columns]
-    parts = [CompactFrame({c: p.columns[c] for c in present}, p.index, list(present)) for p in pieces]
+    merged = {c: _merged_text(pieces, c, facts[c]) for c in present if facts and c in facts}
+    rest = [c for c in present if merged.get(c) is None]
+    parts = [CompactFrame({c: p.columns[c] for c in rest}, p.index, list(rest)) for p in pieces]
     whole = concat_compact(parts)
     if isinstance(whole, pd.DataFrame):  # (pieces of one domain have the same columns: not met in practice)
         whole = compact_frame(whole)
     index = pd.RangeIndex(len(whole))
-    return CompactFrame({n: c.reset_index(drop=True) if isinstance(c, pd.Series) else c for n, c in whole.columns.items()},
-                        index, whole.order)
+    joined = {n: c.reset_index(drop=True) if isinstance(c, pd.Series) else c for n, c in whole.columns.items()}
+    columns_held: dict[str, TextColumn | pd.Series] = {}
+    for name in present:
+        text = merged.get(name)
+        columns_held[name] = text if text is not None else joined[name]
+    return CompactFrame(columns_held, index, present)
+
+
+def _merged_text(pieces: list[CompactFrame], name: str, facts: TextFacts) -> TextColumn | None:
+    """The pieces' column ``name`` put together as ``concat_compact`` does, from ``facts`` (the pieces' facts of it
+    merged) when every piece holds it as those facts' codes (an object column with None for missing), else None.
+
+    ``merge_facts`` and ``concat_compact`` both number the values of the pieces taken together in order of first
+    appearance, so the codes are the same; one piece keeps its index (``concat_compact``): not taken here."""
+    if len(pieces) < 2:
+        return None
+    parts = [p.columns[name] for p in pieces]
+    if not all(isinstance(c, TextColumn) and c.dtype is None and c.missing is None for c in parts) or \
+            len(facts.codes) != sum(len(p) for p in pieces):
+        return None
+    return TextColumn(facts.codes, facts.values, None)
 
 
 class EarlyFinish:
