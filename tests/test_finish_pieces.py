@@ -542,3 +542,24 @@ def test_a_column_held_from_its_known_codes_is_what_compact_frame_holds(values):
     made = CompactFrame({"X": got}, series.index, ["X"]).frame()["X"]
     pd.testing.assert_series_equal(made, CompactFrame({"X": expected}, series.index, ["X"]).frame()["X"], check_exact=True)
     assert [type(v) for v in made] == [type(v) for v in series.to_frame("X").pipe(compact_frame).frame()["X"]]
+
+
+def test_a_domain_finished_whole_and_spilled_holds_its_builder_columns_as_codes(carnk, tmp_path):
+    """A domain finished whole and spilled holds the columns the builders read as codes (its text facts' codes),
+    and gives the frame and columns it gave as object columns."""
+    study, records = carnk
+    rec = copy.deepcopy(records["AE"])
+    ctx = BuildContext(study=study, raw={}, domains={}, log=RejectionLog(), extensions={})
+    domain = _finish(rec, ctx.log, ctx)[0]
+    keep = builder_columns(study, "AE")
+    expected = domain.frame.copy()
+    domain.spill(tmp_path, keep)
+    assert domain.held is not None and "USUBJID" in domain.held.order
+    assert domain.held.columns["USUBJID"].values is domain.facts["USUBJID"].values  # not factorized again
+    names = domain.column_names()
+    assert set(keep) & set(expected.columns) <= set(names)
+    pd.testing.assert_frame_equal(domain.frame, expected[names], check_exact=True)
+    assert [[type(v) for v in domain.frame[c]] for c in names] == [[type(v) for v in expected[c]] for c in names]
+    pd.testing.assert_frame_equal(domain.columns(["USUBJID", "AESTDTC"]), expected[["USUBJID", "AESTDTC"]],
+                                  check_exact=True)
+    assert domain.written_form()[0].shape == expected.shape  # the records written come from the spill file

@@ -147,7 +147,17 @@ class BuiltDomain:
             {name for vl in self.dataset.value_level for name in (vl.variable, *(c.variable for c in vl.where))}
         self.facts = {name: f for name, f in self.facts.items() if name in keep or name in coded}
         held = keep | (coded - set(self.facts))  # coded columns without text facts (numbers) are read as they are
-        self.frame = self.frame[[c for c in self.frame.columns if c in held]].copy()
+        frame = self.frame
+        names = [c for c in frame.columns if c in held]
+        # held as codes (``held``), a text column with facts as their codes (not factorized again), as a domain
+        # finished in pieces holds them; any other column copied as it is
+        columns: dict[str, TextColumn | pd.Series] = {
+            n: factorized_column(frame[n], self.facts[n].codes, self.facts[n].values) if n in self.facts else
+            frame[n].copy() for n in names}
+        codes = CompactFrame(columns, frame.index, names, pd.Index(names, dtype=frame.columns.dtype))
+        self.frame = _empty_like(frame[names])
+        del frame
+        self.held = codes
 
     def written_form(self) -> tuple[pd.DataFrame, dict[str, TextFacts]]:
         """The frame and text facts to write: read back from the spill, or the frame held."""
