@@ -191,9 +191,16 @@ def build_records_in_batches(study: StudyDefinition, specs: list[DomainSpec], ra
     results: list[BatchResult] = []
     finishing: dict[str, PieceSink] = {}
     lost: dict[str, str] = {}  # domains refused by their sink after some pieces were finished: why
+    timelines: list[CompactFrame] = []  # each batch's timeline and raw visits, held as codes until merged
+    visit_parts: list[CompactFrame] = []
     for i, result in enumerate(engine.map(run_batch, feed(), study, specs, visits), start=1):
         say(f"batch {i} of {count}: {sum(len(r.frame) for r in result.records.values())} records")
         result.hold_compactly()
+        if result.timeline is not None:
+            timelines.append(compact_frame(result.timeline))
+        if result.visits is not None:
+            visit_parts.append(compact_frame(result.visits))
+        result.timeline = result.visits = None
         if early is not None:
             finish_early(result, results, finishing, early if i == 1 else None, lost)
         results.append(result)
@@ -203,12 +210,8 @@ def build_records_in_batches(study: StudyDefinition, specs: list[DomainSpec], ra
         for name, why in lost.items():
             say(f"{name}: {why}; its records are built again from the raw forms, to be finished whole")
         rebuild_pieces(set(lost), reread, study, specs, batch_subjects, engine, results)
-    timelines = [r.timeline for r in results if r.timeline is not None]
-    timeline = _concat([t for t in timelines if len(t)] or timelines[:1])
-    visit_parts = [r.visits for r in results if r.visits is not None]
-    raw_visits = _concat([v for v in visit_parts if len(v)] or visit_parts[:1]) if visits else None
-    for r in results:
-        r.timeline = r.visits = None
+    timeline = _concat_held([t for t in timelines if len(t)] or timelines[:1])
+    raw_visits = _concat_held([v for v in visit_parts if len(v)] or visit_parts[:1]) if visits else None
     compact: dict[str, list[CompactFrame] | pd.DataFrame] = {}
     records = merge_batches(results, log, warnings, compact)
     kept = {name: raw_source(held.pop(name)) for name in list(held)}  # one form made at a time
@@ -278,8 +281,11 @@ def rebuild_pieces(names: set[str], reread: Callable[[], dict[str, Form]], study
         del again
 
 
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+def _concat_held(pieces: list[CompactFrame]) -> pd.DataFrame:
+    """The pieces held as codes made one object frame, as ``pandas.concat`` of their frames (``ignore_index``;
+    one piece: its index kept) gives it."""
+    whole = concat_compact(pieces)
+    return whole.frame() if isinstance(whole, CompactFrame) else whole
 
 
 def merge_batches(results: list[BatchResult], log: RejectionLog, warnings: list[str],
