@@ -44,6 +44,33 @@ def test_no_imputation_leaves_partial_dates_null_and_impossible_dates_are_null()
     assert values.isna().all()
 
 
+def test_a_dash_stands_for_a_missing_part_and_the_parts_after_it_are_imputed_too():
+    """SDTMIG 3.4 4.4.4: ``2024---15`` is a date with its month unknown; as admiral, the day after it is imputed."""
+    text = pd.Series(["2024---15", "2024-06-15", "--06-15", "2024-06-"])  # a dangling dash is not ISO 8601
+    values, flag = impute_dates(text, "M", "first")
+    assert list(values.dt.strftime("%Y-%m-%d").fillna("")) == ["2024-01-01", "2024-06-15", "", ""]
+    assert list(flag) == ["M", None, None, None]
+    values, _ = impute_dates(text, "D")  # the month is missing: a day-level imputation cannot make a date of it
+    assert values.isna().tolist() == [True, False, True, True]
+
+
+def test_preserve_keeps_a_part_collected_after_a_missing_one():
+    values, flag = impute_dates(pd.Series(["2024---15"]), "M", "last", preserve=True)
+    assert values.iloc[0] == pd.Timestamp("2024-12-15") and flag.iloc[0] == "M"
+    values, _, tmf = impute_datetimes(pd.Series(["2024-06-15T-:30"]), "h", preserve=True)
+    assert values.iloc[0] == pd.Timestamp("2024-06-15T00:30:00") and tmf.iloc[0] == "H"
+    values, _, tmf = impute_datetimes(pd.Series(["2024-06-15T-:30"]), "h")
+    assert values.iloc[0] == pd.Timestamp("2024-06-15T00:00:00") and tmf.iloc[0] == "H"
+
+
+def test_the_range_a_dashed_date_allows_is_its_whole_year_for_min_dates():
+    """``2024---15`` could be any month, so a first dose anywhere in 2024 bounds the imputed date."""
+    frame = pd.DataFrame({"AESTDTC": ["2024---15", "2024---15"], "TRTSDT": dates("2024-09-03", "2025-01-02")})
+    out = run("derive_vars_dt", frame, {"dtc": "AESTDTC", "new_vars_prefix": "AST", "highest_imputation": "M",
+                                        "min_dates": ["TRTSDT"], "preserve": True})
+    assert list(out["ASTDT"].dt.strftime("%Y-%m-%d")) == ["2024-09-03", "2024-01-15"]
+
+
 def test_imputed_start_is_not_before_the_first_dose_in_the_same_month_but_other_months_are_untouched():
     frame = pd.DataFrame({"AESTDTC": ["2023-03", "2023-03", "2023-04", "2023-03-02"],
                           "TRTSDT": dates("2023-03-20", None, "2023-03-20", "2023-03-20")})

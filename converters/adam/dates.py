@@ -12,8 +12,12 @@ Whole-column: each distinct text is parsed once. Imputation follows admiral's ``
   date, not the 1st of that month); minimum dates apply first, then maximum dates, so a maximum wins (an AE start
   with ``max_dates: [AENDT]`` is never imputed past its own end); with times the range runs to the second
   (``2024-06-10`` spans that whole day);
+- ``preserve``: a part after a missing one (``2024---15``: the day after a missing month; ``2024-06-15T-:30``: the
+  minute after a missing hour) is imputed as missing too unless ``preserve`` is true, as admiral does; the possible
+  range for ``min_dates``/``max_dates`` always treats it as missing;
 - flags: ``--DTF`` ``D``/``M``/``Y`` for the highest date part imputed, ``--TMF`` ``H``/``M``/``S`` for the highest
-  time part imputed (null when nothing was imputed). Dates that are not valid ISO 8601 give null.
+  time part imputed (null when nothing was imputed). Dates that are not valid ISO 8601 give null; ``-`` stands for a
+  missing part anywhere (SDTMIG 3.4 section 4.4.4: ``2024---15``, ``--06-15``, ``2024-06-15T-:30``).
 """
 from __future__ import annotations
 
@@ -26,8 +30,10 @@ import pandas as pd
 from converters.adam.columns import stripped_text
 
 Imputation = Literal["first", "mid", "last"]
-_ISO = re.compile(r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
-                  r"(?:T(?P<H>\d{2})(?::(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?)?)?)?)?$")
+#: an ISO 8601 date/time with right truncation and ``-`` for a missing part in the middle (SDTMIG 3.4 4.4.4).
+_ISO = re.compile(r"^(?:(?P<y>\d{4})|-)(?:-(?:(?P<m>\d{2})|-)(?:-(?:(?P<d>\d{2})|-)"
+                  r"(?:T(?:(?P<H>\d{2})|-)(?::(?:(?P<M>\d{2})|-)(?::(?P<S>\d{2})(?:\.\d+)?)?)?)?)?)?$")
+_PART_ORDER = ("y", "m", "d", "H", "M", "S")
 #: the SAS epoch: ADaM numeric dates count days (or seconds) from here.
 SAS_EPOCH = pd.Timestamp("1960-01-01")
 
@@ -51,25 +57,37 @@ def _parts(text: pd.Series) -> tuple[np.ndarray, pd.DataFrame]:
     return np.where(codes < 0, len(uniques), codes), parts.astype("float64")
 
 
+def _missing_below(parts: pd.DataFrame) -> pd.DataFrame:
+    """Parts after a missing one made missing too (``2024---15`` becomes ``2024``): admiral's ``preserve = FALSE``."""
+    out = parts.copy()
+    missing = out[_PART_ORDER[0]].isna().to_numpy()
+    for name in _PART_ORDER[1:]:
+        out.loc[missing, name] = np.nan
+        missing = missing | out[name].isna().to_numpy()
+    return out
+
+
 def _month_end(year: np.ndarray, month: np.ndarray) -> np.ndarray:
     start = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": 1}), errors="coerce")
     return (start + pd.offsets.MonthEnd(0)).dt.day.to_numpy(dtype="float64")
 
 
 def impute_dates(text: pd.Series, highest_imputation: str = "n", date_imputation: Imputation = "first",
-                 min_dates: list[pd.Series] | None = None, max_dates: list[pd.Series] | None = None
-                 ) -> tuple[pd.Series, pd.Series]:
+                 min_dates: list[pd.Series] | None = None, max_dates: list[pd.Series] | None = None,
+                 preserve: bool = False) -> tuple[pd.Series, pd.Series]:
     """(dates as datetime64 normalised to the day, --DTF flags) for ISO 8601 texts."""
-    dates, flags, _, _ = _impute(text, highest_imputation, date_imputation, "first", min_dates, max_dates, False)
+    dates, flags, _, _ = _impute(text, highest_imputation, date_imputation, "first", min_dates, max_dates, False,
+                                 preserve)
     return dates, flags
 
 
 def impute_datetimes(text: pd.Series, highest_imputation: str = "h", date_imputation: Imputation = "first",
                      time_imputation: Literal["first", "last"] = "first",
-                     min_dates: list[pd.Series] | None = None, max_dates: list[pd.Series] | None = None
-                     ) -> tuple[pd.Series, pd.Series, pd.Series]:
+                     min_dates: list[pd.Series] | None = None, max_dates: list[pd.Series] | None = None,
+                     preserve: bool = False) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(datetimes as datetime64, --DTF flags, --TMF flags) for ISO 8601 texts."""
-    dtm, dtf, tmf, _ = _impute(text, highest_imputation, date_imputation, time_imputation, min_dates, max_dates, True)
+    dtm, dtf, tmf, _ = _impute(text, highest_imputation, date_imputation, time_imputation, min_dates, max_dates, True,
+                               preserve)
     return dtm, dtf, tmf
 
 
@@ -77,12 +95,14 @@ _DATE_LEVELS = {"n": 0, "D": 1, "M": 2, "Y": 3}
 _TIME_LEVELS = {"n": 0, "s": 1, "m": 2, "h": 3, "D": 4, "M": 5, "Y": 6}
 
 
-def _impute(text: pd.Series, highest: str, date_imp: str, time_imp: str, min_dates, max_dates, with_time: bool):
+def _impute(text: pd.Series, highest: str, date_imp: str, time_imp: str, min_dates, max_dates, with_time: bool,
+            preserve: bool = False):
     index = text.index
-    codes, parts = _parts(text)  # each distinct text worked out once; its records take the result by ``codes``
+    codes, collected = _parts(text)  # each distinct text worked out once; its records take the result by ``codes``
+    cascaded = _missing_below(collected)
+    parts = collected if preserve else cascaded
     y, m, d = (parts[c].to_numpy() for c in ("y", "m", "d"))
     hh, mm, ss = (parts[c].to_numpy() for c in ("H", "M", "S"))
-    hh_text, mm_text, ss_text = hh, mm, ss
     level = (_TIME_LEVELS if with_time else _DATE_LEVELS).get(highest, 0)
     date_level = max(0, level - 3) if with_time else level
     ok = ~np.isnan(y)
@@ -125,7 +145,8 @@ def _impute(text: pd.Series, highest: str, date_imp: str, time_imp: str, min_dat
     ok = ok & values.notna().to_numpy()
     values = pd.Series(values.to_numpy()[codes], index=index)
     if min_dates or max_dates:
-        lo, hi = _possible_range(y, m, d, hh_text, mm_text, ss_text, ok, with_time)
+        cy, cm, cd, ch, cmi, cs = (cascaded[c].to_numpy() for c in _PART_ORDER)
+        lo, hi = _possible_range(cy, cm, cd, ch, cmi, cs, ok, with_time)
         values = _restrict(values, pd.Series(lo[codes], index=index), pd.Series(hi[codes], index=index),
                                   min_dates or [], max_dates or [], with_time)
     ok, dtf, tmf = ok[codes], dtf[codes], tmf[codes]

@@ -20,18 +20,19 @@ class Options(VerbOptions):
     flag_imputation: Literal["auto", "date", "none"] = "auto"
     min_dates: list[str] = []
     max_dates: list[str] = []
+    preserve: bool = False
 
 
 def derive_vars_dt(frame: pd.DataFrame, options: Options, context: AdamContext) -> pd.DataFrame:
     context.require(frame, [options.dtc, *options.min_dates, *options.max_dates], "the dataset")
     dates, flags = impute_dates(frame[options.dtc], options.highest_imputation, options.date_imputation,
                                 [as_dates(frame[v]) for v in options.min_dates],
-                                [as_dates(frame[v]) for v in options.max_dates])
+                                [as_dates(frame[v]) for v in options.max_dates], options.preserve)
     frame = working_copy(frame)
     frame[f"{options.new_vars_prefix}DT"] = dates
     context.note(f"{options.new_vars_prefix}DT", "Derived", method=date_method(
         f"{options.new_vars_prefix}DT", options.dtc, options.highest_imputation, options.date_imputation,
-        options.min_dates, options.max_dates, f"{options.new_vars_prefix}DTF"))
+        options.min_dates, options.max_dates, f"{options.new_vars_prefix}DTF", options.preserve))
     if options.flag_imputation == "date" or (options.flag_imputation == "auto" and options.highest_imputation != "n"):
         frame[f"{options.new_vars_prefix}DTF"] = flags
         context.note(f"{options.new_vars_prefix}DTF", "Derived", method=(
@@ -45,13 +46,21 @@ _PARTS = {"D": "the day", "M": "the month and day", "Y": "the year, month and da
 
 
 def date_method(new: str, dtc: str, highest: str, imputation: str, min_dates: list[str], max_dates: list[str],
-                flag: str) -> str:
+                flag: str, preserve: bool = False) -> str:
     """Method text of a date derivation, naming only what applies."""
     if highest == "n":
         return f"{new} = {dtc} when it is a complete date; null when partial."
     text = (f"{new} = {dtc}; when partial, {_PARTS.get(highest, highest)} at most is imputed to the "
             f"{imputation} possible value")
-    return text + bounds_text(min_dates, max_dates) + f"; {flag} holds D, M or Y for the highest part imputed."
+    return (text + bounds_text(min_dates, max_dates) + preserve_text(preserve)
+            + f"; {flag} holds D, M or Y for the highest part imputed.")
+
+
+def preserve_text(preserve: bool) -> str:
+    """The method text's clause for a part collected after a missing one (``2024---15``)."""
+    if preserve:
+        return "; a part collected after a missing one (the day of 2024---15) is kept"
+    return "; a part collected after a missing one (the day of 2024---15) is imputed too"
 
 
 def bounds_text(min_dates: list[str], max_dates: list[str]) -> str:

@@ -7,7 +7,7 @@ import pandas as pd
 
 from converters.adam.context import AdamContext
 from converters.adam.dates import impute_datetimes
-from converters.adam.derive_vars_dt import bounds_text
+from converters.adam.derive_vars_dt import bounds_text, preserve_text
 from converters.adam.options import VerbOptions, as_dates
 from converters.algorithms.registry import Algorithm, register
 from converters.adam.columns import working_copy
@@ -22,13 +22,14 @@ class Options(VerbOptions):
     flag_imputation: Literal["auto", "both", "date", "time", "none"] = "auto"
     min_dates: list[str] = []
     max_dates: list[str] = []
+    preserve: bool = False
 
 
 def derive_vars_dtm(frame: pd.DataFrame, options: Options, context: AdamContext) -> pd.DataFrame:
     context.require(frame, [options.dtc, *options.min_dates, *options.max_dates], "the dataset")
     values, dtf, tmf = impute_datetimes(frame[options.dtc], options.highest_imputation, options.date_imputation,
                                         options.time_imputation, [as_dates(frame[v]) for v in options.min_dates],
-                                        [as_dates(frame[v]) for v in options.max_dates])
+                                        [as_dates(frame[v]) for v in options.max_dates], options.preserve)
     frame = working_copy(frame)
     prefix = options.new_vars_prefix
     frame[f"{prefix}DTM"] = values
@@ -37,7 +38,8 @@ def derive_vars_dtm(frame: pd.DataFrame, options: Options, context: AdamContext)
     else:
         text = (f"{prefix}DTM = {options.dtc}; missing parts up to '{options.highest_imputation}' are imputed "
                 f"(dates to the {options.date_imputation} possible day, times to the {options.time_imputation} "
-                f"second of the missing part){bounds_text(options.min_dates, options.max_dates)}; {prefix}TMF holds "
+                f"second of the missing part){bounds_text(options.min_dates, options.max_dates)}"
+                f"{preserve_text(options.preserve)}; {prefix}TMF holds "
                 "H, M or S for the highest time part imputed.")
     context.note(f"{prefix}DTM", "Derived", method=text)
     flag = options.flag_imputation
