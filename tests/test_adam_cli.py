@@ -158,6 +158,17 @@ def test_adam_output_is_byte_identical_when_run_again(foreign, tmp_path):
         assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes(), path.name
 
 
+def test_quiet_prints_nothing_and_writes_the_same_datasets(foreign, tmp_path):
+    mappings, sdtm = foreign
+    loud = CliRunner().invoke(cli, ["adam", str(mappings), "--sdtm", str(sdtm), "--out", str(tmp_path / "loud")])
+    quiet = CliRunner().invoke(cli, ["adam", str(mappings), "--sdtm", str(sdtm), "--out", str(tmp_path / "quiet"),
+                                     "--quiet"])
+    assert loud.exit_code == quiet.exit_code == 0, quiet.output
+    assert loud.output and quiet.output == ""
+    for path in sorted((tmp_path / "loud").iterdir()):
+        assert path.read_bytes() == (tmp_path / "quiet" / path.name).read_bytes(), path.name
+
+
 @pytest.mark.parametrize("edit, message", [
     ("  - derive_vars_dt: {dtc: TRTSDTC, new_vars_prefix: TRTS}\n",
      "  - derive_vars_dtt: {dtc: TRTSDTC, new_vars_prefix: TRTS}\n"),

@@ -53,3 +53,12 @@ def test_the_crash_report_folder_falls_back_when_it_cannot_be_written(tmp_path, 
     assert write_crash_report(RuntimeError("x"), ["cdisc-convert"]) is None
     monkeypatch.setenv(CRASH_DIR_ENV, str(tmp_path))
     assert Path(write_crash_report(RuntimeError("x"), ["cdisc-convert"])).is_file()
+
+
+def test_sdtm_quiet_prints_nothing_on_success_but_still_names_a_user_error(tmp_path):
+    study = write_tiny_study(tmp_path)
+    result = CliRunner().invoke(cli, ["sdtm", str(study), "--out", str(tmp_path / "out"), "--quiet"])
+    assert result.exit_code == 0 and result.output == ""
+    assert (tmp_path / "out" / "dm.xpt").is_file()
+    result = CliRunner().invoke(cli, ["sdtm", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o2"), "--quiet"])
+    assert result.exit_code == 2 and "nowhere" in result.output

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from converters.commands._say import quiet_echo, quiet_option
+
 from converters.commands._table import format_table
 from converters.engine import DEFAULT_BATCH_SUBJECTS
 
@@ -51,7 +53,9 @@ def escalation_table(escalation) -> str:
               metavar="N", help="Subjects per batch: a dataset whose derivations are all subject-local is derived "
                                 "per batch, so memory follows the batch size, not the study; the output is the same "
                                 "whatever N is.")
-def adam(mappings: Path, sdtm: Path, out: Path, created: str | None, force: bool, batch_subjects: int) -> None:
+@quiet_option
+def adam(mappings: Path, sdtm: Path, out: Path, created: str | None, force: bool, batch_subjects: int,
+         quiet: bool) -> None:
     """Build the ADaM datasets specified in MAPPINGS/adam/*.yaml from the SDTM folder --sdtm.
 
     Writes OUT/<dataset>.xpt and .json, metadata.json, define.xml with define.html, build-summary.csv and, when
@@ -63,12 +67,13 @@ def adam(mappings: Path, sdtm: Path, out: Path, created: str | None, force: bool
     from converters.commands.sdtm import parse_created
 
     stamp = parse_created(created)
-    click.echo(f"Building ADaM for {mappings} from {sdtm}")
-    build, escalation = run_adam(mappings, sdtm, out, stamp, force=force, keep_frames=False,
+    say = quiet_echo(quiet)
+    say(f"Building ADaM for {mappings} from {sdtm}")
+    build, escalation = run_adam(mappings, sdtm, out, stamp, echo=say, force=force, keep_frames=False,
                                  batch_subjects=batch_subjects)
-    click.echo(summary_table(build))
-    click.echo(f"{len(build.datasets)} datasets written to {out}")
+    say(summary_table(build))
+    say(f"{len(build.datasets)} datasets written to {out}")
     if escalation is not None:
-        click.echo("\nDose escalation (from ADSL and ADAE):")
-        click.echo(escalation_table(escalation))
-        click.echo(f"written to {out / 'escalation-summary.csv'}")
+        say("\nDose escalation (from ADSL and ADAE):")
+        say(escalation_table(escalation))
+        say(f"written to {out / 'escalation-summary.csv'}")

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import click
 
+from converters.commands._say import quiet_echo, quiet_option
+
 from converters.commands._table import format_table
 from converters.commands.sdtm import parse_created
 from converters.engine.options import BatchOptions, batch_options
@@ -31,7 +33,7 @@ def command_line(mappings: Path, raw: Path | None, out: Path, fmt: str, created:
               help="Dataset files in the package: SAS XPORT v5, Dataset-JSON 1.1, or both.")
 @click.option("--created", default=None,
               help="Creation stamp of every file (ISO 8601); default study.yaml data_cutoff, else a fixed stamp.")
-@click.option("--quiet", is_flag=True, help="Print nothing but errors (for pipelines); the exit status tells.")
+@quiet_option
 @batch_options
 def run(mappings: Path, raw: Path | None, out: Path, fmt: str, created: str | None, quiet: bool, batch_subjects: int,
         engine: str, scheduler: str | None) -> None:
@@ -47,7 +49,7 @@ def run(mappings: Path, raw: Path | None, out: Path, fmt: str, created: str | No
     """
     from converters.pipeline import RunOptions, run_pipeline
 
-    say = (lambda _msg: None) if quiet else click.echo
+    say = quiet_echo(quiet)
     outcome = run_pipeline(RunOptions(mappings=mappings, raw=raw, out=out, format=fmt,
                                       created=parse_created(created),
                                       command=command_line(mappings, raw, out, fmt, created), say=say,

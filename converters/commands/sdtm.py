@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from converters.commands._say import quiet_echo, quiet_option
+
 from converters.commands._table import format_table
 from converters.errors import CdiscConvertError, DataError, Location
 
@@ -162,9 +164,10 @@ def log_summary(build, out: Path) -> str:
               "default a fixed stamp, so identical input gives identical files.")
 @click.option("--force", is_flag=True, help="Replace OUT even when it holds files this tool did not write "
               "(never the raw or study folder, the current or home folder, or a folder holding an input).")
+@quiet_option
 @batch_options
-def sdtm(mappings: Path, raw: Path | None, out: Path, created: str | None, force: bool, batch_subjects: int,
-         engine: str, scheduler: str | None) -> None:
+def sdtm(mappings: Path, raw: Path | None, out: Path, created: str | None, force: bool, quiet: bool,
+         batch_subjects: int, engine: str, scheduler: str | None) -> None:
     """Build the SDTM datasets of the study whose mapping folder is MAPPINGS.
 
     Writes OUT/<dataset>.xpt and .json, rejections.csv, build-summary.csv, metadata.json and the
@@ -173,11 +176,13 @@ def sdtm(mappings: Path, raw: Path | None, out: Path, created: str | None, force
     Example: cdisc-convert sdtm mappings/carnk-sclc --out out/carnk-sclc/sdtm
     """
     stamp = parse_created(created)
-    click.echo(f"Building SDTM for {mappings}")
-    build = run_study(mappings, raw, out, stamp, force=force, batch=BatchOptions(batch_subjects, engine, scheduler))
-    click.echo(summary_table(build))
-    click.echo(f"{len(build.domains)} datasets written to {out}, with define.xml and define.html "
-               f"(valid Define-XML 2.1, matching the data)")
-    click.echo(log_summary(build, out))
+    say = quiet_echo(quiet)
+    say(f"Building SDTM for {mappings}")
+    build = run_study(mappings, raw, out, stamp, echo=say, force=force,
+                      batch=BatchOptions(batch_subjects, engine, scheduler))
+    say(summary_table(build))
+    say(f"{len(build.domains)} datasets written to {out}, with define.xml and define.html "
+        f"(valid Define-XML 2.1, matching the data)")
+    say(log_summary(build, out))
     for note in build.notes:
-        click.echo(f"Note: {note}")
+        say(f"Note: {note}")
