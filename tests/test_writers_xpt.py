@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
+from xpt_fixtures import read_formats
 
 from converters.errors import TransportError
 from converters.metadata.model import Dataset, Variable
@@ -67,10 +68,9 @@ def test_pyreadstat_reads_back_values_labels_lengths_and_formats(written):
     assert meta.column_labels == [v.label for v in dataset.variables]
     assert meta.variable_storage_width == {"USUBJID": 6, "SEX": 2, "AGE": 8, "WEIGHTBL": 8, "TRTSDT": 8,
                                            "TRTSDTM": 8, "TRTSTM": 8, "RFSTDTC": 10}
-    assert meta.original_variable_types["TRTSDT"] == "DATE9"
-    assert meta.original_variable_types["TRTSDTM"] == "DATETIME20"
-    assert meta.original_variable_types["TRTSTM"] == "TIME8"
-    assert meta.original_variable_types["WEIGHTBL"] == "8.2"
+    formats = read_formats(meta)
+    assert formats["TRTSDT"] == "DATE9" and formats["TRTSDTM"] == "DATETIME20" and formats["TRTSTM"] == "TIME8"
+    assert formats["WEIGHTBL"] == "8.2"
     assert data["SEX"].tolist() == ["F", "", "M"]  # character missing -> blank
     assert data["AGE"].tolist()[:2] == [34.0, 51.0] and np.isnan(data["AGE"].iloc[2])
     np.testing.assert_array_equal(data["TRTSDT"].to_numpy(), EXPECTED_TRTSDT)
@@ -302,7 +302,7 @@ def test_pyreadstat_fact_stores_format_strings_unchecked(tmp_path):
     pyreadstat.write_xport(pd.DataFrame({"A": [1.0]}), str(tmp_path / "raw.xpt"), table_name="DM",
                            file_format_version=5, variable_format={"A": "ABCDEFGHIJ9."})
     _, meta = pyreadstat.read_xport(str(tmp_path / "raw.xpt"))
-    assert meta.original_variable_types == {"A": "ABCDEFGH9"}  # name cut to 8 without a word
+    assert read_formats(meta) == {"A": "ABCDEFGH9"}  # name cut to 8 without a word
     with pytest.raises(Exception, match="format string could not be understood"):
         pyreadstat.write_xport(pd.DataFrame({"A": [1.0]}), str(tmp_path / "bad.xpt"), table_name="DM",
                                file_format_version=5, variable_format={"A": "NOT A FORMAT"})

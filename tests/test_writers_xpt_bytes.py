@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
+from xpt_fixtures import read_formats
 
 from converters.errors import TransportError
 from converters.metadata.model import Dataset, Variable
@@ -259,7 +260,7 @@ def test_numeric_dates_read_back_with_their_formats(tmp_path, values, fmt, unit)
     by_pyreadstat, by_pandas = read_both(path)  # pyreadstat turns the numbers into dates by their format
     assert [None if pd.isna(v) else v for v in by_pyreadstat["X"]] == values
     _, meta = pyreadstat.read_xport(str(path), metadataonly=True)
-    assert meta.original_variable_types["X"] == fmt.rstrip(".")
+    assert read_formats(meta)["X"] == fmt.rstrip(".")
     if unit == "D":
         expected = [np.nan if v is None else (v - dt.date(1960, 1, 1)).days for v in values]
     elif unit == "s":
