@@ -171,7 +171,8 @@ def test_the_example_adae_specs_never_impute_a_start_past_its_end(study):
 
     spec = load_adam_spec(Path(__file__).resolve().parents[1] / "mappings" / study / "adam" / "adae.yaml")
     frame = pd.DataFrame({"AESTDTC": ["2024-06", "2024-06"], "AEENDTC": ["2024-06-07", "2024-07-02"],
-                          "TRTSDT": dates("2024-06-10", "2024-06-10"), "DTHDT": dates(None, None)})
+                          "TRTSDT": dates("2024-06-10", "2024-06-10"), "DTHDT": dates(None, None),
+                          "EOSDT": dates(None, None)})
     for step in spec.steps:
         if step.verb.name == "derive_vars_dt":
             frame = step.verb.fill(frame, step.options, context(name="ADAE"))

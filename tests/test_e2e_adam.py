@@ -121,6 +121,20 @@ def test_deaths_agree_and_partial_death_dates_carry_the_imputation_flag(study):
 
 
 
+def test_an_imputed_ae_end_is_never_after_death_or_the_end_of_study(study):
+    """admiral's ADAE template: AENDT imputed with max_dates DTHDT and EOSDT; ASTDT never after AENDT."""
+    _, _, frames, _ = study
+    adsl = frames["adsl"].set_index("USUBJID")
+    adae = frames["adae"]
+    limit = pd.concat([pd.to_datetime(adsl["DTHDT"]), pd.to_datetime(adsl["EOSDT"])], axis=1).min(axis=1)
+    end, start = pd.to_datetime(adae["AENDT"]), pd.to_datetime(adae["ASTDT"])
+    imputed = adae["AENDTF"].notna() & end.notna()
+    cap = adae["USUBJID"].map(limit)
+    assert imputed.any()
+    assert not (imputed & cap.notna() & (end > cap)).any()
+    assert not (adae["ASTDTF"].notna() & end.notna() & (start > end)).any()
+
+
 def test_the_cause_of_death_is_the_death_forms_primary_cause_for_every_death(study):
     _, _, frames, expected = study
     adsl = frames["adsl"].set_index("USUBJID")
