@@ -308,12 +308,13 @@ def _text_column(codes: np.ndarray, texts: list[str], as_codes: bool) -> pd.Seri
 class _TextColumn:
     """One fixed-width text column read block by block into codes (first-appearance order) and distinct bytes.
 
-    No Python object per cell: in each block, each cell's bytes become one uint64 key (the bytes themselves for
-    cells of up to 8 bytes, else a hash of the cell's 8-byte words), the keys are factorized (runs of equal keys,
-    as in a column sorted by subject, are factorized once per run), and every cell is compared with its code's
-    first cell in the block; a difference (a hash collision) makes that block factorize exactly on its bytes.
-    The blocks' distinct cells are then merged the same way, so every record is verified against the one value
-    its code stands for.
+    No Python object per cell: each cell's bytes become one uint64 key (the bytes themselves for cells of up to 8
+    bytes, else a hash of the cell's 8-byte words).  While the column has few distinct values (at most
+    :data:`SHARED_CODES`), one hash table lasts the whole column: each block's keys are looked up in it (runs of equal
+    keys, as in a column sorted by subject, once per run), so the codes are the column's from the start, and a hashed
+    cell is compared with the first cell of its code.  A column with more distinct values, or a hash collision, goes
+    on block by block: each block factorized on its own and verified, the blocks' distinct cells merged (and
+    verified) at the end, so every record is checked against the one value its code stands for.
     """
 
     def __init__(self, rows: int, pos: int, length: int) -> None:
@@ -321,16 +322,67 @@ class _TextColumn:
         self.blocks: list[tuple[np.ndarray, int]] = []  # each block's codes into its own distinct cells (int16
         # mostly), and how many those are
         self.reps: list[np.ndarray] = []  # each block's distinct cells (local codes x length bytes)
+        self.table = _shared_table()  # the column's hash table while the codes are shared, else None
+        self.shared: list[np.ndarray] = []  # the blocks' codes into ``distinct`` while shared
+        self.distinct = np.zeros((0, length), dtype=np.uint8)  # first cell of each shared code
 
     def add(self, block: np.ndarray) -> None:
         cells = block[:, self.pos:self.pos + self.length]
+        if self.table is not None and self._add_shared(cells):
+            return
         codes, reps = _cell_codes(cells)
         self.blocks.append((codes.astype(np.int16 if len(reps) <= np.iinfo(np.int16).max else np.int32), len(reps)))
         self.reps.append(reps)
 
+    def _add_shared(self, cells: np.ndarray) -> bool:
+        """The block's codes looked up in the column's table; False (and the table dropped, what it coded kept as one
+        block) when a hashed cell differs from its code's first cell or the column has too many distinct values."""
+        table = self.table
+        assert table is not None
+        key, words = _cell_key(cells)
+        before = table.get_count()
+        heads = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+        if len(heads) * 4 > len(key):
+            codes = table.factorize(key)
+        else:
+            codes = np.repeat(table.factorize(key[heads]), np.diff(np.append(heads, len(key))))
+        count = table.get_count()
+        distinct = self.distinct
+        if count > before:
+            fresh = np.flatnonzero(codes >= before)
+            new = fresh[np.concatenate(([True], codes[fresh][1:] > np.maximum.accumulate(codes[fresh])[:-1]))]
+            distinct = np.concatenate([distinct, np.ascontiguousarray(cells[new])])
+        if count > SHARED_CODES or (words and not all(
+                np.array_equal(w, r[codes]) for w, r in zip(words, _cell_words(distinct)))):
+            self._unshare()
+            return False
+        self.distinct = distinct
+        self.shared.append(codes.astype(np.int16 if count <= np.iinfo(np.int16).max else np.int32))
+        return True
+
+    def _unshare(self) -> None:
+        """Go on block by block: what the table coded so far becomes one block over its distinct cells."""
+        self.table = None
+        if self.shared:
+            self.blocks.append((np.concatenate(self.shared), len(self.distinct)))
+            self.reps.append(self.distinct)
+        self.shared = []
+
     def finish(self) -> tuple[np.ndarray, np.ndarray] | None:
         """(codes, distinct raw values as rows of bytes) of the whole column; None when a value holds a NUL byte.  The codes come in
         the integer type pandas keeps for that many categories (int8 below 127 ...), so no copy is made later."""
+        if self.table is not None:
+            self.table = None
+            distinct, shared = self.distinct, self.shared
+            self.shared = []
+            if (distinct == 0).any():
+                return None
+            codes = np.empty(self.rows, dtype=_code_type(len(distinct)))
+            first = 0
+            for part in shared:
+                codes[first:first + len(part)] = part
+                first += len(part)
+            return codes, distinct
         if not self.blocks:
             return np.zeros(0, dtype=np.int64), np.zeros((0, self.length), dtype=np.uint8)
         reps = np.concatenate(self.reps) if len(self.reps) > 1 else self.reps[0]
@@ -348,6 +400,21 @@ class _TextColumn:
         return codes, distinct
 
 
+#: Distinct values a text column may have and keep one hash table for all its blocks (subjects, test codes, units,
+#: flags); a column with more (free text, dates, results) is factorized block by block and merged at the end.
+SHARED_CODES = 4096
+
+
+def _shared_table():
+    """A hash table of uint64 keys that numbers them in order of first appearance across calls (pandas' own, the one
+    its joins use), or None where this pandas lacks it (every column then goes block by block)."""
+    try:
+        from pandas._libs.hashtable import UInt64Factorizer
+    except ImportError:  # pragma: no cover - a pandas without it
+        return None
+    return UInt64Factorizer(SHARED_CODES)
+
+
 def _code_type(categories: int) -> type[np.signedinteger]:
     """The integer type pandas keeps Categorical codes in for this many categories."""
     for kind in (np.int8, np.int16, np.int32):
@@ -362,20 +429,25 @@ def _cell_codes(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rows, length = cells.shape
     if rows == 0:
         return np.zeros(0, dtype=np.int64), np.zeros((0, length), dtype=np.uint8)
-    words: list[np.ndarray] = []
-    if length <= 8:
-        packed = np.zeros((rows, 8), dtype=np.uint8)
-        packed[:, :length] = cells
-        key = packed.view("<u8").ravel()
-    else:
-        words = _cell_words(cells)
-        key = _hash_words(words)
+    key, words = _cell_key(cells)
     codes = _factorize_runs(key)
     first = _first_positions(codes)
     if words and not all(np.array_equal(w, w[first][codes]) for w in words):
         codes, _ = pd.factorize(np.ascontiguousarray(cells).view(f"S{length}").ravel().astype(object))
         first = _first_positions(codes)
     return codes, np.ascontiguousarray(cells[first])
+
+
+def _cell_key(cells: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """(one uint64 key per cell, the cell's 8-byte words when the key is a hash of them, else []): cells of up to 8
+    bytes are their own key, exactly."""
+    rows, length = cells.shape
+    if length <= 8:
+        packed = np.zeros((rows, 8), dtype=np.uint8)
+        packed[:, :length] = cells
+        return packed.view("<u8").ravel(), []
+    words = _cell_words(cells)
+    return _hash_words(words), words
 
 
 def _factorize_runs(key: np.ndarray) -> np.ndarray:
