@@ -141,6 +141,37 @@ def test_target_lesions_at_screening_follow_recist_selection(sdtm):
     assert tu["TUMETHOD"].isin(["CT SCAN", "MRI"]).all() and (tu["TULOC"] != "").all()
 
 
+def test_each_lesion_has_its_own_baseline_the_screening_record(sdtm):
+    """SDTMIG 3.4 --LOBXFL per subject and test, and in TU and TR per lesion: every lesion identified at screening is
+    flagged in TU, its screening measurement in TR (and the screening sum of diameters); no new lesion, no later
+    assessment."""
+    tu, tr = sdtm["tu"], sdtm["tr"]
+    baseline_tu = tu["TULOBXFL"] == "Y"
+    assert (baseline_tu == tu["TUSTRESC"].isin(["TARGET", "NON-TARGET"])).all()
+    flagged = tr[tr["TRLOBXFL"] == "Y"]
+    assert (flagged["TRLNKGRP"] == "SCREENING").all()
+    assert not flagged.duplicated(["USUBJID", "TRTESTCD", "TRLNKID"]).any()
+    screened = tr[(tr["TRLNKGRP"] == "SCREENING") & (tr["TRORRES"] != "")]
+    assert set(zip(screened["USUBJID"], screened["TRTESTCD"], screened["TRLNKID"])) == set(
+        zip(flagged["USUBJID"], flagged["TRTESTCD"], flagged["TRLNKID"]))
+
+
+def test_one_baseline_per_lesion_is_not_a_duplicate_but_two_for_one_lesion_are():
+    from converters.validate import validate_study
+    from validate_fixtures import build, clean_study
+
+    fx = clean_study()
+    fx.frames["TR"] = build("TR", [
+        {"USUBJID": usubjid, "TRSEQ": seq, "TRLNKID": lesion, "TRTESTCD": "LDIAM", "TRTEST": "Longest Diameter",
+         "TRORRES": "20", "TRSTRESC": "20", "TRSTRESN": 20, "TRLOBXFL": "Y", "TRDTC": "2024-01-05"}
+        for usubjid, seq, lesion in [("S-1", 1, "T01"), ("S-1", 2, "T02")]])
+    found = validate_study(fx.study(), strict=True, select=["ID0026"]).findings
+    assert "ID0026" not in set(found["rule"])
+    fx.set("TR", 1, TRLNKID="T01")
+    found = validate_study(fx.study(), strict=True, select=["ID0026"]).findings
+    assert list(found.loc[found["dataset"] == "TR", "record"]) == [1, 2]
+
+
 def test_relrec_links_lesions_to_results_and_results_to_responses(sdtm):
     rel = sdtm["relrec"]
     dataset_level = rel[rel["USUBJID"] == ""]

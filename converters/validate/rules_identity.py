@@ -224,8 +224,10 @@ def check_one_baseline(study, ds: DatasetData):
     flagged = rows_of(ds.unique_mask("--LOBXFL", lambda u: u.eq("Y")))
     if len(flagged) < 2:
         return
-    # --TSTDTL: one test may give several results (IHC: % positive cells, intensity, H-score), each its own baseline
-    by = [n for n in ("USUBJID", ds.var("--TESTCD"), ds.var("--TSTDTL"), ds.var("--CAT"), ds.var("--SCAT"), ds.var("--SPEC"),
+    # --TSTDTL: one test may give several results (IHC: % positive cells, intensity, H-score), each its own baseline;
+    # --LNKID: in TU and TR each lesion is measured on its own (SDTMIG 3.4 6.3.14), so each has its own baseline
+    by = [n for n in ("USUBJID", ds.var("--TESTCD"), ds.var("--TSTDTL"), ds.var("--LNKID"), ds.var("--CAT"),
+                      ds.var("--SCAT"), ds.var("--SPEC"),
                       ds.var("--POS"), ds.var("--LOC"), ds.var("--LAT"), ds.var("--METHOD"), ds.var("--TPTNUM"),
                       ds.var("--EVAL"))
           if n in ds.frame.columns]
