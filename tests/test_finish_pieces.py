@@ -563,3 +563,24 @@ def test_a_domain_finished_whole_and_spilled_holds_its_builder_columns_as_codes(
     pd.testing.assert_frame_equal(domain.columns(["USUBJID", "AESTDTC"]), expected[["USUBJID", "AESTDTC"]],
                                   check_exact=True)
     assert domain.written_form()[0].shape == expected.shape  # the records written come from the spill file
+
+
+def test_after_the_builders_only_the_trial_design_is_held_as_a_frame_and_the_datasets_are_the_same(tmp_path):
+    """Once the built-in builders have run, DM, SV, SE, RELREC, SUPPDM and the rest wait on disk for the writers, as
+    the domains finished earlier do; what they write is what a build that holds them gives."""
+    from converters.sdtm import study as study_module
+
+    folder = tmp_path / "spill"
+    folder.mkdir()
+    spilled = study_module.build_study(study_mappings("carnk-sclc"), spill=folder)
+    held = study_module.build_study(study_mappings("carnk-sclc"))
+    frames = {d.name for d in spilled.domains if d.spilled is None}
+    assert frames == {"TS", "TA", "TE", "TV", "TI"}
+    assert {"DM", "SV", "SE", "RELREC", "SUPPDM"} <= {d.name for d in spilled.domains}
+    for ours, theirs in zip(spilled.domains, held.domains, strict=True):
+        assert ours.name == theirs.name and ours.dataset == theirs.dataset and ours.records == theirs.records
+        frame, _facts = ours.written_form()  # text read back as codes (Categorical), as the writers take it
+        frame = frame.astype({c: object for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)})
+        pd.testing.assert_frame_equal(frame.reset_index(drop=True), theirs.frame.reset_index(drop=True),
+                                      check_exact=True)
+    assert spilled.study == held.study

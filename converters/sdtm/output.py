@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from converters.memory import release_free_memory
 from converters.metadata.io import write_metadata
 from converters.metadata.model import Dataset
 from converters.sdtm.coverage import write_coverage
@@ -84,6 +85,7 @@ def _write_into(build: StudyBuild, tmp: Path, created: datetime, define: bool = 
             del frame, facts
         if release:
             d.release()
+            release_free_memory()  # each dataset's records back to the system once written
     build.log.write_csv(tmp / "rejections.csv")
     write_coverage(build.coverage, tmp / "coverage.csv")
     with open(tmp / "build-summary.csv", "w", encoding="utf-8", newline="") as handle:

@@ -40,6 +40,7 @@ import pandas as pd
 from converters.engine.compact import CompactFrame, TextColumn, compact_frame, concat_compact, factorized_column, \
     text_column
 from converters.errors import DataError, Location, SpecError
+from converters.memory import release_free_memory
 from converters.metadata.model import Codelist, Comment, Dataset, Method, Standard, Study
 from converters.metadata.value_level import FINDINGS_RESULTS, SHAPE_BY, findings_value_level, ts_value_level
 from converters.sdtm import conditions, finalize
@@ -477,6 +478,7 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins, batch_subject
                 domain.spill(spill, builder_columns(study, domain.name))
     for domain in built:
         ctx.domains[domain.name] = domain
+    release_free_memory()  # what finishing the domains freed, back to the system before the builders' own peak
     for target in (BUILTIN_BUILDERS.values() if builtins else ()):
         module_name, attr = target.split(":")
         if importlib.util.find_spec(module_name) is None:
@@ -488,11 +490,28 @@ def _build_study(mappings: Path, raw_dir, progress, raw, builtins, batch_subject
             ctx.domains[domain.name] = domain
             built.append(domain)
             say(f"{domain.name}: {domain.records} records")
+    if spill is not None:
+        spill_after_builders(built, spill)
+        release_free_memory()
     meta = study_metadata(study, built, ctx)
     for warning in warnings:
         say(f"warning: {warning}")
     return StudyBuild(meta, built, log, study, absent_section_notes(study) + [f"warning: {w}" for w in warnings],
                       coverage)
+
+
+#: Trial design datasets: a few records each, read whole by the study's metadata (TS's value-level metadata).
+TRIAL_DESIGN = frozenset({"TS", "TA", "TE", "TV", "TI"})
+
+
+def spill_after_builders(built: list[BuiltDomain], spill: Path) -> None:
+    """Once the built-in builders have run, only the writers read a domain's records: every domain still held as a
+    frame but the trial design (DM, SV, SE, RELREC, SUPPDM ...) goes to its spill file as the others did, holding
+    only its coded columns, so the writing does not hold them all while the large domains are written (SV alone
+    holds a record per subject and visit)."""
+    for domain in built:
+        if domain.spilled is None and domain.held is None and domain.name not in TRIAL_DESIGN:
+            domain.spill(spill, set())
 
 
 def _builds_sv() -> bool:
