@@ -164,9 +164,9 @@ def test_a_collision_across_blocks_is_caught(tmp_path, monkeypatch):
         assert frame[col].astype(object).tolist() == expected[col].tolist(), col
 
 
-@pytest.mark.parametrize("shared", [0, 3, 1 << 20])
+@pytest.mark.parametrize("table_size", [0, 3, 1 << 20])
 def test_a_column_outgrowing_its_shared_codes_goes_on_block_by_block_with_the_same_result(tmp_path, monkeypatch,
-                                                                                          shared):
+                                                                                          table_size):
     """The codes one hash table gives a column while it has few distinct values, and those of the blocks after it
     outgrows the table, number every value in order of first appearance, as one pass does."""
     import converters.validate.fastxpt as fastxpt
@@ -175,7 +175,7 @@ def test_a_column_outgrowing_its_shared_codes_goes_on_block_by_block_with_the_sa
     whole = read_xpt_fast(path, codes=True)[0]
     expected = read_xpt(path)[0]
     monkeypatch.setattr(fastxpt, "BLOCK_BYTES", 300)
-    monkeypatch.setattr(fastxpt, "SHARED_CODES", shared)
+    monkeypatch.setattr(fastxpt, "SHARED_CODES", table_size)
     frame = read_xpt_fast(path, codes=True)[0]
     for col in ("USUBJID", "CODE", "TEXT"):
         assert frame[col].astype(object).tolist() == expected[col].tolist(), col

@@ -62,7 +62,10 @@ def visit_records(domains: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         names = domain_column_names(domains, name)
         if "VISITNUM" not in names or "USUBJID" not in names:
             continue
-        frame = domain_columns(domains, name, ["USUBJID", "VISITNUM", "VISIT", f"{name}STDTC", f"{name}DTC"])
+        wanted = ["USUBJID", "VISITNUM", "VISIT", f"{name}STDTC", f"{name}DTC"]
+        frame = _distinct_visit_rows(domains, name, wanted)
+        if frame is None:
+            frame = domain_columns(domains, name, wanted)
         dated = record_date_variable(name, frame)
         part = pd.DataFrame({"USUBJID": frame["USUBJID"].astype("object"),
                              "VISITNUM": pd.to_numeric(frame["VISITNUM"], errors="coerce"),
@@ -75,6 +78,44 @@ def visit_records(domains: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame(columns=["USUBJID", "VISITNUM", "VISIT", "DATE", "DOMAIN"])
     return pd.concat(parts, ignore_index=True)
+
+
+def _distinct_visit_rows(domains: Mapping[str, pd.DataFrame], name: str, wanted: list[str]) -> pd.DataFrame | None:
+    """Of a domain holding its columns as codes (``BuiltDomain.held``), only the records ``visit_records`` keeps (the
+    first and the last of each USUBJID, VISITNUM, VISIT and calendar day, VISITNUM given), told apart on the codes
+    and made alone: LB's millions of records are not made object columns to keep a few per visit.  None for a
+    domain held as a frame (``visit_records`` then reads its columns)."""
+    from converters.engine.compact import CompactFrame, TextColumn
+    from converters.sdtm.study import DomainFrames
+
+    held = domains.domains[name].held if isinstance(domains, DomainFrames) else None
+    if held is None:
+        return None
+    present = [n for n in dict.fromkeys(wanted) if n in held.columns]
+    dated = record_date_variable(name, pd.DataFrame(columns=present))
+    parts: list[np.ndarray] = []
+    for column in ("USUBJID", "VISITNUM", "VISIT", dated):
+        col = held.columns.get(column) if column else None
+        if col is None:
+            continue
+        if column == dated:  # the calendar day of each distinct text, the records taking theirs by code
+            text = col.values if isinstance(col, TextColumn) else None
+            if text is None:
+                return None
+            # a missing text (code -1: the last entry) has no day, as a partial date has none: one group
+            day = pd.factorize(date_part(pd.Series([*text, None], dtype=object)), use_na_sentinel=False)[0]
+            parts.append(day[np.asarray(col.codes, dtype=np.int64)])
+        elif isinstance(col, TextColumn):
+            parts.append(np.asarray(col.codes, dtype=np.int64))
+        else:
+            parts.append(pd.factorize(col, use_na_sentinel=False)[0])
+    visitnum = held.columns["VISITNUM"]
+    numbers = pd.to_numeric(visitnum.series() if isinstance(visitnum, TextColumn) else visitnum, errors="coerce")
+    given = np.flatnonzero(numbers.notna().to_numpy())
+    keys = [f"K{i}" for i in range(len(parts))]
+    _codes, _first, kept = distinct_rows(pd.DataFrame(dict(zip(keys, (p[given] for p in parts)))), keys)
+    only = CompactFrame({n: held.columns[n] for n in present}, held.index, present)  # the columns read, no other
+    return only.take(given[kept]).frame()
 
 
 def form_date_column(columns) -> str | None:
