@@ -118,6 +118,15 @@ def _distinct_visit_rows(domains: Mapping[str, pd.DataFrame], name: str, wanted:
     return only.take(given[kept]).frame()
 
 
+def _iso_days(dates: pd.Series) -> pd.Series:
+    """Calendar days as ISO 8601 text (None for NaT), each distinct day written once and its records sharing that
+    text: SV has a record per subject and visit, and visit days repeat across subjects."""
+    codes, days = pd.factorize(dates, use_na_sentinel=True)
+    text = np.empty(len(days) + 1, dtype=object)  # the last entry, None, for code -1 (NaT)
+    text[:-1] = pd.Series(days).dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    return pd.Series(text[codes], index=dates.index, dtype=object)
+
+
 def form_date_column(columns) -> str | None:
     """The visit date column of a raw form: its first ``*DAT`` column that is not a birth date."""
     for name in columns:
@@ -282,10 +291,8 @@ def build_sv(study, domains: Mapping[str, pd.DataFrame], dm: pd.DataFrame, tv: p
     # TV drops VISITDY (Perm) when no planned visit has one, or when there is no visit plan at all
     visitdy = plan["VISITDY"] if "VISITDY" in plan else pd.Series(dtype="float64")
     out["VISITDY"] = out["VISITNUM"].map(visitdy).where(planned)
-    out["SVSTDTC"] = out["START"].dt.strftime("%Y-%m-%d").astype("object")
-    out["SVENDTC"] = out["END"].dt.strftime("%Y-%m-%d").astype("object")
-    for col in ("SVSTDTC", "SVENDTC"):
-        out[col] = out[col].where(out[col].notna(), None)
+    out["SVSTDTC"] = _iso_days(out["START"])
+    out["SVENDTC"] = _iso_days(out["END"])
     rfstdtc = dm.set_index("USUBJID")["RFSTDTC"] if "RFSTDTC" in dm else pd.Series(dtype="object")
     out["SVSTDY"] = derive_study_day(out["SVSTDTC"], out["USUBJID"].map(rfstdtc))
     out["SVENDY"] = derive_study_day(out["SVENDTC"], out["USUBJID"].map(rfstdtc))
