@@ -44,3 +44,27 @@ def test_counts_follow_entries_added_after_a_count_and_parts_taken_from_another_
     assert (log.problem_count(), log.excluded_count(), log.unmapped_count()) == (5, 4, 1)
     log.parts.pop()
     assert (log.excluded_count(), log.count("IE", EXCLUDED_BY_DESIGN)) == (3, 0)
+
+
+def test_a_batch_of_entries_held_as_codes_gives_the_same_log_counts_and_csv(tmp_path):
+    """The batch engine holds each batch's entries as one part with its text as codes until the log is written."""
+    from converters.sdtm.rejections import EXCLUDED_BY_DESIGN, NULLED
+
+    def entries() -> RejectionLog:
+        log = RejectionLog()
+        log.add("TU", "ntl.csv", pd.Series([3, 1, 2]), "FOLDER", pd.Series(["WEEK 6", "", "WEEK 12"]),
+                "not the screening row", EXCLUDED)
+        log.add("CM", "cm.csv", pd.Series([5]), "CMROUTE", "ORALLY", "not in codelist ROUTE", NULLED)
+        log.add("IE", "ie.csv", pd.Series([4, 8]), "IETESTCD", None, "criterion met", EXCLUDED_BY_DESIGN)
+        log.add("AE", "ae.csv", pd.Series([2]), "AETERM", None, "no term", DROPPED)
+        return log
+
+    plain, coded = entries(), entries()
+    coded.compact(1)  # the first part as added, the three after it held as one
+    assert len(coded.parts) == 2
+    pd.testing.assert_frame_equal(coded.frame(), plain.frame())
+    assert (coded.count("TU", EXCLUDED), coded.problem_count(), coded.excluded_count()) == \
+        (plain.count("TU", EXCLUDED), plain.problem_count(), plain.excluded_count()) == (3, 2, 5)
+    plain.write_csv(tmp_path / "plain.csv")
+    coded.write_csv(tmp_path / "coded.csv")
+    assert (tmp_path / "plain.csv").read_bytes() == (tmp_path / "coded.csv").read_bytes()

@@ -296,7 +296,9 @@ def merge_batches(results: list[BatchResult], log: RejectionLog, warnings: list[
     batches' non-empty pieces in batch order, see ``MergedBatches.take`` and ``take_pieces``) and their
     ``records`` entries keep an empty frame."""
     for result in results:
+        start = len(log.parts)
         log.parts.extend(result.log.parts)
+        log.compact(start)  # a batch's entries held as codes until the log is written
     common = [w for w in results[0].warnings if all(w in r.warnings for r in results[1:])]
     warnings.extend(dict.fromkeys(common))  # a 'matches no row' holds for the study when it holds in every batch
     raise_missing_input(results)

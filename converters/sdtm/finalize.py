@@ -90,7 +90,7 @@ def drop_blank_required(domain: str, frame: pd.DataFrame, log: RejectionLog, raw
             log.add(domain, "", frame.loc[blank, "__row__"], raw_column.get(name, name), None,
                     f"{name} is required (Req) but blank", DROPPED)
             # the log wants the record's own source file
-            log.parts[-1]["source"] = frame.loc[blank, "__source__"].to_numpy()
+            log.last()["source"] = frame.loc[blank, "__source__"].to_numpy()
             bad_any |= blank
     return frame.loc[~bad_any].reset_index(drop=True)
 

@@ -13,9 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from converters.engine.compact import CompactFrame
 
 DROPPED = "record dropped"
 NULLED = "value set to null"
@@ -32,9 +36,10 @@ COLUMNS = ["domain", "source", "row", "column", "value", "reason", "action"]
 
 @dataclass
 class RejectionLog:
-    """Accumulates rejection entries as frames (one per call), for whole-column logging."""
+    """Accumulates rejection entries as frames (one per call), for whole-column logging; the entries of a batch of
+    subjects are held as one part with its text as codes (``compact``) until the log is written."""
 
-    parts: list[pd.DataFrame] = field(default_factory=list)
+    parts: list[pd.DataFrame | CompactFrame] = field(default_factory=list)
     #: entries per (domain, action), with the parts (by identity) they were counted over
     _tally: tuple[tuple[int, ...], dict[tuple[str, str], int]] | None = field(default=None, repr=False, compare=False)
 
@@ -57,10 +62,27 @@ class RejectionLog:
         }, index=range(len(rows)))
         self.parts.append(part)
 
+    def last(self) -> pd.DataFrame:
+        """The part the last ``add`` made, to complete it (each record's own source file, column)."""
+        part = self.parts[-1]
+        assert isinstance(part, pd.DataFrame), "a part held as codes is complete"
+        return part
+
+    def compact(self, start: int = 0) -> None:
+        """The parts from ``start`` on held as one part, its text columns as codes: the same entries in the same
+        order, in a small share of the memory (a batch's entries, mostly the same few domains, sources, columns,
+        reasons and actions, wait for the log to be written)."""
+        from converters.engine.compact import compact_frame
+
+        if len(self.parts) - start < 1:
+            return
+        whole = pd.concat([_frame(p) for p in self.parts[start:]], ignore_index=True)
+        self.parts[start:] = [compact_frame(whole)]
+
     def frame(self) -> pd.DataFrame:
         if not self.parts:
             return pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS})
-        out = pd.concat(self.parts, ignore_index=True)
+        out = pd.concat([_frame(p) for p in self.parts], ignore_index=True)
         out["__rank__"] = out["action"].map(ACTION_ORDER).fillna(len(ACTION_ORDER)).astype(int)
         out = out.sort_values(["__rank__", "domain", "source", "row", "column", "reason"], kind="mergesort",
                               na_position="last")
@@ -78,8 +100,8 @@ class RejectionLog:
             return self._tally[1]
         counts: dict[tuple[str, str], int] = {}
         if self.parts:
-            keys = pd.DataFrame({"domain": np.concatenate([p["domain"].to_numpy(dtype=object) for p in self.parts]),
-                                 "action": np.concatenate([p["action"].to_numpy(dtype=object) for p in self.parts])})
+            keys = pd.DataFrame({name: np.concatenate([_column(p, name) for p in self.parts])
+                                 for name in ("domain", "action")})
             tally = keys.value_counts(sort=False, dropna=False)
             for (domain, action), n in zip(tally.index.tolist(), tally.tolist()):
                 counts[(domain, action)] = counts.get((domain, action), 0) + int(n)
@@ -105,6 +127,17 @@ class RejectionLog:
         """Write the log as UTF-8 CSV with a header, sorted for byte-identical output."""
         with open(path, "w", encoding="utf-8", newline="") as handle:
             self.frame()[COLUMNS].to_csv(handle, index=False, na_rep="", lineterminator="\n")
+
+
+def _frame(part: pd.DataFrame | CompactFrame) -> pd.DataFrame:
+    """A part as a frame (one held as codes made so)."""
+    return part if isinstance(part, pd.DataFrame) else part.frame()
+
+
+def _column(part: pd.DataFrame | CompactFrame, name: str) -> np.ndarray:
+    """One column of a part as objects (of one held as codes, that column alone)."""
+    column = part[name] if isinstance(part, pd.DataFrame) else part.column(name)
+    return column.to_numpy(dtype=object)
 
 
 def _text(values, index) -> list | np.ndarray:

@@ -316,7 +316,7 @@ def _log_frame(log: RejectionLog, domain: str, frame: pd.DataFrame, mask: pd.Ser
     if not mask.any():
         return
     log.add(domain, "", frame.loc[mask, ROW], column if isinstance(column, str) else "", values, reason, action)
-    part = log.parts[-1]
+    part = log.last()
     part["source"] = frame.loc[mask, SOURCE].to_numpy()
     if not isinstance(column, str):
         part["column"] = column[mask].astype("string").to_numpy()
