@@ -11,7 +11,7 @@ the distinct values (:func:`detect_encoding`).
 from __future__ import annotations
 
 import mmap
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -341,11 +341,7 @@ class _TextColumn:
         assert table is not None
         key, words = _cell_key(cells)
         before = table.get_count()
-        heads = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
-        if len(heads) * 4 > len(key):
-            codes = table.factorize(key)
-        else:
-            codes = np.repeat(table.factorize(key[heads]), np.diff(np.append(heads, len(key))))
+        codes = _factorize_runs(key, table.factorize)
         count = table.get_count()
         distinct = self.distinct
         if count > before:
@@ -450,14 +446,15 @@ def _cell_key(cells: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
     return _hash_words(words), words
 
 
-def _factorize_runs(key: np.ndarray) -> np.ndarray:
-    """``pd.factorize(key)[0]``, factorizing each run of equal neighbours once when the column has long runs."""
+def _factorize_runs(key: np.ndarray, factorize: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+    """``factorize(key)`` (default ``pd.factorize(key)[0]``; a column's shared table looks keys up in it), factorizing
+    each run of equal neighbours once when the column has long runs."""
+    factorize = factorize or (lambda keys: pd.factorize(keys)[0])
     n = len(key)
     heads = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
     if len(heads) * 4 > n:
-        return pd.factorize(key)[0]
-    codes, _ = pd.factorize(key[heads])
-    return np.repeat(codes, np.diff(np.append(heads, n)))
+        return factorize(key)
+    return np.repeat(factorize(key[heads]), np.diff(np.append(heads, n)))
 
 
 def _cell_words(cells: np.ndarray) -> list[np.ndarray]:
