@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from converters.sdtm.dates import date_part, is_iso8601, to_iso8601
+from converters.sdtm.dates import date_part, is_iso8601, iso_day_text, to_iso8601
 
 
 def iso(dates, times=None, **kw):
@@ -108,3 +108,10 @@ def test_dates_and_times_shared_across_records_pair_up_per_record():
     assert iso(dates, times) == (
         ["2025-03-03T10:30", None, None, "2025-03-04T10:30", None, "2025-03-04T08:15"],
         [None, "impossible time", "impossible date", None, "time without a date", None])
+
+
+def test_iso_day_text_is_the_inverse_of_date_part_and_each_day_is_one_text():
+    iso = pd.Series(["2024-06-15T10:30", "2024-06-15", None, "2024-06", "2025-01-02"])
+    text = iso_day_text(date_part(iso))
+    assert text.tolist() == ["2024-06-15", "2024-06-15", None, None, "2025-01-02"]
+    assert text.iloc[0] is text.iloc[1]  # one string per distinct day, shared by its records

@@ -432,6 +432,15 @@ def date_part(iso: pd.Series) -> pd.Series:
     return pd.Series(parsed.to_numpy()[codes], index=iso.index, dtype=parsed.dtype)
 
 
+def iso_day_text(dates: pd.Series) -> pd.Series:
+    """Calendar days as ISO 8601 text (``2024-06-15``; None for NaT), the inverse of :func:`date_part`: each distinct
+    day written once and its records sharing that text (SV has a record per subject and visit, and days repeat)."""
+    codes, days = pd.factorize(dates, use_na_sentinel=True)
+    text = np.empty(len(days) + 1, dtype=object)  # the last entry, None, for code -1 (NaT)
+    text[:-1] = pd.Series(days).dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    return pd.Series(text[codes], index=dates.index, dtype=object)
+
+
 _FULL_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 

@@ -27,7 +27,7 @@ import pandas as pd
 
 from converters.metadata.model import Dataset
 from converters.readers.raw import ROW
-from converters.sdtm.dates import DateResult, date_part, to_iso8601
+from converters.sdtm.dates import DateResult, date_part, iso_day_text, to_iso8601
 from converters.sdtm.reference_dates import usubjids
 from converters.sdtm.rejections import DROPPED, NULLED, RejectionLog
 from converters.sdtm.visits import assign_visit
@@ -116,15 +116,6 @@ def _distinct_visit_rows(domains: Mapping[str, pd.DataFrame], name: str, wanted:
     _codes, _first, kept = distinct_rows(pd.DataFrame(dict(zip(keys, (p[given] for p in parts)))), keys)
     only = CompactFrame({n: held.columns[n] for n in present}, held.index, present)  # the columns read, no other
     return only.take(given[kept]).frame()
-
-
-def _iso_days(dates: pd.Series) -> pd.Series:
-    """Calendar days as ISO 8601 text (None for NaT), each distinct day written once and its records sharing that
-    text: SV has a record per subject and visit, and visit days repeat across subjects."""
-    codes, days = pd.factorize(dates, use_na_sentinel=True)
-    text = np.empty(len(days) + 1, dtype=object)  # the last entry, None, for code -1 (NaT)
-    text[:-1] = pd.Series(days).dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
-    return pd.Series(text[codes], index=dates.index, dtype=object)
 
 
 def form_date_column(columns) -> str | None:
@@ -291,8 +282,8 @@ def build_sv(study, domains: Mapping[str, pd.DataFrame], dm: pd.DataFrame, tv: p
     # TV drops VISITDY (Perm) when no planned visit has one, or when there is no visit plan at all
     visitdy = plan["VISITDY"] if "VISITDY" in plan else pd.Series(dtype="float64")
     out["VISITDY"] = out["VISITNUM"].map(visitdy).where(planned)
-    out["SVSTDTC"] = _iso_days(out["START"])
-    out["SVENDTC"] = _iso_days(out["END"])
+    out["SVSTDTC"] = iso_day_text(out["START"])
+    out["SVENDTC"] = iso_day_text(out["END"])
     rfstdtc = dm.set_index("USUBJID")["RFSTDTC"] if "RFSTDTC" in dm else pd.Series(dtype="object")
     out["SVSTDY"] = derive_study_day(out["SVSTDTC"], out["USUBJID"].map(rfstdtc))
     out["SVENDY"] = derive_study_day(out["SVENDTC"], out["USUBJID"].map(rfstdtc))
