@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from converters.commands._say import quiet_echo, quiet_option
-
 from converters.commands._table import format_table
 from converters.engine import DEFAULT_BATCH_SUBJECTS
 

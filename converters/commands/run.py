@@ -6,7 +6,6 @@ from pathlib import Path
 import click
 
 from converters.commands._say import quiet_echo, quiet_option
-
 from converters.commands._table import format_table
 from converters.commands.sdtm import parse_created
 from converters.engine.options import BatchOptions, batch_options

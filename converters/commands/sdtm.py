@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 import click
 
 from converters.commands._say import quiet_echo, quiet_option
-
 from converters.commands._table import format_table
 from converters.errors import CdiscConvertError, DataError, Location
 
