@@ -63,6 +63,23 @@ def test_preserve_keeps_a_part_collected_after_a_missing_one():
     assert values.iloc[0] == pd.Timestamp("2024-06-15T00:00:00") and tmf.iloc[0] == "H"
 
 
+def test_dates_shaped_as_admirals_own_examples_impute_as_admiral_documents():
+    """admiral's impute_dtc_dtm examples: fractional seconds, truncated values and a dashed month."""
+    text = pd.Series(["2019-07-18T15:25:40.243", "2019-07-18T15:25", "2019-07-18", "2019-02", "2019", "2019---07"])
+    first, _, _ = impute_datetimes(text, "M", "first", "first")
+    last, _, _ = impute_datetimes(text, "M", "last", "last")
+    assert list(first.dt.strftime("%Y-%m-%dT%H:%M:%S")) == [
+        "2019-07-18T15:25:40", "2019-07-18T15:25:00", "2019-07-18T00:00:00", "2019-02-01T00:00:00",
+        "2019-01-01T00:00:00", "2019-01-01T00:00:00"]
+    assert list(last.dt.strftime("%Y-%m-%dT%H:%M:%S")) == [
+        "2019-07-18T15:25:40", "2019-07-18T15:25:59", "2019-07-18T23:59:59", "2019-02-28T23:59:59",
+        "2019-12-31T23:59:59", "2019-12-31T23:59:59"]
+    mid = pd.Series(["2019-02", "2019", "2019---01"])
+    assert list(impute_dates(mid, "M", "mid")[0].dt.strftime("%Y-%m-%d")) == ["2019-02-15", "2019-06-30", "2019-06-30"]
+    assert list(impute_dates(mid, "M", "mid", preserve=True)[0].dt.strftime("%Y-%m-%d")) == [
+        "2019-02-15", "2019-06-30", "2019-06-01"]
+
+
 def test_the_range_a_dashed_date_allows_is_its_whole_year_for_min_dates():
     """``2024---15`` could be any month, so a first dose anywhere in 2024 bounds the imputed date."""
     frame = pd.DataFrame({"AESTDTC": ["2024---15", "2024---15"], "TRTSDT": dates("2024-09-03", "2025-01-02")})
